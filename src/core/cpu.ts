@@ -1,0 +1,199 @@
+/**
+ * The RV32IMAC user-mode hart.
+ *
+ * Execution translates basic blocks to JavaScript (see translate.ts) and caches them on the
+ * page they were decoded from, so a fork child shares its parent's translations until it
+ * writes a page, and a store into a page drops that page's translations (self-modifying
+ * code). `run(budget)` retires exactly `budget` instructions unless a trap comes first: when
+ * a cached block is longer than what is left of the budget, the rest is run one instruction
+ * at a time.
+ *
+ * A trap stops `run` with the pc of the trapping instruction, which is not retired; the
+ * kernel decides what happens next (for an ecall it calls `completeEcall()`, which retires
+ * the ecall and moves past it).
+ */
+import { FaultCause, MemoryFault, PAGE_MASK, type AddressSpace, type Page, type PageCode } from './memory.js';
+import { translate, MAX_BLOCK, type Block, type BlockHost } from './translate.js';
+
+export const TrapCause = {
+  InstructionAccessFault: FaultCause.InstructionAccessFault,
+  IllegalInstruction: 2,
+  Breakpoint: 3,
+  LoadAddressMisaligned: FaultCause.LoadAddressMisaligned,
+  LoadAccessFault: FaultCause.LoadAccessFault,
+  StoreAddressMisaligned: FaultCause.StoreAddressMisaligned,
+  StoreAccessFault: FaultCause.StoreAccessFault,
+  EcallFromU: 8,
+} as const;
+
+export type TrapCauseCode = (typeof TrapCause)[keyof typeof TrapCause];
+
+export const TRAP_NAMES: Record<number, string> = {
+  1: 'instruction access fault',
+  2: 'illegal instruction',
+  3: 'breakpoint',
+  4: 'load address misaligned',
+  5: 'load access fault',
+  6: 'store/AMO address misaligned',
+  7: 'store/AMO access fault',
+  8: 'environment call',
+};
+
+export type StopReason =
+  | { readonly kind: 'budget' }
+  | { readonly kind: 'trap'; readonly cause: number; readonly pc: number; readonly tval: number };
+
+const BUDGET_SPENT: StopReason = { kind: 'budget' };
+
+/** User-readable CSRs (Zicntr). */
+const CSR_CYCLE = 0xc00, CSR_TIME = 0xc01, CSR_INSTRET = 0xc02;
+const CSR_CYCLEH = 0xc80, CSR_TIMEH = 0xc81, CSR_INSTRETH = 0xc82;
+
+export interface CpuState {
+  readonly version: 1;
+  readonly x: readonly number[];
+  readonly pc: number;
+  readonly icount: number;
+  readonly reservation: number;
+}
+
+/** Translated code of one page: blocks by start offset, and single instructions for stepping. */
+class PageBlocks implements PageCode {
+  valid = true;
+  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_MASK + 1 >> 1);
+  readonly singles: (Block | undefined)[] = new Array<Block | undefined>(PAGE_MASK + 1 >> 1);
+}
+
+export class Cpu implements BlockHost {
+  readonly x = new Int32Array(32);
+  pc = 0;
+  /** Instructions retired since boot: the machine's clock. */
+  icount = 0;
+  reservation = -1;
+  /**
+   * Value of the `time` CSR for an instruction at `icount`; the kernel derives it from the
+   * virtual clock. Not part of the state: it is wiring, set again after a restore.
+   */
+  timeAt: (icount: number) => number = (icount) => icount;
+
+  // The trap reported by the last block that stopped early.
+  private trapCause = 0;
+  private trapPc = 0;
+  private trapTval = 0;
+  private trapRetired = 0;
+
+  constructor(public mem: AddressSpace) {}
+
+  /** Switch to another address space (a context switch): the LR reservation is lost. */
+  setAddressSpace(mem: AddressSpace): void {
+    this.mem = mem;
+    this.reservation = -1;
+  }
+
+  /** Execute until `budget` instructions have retired or a trap occurs. */
+  run(budget: number): StopReason {
+    const x = this.x;
+    const m = this.mem;
+    let pc = this.pc;
+    let left = budget;
+    while (left > 0) {
+      let block: Block;
+      try {
+        block = this.blockAt(pc, false);
+        if (block.len > left) block = this.blockAt(pc, true);
+      } catch (e) {
+        this.pc = pc;
+        if (e instanceof MemoryFault) return this.stopTrap(e.cause, pc, e.addr);
+        throw e;
+      }
+      const next = block.fn(x, m, this);
+      if (next < 0) {
+        this.icount += this.trapRetired;
+        this.pc = this.trapPc;
+        return { kind: 'trap', cause: this.trapCause, pc: this.trapPc, tval: this.trapTval };
+      }
+      this.icount += block.len;
+      left -= block.len;
+      pc = next;
+    }
+    this.pc = pc;
+    return BUDGET_SPENT;
+  }
+
+  /** Execute one instruction. */
+  step(): StopReason {
+    return this.run(1);
+  }
+
+  /** The kernel has handled the ecall at pc: retire it and continue after it. */
+  completeEcall(): void {
+    this.pc = (this.pc + 4) >>> 0;
+    this.icount++;
+  }
+
+  // ---- BlockHost ---------------------------------------------------------------------------
+
+  trap(cause: number, pc: number, tval: number, retired: number): number {
+    this.trapCause = cause;
+    this.trapPc = pc;
+    this.trapTval = tval >>> 0;
+    this.trapRetired = retired;
+    return -1;
+  }
+
+  fault(e: unknown, pc: number, retired: number): number {
+    if (!(e instanceof MemoryFault)) throw e;
+    return this.trap(e.cause, pc, e.addr, retired);
+  }
+
+  csrRead(csr: number, retired: number): number | undefined {
+    const now = this.icount + retired;
+    switch (csr) {
+      case CSR_CYCLE: case CSR_INSTRET: return now | 0;
+      case CSR_CYCLEH: case CSR_INSTRETH: return Math.floor(now / 0x1_0000_0000) | 0;
+      case CSR_TIME: return this.timeAt(now) | 0;
+      case CSR_TIMEH: return Math.floor(this.timeAt(now) / 0x1_0000_0000) | 0;
+      default: return undefined;
+    }
+  }
+
+  // ---- state --------------------------------------------------------------------------------
+
+  getState(): CpuState {
+    return { version: 1, x: Array.from(this.x), pc: this.pc, icount: this.icount, reservation: this.reservation };
+  }
+
+  setState(s: CpuState): void {
+    if (s.version !== 1) throw new Error(`CPU state version ${s.version} is not supported`);
+    if (s.x.length !== 32) throw new Error('CPU state: x must have 32 registers');
+    this.x.set(s.x);
+    this.x[0] = 0;
+    this.pc = s.pc >>> 0;
+    this.icount = s.icount;
+    this.reservation = s.reservation;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  private stopTrap(cause: number, pc: number, tval: number): StopReason {
+    return { kind: 'trap', cause, pc, tval: tval >>> 0 };
+  }
+
+  /** The cached block (or single instruction, when `single`) at pc, translating on a miss. */
+  private blockAt(pc: number, single: boolean): Block {
+    const page: Page = this.mem.fetchPage(pc);
+    let code = page.code as PageBlocks | undefined;
+    const slot = (pc & PAGE_MASK) >> 1;
+    const cached = code && (single ? code.singles[slot] : code.blocks[slot]);
+    if (cached) return cached;
+    const { block, straddles } = translate(this.mem, pc, single ? 1 : MAX_BLOCK);
+    if (straddles) return block; // depends on two pages: not cached
+    if (!code) {
+      code = new PageBlocks();
+      page.code = code;
+      this.mem.evictFromWriteTlb(page);
+    }
+    (single ? code.singles : code.blocks)[slot] = block;
+    return block;
+  }
+}
