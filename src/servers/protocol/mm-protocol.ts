@@ -1,0 +1,76 @@
+/**
+ * The Memory Manager's protocol (pid 4, message types 300-399, replies 350). Addresses and lengths are
+ * guest (RV32) values, u32. Results are 0 or -errno; addresses come back in the body because they do
+ * not fit a non-negative i32 in general.
+ */
+import { MSG } from './message-types.js';
+import { defineService, type ReplyOf, type RequestOf } from './service.js';
+import { EMPTY, i32, i64, struct, u32 } from './struct-codec.js';
+
+/** The segment description IPC_STAT returns (the guest library converts it to its struct shmid_ds). */
+export const SHMID_DS = struct('ShmidDs', 40, {
+  key: i32(0),
+  size: u32(4),
+  mode: u32(8),
+  uid: u32(12),
+  gid: u32(16),
+  cuid: u32(20),
+  cgid: u32(24),
+  cpid: u32(28),
+  lpid: u32(32),
+  nattch: u32(36),
+});
+
+const addrReply = (name: string) => struct(name, 4, { addr: u32(0) });
+
+export const MM_SPECS = {
+  brk: {
+    type: MSG.MM_BRK,
+    request: struct('MmBrk', 4, { addr: u32(0) }),
+    reply: addrReply('MmBrkReply'),
+    doc: 'addr 0 queries; body = the break after the call (unchanged when refused, as Linux)',
+  },
+  mmap: {
+    type: MSG.MM_MMAP,
+    request: struct('MmMmap', 28, { addr: u32(0), length: u32(4), prot: u32(8), flags: u32(12), offset: i64(16), fd: i32(24) }),
+    reply: addrReply('MmMmapReply'),
+    doc: 'result = 0; body = mapped address',
+  },
+  munmap: {
+    type: MSG.MM_MUNMAP,
+    request: struct('MmMunmap', 8, { addr: u32(0), length: u32(4) }),
+    reply: EMPTY,
+    doc: 'result = 0',
+  },
+  mprotect: {
+    type: MSG.MM_MPROTECT,
+    request: struct('MmMprotect', 12, { addr: u32(0), length: u32(4), prot: u32(8) }),
+    reply: EMPTY,
+    doc: 'result = 0',
+  },
+  shmget: {
+    type: MSG.MM_SHMGET,
+    request: struct('MmShmget', 12, { key: i32(0), size: u32(4), flags: u32(8) }),
+    reply: EMPTY,
+    doc: 'result = shmid',
+  },
+  shmat: {
+    type: MSG.MM_SHMAT,
+    request: struct('MmShmat', 12, { shmid: i32(0), addr: u32(4), flags: u32(8) }),
+    reply: addrReply('MmShmatReply'),
+    doc: 'result = 0; body = attach address',
+  },
+  shmdt: { type: MSG.MM_SHMDT, request: struct('MmShmdt', 4, { addr: u32(0) }), reply: EMPTY, doc: 'result = 0' },
+  shmctl: {
+    type: MSG.MM_SHMCTL,
+    request: struct('MmShmctl', 20, { shmid: i32(0), cmd: u32(4), mode: u32(8), uid: u32(12), gid: u32(16) }),
+    reply: SHMID_DS,
+    doc: 'cmd 0 IPC_RMID, 1 IPC_SET (mode/uid/gid), 2 IPC_STAT; body = the segment after the call (zeros after IPC_RMID)',
+  },
+} as const;
+
+export const MM_PROTOCOL = defineService('mm', MSG.MM_REPLY, MM_SPECS);
+
+export type MmRequest = RequestOf<typeof MM_SPECS>;
+export type MmRequestKind = MmRequest['kind'];
+export type MmReply = ReplyOf<typeof MM_SPECS>;
