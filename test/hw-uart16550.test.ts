@@ -136,7 +136,9 @@ describe('Uart16550 registers', () => {
     expect(u.readReg(R.LSR) & (LSR_THRE | LSR_TEMT)).toBe(0);
     expect(String.fromCharCode(...u.drainTx())).toBe('hello');
     expect(u.readReg(R.LSR) & (LSR_THRE | LSR_TEMT)).toBe(LSR_THRE | LSR_TEMT);
+    expect(u.txSpace).toBe(UART_FIFO_SIZE);
     for (let i = 0; i < 20; i++) u.writeReg(R.THR, i);
+    expect(u.txSpace).toBe(0);
     expect(u.drainTx()).toHaveLength(UART_FIFO_SIZE);
     expect(u.getState().txDropped).toBe(4);
     expect(u.drainTx()).toEqual([]);

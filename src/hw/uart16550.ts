@@ -230,6 +230,11 @@ export class Uart16550 {
     return this.txFifo.length;
   }
 
+  /** Bytes THR can accept before the transmitter is full (16 in FIFO mode, 1 otherwise, minus queued). */
+  get txSpace(): number {
+    return this.fifoCapacity - this.txFifo.length;
+  }
+
   /** Divisor latch value, for display (115200 / divisor = baud). */
   get divisor(): number {
     return (this.dlm << 8) | this.dll;
