@@ -7,7 +7,7 @@
 // instructions do not depend on how sequences are grouped into programs (only its addresses do).
 //
 // Left out on purpose, because the result is implementation-defined or host-dependent: reads of
-// cycle/time/instret, misaligned accesses, stores or AMOs between an LR and its SC, an SC to an
+// cycle/time/instret, misaligned AMOs and LR/SC (they trap), stores or AMOs between an LR and its SC, an SC to an
 // address other than its LR's, HINT encodings, ecall/ebreak inside a body, backward branches.
 
 import * as E from './rv-encode.js';
@@ -150,10 +150,20 @@ class SequenceBuilder {
   }
 
   /** A naturally aligned address in the scratch region, as (base register, offset). */
-  scratchSlot(size: number, rangeLimit = 2048): { base: Reg; offset: number } {
+  scratchSlot(size: number): { base: Reg; offset: number } {
     const slot = this.rng.int(SCRATCH_BYTES / size) * size;
-    if (this.rng.chance(0.5) || rangeLimit < 128) return { base: SP, offset: slot };
-    return { base: S0, offset: slot - 128 };
+    return this.rng.chance(0.5) ? { base: SP, offset: slot } : { base: S0, offset: slot - 128 };
+  }
+
+  /**
+   * An address for a plain load or store: usually aligned, sometimes not. qemu-riscv32 performs
+   * misaligned plain accesses and so does our CPU (src/core/memory.ts), so both must agree on the
+   * little-endian bytes; AMOs and LR/SC stay aligned (misaligned ones trap, SIGBUS under qemu).
+   */
+  accessSlot(size: number): { base: Reg; offset: number } {
+    if (size === 1 || !this.rng.chance(0.1)) return this.scratchSlot(size);
+    const at = this.rng.int(SCRATCH_BYTES - size + 1);
+    return this.rng.chance(0.5) ? { base: SP, offset: at } : { base: S0, offset: at - 128 };
   }
 
   // --- straight-line instructions (safe to skip over) ---
@@ -178,12 +188,12 @@ class SequenceBuilder {
       }
       case 5: {
         const name = rng.pick(E.LOAD_OPS);
-        const { base, offset } = this.scratchSlot(E.LOAD_SIZE[name]);
+        const { base, offset } = this.accessSlot(E.LOAD_SIZE[name]);
         return [E.load(name, d(), base, offset)];
       }
       case 6: {
         const name = rng.pick(E.STORE_OPS);
-        const { base, offset } = this.scratchSlot(E.STORE_SIZE[name]);
+        const { base, offset } = this.accessSlot(E.STORE_SIZE[name]);
         return [E.store(name, this.anyReg(), base, offset)];
       }
       case 7:

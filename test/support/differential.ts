@@ -1,0 +1,177 @@
+// The differential check shared by test/cpu-differential.test.ts and diff-cli.ts: build a chunk of
+// random sequences into one ELF, run it under qemu-riscv32 and under our CPU, and compare the
+// per-sequence records (x0..x31 then the scratch bytes) byte for byte.
+
+import { buildProgram, generateSequence, addresses, RECORD_BYTES, DUMP_BYTES, SCRATCH, type PlacedSequence } from './rv-random.js';
+import { hex as insnHex } from './rv-encode.js';
+import { runElfOnCpu } from './cpu-harness.js';
+import { runQemu } from './qemu.js';
+
+/** Sequences per ELF: the index -> address mapping depends on it, so the CLI uses the same value. */
+export const CHUNK = 500;
+
+export const ABI = [
+  'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'a6', 'a7',
+  's2', 's3', 's4', 's5', 's6', 's7', 's8', 's9', 's10', 's11', 't3', 't4', 't5', 't6',
+];
+
+export const h32 = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');
+export const seedText = (s: number): string => h32(s);
+
+export interface Mismatch {
+  readonly seed: number;
+  readonly index: number;
+  /** Human-readable: the differing registers, then the first differing scratch byte. */
+  readonly detail: string;
+}
+
+export interface ChunkPlan {
+  readonly seed: number;
+  readonly firstIndex: number;
+  readonly count: number;
+}
+
+export function planChunks(seed: number, total: number, chunk = CHUNK): ChunkPlan[] {
+  const out: ChunkPlan[] = [];
+  for (let first = 0; first < total; first += chunk) out.push({ seed, firstIndex: first, count: Math.min(chunk, total - first) });
+  return out;
+}
+
+/** The chunk that holds sequence `index` in the differential test (same addresses). */
+export function chunkOf(seed: number, index: number): ChunkPlan {
+  const first = Math.floor(index / CHUNK) * CHUNK;
+  return { seed, firstIndex: first, count: CHUNK };
+}
+
+function word(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+/** What differs between two records of one sequence ('' when they agree). */
+export function describeRecordDiff(qemu: Uint8Array, ours: Uint8Array): string {
+  const parts: string[] = [];
+  for (let r = 0; r < 32; r++) {
+    const q = word(qemu, r * 4);
+    const o = word(ours, r * 4);
+    if (q !== o) parts.push(`x${r} (${ABI[r]}): qemu ${h32(q)}, ours ${h32(o)}`);
+  }
+  let first = -1;
+  let count = 0;
+  for (let i = DUMP_BYTES; i < RECORD_BYTES; i++) {
+    if (qemu[i] !== ours[i]) {
+      if (first < 0) first = i;
+      count++;
+    }
+  }
+  if (first >= 0) {
+    const off = first - DUMP_BYTES;
+    const w = off & ~3;
+    parts.push(
+      `scratch+${off} (${h32(SCRATCH + off)}): qemu 0x${qemu[first]!.toString(16).padStart(2, '0')}, ours ` +
+        `0x${ours[first]!.toString(16).padStart(2, '0')} (word at +${w}: qemu ${h32(word(qemu, DUMP_BYTES + w))}, ` +
+        `ours ${h32(word(ours, DUMP_BYTES + w))}); ${count} byte(s) differ`,
+    );
+  }
+  return parts.join('; ');
+}
+
+export interface ChunkOutcome {
+  readonly mismatches: Mismatch[];
+  /** A run that did not produce every record (a trap, a crash): what happened. */
+  readonly failure?: string;
+}
+
+/** Compare the two stdouts of one chunk. `starts` are the sequences' addresses (for traps). */
+export function compareChunk(plan: ChunkPlan, qemuOut: Uint8Array, ours: { stdout: Uint8Array; error?: string }, starts: readonly number[], trapPc?: number): ChunkOutcome {
+  const mismatches: Mismatch[] = [];
+  const records = Math.min(qemuOut.length, ours.stdout.length) / RECORD_BYTES;
+  for (let i = 0; i < Math.floor(records); i++) {
+    const q = qemuOut.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES);
+    const o = ours.stdout.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES);
+    if (!equalBytes(q, o)) mismatches.push({ seed: plan.seed, index: plan.firstIndex + i, detail: describeRecordDiff(q, o) });
+  }
+  const expected = plan.count * RECORD_BYTES;
+  if (qemuOut.length !== expected) {
+    return { mismatches, failure: `qemu produced ${qemuOut.length} bytes, expected ${expected} (a generator bug)` };
+  }
+  if (ours.stdout.length !== expected || ours.error) {
+    let at = '';
+    if (trapPc !== undefined) {
+      let k = 0;
+      while (k + 1 < starts.length && starts[k + 1]! <= trapPc) k++;
+      at = ` in sequence ${plan.firstIndex + k}`;
+    }
+    return {
+      mismatches,
+      failure: `our CPU produced ${ours.stdout.length} of ${expected} bytes${at} (seed ${seedText(plan.seed)}): ${ours.error ?? 'no error'}`,
+    };
+  }
+  return { mismatches };
+}
+
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export interface BuiltChunk {
+  readonly plan: ChunkPlan;
+  readonly elf: Uint8Array;
+  readonly starts: readonly number[];
+}
+
+export function buildChunk(plan: ChunkPlan): BuiltChunk {
+  const p = buildProgram(plan.seed, plan.firstIndex, plan.count);
+  return { plan, elf: p.elf, starts: p.sequences.map((s) => s.address) };
+}
+
+export function runOursOnChunk(chunk: BuiltChunk): { stdout: Uint8Array; error?: string; trapPc?: number } {
+  const r = runElfOnCpu(chunk.elf);
+  if (r.ok) return r.exitCode === 0 ? { stdout: r.stdout } : { stdout: r.stdout, error: `exit status ${r.exitCode}` };
+  const m = /pc=(0x[0-9a-f]+)/.exec(r.error);
+  return m ? { stdout: r.stdout, error: r.error, trapPc: Number(m[1]) } : { stdout: r.stdout, error: r.error };
+}
+
+export async function runChunkBoth(plan: ChunkPlan): Promise<ChunkOutcome> {
+  const chunk = buildChunk(plan);
+  const q = await runQemu(chunk.elf);
+  if (q.status !== 0) return { mismatches: [], failure: `qemu-riscv32 exited with ${q.status ?? q.signal}: ${q.stderr}` };
+  const ours = runOursOnChunk(chunk);
+  return compareChunk(plan, q.stdout, ours, chunk.starts, ours.trapPc);
+}
+
+/** A disassembly-ish listing of one placed sequence; the set-up is summarised unless `full`. */
+export function listing(seq: PlacedSequence, full = false): string {
+  const addrs = addresses(seq);
+  const line = (i: number): string => {
+    const insn = seq.insns[i]!;
+    return `  ${h32(addrs[i]!)}  ${insnHex(insn).padEnd(8)}  ${insn.asm}`;
+  };
+  const out: string[] = [];
+  if (full) {
+    out.push('set-up:');
+    for (let i = 0; i < seq.bodyStart; i++) out.push(line(i));
+  } else {
+    out.push(`set-up: ${seq.bodyStart} instructions at ${h32(seq.address)} (--full lists them)`);
+  }
+  out.push('body:');
+  for (let i = seq.bodyStart; i < seq.dumpStart; i++) out.push(line(i));
+  if (full) {
+    out.push('dump:');
+    for (let i = seq.dumpStart; i < seq.insns.length; i++) out.push(line(i));
+  } else {
+    out.push(`dump: ${seq.insns.length - seq.dumpStart} instructions (stores x1..x31, write(1, dump, ${RECORD_BYTES}))`);
+  }
+  return out.join('\n');
+}
+
+/** The body of a sequence as text, for an assertion message. */
+export function bodyText(seed: number, index: number): string {
+  const s = generateSequence(seed, index);
+  return s.insns.slice(s.bodyStart, s.dumpStart).map((i) => i.asm).join('; ');
+}
+
+export function rerunHint(seed: number, index: number): string {
+  return `npx tsx test/support/diff-cli.ts --seed ${seedText(seed)} --index ${index}`;
+}
