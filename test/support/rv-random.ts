@@ -258,15 +258,22 @@ class SequenceBuilder {
 
   /** Division by zero, INT_MIN / -1 and the mulh sign combinations, with known operands. */
   mEdge(exclude: readonly Reg[]): Insn[] {
-    const [va, vb] = this.rng.pick(M_EDGE_PAIRS);
+    const rng = this.rng;
+    const name = rng.pick(E.M_OPS);
+    const divide = name === 'div' || name === 'divu' || name === 'rem' || name === 'remu';
+    let va: number;
+    let vb: number;
+    if (divide && rng.chance(0.6)) {
+      // The two cases the M extension defines without a trap.
+      [va, vb] = rng.chance(0.5) ? [0x8000_0000 | 0, -1] : [this.value(), 0];
+    } else {
+      [va, vb] = rng.pick(M_EDGE_PAIRS);
+      if (rng.chance(0.5)) [va, vb] = [vb, va];
+    }
     const a = this.writable(exclude);
-    const b = this.rng.chance(0.1) ? a : this.writable([...exclude, a]);
-    const swap = this.rng.chance(0.5);
-    return [
-      ...E.li(a, swap ? vb : va),
-      ...(a === b ? [] : E.li(b, swap ? va : vb)),
-      E.op(this.rng.pick(E.M_OPS), this.dest(exclude), a, b),
-    ];
+    const same = rng.chance(0.1);
+    const b = same ? a : this.writable([...exclude, a]);
+    return [...E.li(a, same ? vb : va), ...(same ? [] : E.li(b, vb)), E.op(name, this.dest(exclude), a, b)];
   }
 
   /** Register shift amounts >= 32: only the low 5 bits count. */
@@ -401,7 +408,10 @@ class SequenceBuilder {
 export function generateSequence(seed: number, index: number): GeneratedSequence {
   const rng = new Rng(mixSeed(seed, index));
   const b = new SequenceBuilder(rng);
-  b.emit(...E.li(SP, SCRATCH), ...E.li(S0, S0_VALUE));
+  // sp reaches the scratch base through a c.addi16sp, so that every later sp-relative access
+  // depends on its immediate being decoded right.
+  const adjust = rng.pick([-512, 496, 16, -16, rng.range(1, 31) * 16, -rng.range(1, 32) * 16]);
+  b.emit(...E.li(SP, SCRATCH - adjust), E.cAddi16sp(adjust), ...E.li(S0, S0_VALUE));
   for (const r of WRITABLE) {
     const v = b.value();
     b.emit(...(v >= -32 && v <= 31 && rng.chance(0.3) ? [E.cLi(r, v)] : E.li(r, v)));

@@ -1,0 +1,90 @@
+// Replays the differential test for one seed, or one sequence of it:
+//
+//   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 --index 1234 [--full] [--alone]
+//   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 [--count 5000]
+//
+// With --index, the sequence is built in the same chunk (so at the same addresses) as in the test,
+// listed, run under qemu-riscv32 and our CPU, and the first differences are printed. --alone
+// puts it in an ELF by itself instead (other addresses: auipc/jal link values change). --elf PATH
+// also writes the ELF (then `riscv64-unknown-elf-objdump -d PATH` disassembles it).
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildProgram, RECORD_BYTES } from './rv-random.js';
+import { runQemu } from './qemu.js';
+import {
+  CHUNK, chunkOf, describeRecordDiff, listing, planChunks, runChunkBoth, runOursOnChunk, seedText,
+  type ChunkPlan,
+} from './differential.js';
+
+async function one(seed: number, index: number, full: boolean, alone: boolean, elfPath?: string): Promise<number> {
+  const plan: ChunkPlan = alone ? { seed, firstIndex: index, count: 1 } : chunkOf(seed, index);
+  const program = buildProgram(plan.seed, plan.firstIndex, plan.count);
+  const k = index - plan.firstIndex;
+  const seq = program.sequences[k]!;
+  if (elfPath) writeFileSync(elfPath, program.elf);
+  console.log(`seed ${seedText(seed)} sequence ${index} (${alone ? 'alone' : `chunk from ${plan.firstIndex}`})`);
+  console.log(listing(seq, full));
+  const q = await runQemu(program.elf);
+  if (q.status !== 0) {
+    console.log(`qemu-riscv32 failed: ${q.status ?? q.signal} ${q.stderr}`);
+    return 2;
+  }
+  const ours = runOursOnChunk({ plan, elf: program.elf, starts: program.sequences.map((s) => s.address) });
+  const qRec = q.stdout.subarray(k * RECORD_BYTES, (k + 1) * RECORD_BYTES);
+  const oRec = ours.stdout.subarray(k * RECORD_BYTES, (k + 1) * RECORD_BYTES);
+  if (oRec.length < RECORD_BYTES) {
+    console.log(`our CPU did not reach the end of this sequence: ${ours.error ?? 'short output'}`);
+    return 1;
+  }
+  const diff = describeRecordDiff(qRec, oRec);
+  if (diff === '') {
+    console.log('agrees with qemu-riscv32');
+    return 0;
+  }
+  console.log('DIFFERS:\n  ' + diff.split('; ').join('\n  '));
+  return 1;
+}
+
+async function all(seed: number, count: number): Promise<number> {
+  let bad = 0;
+  for (const plan of planChunks(seed, count)) {
+    const outcome = await runChunkBoth(plan);
+    for (const m of outcome.mismatches) {
+      bad++;
+      console.log(`index ${m.index}: ${m.detail}`);
+    }
+    if (outcome.failure) {
+      bad++;
+      console.log(outcome.failure);
+    }
+  }
+  console.log(bad === 0 ? `seed ${seedText(seed)}: ${count} sequences agree` : `seed ${seedText(seed)}: ${bad} problem(s)`);
+  return bad === 0 ? 0 : 1;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string' },
+      index: { type: 'string' },
+      count: { type: 'string' },
+      full: { type: 'boolean', default: false },
+      alone: { type: 'boolean', default: false },
+      elf: { type: 'string' },
+    },
+  });
+  if (values.seed === undefined) {
+    console.error('usage: diff-cli.ts --seed S [--index I [--full] [--alone] [--elf PATH]] [--count N]');
+    return 2;
+  }
+  const seed = Number(values.seed) >>> 0;
+  if (values.index !== undefined) return one(seed, Number(values.index), values.full, values.alone, values.elf);
+  return all(seed, Number(values.count ?? 10 * CHUNK));
+}
+
+
+main().then((code) => process.exit(code), (e: unknown) => {
+  console.error(e);
+  process.exit(2);
+});
