@@ -13,7 +13,7 @@
  * the ecall and moves past it).
  */
 import { FaultCause, MemoryFault, PAGE_MASK, type AddressSpace, type Page, type PageCode } from './memory.js';
-import { translate, MAX_BLOCK, type Block, type BlockHost } from './translate.js';
+import { translateRegion, translateSingle, type BlockHost, type RegionFn } from './translate.js';
 
 export const TrapCause = {
   InstructionAccessFault: FaultCause.InstructionAccessFault,
@@ -57,11 +57,11 @@ export interface CpuState {
   readonly reservation: number;
 }
 
-/** Translated code of one page: blocks by start offset, and single instructions for stepping. */
-class PageBlocks implements PageCode {
+/** Translated code of one page: regions by entry offset, and single instructions for stepping. */
+class PageRegions implements PageCode {
   valid = true;
-  readonly blocks: (Block | undefined)[] = new Array<Block | undefined>(PAGE_MASK + 1 >> 1);
-  readonly singles: (Block | undefined)[] = new Array<Block | undefined>(PAGE_MASK + 1 >> 1);
+  readonly regions: (RegionFn | undefined)[] = new Array<RegionFn | undefined>((PAGE_MASK + 1) >> 1);
+  readonly singles: (RegionFn | undefined)[] = new Array<RegionFn | undefined>((PAGE_MASK + 1) >> 1);
 }
 
 export class Cpu implements BlockHost {
@@ -70,6 +70,8 @@ export class Cpu implements BlockHost {
   /** Instructions retired since boot: the machine's clock. */
   icount = 0;
   reservation = -1;
+  /** Instructions retired by the last region that returned normally (see BlockHost). */
+  n = 0;
   /**
    * Value of the `time` CSR for an instruction at `icount`; the kernel derives it from the
    * virtual clock. Not part of the state: it is wiring, set again after a restore.
@@ -97,23 +99,23 @@ export class Cpu implements BlockHost {
     let pc = this.pc;
     let left = budget;
     while (left > 0) {
-      let block: Block;
+      let next: number;
       try {
-        block = this.blockAt(pc, false);
-        if (block.len > left) block = this.blockAt(pc, true);
+        next = this.regionAt(pc)(x, m, this, left, pc);
+        // The region's first block is longer than what is left: finish one instruction at a time.
+        if (next >= 0 && this.n === 0) next = this.singleAt(pc)(x, m, this, 1, pc);
       } catch (e) {
         this.pc = pc;
         if (e instanceof MemoryFault) return this.stopTrap(e.cause, pc, e.addr);
         throw e;
       }
-      const next = block.fn(x, m, this);
       if (next < 0) {
         this.icount += this.trapRetired;
         this.pc = this.trapPc;
         return { kind: 'trap', cause: this.trapCause, pc: this.trapPc, tval: this.trapTval };
       }
-      this.icount += block.len;
-      left -= block.len;
+      this.icount += this.n;
+      left -= this.n;
       pc = next;
     }
     this.pc = pc;
@@ -179,21 +181,36 @@ export class Cpu implements BlockHost {
     return { kind: 'trap', cause, pc, tval: tval >>> 0 };
   }
 
-  /** The cached block (or single instruction, when `single`) at pc, translating on a miss. */
-  private blockAt(pc: number, single: boolean): Block {
-    const page: Page = this.mem.fetchPage(pc);
-    let code = page.code as PageBlocks | undefined;
-    const slot = (pc & PAGE_MASK) >> 1;
-    const cached = code && (single ? code.singles[slot] : code.blocks[slot]);
-    if (cached) return cached;
-    const { block, straddles } = translate(this.mem, pc, single ? 1 : MAX_BLOCK);
-    if (straddles) return block; // depends on two pages: not cached
+  private codeOf(page: Page): PageRegions {
+    let code = page.code as PageRegions | undefined;
     if (!code) {
-      code = new PageBlocks();
+      code = new PageRegions();
       page.code = code;
-      this.mem.evictFromWriteTlb(page);
+      this.mem.evictFromWriteTlb(page); // stores to this page must now drop the code
     }
-    (single ? code.singles : code.blocks)[slot] = block;
-    return block;
+    return code;
+  }
+
+  /** The translated region entered at pc, translating on a miss. */
+  private regionAt(pc: number): RegionFn {
+    const page = this.mem.fetchPage(pc);
+    const slot = (pc & PAGE_MASK) >> 1;
+    const cached = (page.code as PageRegions | undefined)?.regions[slot];
+    if (cached) return cached;
+    const fn = translateRegion(this.mem, pc);
+    if (!fn) return this.singleAt(pc); // an instruction straddling two pages
+    this.codeOf(page).regions[slot] = fn;
+    return fn;
+  }
+
+  /** The one instruction at pc as a region, for the tail of a budget. */
+  private singleAt(pc: number): RegionFn {
+    const page = this.mem.fetchPage(pc);
+    const slot = (pc & PAGE_MASK) >> 1;
+    const cached = (page.code as PageRegions | undefined)?.singles[slot];
+    if (cached) return cached;
+    const { fn, cacheable } = translateSingle(this.mem, pc);
+    if (cacheable) this.codeOf(page).singles[slot] = fn;
+    return fn;
   }
 }
