@@ -52,6 +52,7 @@ describe('ELF loading', () => {
     ['filesz > memsz', patched((dv) => dv.setUint32(52 + 20, 1, true)), /p_filesz > p_memsz/],
     ['segment in kernel space', patched((dv) => dv.setUint32(52 + 8, 0xc0000000, true)), /outside user space/],
     ['segment at address 0', patched((dv) => dv.setUint32(52 + 8, 0, true)), /outside user space/],
+    ['a gigabyte of bss', patched((dv) => dv.setUint32(52 + 32 + 20, 0x4000_0000, true)), /more than the/],
     ['entry outside text', patched((dv) => dv.setUint32(24, 0x20000, true)), /entry point/],
     ['interpreter', patched((dv) => dv.setUint32(52, 3, true)), /dynamically linked/],
     ['overlapping segments', patched((dv) => dv.setUint32(52 + 32 + 8, 0x10000, true)), /overlaps/],

@@ -33,6 +33,8 @@ const EF_RISCV_RVE = 0x8;
 /** Highest address a segment may reach: the user stack lives below 0x7fff0000. */
 export const USER_LIMIT = 0x7f00_0000;
 const MIN_VADDR = 0x1000;
+/** Largest total size of the loadable segments: guards against a header asking for gigabytes. */
+export const MAX_IMAGE_BYTES = 64 << 20;
 
 function fail(error: string): ElfResult {
   return { ok: false, error };
@@ -91,6 +93,8 @@ export function parseElf(bytes: Uint8Array): ElfResult {
     segments.push({ vaddr, memsz, filesz, offset, perm });
   }
   if (segments.length === 0) return fail('no loadable segments');
+  const total = segments.reduce((n, s) => n + s.memsz, 0);
+  if (total > MAX_IMAGE_BYTES) return fail(`segments need ${total} bytes, more than the ${MAX_IMAGE_BYTES} allowed`);
   const inText = segments.some((s) => s.perm & PERM_X && entry >= s.vaddr && entry < s.vaddr + s.memsz);
   if (!inText) return fail(`entry point 0x${entry.toString(16)} is not in an executable segment`);
   return { ok: true, value: { entry, segments, bytes } };

@@ -83,6 +83,13 @@ export class Page {
   }
 }
 
+/**
+ * The page every fresh mapping starts as. It is shared copy-on-write like any other page; the
+ * module keeps one reference of its own, so a write always copies it and it stays all zeros.
+ * Mapping a large region therefore costs page-table slots, not memory.
+ */
+const ZERO_PAGE = new Page();
+
 class Table {
   readonly pages: (Page | undefined)[] = new Array<Page | undefined>(1024);
   readonly perms = new Uint8Array(1024);
@@ -145,7 +152,8 @@ export class AddressSpace {
       const old = t.pages[i];
       if (old) old.refs--;
       else t.count++;
-      t.pages[i] = new Page();
+      t.pages[i] = ZERO_PAGE;
+      ZERO_PAGE.refs++;
       t.perms[i] = perm;
     });
     this.flushTlb();
