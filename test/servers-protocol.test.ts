@@ -12,7 +12,6 @@ import {
   PROC_PROTOCOL,
   serviceOf,
   STAT,
-
   struct,
   u32,
   VFS_IO_MAX,

@@ -59,6 +59,8 @@ export interface Service<S extends ServiceSpecs> {
   /** An error reply for a request whose kind may be unknown (e.g. a malformed one). */
   encodeErrorReply(requestType: number, errno: number): Uint8Array;
   decodeReply(payload: Uint8Array): DecodeResult<ReplyOf<S>>;
+  /** Just the header: enough for a caller that only needs the result, and valid for any request type. */
+  decodeReplyHeader(payload: Uint8Array): DecodeResult<{ readonly requestType: number; readonly result: number }>;
 }
 
 export function defineService<S extends ServiceSpecs>(name: string, replyType: number, specs: S): Service<S> {
@@ -112,6 +114,14 @@ export function defineService<S extends ServiceSpecs>(name: string, replyType: n
     },
     encodeErrorReply(requestType, errno) {
       return header(requestType & 0xffff, -Math.abs(errno), 0);
+    },
+    decodeReplyHeader(payload) {
+      if (payload.length < REPLY_HEADER_SIZE) {
+        return decodeFail('EBADMSG', `${name} reply: ${payload.length} bytes, header needs ${REPLY_HEADER_SIZE}`);
+      }
+      const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+      if (view.getUint16(2, true) !== 0) return decodeFail('EINVAL', `${name} reply: reserved field is not 0`);
+      return decodeOk({ requestType: view.getUint16(0, true), result: view.getInt32(4, true) });
     },
     decodeReply(payload) {
       if (payload.length < REPLY_HEADER_SIZE) {
