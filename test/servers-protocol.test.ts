@@ -10,6 +10,7 @@ import {
   MM_PROTOCOL,
   MSG,
   PROC_PROTOCOL,
+  PS_ENTRY,
   serviceOf,
   STAT,
   struct,
@@ -194,27 +195,36 @@ describe('struct codec', () => {
 });
 
 describe('guest layouts', () => {
-  it('stat is the 80-byte asm-generic layout', () => {
-    expect(STAT.fixedSize).toBe(80);
-    const bytes = STAT.encode({ ...sampleOf(STAT as StructCodec<unknown>), st_size: 1234, st_mode: 0o100644 } as never);
+  it('stat is struct xk_stat of guest/include/xinim/abi.h (96 bytes)', () => {
+    expect(STAT.fixedSize).toBe(96);
+    const bytes = STAT.encode({ ...sampleOf(STAT as StructCodec<unknown>), st_size: 1234, st_mode: 0o100644, st_mtime: 2 ** 33, st_mtime_nsec: 5 } as never);
     const view = new DataView(bytes.buffer);
     expect(view.getUint32(8, true)).toBe(0o100644);
-    expect(view.getInt32(32, true)).toBe(1234);
+    expect(view.getBigInt64(32, true)).toBe(1234n);
+    expect(view.getBigInt64(64, true)).toBe(2n ** 33n);
+    expect(view.getInt32(72, true)).toBe(5);
   });
 
-  it('dirent records are 8-aligned and parse back', () => {
-    const a = encodeDirent({ ino: 5, off: 1, type: 4, name: '.' });
-    const b = encodeDirent({ ino: 9, off: 2, type: 8, name: 'motd' });
-    expect(a.length % 8).toBe(0);
-    expect(a.length).toBe(24);
+  it('dirent records are struct xk_dirent, 4-aligned, and parse back', () => {
+    const a = encodeDirent({ ino: 5, type: 4, name: '.' });
+    const b = encodeDirent({ ino: 9, type: 8, name: 'motd' });
+    expect([...a]).toEqual([5, 0, 0, 0, 12, 0, 4, 0x2e, 0, 0, 0, 0]);
+    expect(b.length).toBe(12);
     const all = new Uint8Array([...a, ...b]);
     expect(decodeDirents(all)).toEqual({
       ok: true,
       value: [
-        { ino: 5, off: 1, type: 4, name: '.' },
-        { ino: 9, off: 2, type: 8, name: 'motd' },
+        { ino: 5, type: 4, name: '.' },
+        { ino: 9, type: 8, name: 'motd' },
       ],
     });
+  });
+
+  it('ps entries are struct xk_proc (64 bytes) and sigaction bodies struct xk_sigaction', () => {
+    expect(PS_ENTRY.fixedSize).toBe(64);
+    expect(PS_ENTRY.describeLayout().find((f) => f.name === 'name')!.layout).toBe('char[32] @32');
+    expect(() => PS_ENTRY.encode({ pid: 1, ppid: 0, pgid: 1, uid: 0, state: 82, kind: 0, rssPages: 0, icount: 0, name: 'x'.repeat(32) })).toThrow(RangeError);
+    expect(PROC_PROTOCOL.specs.sigaction.reply.describeLayout().map((f) => f.name)).toEqual(['handler', 'flags', 'restorer', 'mask']);
   });
 });
 
@@ -236,9 +246,9 @@ describe('describeMessage', () => {
     const err = describeMessage({ m_source: 2, m_type: MSG.VFS_REPLY, payload: VFS_PROTOCOL.encodeReply('open', -ERRNO.ENOENT) });
     expect(err.typeName).toBe('VFS_REPLY(VFS_OPEN)');
     expect(err.summary).toBe('VFS_REPLY(VFS_OPEN) from 2: result=-ENOENT');
-    const data = new Uint8Array([...encodeDirent({ ino: 1, off: 1, type: 4, name: '.' })]);
+    const data = new Uint8Array([...encodeDirent({ ino: 1, type: 4, name: '.' })]);
     const dents = describeMessage({ m_source: 2, m_type: MSG.VFS_REPLY, payload: VFS_PROTOCOL.encodeReply('getdents', data.length, { data }) });
-    expect(dents.fields.map((f) => f.layout)).toEqual(['i32 @4', 'bytes[len u16 @8, max 4064]', 'linux_dirent64[]']);
+    expect(dents.fields.map((f) => f.layout)).toEqual(['i32 @4', 'bytes[len u16 @8, max 4064]', 'xk_dirent[]']);
     expect(dents.fields[2]!.value).toBe('1:"."');
   });
 

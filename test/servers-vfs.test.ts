@@ -568,7 +568,7 @@ describe('directories: mkdir, rmdir, chdir, getcwd, getdents', () => {
     const names: string[] = [];
     const types: number[] = [];
     for (;;) {
-      const r = h.ok(1, { kind: 'getdents', fd, count: 64 });
+      const r = h.ok(1, { kind: 'getdents', fd, count: 24 });
       if (r.result === 0) break;
       const d = decodeDirents(r.body!['data'] as Uint8Array);
       if (!d.ok) throw new Error(d.detail);

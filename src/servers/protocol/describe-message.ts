@@ -126,7 +126,7 @@ export function describeMessage(m: Message): MessageView {
         const d = decodeDirents(body['data']);
         fields.push({
           name: 'dirents',
-          layout: 'linux_dirent64[]',
+          layout: 'xk_dirent[]',
           value: d.ok ? d.value.map((e) => `${e.ino}:${quote(e.name)}`).join(' ') : `malformed (${d.detail})`,
         });
       }

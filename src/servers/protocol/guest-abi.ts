@@ -1,16 +1,13 @@
 /**
- * Binary layouts the guest sees directly: `struct stat` and the `getdents` records. The VFS puts them
- * into reply bodies in exactly this form, so the kernel copies the bytes to the guest buffer as they are.
- *
- * Until guest/ABI.md (written with the guest C library) says otherwise, these follow Linux's
- * asm-generic layouts for a 32-bit little-endian target (RV32, ILP32): `struct stat` of
- * <asm-generic/stat.h> (80 bytes, 32-bit time fields) and `struct linux_dirent64`.
+ * Binary layouts the guest sees directly: `struct xk_stat` and the `getdents` records, as defined by
+ * the guest C library in guest/include/xinim/abi.h (prose: guest/ABI.md). The VFS puts them into
+ * reply bodies in exactly this form, so the kernel copies the bytes to the guest buffer as they are.
  * If the guest library changes a layout, this file is the only place to change.
  */
-import { decodeFail, decodeOk, struct, u32, i32, type DecodeResult, type StructValue } from './struct-codec.js';
+import { decodeFail, decodeOk, struct, u32, i32, i64, type DecodeResult, type StructValue } from './struct-codec.js';
 
-/** struct stat, 80 bytes. `__pad1` @28, `__pad2` @40, `__unused4/5` @72/@76 are written as 0 and ignored. */
-export const STAT = struct('stat', 80, {
+/** struct xk_stat, 96 bytes; times are struct xk_timespec (i64 seconds, i32 nanoseconds, i32 zero pad). */
+export const STAT = struct('xk_stat', 96, {
   st_dev: u32(0),
   st_ino: u32(4),
   st_mode: u32(8),
@@ -18,15 +15,15 @@ export const STAT = struct('stat', 80, {
   st_uid: u32(16),
   st_gid: u32(20),
   st_rdev: u32(24),
-  st_size: i32(32),
-  st_blksize: i32(36),
-  st_blocks: i32(44),
-  st_atime: i32(48),
-  st_atime_nsec: u32(52),
-  st_mtime: i32(56),
-  st_mtime_nsec: u32(60),
-  st_ctime: i32(64),
-  st_ctime_nsec: u32(68),
+  st_blksize: u32(28),
+  st_size: i64(32),
+  st_blocks: i64(40),
+  st_atime: i64(48),
+  st_atime_nsec: i32(56),
+  st_mtime: i64(64),
+  st_mtime_nsec: i32(72),
+  st_ctime: i64(80),
+  st_ctime_nsec: i32(88),
 });
 
 export type Stat = StructValue<typeof STAT>;
@@ -48,31 +45,29 @@ export const DT_DIR = 4;
 export const DT_REG = 8;
 
 /**
- * struct linux_dirent64: @0 u64 d_ino, @8 i64 d_off, @16 u16 d_reclen, @18 u8 d_type,
- * @19 char d_name[] NUL-terminated, record padded with zeros to a multiple of 8.
+ * struct xk_dirent: @0 u32 d_ino, @4 u16 d_reclen, @6 u8 d_type, @7 char d_name[] NUL-terminated;
+ * records back to back, each padded with zeros to a multiple of 4. There is no d_off: a directory's
+ * file offset is the index of the next entry, so lseek(fd, 0, SEEK_SET) restarts a listing.
  */
 export interface Dirent {
   readonly ino: number;
-  /** Cookie of the next entry: lseek(fd, d_off, SEEK_SET) resumes after this one. */
-  readonly off: number;
   readonly type: number;
   readonly name: string;
 }
 
-export const DIRENT_HEADER = 19;
+export const DIRENT_HEADER = 7;
 
 export function direntRecordLength(nameLength: number): number {
-  return (DIRENT_HEADER + nameLength + 1 + 7) & ~7;
+  return (DIRENT_HEADER + nameLength + 1 + 3) & ~3;
 }
 
 export function encodeDirent(d: Dirent): Uint8Array {
   const len = direntRecordLength(d.name.length);
   const out = new Uint8Array(len);
   const view = new DataView(out.buffer);
-  view.setBigUint64(0, BigInt(d.ino), true);
-  view.setBigInt64(8, BigInt(d.off), true);
-  view.setUint16(16, len, true);
-  view.setUint8(18, d.type);
+  view.setUint32(0, d.ino, true);
+  view.setUint16(4, len, true);
+  view.setUint8(6, d.type);
   for (let i = 0; i < d.name.length; i++) out[DIRENT_HEADER + i] = d.name.charCodeAt(i) & 0xff;
   return out;
 }
@@ -84,18 +79,17 @@ export function decodeDirents(data: Uint8Array): DecodeResult<Dirent[]> {
   let pos = 0;
   while (pos < data.length) {
     if (pos + DIRENT_HEADER + 1 > data.length) return decodeFail('EBADMSG', `dirent @${pos}: truncated header`);
-    const reclen = view.getUint16(pos + 16, true);
-    if (reclen < DIRENT_HEADER + 1 || reclen % 8 !== 0 || pos + reclen > data.length) {
+    const reclen = view.getUint16(pos + 4, true);
+    if (reclen < DIRENT_HEADER + 1 || reclen % 4 !== 0 || pos + reclen > data.length) {
       return decodeFail('EBADMSG', `dirent @${pos}: bad d_reclen ${reclen}`);
     }
-    const ino = Number(view.getBigUint64(pos, true));
-    const off = Number(view.getBigInt64(pos + 8, true));
-    const type = view.getUint8(pos + 18);
+    const ino = view.getUint32(pos, true);
+    const type = view.getUint8(pos + 6);
     let name = '';
     let i = pos + DIRENT_HEADER;
     for (; i < pos + reclen && data[i] !== 0; i++) name += String.fromCharCode(data[i]!);
     if (i === pos + reclen) return decodeFail('EBADMSG', `dirent @${pos}: name not NUL-terminated`);
-    out.push({ ino, off, type, name });
+    out.push({ ino, type, name });
     pos += reclen;
   }
   return decodeOk(out);

@@ -7,18 +7,15 @@ import { MSG } from './message-types.js';
 import { defineService, type ReplyOf, type RequestOf } from './service.js';
 import { EMPTY, i32, i64, struct, u32 } from './struct-codec.js';
 
-/** The segment description IPC_STAT returns (the guest library converts it to its struct shmid_ds). */
-export const SHMID_DS = struct('ShmidDs', 40, {
-  key: i32(0),
-  size: u32(4),
-  mode: u32(8),
-  uid: u32(12),
-  gid: u32(16),
-  cuid: u32(20),
-  cgid: u32(24),
-  cpid: u32(28),
-  lpid: u32(32),
-  nattch: u32(36),
+/** struct xk_shmid_ds (guest/include/xinim/abi.h), 32 bytes: what IPC_STAT returns. */
+export const SHMID_DS = struct('xk_shmid_ds', 32, {
+  segsz: u32(0),
+  cpid: i32(4),
+  lpid: i32(8),
+  nattch: u32(12),
+  mode: u32(16),
+  uid: u32(20),
+  key: i32(24),
 });
 
 const addrReply = (name: string) => struct(name, 4, { addr: u32(0) });
@@ -63,9 +60,9 @@ export const MM_SPECS = {
   shmdt: { type: MSG.MM_SHMDT, request: struct('MmShmdt', 4, { addr: u32(0) }), reply: EMPTY, doc: 'result = 0' },
   shmctl: {
     type: MSG.MM_SHMCTL,
-    request: struct('MmShmctl', 20, { shmid: i32(0), cmd: u32(4), mode: u32(8), uid: u32(12), gid: u32(16) }),
+    request: struct('MmShmctl', 16, { shmid: i32(0), cmd: u32(4), mode: u32(8), uid: u32(12) }),
     reply: SHMID_DS,
-    doc: 'cmd 0 IPC_RMID, 1 IPC_SET (mode/uid/gid), 2 IPC_STAT; body = the segment after the call (zeros after IPC_RMID)',
+    doc: 'cmd 0 IPC_RMID, 1 IPC_SET (mode/uid), 2 IPC_STAT; body = the segment after the call (zeros after IPC_RMID)',
   },
 } as const;
 

@@ -6,27 +6,32 @@
  */
 import { MSG } from './message-types.js';
 import { defineService, type ReplyOf, type RequestOf } from './service.js';
-import { bytes, EMPTY, fixedStr, i32, list, str, struct, u16, u32, u8 } from './struct-codec.js';
+import { bytes, EMPTY, fixedStr, i32, list, str, struct, u16, u32, u64, u8 } from './struct-codec.js';
 import { PATH_BYTES_MAX } from './vfs-protocol.js';
 
 /** Bytes of argv + envp strings (each NUL-terminated, back to back) one EXEC message can carry. */
 export const EXEC_STRINGS_MAX = 3000;
-export const PS_NAME_SIZE = 16;
-export const PS_LIST_MAX = 64;
+export const PS_NAME_SIZE = 32;
+/** 60 entries of 64 bytes fit one reply. */
+export const PS_LIST_MAX = 60;
 
+/** struct xk_sigaction (guest/include/xinim/abi.h). */
 const sigactionBody = (name: string) =>
-  struct(name, 16, { handler: u32(0), flags: u32(4), mask: u32(8), restorer: u32(12) });
+  struct(name, 16, { handler: u32(0), flags: u32(4), restorer: u32(8), mask: u32(12) });
 
-/** One row of `ps`: fixed-size so a reply carries up to PS_LIST_MAX of them. */
-export const PS_ENTRY = struct('PsEntry', 40, {
-  pid: u32(0),
-  ppid: u32(4),
-  pgid: u32(8),
+/** One row of `ps`: struct xk_proc (guest/include/xinim/abi.h), 64 bytes, copied to the guest as is. */
+export const PS_ENTRY = struct('xk_proc', 64, {
+  pid: i32(0),
+  ppid: i32(4),
+  pgid: i32(8),
   uid: u32(12),
-  /** 0 ready, 1 running, 2 blocked, 3 zombie (see the PM). */
+  /** 'R', 'S', 'Z' or 'T' as a byte. */
   state: u8(16),
-  name: fixedStr(20, PS_NAME_SIZE),
-  exitStatus: i32(36),
+  /** 0 user, 1 server, 2 kernel. */
+  kind: u8(17),
+  rssPages: u32(20),
+  icount: u64(24),
+  name: fixedStr(32, PS_NAME_SIZE),
 });
 
 const none = (name: string) => struct(name, 0, {});
@@ -73,8 +78,8 @@ export const PROC_SPECS = {
       hasAct: u32(4),
       handler: u32(8),
       flags: u32(12),
-      mask: u32(16),
-      restorer: u32(20),
+      restorer: u32(16),
+      mask: u32(20),
     }),
     reply: sigactionBody('ProcSigactionReply'),
     doc: 'result = 0; body = previous action',

@@ -217,14 +217,14 @@ export function str(lenOffset: number, max: number): Field<string> {
   };
 }
 
-/** A fixed-size, NUL-padded string field inside the fixed part (e.g. a process name in a list entry). */
+/** A fixed-size, NUL-terminated and NUL-padded char array inside the fixed part (at most size - 1 chars). */
 export function fixedStr(offset: number, size: number): Field<string> {
   return {
     layout: `char[${size}] @${offset}`,
     fixedRanges: [[offset, size]],
     inTail: false,
     tailLength: () => 0,
-    check: (value) => stringProblem(value, size),
+    check: (value) => stringProblem(value, size - 1),
     write(_view, out, value, tail) {
       out.set(stringToBytes(value), offset);
       return tail;

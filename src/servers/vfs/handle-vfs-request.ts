@@ -508,7 +508,7 @@ function getdents(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'getdents'
   let index = file.offset;
   for (; index < entries.length; index++) {
     const [name, ino] = entries[index]!;
-    const rec = encodeDirent({ ino, off: index + 1, type: direntType(inode(state, ino)), name });
+    const rec = encodeDirent({ ino, type: direntType(inode(state, ino)), name });
     if (used + rec.length > limit) break;
     records.push(rec);
     used += rec.length;

@@ -252,12 +252,9 @@ export function typeBits(node: Inode): number {
 }
 
 const NS_PER_S = 1_000_000_000n;
-const I32_MAX = 0x7fffffff;
 
 function timeParts(ns: bigint): [number, number] {
-  const sec = ns / NS_PER_S;
-  // The 32-bit time fields of the guest's struct stat saturate rather than wrap (year 2038).
-  return [sec > BigInt(I32_MAX) ? I32_MAX : Number(sec), Number(ns % NS_PER_S)];
+  return [Number(ns / NS_PER_S), Number(ns % NS_PER_S)];
 }
 
 export function statOf(node: Inode): Stat {
@@ -273,8 +270,8 @@ export function statOf(node: Inode): Stat {
     st_uid: node.uid,
     st_gid: node.gid,
     st_rdev: node.kind === 'chr' ? node.rdev : 0,
-    st_size: Math.min(size, I32_MAX),
     st_blksize: 4096,
+    st_size: size,
     st_blocks: Math.ceil(size / 512),
     st_atime: as,
     st_atime_nsec: an,
