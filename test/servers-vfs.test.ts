@@ -28,6 +28,7 @@ import {
 import {
   buildRootFs,
   handleVfsRequest,
+  rootFsEntriesFromManifest,
   OPEN_MAX,
   PIPE_CAPACITY,
   VfsServer,
@@ -153,6 +154,40 @@ describe('root filesystem', () => {
     expect(h.stat(1, '/').st_nlink).toBe(2 + 6);
     const fd = h.open(1, '/etc/motd', O.RDONLY);
     expect(h.read(1, fd)).toBe('Welcome to XINIM\n');
+  });
+
+  it('has /dev/null: reads give end of file, writes vanish', () => {
+    const h = given();
+    expect(h.stat(8, '/dev/null')).toMatchObject({ st_mode: S_IFCHR | 0o666, st_rdev: (1 << 8) | 3 });
+    const fd = h.open(8, '/dev/null', O.RDWR);
+    expect(h.write(8, fd, 'gone')).toBe(4);
+    expect(h.read(8, fd)).toBe('');
+    expect(h.res(8, { kind: 'ioctl', fd, request: 0x5401, arg: 0 })).toBe(-ERRNO.ENOTTY);
+  });
+
+  it('loads the committed guest manifest (guest/manifest.json)', () => {
+    const repo = join(import.meta.dirname, '..');
+    const manifest = JSON.parse(readFileSync(join(repo, 'guest', 'manifest.json'), 'utf8'));
+    const entries = rootFsEntriesFromManifest(manifest, (source) => new Uint8Array(readFileSync(join(repo, source))));
+    const h = new Harness(new VfsServer(buildRootFs(entries, 0n)));
+    h.spawn(1);
+    expect(h.stat(1, '/tmp').st_mode).toBe(S_IFDIR | 0o1777);
+    expect(h.stat(1, '/dev/console').st_mode & 0o170000).toBe(S_IFCHR);
+    for (const e of entries) {
+      if (e.kind === 'file') expect(h.stat(1, e.path)).toMatchObject({ st_size: e.data!.length, st_mode: S_IFREG | e.mode });
+    }
+  });
+
+  it('refuses a malformed manifest with a clear message', () => {
+    const read = () => new Uint8Array(0);
+    expect(() => rootFsEntriesFromManifest({ version: 2, entries: [] }, read)).toThrow(/version/);
+    expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'file', mode: '0999' }] }, read)).toThrow(/mode/);
+    expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'sock', mode: '0644' }] }, read)).toThrow(/kind/);
+    expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'file', mode: '0644' }] }, read)).toThrow(/source/);
+    expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'chardev', device: 'disk', mode: '0644' }] }, read)).toThrow(/device/);
+    expect(rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/d', kind: 'dir', mode: '1777', uid: 5 }] }, read)).toEqual([
+      { path: '/d', kind: 'dir', mode: 0o1777, uid: 5 },
+    ]);
   });
 
   it('refuses a bad manifest (relative path, file listed twice)', () => {

@@ -132,7 +132,8 @@ function dispatch(state: VfsState, source: number, req: VfsRequest, ctx: VfsCont
     case 'ioctl': {
       const file = fileOfFd(state, proc, req.fd);
       if (typeof file === 'number') return done('ioctl', file);
-      if (inode(state, file.ino).kind !== 'chr') return done('ioctl', -ERRNO.ENOTTY);
+      const node = inode(state, file.ino);
+      if (node.kind !== 'chr' || node.device !== 'console') return done('ioctl', -ERRNO.ENOTTY);
       return { kind: 'console', op: { kind: 'console-ioctl', pid: proc.pid, fd: req.fd, request: req.request, arg: req.arg } };
     }
     case 'fcntl':
@@ -336,6 +337,7 @@ function read(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'read'>, ctx: 
       return reply('read', n, { data });
     }
     case 'chr':
+      if (node.device === 'null') return reply('read', 0, { data: new Uint8Array(0) });
       return {
         kind: 'console',
         op: { kind: 'console-read', pid: proc.pid, fd: req.fd, count, nonblocking: (file.flags & O.NONBLOCK) !== 0 },
@@ -391,6 +393,7 @@ function write(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'write'>, ctx
       return done('write', n);
     }
     case 'chr':
+      if (node.device === 'null') return done('write', n);
       return {
         kind: 'console',
         op: { kind: 'console-write', pid: proc.pid, fd: req.fd, data: req.data, nonblocking: (file.flags & O.NONBLOCK) !== 0 },

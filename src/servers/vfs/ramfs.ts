@@ -9,6 +9,8 @@ import {
   FILE_SIZE_MAX,
   RAMFS_DEV,
   ROOT_INO,
+  rdevOf,
+  type CharDevice,
   type CharInode,
   type Credentials,
   type DirInode,
@@ -78,8 +80,8 @@ export function createDir(state: VfsState, parent: DirInode, name: string, a: Ne
   return node;
 }
 
-export function createCharDevice(state: VfsState, dir: DirInode, name: string, rdev: number, a: NewInodeAttrs): CharInode {
-  const node: CharInode = { kind: 'chr', ...common(state, a, 1), rdev };
+export function createCharDevice(state: VfsState, dir: DirInode, name: string, device: CharDevice, a: NewInodeAttrs): CharInode {
+  const node: CharInode = { kind: 'chr', ...common(state, a, 1), device, rdev: rdevOf(device) };
   state.inodes.set(node.ino, node);
   linkEntry(dir, name, node.ino, a.now);
   return node;

@@ -5,7 +5,7 @@
  * reused (STYLE.md 4).
  */
 import { fromBase64, toBase64 } from './base64.js';
-import { OPEN_MAX, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
+import { OPEN_MAX, rdevOf, type CharDevice, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
 
 export const VFS_STATE_VERSION = 1;
 
@@ -25,7 +25,7 @@ export type InodeSnapshot =
   | (InodeSnapshotCommon & { readonly kind: 'dir'; readonly parent: number; readonly entries: readonly (readonly [string, number])[] })
   | (InodeSnapshotCommon & { readonly kind: 'file'; readonly data: string })
   | (InodeSnapshotCommon & { readonly kind: 'fifo'; readonly buffer: string; readonly readers: number; readonly writers: number })
-  | (InodeSnapshotCommon & { readonly kind: 'chr'; readonly rdev: number });
+  | (InodeSnapshotCommon & { readonly kind: 'chr'; readonly device: CharDevice });
 
 export interface OpenFileSnapshot {
   readonly id: number;
@@ -80,7 +80,7 @@ function inodeSnapshot(node: Inode): InodeSnapshot {
     case 'fifo':
       return { ...common, kind: 'fifo', buffer: toBase64(node.buffer), readers: node.readers, writers: node.writers };
     case 'chr':
-      return { ...common, kind: 'chr', rdev: node.rdev };
+      return { ...common, kind: 'chr', device: node.device };
     default: {
       const _exhaustive: never = node;
       return _exhaustive;
@@ -132,7 +132,7 @@ function restoreInode(s: InodeSnapshot): Inode {
     case 'fifo':
       return { ...common, kind: 'fifo', buffer: fromBase64(s.buffer), readers: s.readers, writers: s.writers };
     case 'chr':
-      return { ...common, kind: 'chr', rdev: s.rdev };
+      return { ...common, kind: 'chr', device: s.device, rdev: rdevOf(s.device) };
     default: {
       const _exhaustive: never = s;
       return _exhaustive;

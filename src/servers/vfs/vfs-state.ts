@@ -19,6 +19,21 @@ export const ROOT_INO: Ino = 1;
 export const RAMFS_DEV = 1;
 /** st_rdev of /dev/console: major 5, minor 1, as Linux. */
 export const CONSOLE_RDEV = (5 << 8) | 1;
+/** st_rdev of /dev/null: major 1, minor 3, as Linux. */
+export const NULL_RDEV = (1 << 8) | 3;
+
+export function rdevOf(device: CharDevice): number {
+  switch (device) {
+    case 'console':
+      return CONSOLE_RDEV;
+    case 'null':
+      return NULL_RDEV;
+    default: {
+      const _exhaustive: never = device;
+      return _exhaustive;
+    }
+  }
+}
 export const DEFAULT_UMASK = 0o022;
 
 interface InodeCommon {
@@ -60,9 +75,12 @@ export interface FifoInode extends InodeCommon {
   writers: number;
 }
 
-/** A character device; the only one is the console, whose I/O the kernel performs. */
+export type CharDevice = 'console' | 'null';
+
+/** A character device: the console (whose I/O the kernel performs) or /dev/null (handled here). */
 export interface CharInode extends InodeCommon {
   readonly kind: 'chr';
+  readonly device: CharDevice;
   readonly rdev: number;
 }
 
