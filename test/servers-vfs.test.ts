@@ -27,6 +27,7 @@ import {
 } from '../src/servers/protocol/index.js';
 import {
   buildRootFs,
+  checkVfsInvariants,
   handleVfsRequest,
   rootFsEntriesFromManifest,
   OPEN_MAX,
@@ -931,3 +932,97 @@ describe('determinism contract', () => {
 
 
 
+
+describe('random request sequences (model-free fuzz)', () => {
+  const PATHS = ['/tmp/a', '/tmp/b', '/tmp/d', '/tmp/d/e', '/tmp/d/a', '/tmp/d/e/f', 'a', 'd', 'd/e', '..', '.', '/etc/motd', '/', '/tmp', 'e/../a'];
+
+  function randomRequest(next: () => number, pids: number[]): [number, VfsRequest] {
+    const pick = <T,>(xs: readonly T[]): T => xs[next() % xs.length]!;
+    const pid = pick(pids);
+    const path = pick(PATHS);
+    const fd = next() % 8;
+    const flagChoices = [O.RDONLY, O.WRONLY, O.RDWR, O.CREAT | O.RDWR, O.CREAT | O.EXCL | O.WRONLY, O.TRUNC | O.WRONLY, O.APPEND | O.WRONLY, O.CLOEXEC | O.RDONLY, O.DIRECTORY];
+    const reqs: VfsRequest[] = [
+      { kind: 'open', path, flags: pick(flagChoices), mode: pick([0o644, 0o600, 0o777]) },
+      { kind: 'close', fd },
+      { kind: 'read', fd, count: next() % 5000 },
+      { kind: 'write', fd, data: new Uint8Array(next() % 3000).fill(0x41 + (next() % 26)) },
+      { kind: 'lseek', fd, offset: (next() % 20) - 5, whence: next() % 4 },
+      { kind: 'pipe', flags: pick([0, O.NONBLOCK, O.CLOEXEC]) },
+      { kind: 'dup', fd },
+      { kind: 'dup2', oldfd: fd, newfd: next() % 8 },
+      { kind: 'fcntl', fd, cmd: pick([F.DUPFD, F.GETFD, F.SETFD, F.GETFL, F.SETFL]), arg: next() % 8 },
+      { kind: 'mkdir', path, mode: 0o755 },
+      { kind: 'rmdir', path },
+      { kind: 'unlink', path },
+      { kind: 'link', oldPath: path, newPath: pick(PATHS) },
+      { kind: 'rename', oldPath: path, newPath: pick(PATHS) },
+      { kind: 'chdir', path },
+      { kind: 'chmod', path, mode: pick([0o755, 0o700, 0o1777, 0o000]) },
+      { kind: 'getdents', fd, count: next() % 200 },
+      { kind: 'stat', path },
+      { kind: 'fstat', fd },
+      { kind: 'getcwd', size: 64 },
+      // Weighted: files see more traffic than the rest.
+      { kind: 'open', path: pick(PATHS.slice(0, 6)), flags: O.CREAT | O.RDWR, mode: 0o644 },
+      { kind: 'open', path: pick(PATHS.slice(0, 6)), flags: O.RDWR | O.APPEND, mode: 0 },
+      { kind: 'write', fd: 3 + (next() % 5), data: new Uint8Array(next() % 5000 > 4064 ? 4064 : next() % 300) },
+      { kind: 'read', fd: 3 + (next() % 5), count: next() % 300 },
+      { kind: 'close', fd: 3 + (next() % 5) },
+      { kind: 'close', fd: 3 + (next() % 5) },
+    ];
+    return [pid, pick(reqs)];
+  }
+
+  it('keeps every count consistent, never throws, and a restored copy stays in lockstep', () => {
+    let x = 0x9e3779b9;
+    const next = () => {
+      x ^= x << 13;
+      x >>>= 0;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      x >>>= 0;
+      return x;
+    };
+    const h = given();
+    const pids = [1, 8];
+    let nextPid = 20;
+    let copy: Harness | undefined;
+    for (let step = 0; step < 3000; step++) {
+      if (step === 1500) {
+        copy = new Harness(new VfsServer(buildRootFs([])));
+        copy.server.setState(JSON.parse(JSON.stringify(h.server.getState())));
+        copy.now = h.now;
+      }
+      const roll = next() % 100;
+      const outs: { a: VfsOutput[]; b?: VfsOutput[] } = { a: [] };
+      const run = (pid: number, req: VfsRequest) => {
+        outs.a = h.raw(pid, req);
+        if (copy) outs.b = copy.raw(pid, req);
+      };
+      const blocked = new Set(h.server.pendingRequests().map((p) => p.pid));
+      if (roll < 3 && pids.length < 8) {
+        const parent = pids[next() % pids.length]!;
+        run(0, { kind: 'procFork', parent, child: nextPid });
+        pids.push(nextPid++);
+      } else if (roll < 5 && pids.length > 2) {
+        const victim = pids.splice(2 + (next() % (pids.length - 2)), 1)[0]!;
+        run(3, { kind: 'procExit', pid: victim });
+      } else if (roll < 6) {
+        run(3, { kind: 'procExec', pid: pids[next() % pids.length]! });
+      } else if (roll < 8 && blocked.size > 0) {
+        run(3, { kind: 'procCancel', pid: [...blocked][0]! });
+      } else {
+        const [pid, req] = randomRequest(next, pids);
+        if (blocked.has(pid)) continue;
+        run(pid, req);
+      }
+      expect(checkVfsInvariants(h.server.state), `step ${step}`).toEqual([]);
+      if (copy) expect(outs.b, `step ${step}`).toEqual(outs.a);
+    }
+    expect(copy!.server.getState()).toEqual(h.server.getState());
+    // The run exercised the interesting paths.
+    const results = new Set(h.outputs.filter((o) => o.kind === 'reply').map((o) => decodeReply(o).result));
+    for (const e of [ENOENT, EEXIST, ENOTDIR, EISDIR, EBADF, ENOTEMPTY, EINVAL]) expect(results.has(-e), `saw -${e}`).toBe(true);
+  });
+});

@@ -8,3 +8,4 @@ export * from './vfs-snapshot.js';
 export * from './vfs-server.js';
 export * from './root-fs.js';
 export * from './base64.js';
+export * from './vfs-invariants.js';
