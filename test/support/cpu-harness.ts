@@ -36,7 +36,11 @@ class Output {
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16).padStart(8, '0');
 
-export function runElfOnCpu(elf: Uint8Array, maxInstructions = 500_000_000): HarnessResult {
+/**
+ * `budget` is the instruction budget of each `cpu.run` call: small budgets split translated
+ * blocks and exercise the one-instruction-at-a-time path, which must give the same results.
+ */
+export function runElfOnCpu(elf: Uint8Array, budget = 1_000_000, maxInstructions = 500_000_000): HarnessResult {
   const out = new Output();
   const parsed = parseElf(elf);
   if (!parsed.ok) return { ok: false, stdout: out.bytes(), error: `parseElf: ${parsed.error}` };
@@ -47,7 +51,7 @@ export function runElfOnCpu(elf: Uint8Array, maxInstructions = 500_000_000): Har
   cpu.pc = entry;
   cpu.x[2] = STACK_TOP - 16;
   while (cpu.icount < maxInstructions) {
-    const stop = cpu.run(1_000_000);
+    const stop = cpu.run(budget);
     if (stop.kind === 'budget') continue;
     const where = `pc=${hex(stop.pc)} cause=${stop.cause} tval=${hex(stop.tval)} icount=${cpu.icount}`;
     if (stop.cause !== TrapCause.EcallFromU) return { ok: false, stdout: out.bytes(), error: `unexpected trap: ${where}` };

@@ -2,6 +2,9 @@
 //
 //   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 --index 1234 [--full] [--alone]
 //   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 [--count 5000]
+//   npx tsx test/support/diff-cli.ts --seed S --index I --first F --count C --budget B
+//
+// (the last form replays a chunk the test built differently, as its failure message says).
 //
 // With --index, the sequence is built in the same chunk (so at the same addresses) as in the test,
 // listed, run under qemu-riscv32 and our CPU, and the first differences are printed. --alone
@@ -17,8 +20,9 @@ import {
   type ChunkPlan,
 } from './differential.js';
 
-async function one(seed: number, index: number, full: boolean, alone: boolean, elfPath?: string): Promise<number> {
-  const plan: ChunkPlan = alone ? { seed, firstIndex: index, count: 1 } : chunkOf(seed, index);
+async function one(seed: number, index: number, full: boolean, alone: boolean, elfPath?: string, custom?: ChunkPlan): Promise<number> {
+  const plan: ChunkPlan = alone ? { seed, firstIndex: index, count: 1 } : custom ?? chunkOf(seed, index);
+  if (index < plan.firstIndex || index >= plan.firstIndex + plan.count) throw new Error(`index ${index} is not in that chunk`);
   const program = buildProgram(plan.seed, plan.firstIndex, plan.count);
   const k = index - plan.firstIndex;
   const seq = program.sequences[k]!;
@@ -31,6 +35,7 @@ async function one(seed: number, index: number, full: boolean, alone: boolean, e
     return 2;
   }
   const ours = runOursOnChunk({ plan, elf: program.elf, starts: program.sequences.map((s) => s.address) });
+  if (plan.budget) console.log(`(our CPU ran with budget ${plan.budget} per run call)`);
   const qRec = q.stdout.subarray(k * RECORD_BYTES, (k + 1) * RECORD_BYTES);
   const oRec = ours.stdout.subarray(k * RECORD_BYTES, (k + 1) * RECORD_BYTES);
   if (oRec.length < RECORD_BYTES) {
@@ -46,10 +51,10 @@ async function one(seed: number, index: number, full: boolean, alone: boolean, e
   return 1;
 }
 
-async function all(seed: number, count: number): Promise<number> {
+async function all(seed: number, count: number, budget?: number): Promise<number> {
   let bad = 0;
   for (const plan of planChunks(seed, count)) {
-    const outcome = await runChunkBoth(plan);
+    const outcome = await runChunkBoth(budget ? { ...plan, budget } : plan);
     for (const m of outcome.mismatches) {
       bad++;
       console.log(`index ${m.index}: ${m.detail}`);
@@ -72,15 +77,22 @@ async function main(): Promise<number> {
       full: { type: 'boolean', default: false },
       alone: { type: 'boolean', default: false },
       elf: { type: 'string' },
+      first: { type: 'string' },
+      budget: { type: 'string' },
     },
   });
   if (values.seed === undefined) {
-    console.error('usage: diff-cli.ts --seed S [--index I [--full] [--alone] [--elf PATH]] [--count N]');
+    console.error('usage: diff-cli.ts --seed S [--index I [--full] [--alone] [--elf PATH] [--first F]] [--count N] [--budget B]');
     return 2;
   }
   const seed = Number(values.seed) >>> 0;
-  if (values.index !== undefined) return one(seed, Number(values.index), values.full, values.alone, values.elf);
-  return all(seed, Number(values.count ?? 10 * CHUNK));
+  const budget = values.budget === undefined ? undefined : Number(values.budget);
+  if (values.index !== undefined) {
+    const custom: ChunkPlan | undefined = values.first === undefined ? undefined
+      : { seed, firstIndex: Number(values.first), count: Number(values.count ?? CHUNK), ...(budget ? { budget } : {}) };
+    return one(seed, Number(values.index), values.full, values.alone, values.elf, custom);
+  }
+  return all(seed, Number(values.count ?? 10 * CHUNK), budget);
 }
 
 

@@ -21,6 +21,7 @@ export const seedText = (s: number): string => h32(s);
 export interface Mismatch {
   readonly seed: number;
   readonly index: number;
+  readonly plan: ChunkPlan;
   /** Human-readable: the differing registers, then the first differing scratch byte. */
   readonly detail: string;
 }
@@ -29,6 +30,11 @@ export interface ChunkPlan {
   readonly seed: number;
   readonly firstIndex: number;
   readonly count: number;
+  /**
+   * Instruction budget of each `cpu.run` call (default 1e6). A small one cuts translated blocks
+   * short so they are finished one instruction at a time; the output must not change.
+   */
+  readonly budget?: number;
 }
 
 export function planChunks(seed: number, total: number, chunk = CHUNK): ChunkPlan[] {
@@ -88,7 +94,7 @@ export function compareChunk(plan: ChunkPlan, qemuOut: Uint8Array, ours: { stdou
   for (let i = 0; i < Math.floor(records); i++) {
     const q = qemuOut.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES);
     const o = ours.stdout.subarray(i * RECORD_BYTES, (i + 1) * RECORD_BYTES);
-    if (!equalBytes(q, o)) mismatches.push({ seed: plan.seed, index: plan.firstIndex + i, detail: describeRecordDiff(q, o) });
+    if (!equalBytes(q, o)) mismatches.push({ seed: plan.seed, index: plan.firstIndex + i, plan, detail: describeRecordDiff(q, o) });
   }
   const expected = plan.count * RECORD_BYTES;
   if (qemuOut.length !== expected) {
@@ -127,7 +133,7 @@ export function buildChunk(plan: ChunkPlan): BuiltChunk {
 }
 
 export function runOursOnChunk(chunk: BuiltChunk): { stdout: Uint8Array; error?: string; trapPc?: number } {
-  const r = runElfOnCpu(chunk.elf);
+  const r = runElfOnCpu(chunk.elf, chunk.plan.budget);
   if (r.ok) return r.exitCode === 0 ? { stdout: r.stdout } : { stdout: r.stdout, error: `exit status ${r.exitCode}` };
   const m = /pc=(0x[0-9a-f]+)/.exec(r.error);
   return m ? { stdout: r.stdout, error: r.error, trapPc: Number(m[1]) } : { stdout: r.stdout, error: r.error };
@@ -172,6 +178,10 @@ export function bodyText(seed: number, index: number): string {
   return s.insns.slice(s.bodyStart, s.dumpStart).map((i) => i.asm).join('; ');
 }
 
-export function rerunHint(seed: number, index: number): string {
-  return `npx tsx test/support/diff-cli.ts --seed ${seedText(seed)} --index ${index}`;
+/** The diff-cli command that replays sequence `index` of `plan` at the same addresses and budget. */
+export function rerunHint(plan: ChunkPlan, index: number): string {
+  const base = `npx tsx test/support/diff-cli.ts --seed ${seedText(plan.seed)} --index ${index}`;
+  const standard = plan.firstIndex % CHUNK === 0 && plan.count === CHUNK && plan.budget === undefined;
+  if (standard) return base;
+  return `${base} --first ${plan.firstIndex} --count ${plan.count}` + (plan.budget ? ` --budget ${plan.budget}` : '');
 }
