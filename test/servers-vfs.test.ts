@@ -251,6 +251,8 @@ describe('open', () => {
     expect(h.res(8, { kind: 'open', path: '/etc/motd', flags: O.RDONLY | O.DIRECTORY, mode: 0 })).toBe(-ENOTDIR);
     expect(h.res(8, { kind: 'open', path: '/tmp', flags: O.WRONLY, mode: 0 })).toBe(-EISDIR);
     expect(h.res(8, { kind: 'open', path: '/etc/motd', flags: 3, mode: 0 })).toBe(-EINVAL);
+    expect(h.res(8, { kind: 'open', path: '/tmp/nd', flags: O.CREAT | O.DIRECTORY | O.RDONLY, mode: 0o755 })).toBe(-EINVAL);
+    expect(h.res(8, { kind: 'stat', path: '/tmp/nd' })).toBe(-ENOENT);
     expect(h.res(8, { kind: 'open', path: '', flags: O.RDONLY, mode: 0 })).toBe(-ENOENT);
     // Permissions: a 0600 root file, a write to a 0644 root file, creating in a root 0755 dir,
     // searching a 0700 root dir.
@@ -512,6 +514,22 @@ describe('pipes', () => {
     expect(h.repliesTo(3, outs)).toEqual([{ result: 1, body: {} }]);
     expect(h.repliesTo(8, outs)).toEqual([{ result: -ERRNO.EINTR, body: null }]);
     expect(h.ok(3, { kind: 'procCancel', pid: 8 }).result).toBe(0);
+    expect(h.server.pendingRequests()).toEqual([]);
+  });
+});
+
+describe('crash handling', () => {
+  it('failPending answers every pending request with EIO, in arrival order', () => {
+    const h = given();
+    const p = h.ok(1, { kind: 'pipe', flags: 0 }).body as { readFd: number; writeFd: number };
+    h.ok(0, { kind: 'procFork', parent: 1, child: 9 });
+    expect(h.read(9, p.readFd)).toBe('blocked');
+    expect(h.read(1, p.readFd)).toBe('blocked');
+    const outs = h.server.failPending();
+    expect(outs.map((o) => (o.kind === 'reply' ? [o.to, decodeReply(o).result] : o.kind))).toEqual([
+      [9, -ERRNO.EIO],
+      [1, -ERRNO.EIO],
+    ]);
     expect(h.server.pendingRequests()).toEqual([]);
   });
 });

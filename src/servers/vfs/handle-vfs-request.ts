@@ -275,6 +275,8 @@ function procControl(state: VfsState, req: VfsRequest, fx: VfsEffect[]): VfsOutc
 function open(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'open'>, ctx: VfsContext): number {
   const acc = req.flags & O.ACCMODE;
   if (acc === O.ACCMODE) return -ERRNO.EINVAL;
+  // Creating a directory through open is not a thing (Linux refuses the pair too).
+  if ((req.flags & (O.CREAT | O.DIRECTORY)) === (O.CREAT | O.DIRECTORY)) return -ERRNO.EINVAL;
   const fd = lowestFreeFd(proc);
   if (fd < 0) return fd;
   const lk = lookupParent(state, effective(proc), proc.cwd, req.path);
@@ -301,7 +303,6 @@ function open(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'open'>, ctx: 
       node.ctime = ctx.now;
     }
   }
-  if ((req.flags & O.DIRECTORY) !== 0 && node.kind !== 'dir') return -ERRNO.ENOTDIR;
   installFd(proc, fd, openDescription(state, node.ino, req.flags), (req.flags & O.CLOEXEC) !== 0);
   return fd;
 }

@@ -176,6 +176,16 @@ export class VfsServer {
     return { kind: 'reply', to, message: { m_source: WELL_KNOWN_PID.VFS, m_type: MSG.VFS_REPLY, payload } };
   }
 
+  /**
+   * Fails every pending request with -errno (EIO when the VFS has crashed and is being restarted),
+   * in arrival order, and forgets them.
+   */
+  failPending(errno: number = ERRNO.EIO): VfsOutput[] {
+    const out = this.pending.map((p) => this.replyMessage(p.pid, VFS_PROTOCOL.encodeErrorReply(p.m_type, errno)));
+    this.pending = [];
+    return out;
+  }
+
   getState(): VfsServerSnapshot {
     return {
       version: 1,
