@@ -276,6 +276,9 @@ export function requestKindLabel(r: import('../src/servers/protocol/index.js').M
     case 'shmat':
     case 'shmdt':
     case 'shmctl':
+    case 'procExec':
+    case 'procFork':
+    case 'procExit':
       return r.kind;
     default: {
       const _exhaustive: never = r;

@@ -6,7 +6,9 @@
  *
  * `VFS_PROC_*` messages are control messages from the kernel (pid 0) or the Process Manager (pid 3)
  * that keep the VFS's per-process state in step with the process table; the VFS refuses them from
- * anyone else with EPERM.
+ * anyone else with EPERM. Likewise `PROC_CTL_*` (Process Manager) and `MM_PROC_*` (Memory Manager):
+ * the kernel tells those servers what only it knows (init was created, an image was loaded, a fault
+ * or Ctrl-C raised a signal, a process forked, exec'd or exited).
  */
 export const MSG = {
   // VFS (pid 2)
@@ -66,6 +68,9 @@ export const MSG = {
   PROC_SETUID: 218,
   PROC_SETGID: 219,
   PROC_PS_LIST: 220,
+  PROC_CTL_INIT: 230,
+  PROC_CTL_EXEC: 231,
+  PROC_CTL_SIGNAL: 232,
   PROC_REPLY: 250,
 
   // Memory Manager (pid 4)
@@ -77,6 +82,9 @@ export const MSG = {
   MM_SHMAT: 305,
   MM_SHMDT: 306,
   MM_SHMCTL: 307,
+  MM_PROC_EXEC: 330,
+  MM_PROC_FORK: 331,
+  MM_PROC_EXIT: 332,
   MM_REPLY: 350,
 } as const;
 

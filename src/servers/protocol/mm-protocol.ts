@@ -5,7 +5,7 @@
  */
 import { MSG } from './message-types.js';
 import { defineService, type ReplyOf, type RequestOf } from './service.js';
-import { EMPTY, i32, i64, struct, u32 } from './struct-codec.js';
+import { EMPTY, i32, i64, list, struct, u32 } from './struct-codec.js';
 
 /** struct xk_shmid_ds (guest/include/xinim/abi.h), 32 bytes: what IPC_STAT returns. */
 export const SHMID_DS = struct('xk_shmid_ds', 32, {
@@ -17,6 +17,14 @@ export const SHMID_DS = struct('xk_shmid_ds', 32, {
   uid: u32(20),
   key: i32(24),
 });
+
+/** Kinds of the regions of a new image (MM_PROC_EXEC). */
+export const MM_REGION_KIND = { TEXT: 0, DATA: 1, STACK: 2, OTHER: 3 } as const;
+/** At most this many regions in one MM_PROC_EXEC. */
+export const MM_EXEC_REGIONS_MAX = 32;
+
+/** One region of a new image: page-aligned addr and length, perm R=1 W=2 X=4. */
+export const MM_IMAGE_REGION = struct('MmImageRegion', 16, { addr: u32(0), length: u32(4), perm: u32(8), kind: u32(12) });
 
 const addrReply = (name: string) => struct(name, 4, { addr: u32(0) });
 
@@ -63,6 +71,27 @@ export const MM_SPECS = {
     request: struct('MmShmctl', 16, { shmid: i32(0), cmd: u32(4), mode: u32(8), uid: u32(12) }),
     reply: SHMID_DS,
     doc: 'cmd 0 IPC_RMID, 1 IPC_SET (mode/uid), 2 IPC_STAT; body = the segment after the call (zeros after IPC_RMID)',
+  },
+  procExec: {
+    type: MSG.MM_PROC_EXEC,
+    request: struct('MmProcExec', 10, { pid: u32(0), brkBase: u32(4), regions: list(8, MM_IMAGE_REGION, MM_EXEC_REGIONS_MAX) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'the kernel built a new image for pid (also the first image of init): drop the old regions (shm detached), record these; heap starts empty at brkBase',
+  },
+  procFork: {
+    type: MSG.MM_PROC_FORK,
+    request: struct('MmProcFork', 8, { parent: u32(0), child: u32(4) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'child gets a copy of the parent region list; its shm attachments count in nattch',
+  },
+  procExit: {
+    type: MSG.MM_PROC_EXIT,
+    request: struct('MmProcExit', 4, { pid: u32(0) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'drop the regions of pid, detach its shm segments (a removed segment with no attachments is destroyed)',
   },
 } as const;
 

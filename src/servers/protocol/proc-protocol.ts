@@ -34,6 +34,9 @@ export const PS_ENTRY = struct('xk_proc', 64, {
   name: fixedStr(32, PS_NAME_SIZE),
 });
 
+/** PROC_CTL_SIGNAL flag: the signal is a synchronous fault that must not be blocked or ignored (Linux force_sig). */
+export const CTL_SIGNAL_FORCE = 1;
+
 const none = (name: string) => struct(name, 0, {});
 
 export const PROC_SPECS = {
@@ -84,7 +87,12 @@ export const PROC_SPECS = {
     reply: sigactionBody('ProcSigactionReply'),
     doc: 'result = 0; body = previous action',
   },
-  sigreturn: { type: MSG.PROC_SIGRETURN, request: none('ProcSigreturn'), reply: EMPTY, doc: 'restore the frame saved at delivery' },
+  sigreturn: {
+    type: MSG.PROC_SIGRETURN,
+    request: struct('ProcSigreturn', 4, { mask: u32(0) }),
+    reply: EMPTY,
+    doc: 'mask = the blocked mask saved in the signal frame (the kernel reads it from the user stack and restores the registers itself); result = 0, which the kernel does not write to a0',
+  },
   sigprocmask: {
     type: MSG.PROC_SIGPROCMASK,
     request: struct('ProcSigprocmask', 12, { how: u32(0), set: u32(4), hasSet: u32(8) }),
@@ -115,6 +123,27 @@ export const PROC_SPECS = {
     request: struct('ProcPsList', 4, { startPid: u32(0) }),
     reply: struct('ProcPsListReply', 2, { entries: list(0, PS_ENTRY, PS_LIST_MAX) }),
     doc: 'processes with pid >= startPid in pid order, at most PS_LIST_MAX; result = entries returned',
+  },
+  ctlInit: {
+    type: MSG.PROC_CTL_INIT,
+    request: struct('ProcCtlInit', 10, { uid: u32(0), gid: u32(4), name: str(8, PS_NAME_SIZE - 1) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'boot: create init (pid 1, parent 0, its own group and session); result = 1',
+  },
+  ctlExec: {
+    type: MSG.PROC_CTL_EXEC,
+    request: struct('ProcCtlExec', 6, { pid: u32(0), name: str(4, PS_NAME_SIZE - 1) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'the kernel loaded a new image for pid: caught handlers reset to SIG_DFL, ignored stay, mask kept; result = 0',
+  },
+  ctlSignal: {
+    type: MSG.PROC_CTL_SIGNAL,
+    request: struct('ProcCtlSignal', 12, { pid: i32(0), signo: u32(4), flags: u32(8) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'post signo from the kernel (fault, Ctrl-C, SIGPIPE from the VFS): pid > 0 one process, pid < -1 the group -pid; flags CTL_SIGNAL_FORCE: a blocked or ignored signal is unblocked and reset to SIG_DFL first (faults); result = 0',
   },
 } as const;
 
