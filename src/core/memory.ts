@@ -64,6 +64,8 @@ export class Page {
   hash: string | undefined = undefined;
   /** Translated basic blocks decoded from this page, if any. */
   code: PageCode | undefined = undefined;
+  /** System V shared memory: writes go to this page for every sharer (no copy-on-write). */
+  shared = false;
 
   constructor(bytes?: Uint8Array) {
     const buf = new ArrayBuffer(PAGE_SIZE);
@@ -89,6 +91,18 @@ export class Page {
  * Mapping a large region therefore costs page-table slots, not memory.
  */
 const ZERO_PAGE = new Page();
+
+/** The pages of a System V shared memory segment, shared by every process that attaches it. */
+export class SharedSegment {
+  readonly pages: Page[];
+  constructor(length: number) {
+    this.pages = Array.from({ length: Math.ceil(length / PAGE_SIZE) }, () => {
+      const p = new Page();
+      p.shared = true;
+      return p;
+    });
+  }
+}
 
 class Table {
   readonly pages: (Page | undefined)[] = new Array<Page | undefined>(1024);
@@ -154,6 +168,22 @@ export class AddressSpace {
       else t.count++;
       t.pages[i] = ZERO_PAGE;
       ZERO_PAGE.refs++;
+      t.perms[i] = perm;
+    });
+    this.flushTlb();
+  }
+
+  /** Map the pages of a shared memory segment at `addr` (page-aligned), replacing what was there. */
+  attachShared(addr: number, segment: SharedSegment, perm: number): void {
+    segment.pages.forEach((page, k) => {
+      const vpn = (addr >>> PAGE_SHIFT) + k;
+      const t = this.writableTable(vpn >>> 10, true)!;
+      const i = vpn & 1023;
+      const old = t.pages[i];
+      if (old) old.refs--;
+      else t.count++;
+      t.pages[i] = page;
+      page.refs++;
       t.perms[i] = perm;
     });
     this.flushTlb();
@@ -481,7 +511,7 @@ export class AddressSpace {
     if (!t0?.pages[i] || (checkPerm && !(t0.perms[i]! & PERM_W))) return undefined;
     const t = this.writableTable(vpn >>> 10, false)!;
     let page = t.pages[i]!;
-    if (page.refs > 1) {
+    if (page.refs > 1 && !page.shared) {
       page.refs--;
       page = new Page(page.u8);
       t.pages[i] = page;

@@ -1,0 +1,76 @@
+/**
+ * Building a process image: the ELF segments, a stack, and the initial stack contents that
+ * crt0 reads (argc, argv pointers, NULL, envp pointers, NULL, auxv, as on Linux).
+ */
+import { loadElf, parseElf } from '../elf.js';
+import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W } from '../memory.js';
+
+export const STACK_TOP = 0x7fff_0000;
+/** The stack is mapped whole at exec; it does not grow. */
+export const STACK_SIZE = 1 << 20;
+/** Most bytes of argument and environment strings execve accepts (E2BIG beyond). */
+export const ARG_MAX = 64 * 1024;
+
+const AT_NULL = 0;
+const AT_PAGESZ = 6;
+const AT_ENTRY = 9;
+
+export interface Image {
+  readonly mem: AddressSpace;
+  readonly entry: number;
+  readonly sp: number;
+  readonly brk: number;
+}
+
+export type ImageResult = { ok: true; value: Image } | { ok: false; error: string };
+
+/** Map the ELF and a stack holding argv/envp into a fresh address space. */
+export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: readonly Uint8Array[]): ImageResult {
+  const parsed = parseElf(elf);
+  if (!parsed.ok) return parsed;
+  const mem = new AddressSpace();
+  const { entry, brk } = loadElf(mem, parsed.value);
+  if (brk > STACK_TOP - STACK_SIZE) return { ok: false, error: 'image overlaps the stack' };
+  mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PERM_R | PERM_W);
+
+  // Strings at the top, then the pointer vectors, 16-byte aligned as the psABI wants.
+  let top = STACK_TOP;
+  const place = (s: Uint8Array): number => {
+    top -= s.length + 1;
+    const z = new Uint8Array(s.length + 1);
+    z.set(s);
+    mem.poke(top, z);
+    return top;
+  };
+  const envPtrs = envp.map(place);
+  const argPtrs = argv.map(place);
+  const words = [argv.length, ...argPtrs, 0, ...envPtrs, 0, AT_PAGESZ, PAGE_SIZE, AT_ENTRY, entry, AT_NULL, 0];
+  let sp = (top - words.length * 4) & ~15;
+  const vec = new DataView(new ArrayBuffer(words.length * 4));
+  words.forEach((w, i) => vec.setUint32(i * 4, w >>> 0, true));
+  mem.poke(sp, new Uint8Array(vec.buffer));
+  if (sp < STACK_TOP - STACK_SIZE / 2) return { ok: false, error: 'arguments do not fit the stack' };
+  sp >>>= 0;
+  return { ok: true, value: { mem, entry, sp, brk } };
+}
+
+/**
+ * Read a NULL-terminated vector of string pointers from user memory (argv/envp of execve).
+ * Returns undefined on a bad pointer, 'E2BIG' when the strings exceed ARG_MAX.
+ */
+export function readStringVector(mem: AddressSpace, ptr: number): Uint8Array[] | undefined | 'E2BIG' {
+  const out: Uint8Array[] = [];
+  if (ptr === 0) return out;
+  let total = 0;
+  for (let i = 0; ; i++) {
+    const word = mem.readUser((ptr + i * 4) >>> 0, 4);
+    if (!word) return undefined;
+    const p = new DataView(word.buffer, word.byteOffset).getUint32(0, true);
+    if (p === 0) return out;
+    const s = mem.readCString(p, ARG_MAX);
+    if (!s) return undefined;
+    total += s.length + 1 + 4;
+    if (total > ARG_MAX) return 'E2BIG';
+    out.push(s);
+  }
+}

@@ -1,0 +1,1047 @@
+/**
+ * The XINIM microkernel, in TypeScript: it keeps only processes, scheduling, IPC and the
+ * hardware, and delegates every file, process and memory call to the servers by message
+ * (the seeds' design). A user process's ecall becomes a message to the VFS (2), the Process
+ * Manager (3) or the Memory Manager (4) with m_source stamped by the kernel; the process
+ * blocks until the server's reply comes out of the server's mailbox, and the kernel then
+ * completes the call (copying results into user memory) from that reply.
+ *
+ * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
+ */
+import { Cpu, TrapCause, type StopReason } from '../cpu.js';
+import type { EventSink, MachineEventBody } from '../events.js';
+import { hexOf } from '../events.js';
+import { SharedSegment } from '../memory.js';
+import { SYSCALLS, syscallName } from '../syscall-numbers.js';
+import { Tty } from '../tty.js';
+import { ERRNO } from '../../servers/protocol/errno.js';
+import { WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
+import { MM_PROTOCOL, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
+import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../servers/protocol/proc-protocol.js';
+import { VFS_IO_MAX, VFS_PROTOCOL } from '../../servers/protocol/vfs-protocol.js';
+import { STAT } from '../../servers/protocol/guest-abi.js';
+import type { Uart16550 } from '../../hw/uart16550.js';
+import type { Timer } from '../../hw/timer.js';
+import type { VirtualClock } from '../../hw/clock.js';
+import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
+import type { Rtc } from '../../hw/rtc.js';
+import { buildImage, readStringVector } from './exec-image.js';
+import { newProcess, type Process, type Wait } from './process.js';
+import type { ConsoleOp, KernelEffect, ServerOutput, ServerPort } from './server-port.js';
+
+const { VFS, PROC, MM } = WELL_KNOWN_PID;
+
+/** Linux signal numbers the kernel raises itself. */
+const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
+
+/** Signal frame: magic, saved pc, saved signal mask, x1..x31; 16-byte aligned on the user stack. */
+const FRAME_MAGIC = 0x5349_4746; // "FGIS"
+const FRAME_REGS = 12;
+const FRAME_WORDS = 3 + 31;
+const FRAME_BYTES = (FRAME_WORDS * 4 + 15) & ~15;
+
+/** ioctl requests on the console (Linux values). */
+const TCGETS = 0x5401, TCSETS = 0x5402, TIOCGPGRP = 0x540f, TIOCSPGRP = 0x5410, TIOCGWINSZ = 0x5413;
+const ISIG = 0o1, ICANON = 0o2, ECHO = 0o10;
+
+/** Header of a message as lattice_recv writes it: m_source, m_type, payload length. */
+const LATTICE_HEADER = 12;
+const LATTICE_NONBLOCK = 1;
+
+export interface KernelDevices {
+  readonly cpu: Cpu;
+  readonly clock: VirtualClock;
+  readonly timer: Timer;
+  readonly rtc: Rtc;
+  readonly uart: Uart16550;
+  readonly tty: Tty;
+}
+
+export type SyscallOutcome = number | 'blocked' | 'no-return';
+
+export class Kernel {
+  readonly procs = new Map<number, Process>();
+  private runQueue: number[] = [];
+  /** The process on the CPU, if any. */
+  current: Process | undefined = undefined;
+  private seq = 0;
+  private lastIcount = -1;
+  /** Replies addressed to the kernel itself (pid 0), consumed by kcall. */
+  private kernelReplies: Message[] = [];
+  /** Pids blocked in a console read, in arrival order. */
+  private consoleReaders: number[] = [];
+  /** Bytes written to the console, for the host to show. */
+  consoleOut: (bytes: Uint8Array) => void = () => undefined;
+  /** Set when the machine must stop (init exited). */
+  halted: { reason: string; status: number } | undefined = undefined;
+  readonly servers = new Map<number, ServerPort>();
+
+  constructor(
+    readonly dev: KernelDevices,
+    private readonly sink: EventSink,
+    servers: readonly ServerPort[],
+  ) {
+    for (const s of servers) this.servers.set(s.pid, s);
+  }
+
+  // ---- events ------------------------------------------------------------------------------
+
+  emit(body: MachineEventBody): void {
+    const icount = this.dev.cpu.icount;
+    if (icount !== this.lastIcount) {
+      this.lastIcount = icount;
+      this.seq = 0;
+    }
+    this.sink.emit({ ...body, icount, seq: this.seq++ } as never);
+  }
+
+  nowNs(): number {
+    return this.dev.clock.nowNs(this.dev.cpu.icount);
+  }
+
+  // ---- IPC -----------------------------------------------------------------------------------
+
+  /** Put a message into a server's mailbox and carry out what comes out. */
+  deliver(dst: number, m: Message): void {
+    const server = this.servers.get(dst);
+    if (!server) throw new Error(`no server at pid ${dst}`);
+    this.emit({ kind: 'ipc', src: m.m_source, dst, mType: m.m_type, payloadHex: hexOf(m.payload) });
+    const outputs = server.receive(m, { now: this.dev.rtc.nowNs(this.dev.cpu.icount) });
+    for (const o of outputs) this.route(o);
+  }
+
+  /** A request from the kernel itself (m_source 0) that servers answer at once. */
+  kcall(dst: number, m_type: number, payload: Uint8Array): Uint8Array {
+    const before = this.kernelReplies.length;
+    this.deliver(dst, { m_source: WELL_KNOWN_PID.KERNEL, m_type, payload });
+    const reply = this.kernelReplies.splice(before, 1)[0];
+    if (!reply) throw new Error(`server ${dst} did not answer kernel request ${m_type}`);
+    return reply.payload;
+  }
+
+  vfsCall(req: Parameters<typeof VFS_PROTOCOL.encodeRequest>[0]): ReturnType<typeof VFS_PROTOCOL.decodeReply> {
+    const { m_type, payload } = VFS_PROTOCOL.encodeRequest(req);
+    return VFS_PROTOCOL.decodeReply(this.kcall(VFS, m_type, payload));
+  }
+
+  private route(o: ServerOutput): void {
+    switch (o.kind) {
+      case 'reply': this.onReply(o.to, o.message); break;
+      case 'console': this.consoleOp(o.op); break;
+      case 'signal': this.postSignal(o.pid, o.signo); break;
+      case 'effect': this.applyEffect(o.effect); break;
+      default: {
+        const _exhaustive: never = o;
+        throw new Error(`unknown server output ${String(_exhaustive)}`);
+      }
+    }
+  }
+
+  private onReply(to: number, m: Message): void {
+    if (to === WELL_KNOWN_PID.KERNEL) {
+      this.kernelReplies.push(m);
+      return;
+    }
+    const p = this.procs.get(to);
+    if (!p) return; // the process died while its request was pending
+    this.emit({ kind: 'ipc', src: m.m_source, dst: to, mType: m.m_type, payloadHex: hexOf(m.payload) });
+    const w = p.wait;
+    if (w?.kind === 'reply' && w.server === m.m_source) {
+      this.completeDelegated(p, w, m.payload);
+      return;
+    }
+    // Not a syscall reply: a message for lattice_recv.
+    this.enqueueMessage(p, m);
+  }
+
+  // ---- processes and scheduling ----------------------------------------------------------------
+
+  addProcess(p: Process): void {
+    this.procs.set(p.pid, p);
+    p.state = 'ready';
+    this.runQueue.push(p.pid);
+  }
+
+  private makeReady(p: Process): void {
+    if (p.state === 'blocked') {
+      p.state = 'ready';
+      this.runQueue.push(p.pid);
+    }
+  }
+
+  private block(p: Process, wait: Wait): void {
+    p.wait = wait;
+    p.state = 'blocked';
+    if (this.current === p) this.current = undefined;
+  }
+
+  /** Finish p's system call with `result` (a0) and let it run again. */
+  finish(p: Process, nr: number, result: number): void {
+    p.regs[10] = result | 0;
+    p.wait = undefined;
+    this.emit({ kind: 'syscall-return', pid: p.pid, nr, result: result | 0 });
+    this.makeReady(p);
+  }
+
+  /** The next process to run: the current one until it blocks or is preempted, then round robin. */
+  pickNext(): Process | undefined {
+    if (this.current && this.current.state === 'running') return this.current;
+    while (this.runQueue.length > 0) {
+      const pid = this.runQueue.shift()!;
+      const p = this.procs.get(pid);
+      if (!p || p.state !== 'ready') continue;
+      const from = this.current?.pid ?? -1;
+      p.state = 'running';
+      this.current = p;
+      if (from !== pid) this.emit({ kind: 'sched', from, to: pid, reason: 'switch' });
+      return p;
+    }
+    return undefined;
+  }
+
+  /** The timer tick: the running process goes to the back of the queue. */
+  preempt(): void {
+    const p = this.current;
+    if (p && p.state === 'running' && this.runQueue.length > 0) {
+      p.state = 'ready';
+      this.runQueue.push(p.pid);
+      this.emit({ kind: 'sched', from: p.pid, to: -1, reason: 'preempt' });
+      this.current = undefined;
+    }
+  }
+
+  /** Run the current process on the CPU for at most `budget` instructions. */
+  runSlice(p: Process, budget: number): void {
+    const cpu = this.dev.cpu;
+    cpu.x.set(p.regs);
+    cpu.pc = p.pc;
+    if (cpu.mem !== p.mem) cpu.setAddressSpace(p.mem);
+    const start = cpu.icount;
+    const stop = cpu.run(budget);
+    p.icount += cpu.icount - start;
+    if (stop.kind === 'trap' && stop.cause === TrapCause.EcallFromU) cpu.completeEcall();
+    p.regs.set(cpu.x);
+    p.pc = cpu.pc;
+    if (stop.kind === 'trap') this.onTrap(p, stop);
+  }
+
+  private onTrap(p: Process, t: Extract<StopReason, { kind: 'trap' }>): void {
+    if (t.cause === TrapCause.EcallFromU) {
+      this.syscall(p);
+      return;
+    }
+    this.emit({ kind: 'trap', pid: p.pid, cause: t.cause, pc: t.pc, tval: t.tval });
+    const signo =
+      t.cause === TrapCause.IllegalInstruction ? SIGILL
+        : t.cause === TrapCause.Breakpoint ? SIGTRAP
+          : t.cause === TrapCause.LoadAddressMisaligned || t.cause === TrapCause.StoreAddressMisaligned ? SIGBUS
+            : SIGSEGV;
+    // A fault signal that is blocked or ignored would refault forever: force the default.
+    this.postSignal(p.pid, signo, CTL_SIGNAL_FORCE);
+  }
+
+  /** Ask the Process Manager to post a signal (pid < -1: a process group). */
+  postSignal(pid: number, signo: number, flags = 0): void {
+    const { m_type, payload } = PROC_PROTOCOL.encodeRequest({ kind: 'ctlSignal', pid, signo, flags });
+    this.kcall(PROC, m_type, payload);
+  }
+
+  /** The process cannot go on (no room for a signal frame, a forged frame): SIGKILL. */
+  private forceKill(p: Process, signo: number): void {
+    this.emit({ kind: 'signal', pid: p.pid, signo, action: 'terminate' });
+    this.postSignal(p.pid, SIGKILL, CTL_SIGNAL_FORCE);
+  }
+
+  // ---- effects from the Process Manager and Memory Manager --------------------------------------
+
+  private applyEffect(e: KernelEffect): void {
+    switch (e.kind) {
+      case 'fork': {
+        const parent = this.procs.get(e.parent);
+        if (!parent) return;
+        const child = newProcess(e.child, parent.name, parent.mem.clone());
+        child.regs.set(parent.regs);
+        child.regs[10] = 0;
+        child.pc = parent.pc;
+        this.emit({ kind: 'fork', parent: e.parent, child: e.child });
+        this.addProcess(child);
+        this.vfsCall({ kind: 'procFork', parent: e.parent, child: e.child });
+        break;
+      }
+      case 'exited': {
+        const p = this.procs.get(e.pid);
+        if (!p) return;
+        this.emit({ kind: 'exit', pid: e.pid, status: e.status });
+        p.state = 'zombie';
+        p.wait = undefined;
+        if (this.current === p) this.current = undefined;
+        this.procs.delete(e.pid);
+        this.consoleReaders = this.consoleReaders.filter((x) => x !== e.pid);
+        this.dev.timer.cancelDeadline(e.pid);
+        p.mem.release();
+        this.vfsCall({ kind: 'procExit', pid: e.pid });
+        if (e.pid === WELL_KNOWN_PID.INIT) {
+          const code = (e.status & 0x7f) === 0 ? (e.status >> 8) & 0xff : 128 + (e.status & 0x7f);
+          this.halted = { reason: 'init exited', status: code };
+          this.emit({ kind: 'halt', reason: 'init exited', status: code });
+        }
+        break;
+      }
+      case 'interrupt': this.interrupt(e.pid); break;
+      case 'deliver': this.deliverSignal(e); break;
+      case 'map': this.procs.get(e.pid)?.mem.map(e.addr, e.length, e.perm); break;
+      case 'unmap': this.procs.get(e.pid)?.mem.unmap(e.addr, e.length); break;
+      case 'protect': this.procs.get(e.pid)?.mem.protect(e.addr, e.length, e.perm); break;
+      case 'shm-attach': case 'shm-detach': case 'shm-destroy':
+        this.shmEffect(e);
+        break;
+      default: {
+        const _exhaustive: never = e;
+        throw new Error(`unknown kernel effect ${String(_exhaustive)}`);
+      }
+    }
+  }
+
+  /** System V shared memory: segments are pages shared (not copy-on-write) between attachers. */
+  private readonly shmSegments = new Map<number, SharedSegment>();
+
+  private shmEffect(e: Extract<KernelEffect, { kind: 'shm-attach' | 'shm-detach' | 'shm-destroy' }>): void {
+    switch (e.kind) {
+      case 'shm-attach': {
+        const p = this.procs.get(e.pid);
+        if (!p) return;
+        let seg = this.shmSegments.get(e.segment);
+        if (!seg) {
+          seg = new SharedSegment(e.length);
+          this.shmSegments.set(e.segment, seg);
+        }
+        p.mem.attachShared(e.addr, seg, e.perm);
+        break;
+      }
+      case 'shm-detach': this.procs.get(e.pid)?.mem.unmap(e.addr, e.length); break;
+      case 'shm-destroy': this.shmSegments.delete(e.segment); break;
+    }
+  }
+
+  /** A signal interrupts p's blocking call: it returns EINTR. */
+  private interrupt(pid: number): void {
+    const p = this.procs.get(pid);
+    if (!p || p.state !== 'blocked' || !p.wait) return;
+    const w = p.wait;
+    this.emit({ kind: 'signal', pid, signo: 0, action: 'interrupt' });
+    switch (w.kind) {
+      case 'reply':
+        if (w.server === VFS) {
+          // The VFS answers the pending request with -EINTR, which completes the call.
+          this.vfsCall({ kind: 'procCancel', pid });
+          if (p.wait?.kind === 'reply') this.finish(p, w.nr, -ERRNO.EINTR);
+        } else {
+          this.finish(p, w.nr, -ERRNO.EINTR);
+        }
+        break;
+      case 'console-read':
+        this.consoleReaders = this.consoleReaders.filter((x) => x !== pid);
+        this.finish(p, w.nr, -ERRNO.EINTR);
+        break;
+      case 'sleep': {
+        this.dev.timer.cancelDeadline(pid);
+        const left = Math.max(0, w.untilNs - this.nowNs());
+        if (w.remPtr) p.mem.writeUser(w.remPtr, timespecBytes(left));
+        this.finish(p, SYSCALLS.nanosleep, -ERRNO.EINTR);
+        break;
+      }
+      case 'recv':
+        this.finish(p, SYSCALLS.lattice_recv, -ERRNO.EINTR);
+        break;
+    }
+  }
+
+  /** Push a signal frame and enter the handler (a0 = signo, ra = restorer). */
+  private deliverSignal(e: Extract<KernelEffect, { kind: 'deliver' }>): void {
+    const p = this.procs.get(e.pid);
+    if (!p) return;
+    this.emit({ kind: 'signal', pid: e.pid, signo: e.signo, action: 'deliver' });
+    const frame = ((p.regs[2]! >>> 0) - FRAME_BYTES) & ~15;
+    const words = new DataView(new ArrayBuffer(FRAME_BYTES));
+    words.setUint32(0, FRAME_MAGIC, true);
+    words.setUint32(4, p.pc >>> 0, true);
+    words.setUint32(8, e.savedMask >>> 0, true);
+    for (let r = 1; r < 32; r++) words.setInt32(FRAME_REGS + (r - 1) * 4, p.regs[r]!, true);
+    if (!p.mem.writeUser(frame >>> 0, new Uint8Array(words.buffer))) {
+      this.forceKill(p, SIGSEGV); // no room for the frame: the process cannot take the signal
+      return;
+    }
+    p.regs[1] = e.restorer | 0;
+    p.regs[2] = frame | 0;
+    p.regs[10] = e.signo;
+    p.regs[11] = 0;
+    p.regs[12] = 0;
+    p.pc = e.handler >>> 0;
+    this.makeReady(p);
+  }
+
+  // ---- console -------------------------------------------------------------------------------------
+
+  /** Bytes typed on the host terminal arrive through the UART's receive FIFO. */
+  consoleInput(bytes: Uint8Array): void {
+    const { uart, tty } = this.dev;
+    for (const b of bytes) {
+      uart.receive(b);
+      if (uart.irqPending()) this.emit({ kind: 'irq', line: 1 });
+      // The interrupt handler: drain the receive FIFO into the line discipline.
+      const got: number[] = [];
+      while (uart.readReg(5) & 1) got.push(uart.readReg(0));
+      const r = tty.input(got);
+      if (r.echo.length > 0) this.transmit(r.echo);
+      for (const s of r.signals) {
+        const target = s.pgrp ?? this.current?.pid ?? WELL_KNOWN_PID.INIT;
+        this.postSignal(-target, s.signal);
+      }
+    }
+    this.wakeConsoleReaders();
+  }
+
+  private transmit(bytes: Uint8Array): void {
+    const { uart } = this.dev;
+    let i = 0;
+    while (i < bytes.length) {
+      const n = Math.min(uart.txSpace, bytes.length - i);
+      for (let k = 0; k < n; k++) uart.writeReg(0, bytes[i + k]!);
+      i += n;
+      uart.drainTx();
+    }
+    this.emit({ kind: 'console-output', data: Array.from(bytes) });
+    this.consoleOut(bytes);
+  }
+
+  private consoleOp(op: ConsoleOp): void {
+    const p = this.procs.get(op.pid);
+    if (!p) return;
+    const w = p.wait;
+    const nr = w?.kind === 'reply' ? w.nr : 0;
+    const args = w?.kind === 'reply' ? w.args : [];
+    switch (op.kind) {
+      case 'console-write':
+        this.transmit(this.dev.tty.output(op.data));
+        this.completeConsole(p, 'write', op.data.length);
+        break;
+      case 'console-read': {
+        p.wait = { kind: 'console-read', nr, args, count: op.count };
+        if (!this.tryConsoleRead(p)) {
+          if (op.nonblocking) this.finish(p, nr, -ERRNO.EAGAIN);
+          else this.consoleReaders.push(p.pid);
+        }
+        break;
+      }
+      case 'console-ioctl':
+        this.completeConsole(p, 'ioctl', this.consoleIoctl(p, op.request, op.arg));
+        break;
+    }
+  }
+
+  /** Complete a console call as the VFS would have: the same reply path as any delegated call. */
+  private completeConsole(p: Process, kind: 'write' | 'ioctl', result: number): void {
+    const w = p.wait;
+    if (w?.kind !== 'reply') return;
+    this.completeDelegated(p, w, VFS_PROTOCOL.encodeReply(kind, result));
+  }
+
+  private tryConsoleRead(p: Process): boolean {
+    const w = p.wait;
+    if (w?.kind !== 'console-read') return false;
+    const r = this.dev.tty.read(w.count);
+    if (r.kind === 'wouldBlock') return false;
+    const data = r.kind === 'eof' ? new Uint8Array(0) : r.bytes;
+    const buf = w.args[1]! >>> 0;
+    if (data.length > 0 && !p.mem.writeUser(buf, data)) {
+      this.finish(p, w.nr, -ERRNO.EFAULT);
+      return true;
+    }
+    this.finish(p, w.nr, data.length);
+    return true;
+  }
+
+  private wakeConsoleReaders(): void {
+    const waiting = this.consoleReaders;
+    this.consoleReaders = [];
+    for (const pid of waiting) {
+      const p = this.procs.get(pid);
+      if (p && !this.tryConsoleRead(p)) this.consoleReaders.push(pid);
+    }
+  }
+
+  private consoleIoctl(p: Process, request: number, arg: number): number {
+    const { tty } = this.dev;
+    switch (request) {
+      case TIOCGPGRP: {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setInt32(0, tty.foreground ?? 0, true);
+        return p.mem.writeUser(arg >>> 0, b) ? 0 : -ERRNO.EFAULT;
+      }
+      case TIOCSPGRP: {
+        const b = p.mem.readUser(arg >>> 0, 4);
+        if (!b) return -ERRNO.EFAULT;
+        const pgrp = new DataView(b.buffer, b.byteOffset).getInt32(0, true);
+        if (pgrp <= 0) return -ERRNO.EINVAL;
+        tty.setForeground(pgrp);
+        return 0;
+      }
+      case TCGETS: {
+        const t = new Uint8Array(36);
+        const m = tty.getMode();
+        const lflag = (m.isig ? ISIG : 0) | (m.canonical ? ICANON : 0) | (m.echo ? ECHO : 0);
+        new DataView(t.buffer).setUint32(12, lflag, true);
+        t.set([3, 28, 127, 21, 4], 17); // VINTR ^C, VQUIT ^\, VERASE DEL, VKILL ^U, VEOF ^D
+        return p.mem.writeUser(arg >>> 0, t) ? 0 : -ERRNO.EFAULT;
+      }
+      case TCSETS: {
+        const t = p.mem.readUser(arg >>> 0, 36);
+        if (!t) return -ERRNO.EFAULT;
+        const lflag = new DataView(t.buffer, t.byteOffset).getUint32(12, true);
+        tty.setMode({ isig: !!(lflag & ISIG), canonical: !!(lflag & ICANON), echo: !!(lflag & ECHO) });
+        return 0;
+      }
+      case TIOCGWINSZ: {
+        const b = new Uint8Array(8);
+        const v = new DataView(b.buffer);
+        v.setUint16(0, 24, true);
+        v.setUint16(2, 80, true);
+        return p.mem.writeUser(arg >>> 0, b) ? 0 : -ERRNO.EFAULT;
+      }
+      default:
+        return -ERRNO.ENOTTY;
+    }
+  }
+
+  // ---- timers -------------------------------------------------------------------------------------
+
+  /** A nanosleep deadline (id = pid) has passed. */
+  wakeSleeper(pid: number): void {
+    const p = this.procs.get(pid);
+    if (p?.wait?.kind === 'sleep') this.finish(p, SYSCALLS.nanosleep, 0);
+  }
+
+  // ---- system calls ------------------------------------------------------------------------------
+
+  private syscall(p: Process): void {
+    const nr = p.regs[17]!;
+    const args = [p.regs[10]!, p.regs[11]!, p.regs[12]!, p.regs[13]!, p.regs[14]!, p.regs[15]!];
+    const name = syscallName(nr) ?? 'unknown';
+    this.emit({ kind: 'syscall', pid: p.pid, nr, name, args });
+    let outcome: SyscallOutcome;
+    try {
+      outcome = this.dispatch(p, nr, args);
+    } catch (e) {
+      if (e instanceof GuestFault) outcome = -ERRNO.EFAULT;
+      else throw e;
+    }
+    if (typeof outcome === 'number') this.finish(p, nr, outcome);
+  }
+
+  /** Copy a NUL-terminated path from user memory (EFAULT / ENAMETOOLONG as values). */
+  private path(p: Process, ptr: number): string | number {
+    const s = p.mem.readCString(ptr >>> 0, 4096);
+    if (!s) return p.mem.readUser(ptr >>> 0, 1) ? -ERRNO.ENAMETOOLONG : -ERRNO.EFAULT;
+    return new TextDecoder().decode(s);
+  }
+
+  /** Send a request for p to a server; p blocks until the reply. */
+  private send(p: Process, server: number, m_type: number, payload: Uint8Array, nr: number, args: readonly number[], done = 0): 'blocked' {
+    this.block(p, { kind: 'reply', server, nr, args, done });
+    this.deliver(server, { m_source: p.pid, m_type, payload });
+    return 'blocked';
+  }
+
+  private vfs(p: Process, req: Parameters<typeof VFS_PROTOCOL.encodeRequest>[0], nr: number, args: readonly number[], done = 0): 'blocked' {
+    const { m_type, payload } = VFS_PROTOCOL.encodeRequest(req);
+    return this.send(p, VFS, m_type, payload, nr, args, done);
+  }
+
+  private pm(p: Process, req: Parameters<typeof PROC_PROTOCOL.encodeRequest>[0], nr: number, args: readonly number[]): 'blocked' {
+    const { m_type, payload } = PROC_PROTOCOL.encodeRequest(req);
+    return this.send(p, PROC, m_type, payload, nr, args);
+  }
+
+  private mm(p: Process, req: Parameters<typeof MM_PROTOCOL.encodeRequest>[0], nr: number, args: readonly number[]): 'blocked' {
+    const { m_type, payload } = MM_PROTOCOL.encodeRequest(req);
+    return this.send(p, MM, m_type, payload, nr, args);
+  }
+
+  private dispatch(p: Process, nr: number, a: readonly number[]): SyscallOutcome {
+    const S = SYSCALLS;
+    const u = (i: number) => a[i]! >>> 0;
+    const withPath = (ptr: number, f: (path: string) => SyscallOutcome): SyscallOutcome => {
+      const path = this.path(p, ptr);
+      return typeof path === 'number' ? path : f(path);
+    };
+    switch (nr) {
+      // -- kernel-local calls
+      case S.debug_write: {
+        const data = p.mem.readUser(u(0), Math.min(u(1), 1 << 16));
+        if (!data) return -ERRNO.EFAULT;
+        this.transmit(data);
+        return data.length;
+      }
+      case S.monotonic_ns: {
+        const ns = this.nowNs();
+        p.regs[11] = Math.floor(ns / 0x1_0000_0000) | 0;
+        return ns | 0;
+      }
+      case S.time: {
+        const sec = this.dev.rtc.timespec(this.dev.cpu.icount).sec;
+        if (u(0) && !p.mem.writeUser(u(0), i64Bytes(sec))) return -ERRNO.EFAULT;
+        return sec | 0;
+      }
+      case S.clock_gettime: {
+        const clock = a[0]!;
+        if (clock !== 0 && clock !== 1) return -ERRNO.EINVAL;
+        const bytes = clock === 0 ? rtcTimespec(this.dev.rtc.timespec(this.dev.cpu.icount)) : timespecBytes(this.nowNs());
+        return p.mem.writeUser(u(1), bytes) ? 0 : -ERRNO.EFAULT;
+      }
+      case S.gettimeofday: {
+        const tv = this.dev.rtc.timeval(this.dev.cpu.icount);
+        const b = new Uint8Array(16);
+        const v = new DataView(b.buffer);
+        v.setBigInt64(0, BigInt(tv.sec), true);
+        v.setInt32(8, tv.usec, true);
+        return p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT;
+      }
+      case S.nanosleep: {
+        const req = p.mem.readUser(u(0), 16);
+        if (!req) return -ERRNO.EFAULT;
+        const v = new DataView(req.buffer, req.byteOffset);
+        const sec = Number(v.getBigInt64(0, true));
+        const nsec = v.getInt32(8, true);
+        if (sec < 0 || nsec < 0 || nsec >= 1e9) return -ERRNO.EINVAL;
+        const untilNs = this.nowNs() + sec * 1e9 + nsec;
+        this.block(p, { kind: 'sleep', untilNs, remPtr: u(1) });
+        this.dev.timer.addDeadline(p.pid, untilNs);
+        return 'blocked';
+      }
+      case S.sched_yield:
+        if (this.current === p && this.runQueue.length > 0) {
+          p.state = 'ready';
+          this.runQueue.push(p.pid);
+          this.current = undefined;
+        }
+        return 0;
+      case S.uname: {
+        const b = new Uint8Array(390);
+        const put = (off: number, s: string) => b.set(new TextEncoder().encode(s), off);
+        put(0, 'XINIM');
+        put(65, 'xrr');
+        put(130, '0.1.0');
+        put(195, 'xrr emulated XINIM');
+        put(260, 'riscv32');
+        put(325, '(none)');
+        return p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT;
+      }
+      case S.sysinfo: return this.sysinfo(p, u(0), u(1));
+      case S.sigreturn: return this.sigreturn(p);
+      case S.execve: return this.execve(p, a);
+      case S.lattice_connect: case S.lattice_close:
+        return this.servers.has(a[0]!) || this.procs.has(a[0]!) ? 0 : -ERRNO.ESRCH;
+      case S.lattice_send: return this.latticeSend(p, a);
+      case S.lattice_recv: return this.latticeRecv(p, a);
+
+      // -- the VFS
+      case S.open: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'open', path, flags: u(1), mode: u(2) }, nr, a));
+      case S.close: return this.vfs(p, { kind: 'close', fd: a[0]! }, nr, a);
+      case S.read: return this.vfs(p, { kind: 'read', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+      case S.write: return this.writeChunk(p, a, 0);
+      case S.lseek: return this.vfs(p, { kind: 'lseek', fd: a[0]!, offset: a[1]!, whence: u(2) }, nr, a);
+      case S.stat: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'stat', path }, nr, a));
+      case S.fstat: return this.vfs(p, { kind: 'fstat', fd: a[0]! }, nr, a);
+      case S.access: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'access', path, mode: u(1) }, nr, a));
+      case S.dup: return this.vfs(p, { kind: 'dup', fd: a[0]! }, nr, a);
+      case S.dup2: return this.vfs(p, { kind: 'dup2', oldfd: a[0]!, newfd: a[1]! }, nr, a);
+      case S.pipe: return this.vfs(p, { kind: 'pipe', flags: 0 }, nr, a);
+      case S.ioctl: return this.vfs(p, { kind: 'ioctl', fd: a[0]!, request: u(1), arg: u(2) }, nr, a);
+      case S.fcntl: return this.vfs(p, { kind: 'fcntl', fd: a[0]!, cmd: u(1), arg: a[2]! }, nr, a);
+      case S.mkdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'mkdir', path, mode: u(1) }, nr, a));
+      case S.rmdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'rmdir', path }, nr, a));
+      case S.chdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chdir', path }, nr, a));
+      case S.getcwd: return this.vfs(p, { kind: 'getcwd', size: u(1) }, nr, a);
+      case S.link: case S.rename: {
+        const oldPath = this.path(p, a[0]!);
+        if (typeof oldPath === 'number') return oldPath;
+        return withPath(a[1]!, (newPath) => this.vfs(p, { kind: nr === S.link ? 'link' : 'rename', oldPath, newPath }, nr, a));
+      }
+      case S.unlink: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'unlink', path }, nr, a));
+      case S.chmod: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chmod', path, mode: u(1) }, nr, a));
+      case S.chown: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chown', path, uid: u(1), gid: u(2) }, nr, a));
+      case S.getdents: return this.vfs(p, { kind: 'getdents', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+
+      // -- the Process Manager
+      case S.exit: this.pm(p, { kind: 'exit', status: a[0]! }, nr, a); return 'no-return';
+      case S.fork: return this.pm(p, { kind: 'fork' }, nr, a);
+      case S.wait4: return this.pm(p, { kind: 'wait4', pid: a[0]!, options: u(2) }, nr, a);
+      case S.getpid: return this.pm(p, { kind: 'getpid' }, nr, a);
+      case S.getppid: return this.pm(p, { kind: 'getppid' }, nr, a);
+      case S.kill: return this.pm(p, { kind: 'kill', pid: a[0]!, signo: u(1) }, nr, a);
+      case S.signal: return this.pm(p, { kind: 'signal', signo: u(0), handler: u(1) }, nr, a);
+      case S.sigaction: {
+        let act = { hasAct: 0, handler: 0, flags: 0, restorer: 0, mask: 0 };
+        if (u(1)) {
+          const b = p.mem.readUser(u(1), 16);
+          if (!b) return -ERRNO.EFAULT;
+          const v = new DataView(b.buffer, b.byteOffset);
+          act = { hasAct: 1, handler: v.getUint32(0, true), flags: v.getUint32(4, true), restorer: v.getUint32(8, true), mask: v.getUint32(12, true) };
+        }
+        return this.pm(p, { kind: 'sigaction', signo: u(0), ...act }, nr, a);
+      }
+      case S.sigprocmask: {
+        let set = 0;
+        if (u(1)) {
+          const b = p.mem.readUser(u(1), 4);
+          if (!b) return -ERRNO.EFAULT;
+          set = new DataView(b.buffer, b.byteOffset).getUint32(0, true);
+        }
+        return this.pm(p, { kind: 'sigprocmask', how: u(0), set, hasSet: u(1) ? 1 : 0 }, nr, a);
+      }
+      case S.sigsuspend: {
+        const b = p.mem.readUser(u(0), 4);
+        if (!b) return -ERRNO.EFAULT;
+        return this.pm(p, { kind: 'sigsuspend', mask: new DataView(b.buffer, b.byteOffset).getUint32(0, true) }, nr, a);
+      }
+      case S.setpgid: return this.pm(p, { kind: 'setpgid', pid: a[0]!, pgid: a[1]! }, nr, a);
+      case S.getpgid: return this.pm(p, { kind: 'getpgid', pid: a[0]! }, nr, a);
+      case S.getuid: return this.pm(p, { kind: 'getuid' }, nr, a);
+      case S.geteuid: return this.pm(p, { kind: 'geteuid' }, nr, a);
+      case S.getgid: return this.pm(p, { kind: 'getgid' }, nr, a);
+      case S.getegid: return this.pm(p, { kind: 'getegid' }, nr, a);
+      case S.setuid: return this.pm(p, { kind: 'setuid', uid: u(0) }, nr, a);
+      case S.setgid: return this.pm(p, { kind: 'setgid', gid: u(0) }, nr, a);
+      case S.ps_list: return this.pm(p, { kind: 'psList', startPid: 0 }, nr, a);
+
+      // -- the Memory Manager
+      case S.brk: return this.mm(p, { kind: 'brk', addr: u(0) }, nr, a);
+      case S.mmap: return this.mm(p, { kind: 'mmap', addr: u(0), length: u(1), prot: u(2), flags: u(3), fd: a[4]!, offset: a[5]! }, nr, a);
+      case S.munmap: return this.mm(p, { kind: 'munmap', addr: u(0), length: u(1) }, nr, a);
+      case S.mprotect: return this.mm(p, { kind: 'mprotect', addr: u(0), length: u(1), prot: u(2) }, nr, a);
+      case S.shmget: return this.mm(p, { kind: 'shmget', key: a[0]!, size: u(1), flags: u(2) }, nr, a);
+      case S.shmat: return this.mm(p, { kind: 'shmat', shmid: a[0]!, addr: u(1), flags: u(2) }, nr, a);
+      case S.shmdt: return this.mm(p, { kind: 'shmdt', addr: u(0) }, nr, a);
+      case S.shmctl: {
+        let mode = 0, uid = 0;
+        if (a[1] === 1 && u(2)) {
+          const b = p.mem.readUser(u(2), 32);
+          if (!b) return -ERRNO.EFAULT;
+          const v = new DataView(b.buffer, b.byteOffset);
+          mode = v.getUint32(16, true);
+          uid = v.getUint32(20, true);
+        }
+        return this.mm(p, { kind: 'shmctl', shmid: a[0]!, cmd: u(1), mode, uid }, nr, a);
+      }
+      default:
+        return -ERRNO.ENOSYS;
+    }
+  }
+
+  /** write(2) in chunks of VFS_IO_MAX: the call completes when every chunk is written. */
+  private writeChunk(p: Process, a: readonly number[], done: number): SyscallOutcome {
+    const total = a[2]! >>> 0;
+    const n = Math.min(total - done, VFS_IO_MAX);
+    const data = n > 0 ? p.mem.readUser(((a[1]! >>> 0) + done) >>> 0, n) : new Uint8Array(0);
+    if (!data) return done > 0 ? done : -ERRNO.EFAULT;
+    return this.vfs(p, { kind: 'write', fd: a[0]!, data }, SYSCALLS.write, a, done);
+  }
+
+  /** The server's reply to p's delegated call has arrived: copy results out and finish. */
+  private completeDelegated(p: Process, w: Extract<Wait, { kind: 'reply' }>, payload: Uint8Array): void {
+    const S = SYSCALLS;
+    const { nr, args } = w;
+    const u = (i: number) => args[i]! >>> 0;
+    const proto = w.server === VFS ? VFS_PROTOCOL : w.server === PROC ? PROC_PROTOCOL : MM_PROTOCOL;
+    const decoded = proto.decodeReply(payload);
+    if (!decoded.ok) {
+      this.finish(p, nr, -ERRNO.EIO);
+      return;
+    }
+    const { result, body } = decoded.value as { result: number; body: Record<string, unknown> | null };
+    if (result < 0 || !body) {
+      if (nr === S.write && w.done > 0) this.finish(p, nr, w.done);
+      else if (nr === S.sigreturn) this.resumeAfterSigreturn(p);
+      else this.finish(p, nr, result);
+      return;
+    }
+    const out = (ptr: number, bytes: Uint8Array): boolean => ptr === 0 || p.mem.writeUser(ptr, bytes);
+    switch (nr) {
+      case S.read: case S.getdents: {
+        const data = body.data as Uint8Array;
+        this.finish(p, nr, out(u(1), data) ? data.length : -ERRNO.EFAULT);
+        return;
+      }
+      case S.write: {
+        const done = w.done + result;
+        if (result > 0 && done < u(2)) {
+          this.writeChunk(p, args, done);
+          return;
+        }
+        this.finish(p, nr, done);
+        return;
+      }
+      case S.stat: case S.fstat:
+        this.finish(p, nr, out(u(1), STAT.encode(body as never)) ? 0 : -ERRNO.EFAULT);
+        return;
+      case S.pipe: {
+        const b = new Uint8Array(8);
+        const v = new DataView(b.buffer);
+        v.setInt32(0, body.readFd as number, true);
+        v.setInt32(4, body.writeFd as number, true);
+        this.finish(p, nr, out(u(0), b) ? 0 : -ERRNO.EFAULT);
+        return;
+      }
+      case S.lseek: {
+        const off = body.offset as number;
+        this.finish(p, nr, off > 0x7fffffff ? -ERRNO.EOVERFLOW : off);
+        return;
+      }
+      case S.getcwd: {
+        const path = new TextEncoder().encode(`${body.path as string}\0`);
+        this.finish(p, nr, out(u(0), path) ? path.length : -ERRNO.EFAULT);
+        return;
+      }
+      case S.wait4: {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setInt32(0, body.status as number, true);
+        this.finish(p, nr, result > 0 && !out(u(1), b) ? -ERRNO.EFAULT : result);
+        return;
+      }
+      case S.signal: this.finish(p, nr, result < 0 ? result : (body.oldHandler as number)); return;
+      case S.sigaction: {
+        const b = new Uint8Array(16);
+        const v = new DataView(b.buffer);
+        v.setUint32(0, body.handler as number, true);
+        v.setUint32(4, body.flags as number, true);
+        v.setUint32(8, body.restorer as number, true);
+        v.setUint32(12, body.mask as number, true);
+        this.finish(p, nr, out(u(2), b) ? 0 : -ERRNO.EFAULT);
+        return;
+      }
+      case S.sigprocmask: {
+        const b = new Uint8Array(4);
+        new DataView(b.buffer).setUint32(0, body.oldMask as number, true);
+        this.finish(p, nr, out(u(2), b) ? 0 : -ERRNO.EFAULT);
+        return;
+      }
+      case S.sigreturn: this.resumeAfterSigreturn(p); return;
+      case S.ps_list: {
+        const entries = body.entries as unknown[];
+        const max = Math.min(entries.length, u(1));
+        const bytes = new Uint8Array(max * 64);
+        for (let i = 0; i < max; i++) bytes.set(PS_ENTRY.encode(entries[i] as never), i * 64);
+        this.finish(p, nr, out(u(0), bytes) ? entries.length : -ERRNO.EFAULT);
+        return;
+      }
+      case S.brk: case S.mmap: case S.shmat:
+        this.finish(p, nr, (body.addr as number) | 0);
+        return;
+      case S.shmctl: {
+        if (u(1) === 2 && !out(u(2), SHMID_DS.encode(body as never))) {
+          this.finish(p, nr, -ERRNO.EFAULT);
+          return;
+        }
+        this.finish(p, nr, result);
+        return;
+      }
+      default:
+        this.finish(p, nr, result);
+    }
+  }
+
+  // ---- signals: sigreturn ----------------------------------------------------------------------
+
+  private sigreturn(p: Process): SyscallOutcome {
+    const frame = p.regs[2]! >>> 0;
+    const b = p.mem.readUser(frame, FRAME_BYTES);
+    const v = b && new DataView(b.buffer, b.byteOffset);
+    if (!v || v.getUint32(0, true) !== FRAME_MAGIC) {
+      this.forceKill(p, SIGSEGV);
+      return 'no-return';
+    }
+    p.pc = v.getUint32(4, true);
+    const mask = v.getUint32(8, true);
+    for (let r = 1; r < 32; r++) p.regs[r] = v.getInt32(FRAME_REGS + (r - 1) * 4, true);
+    const { m_type, payload } = PROC_PROTOCOL.encodeRequest({ kind: 'sigreturn', mask });
+    return this.send(p, PROC, m_type, payload, SYSCALLS.sigreturn, []);
+  }
+
+  /** After sigreturn the registers are the restored ones: a0 is not the call's result. */
+  private resumeAfterSigreturn(p: Process): void {
+    p.wait = undefined;
+    this.emit({ kind: 'syscall-return', pid: p.pid, nr: SYSCALLS.sigreturn, result: 0 });
+    this.makeReady(p);
+  }
+
+  // ---- exec ----------------------------------------------------------------------------------------
+
+  /** Load a new image into p: read the file through the VFS, then tell the servers. */
+  private execve(p: Process, a: readonly number[]): SyscallOutcome {
+    const path = this.path(p, a[0]!);
+    if (typeof path === 'number') return path;
+    const argv = readStringVector(p.mem, a[1]! >>> 0);
+    const envp = readStringVector(p.mem, a[2]! >>> 0);
+    if (argv === undefined || envp === undefined) return -ERRNO.EFAULT;
+    if (argv === 'E2BIG' || envp === 'E2BIG') return -ERRNO.E2BIG;
+    const loaded = this.loadImage(p.pid, path, argv, envp);
+    if (typeof loaded === 'number') return loaded;
+    this.emit({ kind: 'exec', pid: p.pid, path });
+    p.mem.release();
+    p.mem = loaded.mem;
+    p.name = path.slice(path.lastIndexOf('/') + 1);
+    p.regs.fill(0);
+    p.regs[2] = loaded.sp;
+    p.pc = loaded.entry;
+    if (this.current === p) this.dev.cpu.setAddressSpace(p.mem);
+    this.vfsCall({ kind: 'procExec', pid: p.pid });
+    this.serverExec(p, path, argv, envp, loaded.brk);
+    return 0;
+  }
+
+  /** The new image's effect on the Process Manager (name, handlers) and Memory Manager (regions). */
+  serverExec: (p: Process, path: string, argv: Uint8Array[], envp: Uint8Array[], brk: number) => void = () => undefined;
+
+  /** Read an executable through the VFS (as `pid`, with its permissions) and build its image. */
+  loadImage(pid: number, path: string, argv: Uint8Array[], envp: Uint8Array[]) {
+    const opened = this.vfsCall({ kind: 'procOpenexec', pid, path });
+    if (!opened.ok) return -ERRNO.EIO;
+    if (opened.value.result < 0) return opened.value.result;
+    const { ino, size } = opened.value.body as { ino: number; size: number };
+    const bytes = new Uint8Array(size);
+    for (let off = 0; off < size; ) {
+      const r = this.vfsCall({ kind: 'procReadino', ino, offset: off, count: Math.min(VFS_IO_MAX, size - off) });
+      if (!r.ok || r.value.result <= 0) return -ERRNO.EIO;
+      const data = (r.value.body as { data: Uint8Array }).data;
+      bytes.set(data, off);
+      off += data.length;
+    }
+    const image = buildImage(bytes, argv, envp);
+    if (!image.ok) return -ERRNO.ENOEXEC;
+    return image.value;
+  }
+
+  // ---- lattice IPC between processes ---------------------------------------------------------------
+
+  private latticeSend(p: Process, a: readonly number[]): SyscallOutcome {
+    const dst = a[0]!;
+    const len = a[3]! >>> 0;
+    if (len > 4096) return -ERRNO.EINVAL;
+    const payload = len === 0 ? new Uint8Array(0) : p.mem.readUser(a[2]! >>> 0, len);
+    if (!payload) return -ERRNO.EFAULT;
+    const m: Message = { m_source: p.pid, m_type: a[1]! & 0xffff, payload };
+    if (this.servers.has(dst)) {
+      this.deliver(dst, m); // the reply comes back as a message for lattice_recv
+      return 0;
+    }
+    const target = this.procs.get(dst);
+    if (!target) return -ERRNO.ESRCH;
+    this.emit({ kind: 'ipc', src: p.pid, dst, mType: m.m_type, payloadHex: hexOf(payload) });
+    this.enqueueMessage(target, m);
+    return 0;
+  }
+
+  private enqueueMessage(p: Process, m: Message): void {
+    p.mailbox.push(m);
+    if (p.wait?.kind === 'recv') this.tryRecv(p);
+  }
+
+  private latticeRecv(p: Process, a: readonly number[]): SyscallOutcome {
+    this.block(p, { kind: 'recv', from: a[0]!, bufPtr: a[1]! >>> 0, bufLen: a[2]! >>> 0 });
+    if (this.tryRecv(p)) {
+      if (this.current === undefined && p.state === 'ready') {
+        // Completed at once: keep running p rather than requeueing it.
+        this.runQueue = this.runQueue.filter((x) => x !== p.pid);
+        p.state = 'running';
+        this.current = p;
+      }
+      return 'blocked';
+    }
+    if (a[3]! & LATTICE_NONBLOCK) {
+      this.finish(p, SYSCALLS.lattice_recv, -ERRNO.EAGAIN);
+      this.runQueue = this.runQueue.filter((x) => x !== p.pid);
+      p.state = 'running';
+      this.current = p;
+    }
+    return 'blocked';
+  }
+
+  private tryRecv(p: Process): boolean {
+    const w = p.wait;
+    if (w?.kind !== 'recv') return false;
+    const i = p.mailbox.findIndex((m) => w.from === -1 || m.m_source === w.from);
+    if (i < 0) return false;
+    const m = p.mailbox.splice(i, 1)[0]!;
+    const n = Math.min(m.payload.length, Math.max(0, w.bufLen - LATTICE_HEADER));
+    const b = new Uint8Array(LATTICE_HEADER + n);
+    const v = new DataView(b.buffer);
+    v.setInt32(0, m.m_source, true);
+    v.setInt32(4, m.m_type, true);
+    v.setUint32(8, m.payload.length, true);
+    b.set(m.payload.subarray(0, n), LATTICE_HEADER);
+    const ok = w.bufLen >= LATTICE_HEADER && p.mem.writeUser(w.bufPtr, b);
+    this.finish(p, SYSCALLS.lattice_recv, ok ? b.length : -ERRNO.EFAULT);
+    return true;
+  }
+
+  // ---- sysinfo -------------------------------------------------------------------------------------
+
+  sysinfoFacts: { seedId: bigint; bootEpochSec: number; serverRestarts: (pid: number) => number } = {
+    seedId: 0n,
+    bootEpochSec: 0,
+    serverRestarts: () => 0,
+  };
+
+  private sysinfo(p: Process, ptr: number, size: number): number {
+    const b = new Uint8Array(320);
+    const v = new DataView(b.buffer);
+    v.setUint32(0, 1, true);
+    v.setUint32(4, 320, true);
+    v.setBigUint64(8, BigInt(this.nowNs()), true);
+    v.setBigInt64(16, BigInt(this.sysinfoFacts.bootEpochSec), true);
+    v.setBigUint64(24, BigInt(this.dev.cpu.icount), true);
+    v.setBigUint64(32, this.sysinfoFacts.seedId, true);
+    v.setUint32(40, this.procs.size, true);
+    const servers = [...this.servers.values()].sort((x, y) => x.pid - y.pid);
+    v.setUint32(44, servers.length, true);
+    let pages = 0;
+    for (const q of this.procs.values()) pages += q.mem.pageCount;
+    v.setUint32(48, 65536, true);
+    v.setUint32(52, Math.max(0, 65536 - pages), true);
+    v.setUint32(56, NS_PER_INSTRUCTION, true);
+    servers.slice(0, 8).forEach((s, i) => {
+      const o = 64 + i * 32;
+      v.setInt32(o, s.pid, true);
+      b[o + 4] = 1;
+      v.setUint32(o + 8, this.sysinfoFacts.serverRestarts(s.pid), true);
+      b.set(new TextEncoder().encode(s.name.slice(0, 19)), o + 12);
+    });
+    const n = Math.min(size, 320);
+    return p.mem.writeUser(ptr, b.subarray(0, n)) ? 320 : -ERRNO.EFAULT;
+  }
+}
+
+/** A guest pointer was bad while the kernel copied arguments. */
+export class GuestFault extends Error {}
+
+function i64Bytes(v: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigInt64(0, BigInt(v), true);
+  return b;
+}
+
+function timespecBytes(ns: number): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, BigInt(Math.floor(ns / 1e9)), true);
+  v.setInt32(8, ns % 1e9, true);
+  return b;
+}
+
+function rtcTimespec(t: { sec: number; nsec: number }): Uint8Array {
+  const b = new Uint8Array(16);
+  const v = new DataView(b.buffer);
+  v.setBigInt64(0, BigInt(t.sec), true);
+  v.setInt32(8, t.nsec, true);
+  return b;
+}

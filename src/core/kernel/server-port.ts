@@ -1,0 +1,55 @@
+/**
+ * How the kernel talks to a server: a mailbox that takes one message at a time and returns
+ * what the kernel must carry out (replies, console operations, signals, and effects on
+ * processes and address spaces). The concrete servers live in src/servers; adapters there
+ * implement this port, so the kernel depends only on the shared message protocol.
+ */
+import type { Message } from '../../servers/protocol/message-types.js';
+
+export interface ServerContext {
+  /** Virtual wall-clock time in ns since the Unix epoch. */
+  readonly now: bigint;
+}
+
+/** Console I/O the VFS hands to the kernel, which owns the UART and the line discipline. */
+export type ConsoleOp =
+  | { readonly kind: 'console-read'; readonly pid: number; readonly fd: number; readonly count: number; readonly nonblocking: boolean }
+  | { readonly kind: 'console-write'; readonly pid: number; readonly fd: number; readonly data: Uint8Array; readonly nonblocking: boolean }
+  | { readonly kind: 'console-ioctl'; readonly pid: number; readonly fd: number; readonly request: number; readonly arg: number };
+
+/** What the Process Manager and Memory Manager ask the kernel to do. */
+export type KernelEffect =
+  /** Clone `parent`'s address space and registers into the new process `child` (a0 = 0). */
+  | { readonly kind: 'fork'; readonly parent: number; readonly child: number }
+  /** The process is gone (exit or a fatal signal): tear it down; status is a wait status. */
+  | { readonly kind: 'exited'; readonly pid: number; readonly status: number }
+  /** Interrupt the blocking call of `pid` (a signal arrives): it returns EINTR. */
+  | { readonly kind: 'interrupt'; readonly pid: number }
+  /** Run a signal handler in `pid`: push a frame saving registers and `savedMask`. */
+  | {
+      readonly kind: 'deliver'; readonly pid: number; readonly signo: number; readonly handler: number;
+      readonly restorer: number; readonly flags: number; readonly savedMask: number;
+    }
+  | { readonly kind: 'map'; readonly pid: number; readonly addr: number; readonly length: number; readonly perm: number }
+  | { readonly kind: 'unmap'; readonly pid: number; readonly addr: number; readonly length: number }
+  | { readonly kind: 'protect'; readonly pid: number; readonly addr: number; readonly length: number; readonly perm: number }
+  | {
+      readonly kind: 'shm-attach'; readonly pid: number; readonly addr: number; readonly segment: number;
+      readonly length: number; readonly perm: number;
+    }
+  | { readonly kind: 'shm-detach'; readonly pid: number; readonly addr: number; readonly length: number }
+  | { readonly kind: 'shm-destroy'; readonly segment: number };
+
+export type ServerOutput =
+  | { readonly kind: 'reply'; readonly to: number; readonly message: Message }
+  | { readonly kind: 'console'; readonly op: ConsoleOp }
+  | { readonly kind: 'signal'; readonly pid: number; readonly signo: number }
+  | { readonly kind: 'effect'; readonly effect: KernelEffect };
+
+export interface ServerPort {
+  readonly pid: number;
+  readonly name: string;
+  receive(m: Message, ctx: ServerContext): ServerOutput[];
+  getState(): unknown;
+  setState(state: unknown): void;
+}

@@ -1,0 +1,145 @@
+/**
+ * The emulated XINIM machine: devices, the CPU, the kernel and its servers, and the run loop.
+ *
+ * Time is the instruction count. The loop gives the CPU a budget that ends exactly at the
+ * next timer event, so ticks (100 Hz of virtual time, which preempt) and nanosleep deadlines
+ * fire at exact icounts. When every process is blocked, the machine idles: it skips virtual
+ * time to the next deadline if there is one, or stops and reports that it waits for console
+ * input. Inputs from outside (console bytes, the virtual time that passed while a live run
+ * waited) enter only through `input()` and are events, so a replay can feed them back.
+ */
+import { Cpu } from './cpu.js';
+import { ArrayEventSink, hexOf, type EventSink } from './events.js';
+import { Kernel } from './kernel/kernel.js';
+import { newProcess } from './kernel/process.js';
+import type { ServerPort } from './kernel/server-port.js';
+import { AddressSpace } from './memory.js';
+import { Tty } from './tty.js';
+import { VirtualClock } from '../hw/clock.js';
+import { Entropy } from '../hw/entropy.js';
+import { Rtc } from '../hw/rtc.js';
+import { Timer } from '../hw/timer.js';
+import { Uart16550 } from '../hw/uart16550.js';
+import { WELL_KNOWN_PID } from '../servers/protocol/message-types.js';
+import { PROC_PROTOCOL } from '../servers/protocol/proc-protocol.js';
+import { PROC_NEW_CONSOLE } from '../servers/protocol/vfs-protocol.js';
+
+export const MACHINE_VERSION = 'xrr-machine/1';
+
+export interface MachineConfig {
+  /** 32 bytes: the one source of randomness (recorded). */
+  readonly seed: Uint8Array;
+  /** Wall-clock time at boot, ns since the Unix epoch (recorded). */
+  readonly bootEpochNs: bigint;
+  /** The servers, already holding their initial state (the root filesystem...). */
+  readonly servers: readonly ServerPort[];
+  /** Where events go; an in-memory sink by default. */
+  readonly sink?: EventSink;
+  /** What init runs: argv[0] is the path. */
+  readonly initArgv?: readonly string[];
+  readonly initEnv?: readonly string[];
+  /** Hooks the servers need at exec time (Process Manager name, Memory Manager regions). */
+  readonly onExec?: Kernel['serverExec'];
+}
+
+export type RunStop =
+  | { readonly kind: 'halted'; readonly status: number; readonly reason: string }
+  /** Every process waits for console input. */
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'limit' };
+
+export class Machine {
+  readonly cpu = new Cpu(new AddressSpace());
+  readonly clock = new VirtualClock();
+  readonly timer = new Timer(this.clock);
+  readonly uart = new Uart16550();
+  readonly tty = new Tty();
+  readonly rtc: Rtc;
+  readonly entropy: Entropy;
+  readonly kernel: Kernel;
+  readonly sink: EventSink;
+
+  constructor(private readonly config: MachineConfig) {
+    if (config.seed.length !== 32) throw new RangeError('the machine seed must be 32 bytes');
+    this.sink = config.sink ?? new ArrayEventSink();
+    this.rtc = new Rtc(this.clock, config.bootEpochNs);
+    this.entropy = new Entropy(config.seed);
+    this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
+    this.kernel = new Kernel(
+      { cpu: this.cpu, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
+      this.sink,
+      config.servers,
+    );
+    if (config.onExec) this.kernel.serverExec = config.onExec;
+  }
+
+  get icount(): number {
+    return this.cpu.icount;
+  }
+
+  /** Start init (pid 1) from the root filesystem. Returns an error message if it cannot. */
+  boot(): string | undefined {
+    const k = this.kernel;
+    k.emit({ kind: 'boot', seedHex: hexOf(this.config.seed), bootEpochNs: this.config.bootEpochNs.toString(), machineVersion: MACHINE_VERSION });
+    const argv = this.config.initArgv ?? ['/sbin/init'];
+    const env = this.config.initEnv ?? ['PATH=/bin:/sbin', 'HOME=/', 'TERM=vt100'];
+    const enc = (s: string) => new TextEncoder().encode(s);
+    const { m_type, payload } = PROC_PROTOCOL.encodeRequest({ kind: 'ctlInit', uid: 0, gid: 0, name: 'init' });
+    k.kcall(WELL_KNOWN_PID.PROC, m_type, payload);
+    k.vfsCall({ kind: 'procNew', pid: WELL_KNOWN_PID.INIT, uid: 0, gid: 0, flags: PROC_NEW_CONSOLE });
+    const image = k.loadImage(WELL_KNOWN_PID.INIT, argv[0]!, argv.map(enc), env.map(enc));
+    if (typeof image === 'number') return `cannot start ${argv[0]}: error ${-image}`;
+    const init = newProcess(WELL_KNOWN_PID.INIT, 'init', image.mem);
+    init.regs[2] = image.sp;
+    init.pc = image.entry;
+    k.addProcess(init);
+    k.serverExec(init, argv[0]!, argv.map(enc), env.map(enc), image.brk);
+    return undefined;
+  }
+
+  /** Console bytes typed on the host, arriving now. */
+  input(bytes: Uint8Array): void {
+    this.kernel.emit({ kind: 'console-input', data: Array.from(bytes) });
+    this.kernel.consoleInput(bytes);
+  }
+
+  /** A live run waited `ns` of host time for input: virtual time moves on by as much. */
+  idle(ns: number): void {
+    if (ns <= 0) return;
+    this.clock.addIdleNs(ns);
+    this.kernel.emit({ kind: 'idle', skippedNs: ns });
+  }
+
+  /** Run until init exits, every process waits for input, or `maxIcount` is reached. */
+  run(maxIcount = Number.MAX_SAFE_INTEGER): RunStop {
+    const k = this.kernel;
+    for (;;) {
+      if (k.halted) return { kind: 'halted', status: k.halted.status, reason: k.halted.reason };
+      const now = this.cpu.icount;
+      if (now >= maxIcount) return { kind: 'limit' };
+      this.serviceTimer();
+      if (k.halted) continue;
+      const p = k.pickNext();
+      if (!p) {
+        const skipped = this.timer.skipToNextDeadline(this.cpu.icount);
+        if (skipped === null) return { kind: 'idle' };
+        k.emit({ kind: 'idle', skippedNs: skipped });
+        continue;
+      }
+      const untilTimer = this.timer.nextDeadlineIcount(now) - now;
+      const budget = Math.max(1, Math.min(untilTimer, maxIcount - now));
+      k.runSlice(p, budget);
+    }
+  }
+
+  private serviceTimer(): void {
+    for (const e of this.timer.expire(this.cpu.icount)) {
+      if (e.kind === 'tick') {
+        this.kernel.emit({ kind: 'irq', line: 0 });
+        this.kernel.preempt();
+      } else {
+        this.kernel.wakeSleeper(e.id);
+      }
+    }
+  }
+}
