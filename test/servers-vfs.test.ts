@@ -614,6 +614,25 @@ describe('directories: mkdir, rmdir, chdir, getcwd, getdents', () => {
     expect(h.ok(8, { kind: 'getcwd', size: 100 }).body).toEqual({ path: '/tmp' });
   });
 
+  it('getdents neither skips nor repeats surviving entries when others are removed or added mid-listing', () => {
+    const h = given();
+    for (const n of ['a', 'b', 'c', 'd', 'e']) h.open(1, `/tmp/${n}`, O.CREAT | O.WRONLY);
+    const fd = h.open(1, '/tmp', O.RDONLY);
+    const list = (count: number) => {
+      const r = h.ok(1, { kind: 'getdents', fd, count });
+      const d = decodeDirents(r.body!['data'] as Uint8Array);
+      if (!d.ok) throw new Error(d.detail);
+      return d.value.map((e) => e.name);
+    };
+    expect(list(36)).toEqual(['.', '..', 'a']);
+    h.ok(1, { kind: 'unlink', path: '/tmp/a' });
+    h.ok(1, { kind: 'unlink', path: '/tmp/b' });
+    h.open(1, '/tmp/0', O.CREAT | O.WRONLY);
+    h.open(1, '/tmp/z', O.CREAT | O.WRONLY);
+    expect(list(4096)).toEqual(['c', 'd', 'e', 'z']);
+    expect(list(4096)).toEqual([]);
+  });
+
   it('getdents lists . and .. then names in sorted order, resuming across small buffers', () => {
     const h = given();
     for (const n of ['zeta', 'alpha', 'mid']) h.open(1, `/tmp/${n}`, O.CREAT | O.WRONLY);
@@ -637,6 +656,7 @@ describe('directories: mkdir, rmdir, chdir, getcwd, getdents', () => {
     expect(h.ok(1, { kind: 'getdents', fd, count: 4096 }).result).toBeGreaterThan(0);
     h.ok(1, { kind: 'lseek', fd, offset: 0, whence: SEEK_SET });
     expect(h.res(1, { kind: 'getdents', fd, count: 8 })).toBe(-EINVAL);
+    expect(h.res(1, { kind: 'lseek', fd, offset: 3, whence: SEEK_SET })).toBe(-EINVAL);
     expect(h.res(1, { kind: 'getdents', fd: h.open(1, '/etc/motd', O.RDONLY), count: 4096 })).toBe(-ENOTDIR);
     expect(h.res(1, { kind: 'getdents', fd: 50, count: 4096 })).toBe(-EBADF);
   });

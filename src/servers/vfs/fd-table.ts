@@ -38,7 +38,7 @@ export function lowestFreeFd(proc: ProcFiles, from = 0): number {
 
 /** Opens a new description of `ino` (not yet in any fd table: refs 0). */
 export function openDescription(state: VfsState, ino: Ino, flags: number): OpenFile {
-  const file: OpenFile = { id: state.nextFileId, ino, flags: flags & (O.ACCMODE | O.APPEND | O.NONBLOCK), offset: 0, refs: 0 };
+  const file: OpenFile = { id: state.nextFileId, ino, flags: flags & (O.ACCMODE | O.APPEND | O.NONBLOCK), offset: 0, dirAfter: '', refs: 0 };
   state.nextFileId += 1;
   state.files.set(file.id, file);
   const node = inode(state, ino);

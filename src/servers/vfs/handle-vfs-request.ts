@@ -418,6 +418,11 @@ function lseek(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'lseek'>): Vf
   else return done('lseek', -ERRNO.EINVAL);
   const offset = base + req.offset;
   if (offset < 0 || !Number.isSafeInteger(offset)) return done('lseek', -ERRNO.EINVAL);
+  if (node.kind === 'dir') {
+    // A listing position is a name, not a number: only rewinding (and asking where we are) is possible.
+    if (offset !== 0 && offset !== file.offset) return done('lseek', -ERRNO.EINVAL);
+    if (offset === 0) file.dirAfter = '';
+  }
   file.offset = offset;
   return reply('lseek', 0, { offset });
 }
@@ -499,26 +504,44 @@ function getdents(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'getdents'
   if (node.kind !== 'dir') return done('getdents', -ERRNO.ENOTDIR);
   const empty = { data: new Uint8Array(0) };
   if (node.nlink === 0) return reply('getdents', 0, empty);
-  // `.`, `..`, then the names in sorted (byte) order; the offset is the index of the next entry.
-  const names = [...node.entries.keys()].sort();
-  const entries: [string, number][] = [
-    ['.', node.ino],
-    ['..', node.parent],
-    ...names.map((n): [string, number] => [n, node.entries.get(n)!]),
-  ];
+  // `.` and `..` first (offsets 0 and 1), then the names in sorted (byte) order after the last one
+  // returned: entries added or removed meanwhile never make the others skip or repeat.
+  const pending: [string, number][] = [];
+  if (file.offset === 0) pending.push(['.', node.ino]);
+  if (file.offset <= 1) pending.push(['..', node.parent]);
+  const names = [...node.entries.keys()].filter((n) => n > file.dirAfter).sort();
   const limit = Math.min(req.count, VFS_IO_MAX);
   const records: Uint8Array[] = [];
   let used = 0;
-  let index = file.offset;
-  for (; index < entries.length; index++) {
-    const [name, ino] = entries[index]!;
+  let offset = file.offset;
+  let after = file.dirAfter;
+  const take = (name: string, ino: number): boolean => {
     const rec = encodeDirent({ ino, type: direntType(inode(state, ino)), name });
-    if (used + rec.length > limit) break;
+    if (used + rec.length > limit) return false;
     records.push(rec);
     used += rec.length;
+    offset += 1;
+    return true;
+  };
+  let more = false;
+  for (const [name, ino] of pending) {
+    if (!take(name, ino)) {
+      more = true;
+      break;
+    }
   }
-  if (records.length === 0 && index < entries.length) return done('getdents', -ERRNO.EINVAL);
-  file.offset = index;
+  if (!more) {
+    for (const name of names) {
+      if (!take(name, node.entries.get(name)!)) {
+        more = true;
+        break;
+      }
+      after = name;
+    }
+  }
+  if (records.length === 0 && more) return done('getdents', -ERRNO.EINVAL);
+  file.offset = offset;
+  file.dirAfter = after;
   const data = new Uint8Array(used);
   let pos = 0;
   for (const rec of records) {

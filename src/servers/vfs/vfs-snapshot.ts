@@ -32,6 +32,7 @@ export interface OpenFileSnapshot {
   readonly ino: number;
   readonly flags: number;
   readonly offset: number;
+  readonly dirAfter: string;
   readonly refs: number;
 }
 
@@ -104,7 +105,7 @@ export function snapshotVfs(state: VfsState): VfsSnapshot {
     inodes: [...state.inodes.keys()].sort(byNumber).map((ino) => inodeSnapshot(state.inodes.get(ino)!)),
     files: [...state.files.keys()].sort(byNumber).map((id) => {
       const f = state.files.get(id)!;
-      return { id: f.id, ino: f.ino, flags: f.flags, offset: f.offset, refs: f.refs };
+      return { id: f.id, ino: f.ino, flags: f.flags, offset: f.offset, dirAfter: f.dirAfter, refs: f.refs };
     }),
     procs,
   };

@@ -92,8 +92,14 @@ export interface OpenFile {
   readonly ino: Ino;
   /** Access mode (O_RDONLY/O_WRONLY/O_RDWR) | O_APPEND | O_NONBLOCK. */
   flags: number;
-  /** Byte offset; for a directory, the index of the next entry getdents returns. */
+  /** Byte offset; for a directory, the number of entries getdents has returned since the start. */
   offset: number;
+  /**
+   * Directories only: the last name getdents returned ('' before any). Listings resume after this
+   * name in sorted order, so entries removed or added meanwhile never make getdents skip or repeat
+   * the others (an index would shift).
+   */
+  dirAfter: string;
   /** Number of fd-table slots (in all processes) pointing here. */
   refs: number;
 }
