@@ -62,6 +62,7 @@ describe('the random program generator', () => {
     expect(all).toMatch(/^(add|mul|div|lw|lb|amoadd\.w\S*|lr\.w\S*|sc\.w\S*) x0,/m); // writes to x0
     expect(all).toMatch(/^lui x\d+, 0x80000\naddi x\d+, x0, -1\ndivu? /m); // INT_MIN / -1
     expect(all).toMatch(/^(lw|lh|lhu|sw|sh) x\d+, -?\d*[13579]\(/m); // misaligned access
+    expect(all).toMatch(/# HINT$/m); // RV32C HINTs
   });
 });
 

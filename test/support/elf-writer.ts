@@ -10,6 +10,8 @@ export interface ElfSpec {
   readonly textBase?: number;
   readonly data: Uint8Array;
   readonly dataBase: number;
+  /** Map the text segment R+W+X (self-modifying code tests). */
+  readonly writableText?: boolean;
 }
 
 const EHDR_SIZE = 52;
@@ -79,7 +81,7 @@ export function writeElf(spec: ElfSpec): Uint8Array {
     u32(at + 24, flags);
     u32(at + 28, PAGE);
   };
-  phdr(EHDR_SIZE, textOff, textBase, spec.text.length, PF_R | PF_X);
+  phdr(EHDR_SIZE, textOff, textBase, spec.text.length, PF_R | PF_X | (spec.writableText ? PF_W : 0));
   phdr(EHDR_SIZE + PHDR_SIZE, dataOff, spec.dataBase, spec.data.length, PF_R | PF_W);
 
   out.set(spec.text, textOff);

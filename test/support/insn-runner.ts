@@ -30,8 +30,8 @@ export interface RunResult {
   readonly end: number;
 }
 
-/** Runs until the first trap (or `maxBudgetCalls` budgets): the trap, not necessarily an ebreak. */
-export function runToStop(insns: readonly Insn[], opts: RunOptions = {}): RunResult & { readonly stop: StopReason } {
+/** Assembles `insns` + ebreak at CODE and sets up a CPU there, without running it. */
+export function load(insns: readonly Insn[], opts: RunOptions = {}): { cpu: Cpu; mem: AddressSpace; end: number } {
   const code = assemble([...insns, ebreak()]);
   const end = CODE + code.length - 4;
   const mem = new AddressSpace();
@@ -43,6 +43,12 @@ export function runToStop(insns: readonly Insn[], opts: RunOptions = {}): RunRes
   cpu.pc = CODE;
   if (opts.icount !== undefined) cpu.icount = opts.icount;
   for (const [r, v] of Object.entries(opts.regs ?? {})) cpu.x[Number(r)] = v;
+  return { cpu, mem, end };
+}
+
+/** Runs until the first trap (the appended ebreak, or an earlier one). */
+export function runToStop(insns: readonly Insn[], opts: RunOptions = {}): RunResult & { readonly stop: StopReason } {
+  const { cpu, mem, end } = load(insns, opts);
   let stop: StopReason = { kind: 'budget' };
   for (let guard = 0; guard < 1_000_000 && stop.kind === 'budget'; guard++) stop = cpu.run(opts.budget ?? 10_000);
   return { x: cpu.x, cpu, mem, end, stop };

@@ -474,6 +474,54 @@ export function cSwsp(rs2: Reg, uimm: number): Insn {
   return i16(b, `c.swsp ${x(rs2)}, ${uimm}(x2)`);
 }
 
+/**
+ * The RV32C HINT encodings (c.nop with an immediate, c.addi rd 0, c.li/c.lui/c.mv/c.add/c.slli
+ * with rd = x0, shifts by 0): the spec fixes them as instructions with no architectural effect.
+ * They are kept apart from the encoders above, which refuse them.
+ */
+export type CHint =
+  | { readonly kind: 'c.addi x0'; readonly imm: number }
+  | { readonly kind: 'c.addi 0'; readonly rd: Reg }
+  | { readonly kind: 'c.li x0'; readonly imm: number }
+  | { readonly kind: 'c.lui x0'; readonly imm: number }
+  | { readonly kind: 'c.mv x0'; readonly rs2: Reg }
+  | { readonly kind: 'c.add x0'; readonly rs2: Reg }
+  | { readonly kind: 'c.slli x0'; readonly shamt: number }
+  | { readonly kind: 'c.slli 0'; readonly rd: Reg }
+  | { readonly kind: 'c.srli 0'; readonly rd: Reg }
+  | { readonly kind: 'c.srai 0'; readonly rd: Reg };
+
+export function cHint(h: CHint): Insn {
+  const note = (asm: string): string => `${asm} # HINT`;
+  switch (h.kind) {
+    case 'c.addi x0':
+      signedRange(h.imm, 6, 'immediate');
+      if (h.imm === 0) throw new EncodeError('c.addi x0, 0 is c.nop, not a HINT');
+      return i16(ciImm6(h.imm) | 1, note(`c.addi x0, ${h.imm}`));
+    case 'c.addi 0':
+      return i16((nonZeroReg(h.rd, 'rd') << 7) | 1, note(`c.addi x${h.rd}, 0`));
+    case 'c.li x0':
+      signedRange(h.imm, 6, 'immediate');
+      return i16((2 << 13) | ciImm6(h.imm) | 1, note(`c.li x0, ${h.imm}`));
+    case 'c.lui x0':
+      signedRange(h.imm, 6, 'immediate');
+      if (h.imm === 0) throw new EncodeError('c.lui with a zero immediate is reserved');
+      return i16((3 << 13) | ciImm6(h.imm) | 1, note(`c.lui x0, 0x${(h.imm & 0xfffff).toString(16)}`));
+    case 'c.mv x0':
+      return i16((4 << 13) | (nonZeroReg(h.rs2, 'rs2') << 2) | 2, note(`c.mv x0, x${h.rs2}`));
+    case 'c.add x0':
+      return i16((4 << 13) | (1 << 12) | (nonZeroReg(h.rs2, 'rs2') << 2) | 2, note(`c.add x0, x${h.rs2}`));
+    case 'c.slli x0':
+      return i16(cShamt(h.shamt, 'c.slli shift') | 2, note(`c.slli x0, ${h.shamt}`));
+    case 'c.slli 0':
+      return i16((nonZeroReg(h.rd, 'rd') << 7) | 2, note(`c.slli x${h.rd}, 0`));
+    case 'c.srli 0':
+      return i16((4 << 13) | (creg(h.rd, 'rd') << 7) | 1, note(`c.srli x${h.rd}, 0`));
+    case 'c.srai 0':
+      return i16((4 << 13) | (1 << 10) | (creg(h.rd, 'rd') << 7) | 1, note(`c.srai x${h.rd}, 0`));
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Helpers
 

@@ -8,7 +8,8 @@
 //
 // Left out on purpose, because the result is implementation-defined or host-dependent: reads of
 // cycle/time/instret, misaligned AMOs and LR/SC (they trap), stores or AMOs between an LR and its SC, an SC to an
-// address other than its LR's, HINT encodings, ecall/ebreak inside a body, backward branches.
+// address other than its LR's, ecall/ebreak inside a body, backward branches. RV32C HINTs are in (qemu runs
+// them as no-ops; so must we).
 
 import * as E from './rv-encode.js';
 import type { Insn, Reg } from './rv-encode.js';
@@ -307,8 +308,9 @@ class SequenceBuilder {
     if (r < 90) return this.lrSc();
     if (r < 93) return this.scWithoutReservation();
     if (r < 97) return this.addi16spRoundTrip();
-    if (r < 99) return [E.fence(rng.range(1, 15), rng.range(1, 15))];
-    return [E.fenceI()];
+    if (r < 98) return [E.fence(rng.range(1, 15), rng.range(1, 15))];
+    if (r < 99) return [E.fenceI()];
+    return [this.hint()];
   }
 
   branchOver(): Insn[] {
@@ -395,6 +397,24 @@ class SequenceBuilder {
   scWithoutReservation(): Insn[] {
     const t = this.writable();
     return [this.addressIn(t), E.scW(this.dest(), this.anyReg(), t, this.ordering())];
+  }
+
+  /** An RV32C HINT: it must change nothing (qemu executes them as no-ops). */
+  hint(): Insn {
+    const rng = this.rng;
+    const nz6 = rng.chance(0.5) ? rng.range(1, 31) : rng.range(-32, -1);
+    switch (rng.int(10)) {
+      case 0: return E.cHint({ kind: 'c.addi x0', imm: nz6 });
+      case 1: return E.cHint({ kind: 'c.addi 0', rd: this.writable() });
+      case 2: return E.cHint({ kind: 'c.li x0', imm: rng.range(-32, 31) });
+      case 3: return E.cHint({ kind: 'c.lui x0', imm: nz6 });
+      case 4: return E.cHint({ kind: 'c.mv x0', rs2: rng.range(1, 31) });
+      case 5: return E.cHint({ kind: 'c.add x0', rs2: rng.range(1, 31) });
+      case 6: return E.cHint({ kind: 'c.slli x0', shamt: rng.range(1, 31) });
+      case 7: return E.cHint({ kind: 'c.slli 0', rd: this.writable() });
+      case 8: return E.cHint({ kind: 'c.srli 0', rd: rng.pick(C_WRITABLE) });
+      default: return E.cHint({ kind: 'c.srai 0', rd: rng.pick(C_WRITABLE) });
+    }
   }
 
   addi16spRoundTrip(): Insn[] {
