@@ -36,6 +36,7 @@ import {
   type RootFsEntry,
   type VfsOutput,
 } from '../src/servers/vfs/index.js';
+import type { ServerPort } from '../src/core/kernel/server-port.js';
 
 const { ENOENT, EEXIST, ENOTDIR, EISDIR, EACCES, EBADF, EMFILE, ENOTEMPTY, EINVAL, EPERM, ESPIPE, EPIPE, EAGAIN } = ERRNO;
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -929,6 +930,13 @@ describe('state: save, restore, keep going', () => {
 
   it('two runs of the same requests give identical states (determinism)', () => {
     expect(busy().server.getState()).toEqual(busy().server.getState());
+  });
+});
+
+describe('kernel port', () => {
+  it('VfsServer is a ServerPort of the kernel (pid 2, name vfs)', () => {
+    const port: ServerPort = new VfsServer(buildRootFs([]));
+    expect([port.pid, port.name]).toEqual([2, 'vfs']);
   });
 });
 

@@ -46,6 +46,9 @@ export interface VfsServerSnapshot {
 const ERRNO_OF_DECODE = { EBADMSG: ERRNO.EBADMSG, EINVAL: ERRNO.EINVAL } as const;
 
 export class VfsServer {
+  /** The kernel's ServerPort shape (src/core/kernel/server-port.ts): pid, name, receive, getState, setState. */
+  readonly pid = WELL_KNOWN_PID.VFS;
+  readonly name = 'vfs';
   private fs: VfsState;
   private pending: PendingRequest[] = [];
 
@@ -194,8 +197,9 @@ export class VfsServer {
     };
   }
 
-  setState(s: VfsServerSnapshot): void {
-    if (s.version !== 1) throw new Error(`VFS server state version ${String(s.version)} is not supported (expected 1)`);
+  setState(state: unknown): void {
+    const s = state as VfsServerSnapshot;
+    if (typeof s !== 'object' || s === null || s.version !== 1) throw new Error(`VFS server state version ${String(s?.version)} is not supported (expected 1)`);
     this.fs = restoreVfs(s.fs);
     this.pending = s.pending.map((p) => ({ pid: p.pid, m_type: p.m_type, payload: fromBase64(p.payload), queue: { ...p.queue } }));
   }
