@@ -187,8 +187,14 @@ describe('root filesystem', () => {
     expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'sock', mode: '0644' }] }, read)).toThrow(/kind/);
     expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'file', mode: '0644' }] }, read)).toThrow(/source/);
     expect(() => rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/x', kind: 'chardev', device: 'disk', mode: '0644' }] }, read)).toThrow(/device/);
-    expect(rootFsEntriesFromManifest({ version: 1, entries: [{ path: '/d', kind: 'dir', mode: '1777', uid: 5 }] }, read)).toEqual([
+    expect(
+      rootFsEntriesFromManifest(
+        { version: 1, entries: [{ path: '/d', kind: 'dir', mode: '1777', uid: 5 }, { path: '/d/t', kind: 'file', mode: '0644', text: 'hi' }] },
+        read,
+      ),
+    ).toEqual([
       { path: '/d', kind: 'dir', mode: 0o1777, uid: 5 },
+      { path: '/d/t', kind: 'file', mode: 0o644, data: enc('hi') },
     ]);
   });
 

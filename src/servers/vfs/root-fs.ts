@@ -111,7 +111,8 @@ export function buildRootFs(entries: readonly RootFsEntry[], now = 0n): VfsState
 /**
  * Turns guest/manifest.json (already parsed) into root fs entries. `readSource` returns the contents of
  * a file entry's `source` (a path relative to the repository); the caller does the host I/O, so this
- * module stays free of it. Modes are octal strings ("0755") or numbers.
+ * module stays free of it. A file entry may carry inline `text` (UTF-8) instead. Modes are octal
+ * strings ("0755") or numbers.
  */
 export function rootFsEntriesFromManifest(manifest: unknown, readSource: (source: string) => Uint8Array): RootFsEntry[] {
   const fail = (why: string): never => {
@@ -139,8 +140,10 @@ export function rootFsEntriesFromManifest(manifest: unknown, readSource: (source
         return { path, kind: 'dir', mode, ...ids };
       case 'file': {
         const source = e['source'];
-        if (typeof source !== 'string') return fail(`entry ${path}: file without a source`);
-        return { path, kind: 'file', mode, data: readSource(source), ...ids };
+        const text = e['text'];
+        if (typeof source === 'string') return { path, kind: 'file', mode, data: readSource(source), ...ids };
+        if (typeof text === 'string') return { path, kind: 'file', mode, data: new TextEncoder().encode(text), ...ids };
+        return fail(`entry ${path}: file without a source or text`);
       }
       case 'chardev': {
         const device = e['device'];
