@@ -299,7 +299,9 @@ class SequenceBuilder {
   item(): Insn[] {
     const rng = this.rng;
     const r = rng.int(100);
-    if (r < 52) return this.simple();
+    if (r < 47) return this.simple();
+    if (r < 50) return this.loop();
+    if (r < 52) return this.accessThroughTemp();
     if (r < 62) return this.branchOver();
     if (r < 67) return this.jumpOver();
     if (r < 71) return this.auipcJalr();
@@ -326,6 +328,47 @@ class SequenceBuilder {
       br = E.branch(rng.pick(E.BRANCH_OPS), rs1, rng.chance(0.15) ? rs1 : this.anyReg(), 4 + size);
     }
     return [br, ...skipped];
+  }
+
+  /**
+   * A bounded loop (1..4 passes): translated code must handle backward branches, and blocks run
+   * more than once. The counter register is kept out of the body's destinations.
+   */
+  loop(): Insn[] {
+    const rng = this.rng;
+    const compressed = rng.chance(0.4);
+    const counter = compressed ? rng.pick(C_WRITABLE) : this.writable();
+    const body: Insn[] = [];
+    const items = rng.range(1, 5);
+    for (let i = 0; i < items; i++) {
+      if (rng.chance(0.2)) {
+        // a forward branch inside the loop body
+        const skipped = this.simple([counter]);
+        const size = skipped.reduce((n, x) => n + x.size, 0);
+        body.push(E.branch(rng.pick(E.BRANCH_OPS), this.anyReg(), this.anyReg(), 4 + size), ...skipped);
+      } else {
+        body.push(...this.simple([counter]));
+      }
+    }
+    body.push(compressed ? E.cAddi(counter, -1) : E.opImm('addi', counter, counter, -1));
+    const size = body.reduce((n, x) => n + x.size, 0);
+    const back = compressed ? E.cBnez(counter, -size) : E.branch('bne', counter, 0, -size);
+    return [...E.li(counter, rng.range(1, 4)), ...body, back];
+  }
+
+  /** A load or store through a temporary address register; the load may overwrite it. */
+  accessThroughTemp(): Insn[] {
+    const rng = this.rng;
+    const t = this.writable();
+    const slot = rng.int(SCRATCH_BYTES / 4 - 16) * 4;
+    const k = rng.int(16) * 4;
+    // Either way t = SCRATCH + slot, and t + k + 4 stays inside the scratch region.
+    const setup = rng.chance(0.5) ? E.opImm('addi', t, SP, slot) : E.opImm('addi', t, S0, slot - 128);
+    if (rng.chance(0.5)) {
+      const name = rng.pick(E.LOAD_OPS);
+      return [setup, E.load(name, rng.chance(0.4) ? t : this.dest(), t, k)];
+    }
+    return [setup, E.store(rng.pick(E.STORE_OPS), rng.chance(0.3) ? t : this.anyReg(), t, k)];
   }
 
   jumpOver(): Insn[] {
