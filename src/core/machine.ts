@@ -38,8 +38,6 @@ export interface MachineConfig {
   /** What init runs: argv[0] is the path. */
   readonly initArgv?: readonly string[];
   readonly initEnv?: readonly string[];
-  /** Hooks the servers need at exec time (Process Manager name, Memory Manager regions). */
-  readonly onExec?: Kernel['serverExec'];
 }
 
 export type RunStop =
@@ -70,7 +68,6 @@ export class Machine {
       this.sink,
       config.servers,
     );
-    if (config.onExec) this.kernel.serverExec = config.onExec;
   }
 
   get icount(): number {
@@ -93,7 +90,7 @@ export class Machine {
     init.regs[2] = image.sp;
     init.pc = image.entry;
     k.addProcess(init);
-    k.serverExec(init, argv[0]!, argv.map(enc), env.map(enc), image.brk);
+    k.announceImage(WELL_KNOWN_PID.INIT, 'init', image);
     return undefined;
   }
 

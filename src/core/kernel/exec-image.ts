@@ -3,7 +3,7 @@
  * crt0 reads (argc, argv pointers, NULL, envp pointers, NULL, auxv, as on Linux).
  */
 import { loadElf, parseElf } from '../elf.js';
-import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W } from '../memory.js';
+import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../memory.js';
 
 export const STACK_TOP = 0x7fff_0000;
 /** The stack is mapped whole at exec; it does not grow. */
@@ -15,11 +15,20 @@ const AT_NULL = 0;
 const AT_PAGESZ = 6;
 const AT_ENTRY = 9;
 
+/** A mapped range of a new image, as the Memory Manager records it. */
+export interface ImageRegion {
+  readonly addr: number;
+  readonly length: number;
+  readonly perm: number;
+  readonly kind: 'text' | 'data' | 'stack';
+}
+
 export interface Image {
   readonly mem: AddressSpace;
   readonly entry: number;
   readonly sp: number;
   readonly brk: number;
+  readonly regions: readonly ImageRegion[];
 }
 
 export type ImageResult = { ok: true; value: Image } | { ok: false; error: string };
@@ -51,7 +60,13 @@ export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: r
   mem.poke(sp, new Uint8Array(vec.buffer));
   if (sp < STACK_TOP - STACK_SIZE / 2) return { ok: false, error: 'arguments do not fit the stack' };
   sp >>>= 0;
-  return { ok: true, value: { mem, entry, sp, brk } };
+  const regions: ImageRegion[] = parsed.value.segments.map((seg) => {
+    const start = seg.vaddr & ~(PAGE_SIZE - 1);
+    const end = (seg.vaddr + seg.memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+    return { addr: start, length: end - start, perm: seg.perm, kind: seg.perm & PERM_X ? 'text' : 'data' };
+  });
+  regions.push({ addr: STACK_TOP - STACK_SIZE, length: STACK_SIZE, perm: PERM_R | PERM_W, kind: 'stack' });
+  return { ok: true, value: { mem, entry, sp, brk, regions } };
 }
 
 /**

@@ -16,7 +16,7 @@ import { SYSCALLS, syscallName } from '../syscall-numbers.js';
 import { Tty } from '../tty.js';
 import { ERRNO } from '../../servers/protocol/errno.js';
 import { WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
-import { MM_PROTOCOL, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
+import { MM_PROTOCOL, MM_REGION_KIND, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
 import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../servers/protocol/proc-protocol.js';
 import { VFS_IO_MAX, VFS_PROTOCOL } from '../../servers/protocol/vfs-protocol.js';
 import { STAT } from '../../servers/protocol/guest-abi.js';
@@ -25,7 +25,7 @@ import type { Timer } from '../../hw/timer.js';
 import type { VirtualClock } from '../../hw/clock.js';
 import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
 import type { Rtc } from '../../hw/rtc.js';
-import { buildImage, readStringVector } from './exec-image.js';
+import { buildImage, readStringVector, type Image } from './exec-image.js';
 import { newProcess, type Process, type Wait } from './process.js';
 import type { ConsoleOp, KernelEffect, ServerOutput, ServerPort } from './server-port.js';
 
@@ -266,6 +266,8 @@ export class Kernel {
         this.emit({ kind: 'fork', parent: e.parent, child: e.child });
         this.addProcess(child);
         this.vfsCall({ kind: 'procFork', parent: e.parent, child: e.child });
+        const mm = MM_PROTOCOL.encodeRequest({ kind: 'procFork', parent: e.parent, child: e.child });
+        this.kcall(MM, mm.m_type, mm.payload);
         break;
       }
       case 'exited': {
@@ -280,6 +282,8 @@ export class Kernel {
         this.dev.timer.cancelDeadline(e.pid);
         p.mem.release();
         this.vfsCall({ kind: 'procExit', pid: e.pid });
+        const mm = MM_PROTOCOL.encodeRequest({ kind: 'procExit', pid: e.pid });
+        this.kcall(MM, mm.m_type, mm.payload);
         if (e.pid === WELL_KNOWN_PID.INIT) {
           const code = (e.status & 0x7f) === 0 ? (e.status >> 8) & 0xff : 128 + (e.status & 0x7f);
           this.halted = { reason: 'init exited', status: code };
@@ -895,15 +899,21 @@ export class Kernel {
     p.pc = loaded.entry;
     if (this.current === p) this.dev.cpu.setAddressSpace(p.mem);
     this.vfsCall({ kind: 'procExec', pid: p.pid });
-    this.serverExec(p, path, argv, envp, loaded.brk);
+    this.announceImage(p.pid, p.name, loaded);
     return 0;
   }
 
-  /** The new image's effect on the Process Manager (name, handlers) and Memory Manager (regions). */
-  serverExec: (p: Process, path: string, argv: Uint8Array[], envp: Uint8Array[], brk: number) => void = () => undefined;
+  /** Tell the Process Manager (name, handlers reset) and Memory Manager (regions) of a new image. */
+  announceImage(pid: number, name: string, image: Image): void {
+    const pm = PROC_PROTOCOL.encodeRequest({ kind: 'ctlExec', pid, name: name.slice(0, 31) });
+    this.kcall(PROC, pm.m_type, pm.payload);
+    const regions = image.regions.map((r) => ({ addr: r.addr, length: r.length, perm: r.perm, kind: MM_REGION_KIND[r.kind === 'text' ? 'TEXT' : r.kind === 'data' ? 'DATA' : 'STACK'] }));
+    const mm = MM_PROTOCOL.encodeRequest({ kind: 'procExec', pid, brkBase: image.brk, regions });
+    this.kcall(MM, mm.m_type, mm.payload);
+  }
 
   /** Read an executable through the VFS (as `pid`, with its permissions) and build its image. */
-  loadImage(pid: number, path: string, argv: Uint8Array[], envp: Uint8Array[]) {
+  loadImage(pid: number, path: string, argv: Uint8Array[], envp: Uint8Array[]): Image | number {
     const opened = this.vfsCall({ kind: 'procOpenexec', pid, path });
     if (!opened.ok) return -ERRNO.EIO;
     if (opened.value.result < 0) return opened.value.result;
