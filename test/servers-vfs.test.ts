@@ -610,6 +610,25 @@ describe('directories: mkdir, rmdir, chdir, getcwd, getdents', () => {
     expect(h.res(8, { kind: 'chdir', path: '/nope' })).toBe(-ENOENT);
   });
 
+  it('getcwd of a cwd deeper than PATH_MAX is ENAMETOOLONG, not a crash', () => {
+    const h = given();
+    h.ok(8, { kind: 'chdir', path: '/tmp' });
+    const name = 'n'.repeat(200);
+    for (let i = 0; i < 6; i++) {
+      h.ok(8, { kind: 'mkdir', path: name, mode: 0o755 });
+      h.ok(8, { kind: 'chdir', path: name });
+    }
+    expect(h.res(8, { kind: 'getcwd', size: 4096 })).toBe(-ERRNO.ENAMETOOLONG);
+  });
+
+  it('stores manifest names as UTF-8 bytes', () => {
+    const h = new Harness(new VfsServer(buildRootFs([{ path: '/caf\u00e9/\u20ac', kind: 'file', mode: 0o644 }])));
+    h.spawn(1);
+    h.ok(1, { kind: 'chdir', path: '/caf\xc3\xa9' });
+    expect(h.ok(1, { kind: 'getcwd', size: 64 }).body).toEqual({ path: '/caf\xc3\xa9' });
+    expect(h.res(1, { kind: 'stat', path: '\xe2\x82\xac' })).toBe(0);
+  });
+
   it('getcwd of a removed directory is ENOENT, and the cwd stays usable for ..', () => {
     const h = given();
     h.ok(8, { kind: 'mkdir', path: '/tmp/gone', mode: 0o755 });

@@ -14,6 +14,7 @@ import {
   FD_CLOEXEC,
   ID_UNCHANGED,
   O,
+  PATH_BYTES_MAX,
   PROC_NEW_CONSOLE,
   SEEK_CUR,
   SEEK_END,
@@ -154,6 +155,7 @@ function dispatch(state: VfsState, source: number, req: VfsRequest, ctx: VfsCont
     case 'getcwd': {
       const path = pathOf(state, proc.cwd);
       if (typeof path === 'number') return done('getcwd', path);
+      if (path.length > PATH_BYTES_MAX) return done('getcwd', -ERRNO.ENAMETOOLONG);
       if (path.length + 1 > req.size) return done('getcwd', -ERRNO.ERANGE);
       return reply('getcwd', path.length + 1, { path });
     }

@@ -7,6 +7,7 @@
  * A bad manifest is a build error, not guest input, so it throws.
  */
 import { S_IFDIR, S_IFMT, S_IFREG } from '../protocol/guest-abi.js';
+import { bytesToString } from '../protocol/struct-codec.js';
 import { createCharDevice, createDir, createFile, dirInode, inode } from './ramfs.js';
 import { createVfsState, ROOT_INO, type CharDevice, type DirInode, type VfsState } from './vfs-state.js';
 
@@ -27,7 +28,9 @@ export interface RootFsEntry {
   readonly gid?: number;
 }
 
-function splitPath(path: string): string[] {
+/** Guest names are byte strings: a manifest path is taken as UTF-8 and stored one char per byte. */
+function splitPath(unicodePath: string): string[] {
+  const path = bytesToString(new TextEncoder().encode(unicodePath));
   if (!path.startsWith('/')) throw new Error(`root fs entry ${JSON.stringify(path)}: path must be absolute`);
   const parts = path.split('/').filter((p) => p.length > 0);
   for (const p of parts) {
