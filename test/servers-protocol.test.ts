@@ -154,10 +154,8 @@ describe('struct codec', () => {
     const check = (f: () => { ok: boolean; error?: string }) => {
       const r = f();
       if (r.ok) results.ok++;
-      else {
-        expect(['EBADMSG', 'EINVAL']).toContain(r.error);
-        results[r.error as 'EBADMSG' | 'EINVAL']++;
-      }
+      else if (r.error === 'EBADMSG' || r.error === 'EINVAL') results[r.error]++;
+      else throw new Error(`unexpected decode error ${String(r.error)}`);
     };
     for (const svc of SERVICES) {
       for (const [kind, spec] of Object.entries(svc.specs)) {
@@ -165,8 +163,8 @@ describe('struct codec', () => {
         const validReply = svc.encodeReply(kind as never, 1, sampleOf(spec.reply) as never);
         for (let cut = 0; cut <= valid.length; cut++) check(() => svc.decodeRequest(spec.type, valid.subarray(0, cut)));
         for (let cut = 0; cut <= validReply.length; cut++) check(() => svc.decodeReply(validReply.subarray(0, cut)));
-        for (let round = 0; round < 200; round++) {
-          const len = round < 100 ? next() % (spec.request.fixedSize + 24) : next() % (MAX_PAYLOAD + 16);
+        for (let round = 0; round < 80; round++) {
+          const len = round < 40 ? next() % (spec.request.fixedSize + 24) : next() % (MAX_PAYLOAD + 16);
           const junk = new Uint8Array(len);
           for (let i = 0; i < len; i++) junk[i] = next() & 0xff;
           check(() => svc.decodeRequest(spec.type, junk));
@@ -178,7 +176,7 @@ describe('struct codec', () => {
           junkReply[next() % junkReply.length] = next() & 0xff;
           check(() => svc.decodeReply(junkReply));
           check(() => svc.decodeReply(junk));
-          expect(() => describeMessage({ m_source: 9, m_type: spec.type, payload: junk })).not.toThrow();
+          describeMessage({ m_source: 9, m_type: spec.type, payload: junk });
         }
       }
     }

@@ -231,7 +231,7 @@ describe('message handling', () => {
       for (let i = 0; i < 30; i++) {
         const junk = new Uint8Array(next() % 40);
         for (let j = 0; j < junk.length; j++) junk[j] = next() & 0xff;
-        expect(() => h.send(8, type, junk)).not.toThrow();
+        h.send(8, type, junk);
       }
     }
   });
@@ -1059,8 +1059,8 @@ describe('random request sequences (model-free fuzz)', () => {
     const pids = [1, 8];
     let nextPid = 20;
     let copy: Harness | undefined;
-    for (let step = 0; step < 3000; step++) {
-      if (step === 1500) {
+    for (let step = 0; step < 2000; step++) {
+      if (step === 1000) {
         copy = new Harness(new VfsServer(buildRootFs([])));
         copy.server.setState(JSON.parse(JSON.stringify(h.server.getState())));
         copy.now = h.now;
@@ -1133,7 +1133,11 @@ describe('handler fuzz: any well-formed request, any values', () => {
       const source = [0, 1, 3, 8, 99][next() % 5]!;
       // Keep the processes the harness relies on alive half the time, so requests reach deep paths.
       if ((req['kind'] === 'procExit' || req['kind'] === 'procNew') && next() % 2 === 0) continue;
-      expect(() => h.raw(source, req as VfsRequest), `${i}: ${kind}`).not.toThrow();
+      try {
+        h.raw(source, req as VfsRequest);
+      } catch (e) {
+        throw new Error(`request ${i} (${kind} from ${source}) threw: ${(e as Error).message}`);
+      }
       if (i % 500 === 0) expect(checkVfsInvariants(h.server.state)).toEqual([]);
     }
     expect(checkVfsInvariants(h.server.state)).toEqual([]);
