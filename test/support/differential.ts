@@ -2,8 +2,9 @@
 // random sequences into one ELF, run it under qemu-riscv32 and under our CPU, and compare the
 // per-sequence records (x0..x31 then the scratch bytes) byte for byte.
 
-import { buildProgram, generateSequence, addresses, RECORD_BYTES, DUMP_BYTES, SCRATCH, type PlacedSequence } from './rv-random.js';
-import { hex as insnHex } from './rv-encode.js';
+import { buildProgram, generateSequence, addresses, RECORD_BYTES, DUMP_BYTES, SCRATCH, DATA_BASE, type PlacedSequence } from './rv-random.js';
+import { hex as insnHex, assemble, cNop, ecall, jal, li, opImm, type Insn } from './rv-encode.js';
+import { writeElf, TEXT_BASE } from './elf-writer.js';
 import { runElfOnCpu } from './cpu-harness.js';
 import { runQemu } from './qemu.js';
 
@@ -184,4 +185,60 @@ export function rerunHint(plan: ChunkPlan, index: number): string {
   const standard = plan.firstIndex % CHUNK === 0 && plan.count === CHUNK && plan.budget === undefined;
   if (standard) return base;
   return `${base} --first ${plan.firstIndex} --count ${plan.count}` + (plan.budget ? ` --budget ${plan.budget}` : '');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Minimising a failing sequence
+
+/**
+ * An ELF holding one sequence at `address` (where it sat in its chunk, so pc-relative values and
+ * page crossings are the same): a jump from the text start over zero padding, the sequence, exit.
+ */
+export function programWithSequenceAt(insns: readonly Insn[], address: number): Uint8Array {
+  const exit = [...li(10, 0), ...li(17, 93), ecall()];
+  const body = assemble([...insns, ...exit]);
+  const text = new Uint8Array(address - TEXT_BASE + body.length);
+  if (address !== TEXT_BASE) text.set(assemble([jal(0, address - TEXT_BASE)]), 0);
+  text.set(body, address - TEXT_BASE);
+  return writeElf({ text, data: new Uint8Array(RECORD_BYTES), dataBase: DATA_BASE });
+}
+
+/** Does this version of the sequence still make our CPU disagree with qemu? */
+async function stillDiffers(insns: readonly Insn[], address: number, budget?: number): Promise<boolean> {
+  const elf = programWithSequenceAt(insns, address);
+  const q = await runQemu(elf, 3000);
+  if (q.status !== 0) return false; // e.g. a loop whose counter update was removed: not a repro
+  const r = runElfOnCpu(elf, budget, 5_000_000);
+  if (!r.ok) return !r.error.startsWith('no exit');
+  return !equalBytes(new Uint8Array(q.stdout), r.stdout);
+}
+
+/**
+ * Replaces body instructions by nops of the same size (so every offset stays valid) for as long
+ * as the disagreement persists; returns the smallest body found, nops included.
+ */
+export async function minimize(seq: PlacedSequence, budget?: number, log: (s: string) => void = () => {}): Promise<Insn[]> {
+  const insns = [...seq.insns];
+  const nop = (i: Insn): Insn => (i.size === 2 ? cNop() : opImm('addi', 0, 0, 0));
+  const isNop = (i: Insn): boolean => i.asm === 'c.nop' || i.asm === 'addi x0, x0, 0';
+  if (!(await stillDiffers(insns, seq.address, budget))) {
+    log('does not reproduce on its own (at the same address)');
+    return insns;
+  }
+  for (let size = Math.max(1, (seq.dumpStart - seq.bodyStart) >> 1); ; size = Math.max(1, size >> 1)) {
+    let changed = false;
+    for (let at = seq.bodyStart; at < seq.dumpStart; at += size) {
+      const idx: number[] = [];
+      for (let i = at; i < Math.min(at + size, seq.dumpStart); i++) if (!isNop(insns[i]!)) idx.push(i);
+      if (idx.length === 0) continue;
+      const trial = [...insns];
+      for (const i of idx) trial[i] = nop(trial[i]!);
+      if (await stillDiffers(trial, seq.address, budget)) {
+        insns.splice(0, insns.length, ...trial);
+        changed = true;
+      }
+    }
+    log(`window ${size}: ${insns.slice(seq.bodyStart, seq.dumpStart).filter((i) => !isNop(i)).length} instructions left`);
+    if (size === 1 && !changed) return insns;
+  }
 }
