@@ -29,6 +29,7 @@ import {
   buildRootFs,
   checkVfsInvariants,
   handleVfsRequest,
+  inspectVfs,
   rootFsEntriesFromManifest,
   OPEN_MAX,
   PIPE_CAPACITY,
@@ -1141,5 +1142,31 @@ describe('handler fuzz: any well-formed request, any values', () => {
       if (i % 500 === 0) expect(checkVfsInvariants(h.server.state)).toEqual([]);
     }
     expect(checkVfsInvariants(h.server.state)).toEqual([]);
+  });
+});
+
+describe('inspectVfs', () => {
+  it('shows each process with its cwd and fds, paths and pipes named', () => {
+    const h = given();
+    h.ok(8, { kind: 'chdir', path: '/home/user' });
+    const fd = h.open(8, '/etc/motd', O.RDONLY | O.CLOEXEC);
+    h.read(8, fd, 3);
+    h.ok(8, { kind: 'pipe', flags: O.NONBLOCK });
+    const t = h.open(8, '/tmp/t', O.CREAT | O.WRONLY | O.APPEND);
+    h.ok(8, { kind: 'unlink', path: '/tmp/t' });
+    const view = inspectVfs(h.server.state);
+    expect(view.procs.map((p) => p.pid)).toEqual([1, 8]);
+    const user = view.procs[1]!;
+    expect(user).toMatchObject({ uid: 100, cwd: '/home/user', umask: 0o022 });
+    expect(user.fds).toEqual([
+      { fd: 0, target: '/dev/console', access: 'rw', flags: [], offset: 0, shared: 3 },
+      { fd: 1, target: '/dev/console', access: 'rw', flags: [], offset: 0, shared: 3 },
+      { fd: 2, target: '/dev/console', access: 'rw', flags: [], offset: 0, shared: 3 },
+      { fd: 3, target: '/etc/motd', access: 'r', flags: ['cloexec'], offset: 3, shared: 1 },
+      { fd: 4, target: expect.stringMatching(/^pipe:\[\d+\]$/), access: 'r', flags: ['nonblock'], offset: 0, shared: 1 },
+      { fd: 5, target: expect.stringMatching(/^pipe:\[\d+\]$/), access: 'w', flags: ['nonblock'], offset: 0, shared: 1 },
+      { fd: t, target: expect.stringMatching(/^\(deleted\) ino \d+$/), access: 'w', flags: ['append'], offset: 0, shared: 1 },
+    ]);
+    expect(view.bytesStored).toBeGreaterThan(10_000);
   });
 });

@@ -9,3 +9,4 @@ export * from './vfs-server.js';
 export * from './root-fs.js';
 export * from './base64.js';
 export * from './vfs-invariants.js';
+export * from './vfs-inspect.js';
