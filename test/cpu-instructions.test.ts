@@ -413,6 +413,23 @@ describe('Zicsr counters and Zifencei', () => {
     });
   }
 
+  it('a trapping ecall is not retired until the kernel completes it; then instret counts it', () => {
+    const insns = [rdinstret(5), E.ecall(), rdinstret(6), E.cNop(), E.ecall(), rdinstret(7)];
+    const { cpu, end } = load(insns);
+    let stop = cpu.run(100);
+    expect(stop).toEqual({ kind: 'trap', cause: TrapCause.EcallFromU, pc: addressOf(insns, 1), tval: 0 });
+    expect(cpu.icount).toBe(1);
+    cpu.completeEcall();
+    expect([cpu.icount, cpu.pc]).toEqual([2, addressOf(insns, 2)]);
+    stop = cpu.run(100);
+    expect(stop).toMatchObject({ kind: 'trap', cause: TrapCause.EcallFromU, pc: addressOf(insns, 4) });
+    cpu.completeEcall();
+    stop = cpu.run(100);
+    expect(stop).toMatchObject({ kind: 'trap', cause: TrapCause.Breakpoint, pc: end });
+    expect([cpu.x[5], cpu.x[6], cpu.x[7]]).toEqual([0, 2, 5]);
+    expect(cpu.icount).toBe(6);
+  });
+
   it('instret/instreth split the 64-bit count', () => {
     const start = 2 ** 32 * 3 + 0xffff_fffe;
     const { x } = runInsns([rdinstret(5), E.cNop(), rdinstret(6), E.csr('csrrs', 7, E.CSR.instreth, 0)], { icount: start });
@@ -517,9 +534,7 @@ describe('exact instruction counts', () => {
 describe('self-modifying code without fence.i', () => {
   // Without fence.i the spec lets a hart keep running stale instructions, but the issue asks
   // that stores into code invalidate translations, and qemu-riscv32 runs the new code here (17).
-  // KNOWN BUG (reported to the lead): a translated region that loops within one page keeps
-  // running its old code after a store into that page; we get 2. Drop `.fails` once fixed.
-  it.fails('a store over code that already ran makes the next pass run the new code', () => {
+  it('a store over code that already ran makes the next pass run the new code', () => {
     // Loop twice over T; after the first pass, patch T from "addi x5, x5, 1" to "addi x5, x5, 16".
     const insns: Insn[] = [
       E.auipc(8, 0), //                     0
