@@ -52,6 +52,13 @@ export interface PageCode {
   valid: boolean;
 }
 
+/**
+ * Counts every drop of translated code in any page. A running region compares it after each
+ * of its stores, and leaves when it changed: a store into code that is running takes effect
+ * at the next instruction, as on hardware that snoops its instruction cache.
+ */
+const codeDrops = { count: 0 };
+
 export class Page {
   readonly u8: Uint8Array;
   readonly i8: Int8Array;
@@ -81,6 +88,7 @@ export class Page {
     if (this.code) {
       this.code.valid = false;
       this.code = undefined;
+      codeDrops.count++;
     }
   }
 }
@@ -358,6 +366,11 @@ export class AddressSpace {
   /** Called before attaching translated code to `page`: keep its stores on the slow path. */
   evictFromWriteTlb(page: Page): void {
     for (let s = 0; s < TLB_SIZE; s++) if (this.wTag[s] !== -1 && this.wPage[s] === page) this.wTag[s] = -1;
+  }
+
+  /** How many times translated code has been dropped anywhere (see `codeDrops`). */
+  get codeDrops(): number {
+    return codeDrops.count;
   }
 
   // ---- guest loads and stores (called by translated code; `a` is a 32-bit address) --------------

@@ -74,15 +74,18 @@ function fetchParcels(m: AddressSpace, pc: number): [number, number] {
 }
 
 const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
-const reg = (r: number): string => (r === 0 ? '0' : `x[${r}]`);
+// Registers live in locals r1..r31 inside a region (V8 keeps them in machine registers); they
+// are loaded from x at entry and written back at every exit, marked WB in the generated code.
+const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
+const WB = '/*WB*/';
 
 /** JavaScript for one instruction that does not end a block; a statement. */
 function genStraight(d: Inst, pc: number, idx: number): string {
   const { rd, imm } = d;
   const a = reg(d.rs1);
   const b = reg(d.rs2);
-  const set = (expr: string): string => (rd === 0 ? `${expr};` : `x[${rd}] = ${expr};`);
-  const setPure = (expr: string): string => (rd === 0 ? '' : `x[${rd}] = ${expr};`);
+  const set = (expr: string): string => (rd === 0 ? `${expr};` : `r${rd} = ${expr};`);
+  const setPure = (expr: string): string => (rd === 0 ? '' : `r${rd} = ${expr};`);
   const at = `i = ${idx}; p = ${hex(pc)};`;
   const addr = `(${a} + ${imm}) | 0`;
   switch (d.op) {
@@ -143,7 +146,7 @@ function genStraight(d: Inst, pc: number, idx: number): string {
     case 'csrrw': case 'csrrs': case 'csrrc': case 'csrrwi': case 'csrrsi': case 'csrrci': {
       // Only the user counters exist and they are read-only: any write is illegal.
       const writes = d.op === 'csrrw' || d.op === 'csrrwi' || d.rs1 !== 0;
-      const trap = `return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx});`;
+      const trap = `{ ${WB} return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx}); }`;
       if (writes) return trap;
       return `{ const v = c.csrRead(${imm}, n + ${idx}); if (v === undefined) ${trap} ${setPure('v')} }`;
     }
@@ -177,7 +180,7 @@ function genEnd(d: Inst, pc: number, idx: number, len: number, fallsInto: number
   const b = reg(d.rs2);
   const next = (pc + d.len) >>> 0;
   const target = (pc + d.imm) >>> 0;
-  const link = d.rd === 0 ? '' : `x[${d.rd}] = ${next | 0};`;
+  const link = d.rd === 0 ? '' : `r${d.rd} = ${next | 0};`;
   const goNext = next === fallsInto ? `pc = ${hex(next)};` : `pc = ${hex(next)}; continue;`;
   const branch = (cond: string) => `n += ${len}; if (${cond}) { pc = ${hex(target)}; continue; } ${goNext}`;
   switch (d.op) {
@@ -189,11 +192,11 @@ function genEnd(d: Inst, pc: number, idx: number, len: number, fallsInto: number
     case 'bge': return branch(`${a} >= ${b}`);
     case 'bltu': return branch(`(${a} >>> 0) < (${b} >>> 0)`);
     case 'bgeu': return branch(`(${a} >>> 0) >= (${b} >>> 0)`);
-    case 'ecall': return `return c.trap(${TRAP_ECALL}, ${hex(pc)}, 0, n + ${idx});`;
-    case 'ebreak': return `return c.trap(${TRAP_BREAKPOINT}, ${hex(pc)}, ${hex(pc)}, n + ${idx});`;
-    case 'illegal': return `return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx});`;
+    case 'ecall': return `${WB} return c.trap(${TRAP_ECALL}, ${hex(pc)}, 0, n + ${idx});`;
+    case 'ebreak': return `${WB} return c.trap(${TRAP_BREAKPOINT}, ${hex(pc)}, ${hex(pc)}, n + ${idx});`;
+    case 'illegal': return `${WB} return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx});`;
     // Leave the region: a store may have changed code, and the dispatcher retranslates.
-    case 'fence.i': return `n += ${len}; c.n = n; return ${hex(next)};`;
+    case 'fence.i': return `n += ${len}; c.n = n; ${WB} return ${hex(next)};`;
     default: throw new Error(`genEnd: ${d.op} does not end a block`);
   }
 }
@@ -264,12 +267,21 @@ function exploreRegion(m: AddressSpace, entry: number): FoundBlock[] {
   return [...found.values()].sort((a, b) => a.start - b.start);
 }
 
+const STORE_OPS = new Set<string>([
+  'sb', 'sh', 'sw', 'sc.w', 'amoswap.w', 'amoadd.w', 'amoxor.w', 'amoand.w', 'amoor.w', 'amomin.w',
+  'amomax.w', 'amominu.w', 'amomaxu.w',
+]);
+
 /** One block of code, entered at its start with the dispatch loop around it. */
 function genBlock(b: FoundBlock, fallsInto: number | undefined): string {
   const len = b.insts.length;
   const lines = [`case ${hex(b.start)}: if (n + ${len} > b) break;`];
   b.insts.forEach(({ d, pc }, idx) => {
     lines.push(b.end && idx === len - 1 ? genEnd(d, pc, idx, len, fallsInto) : genStraight(d, pc, idx));
+    if (STORE_OPS.has(d.op) && !(b.end && idx === len - 1)) {
+      // The store may have overwritten code, this region's included: continue in fresh code.
+      lines.push(`if (m.codeDrops !== D) { n += ${idx + 1}; c.n = n; ${WB} return ${hex((pc + d.len) >>> 0)}; }`);
+    }
   });
   if (!b.end) lines.push(b.next === fallsInto ? `n += ${len}; pc = ${hex(b.next)};` : `n += ${len}; pc = ${hex(b.next)}; continue;`);
   return lines.join('\n');
@@ -299,9 +311,23 @@ function compile(body: string): RegionFn {
 function regionBody(blocks: readonly FoundBlock[]): string {
   const usesMemory = blocks.some((b) => b.insts.some(({ d }) => MEMORY_OPS.has(d.op)));
   const cases = blocks.map((b, k) => genBlock(b, blocks[k + 1]?.start)).join('\n');
-  const loop = `for (;;) {\nswitch (pc) {\n${cases}\ndefault: break;\n}\nc.n = n; return pc;\n}`;
-  if (!usesMemory) return `let n = 0;\n${loop}`;
-  return `let n = 0, i = 0, p = 0;\ntry {\n${loop}\n} catch (e) { return c.fault(e, p, n + i); }`;
+  const loop = `for (;;) {\nswitch (pc) {\n${cases}\ndefault: break;\n}\nc.n = n; ${WB} return pc;\n}`;
+  const read = new Set<number>();
+  const written = new Set<number>();
+  for (const b of blocks) {
+    for (const { d } of b.insts) {
+      for (const r of [d.rs1, d.rs2]) if (r !== 0) read.add(r);
+      if (d.rd !== 0) written.add(d.rd);
+    }
+  }
+  const used = [...new Set([...read, ...written])].sort((a, b) => a - b);
+  const load = used.length ? `let ${used.map((r) => `r${r} = x[${r}]`).join(', ')};\n` : '';
+  const writeBack = [...written].sort((a, b) => a - b).map((r) => `x[${r}] = r${r};`).join(' ');
+  const head = `${load}const D = m.codeDrops; let n = 0`;
+  const body = usesMemory
+    ? `${head}, i = 0, p = 0;\ntry {\n${loop}\n} catch (e) { ${WB} return c.fault(e, p, n + i); }`
+    : `${head};\n${loop}`;
+  return body.split(WB).join(writeBack);
 }
 
 /**
