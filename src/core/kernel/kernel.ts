@@ -106,7 +106,7 @@ export class Kernel {
     const server = this.servers.get(dst);
     if (!server) throw new Error(`no server at pid ${dst}`);
     this.emit({ kind: 'ipc', src: m.m_source, dst, mType: m.m_type, payloadHex: hexOf(m.payload) });
-    const outputs = server.receive(m, { now: this.dev.rtc.nowNs(this.dev.cpu.icount) });
+    const outputs = server.receive(m, { now: this.dev.rtc.nowNs(this.dev.cpu.icount), procFacts: this.procFacts });
     for (const o of outputs) this.route(o);
   }
 
@@ -137,9 +137,19 @@ export class Kernel {
     }
   }
 
+  private readonly procFacts = (pid: number) => {
+    const p = this.procs.get(pid);
+    return p && { icount: p.icount, rssPages: p.mem.pageCount, state: p.state === 'blocked' ? ('S' as const) : ('R' as const) };
+  };
+
   private onReply(to: number, m: Message): void {
     if (to === WELL_KNOWN_PID.KERNEL) {
       this.kernelReplies.push(m);
+      return;
+    }
+    if (this.servers.has(to)) {
+      // A server's notification to another server (the PM's credentials update to the VFS).
+      this.deliver(to, m);
       return;
     }
     const p = this.procs.get(to);
@@ -162,8 +172,15 @@ export class Kernel {
     this.runQueue.push(p.pid);
   }
 
+  /**
+   * A blocked process may run again. The current process (its call completed without waiting,
+   * the usual case for a server round trip) keeps the CPU; any other goes to the queue's end.
+   */
   private makeReady(p: Process): void {
-    if (p.state === 'blocked') {
+    if (p.state !== 'blocked') return;
+    if (p === this.current) {
+      p.state = 'running';
+    } else {
       p.state = 'ready';
       this.runQueue.push(p.pid);
     }
@@ -172,7 +189,6 @@ export class Kernel {
   private block(p: Process, wait: Wait): void {
     p.wait = wait;
     p.state = 'blocked';
-    if (this.current === p) this.current = undefined;
   }
 
   /** Finish p's system call with `result` (a0) and let it run again. */
@@ -185,7 +201,7 @@ export class Kernel {
 
   /** The next process to run: the current one until it blocks or is preempted, then round robin. */
   pickNext(): Process | undefined {
-    if (this.current && this.current.state === 'running') return this.current;
+    if (this.current?.state === 'running') return this.current;
     while (this.runQueue.length > 0) {
       const pid = this.runQueue.shift()!;
       const p = this.procs.get(pid);
@@ -199,14 +215,13 @@ export class Kernel {
     return undefined;
   }
 
-  /** The timer tick: the running process goes to the back of the queue. */
+  /** The timer tick (or sched_yield): the running process goes to the back of the queue. */
   preempt(): void {
     const p = this.current;
     if (p && p.state === 'running' && this.runQueue.length > 0) {
       p.state = 'ready';
       this.runQueue.push(p.pid);
       this.emit({ kind: 'sched', from: p.pid, to: -1, reason: 'preempt' });
-      this.current = undefined;
     }
   }
 
@@ -623,12 +638,9 @@ export class Kernel {
         return 'blocked';
       }
       case S.sched_yield:
-        if (this.current === p && this.runQueue.length > 0) {
-          p.state = 'ready';
-          this.runQueue.push(p.pid);
-          this.current = undefined;
-        }
-        return 0;
+        this.finish(p, nr, 0);
+        this.preempt();
+        return 'no-return';
       case S.uname: {
         const b = new Uint8Array(390);
         const put = (off: number, s: string) => b.set(new TextEncoder().encode(s), off);
@@ -958,21 +970,7 @@ export class Kernel {
 
   private latticeRecv(p: Process, a: readonly number[]): SyscallOutcome {
     this.block(p, { kind: 'recv', from: a[0]!, bufPtr: a[1]! >>> 0, bufLen: a[2]! >>> 0 });
-    if (this.tryRecv(p)) {
-      if (this.current === undefined && p.state === 'ready') {
-        // Completed at once: keep running p rather than requeueing it.
-        this.runQueue = this.runQueue.filter((x) => x !== p.pid);
-        p.state = 'running';
-        this.current = p;
-      }
-      return 'blocked';
-    }
-    if (a[3]! & LATTICE_NONBLOCK) {
-      this.finish(p, SYSCALLS.lattice_recv, -ERRNO.EAGAIN);
-      this.runQueue = this.runQueue.filter((x) => x !== p.pid);
-      p.state = 'running';
-      this.current = p;
-    }
+    if (!this.tryRecv(p) && a[3]! & LATTICE_NONBLOCK) this.finish(p, SYSCALLS.lattice_recv, -ERRNO.EAGAIN);
     return 'blocked';
   }
 

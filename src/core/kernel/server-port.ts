@@ -9,6 +9,8 @@ import type { Message } from '../../servers/protocol/message-types.js';
 export interface ServerContext {
   /** Virtual wall-clock time in ns since the Unix epoch. */
   readonly now: bigint;
+  /** What the kernel knows of a process that servers do not own (for ps). */
+  readonly procFacts: (pid: number) => { readonly icount: number; readonly rssPages: number; readonly state?: 'R' | 'S' } | undefined;
 }
 
 /** Console I/O the VFS hands to the kernel, which owns the UART and the line discipline. */
