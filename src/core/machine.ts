@@ -8,9 +8,9 @@
  * input. Inputs from outside (console bytes, the virtual time that passed while a live run
  * waited) enter only through `input()` and are events, so a replay can feed them back.
  */
-import { Cpu } from './cpu.js';
+import { Cpu, type CpuState } from './cpu.js';
 import { ArrayEventSink, hexOf, type EventSink } from './events.js';
-import { Kernel } from './kernel/kernel.js';
+import { Kernel, type KernelState } from './kernel/kernel.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
 import { AddressSpace } from './memory.js';
@@ -38,6 +38,20 @@ export interface MachineConfig {
   /** What init runs: argv[0] is the path. */
   readonly initArgv?: readonly string[];
   readonly initEnv?: readonly string[];
+}
+
+/** The whole machine at an instant between two instructions (a snapshot, minus page bytes). */
+export interface MachineState {
+  readonly version: 1;
+  readonly machineVersion: string;
+  readonly cpu: CpuState;
+  readonly clock: unknown;
+  readonly timer: unknown;
+  readonly uart: unknown;
+  readonly tty: unknown;
+  readonly rtc: unknown;
+  readonly entropy: unknown;
+  readonly kernel: KernelState;
 }
 
 export type RunStop =
@@ -127,6 +141,41 @@ export class Machine {
       const budget = Math.max(1, Math.min(untilTimer, maxIcount - now));
       k.runSlice(p, budget);
     }
+  }
+
+  /**
+   * The machine's state. Call between runs (the CPU's registers then live in the process
+   * records). Page bytes go to `store` by content hash; unchanged pages hash the same in
+   * every snapshot, so a store keeps each once.
+   */
+  getState(store: (hash: string, bytes: Uint8Array) => void = () => undefined): MachineState {
+    return {
+      version: 1,
+      machineVersion: MACHINE_VERSION,
+      cpu: this.cpu.getState(),
+      clock: this.clock.getState(),
+      timer: this.timer.getState(),
+      uart: this.uart.getState(),
+      tty: this.tty.getState(),
+      rtc: this.rtc.getState(),
+      entropy: this.entropy.getState(),
+      kernel: this.kernel.getState(store),
+    };
+  }
+
+  setState(s: MachineState, load: (hash: string) => Uint8Array | undefined): void {
+    if (s.version !== 1) throw new Error(`machine state version ${String(s.version)} is not supported`);
+    if (s.machineVersion !== MACHINE_VERSION) {
+      throw new Error(`the state was saved by machine ${s.machineVersion}; this is ${MACHINE_VERSION}`);
+    }
+    this.clock.setState(s.clock);
+    this.timer.setState(s.timer);
+    this.uart.setState(s.uart);
+    this.tty.setState(s.tty);
+    this.rtc.setState(s.rtc);
+    this.entropy.setState(s.entropy);
+    this.kernel.setState(s.kernel, load);
+    this.cpu.setState(s.cpu);
   }
 
   private serviceTimer(): void {

@@ -594,17 +594,27 @@ export class AddressSpace {
     return { version: 1, pages };
   }
 
-  /** Replace the whole space by a saved state; `load(hash)` returns a page's bytes. */
-  setState(state: AddressSpaceState, load: (hash: string) => Uint8Array | undefined): void {
+  /**
+   * Replace the whole space by a saved state; `load(hash)` returns a page's bytes. Spaces
+   * restored with the same `pool` share pages of equal content copy-on-write, as they did
+   * (or could have) before the save.
+   */
+  setState(state: AddressSpaceState, load: (hash: string) => Uint8Array | undefined, pool?: Map<string, Page>): void {
     if (state.version !== 1) throw new Error(`address space state version ${state.version} is not supported`);
     this.release();
     this.dir = new Array<Table | undefined>(1024);
     for (const e of state.pages) {
-      const bytes = load(e.hash);
-      if (!bytes || bytes.length !== PAGE_SIZE) throw new Error(`page ${e.hash} is missing from the page store`);
       const t = this.writableTable(e.vpn >>> 10, true)!;
-      const page = new Page(bytes);
-      page.hash = e.hash;
+      let page = pool?.get(e.hash);
+      if (page) {
+        page.refs++;
+      } else {
+        const bytes = load(e.hash);
+        if (!bytes || bytes.length !== PAGE_SIZE) throw new Error(`page ${e.hash} is missing from the page store`);
+        page = new Page(bytes);
+        page.hash = e.hash;
+        pool?.set(e.hash, page);
+      }
       t.pages[e.vpn & 1023] = page;
       t.perms[e.vpn & 1023] = e.perm;
       t.count++;

@@ -11,7 +11,7 @@
 import { Cpu, TrapCause, type StopReason } from '../cpu.js';
 import type { EventSink, MachineEventBody } from '../events.js';
 import { hexOf } from '../events.js';
-import { SharedSegment } from '../memory.js';
+import { AddressSpace, pageHash, SharedSegment, type AddressSpaceState, type Page } from '../memory.js';
 import { SYSCALLS, syscallName } from '../syscall-numbers.js';
 import { Tty } from '../tty.js';
 import { ERRNO } from '../../servers/protocol/errno.js';
@@ -280,6 +280,8 @@ export class Kernel {
         child.pc = parent.pc;
         this.emit({ kind: 'fork', parent: e.parent, child: e.child });
         this.addProcess(child);
+        const attached = this.shmAttachments.get(e.parent);
+        if (attached) this.shmAttachments.set(e.child, [...attached]);
         this.vfsCall({ kind: 'procFork', parent: e.parent, child: e.child });
         const mm = MM_PROTOCOL.encodeRequest({ kind: 'procFork', parent: e.parent, child: e.child });
         this.kcall(MM, mm.m_type, mm.payload);
@@ -296,6 +298,7 @@ export class Kernel {
         this.consoleReaders = this.consoleReaders.filter((x) => x !== e.pid);
         this.dev.timer.cancelDeadline(e.pid);
         p.mem.release();
+        this.shmAttachments.delete(e.pid);
         this.vfsCall({ kind: 'procExit', pid: e.pid });
         const mm = MM_PROTOCOL.encodeRequest({ kind: 'procExit', pid: e.pid });
         this.kcall(MM, mm.m_type, mm.payload);
@@ -322,7 +325,9 @@ export class Kernel {
   }
 
   /** System V shared memory: segments are pages shared (not copy-on-write) between attachers. */
-  private readonly shmSegments = new Map<number, SharedSegment>();
+  private shmSegments = new Map<number, SharedSegment>();
+  /** Where each process has segments attached (to re-attach them after a restore). */
+  private shmAttachments = new Map<number, ShmAttachment[]>();
 
   private shmEffect(e: Extract<KernelEffect, { kind: 'shm-attach' | 'shm-detach' | 'shm-destroy' }>): void {
     switch (e.kind) {
@@ -335,9 +340,13 @@ export class Kernel {
           this.shmSegments.set(e.segment, seg);
         }
         p.mem.attachShared(e.addr, seg, e.perm);
+        this.shmAttachments.set(e.pid, [...(this.shmAttachments.get(e.pid) ?? []), { addr: e.addr, segment: e.segment, perm: e.perm }]);
         break;
       }
-      case 'shm-detach': this.procs.get(e.pid)?.mem.unmap(e.addr, e.length); break;
+      case 'shm-detach':
+        this.procs.get(e.pid)?.mem.unmap(e.addr, e.length);
+        this.shmAttachments.set(e.pid, (this.shmAttachments.get(e.pid) ?? []).filter((a) => a.addr !== e.addr));
+        break;
       case 'shm-destroy': this.shmSegments.delete(e.segment); break;
     }
   }
@@ -905,6 +914,7 @@ export class Kernel {
     this.emit({ kind: 'exec', pid: p.pid, path });
     p.mem.release();
     p.mem = loaded.mem;
+    this.shmAttachments.delete(p.pid);
     p.name = path.slice(path.lastIndexOf('/') + 1);
     p.regs.fill(0);
     p.regs[2] = loaded.sp;
@@ -992,6 +1002,88 @@ export class Kernel {
     return true;
   }
 
+  // ---- state -----------------------------------------------------------------------------------------
+
+  /** Everything the kernel and its servers hold; page bytes go to `store` by content hash. */
+  getState(store: (hash: string, bytes: Uint8Array) => void): KernelState {
+    const hashOf = (page: { u8: Uint8Array; hash: string | undefined }) => {
+      page.hash ??= pageHash(page.u8);
+      store(page.hash, page.u8);
+      return page.hash;
+    };
+    return {
+      version: 1,
+      procs: [...this.procs.values()].sort((a, b) => a.pid - b.pid).map((p) => ({
+        pid: p.pid,
+        name: p.name,
+        state: p.state,
+        wait: p.wait ?? null,
+        regs: Array.from(p.regs),
+        pc: p.pc,
+        icount: p.icount,
+        mailbox: p.mailbox.map((m) => ({ m_source: m.m_source, m_type: m.m_type, payload: hexOf(m.payload) })),
+        mem: p.mem.getState(store),
+      })),
+      runQueue: [...this.runQueue],
+      current: this.current && this.procs.get(this.current.pid) === this.current ? this.current.pid : null,
+      consoleReaders: [...this.consoleReaders],
+      halted: this.halted ?? null,
+      seq: this.seq,
+      lastIcount: this.lastIcount,
+      shm: [...this.shmSegments].sort((a, b) => a[0] - b[0]).map(([id, seg]) => ({ id, pages: seg.pages.map(hashOf) })),
+      shmAttachments: [...this.shmAttachments].sort((a, b) => a[0] - b[0]).map(([pid, list]) => ({ pid, list })),
+      servers: [...this.servers.values()].sort((a, b) => a.pid - b.pid).map((srv) => ({ pid: srv.pid, state: srv.getState() })),
+    };
+  }
+
+  setState(s: KernelState, load: (hash: string) => Uint8Array | undefined): void {
+    if (s.version !== 1) throw new Error(`kernel state version ${String(s.version)} is not supported`);
+    const pool = new Map<string, Page>();
+    this.procs.clear();
+    for (const ps of s.procs) {
+      const mem = new AddressSpace();
+      mem.setState(ps.mem, load, pool);
+      const p = newProcess(ps.pid, ps.name, mem);
+      p.state = ps.state;
+      p.wait = ps.wait ?? undefined;
+      p.regs.set(ps.regs);
+      p.pc = ps.pc;
+      p.icount = ps.icount;
+      p.mailbox = ps.mailbox.map((m) => ({ m_source: m.m_source, m_type: m.m_type, payload: bytesOfHex(m.payload) }));
+      this.procs.set(p.pid, p);
+    }
+    this.shmSegments = new Map(s.shm.map(({ id, pages }) => {
+      const seg = new SharedSegment(pages.length * 4096);
+      pages.forEach((h, i) => {
+        const bytes = load(h);
+        if (!bytes) throw new Error(`shared memory page ${h} is missing from the page store`);
+        seg.pages[i]!.u8.set(bytes);
+      });
+      return [id, seg];
+    }));
+    this.shmAttachments = new Map(s.shmAttachments.map(({ pid, list }) => [pid, [...list]]));
+    for (const [pid, list] of this.shmAttachments) {
+      for (const a of list) {
+        const seg = this.shmSegments.get(a.segment);
+        if (seg) this.procs.get(pid)?.mem.attachShared(a.addr, seg, a.perm);
+      }
+    }
+    this.runQueue = [...s.runQueue];
+    this.current = s.current === null ? undefined : this.procs.get(s.current);
+    this.consoleReaders = [...s.consoleReaders];
+    this.halted = s.halted ?? undefined;
+    this.seq = s.seq;
+    this.lastIcount = s.lastIcount;
+    this.kernelReplies = [];
+    for (const srv of s.servers) {
+      const server = this.servers.get(srv.pid);
+      if (!server) throw new Error(`the saved state has a server at pid ${srv.pid} this machine does not`);
+      server.setState(srv.state);
+    }
+    const cpu = this.dev.cpu;
+    if (this.current) cpu.setAddressSpace(this.current.mem);
+  }
+
   // ---- sysinfo -------------------------------------------------------------------------------------
 
   sysinfoFacts: { seedId: bigint; bootEpochSec: number; serverRestarts: (pid: number) => number } = {
@@ -1029,8 +1121,44 @@ export class Kernel {
   }
 }
 
+export interface ShmAttachment {
+  readonly addr: number;
+  readonly segment: number;
+  readonly perm: number;
+}
+
+export interface ProcessState {
+  readonly pid: number;
+  readonly name: string;
+  readonly state: Process['state'];
+  readonly wait: Wait | null;
+  readonly regs: readonly number[];
+  readonly pc: number;
+  readonly icount: number;
+  readonly mailbox: readonly { readonly m_source: number; readonly m_type: number; readonly payload: string }[];
+  readonly mem: AddressSpaceState;
+}
+
+export interface KernelState {
+  readonly version: 1;
+  readonly procs: readonly ProcessState[];
+  readonly runQueue: readonly number[];
+  readonly current: number | null;
+  readonly consoleReaders: readonly number[];
+  readonly halted: { readonly reason: string; readonly status: number } | null;
+  readonly seq: number;
+  readonly lastIcount: number;
+  readonly shm: readonly { readonly id: number; readonly pages: readonly string[] }[];
+  readonly shmAttachments: readonly { readonly pid: number; readonly list: readonly ShmAttachment[] }[];
+  readonly servers: readonly { readonly pid: number; readonly state: unknown }[];
+}
+
 /** A guest pointer was bad while the kernel copied arguments. */
 export class GuestFault extends Error {}
+
+function bytesOfHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
 
 function i64Bytes(v: number): Uint8Array {
   const b = new Uint8Array(8);

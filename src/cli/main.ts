@@ -1,0 +1,40 @@
+/**
+ * The `xrr` command: a thin dispatcher over the subcommands. Exit codes: 0 success, 1 failure,
+ * 2 usage error; `run` exits with the guest program's status.
+ */
+import { UsageError } from './args.js';
+import { runCommand, RUN_SYNOPSIS } from './run.js';
+
+const COMMANDS: Record<string, { synopsis: string; help: string; run: (argv: string[]) => Promise<number> }> = {
+  run: { synopsis: RUN_SYNOPSIS, help: 'boot XINIM and attach the console (or run PROGRAM and exit with its status)', run: runCommand },
+};
+
+function usage(): string {
+  const lines = ['usage: xrr COMMAND [OPTIONS]', '', 'commands:'];
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.help}`);
+  lines.push('', 'xrr COMMAND --help shows the options of a command.');
+  return lines.join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === 'help') {
+    console.log(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`xrr: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`xrr ${name}: ${e.message}\nusage: xrr ${name} ${command.synopsis}`);
+      return 2;
+    }
+    console.error(`xrr ${name}: ${(e as Error).message}`);
+    return 1;
+  }
+}

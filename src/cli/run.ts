@@ -1,0 +1,175 @@
+/**
+ * `xrr run`: boot the machine and give it a console. Interactive on a terminal (raw mode,
+ * Ctrl-] leaves), scriptable otherwise: with --input the console reads a file or a pipe, and
+ * the run ends when init exits, or when the input is exhausted and every process waits.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Machine, type RunStop } from '../core/machine.js';
+import type { EventSink } from '../core/events.js';
+import { createServers } from '../servers/create-servers.js';
+import { parseArgs, usageOf, UsageError, type OptionSpec } from './args.js';
+import { loadGuestImage, withHostFile, type GuestImage } from './guest-image.js';
+
+export const RUN_OPTIONS: Record<string, OptionSpec> = {
+  seed: { kind: 'string', help: 'entropy seed: 64 hex digits, or any text (hashed); random by default', valueName: 'S' },
+  input: { kind: 'string', help: 'console input from FILE, or - for standard input', valueName: 'FILE|-' },
+  'max-instructions': { kind: 'int', help: 'stop after N instructions (k/M/G suffixes)', valueName: 'N' },
+  epoch: { kind: 'string', help: 'boot wall-clock time, ISO 8601 or seconds since 1970; now by default', valueName: 'T' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+export const RUN_SYNOPSIS = '[--seed S] [--input FILE|-] [--max-instructions N] [PROGRAM [ARGS...]]';
+
+/** Where a run's configuration comes from: the command line, resolved to concrete inputs. */
+export interface RunSetup {
+  readonly seed: Uint8Array;
+  readonly bootEpochNs: bigint;
+  readonly image: GuestImage;
+  readonly initArgv: string[];
+  readonly input: 'tty' | 'none' | Uint8Array | NodeJS.ReadableStream;
+  readonly maxInstructions: number | undefined;
+}
+
+export function parseSeed(s: string | undefined): Uint8Array {
+  if (s === undefined) return randomBytes(32);
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return Uint8Array.from(Buffer.from(s, 'hex'));
+  return Uint8Array.from(createHash('sha256').update(s).digest());
+}
+
+export function parseEpoch(s: string | undefined): bigint {
+  if (s === undefined) return BigInt(Date.now()) * 1_000_000n;
+  if (/^\d+$/.test(s)) return BigInt(s) * 1_000_000_000n;
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) throw new UsageError(`--epoch: cannot read ${JSON.stringify(s)} as a time`);
+  return BigInt(ms) * 1_000_000n;
+}
+
+/** Resolve the options of run/record into a RunSetup (PROGRAM may be a guest path or a host ELF). */
+export function resolveRunSetup(argv: readonly string[]): RunSetup {
+  const { options, positional } = parseArgs(argv, RUN_OPTIONS);
+  let image = loadGuestImage();
+  const initArgv = ['/sbin/init'];
+  if (positional.length > 0) {
+    let program = positional[0]!;
+    if (!program.startsWith('/') || (existsSync(program) && !image.entries.some((e) => e.path === program))) {
+      if (!existsSync(program)) throw new UsageError(`no such program: ${program} (a guest path like /bin/ls, or a host ELF file)`);
+      const guestPath = `/tmp/${basename(program)}`;
+      image = withHostFile(image, program, guestPath);
+      program = guestPath;
+    }
+    initArgv.push(program, ...positional.slice(1));
+  }
+  const inputOpt = options.get('input') as string | undefined;
+  let input: RunSetup['input'];
+  if (inputOpt === '-') input = process.stdin;
+  else if (inputOpt !== undefined) {
+    if (!existsSync(inputOpt)) throw new UsageError(`--input: no such file ${inputOpt}`);
+    input = Uint8Array.from(readFileSync(inputOpt));
+  } else input = process.stdin.isTTY ? 'tty' : 'none';
+  return {
+    seed: parseSeed(options.get('seed') as string | undefined),
+    bootEpochNs: parseEpoch(options.get('epoch') as string | undefined),
+    image,
+    initArgv,
+    input,
+    maxInstructions: options.get('max-instructions') as number | undefined,
+  };
+}
+
+export function createMachine(setup: RunSetup, sink?: EventSink): Machine {
+  return new Machine({
+    seed: setup.seed,
+    bootEpochNs: setup.bootEpochNs,
+    servers: createServers(setup.image.entries, setup.bootEpochNs),
+    sink,
+    initArgv: setup.initArgv,
+  });
+}
+
+/**
+ * Drive a booted machine with its console attached to this process: output to stdout,
+ * input from the setup's source. Resolves with how the run ended.
+ */
+export async function driveConsole(machine: Machine, setup: RunSetup): Promise<RunStop> {
+  machine.kernel.consoleOut = (bytes) => process.stdout.write(bytes);
+  const limit = setup.maxInstructions ?? Number.MAX_SAFE_INTEGER;
+  const slice = 20_000_000;
+  const pending: Uint8Array[] = [];
+  let inputEnded = setup.input === 'none';
+  let wake: (() => void) | undefined;
+  const feed = (chunk: Uint8Array) => {
+    pending.push(chunk);
+    wake?.();
+  };
+
+  if (setup.input instanceof Uint8Array) {
+    pending.push(setup.input);
+    inputEnded = true;
+  } else if (setup.input === 'tty' || typeof setup.input === 'object') {
+    const stream = setup.input === 'tty' ? process.stdin : setup.input;
+    if (setup.input === 'tty') process.stdin.setRawMode(true);
+    stream.on('data', (d: Buffer | string) => {
+      const bytes = typeof d === 'string' ? Buffer.from(d) : d;
+      if (setup.input === 'tty' && bytes.includes(0x1d)) {
+        // Ctrl-] leaves, as in telnet: Ctrl-C belongs to the guest.
+        inputEnded = true;
+        quit = true;
+        wake?.();
+        return;
+      }
+      feed(Uint8Array.from(bytes));
+    });
+    stream.on('end', () => {
+      inputEnded = true;
+      wake?.();
+    });
+  }
+  let quit = false;
+  try {
+    for (;;) {
+      const stop = machine.run(Math.min(limit, machine.icount + slice));
+      if (stop.kind === 'halted' || quit) return stop;
+      if (stop.kind === 'limit') {
+        if (machine.icount >= limit) return stop;
+        await new Promise((r) => setImmediate(r)); // let input arrive between slices
+      }
+      if (pending.length > 0) {
+        machine.input(pending.shift()!);
+        continue;
+      }
+      if (stop.kind === 'idle') {
+        if (inputEnded) return stop;
+        const waitStart = process.hrtime.bigint();
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        machine.idle(Number(process.hrtime.bigint() - waitStart));
+      }
+    }
+  } finally {
+    if (setup.input === 'tty') process.stdin.setRawMode(false);
+    if (typeof setup.input === 'object' && !(setup.input instanceof Uint8Array)) setup.input.pause?.();
+  }
+}
+
+export async function runCommand(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(usageOf('run', RUN_SYNOPSIS, RUN_OPTIONS));
+    return 0;
+  }
+  const setup = resolveRunSetup(argv);
+  const machine = createMachine(setup);
+  const err = machine.boot();
+  if (err) {
+    console.error(`xrr: ${err}`);
+    return 1;
+  }
+  const stop = await driveConsole(machine, setup);
+  if (stop.kind === 'halted') return stop.status;
+  if (stop.kind === 'limit') {
+    console.error(`xrr: stopped after ${machine.icount} instructions (--max-instructions)`);
+    return 124;
+  }
+  return 0;
+}

@@ -1,0 +1,23 @@
+/** The Memory Manager behind the kernel's ServerPort. */
+import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
+import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { MemoryManager } from './mm/mm-server.js';
+import type { MmSnapshot } from './mm/mm-snapshot.js';
+
+export class MmPort implements ServerPort {
+  readonly pid = WELL_KNOWN_PID.MM;
+  readonly name = 'mm';
+  readonly server = new MemoryManager();
+
+  receive(m: Message, ctx: ServerContext): ServerOutput[] {
+    return this.server.receive(m, { now: ctx.now });
+  }
+
+  getState(): unknown {
+    return this.server.getState();
+  }
+
+  setState(state: unknown): void {
+    this.server.setState(state as MmSnapshot);
+  }
+}
