@@ -98,6 +98,7 @@ export async function driveConsole(machine: Machine, setup: RunSetup): Promise<R
   const slice = 20_000_000;
   const pending: Uint8Array[] = [];
   let inputEnded = setup.input === 'none';
+  let quit = false;
   let wake: (() => void) | undefined;
   const feed = (chunk: Uint8Array) => {
     pending.push(chunk);
@@ -126,7 +127,6 @@ export async function driveConsole(machine: Machine, setup: RunSetup): Promise<R
       wake?.();
     });
   }
-  let quit = false;
   try {
     for (;;) {
       const stop = machine.run(Math.min(limit, machine.icount + slice));
@@ -149,7 +149,11 @@ export async function driveConsole(machine: Machine, setup: RunSetup): Promise<R
     }
   } finally {
     if (setup.input === 'tty') process.stdin.setRawMode(false);
-    if (typeof setup.input === 'object' && !(setup.input instanceof Uint8Array)) setup.input.pause?.();
+    if (setup.input === 'tty' || (typeof setup.input === 'object' && !(setup.input instanceof Uint8Array))) {
+      const stream = setup.input === 'tty' ? process.stdin : setup.input;
+      stream.removeAllListeners('data');
+      stream.pause();
+    }
   }
 }
 
