@@ -41,6 +41,8 @@ const ERRNO_OF_DECODE = { EBADMSG: ERRNO.EBADMSG, EINVAL: ERRNO.EINVAL } as cons
 const REPLY_TYPES: ReadonlySet<number> = new Set([MSG.VFS_REPLY, MSG.PROC_REPLY, MSG.MM_REPLY]);
 
 export class ProcessManager {
+  readonly pid = WELL_KNOWN_PID.PROC;
+  readonly name = 'pm';
   private pm: PmState;
 
   constructor(state: PmState = createPmState()) {
