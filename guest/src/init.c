@@ -69,6 +69,8 @@ int main(void)
     chdir("/");
     /* Ctrl-C at the console goes to the foreground job, never to init. */
     signal(SIGINT, SIG_IGN);
+    /* init hands the console to the shell's group and takes it back from the background. */
+    signal(SIGTTOU, SIG_IGN);
 
     if (access("/etc/rc", R_OK) == 0) {
         char *rc_argv[] = {"sh", "/etc/rc", NULL};

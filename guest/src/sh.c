@@ -325,8 +325,8 @@ static void report_signal(int status)
 {
     if (!interactive || !WIFSIGNALED(status)) return;
     int sig = WTERMSIG(status);
-    if (sig == SIGINT) putchar('\n');
-    else printf("%s\n", strsignal(sig));
+    /* The console already echoed "^C" and a newline. */
+    if (sig != SIGINT) printf("%s\n", strsignal(sig));
 }
 
 static int builtin_wait(int argc, char **argv)
@@ -494,6 +494,9 @@ static int run_pipeline(struct command *cmds, int ncmds, int background)
             if (interactive) {
                 setpgid(0, pgid);
                 if (!background) tcsetpgrp(0, getpgrp());
+                signal(SIGTTOU, SIG_DFL);
+                signal(SIGTTIN, SIG_DFL);
+                signal(SIGTSTP, SIG_DFL);
             }
             signal(SIGINT, SIG_DFL);
             if (prev_read >= 0) {
@@ -662,6 +665,11 @@ int main(int argc, char **argv)
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_sigint; /* no SA_RESTART: a blocked read returns EINTR */
         sigaction(SIGINT, &sa, NULL);
+        /* A shell moves the console between groups while it is itself in the background:
+         * on a kernel that stops background tcsetpgrp callers (Linux does), that must not stop us. */
+        signal(SIGTTOU, SIG_IGN);
+        signal(SIGTTIN, SIG_IGN);
+        signal(SIGTSTP, SIG_IGN);
         setpgid(0, 0);
         shell_pgid = getpgrp();
         tcsetpgrp(0, shell_pgid);
@@ -678,10 +686,7 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
         int n = read_line(&in, line, sizeof line);
-        if (n == -2) {
-            putchar('\n');
-            continue;
-        }
+        if (n == -2) continue; /* Ctrl-C at the prompt: the console echoed "^C\n" */
         if (n == -1) break;
         run_line(line);
         fflush(stdout);
