@@ -6,17 +6,23 @@
 // a fresh one derived from the run (XRR_DIFF_RUN_SEED pins it), so CI keeps exploring new ground.
 // Any failure names (seed, index); `npx tsx test/support/diff-cli.ts --seed S --index I` replays it.
 
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateSequence, mixSeed } from './support/rv-random.js';
 import { qemuAvailable, runQemu, mapLimited, QEMU_RISCV32 } from './support/qemu.js';
 import {
   buildChunk, compareChunk, planChunks, runOursOnChunk, rerunHint, seedText, bodyText,
-  type BuiltChunk, type ChunkPlan, type Mismatch,
+  type BuiltChunk, type ChunkOutcome, type ChunkPlan, type Mismatch,
 } from './support/differential.js';
+import type { WorkerReport } from './support/diff-worker.js';
 
 const DEFAULT_BASE_SEED = 0x5eed_0001;
 const QEMU_PARALLELISM = 2;
-const SLICED_SEQUENCES = 40;
+const SLICED_SEQUENCES = 10;
 const SLICED_BUDGET = 13;
 
 function seedFromEnv(name: string): number | undefined {
@@ -31,6 +37,28 @@ const baseSeed = seedFromEnv('XRR_DIFF_SEED') ?? DEFAULT_BASE_SEED;
 // Test-side randomness: only chooses which programs to try; the seed is printed and pinnable.
 const runSeed = seedFromEnv('XRR_DIFF_RUN_SEED') ?? mixSeed(Date.now() % 0x1_0000_0000, process.pid);
 const perSeed = Number(process.env.XRR_DIFF_SEQUENCES ?? 5000);
+const PROCESSES = Number(process.env.XRR_DIFF_PROCESSES ?? 2);
+const WORKER = fileURLToPath(new URL('./support/diff-worker.ts', import.meta.url));
+
+/** Runs `plans` in a child process (test/support/diff-worker.ts) and collects its outcomes. */
+async function runWorker(plans: readonly ChunkPlan[]): Promise<ChunkOutcome[]> {
+  if (plans.length === 0) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'xrr-diff-worker-'));
+  const out = join(dir, 'report.json');
+  try {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(plans), out], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', resolve);
+    });
+    if (code !== 0) throw new Error(`the differential worker process exited with ${code}`);
+    return (JSON.parse(readFileSync(out, 'utf8')) as WorkerReport).outcomes;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const haveQemu = qemuAvailable();
 const inCi = Boolean(process.env.CI);
@@ -84,9 +112,13 @@ describe('CPU vs qemu-riscv32 (differential)', () => {
       // Plus a few sequences run in small budget slices, so translated blocks are cut short.
       const sliced: ChunkPlan = { seed: runSeed, firstIndex: perSeed, count: SLICED_SEQUENCES, budget: SLICED_BUDGET };
       const plans = [...planChunks(baseSeed, perSeed), ...planChunks(runSeed, perSeed), sliced];
+      // Our CPU is synchronous, so a second process takes every other chunk to use the second core.
+      const childPlans = PROCESSES > 1 ? plans.filter((_, i) => i % 2 === 1) : [];
+      const ownPlans = plans.filter((p) => !childPlans.includes(p));
+      const child = runWorker(childPlans);
       const t0 = performance.now();
       // Phase 1: build each chunk and run it under qemu; qemu runs while the next chunk is built.
-      const reference = await mapLimited(plans, QEMU_PARALLELISM, async (plan) => {
+      const reference = await mapLimited(ownPlans, QEMU_PARALLELISM, async (plan) => {
         const chunk = buildChunk(plan);
         const q = await runQemu(chunk.elf);
         if (q.status !== 0) {
@@ -106,9 +138,15 @@ describe('CPU vs qemu-riscv32 (differential)', () => {
         if (outcome.failure) failures.push(outcome.failure);
       }
       const t2 = performance.now();
+      for (const outcome of await child) {
+        mismatches.push(...outcome.mismatches);
+        if (outcome.failure) failures.push(outcome.failure);
+      }
+      const t3 = performance.now();
       console.log(
-        `differential: ${plans.length} ELFs; generate + qemu ${((t1 - t0) / 1000).toFixed(1)} s, ` +
-          `our CPU ${((t2 - t1) / 1000).toFixed(1)} s`,
+        `differential: ${plans.length} ELFs (${childPlans.length} in a second process); here generate + qemu ` +
+          `${((t1 - t0) / 1000).toFixed(1)} s, our CPU ${((t2 - t1) / 1000).toFixed(1)} s; waited ` +
+          `${((t3 - t2) / 1000).toFixed(1)} s more for the second process`,
       );
       const report = [
         ...failures,
