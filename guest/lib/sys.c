@@ -307,31 +307,58 @@ int killpg(pid_t pgrp, int sig) { return kill(-pgrp, sig); }
 
 /* ---- memory ---- */
 
-static uintptr_t cur_brk;
+/*
+ * picolibc's malloc grows the heap a few bytes at a time; asking the Memory Manager for each
+ * step would cost an IPC round trip (and a journal entry) per malloc. So the kernel's break
+ * moves in BRK_STEP chunks and sbrk hands out the space in between.
+ */
+#define BRK_STEP 0x4000u
+
+static uintptr_t cur_brk;    /* the program's break, as sbrk reports it */
+static uintptr_t kernel_brk; /* the kernel's break: cur_brk <= kernel_brk */
+
+static int brk_init(void)
+{
+    if (kernel_brk == 0) kernel_brk = cur_brk = (uintptr_t)__sc1(SYS_brk, 0);
+    return kernel_brk != 0;
+}
 
 void *sbrk(ptrdiff_t incr)
 {
-    if (cur_brk == 0) cur_brk = (uintptr_t)__sc1(SYS_brk, 0);
-    uintptr_t old = cur_brk;
-    if (incr == 0) return (void *)old;
-    uintptr_t want = old + (uintptr_t)incr;
-    uintptr_t got = (uintptr_t)__sc1(SYS_brk, want);
-    if (got != want) {
+    if (!brk_init()) {
         errno = ENOMEM;
         return (void *)-1;
     }
-    cur_brk = got;
+    uintptr_t old = cur_brk, want = old + (uintptr_t)incr;
+    if ((incr > 0 && want < old) || (incr < 0 && want > old)) {
+        errno = ENOMEM;
+        return (void *)-1;
+    }
+    if (want > kernel_brk) {
+        uintptr_t ask = (want + BRK_STEP - 1) & ~(uintptr_t)(BRK_STEP - 1);
+        uintptr_t got = (uintptr_t)__sc1(SYS_brk, ask);
+        if (got < want) {
+            errno = ENOMEM;
+            return (void *)-1;
+        }
+        kernel_brk = got;
+    }
+    cur_brk = want;
     return (void *)old;
 }
 
 int brk(void *addr)
 {
+    if (!brk_init()) {
+        errno = ENOMEM;
+        return -1;
+    }
     uintptr_t got = (uintptr_t)__sc1(SYS_brk, addr);
     if (got != (uintptr_t)addr) {
         errno = ENOMEM;
         return -1;
     }
-    cur_brk = got;
+    cur_brk = kernel_brk = got;
     return 0;
 }
 

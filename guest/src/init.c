@@ -1,6 +1,10 @@
 /*
  * /sbin/init, PID 1: opens the console as fds 0/1/2, runs /etc/rc, then keeps a shell on
  * the console (restarting it when it exits) and reaps every orphan reparented to it.
+ *
+ * `init PROGRAM [ARGS...]` (what `xrr run PROGRAM` boots) runs just that program on the
+ * console instead, reaps orphans meanwhile, and exits with the program's status, which
+ * halts the machine: exit code, or 128 + the (Linux) signal number that killed it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -53,6 +57,24 @@ static pid_t spawn(const char *path, char *const argv[], int own_group)
     return pid;
 }
 
+extern int __sig_to_linux(int psig);
+
+static int run_program(char **argv)
+{
+    pid_t pid = spawn(argv[0], argv, 1);
+    if (pid < 0) return 127;
+    for (;;) {
+        int status;
+        pid_t p = wait(&status);
+        if (p < 0 && errno == EINTR) continue;
+        if (p < 0) return 127;
+        if (p != pid) continue; /* an orphan */
+        fflush(stdout);
+        if (WIFEXITED(status)) return WEXITSTATUS(status);
+        return 128 + __sig_to_linux(WTERMSIG(status));
+    }
+}
+
 static void describe_exit(const char *what, pid_t pid, int status)
 {
     if (WIFEXITED(status)) printf("init: %s (pid %d) exited with status %d\n", what, (int)pid, WEXITSTATUS(status));
@@ -60,7 +82,7 @@ static void describe_exit(const char *what, pid_t pid, int status)
         printf("init: %s (pid %d) killed by signal %s\n", what, (int)pid, strsignal(WTERMSIG(status)));
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
     open_console();
     setenv("PATH", "/bin:/sbin", 1);
@@ -71,6 +93,8 @@ int main(void)
     signal(SIGINT, SIG_IGN);
     /* init hands the console to the shell's group and takes it back from the background. */
     signal(SIGTTOU, SIG_IGN);
+
+    if (argc > 1) return run_program(argv + 1);
 
     if (access("/etc/rc", R_OK) == 0) {
         char *rc_argv[] = {"sh", "/etc/rc", NULL};
