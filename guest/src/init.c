@@ -35,6 +35,20 @@ static void open_console(void)
     dup2(0, 2);
 }
 
+/*
+ * PID 1 must not die of a stray signal (`kill 1`, a Ctrl-C with no foreground group): it
+ * ignores these, and its children get the default actions back before exec, since ignored
+ * signals stay ignored across exec. SIGCHLD stays default: ignoring it would auto-reap.
+ */
+static const int ignored_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE,
+                                      SIGALRM, SIGTSTP, SIGTTIN, SIGTTOU};
+#define NIGNORED (sizeof ignored_signals / sizeof ignored_signals[0])
+
+static void set_signals(_sig_func_ptr action)
+{
+    for (unsigned i = 0; i < NIGNORED; i++) signal(ignored_signals[i], action);
+}
+
 static pid_t spawn(const char *path, char *const argv[], int own_group)
 {
     fflush(stdout);
@@ -44,11 +58,11 @@ static pid_t spawn(const char *path, char *const argv[], int own_group)
         return -1;
     }
     if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
         if (own_group) {
             setpgid(0, 0);
             tcsetpgrp(0, getpid());
         }
+        set_signals(SIG_DFL);
         execv(path, argv);
         fprintf(stderr, "init: %s: %s\n", path, strerror(errno));
         _exit(127);
@@ -89,10 +103,7 @@ int main(int argc, char **argv)
     setenv("HOME", "/", 1);
     setenv("SHELL", "/bin/sh", 1);
     chdir("/");
-    /* Ctrl-C at the console goes to the foreground job, never to init. */
-    signal(SIGINT, SIG_IGN);
-    /* init hands the console to the shell's group and takes it back from the background. */
-    signal(SIGTTOU, SIG_IGN);
+    set_signals(SIG_IGN);
 
     if (argc > 1) return run_program(argv + 1);
 
