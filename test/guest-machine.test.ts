@@ -1,0 +1,60 @@
+/**
+ * The guest programs on the xrr machine itself: the end-to-end check that the kernel and
+ * servers implement guest/ABI.md the way the C library reads it. `init PROGRAM` runs one
+ * program and halts the machine with its status, so each case is one boot.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { createMachine, resolveRunSetup } from '../src/cli/run.js';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** Boot with init running argv, feed `input` to the console, return the console output and status. */
+function runOnMachine(argv: string[], input = ''): { out: string; status: number | undefined } {
+  const setup = resolveRunSetup(['--seed', 'guest-machine-test', '--epoch', '1767225600', ...argv]);
+  const m = createMachine(setup);
+  let out = '';
+  m.kernel.consoleOut = (b) => { out += Buffer.from(b).toString('latin1'); };
+  const err = m.boot();
+  if (err) throw new Error(err);
+  if (input) m.input(new TextEncoder().encode(input));
+  const stop = m.run(2_000_000_000);
+  return { out, status: stop.kind === 'halted' ? stop.status : undefined };
+}
+
+describe('guest programs on the xrr machine', () => {
+  it('posixtest passes every case', () => {
+    const { out, status } = runOnMachine(['/bin/posixtest']);
+    expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(out).toContain('posixtest: 16 passed, 0 failed');
+    expect(status).toBe(0);
+  }, 120_000);
+
+  it('cpubench prints the checksums of the Linux-ABI reference', () => {
+    const { out, status } = runOnMachine(['/bin/cpubench', '4']);
+    expect(status).toBe(0);
+    const q = spawnSync('qemu-riscv32', [`${repo}/bench/workloads/cpubench-linux.elf`, '4'], { encoding: 'utf8' });
+    if (q.status === 0) expect(out).toBe(q.stdout);
+    else expect(out).toContain('cpubench: ok');
+  }, 120_000);
+
+  it('the shell runs a script with pipes, redirections and $?', () => {
+    const { out, status } = runOnMachine(['/bin/sh', '-c',
+      'echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f | cat; false; echo st=$?; ls /tmp; exit 4']);
+    expect(out).toBe('one\ntwo\nst=1\nf\n');
+    expect(status).toBe(4);
+  }, 120_000);
+
+  it('the exit status of a program killed by a signal is 128 + signo', () => {
+    const { status } = runOnMachine(['/bin/sh', '-c', 'kill -9 $$']);
+    expect(status).toBe(128 + 9);
+  }, 120_000);
+
+  it('boots to an interactive shell that runs what is typed', () => {
+    const { out } = runOnMachine([], 'echo typed\nexit 0\n');
+    expect(out).toContain('XINIM on xrr');
+    expect(out).toContain('/ # ');
+    expect(out).toContain('typed');
+  }, 120_000);
+});
