@@ -1,0 +1,532 @@
+/**
+ * What both adapters share: buffering and hash-chaining appends, checking fork points and event
+ * order, and composing a branch's timeline out of its ancestors' rows. The adapters only supply
+ * storage primitives over one branch's own rows, so the contract suite exercises the same
+ * timeline logic through both.
+ */
+import { createHash } from 'node:crypto';
+import type { MachineEvent } from '../core/events.js';
+import { JournalError } from './errors.js';
+import { eventOfRow, payloadOf, pidOf, rowHash, ZERO_HASH } from './event-row.js';
+import { journalSeq, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import {
+  DEFAULT_FLUSH_EVERY,
+  type Bookmark,
+  type BranchInfo,
+  type ChannelKey,
+  type EventFilter,
+  type EventQuery,
+  type JournalStore,
+  type NewBranch,
+  type NewRecording,
+  type NewSnapshot,
+  type RawEventRow,
+  type RecordedHead,
+  type RecordingMeta,
+  type SnapshotRecord,
+  type StoreOptions,
+  type StoreStats,
+  type StoredEvent,
+} from './store.js';
+import type { Zstd } from './zstd.js';
+
+const MAX = Number.MAX_SAFE_INTEGER;
+
+/** Where a branch's timeline stands after its last appended event. */
+interface Head {
+  nextSeq: number;
+  lastHash: Uint8Array;
+  /** (icount, seq) of the last event of the timeline, or null before the first. */
+  last: { readonly icount: number; readonly seqInIcount: number } | null;
+  /** A branch's events cannot precede its fork icount. */
+  readonly minIcount: number;
+}
+
+/**
+ * One ancestor's share of a timeline: its own rows with lo <= seq < hi; its snapshots with
+ * seq <= hi and icount <= maxIcount (the state at the fork point is still the parent's).
+ */
+export interface Segment {
+  readonly branch: BranchId;
+  readonly lo: number;
+  readonly hi: number;
+  readonly maxIcount: number;
+}
+
+/** A filter with its defaults filled in and one segment's seq bounds applied (inclusive). */
+export interface SegmentFilter {
+  readonly pid: number | null;
+  readonly kinds: readonly string[] | null;
+  readonly loIcount: number;
+  readonly hiIcount: number;
+  readonly loSeq: number;
+  readonly hiSeq: number;
+}
+
+export type PendingRow = RawEventRow;
+
+
+export function sha256Hex(bytes: Uint8Array): PageHash {
+  return createHash('sha256').update(bytes).digest('hex') as PageHash;
+}
+
+export abstract class BaseJournalStore implements JournalStore {
+  abstract readonly schemaVersion: number;
+  protected readonly flushEvery: number;
+  private pending: PendingRow[] = [];
+  private readonly heads = new Map<BranchId, Head>();
+  private readonly segmentCache = new Map<BranchId, readonly Segment[]>();
+  private closed = false;
+
+  protected constructor(
+    protected readonly zstd: Zstd,
+    options: StoreOptions,
+    protected readonly readonly: boolean,
+  ) {
+    const every = options.flushEvery ?? DEFAULT_FLUSH_EVERY;
+    if (!Number.isSafeInteger(every) || every < 1) throw new JournalError('BAD_ARGUMENT', `flushEvery must be a positive integer, got ${String(every)}`);
+    this.flushEvery = every;
+  }
+
+  // ---- primitives the adapters supply -------------------------------------------------------
+
+  protected abstract insertRecording(meta: RecordingMeta, root: BranchInfo): void;
+  protected abstract readRecording(): RecordingMeta | null;
+  protected abstract readBranch(id: BranchId): BranchInfo | null;
+  protected abstract readBranches(): BranchInfo[];
+  /** Inserts a branch with the next free id; head is its timeline's end (the parent's fork point). */
+  protected abstract insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo;
+  /** Writes the rows and the branches' new heads atomically. */
+  protected abstract commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void;
+  abstract recordedHead(branch: BranchId): RecordedHead;
+  protected abstract lastOwnRow(branch: BranchId): RawEventRow | null;
+  /** One branch's own rows matching f, ordered by seq ('desc' reversed); limit -1 for all. */
+  protected abstract selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[];
+  protected abstract countRows(branch: BranchId, f: SegmentFilter): number;
+  abstract rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
+  protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord;
+  /** Latest own snapshot of branch with icount <= maxIcount and seq <= maxSeq, by (icount, seq). */
+  protected abstract latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null;
+  protected abstract ownSnapshots(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord[];
+  protected abstract readSnapshotBlob(id: SnapshotId): Uint8Array | null;
+  protected abstract readSnapshotPages(id: SnapshotId): PageHash[] | null;
+  abstract getSnapshot(id: SnapshotId): SnapshotRecord | null;
+  abstract allSnapshots(): SnapshotRecord[];
+  protected abstract insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void;
+  protected abstract readPageBlob(hash: PageHash): Uint8Array | null;
+  protected abstract pageExists(hash: PageHash): boolean;
+  abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
+  protected abstract writeChannelKey(k: ChannelKey): void;
+  protected abstract readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];
+  protected abstract removeChannelKeys(): number;
+  protected abstract writeBookmark(b: Bookmark): void;
+  protected abstract readBookmarks(branch: BranchId | undefined): Bookmark[];
+  protected abstract removeBookmark(branch: BranchId, name: string): boolean;
+  protected abstract readStats(): StoreStats;
+  protected abstract containerProblems(): string[];
+  protected abstract release(): void;
+
+  // ---- guards -------------------------------------------------------------------------------
+
+  protected live(): void {
+    if (this.closed) throw new JournalError('CLOSED', 'the journal is closed');
+  }
+
+  protected writable(): void {
+    this.live();
+    if (this.readonly) throw new JournalError('READONLY', 'the journal was opened read-only');
+  }
+
+  /** Reads see every append: commit what is buffered first. */
+  protected settled(): void {
+    this.live();
+    if (this.pending.length > 0) this.flush();
+  }
+
+  // ---- recording and branches ---------------------------------------------------------------
+
+  createRecording(meta: NewRecording): RecordingMeta {
+    this.writable();
+    if (this.readRecording() !== null) throw new JournalError('RECORDING_EXISTS', 'the journal already holds a recording');
+    const createdAt = meta.createdAt ?? new Date().toISOString();
+    const full: RecordingMeta = { ...meta, commandLine: [...meta.commandLine], createdAt };
+    const root: BranchInfo = { id: ROOT_BRANCH, parent: null, forkIcount: 0 as Icount, forkSeq: 0 as JournalSeq, createdAt, label: 'main' };
+    this.insertRecording(full, root);
+    return full;
+  }
+
+  getRecording(): RecordingMeta | null {
+    this.live();
+    return this.readRecording();
+  }
+
+  getBranch(id: BranchId): BranchInfo | null {
+    this.live();
+    return this.readBranch(id);
+  }
+
+  listBranches(): readonly BranchInfo[] {
+    this.live();
+    return this.readBranches();
+  }
+
+  protected branchOrThrow(id: BranchId): BranchInfo {
+    const b = this.readBranch(id);
+    if (b === null) throw new JournalError('UNKNOWN_BRANCH', `no branch ${id} in the journal`);
+    return b;
+  }
+
+  createBranch(nb: NewBranch): BranchInfo {
+    this.writable();
+    if (this.readRecording() === null) throw new JournalError('NO_RECORDING', 'create the recording before forking it');
+    this.settled();
+    const parent = this.branchOrThrow(nb.parent);
+    const length = this.head(parent.id).nextSeq;
+    const where = `fork of branch ${parent.id} at (icount ${nb.forkIcount}, seq ${nb.forkSeq})`;
+    if (!Number.isSafeInteger(nb.forkSeq) || nb.forkSeq < 0 || !Number.isSafeInteger(nb.forkIcount) || nb.forkIcount < 0) {
+      throw new JournalError('BAD_FORK_POINT', `${where}: icount and seq are non-negative integers`);
+    }
+    if (nb.forkSeq > length) throw new JournalError('BAD_FORK_POINT', `${where}: the parent's timeline has only ${length} events`);
+    if (nb.forkIcount < parent.forkIcount) throw new JournalError('BAD_FORK_POINT', `${where}: the parent itself starts at icount ${parent.forkIcount}`);
+    const before = nb.forkSeq > 0 ? this.rawAt(parent.id, nb.forkSeq - 1) : null;
+    if (before) {
+      if (before.icount > nb.forkIcount) {
+        throw new JournalError('BAD_FORK_POINT', `${where}: event ${nb.forkSeq - 1}, before the fork, happens later, at icount ${before.icount}`);
+      }
+    }
+    if (nb.forkSeq < length) {
+      const after = this.rawAt(parent.id, nb.forkSeq);
+      if (after && after.icount < nb.forkIcount) {
+        throw new JournalError('BAD_FORK_POINT', `${where}: event ${nb.forkSeq}, after the fork, happens earlier, at icount ${after.icount}`);
+      }
+    }
+    return this.insertBranch({
+      parent: parent.id,
+      forkIcount: nb.forkIcount,
+      forkSeq: nb.forkSeq,
+      createdAt: nb.createdAt ?? new Date().toISOString(),
+      label: nb.label ?? '',
+    }, { length: nb.forkSeq, hash: before?.hash ?? null });
+  }
+
+  /** The timeline of a branch as segments of its ancestors' rows, root first. */
+  protected segments(branch: BranchId): readonly Segment[] {
+    const hit = this.segmentCache.get(branch);
+    if (hit) return hit;
+    const out: Segment[] = [];
+    let hi = MAX;
+    let maxIcount = MAX;
+    for (let b: BranchInfo | null = this.branchOrThrow(branch); b !== null; b = b.parent === null ? null : this.branchOrThrow(b.parent)) {
+      out.push({ branch: b.id, lo: b.forkSeq, hi, maxIcount });
+      hi = Math.min(hi, b.forkSeq);
+      maxIcount = Math.min(maxIcount, b.forkIcount);
+    }
+    out.reverse();
+    // Branches never change once created, so neither does their timeline's shape.
+    this.segmentCache.set(branch, out);
+    return out;
+  }
+
+  /** The row at seq in the branch's timeline (committed rows only). */
+  private rawAt(branch: BranchId, seq: number): RawEventRow | null {
+    for (const s of this.segments(branch)) {
+      if (seq >= s.lo && seq < s.hi) {
+        const r = this.rawEvents(s.branch, seq, 1)[0];
+        return r !== undefined && r.seq === seq ? r : null;
+      }
+    }
+    return null;
+  }
+
+  private head(branch: BranchId): Head {
+    const hit = this.heads.get(branch);
+    if (hit) return hit;
+    const info = this.branchOrThrow(branch);
+    const last = this.lastOwnRow(branch);
+    let head: Head;
+    if (last) {
+      head = { nextSeq: last.seq + 1, lastHash: last.hash, last: { icount: last.icount, seqInIcount: last.seqInIcount }, minIcount: info.forkIcount };
+    } else if (info.parent === null || info.forkSeq === 0) {
+      head = { nextSeq: info.forkSeq, lastHash: ZERO_HASH, last: null, minIcount: info.forkIcount };
+    } else {
+      const prev = this.rawAt(info.parent, info.forkSeq - 1);
+      if (!prev) throw new JournalError('CORRUPT', `branch ${branch} forks at seq ${info.forkSeq}, but its parent has no event ${info.forkSeq - 1}`);
+      head = { nextSeq: info.forkSeq, lastHash: prev.hash, last: { icount: prev.icount, seqInIcount: prev.seqInIcount }, minIcount: info.forkIcount };
+    }
+    this.heads.set(branch, head);
+    return head;
+  }
+
+  branchLength(branch: BranchId): JournalSeq {
+    this.settled();
+    return journalSeq(this.head(branch).nextSeq);
+  }
+
+  // ---- appending ----------------------------------------------------------------------------
+
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  append(branch: BranchId, events: readonly MachineEvent[]): void {
+    this.writable();
+    if (events.length === 0) return;
+    const head = this.head(branch);
+    // Checked and hashed into a scratch list first, so a bad event leaves the buffer untouched.
+    const rows: PendingRow[] = [];
+    let { nextSeq, lastHash, last } = head;
+    for (const e of events) {
+      if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) {
+        throw new JournalError('INVALID_EVENT', `${e.kind} event has icount ${String(e.icount)} and seq ${String(e.seq)}; both must be non-negative integers`);
+      }
+      if (e.icount < head.minIcount || (last !== null && (e.icount < last.icount || (e.icount === last.icount && e.seq <= last.seqInIcount)))) {
+        const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
+        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${e.kind} event at (icount ${e.icount}, seq ${e.seq}) does not come after ${after}`);
+      }
+      const fields = { seq: nextSeq, icount: e.icount, seqInIcount: e.seq, kind: e.kind, pid: pidOf(e), payload: payloadOf(e) };
+      const hash = rowHash(lastHash, fields);
+      rows.push({ branch, ...fields, hash });
+      nextSeq++;
+      lastHash = hash;
+      last = { icount: e.icount, seqInIcount: e.seq };
+    }
+    head.nextSeq = nextSeq;
+    head.lastHash = lastHash;
+    head.last = last;
+    for (const r of rows) this.pending.push(r);
+    if (this.pending.length >= this.flushEvery) this.flush();
+  }
+
+  flush(): void {
+    this.live();
+    if (this.pending.length === 0) return;
+    const rows = this.pending;
+    this.pending = [];
+    const heads = new Map<BranchId, RecordedHead>();
+    for (const r of rows) heads.set(r.branch, { length: r.seq + 1, hash: r.hash });
+    try {
+      this.commitRows(rows, heads);
+    } catch (e) {
+      // The batch is lost; forget the in-memory heads so the next append starts from what is on disk.
+      this.heads.clear();
+      throw e;
+    }
+  }
+
+  // ---- reading events -----------------------------------------------------------------------
+
+  private filterFor(seg: Segment, f: EventFilter): SegmentFilter | null {
+    const loSeq = Math.max(seg.lo, f.fromSeq ?? 0);
+    const hiSeq = Math.min(seg.hi - 1, f.toSeq ?? MAX);
+    if (loSeq > hiSeq) return null;
+    const loIcount = f.fromIcount ?? 0;
+    const hiIcount = f.toIcount ?? MAX;
+    if (loIcount > hiIcount) return null;
+    if (f.kinds !== undefined && f.kinds.length === 0) return null;
+    return { pid: f.pid ?? null, kinds: f.kinds ?? null, loIcount, hiIcount, loSeq, hiSeq };
+  }
+
+  private toStored(r: RawEventRow): StoredEvent {
+    const event = eventOfRow(r.kind, r.icount, r.seqInIcount, r.payload, `${r.seq} of branch ${r.branch}`);
+    return { branch: r.branch, seq: r.seq as JournalSeq, icount: r.icount as Icount, kind: event.kind, pid: r.pid, event, hash: r.hash };
+  }
+
+  events(branch: BranchId, query: EventQuery = {}): StoredEvent[] {
+    this.settled();
+    const order = query.order ?? 'asc';
+    const limit = query.limit ?? MAX;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new JournalError('BAD_ARGUMENT', `limit must be a non-negative integer, got ${String(limit)}`);
+    const segs = order === 'asc' ? this.segments(branch) : [...this.segments(branch)].reverse();
+    const out: StoredEvent[] = [];
+    for (const seg of segs) {
+      if (out.length >= limit) break;
+      const f = this.filterFor(seg, query);
+      if (f === null) continue;
+      const left = limit - out.length;
+      for (const r of this.selectRows(seg.branch, f, order, left >= MAX ? -1 : left)) out.push(this.toStored(r));
+    }
+    return out;
+  }
+
+  *iterateEvents(branch: BranchId, query: EventQuery = {}): IterableIterator<StoredEvent> {
+    const PAGE = 1024;
+    const desc = query.order === 'desc';
+    let left = query.limit ?? MAX;
+    let from = query.fromSeq;
+    let to = query.toSeq;
+    while (left > 0) {
+      const page = this.events(branch, { ...query, fromSeq: from, toSeq: to, limit: Math.min(PAGE, left) });
+      for (const e of page) yield e;
+      left -= page.length;
+      if (page.length < PAGE) return;
+      const lastSeq = page[page.length - 1]!.seq;
+      if (desc) {
+        if (lastSeq === 0) return;
+        to = journalSeq(lastSeq - 1);
+      } else from = journalSeq(lastSeq + 1);
+    }
+  }
+
+  countEvents(branch: BranchId, filter: EventFilter = {}): number {
+    this.settled();
+    let n = 0;
+    for (const seg of this.segments(branch)) {
+      const f = this.filterFor(seg, filter);
+      if (f !== null) n += this.countRows(seg.branch, f);
+    }
+    return n;
+  }
+
+  eventAt(branch: BranchId, seq: JournalSeq): StoredEvent | null {
+    return this.events(branch, { fromSeq: seq, toSeq: seq, limit: 1 })[0] ?? null;
+  }
+
+  previousEvent(branch: BranchId, beforeSeq: JournalSeq, filter: EventFilter = {}): StoredEvent | null {
+    if (beforeSeq <= 0) return null;
+    const toSeq = Math.min(beforeSeq - 1, filter.toSeq ?? MAX) as JournalSeq;
+    return this.events(branch, { ...filter, toSeq, order: 'desc', limit: 1 })[0] ?? null;
+  }
+
+  nextEvent(branch: BranchId, afterSeq: JournalSeq, filter: EventFilter = {}): StoredEvent | null {
+    const fromSeq = Math.max(afterSeq + 1, filter.fromSeq ?? 0) as JournalSeq;
+    return this.events(branch, { ...filter, fromSeq, order: 'asc', limit: 1 })[0] ?? null;
+  }
+
+  // ---- snapshots and pages ------------------------------------------------------------------
+
+  putSnapshot(s: NewSnapshot): SnapshotRecord {
+    this.writable();
+    // A snapshot never outlives the events leading to it, whatever moment the process dies.
+    this.settled();
+    const info = this.branchOrThrow(s.branch);
+    const length = this.head(s.branch).nextSeq;
+    if (!Number.isSafeInteger(s.icount) || !Number.isSafeInteger(s.seq) || s.icount < info.forkIcount || s.seq < info.forkSeq || s.seq > length) {
+      throw new JournalError(
+        'BAD_ARGUMENT',
+        `snapshot at (icount ${s.icount}, seq ${s.seq}) is outside branch ${s.branch}, which starts at (icount ${info.forkIcount}, seq ${info.forkSeq}) and has ${length} events`,
+      );
+    }
+    for (const h of s.pages) {
+      if (!this.pageExists(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
+    }
+    return this.insertSnapshot(s, this.zstd.compress(s.state), new Date().toISOString());
+  }
+
+  nearestSnapshot(branch: BranchId, atOrBefore: Icount): SnapshotRecord | null {
+    this.settled();
+    let best: SnapshotRecord | null = null;
+    for (const seg of this.segments(branch)) {
+      const s = this.latestSnapshot(seg.branch, Math.min(atOrBefore, seg.maxIcount), seg.hi);
+      if (s && (best === null || s.icount > best.icount || (s.icount === best.icount && s.seq >= best.seq))) best = s;
+    }
+    return best;
+  }
+
+  listSnapshots(branch: BranchId): SnapshotRecord[] {
+    this.settled();
+    const out: SnapshotRecord[] = [];
+    for (const seg of this.segments(branch)) out.push(...this.ownSnapshots(seg.branch, seg.maxIcount, seg.hi));
+    return out.sort((a, b) => a.icount - b.icount || a.seq - b.seq || a.id - b.id);
+  }
+
+  snapshotPages(id: SnapshotId): PageHash[] {
+    this.live();
+    const pages = this.readSnapshotPages(id);
+    if (pages === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
+    return pages;
+  }
+
+  loadSnapshotState(id: SnapshotId): Uint8Array {
+    this.live();
+    const blob = this.readSnapshotBlob(id);
+    if (blob === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
+    return this.zstd.decompress(blob);
+  }
+
+  putPage(bytes: Uint8Array): PageHash {
+    return this.putPages([bytes])[0]!;
+  }
+
+  putPages(pages: readonly Uint8Array[]): PageHash[] {
+    this.writable();
+    const hashes: PageHash[] = [];
+    const fresh: { hash: PageHash; size: number; data: Uint8Array }[] = [];
+    const seen = new Set<string>();
+    for (const p of pages) {
+      const hash = sha256Hex(p);
+      hashes.push(hash);
+      // Hash first, compress only what is new: unchanged pages are the common case.
+      if (seen.has(hash) || this.pageExists(hash)) continue;
+      seen.add(hash);
+      fresh.push({ hash, size: p.length, data: this.zstd.compress(p) });
+    }
+    if (fresh.length > 0) this.insertPages(fresh);
+    return hashes;
+  }
+
+  hasPage(hash: PageHash): boolean {
+    this.live();
+    return this.pageExists(hash);
+  }
+
+  getPage(hash: PageHash): Uint8Array | null {
+    this.live();
+    const blob = this.readPageBlob(hash);
+    return blob === null ? null : this.zstd.decompress(blob);
+  }
+
+  // ---- keys, bookmarks, misc ----------------------------------------------------------------
+
+  putChannelKey(k: ChannelKey): void {
+    this.writable();
+    this.branchOrThrow(k.branch);
+    if (k.direction !== 'forward' && k.direction !== 'reverse') throw new JournalError('BAD_ARGUMENT', `key direction is forward or reverse, got ${String(k.direction)}`);
+    this.writeChannelKey({ ...k, key: Uint8Array.from(k.key) });
+  }
+
+  channelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId } = {}): ChannelKey[] {
+    this.live();
+    return this.readChannelKeys(filter);
+  }
+
+  deleteChannelKeys(): number {
+    this.writable();
+    return this.removeChannelKeys();
+  }
+
+  putBookmark(b: Bookmark): void {
+    this.writable();
+    this.branchOrThrow(b.branch);
+    this.writeBookmark({ ...b });
+  }
+
+  bookmarks(branch?: BranchId): Bookmark[] {
+    this.live();
+    return this.readBookmarks(branch);
+  }
+
+  deleteBookmark(branch: BranchId, name: string): boolean {
+    this.writable();
+    return this.removeBookmark(branch, name);
+  }
+
+  stats(): StoreStats {
+    this.settled();
+    return this.readStats();
+  }
+
+  checkIntegrity(): string[] {
+    this.live();
+    return this.containerProblems();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      if (!this.readonly) this.flush();
+    } finally {
+      this.closed = true;
+      this.release();
+    }
+  }
+}

@@ -1,0 +1,11 @@
+/** The journal's storage layer: the JournalStore port, its two adapters, verify. */
+export * from './errors.js';
+export * from './ids.js';
+export * from './store.js';
+export { MemoryJournalStore } from './memory-store.js';
+export { SqliteJournalStore, type SqliteOpenOptions } from './sqlite-store.js';
+export { verify, type VerifyProblem, type VerifyReport, type VerifyOptions } from './verify.js';
+export { loadZstd, type Zstd } from './zstd.js';
+export { latestSchemaVersion, APPLICATION_ID } from './migrations.js';
+export { pidOf, payloadOf, rowHash } from './event-row.js';
+export { sha256Hex as pageHashOf } from './base-store.js';

@@ -1,0 +1,102 @@
+/**
+ * Schema migrations: the numbered files in migrations/ (NNNN_name.sql), applied in order, each
+ * in its own transaction together with its schema_version row. A file whose version is newer
+ * than the newest migration this build ships is refused (NEWER_SCHEMA), never guessed at.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type Database from 'better-sqlite3';
+import { JournalError } from './errors.js';
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** 'xrr1' as a big-endian u32: SQLite's application_id, so `file` and we can tell a journal. */
+export const APPLICATION_ID = 0x78727231;
+
+const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+
+let cached: readonly Migration[] | undefined;
+
+export function loadMigrations(dir: string = MIGRATIONS_DIR): readonly Migration[] {
+  if (dir === MIGRATIONS_DIR && cached) return cached;
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  } catch (e) {
+    throw new JournalError('MIGRATION_FAILED', `cannot read the migrations directory ${dir}`, { cause: e });
+  }
+  const out: Migration[] = [];
+  for (const f of files) {
+    const m = FILE.exec(f);
+    if (!m) throw new JournalError('MIGRATION_FAILED', `migration file ${f} is not named NNNN_name.sql`);
+    const version = Number(m[1]);
+    if (version !== out.length + 1) throw new JournalError('MIGRATION_FAILED', `migration ${f} should be number ${out.length + 1}: versions are consecutive from 1`);
+    out.push({ version, name: m[2]!, sql: readFileSync(`${dir}/${f}`, 'utf8') });
+  }
+  if (out.length === 0) throw new JournalError('MIGRATION_FAILED', `no migrations in ${dir}`);
+  if (dir === MIGRATIONS_DIR) cached = out;
+  return out;
+}
+
+export function latestSchemaVersion(migrations: readonly Migration[] = loadMigrations()): number {
+  return migrations[migrations.length - 1]!.version;
+}
+
+function tableNames(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((r) => r.name);
+}
+
+/** The schema version of an opened database: 0 for an empty one; throws NOT_A_JOURNAL for others. */
+export function currentSchemaVersion(db: Database.Database): number {
+  const tables = tableNames(db);
+  const appId = db.pragma('application_id', { simple: true }) as number;
+  if (tables.length === 0 && (appId === 0 || appId === APPLICATION_ID)) return 0;
+  if (!tables.includes('schema_version') || (appId !== APPLICATION_ID && appId !== 0)) {
+    throw new JournalError('NOT_A_JOURNAL', `not an xrr journal (tables: ${tables.slice(0, 8).join(', ') || 'none'}; application id 0x${appId.toString(16)})`);
+  }
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}
+
+/**
+ * Brings the database to the latest schema. Returns the version it is at afterwards.
+ * readonly: only checks (an older schema is an error, since it cannot be migrated in place).
+ */
+export function migrate(db: Database.Database, opts: { readonly readonly?: boolean; readonly migrations?: readonly Migration[]; readonly label?: string } = {}): number {
+  const migrations = opts.migrations ?? loadMigrations();
+  const latest = latestSchemaVersion(migrations);
+  const label = opts.label ?? 'the journal';
+  const current = currentSchemaVersion(db);
+  if (current > latest) {
+    throw new JournalError(
+      'NEWER_SCHEMA',
+      `${label} has schema version ${current}, but this xrr knows versions up to ${latest}: it was written by a newer xrr; upgrade xrr to open it`,
+    );
+  }
+  if (current === latest) return current;
+  if (opts.readonly) {
+    throw new JournalError('OLD_SCHEMA_READONLY', `${label} has schema version ${current} and needs migrating to ${latest}, which a read-only open cannot do; open it writable once`);
+  }
+  if (current === 0) {
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  }
+  const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        record.run(m.version, m.name, new Date().toISOString());
+      })();
+    } catch (e) {
+      throw new JournalError('MIGRATION_FAILED', `migration ${m.version} (${m.name}) failed on ${label}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+  }
+  return latest;
+}

@@ -1,0 +1,599 @@
+/**
+ * The SQLite JournalStore: one file per recording (or ':memory:'), WAL mode, schema from
+ * migrations/. better-sqlite3 is synchronous (STYLE.md 7): statements are prepared once, a flush
+ * is one transaction, and the only await is loading zstd in open().
+ *
+ * Durability: WAL with synchronous=NORMAL. A process killed at any moment (SIGKILL included)
+ * keeps every committed transaction and the file opens cleanly; only an OS crash or power loss
+ * can lose the last commits, never consistency. That is the guarantee DESIGN.md section 7 asks.
+ */
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { BaseJournalStore, type PendingRow, type SegmentFilter } from './base-store.js';
+import { JournalError } from './errors.js';
+import { branchId, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import { loadMigrations, migrate, type Migration } from './migrations.js';
+import type { Bookmark, BranchInfo, ChannelKey, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
+import { loadZstd, type Zstd } from './zstd.js';
+
+export interface SqliteOpenOptions extends StoreOptions {
+  /** Open without writing (no migration, no WAL switch); writes throw READONLY. */
+  readonly readonly?: boolean;
+  /** Create the file if it does not exist (default true unless readonly). */
+  readonly create?: boolean;
+  /** Migrations to apply instead of migrations/ (tests of the migration logic). */
+  readonly migrations?: readonly Migration[];
+}
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/** Turns SQLite's failures over a bad file into JournalErrors; anything else is a bug and passes through. */
+export function translateSqliteError(e: unknown, where = 'the journal'): unknown {
+  if (e instanceof JournalError || !(e instanceof Database.SqliteError)) return e;
+  const code = e.code;
+  if (code === 'SQLITE_NOTADB') return new JournalError('NOT_A_DATABASE', `${where} is not an SQLite database (${e.message})`, { cause: e });
+  if (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_FORMAT') {
+    return new JournalError('CORRUPT', `${where} is damaged: ${e.message} (run xrr verify)`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_READONLY')) return new JournalError('READONLY', `${where} cannot be written: ${e.message}`, { cause: e });
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PERM') {
+    return new JournalError('IO', `${where}: ${e.message} (${code})`, { cause: e });
+  }
+  return e;
+}
+
+/**
+ * Cheap checks on a file before SQLite sees it, so the common bad cases get a precise error:
+ * not SQLite at all, or shorter than its header says (a cut-off copy).
+ */
+function checkFileHeader(path: string): void {
+  const size = statSync(path).size;
+  if (size === 0) return; // SQLite treats an empty file as a new database
+  const header = Buffer.alloc(100);
+  const fd = openSync(path, 'r');
+  let got: number;
+  try {
+    got = readSync(fd, header, 0, 100, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const magicLength = Math.min(got, SQLITE_MAGIC.length);
+  if (header.toString('latin1', 0, magicLength) !== SQLITE_MAGIC.slice(0, magicLength)) {
+    throw new JournalError('NOT_A_DATABASE', `${path} is not an xrr journal (not an SQLite database)`);
+  }
+  if (got < 100) throw new JournalError('TRUNCATED', `${path} is truncated: ${size} bytes, not even an SQLite header`);
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  const changeCounter = header.readUInt32BE(24);
+  const validFor = header.readUInt32BE(92);
+  // The in-header page count is only authoritative when its version-valid-for matches.
+  if (validFor === changeCounter && pageSize >= 512 && pages * pageSize > size) {
+    throw new JournalError('TRUNCATED', `${path} is truncated: its header says ${pages * pageSize} bytes, the file has ${size}`);
+  }
+}
+
+/** A prepared statement whose failures over a bad file become JournalErrors. */
+class Stmt<Row> {
+  constructor(private readonly s: Database.Statement<unknown[], Row>) {}
+  run(...params: unknown[]): Database.RunResult {
+    try {
+      return this.s.run(...params);
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+  get(...params: unknown[]): Row | undefined {
+    try {
+      return this.s.get(...params);
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+  all(...params: unknown[]): Row[] {
+    try {
+      return this.s.all(...params);
+    } catch (e) {
+      throw translateSqliteError(e);
+    }
+  }
+}
+
+interface EventRowDb {
+  seq: number;
+  icount: number;
+  sii: number;
+  kind: string;
+  pid: number | null;
+  payload: string;
+  hash: Buffer;
+}
+
+interface BranchRowDb {
+  id: number;
+  parent: number | null;
+  fork_icount: number;
+  fork_seq: number;
+  created_at: string;
+  label: string;
+}
+
+interface SnapshotRowDb {
+  id: number;
+  branch: number;
+  icount: number;
+  seq: number;
+  state_size: number;
+  csize: number;
+  page_count: number;
+  created_at: string;
+}
+
+const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, payload, hash';
+const SNAPSHOT_COLUMNS = 'id, branch, icount, seq, state_size, length(state) AS csize, page_count, created_at';
+const MAX = Number.MAX_SAFE_INTEGER;
+
+function hashesToBlob(pages: readonly PageHash[]): Buffer {
+  const out = Buffer.alloc(pages.length * 32);
+  for (let i = 0; i < pages.length; i++) out.write(pages[i]!, i * 32, 32, 'hex');
+  return out;
+}
+
+function blobToHashes(blob: Buffer): PageHash[] {
+  const out: PageHash[] = [];
+  for (let i = 0; i + 32 <= blob.length; i += 32) out.push(blob.toString('hex', i, i + 32) as PageHash);
+  return out;
+}
+
+export class SqliteJournalStore extends BaseJournalStore {
+  readonly schemaVersion: number;
+  private readonly stmts = new Map<string, Stmt<unknown>>();
+  private readonly migrations: readonly Migration[];
+
+  private readonly qInsertEvent: Stmt<never>;
+  private readonly qSetHead: Stmt<never>;
+  private readonly qHead: Stmt<{ head_seq: number; head_hash: Buffer | null }>;
+  private readonly qLastRow: Stmt<EventRowDb>;
+  private readonly qRawFrom: Stmt<EventRowDb>;
+  private readonly qBranch: Stmt<BranchRowDb>;
+  private readonly qPageExists: Stmt<{ one: number }>;
+  private readonly qInsertPage: Stmt<never>;
+  private readonly qPage: Stmt<{ data: Buffer }>;
+  private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
+
+  /**
+   * Wraps an open database (path or ':memory:', injected as STYLE.md 7 asks) and brings its
+   * schema up to date. Prefer SqliteJournalStore.open(), which also checks the file first.
+   */
+  constructor(
+    private readonly db: Database.Database,
+    zstd: Zstd,
+    options: SqliteOpenOptions = {},
+    private readonly label = db.name,
+  ) {
+    super(zstd, options, options.readonly ?? false);
+    this.migrations = options.migrations ?? loadMigrations();
+    try {
+      if (!this.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('foreign_keys = ON');
+      db.pragma('busy_timeout = 5000');
+      this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
+    } catch (e) {
+      throw translateSqliteError(e, label);
+    }
+    this.qInsertEvent = this.prep('INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
+    this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
+    this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? ORDER BY seq DESC LIMIT 1`);
+    this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?`);
+    this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
+    this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
+    this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
+    this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
+    this.qLatestSnapshot = this.prep(
+      `SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount DESC, seq DESC LIMIT 1`,
+    );
+  }
+
+  /** Opens (creating unless told not to) the journal at path, or ':memory:'. */
+  static async open(path: string, options: SqliteOpenOptions = {}): Promise<SqliteJournalStore> {
+    const zstd = await loadZstd();
+    return SqliteJournalStore.openWith(zstd, path, options);
+  }
+
+  /** open() with zstd already loaded: synchronous. */
+  static openWith(zstd: Zstd, path: string, options: SqliteOpenOptions = {}): SqliteJournalStore {
+    const readonly = options.readonly ?? false;
+    const create = options.create ?? !readonly;
+    if (path !== ':memory:' && path !== '') {
+      if (!existsSync(path)) {
+        if (!create) throw new JournalError('NOT_FOUND', `no journal at ${path}`);
+      } else checkFileHeader(path);
+    }
+    let db: Database.Database;
+    try {
+      db = new Database(path, { readonly, fileMustExist: !create });
+    } catch (e) {
+      throw translateSqliteError(e, path);
+    }
+    try {
+      return new SqliteJournalStore(db, zstd, options, path);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+  }
+
+  /** The underlying connection, for read-only SQL the port does not cover (xrr events --sql). */
+  get database(): Database.Database {
+    return this.db;
+  }
+
+  private prep<Row>(sql: string): Stmt<Row> {
+    const hit = this.stmts.get(sql);
+    if (hit) return hit as Stmt<Row>;
+    let s: Database.Statement<unknown[], Row>;
+    try {
+      s = this.db.prepare<unknown[], Row>(sql);
+    } catch (e) {
+      throw translateSqliteError(e, this.label);
+    }
+    const stmt = new Stmt<Row>(s);
+    this.stmts.set(sql, stmt as Stmt<unknown>);
+    return stmt;
+  }
+
+  private tx<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (e) {
+      throw translateSqliteError(e, this.label);
+    }
+  }
+
+  // ---- recording and branches ---------------------------------------------------------------
+
+  protected insertRecording(meta: RecordingMeta, root: BranchInfo): void {
+    this.tx(() => {
+      this.prep(
+        `INSERT INTO recording (id, machine_version, image_hash, seed_hex, boot_epoch_ns, command_line, created_at, xrr_version)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(meta.machineVersion, meta.imageHash, meta.seedHex, meta.bootEpochNs, JSON.stringify(meta.commandLine), meta.createdAt, meta.xrrVersion);
+      this.prep('INSERT INTO branch (id, parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, NULL, 0, 0, ?, ?, 0, NULL)').run(
+        root.id,
+        root.createdAt,
+        root.label,
+      );
+    });
+  }
+
+  protected readRecording(): RecordingMeta | null {
+    const r = this.prep<{
+      machine_version: string;
+      image_hash: string;
+      seed_hex: string;
+      boot_epoch_ns: string;
+      command_line: string;
+      created_at: string;
+      xrr_version: string;
+    }>('SELECT machine_version, image_hash, seed_hex, boot_epoch_ns, command_line, created_at, xrr_version FROM recording WHERE id = 1').get();
+    if (!r) return null;
+    let commandLine: unknown;
+    try {
+      commandLine = JSON.parse(r.command_line);
+    } catch {
+      commandLine = null;
+    }
+    if (!Array.isArray(commandLine) || !commandLine.every((a) => typeof a === 'string')) {
+      throw new JournalError('CORRUPT', `${this.label}: recording.command_line is not a JSON array of strings`);
+    }
+    return {
+      machineVersion: r.machine_version,
+      imageHash: r.image_hash,
+      seedHex: r.seed_hex,
+      bootEpochNs: r.boot_epoch_ns,
+      commandLine: commandLine as string[],
+      createdAt: r.created_at,
+      xrrVersion: r.xrr_version,
+    };
+  }
+
+  private branchOfRow(r: BranchRowDb): BranchInfo {
+    return {
+      id: r.id as BranchId,
+      parent: r.parent as BranchId | null,
+      forkIcount: r.fork_icount as Icount,
+      forkSeq: r.fork_seq as JournalSeq,
+      createdAt: r.created_at,
+      label: r.label,
+    };
+  }
+
+  protected readBranch(id: BranchId): BranchInfo | null {
+    const r = this.qBranch.get(id);
+    return r ? this.branchOfRow(r) : null;
+  }
+
+  protected readBranches(): BranchInfo[] {
+    return this.prep<BranchRowDb>('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch ORDER BY id')
+      .all()
+      .map((r) => this.branchOfRow(r));
+  }
+
+  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo {
+    const res = this.prep('INSERT INTO branch (parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      b.parent,
+      b.forkIcount,
+      b.forkSeq,
+      b.createdAt,
+      b.label,
+      head.length,
+      head.hash === null ? null : Buffer.from(head.hash),
+    );
+    return { ...b, id: branchId(Number(res.lastInsertRowid)) };
+  }
+
+  // ---- events -------------------------------------------------------------------------------
+
+  protected commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void {
+    this.tx(() => {
+      const insert = this.qInsertEvent;
+      for (const r of rows) insert.run(r.branch, r.seq, r.icount, r.seqInIcount, r.kind, r.pid, r.payload, r.hash);
+      for (const [b, h] of heads) this.qSetHead.run(h.length, h.hash, b);
+    });
+  }
+
+  recordedHead(branch: BranchId): RecordedHead {
+    this.live();
+    const r = this.qHead.get(branch);
+    if (!r) throw new JournalError('UNKNOWN_BRANCH', `no branch ${branch} in the journal`);
+    return { length: r.head_seq, hash: r.head_hash };
+  }
+
+  private raw(branch: BranchId, r: EventRowDb): RawEventRow {
+    return { branch, seq: r.seq, icount: r.icount, seqInIcount: r.sii, kind: r.kind, pid: r.pid, payload: r.payload, hash: r.hash };
+  }
+
+  protected lastOwnRow(branch: BranchId): RawEventRow | null {
+    const r = this.qLastRow.get(branch);
+    return r ? this.raw(branch, r) : null;
+  }
+
+  rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
+    this.live();
+    return this.qRawFrom.all(branch, fromSeq, limit).map((r) => this.raw(branch, r));
+  }
+
+  /** WHERE clause and parameters for one branch's rows under a filter. */
+  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string } {
+    let sql = 'branch = ? AND seq BETWEEN ? AND ?';
+    const params: unknown[] = [branch, f.loSeq, f.hiSeq];
+    let key = '';
+    if (f.loIcount > 0 || f.hiIcount < MAX) {
+      sql += ' AND icount BETWEEN ? AND ?';
+      params.push(f.loIcount, f.hiIcount);
+      key += 'i';
+    }
+    if (f.pid !== null) {
+      sql += ' AND pid = ?';
+      params.push(f.pid);
+      key += 'p';
+    }
+    if (f.kinds !== null) {
+      sql += ` AND kind IN (${f.kinds.map(() => '?').join(', ')})`;
+      params.push(...f.kinds);
+      key += `k${f.kinds.length}`;
+    }
+    return { sql, params, key };
+  }
+
+  protected selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[] {
+    const w = this.where(branch, f);
+    const dir = order === 'asc' ? 'ASC' : 'DESC';
+    // Within a branch (icount, seq) order is seq order; naming icount first lets the pid, kind
+    // and icount indexes (which carry seq after icount) deliver rows already sorted.
+    const by = w.key === '' ? `seq ${dir}` : `icount ${dir}, seq ${dir}`;
+    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM event WHERE ${w.sql} ORDER BY ${by} LIMIT ?`)
+      .all(...w.params, limit)
+      .map((r) => this.raw(branch, r));
+  }
+
+  protected countRows(branch: BranchId, f: SegmentFilter): number {
+    const w = this.where(branch, f);
+    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM event WHERE ${w.sql}`).get(...w.params)!.n;
+  }
+
+  // ---- snapshots and pages ------------------------------------------------------------------
+
+  private snapshotOfRow(r: SnapshotRowDb): SnapshotRecord {
+    return {
+      id: r.id as SnapshotId,
+      branch: r.branch as BranchId,
+      icount: r.icount as Icount,
+      seq: r.seq as JournalSeq,
+      pageCount: r.page_count,
+      stateBytes: r.state_size,
+      compressedBytes: r.csize,
+      createdAt: r.created_at,
+    };
+  }
+
+  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord {
+    const res = this.prep(
+      'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt);
+    return {
+      id: snapshotId(Number(res.lastInsertRowid)),
+      branch: s.branch,
+      icount: s.icount,
+      seq: s.seq,
+      pageCount: s.pages.length,
+      stateBytes: s.state.length,
+      compressedBytes: compressed.length,
+      createdAt,
+    };
+  }
+
+  protected latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null {
+    const r = this.qLatestSnapshot.get(branch, maxIcount, maxSeq);
+    return r ? this.snapshotOfRow(r) : null;
+  }
+
+  protected ownSnapshots(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord[] {
+    return this.prep<SnapshotRowDb>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount, seq, id`)
+      .all(branch, maxIcount, maxSeq)
+      .map((r) => this.snapshotOfRow(r));
+  }
+
+  protected readSnapshotBlob(id: SnapshotId): Uint8Array | null {
+    return this.prep<{ state: Buffer }>('SELECT state FROM snapshot WHERE id = ?').get(id)?.state ?? null;
+  }
+
+  protected readSnapshotPages(id: SnapshotId): PageHash[] | null {
+    const r = this.prep<{ page_hashes: Buffer }>('SELECT page_hashes FROM snapshot WHERE id = ?').get(id);
+    return r ? blobToHashes(r.page_hashes) : null;
+  }
+
+  getSnapshot(id: SnapshotId): SnapshotRecord | null {
+    this.live();
+    const r = this.prep<SnapshotRowDb>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE id = ?`).get(id);
+    return r ? this.snapshotOfRow(r) : null;
+  }
+
+  allSnapshots(): SnapshotRecord[] {
+    this.live();
+    return this.prep<SnapshotRowDb>(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshot ORDER BY id`)
+      .all()
+      .map((r) => this.snapshotOfRow(r));
+  }
+
+  protected insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void {
+    this.tx(() => {
+      for (const p of pages) this.qInsertPage.run(Buffer.from(p.hash, 'hex'), p.size, p.data);
+    });
+  }
+
+  protected readPageBlob(hash: PageHash): Uint8Array | null {
+    return this.qPage.get(Buffer.from(hash, 'hex'))?.data ?? null;
+  }
+
+  protected pageExists(hash: PageHash): boolean {
+    return this.qPageExists.get(Buffer.from(hash, 'hex')) !== undefined;
+  }
+
+  pageHashes(after: PageHash | null, limit: number): PageHash[] {
+    this.live();
+    // Blobs compare bytewise, which is the order of their lowercase hex.
+    return this.prep<{ hash: Buffer }>('SELECT hash FROM page WHERE hash > ? ORDER BY hash LIMIT ?')
+      .all(after === null ? Buffer.alloc(0) : Buffer.from(after, 'hex'), limit)
+      .map((r) => r.hash.toString('hex') as PageHash);
+  }
+
+  // ---- keys, bookmarks, misc ----------------------------------------------------------------
+
+  protected writeChannelKey(k: ChannelKey): void {
+    this.prep('INSERT OR REPLACE INTO channel_key (branch, src, dst, direction, icount, key) VALUES (?, ?, ?, ?, ?, ?)').run(
+      k.branch,
+      k.src,
+      k.dst,
+      k.direction,
+      k.icount,
+      Buffer.from(k.key),
+    );
+  }
+
+  protected readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[] {
+    return this.prep<{ branch: number; src: number; dst: number; direction: KeyDirection; icount: number; key: Buffer }>(
+      `SELECT branch, src, dst, direction, icount, key FROM channel_key
+        WHERE (?1 IS NULL OR src = ?1) AND (?2 IS NULL OR dst = ?2) AND (?3 IS NULL OR branch = ?3)
+        ORDER BY branch, src, dst, direction, icount`,
+    )
+      .all(filter.src ?? null, filter.dst ?? null, filter.branch ?? null)
+      .map((r) => ({ branch: r.branch as BranchId, src: r.src, dst: r.dst, direction: r.direction, icount: r.icount as Icount, key: new Uint8Array(r.key) }));
+  }
+
+  protected removeChannelKeys(): number {
+    return this.prep('DELETE FROM channel_key').run().changes;
+  }
+
+  protected writeBookmark(b: Bookmark): void {
+    this.prep('INSERT OR REPLACE INTO bookmark (branch, name, icount, note) VALUES (?, ?, ?, ?)').run(b.branch, b.name, b.icount, b.note);
+  }
+
+  protected readBookmarks(branch: BranchId | undefined): Bookmark[] {
+    return this.prep<{ branch: number; name: string; icount: number; note: string }>(
+      'SELECT branch, name, icount, note FROM bookmark WHERE (?1 IS NULL OR branch = ?1) ORDER BY branch, icount, name',
+    )
+      .all(branch ?? null)
+      .map((r) => ({ branch: r.branch as BranchId, name: r.name, icount: r.icount as Icount, note: r.note }));
+  }
+
+  protected removeBookmark(branch: BranchId, name: string): boolean {
+    return this.prep('DELETE FROM bookmark WHERE branch = ? AND name = ?').run(branch, name).changes > 0;
+  }
+
+  protected readStats(): StoreStats {
+    const one = (sql: string): number => this.prep<{ n: number | null }>(sql).get()!.n ?? 0;
+    return {
+      branches: one('SELECT count(*) AS n FROM branch'),
+      events: one('SELECT count(*) AS n FROM event'),
+      snapshots: one('SELECT count(*) AS n FROM snapshot'),
+      pages: one('SELECT count(*) AS n FROM page'),
+      pageBytes: one('SELECT sum(length(data)) AS n FROM page'),
+    };
+  }
+
+  /** SQLite's own check of the file, and the schema objects compared with what the migrations build. */
+  protected containerProblems(): string[] {
+    const problems: string[] = [];
+    try {
+      const rows = this.db.pragma('quick_check') as { quick_check: string }[];
+      for (const r of rows) if (r.quick_check !== 'ok') problems.push(`sqlite quick_check: ${r.quick_check}`);
+    } catch (e) {
+      const t = translateSqliteError(e, this.label);
+      problems.push(`sqlite quick_check failed: ${t instanceof Error ? t.message : String(t)}`);
+      return problems;
+    }
+    const expected = expectedSchema(this.migrations);
+    const actual = schemaObjects(this.db);
+    for (const [name, sql] of expected) {
+      const got = actual.get(name);
+      if (got === undefined) problems.push(`schema: ${name} is missing`);
+      else if (got !== sql) problems.push(`schema: ${name} differs from migration ${this.schemaVersion}'s definition`);
+    }
+    for (const name of actual.keys()) if (!expected.has(name)) problems.push(`schema: unexpected object ${name}`);
+    return problems;
+  }
+
+  protected release(): void {
+    this.db.close();
+  }
+}
+
+type SchemaMap = Map<string, string>;
+
+function schemaObjects(db: Database.Database): SchemaMap {
+  const rows = db
+    .prepare<[], { type: string; name: string; sql: string | null }>("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all();
+  return new Map(rows.map((r) => [`${r.type} ${r.name}`, (r.sql ?? '').replace(/\s+/g, ' ').trim()]));
+}
+
+const expectedCache = new WeakMap<readonly Migration[], SchemaMap>();
+
+function expectedSchema(migrations: readonly Migration[]): SchemaMap {
+  const hit = expectedCache.get(migrations);
+  if (hit) return hit;
+  const db = new Database(':memory:');
+  try {
+    migrate(db, { migrations });
+    const map = schemaObjects(db);
+    expectedCache.set(migrations, map);
+    return map;
+  } finally {
+    db.close();
+  }
+}
