@@ -480,6 +480,29 @@ int debug_write(const void *buf, size_t n) { return (int)__sc_ret(__sc2(SYS_debu
 int xinim_ps_list(struct xk_proc *buf, unsigned count) { return (int)__sc_ret(__sc2(SYS_ps_list, buf, count)); }
 int xinim_sysinfo(struct xk_sysinfo *buf, unsigned size) { return (int)__sc_ret(__sc2(SYS_sysinfo, buf, size)); }
 int xinim_getdents(int fd, void *buf, unsigned size) { return (int)__sc_ret(__sc3(SYS_getdents, fd, buf, size)); }
+int lattice_connect(int dst) { return (int)__sc_ret(__sc1(SYS_lattice_connect, dst)); }
+int lattice_close(int dst) { return (int)__sc_ret(__sc1(SYS_lattice_close, dst)); }
+int lattice_send(int dst, int type, const void *payload, size_t len)
+{
+    return (int)__sc_ret(__sc4(SYS_lattice_send, dst, type, payload, len));
+}
+int lattice_recv(int from, void *buf, size_t len, int flags)
+{
+    return (int)__sc_ret(__sc4(SYS_lattice_recv, from, buf, len, flags));
+}
+
+int64_t xinim_time(int64_t *t)
+{
+    int64_t v = 0;
+    long r = __sc1(SYS_time, &v);
+    if (__sc_is_err(r)) {
+        errno = __errno_from_linux((int)-r);
+        return -1;
+    }
+    if (t) *t = v;
+    return v;
+}
+
 long xinim_syscall(long nr, long a, long b, long c, long d, long e, long f)
 {
     return __sc_ret(__sc6(nr, a, b, c, d, e, f));

@@ -587,6 +587,41 @@ static const char *t_system_info(void)
     return NULL;
 }
 
+static const char *t_lattice_ipc(void)
+{
+    fflush(stdout);
+    pid_t pid = fork();
+    CHECK(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        /* Echo server: answer one message with type + 1 and the payload reversed. */
+        unsigned char buf[sizeof(struct xk_lattice_header) + 64];
+        int n = lattice_recv(-1, buf, sizeof buf, 0);
+        if (n < (int)sizeof(struct xk_lattice_header)) _exit(1);
+        struct xk_lattice_header h;
+        memcpy(&h, buf, sizeof h);
+        unsigned len = h.length < 64 ? h.length : 64;
+        unsigned char out[64];
+        for (unsigned i = 0; i < len; i++) out[i] = buf[sizeof h + len - 1 - i];
+        _exit(lattice_send(h.m_source, h.m_type + 1, out, len) == 0 ? 0 : 2);
+    }
+    CHECK_SYS(lattice_connect(pid));
+    CHECK_SYS(lattice_send(pid, 7000, "lattice", 7));
+    unsigned char buf[sizeof(struct xk_lattice_header) + 64];
+    int n = lattice_recv(pid, buf, sizeof buf, 0);
+    CHECK(n == (int)sizeof(struct xk_lattice_header) + 7, "lattice_recv returned %d: %s", n, n < 0 ? strerror(errno) : "");
+    struct xk_lattice_header h;
+    memcpy(&h, buf, sizeof h);
+    CHECK(h.m_source == pid && h.m_type == 7001 && h.length == 7, "header {%ld, %ld, %lu}", (long)h.m_source,
+          (long)h.m_type, (unsigned long)h.length);
+    CHECK(memcmp(buf + sizeof h, "ecittal", 7) == 0, "payload not the reversed message");
+    int st = wait_status(pid);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "echo child status %#x", st);
+    CHECK(lattice_recv(pid, buf, sizeof buf, XK_LATTICE_NONBLOCK) < 0 && errno == EAGAIN,
+          "non-blocking receive from an empty mailbox: expected EAGAIN");
+    CHECK_SYS(lattice_close(pid) == 0 || errno == ESRCH ? 0 : -1);
+    return NULL;
+}
+
 /* ---------------------------------------------------------------- driver */
 
 static const struct {
@@ -609,6 +644,7 @@ static const struct {
     {"time", t_time},
     {"process_groups", t_process_groups},
     {"system_info", t_system_info},
+    {"lattice_ipc", t_lattice_ipc},
 };
 #define NCASES (int)(sizeof cases / sizeof cases[0])
 

@@ -316,6 +316,20 @@ struct xk_winsize {
 };
 XK_ASSERT_SIZE(struct xk_winsize, 8);
 
+/* ---- Lattice IPC (38..41), as the kernel implements them ----
+ * lattice_connect(dst) / lattice_close(dst): 0 or -ESRCH.
+ * lattice_send(dst, type, payload, len <= 4096): 0; the kernel stamps m_source.
+ * lattice_recv(from or -1 for any, buf, len, flags): blocks (or -EAGAIN with XK_LATTICE_NONBLOCK)
+ * until a message arrives, writes the header and as much payload as fits, returns bytes written. */
+#define XK_LATTICE_NONBLOCK 1
+#define XK_LATTICE_MAX_PAYLOAD 4096
+struct xk_lattice_header {
+    int32_t m_source; /* 0: sender pid, stamped by the kernel */
+    int32_t m_type;   /* 4 */
+    uint32_t length;  /* 8: the full payload length (more than was copied if buf was short) */
+};
+XK_ASSERT_SIZE(struct xk_lattice_header, 12);
+
 /* ---- initial stack: auxv types (only AT_NULL is required) ---- */
 #define LX_AT_NULL 0
 #define LX_AT_PAGESZ 6

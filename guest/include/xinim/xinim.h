@@ -33,6 +33,14 @@ int xinim_getdents(int fd, void *buf, unsigned size);
 /* Any system call by number (errno set on failure). */
 long xinim_syscall(long nr, long a, long b, long c, long d, long e, long f);
 
+/* Lattice IPC: see struct xk_lattice_header in <xinim/abi.h>. */
+int lattice_connect(int dst);
+int lattice_send(int dst, int type, const void *payload, size_t len);
+int lattice_recv(int from, void *buf, size_t len, int flags);
+int lattice_close(int dst);
+/* The raw time call (42): seconds since the epoch, also stored at *t when t is not NULL. */
+int64_t xinim_time(int64_t *t);
+
 int sched_yield(void);
 int brk(void *addr);
 int ioctl(int fd, unsigned long req, ...);
