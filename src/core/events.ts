@@ -36,6 +36,11 @@ export interface EventSink {
   emit(event: MachineEvent): void;
 }
 
+/** Drops every event (a run nobody records). */
+export class NullEventSink implements EventSink {
+  emit(): void {}
+}
+
 /** Keeps every event in memory (tests, short runs). */
 export class ArrayEventSink implements EventSink {
   readonly events: MachineEvent[] = [];
@@ -44,8 +49,10 @@ export class ArrayEventSink implements EventSink {
   }
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function hexOf(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = HEX[bytes[i]!]!;
+  return parts.join('');
 }

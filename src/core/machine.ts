@@ -9,7 +9,7 @@
  * waited) enter only through `input()` and are events, so a replay can feed them back.
  */
 import { Cpu, type CpuState } from './cpu.js';
-import { ArrayEventSink, hexOf, type EventSink } from './events.js';
+import { hexOf, NullEventSink, type EventSink } from './events.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
@@ -33,7 +33,7 @@ export interface MachineConfig {
   readonly bootEpochNs: bigint;
   /** The servers, already holding their initial state (the root filesystem...). */
   readonly servers: readonly ServerPort[];
-  /** Where events go; an in-memory sink by default. */
+  /** Where events go; nowhere by default. */
   readonly sink?: EventSink;
   /** What init runs: argv[0] is the path. */
   readonly initArgv?: readonly string[];
@@ -73,7 +73,7 @@ export class Machine {
 
   constructor(private readonly config: MachineConfig) {
     if (config.seed.length !== 32) throw new RangeError('the machine seed must be 32 bytes');
-    this.sink = config.sink ?? new ArrayEventSink();
+    this.sink = config.sink ?? new NullEventSink();
     this.rtc = new Rtc(this.clock, config.bootEpochNs);
     this.entropy = new Entropy(config.seed);
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
