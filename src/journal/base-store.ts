@@ -187,7 +187,6 @@ export abstract class BaseJournalStore implements JournalStore {
       throw new JournalError('BAD_FORK_POINT', `${where}: icount and seq are non-negative integers`);
     }
     if (nb.forkSeq > length) throw new JournalError('BAD_FORK_POINT', `${where}: the parent's timeline has only ${length} events`);
-    if (nb.forkIcount < parent.forkIcount) throw new JournalError('BAD_FORK_POINT', `${where}: the parent itself starts at icount ${parent.forkIcount}`);
     const before = nb.forkSeq > 0 ? this.rawAt(parent.id, nb.forkSeq - 1) : null;
     if (before) {
       if (before.icount > nb.forkIcount) {

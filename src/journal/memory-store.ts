@@ -119,7 +119,7 @@ export class MemoryJournalStore extends BaseJournalStore {
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
-    this.live();
+    this.settled();
     const list = this.rows.get(branch) ?? [];
     const base = this.readBranch(branch)?.forkSeq ?? 0;
     const from = Math.max(0, fromSeq - base);

@@ -363,7 +363,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
-    this.live();
+    this.settled();
     return this.qRawFrom.all(branch, fromSeq, limit).map((r) => this.raw(branch, r));
   }
 
@@ -508,10 +508,10 @@ export class SqliteJournalStore extends BaseJournalStore {
   protected readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[] {
     return this.prep<{ branch: number; src: number; dst: number; direction: KeyDirection; icount: number; key: Buffer }>(
       `SELECT branch, src, dst, direction, icount, key FROM channel_key
-        WHERE (?1 IS NULL OR src = ?1) AND (?2 IS NULL OR dst = ?2) AND (?3 IS NULL OR branch = ?3)
+        WHERE (? IS NULL OR src = ?) AND (? IS NULL OR dst = ?) AND (? IS NULL OR branch = ?)
         ORDER BY branch, src, dst, direction, icount`,
     )
-      .all(filter.src ?? null, filter.dst ?? null, filter.branch ?? null)
+      .all(filter.src ?? null, filter.src ?? null, filter.dst ?? null, filter.dst ?? null, filter.branch ?? null, filter.branch ?? null)
       .map((r) => ({ branch: r.branch as BranchId, src: r.src, dst: r.dst, direction: r.direction, icount: r.icount as Icount, key: new Uint8Array(r.key) }));
   }
 
@@ -525,9 +525,9 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   protected readBookmarks(branch: BranchId | undefined): Bookmark[] {
     return this.prep<{ branch: number; name: string; icount: number; note: string }>(
-      'SELECT branch, name, icount, note FROM bookmark WHERE (?1 IS NULL OR branch = ?1) ORDER BY branch, icount, name',
+      'SELECT branch, name, icount, note FROM bookmark WHERE (? IS NULL OR branch = ?) ORDER BY branch, icount, name',
     )
-      .all(branch ?? null)
+      .all(branch ?? null, branch ?? null)
       .map((r) => ({ branch: r.branch as BranchId, name: r.name, icount: r.icount as Icount, note: r.note }));
   }
 

@@ -1,0 +1,111 @@
+/**
+ * Shared by the journal tests, the crash child and the benchmark: a seeded generator of
+ * realistic machine events (syscalls with their returns, IPC with ciphertext-sized payloads,
+ * scheduling, interrupts, console traffic, the odd fault) in (icount, seq) order.
+ */
+import type { MachineEvent } from '../src/core/events.js';
+import type { NewRecording } from '../src/journal/index.js';
+
+/** mulberry32: small, fast, reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const META: NewRecording = {
+  machineVersion: 'xinim-rv32-1',
+  imageHash: 'c0ffee'.padEnd(64, '0'),
+  seedHex: '00112233445566778899aabbccddeeff',
+  bootEpochNs: '1767225600000000000',
+  commandLine: ['xrr', 'record', '--image', 'default'],
+  xrrVersion: '0.1.0',
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+
+const SYSCALLS: readonly [number, string][] = [
+  [3, 'open'],
+  [5, 'read'],
+  [6, 'write'],
+  [4, 'close'],
+  [26, 'fork'],
+  [28, 'wait4'],
+  [34, 'brk'],
+  [29, 'getpid'],
+];
+
+function hex(r: () => number, bytes: number): string {
+  let s = '';
+  for (let i = 0; i < bytes; i++) s += ((r() * 256) | 0).toString(16).padStart(2, '0');
+  return s;
+}
+
+export interface EventStream {
+  /** The next n events, continuing where the last call stopped. */
+  next(n: number): MachineEvent[];
+  readonly icount: number;
+}
+
+/**
+ * opts.ipcBytes: size of IPC payloads (what crossed the wire: header, nonce, ciphertext, tag);
+ * opts.pids: how many user processes take turns.
+ */
+export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes?: number; pids?: number } = {}): EventStream {
+  const r = rng(seed);
+  let icount = opts.startIcount ?? 0;
+  let seq = 0;
+  const pids = opts.pids ?? 6;
+  const ipcBytes = opts.ipcBytes ?? 96;
+  let pid = 8;
+  const at = (): { icount: number; seq: number } => {
+    // Several events often share an icount (a syscall round trip); otherwise time moves on.
+    if (r() < 0.6) {
+      icount += 1 + ((r() * 2000) | 0);
+      seq = 0;
+    } else seq++;
+    return { icount, seq };
+  };
+  const one = (): MachineEvent[] => {
+    const x = r();
+    if (x < 0.4) {
+      const [nr, name] = SYSCALLS[(r() * SYSCALLS.length) | 0]!;
+      const args = [(r() * 16) | 0, 0x10000 + ((r() * 0x10000) | 0), (r() * 4096) | 0];
+      const server = nr === 26 || nr === 28 ? 3 : nr === 34 ? 4 : 2;
+      return [
+        { kind: 'syscall', pid, nr, name, args, ...at() },
+        { kind: 'ipc', src: pid === 0 ? 1 : 0, dst: server, mType: 100 + nr, payloadHex: hex(r, ipcBytes), ...at() },
+        { kind: 'ipc', src: server, dst: 0, mType: 150, payloadHex: hex(r, ipcBytes), ...at() },
+        { kind: 'syscall-return', pid, nr, result: r() < 0.1 ? -2 : (r() * 100) | 0, ...at() },
+      ];
+    }
+    if (x < 0.6) {
+      const to = 8 + ((r() * pids) | 0);
+      const ev: MachineEvent = { kind: 'sched', from: pid, to, reason: r() < 0.5 ? 'timeslice' : 'blocked', ...at() };
+      pid = to;
+      return [ev];
+    }
+    if (x < 0.75) return [{ kind: 'irq', line: (r() * 4) | 0, ...at() }];
+    if (x < 0.9) return [{ kind: 'console-output', data: Array.from({ length: 1 + ((r() * 40) | 0) }, () => 32 + ((r() * 90) | 0)), ...at() }];
+    if (x < 0.94) return [{ kind: 'console-input', data: [97 + ((r() * 26) | 0), 10], ...at() }];
+    if (x < 0.97) return [{ kind: 'idle', skippedNs: (r() * 1e6) | 0, ...at() }];
+    if (x < 0.985) return [{ kind: 'signal', pid, signo: 17, action: 'deliver', ...at() }];
+    if (x < 0.993) return [{ kind: 'fork', parent: pid, child: 8 + pids + ((r() * 100) | 0), ...at() }];
+    if (x < 0.997) return [{ kind: 'exec', pid, path: '/bin/sh', ...at() }];
+    return [{ kind: 'trap', pid, cause: 13, pc: 0x10000 + ((r() * 0x1000) | 0), tval: 0, ...at() }];
+  };
+  const buffered: MachineEvent[] = [];
+  return {
+    next(n) {
+      while (buffered.length < n) buffered.push(...one());
+      return buffered.splice(0, n);
+    },
+    get icount() {
+      return icount;
+    },
+  };
+}
