@@ -15,6 +15,8 @@ export interface BootOptions {
   readonly maxInstructions?: number;
   /** Console input, fed whenever every process waits for input. */
   readonly input?: string[];
+  /** Extra files in the root filesystem (mode 0755). */
+  readonly files?: Record<string, Uint8Array>;
 }
 
 export interface BootResult {
@@ -39,7 +41,10 @@ export function newMachine(opts: BootOptions = {}): { machine: Machine; sink: Ar
   const machine = new Machine({
     seed: seedBytes(opts.seed ?? 1),
     bootEpochNs: epoch,
-    servers: createServers(image.entries, epoch),
+    servers: createServers(
+      [...image.entries, ...Object.entries(opts.files ?? {}).map(([path, data]) => ({ path, kind: 'file' as const, mode: 0o755, data }))],
+      epoch,
+    ),
     sink,
     initArgv: opts.initArgv,
   });

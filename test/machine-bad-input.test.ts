@@ -1,0 +1,97 @@
+/**
+ * Bad guest behaviour gets the documented errno or signal, and the machine goes on: a garbage
+ * executable, a jump into nowhere, wild pointers, forged and malformed messages to servers, a
+ * fork bomb.
+ */
+import { describe, expect, it } from 'vitest';
+import { ERRNO } from '../src/servers/protocol/errno.js';
+import { MSG } from '../src/servers/protocol/message-types.js';
+import { bootMachine } from './support/boot.js';
+import { A0, A1, A2, A3, DATA_BASE, S0, S1, exitWith, linkProgram, sys } from './support/guest-asm.js';
+import { li, load, op, opImm } from './support/rv-encode.js';
+
+const S = { open: 3, read: 5, write: 6, execve: 27, fork: 26, lattice_send: 39, lattice_recv: 40, sched_yield: 62 };
+const NEG = (rd: number, rs: number) => op('sub', rd, 0, rs);
+
+/** Run `program` as init; its exit status is the result. */
+function runAsInit(program: Uint8Array, files: Record<string, Uint8Array> = {}) {
+  return bootMachine({ initArgv: ['/tmp/prog'], files: { ...files, '/tmp/prog': program }, maxInstructions: 200_000_000 });
+}
+
+function cstrings(...parts: [number, string][]): Uint8Array {
+  const data = new Uint8Array(4096);
+  for (const [at, s] of parts) data.set(new TextEncoder().encode(`${s}\0`), at);
+  return data;
+}
+
+describe('bad input never crashes the host', () => {
+  it('execve of a garbage file is ENOEXEC, of a missing one ENOENT', () => {
+    const program = (path: string) => linkProgram(
+      [li(A0, DATA_BASE), li(A1, 0), li(A2, 0), sys(S.execve), NEG(A0, A0), sys(25)],
+      cstrings([0, path]),
+    );
+    const garbage = new TextEncoder().encode('\x7fELF but not really, just some text pretending to be an executable');
+    expect(runAsInit(program('/tmp/garbage'), { '/tmp/garbage': garbage }).stop).toMatchObject({ kind: 'halted', status: ERRNO.ENOEXEC });
+    expect(runAsInit(program('/no/such/file')).stop).toMatchObject({ kind: 'halted', status: ERRNO.ENOENT });
+  });
+
+  it('a jump to an unmapped address kills the process with SIGSEGV and the shell goes on', () => {
+    const wild = linkProgram([li(5, 0x5000_0000), opImm('addi', 6, 0, 1), { bits: (5 << 15) | 0x67, size: 4, asm: 'jr t0' }]);
+    const r = bootMachine({ files: { '/tmp/wild': wild }, input: ['/tmp/wild; echo status=$?\n', 'echo still alive\n'] });
+    expect(r.output).toContain('status=139'); // 128 + SIGSEGV
+    expect(r.output).toContain('still alive');
+    const trap = r.events.find((e) => e.kind === 'trap');
+    expect(trap).toMatchObject({ kind: 'trap', cause: 1, pc: 0x5000_0000, tval: 0x5000_0000 });
+  });
+
+  it('wild pointers to read and write give EFAULT', () => {
+    const readWild = linkProgram(
+      [li(A0, DATA_BASE), li(A1, 0), li(A2, 0), sys(S.open), li(A1, 0x5000_0000), li(A2, 10), sys(S.read), NEG(A0, A0), sys(25)],
+      cstrings([0, '/etc/motd']),
+    );
+    expect(runAsInit(readWild).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
+    const writeWild = linkProgram([li(A0, 1), li(A1, 0x5000_0000), li(A2, 10), sys(S.write), NEG(A0, A0), sys(25)]);
+    expect(runAsInit(writeWild).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
+  });
+
+  /** Send (type, payload) to a server with lattice_send, receive the reply, exit with -result. */
+  function askServer(dst: number, mType: number, payload: Uint8Array): Uint8Array {
+    const data = new Uint8Array(4096);
+    data.set(payload, 256);
+    return linkProgram([
+      li(A0, dst), li(A1, mType), li(A2, DATA_BASE + 256), li(A3, payload.length), sys(S.lattice_send),
+      li(A0, dst), li(A1, DATA_BASE + 1024), li(A2, 512), li(A3, 0), sys(S.lattice_recv),
+      li(S1, DATA_BASE + 1024), load('lw', S0, S1, 4), // m_type of the reply
+      li(5, MSG.VFS_REPLY), { branch: 'bne', rs1: S0, rs2: 5, to: 'bad' },
+      load('lw', A0, S1, 12 + 4), NEG(A0, A0), sys(25),
+      { label: 'bad' }, exitWith(99),
+    ], data);
+  }
+
+  it('a malformed message to the VFS gets an EBADMSG reply, and the VFS keeps serving', () => {
+    const r = runAsInit(askServer(2, MSG.VFS_OPEN, new Uint8Array([1, 2, 3])));
+    expect(r.stop).toMatchObject({ kind: 'halted', status: ERRNO.EBADMSG });
+  });
+
+  it('a forged control message (close all fds of pid 1) is refused with EPERM', () => {
+    const payload = new Uint8Array(4);
+    new DataView(payload.buffer).setUint32(0, 1, true);
+    const r = runAsInit(askServer(2, MSG.VFS_PROC_EXIT, payload));
+    expect(r.stop).toMatchObject({ kind: 'halted', status: ERRNO.EPERM });
+  });
+
+  it('a fork bomb hits EAGAIN at the process limit and the machine keeps running', () => {
+    // Children spin on sched_yield; the parent forks until fork fails and exits with -errno.
+    const bomb = linkProgram([
+      { label: 'again' }, sys(S.fork),
+      { branch: 'beq', rs1: A0, rs2: 0, to: 'child' },
+      { branch: 'blt', rs1: A0, rs2: 0, to: 'failed' },
+      { jal: 0, to: 'again' },
+      { label: 'failed' }, NEG(A0, A0), sys(25),
+      { label: 'child' }, sys(S.sched_yield), { jal: 0, to: 'child' },
+    ]);
+    const r = runAsInit(bomb);
+    expect(r.stop).toMatchObject({ kind: 'halted', status: ERRNO.EAGAIN });
+    expect(r.events.filter((e) => e.kind === 'fork').length).toBeGreaterThanOrEqual(200);
+  });
+});
