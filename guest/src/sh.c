@@ -4,15 +4,18 @@
  *   sh [-i] [-c command | script [arg...]]
  *
  * Command lines with words and quotes ('...', "...", \), variables ($NAME, ${NAME}, $?, $$,
- * $!, $0..$9), lists with ; & && ||, pipelines |, redirections < > >> 2> 2>> 2>&1, comments #.
+ * $!, $0..$9), lists with ; & && ||, pipelines |, redirections < > >> 2> 2>> 2>&1, comments #,
+ * and globbing (* ? [..]) in the last component of a word.
  * Builtins: cd, exit, wait, export, unset, pwd, help; NAME=value assigns.
  *
  * Job control (interactive only): every pipeline runs in its own process group; a
  * foreground one is made the console's foreground group (TIOCSPGRP), so Ctrl-C, which the
  * console turns into SIGINT for the foreground group, reaches the job and not the shell.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +279,60 @@ static int tokenize(const char *s, struct token *toks, int max)
     toks[n].kind = T_END;
     toks[n].text = NULL;
     return n;
+}
+
+/* Does the raw word have a glob character outside quotes? */
+static int has_glob(const char *s)
+{
+    for (char q = 0; *s; s++) {
+        if (q) {
+            if (*s == q) q = 0;
+        } else if (*s == '\'' || *s == '"') {
+            q = *s;
+        } else if (*s == '\\' && s[1]) {
+            s++;
+        } else if (*s == '*' || *s == '?' || *s == '[') {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/*
+ * Replace the pattern `word` (already expanded, at argv[*argc - 1]) by the sorted names that
+ * match its last component; leave it as it is when nothing matches, as POSIX shells do.
+ */
+static void glob_into(char **argv, int *argc, int max)
+{
+    char *word = argv[*argc - 1];
+    char *slash = strrchr(word, '/');
+    const char *pat = slash ? slash + 1 : word;
+    char dir[256];
+    if (slash) snprintf(dir, sizeof dir, "%.*s", (int)(slash - word) + (slash == word), word);
+    else strcpy(dir, ".");
+    DIR *d = opendir(dir);
+    if (!d) return;
+    int first = *argc - 1, n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && first + n < max - 1) {
+        if (e->d_name[0] == '.' && pat[0] != '.') continue;
+        if (fnmatch(pat, e->d_name, 0) != 0) continue;
+        size_t len = (slash ? (size_t)(slash - word) + 1 : 0) + strlen(e->d_name) + 1;
+        if (arena_used + (int)len > (int)sizeof arena) break;
+        char *m = arena + arena_used;
+        snprintf(m, len, "%.*s%s", slash ? (int)(slash - word) + 1 : 0, word, e->d_name);
+        arena_used += (int)len;
+        argv[first + n++] = m;
+    }
+    closedir(d);
+    if (n == 0) {
+        argv[first] = word;
+        return;
+    }
+    qsort(argv + first, (size_t)n, sizeof argv[0], by_name);
+    *argc = first + n;
 }
 
 /* ---------------------------------------------------------------- builtins */
@@ -564,7 +621,10 @@ static void run_line(char *line)
             struct token *t = &toks[i];
             struct command *c = &cmds[ncmds];
             if (t->kind == T_WORD) {
-                if (c->argc < MAX_ARGS - 1) c->argv[c->argc++] = expand_word(t->text);
+                if (c->argc < MAX_ARGS - 1) {
+                    c->argv[c->argc++] = expand_word(t->text);
+                    if (has_glob(t->text)) glob_into(c->argv, &c->argc, MAX_ARGS);
+                }
                 continue;
             }
             if (t->kind == T_IN || t->kind == T_OUT || t->kind == T_APPEND || t->kind == T_ERR_OUT ||

@@ -47,7 +47,7 @@ static int worker(int id, int ops, uint32_t seed)
 {
     rng = seed * 2654435761u + (uint32_t)id * 40503u + 1;
     int unexpected = 0;
-    char a[64], b[64], data[128];
+    char a[64], b[128], data[128];
     for (int op = 0; op < ops; op++) {
         uint32_t r = next();
         int n1 = (int)(r % NAMES), n2 = (int)((r >> 8) % NAMES), sub = (int)((r >> 16) % 3);
@@ -59,6 +59,12 @@ static int worker(int id, int ops, uint32_t seed)
             int len = snprintf(data, sizeof data, "worker %d op %d seed %lu\n", id, op, (unsigned long)seed);
             for (int k = 0; k < 1 + (int)(r % 4); k++)
                 if (write(fd, data, (size_t)len) != len) unexpected += report(id, op, "write", a);
+            if (r % 16 == 0) {
+                /* Now and then a write larger than one IPC message (4 KiB), which the kernel splits. */
+                static char big[6000];
+                memset(big, 'a' + id % 26, sizeof big);
+                if (write(fd, big, sizeof big) != (ssize_t)sizeof big) unexpected += report(id, op, "big write", a);
+            }
             close(fd);
             break;
         }
@@ -69,8 +75,11 @@ static int worker(int id, int ops, uint32_t seed)
         case 5: /* delete */
             if (unlink(a) < 0) unexpected += report(id, op, "unlink", a);
             break;
-        case 6: /* a short-lived directory */
-            snprintf(b, sizeof b, ROOT "/d%d/sub%d", sub, n1 % 3);
+        case 6: /* a short-lived directory, sometimes with a long name */
+            if (r & 0x100)
+                snprintf(b, sizeof b, ROOT "/d%d/sub%d_with_a_rather_long_name_%08lx", sub, n1 % 3, (unsigned long)(r & 0xff));
+            else
+                snprintf(b, sizeof b, ROOT "/d%d/sub%d", sub, n1 % 3);
             if (mkdir(b, 0755) < 0) unexpected += report(id, op, "mkdir", b);
             else if (rmdir(b) < 0) unexpected += report(id, op, "rmdir", b);
             break;
