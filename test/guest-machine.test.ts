@@ -39,10 +39,10 @@ describe('guest programs on the xrr machine', () => {
     else expect(out).toContain('cpubench: ok');
   }, 120_000);
 
-  it('the shell runs a script with pipes, redirections and $?', () => {
+  it('the shell runs a script with pipes, redirections, $? and globs', () => {
     const { out, status } = runOnMachine(['/bin/sh', '-c',
-      'echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f | cat; false; echo st=$?; ls /tmp; exit 4']);
-    expect(out).toBe('one\ntwo\nst=1\nf\n');
+      'echo one > /tmp/f; echo two >> /tmp/f; cat < /tmp/f | cat; false; echo st=$?; ls /tmp; echo /etc/pa* /etc/*.none; exit 4']);
+    expect(out).toBe('one\ntwo\nst=1\nf\n/etc/passwd /etc/*.none\n');
     expect(status).toBe(4);
   }, 120_000);
 
