@@ -1,0 +1,310 @@
+/**
+ * What only the SQLite store promises: the file format (WAL, schema_version, migrations, views,
+ * indexes that the common questions use), refusing files it cannot read with a JournalError that
+ * says why (never a crash), and verify() catching any edit made to the file behind its back.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  icount,
+  isJournalError,
+  journalSeq,
+  latestSchemaVersion,
+  loadZstd,
+  ROOT_BRANCH,
+  SqliteJournalStore,
+  verify,
+  type BranchId,
+  type JournalErrorCode,
+} from '../src/journal/index.js';
+import { loadMigrations, migrate } from '../src/journal/migrations.js';
+import { eventStream, META, rng } from './journal-fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xrr-journal-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = (): string => join(dir, `j${n++}.db`);
+
+async function expectOpenFails(path: string, code: JournalErrorCode, options = {}): Promise<Error> {
+  try {
+    const s = await SqliteJournalStore.open(path, options);
+    s.close();
+  } catch (e) {
+    if (isJournalError(e, code)) return e;
+    throw new Error(`expected JournalError ${code}, got ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+  }
+  throw new Error(`expected JournalError ${code}, the open succeeded`);
+}
+
+/** A closed journal file with a fork, snapshots and pages. */
+async function sample(path: string, events = 600): Promise<void> {
+  const s = await SqliteJournalStore.open(path, { flushEvery: 128 });
+  s.createRecording(META);
+  const evs = eventStream(1, { startIcount: 10 }).next(events);
+  s.append(ROOT_BRANCH, evs);
+  const pages = s.putPages([new Uint8Array(4096).fill(1), new Uint8Array(4096).fill(2)]);
+  s.putSnapshot({ branch: ROOT_BRANCH, icount: icount(evs[99]!.icount), seq: journalSeq(100), state: new TextEncoder().encode('{"regs":[1,2,3]}'), pages });
+  const b = s.createBranch({ parent: ROOT_BRANCH, forkIcount: icount(evs[299]!.icount), forkSeq: journalSeq(300), label: 'fork' });
+  s.append(b.id, eventStream(2, { startIcount: evs[299]!.icount + 1 }).next(200));
+  s.close();
+}
+
+describe('SQLite journal file', () => {
+  it('is a WAL database with the schema version recorded, and reopens with everything', async () => {
+    const path = file();
+    await sample(path);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT version, name FROM schema_version').all()).toEqual(loadMigrations().map((m) => ({ version: m.version, name: m.name })));
+    expect(db.pragma('application_id', { simple: true })).toBe(0x78727231);
+    db.close();
+    const s = await SqliteJournalStore.open(path);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
+    expect(s.getRecording()).toEqual(META);
+    expect(s.listBranches().map((b) => b.label)).toEqual(['main', 'fork']);
+    expect(s.countEvents(ROOT_BRANCH)).toBe(600);
+    expect(s.countEvents(2 as BranchId)).toBe(500);
+    // Appending after a reopen continues the timeline and its chain.
+    const last = s.eventAt(ROOT_BRANCH, journalSeq(599))!;
+    s.append(ROOT_BRANCH, [{ kind: 'irq', line: 3, icount: last.icount + 1, seq: 0 }]);
+    expect(s.branchLength(ROOT_BRANCH)).toBe(601);
+    expect(verify(s)).toMatchObject({ ok: true, events: 601 + 200, snapshots: 1, pages: 2 });
+    s.close();
+  });
+
+  it('opens read-only without writing, and refuses writes', async () => {
+    const path = file();
+    await sample(path);
+    const before = readFileSync(path);
+    const s = await SqliteJournalStore.open(path, { readonly: true });
+    expect(s.countEvents(ROOT_BRANCH)).toBe(600);
+    expect(verify(s).ok).toBe(true);
+    expect(() => s.append(ROOT_BRANCH, [])).toThrow(/read-only/);
+    s.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('answers the common questions with sqlite3 alone, through the views', async () => {
+    const s = await SqliteJournalStore.open(':memory:');
+    s.createRecording(META);
+    s.append(ROOT_BRANCH, [
+      { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 4096, 5], icount: 10, seq: 0 },
+      { kind: 'ipc', src: 0, dst: 2, mType: 106, payloadHex: 'aabbcc', icount: 10, seq: 1 },
+      { kind: 'ipc', src: 2, dst: 0, mType: 150, payloadHex: 'dd', icount: 10, seq: 2 },
+      { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 10, seq: 3 },
+      { kind: 'syscall', pid: 9, nr: 28, name: 'wait4', args: [-1, 0, 0], icount: 20, seq: 0 },
+      { kind: 'trap', pid: 8, cause: 13, pc: 0x10074, tval: 0, icount: 30, seq: 0 },
+      { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
+      { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
+      { kind: 'halt', reason: 'init exited', status: 0, icount: 40, seq: 0 },
+    ]);
+    s.flush();
+    const db = s.database;
+    expect(db.prepare('SELECT pid, name, args, result FROM v_syscalls ORDER BY seq').all()).toEqual([
+      { pid: 8, name: 'write', args: '[1,4096,5]', result: 5 },
+      { pid: 9, name: 'wait4', args: '[-1,0,0]', result: null },
+    ]);
+    expect(db.prepare('SELECT channel, m_type, bytes FROM v_ipc ORDER BY seq').all()).toEqual([
+      { channel: '0->2', m_type: 106, bytes: 3 },
+      { channel: '2->0', m_type: 150, bytes: 1 },
+    ]);
+    expect(db.prepare('SELECT kind, pid, what FROM v_crashes ORDER BY seq').all()).toEqual([
+      { kind: 'trap', pid: 8, what: 'fault cause 13 at pc 0x00010074' },
+      { kind: 'signal', pid: 8, what: 'killed by signal 11' },
+    ]);
+    s.close();
+  });
+
+  it('uses an index for the common questions', async () => {
+    const s = await SqliteJournalStore.open(':memory:');
+    const plan = (sql: string): string =>
+      (s.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
+    expect(plan('SELECT * FROM event WHERE branch = 1 AND pid = 8 AND icount BETWEEN 10 AND 20 ORDER BY icount, seq')).toMatch(/USING (COVERING )?INDEX event_pid/);
+    expect(plan('SELECT * FROM snapshot WHERE branch = 1 AND icount <= 5 AND seq <= 9 ORDER BY icount DESC, seq DESC LIMIT 1')).toMatch(/USING (COVERING )?INDEX snapshot_at/);
+    expect(plan("SELECT * FROM event WHERE kind = 'trap'")).toMatch(/INDEX event_kind/);
+    expect(plan('SELECT * FROM event WHERE branch = 1 AND icount BETWEEN 10 AND 20 ORDER BY icount, seq')).toMatch(/INDEX event_icount/);
+    expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind/);
+    expect(plan('SELECT * FROM event WHERE branch = 1 AND seq BETWEEN 10 AND 20 ORDER BY seq')).toMatch(/PRIMARY KEY/);
+    s.close();
+  });
+});
+
+describe('SQLite journal: files it cannot read', () => {
+  it('refuses a file written by a newer schema, naming both versions', async () => {
+    const path = file();
+    await sample(path);
+    const db = new Database(path);
+    db.prepare("INSERT INTO schema_version (version, name, applied_at) VALUES (99, 'future', 'x')").run();
+    db.close();
+    const e = await expectOpenFails(path, 'NEWER_SCHEMA');
+    expect(e.message).toContain('99');
+    expect(e.message).toContain(String(latestSchemaVersion()));
+    expect(e.message).toMatch(/upgrade xrr/);
+  });
+
+  it('refuses files that are not SQLite, or not a journal', async () => {
+    const text = file();
+    writeFileSync(text, 'hello, I am a text file and not a database at all\n'.repeat(100));
+    await expectOpenFails(text, 'NOT_A_DATABASE');
+    const random = file();
+    const r = rng(5);
+    writeFileSync(random, Uint8Array.from({ length: 8192 }, () => (r() * 256) | 0));
+    await expectOpenFails(random, 'NOT_A_DATABASE');
+    const other = file();
+    const db = new Database(other);
+    db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+    db.close();
+    await expectOpenFails(other, 'NOT_A_JOURNAL');
+    await expectOpenFails(join(dir, 'missing.db'), 'NOT_FOUND', { create: false });
+    await expectOpenFails(join(dir, 'missing.db'), 'NOT_FOUND', { readonly: true });
+  });
+
+  it('treats an empty file as a new journal', async () => {
+    const path = file();
+    writeFileSync(path, '');
+    const s = await SqliteJournalStore.open(path);
+    expect(s.getRecording()).toBeNull();
+    s.close();
+  });
+
+  it('refuses a truncated file, and a header cut short', async () => {
+    const path = file();
+    await sample(path, 3000);
+    const size = statSync(path).size;
+    truncateSync(path, Math.floor(size / 2));
+    await expectOpenFails(path, 'TRUNCATED');
+    truncateSync(path, 50);
+    await expectOpenFails(path, 'TRUNCATED');
+  });
+
+  it('reports damage inside the file as a JournalError or a verify problem, never a crash', async () => {
+    const path = file();
+    await sample(path, 3000);
+    const good = readFileSync(path);
+    const r = rng(7);
+    for (let round = 0; round < 12; round++) {
+      const bad = Buffer.from(good);
+      // Overwrite a run of bytes somewhere past the header with garbage.
+      const at = 100 + ((r() * (bad.length - 600)) | 0);
+      for (let i = 0; i < 400; i++) bad[at + i] = (r() * 256) | 0;
+      const path2 = file();
+      writeFileSync(path2, bad);
+      let s: SqliteJournalStore | undefined;
+      try {
+        s = await SqliteJournalStore.open(path2, { readonly: true });
+        const report = verify(s);
+        // Garbage that lands in free space may change nothing; anything else must be reported.
+        if (!report.ok) expect(report.problems.length).toBeGreaterThan(0);
+      } catch (e) {
+        if (!isJournalError(e)) throw e;
+      } finally {
+        s?.close();
+      }
+    }
+  });
+});
+
+describe('SQLite journal: verify catches edits behind its back', () => {
+  const flipByte = (db: Database.Database, branch: number, seq: number): void => {
+    const { payload } = db.prepare('SELECT payload FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { payload: string };
+    const bytes = Buffer.from(payload);
+    const i = Math.floor(bytes.length / 2);
+    bytes[i] = bytes[i]! ^ 0x01;
+    db.prepare('UPDATE event SET payload = ? WHERE branch = ? AND seq = ?').run(bytes.toString('latin1'), branch, seq);
+  };
+
+  it('one flipped byte of any event payload, on any branch', async () => {
+    const path = file();
+    await sample(path);
+    const good = readFileSync(path);
+    for (const [branch, seq] of [
+      [1, 0],
+      [1, 123],
+      [1, 599],
+      [2, 300],
+      [2, 444],
+      [2, 499],
+    ] as const) {
+      writeFileSync(path, good);
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      const db = new Database(path);
+      flipByte(db, branch, seq);
+      db.close();
+      const s = await SqliteJournalStore.open(path, { readonly: true });
+      const report = verify(s);
+      s.close();
+      expect(report.ok).toBe(false);
+      expect(report.firstBrokenEvent).toMatchObject({ branch, seq });
+    }
+  });
+
+  it('changed columns, deleted rows, a lost tail, damaged snapshots and pages', async () => {
+    const path = file();
+    await sample(path);
+    const good = readFileSync(path);
+    const cases: [string, string, (r: ReturnType<typeof verify>) => boolean][] = [
+      ['icount', 'UPDATE event SET icount = icount + 1 WHERE branch = 1 AND seq = 10', (r) => r.firstBrokenEvent?.seq === 10],
+      ['kind', "UPDATE event SET kind = 'irq' WHERE branch = 2 AND seq = 310", (r) => r.firstBrokenEvent?.seq === 310],
+      ['pid', 'UPDATE event SET pid = 99 WHERE branch = 1 AND seq = 20 AND pid IS NOT NULL', (r) => r.ok === false],
+      ['a deleted row', 'DELETE FROM event WHERE branch = 1 AND seq = 50', (r) => r.firstBrokenEvent?.seq === 50],
+      ['a lost tail', 'DELETE FROM event WHERE branch = 1 AND seq >= 590', (r) => r.firstBrokenEvent?.seq === 590],
+      ['snapshot state', 'UPDATE snapshot SET state = x\'00112233\'', (r) => r.problems.some((p) => p.kind === 'snapshot')],
+      ['a missing page', 'DELETE FROM page WHERE rowid = (SELECT min(rowid) FROM page)', (r) => r.problems.some((p) => p.kind === 'snapshot' && /not stored/.test(p.message))],
+      ['page content', 'UPDATE page SET data = (SELECT state FROM snapshot LIMIT 1)', (r) => r.problems.some((p) => p.kind === 'page')],
+      ['the schema', 'DROP INDEX event_pid', (r) => r.problems.some((p) => p.kind === 'container' && /event_pid/.test(p.message))],
+    ];
+    for (const [what, sql, caught] of cases) {
+      writeFileSync(path, good);
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      const db = new Database(path);
+      db.exec(sql);
+      db.close();
+      const s = await SqliteJournalStore.open(path, { readonly: true });
+      const report = verify(s);
+      s.close();
+      expect(report.ok, what).toBe(false);
+      expect(caught(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
+    }
+  });
+});
+
+describe('migrations', () => {
+  const zstdP = loadZstd();
+  const base = loadMigrations();
+
+  it('apply in order, each in one transaction, and a failing one leaves the previous version', async () => {
+    const zstd = await zstdP;
+    const path = file();
+    SqliteJournalStore.openWith(zstd, path).close();
+    const next = [...base, { version: base.length + 1, name: 'add_note', sql: 'ALTER TABLE bookmark ADD COLUMN colour TEXT' }];
+    const s = SqliteJournalStore.openWith(zstd, path, { migrations: next });
+    expect(s.schemaVersion).toBe(base.length + 1);
+    s.close();
+    const broken = [
+      ...next,
+      { version: base.length + 2, name: 'broken', sql: 'CREATE TABLE half_done (x INTEGER); THIS IS NOT SQL;' },
+    ];
+    expect(() => SqliteJournalStore.openWith(zstd, path, { migrations: broken })).toThrow(/migration .* failed/);
+    const db = new Database(path);
+    expect(db.prepare('SELECT max(version) AS v FROM schema_version').get()).toEqual({ v: base.length + 1 });
+    expect(db.prepare("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'half_done'").get()).toEqual({ n: 0 });
+    // An older build (knowing only the base migrations) refuses the migrated file.
+    expect(() => migrate(db, { migrations: base })).toThrow(/upgrade xrr/);
+    db.close();
+  });
+
+  it('refuses to migrate a read-only file', async () => {
+    const zstd = await zstdP;
+    const path = file();
+    SqliteJournalStore.openWith(zstd, path).close();
+    const next = [...base, { version: base.length + 1, name: 'x', sql: 'CREATE TABLE x (y)' }];
+    expect(() => SqliteJournalStore.openWith(zstd, path, { readonly: true, migrations: next })).toThrow(
+      expect.objectContaining({ code: 'OLD_SCHEMA_READONLY' }) as Error,
+    );
+  });
+});
