@@ -20,6 +20,7 @@ import { Entropy } from '../hw/entropy.js';
 import { Rtc } from '../hw/rtc.js';
 import { Timer } from '../hw/timer.js';
 import { Uart16550 } from '../hw/uart16550.js';
+import { IRQ, InterruptController } from '../hw/intc.js';
 import { WELL_KNOWN_PID } from '../servers/protocol/message-types.js';
 import { PROC_PROTOCOL } from '../servers/protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../servers/protocol/vfs-protocol.js';
@@ -48,6 +49,7 @@ export interface MachineState {
   readonly clock: unknown;
   readonly timer: unknown;
   readonly uart: unknown;
+  readonly intc: unknown;
   readonly tty: unknown;
   readonly rtc: unknown;
   readonly entropy: unknown;
@@ -65,6 +67,7 @@ export class Machine {
   readonly clock = new VirtualClock();
   readonly timer = new Timer(this.clock);
   readonly uart = new Uart16550();
+  readonly intc = new InterruptController();
   readonly tty = new Tty();
   readonly rtc: Rtc;
   readonly entropy: Entropy;
@@ -76,9 +79,12 @@ export class Machine {
     this.sink = config.sink ?? new NullEventSink();
     this.rtc = new Rtc(this.clock, config.bootEpochNs);
     this.entropy = new Entropy(config.seed);
+    this.intc.enable(IRQ.TIMER);
+    this.intc.enable(IRQ.UART);
+    this.uart.writeReg(1, 0x01); // IER: the console driver takes receive-data interrupts
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
     this.kernel = new Kernel(
-      { cpu: this.cpu, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
+      { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
       this.sink,
       config.servers,
     );
@@ -156,6 +162,7 @@ export class Machine {
       clock: this.clock.getState(),
       timer: this.timer.getState(),
       uart: this.uart.getState(),
+      intc: this.intc.getState(),
       tty: this.tty.getState(),
       rtc: this.rtc.getState(),
       entropy: this.entropy.getState(),
@@ -171,6 +178,7 @@ export class Machine {
     this.clock.setState(s.clock);
     this.timer.setState(s.timer);
     this.uart.setState(s.uart);
+    this.intc.setState(s.intc);
     this.tty.setState(s.tty);
     this.rtc.setState(s.rtc);
     this.entropy.setState(s.entropy);
@@ -181,8 +189,7 @@ export class Machine {
   private serviceTimer(): void {
     for (const e of this.timer.expire(this.cpu.icount)) {
       if (e.kind === 'tick') {
-        this.kernel.emit({ kind: 'irq', line: 0 });
-        this.kernel.preempt();
+        this.kernel.timerInterrupt();
       } else {
         this.kernel.wakeSleeper(e.id);
       }

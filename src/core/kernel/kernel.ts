@@ -21,6 +21,7 @@ import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../servers/protoco
 import { VFS_IO_MAX, VFS_PROTOCOL } from '../../servers/protocol/vfs-protocol.js';
 import { STAT } from '../../servers/protocol/guest-abi.js';
 import type { Uart16550 } from '../../hw/uart16550.js';
+import { IRQ, type InterruptController } from '../../hw/intc.js';
 import type { Timer } from '../../hw/timer.js';
 import type { VirtualClock } from '../../hw/clock.js';
 import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
@@ -50,6 +51,7 @@ const LATTICE_NONBLOCK = 1;
 
 export interface KernelDevices {
   readonly cpu: Cpu;
+  readonly intc: InterruptController;
   readonly clock: VirtualClock;
   readonly timer: Timer;
   readonly rtc: Rtc;
@@ -410,23 +412,47 @@ export class Kernel {
 
   // ---- console -------------------------------------------------------------------------------------
 
-  /** Bytes typed on the host terminal arrive through the UART's receive FIFO. */
+  /** Bytes typed on the host terminal arrive through the UART's receive FIFO, one at a time. */
   consoleInput(bytes: Uint8Array): void {
-    const { uart, tty } = this.dev;
+    const { uart, intc } = this.dev;
     for (const b of bytes) {
       uart.receive(b);
-      if (uart.irqPending()) this.emit({ kind: 'irq', line: 1 });
-      // The interrupt handler: drain the receive FIFO into the line discipline.
-      const got: number[] = [];
-      while (uart.readReg(5) & 1) got.push(uart.readReg(0));
-      const r = tty.input(got);
-      if (r.echo.length > 0) this.transmit(r.echo);
-      for (const s of r.signals) {
-        const target = s.pgrp ?? this.current?.pid ?? WELL_KNOWN_PID.INIT;
-        this.postSignal(-target, s.signal);
-      }
+      intc.setLevel(IRQ.UART, uart.irqPending());
+      this.serviceInterrupts();
     }
-    this.wakeConsoleReaders();
+  }
+
+  /** The timer line fired: latch it and take the interrupt. */
+  timerInterrupt(): void {
+    this.dev.intc.raise(IRQ.TIMER);
+    this.serviceInterrupts();
+  }
+
+  /** Take every pending interrupt, highest priority first: claim, handle, complete. */
+  private serviceInterrupts(): void {
+    const { intc, uart } = this.dev;
+    for (let line = intc.claim(); line !== null; line = intc.claim()) {
+      this.emit({ kind: 'irq', line });
+      if (line === IRQ.TIMER) this.preempt();
+      else if (line === IRQ.UART) this.uartInterrupt();
+      intc.complete(line);
+      intc.setLevel(IRQ.UART, uart.irqPending());
+    }
+  }
+
+  /** The UART's receive interrupt: drain the FIFO into the line discipline. */
+  private uartInterrupt(): void {
+    const { uart, tty } = this.dev;
+    const got: number[] = [];
+    while (uart.readReg(5) & 1) got.push(uart.readReg(0)); // LSR.DR: data ready; RBR
+    if (got.length === 0) return;
+    const r = tty.input(got);
+    if (r.echo.length > 0) this.transmit(r.echo);
+    for (const sig of r.signals) {
+      const target = sig.pgrp ?? this.current?.pid ?? WELL_KNOWN_PID.INIT;
+      this.postSignal(-target, sig.signal);
+    }
+    if (r.readable) this.wakeConsoleReaders();
   }
 
   private transmit(bytes: Uint8Array): void {
