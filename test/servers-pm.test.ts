@@ -101,6 +101,7 @@ describe('Process Manager: boot and pids', () => {
   it('when init forks, the child gets pid 8, a fork effect, and a copy of dispositions and mask without pending signals', () => {
     const pm = new Pm();
     pm.catch(INIT, SIGUSR1);
+    pm.catch(INIT, SIGUSR2);
     expect(pm.result(INIT, { kind: 'sigprocmask', how: SIG_BLOCK, set: sigBit(SIGUSR2), hasSet: 1 })).toBe(0);
     pm.call(KERNEL, { kind: 'kill', pid: INIT, signo: SIGUSR2 });
     expect(pm.pcb(INIT)!.pending).toBe(sigBit(SIGUSR2));
@@ -114,6 +115,15 @@ describe('Process Manager: boot and pids', () => {
     // The copy is deep: changing the child's action leaves the parent's alone.
     pm.catch(8, SIGUSR1, H2);
     expect(pm.pcb(INIT)!.actions[SIGUSR1]!.handler).toBe(H1);
+  });
+
+  it('init only receives signals it catches: SIGKILL and default actions are dropped, a forced fault kills it', () => {
+    const pm = new Pm();
+    pm.call(KERNEL, { kind: 'kill', pid: INIT, signo: SIGKILL });
+    pm.call(KERNEL, { kind: 'kill', pid: INIT, signo: SIGUSR2 });
+    expect(pm.pcb(INIT)!.state).toBe('alive');
+    const r = pm.call(KERNEL, { kind: 'ctlSignal', pid: INIT, signo: 11, flags: 1 });
+    expect(r.effects).toContainEqual({ kind: 'exited', pid: INIT, status: 11 | 0x80 });
   });
 
   it('given the allocator at PID_MAX, pids wrap to 8 and skip live pids, zombies and process groups', () => {

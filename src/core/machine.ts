@@ -8,6 +8,7 @@
  * input. Inputs from outside (console bytes, the virtual time that passed while a live run
  * waited) enter only through `input()` and are events, so a replay can feed them back.
  */
+import { createHash } from 'node:crypto';
 import { Cpu, type CpuState } from './cpu.js';
 import { hexOf, NullEventSink, type EventSink } from './events.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
@@ -83,11 +84,17 @@ export class Machine {
     this.intc.enable(IRQ.UART);
     this.uart.writeReg(1, 0x01); // IER: the console driver takes receive-data interrupts
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
+    const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
       this.sink,
       config.servers,
     );
+    this.kernel.sysinfoFacts = {
+      seedId,
+      bootEpochSec: Number(config.bootEpochNs / 1_000_000_000n),
+      serverRestarts: () => 0,
+    };
   }
 
   get icount(): number {

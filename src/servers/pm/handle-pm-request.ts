@@ -68,6 +68,7 @@ function reply<K extends ProcRequestKind>(kind: K, result: number, body?: Body<K
   return { kind: 'reply', reply: r };
 }
 
+const INIT_PID = WELL_KNOWN_PID.INIT;
 const TRUSTED_SOURCES: ReadonlySet<number> = new Set([WELL_KNOWN_PID.KERNEL, WELL_KNOWN_PID.PROC]);
 const INT32_MIN = -0x80000000;
 const ID_INVALID = 0xffffffff;
@@ -370,6 +371,9 @@ function isIgnored(p: Pcb, signo: number): boolean {
  */
 function post(run: Run, p: Pcb, signo: number, force: boolean): void {
   if (p.kind !== 'user' || p.state !== 'alive') return;
+  // As on Linux, init only receives the signals it has a handler for (SIGKILL included); only a
+  // fault of its own (force) can kill it, which halts the machine.
+  if (p.pid === INIT_PID && !force && (signo === SIGKILL || p.actions[signo]!.handler === SIG_DFL)) return;
   const bit = sigBit(signo);
   if (signo === SIGKILL) {
     die(run, p, killedStatus(SIGKILL));
