@@ -4,6 +4,8 @@
 //
 // Two seeds per run: a fixed base seed (XRR_DIFF_SEED overrides it) that every run repeats, and
 // a fresh one derived from the run (XRR_DIFF_RUN_SEED pins it), so CI keeps exploring new ground.
+// A few sequences of the run seed also run in small budget slices, and 1,000 more (seed derived
+// from the run seed) end in a faulting instruction: the state at each trap must match qemu's.
 // Any failure names (seed, index); `npx tsx test/support/diff-cli.ts --seed S --index I` replays it.
 
 import { spawn } from 'node:child_process';
@@ -24,6 +26,7 @@ const DEFAULT_BASE_SEED = 0x5eed_0001;
 const QEMU_PARALLELISM = 2;
 const SLICED_SEQUENCES = 10;
 const SLICED_BUDGET = 13;
+const FAULTING_SEQUENCES = 1000;
 
 function seedFromEnv(name: string): number | undefined {
   const v = process.env[name];
@@ -36,6 +39,7 @@ function seedFromEnv(name: string): number | undefined {
 const baseSeed = seedFromEnv('XRR_DIFF_SEED') ?? DEFAULT_BASE_SEED;
 // Test-side randomness: only chooses which programs to try; the seed is printed and pinnable.
 const runSeed = seedFromEnv('XRR_DIFF_RUN_SEED') ?? mixSeed(Date.now() % 0x1_0000_0000, process.pid);
+const faultSeed = mixSeed(runSeed, 0xfa17);
 const perSeed = Number(process.env.XRR_DIFF_SEQUENCES ?? 5000);
 const PROCESSES = Number(process.env.XRR_DIFF_PROCESSES ?? 2);
 const WORKER = fileURLToPath(new URL('./support/diff-worker.ts', import.meta.url));
@@ -103,7 +107,7 @@ describe('CPU vs qemu-riscv32 (differential)', () => {
   }
 
   it.skipIf(!haveQemu)(
-    `agrees on ${2 * perSeed + SLICED_SEQUENCES} random sequences (seeds ${seedText(baseSeed)} and ${seedText(runSeed)})`,
+    `agrees on ${2 * perSeed + SLICED_SEQUENCES + FAULTING_SEQUENCES} random sequences (seeds ${seedText(baseSeed)} and ${seedText(runSeed)})`,
     async () => {
       console.log(
         `differential: base seed ${seedText(baseSeed)}, run seed ${seedText(runSeed)}, ${perSeed} sequences each ` +
@@ -111,7 +115,10 @@ describe('CPU vs qemu-riscv32 (differential)', () => {
       );
       // Plus a few sequences run in small budget slices, so translated blocks are cut short.
       const sliced: ChunkPlan = { seed: runSeed, firstIndex: perSeed, count: SLICED_SEQUENCES, budget: SLICED_BUDGET };
-      const plans = [...planChunks(baseSeed, perSeed), ...planChunks(runSeed, perSeed), sliced];
+      // And a variant whose sequences end in a faulting instruction: the state each trap leaves
+      // (registers and memory) must be qemu's dump of the same point: traps are precise.
+      const faulting = planChunks(faultSeed, FAULTING_SEQUENCES).map((p) => ({ ...p, faults: true }));
+      const plans = [...planChunks(baseSeed, perSeed), ...planChunks(runSeed, perSeed), sliced, ...faulting];
       // Our CPU is synchronous, so a second process takes every other chunk to use the second core.
       const childPlans = PROCESSES > 1 ? plans.filter((_, i) => i % 2 === 1) : [];
       const ownPlans = plans.filter((p) => !childPlans.includes(p));

@@ -75,3 +75,55 @@ export function runElfOnCpu(elf: Uint8Array, budget = 1_000_000, maxInstructions
   }
   return { ok: false, stdout: out.bytes(), error: `no exit after ${maxInstructions} instructions (pc=${hex(cpu.pc)})` };
 }
+
+/** A trap the program is meant to take at `pc`; the harness records a snapshot and resumes at `resume`. */
+export interface ExpectedTrap {
+  readonly pc: number;
+  readonly cause: number;
+  /** Checked when given. */
+  readonly tval?: number;
+  readonly resume: number;
+}
+
+/**
+ * Like runElfOnCpu, but the program takes the `expected` traps in order: at each, `snapshot`
+ * (of the state the trap left) goes to the output in place of what the program would have
+ * written, and execution resumes at the next sequence.
+ */
+export function runElfWithTraps(elf: Uint8Array, expected: readonly ExpectedTrap[],
+  snapshot: (cpu: Cpu, mem: AddressSpace) => Uint8Array, budget = 1_000_000, maxInstructions = 500_000_000): HarnessResult {
+  const out = new Output();
+  const parsed = parseElf(elf);
+  if (!parsed.ok) return { ok: false, stdout: out.bytes(), error: `parseElf: ${parsed.error}` };
+  const mem = new AddressSpace();
+  const { entry } = loadElf(mem, parsed.value);
+  mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PERM_R | PERM_W);
+  const cpu = new Cpu(mem);
+  cpu.pc = entry;
+  cpu.x[2] = STACK_TOP - 16;
+  let k = 0;
+  while (cpu.icount < maxInstructions) {
+    const stop = cpu.run(budget);
+    if (stop.kind === 'budget') continue;
+    const where = `pc=${hex(stop.pc)} cause=${stop.cause} tval=${hex(stop.tval)} icount=${cpu.icount}`;
+    const want = expected[k];
+    if (want && stop.pc === want.pc) {
+      if (stop.cause !== want.cause || (want.tval !== undefined && stop.tval !== want.tval >>> 0)) {
+        return { ok: false, stdout: out.bytes(), error: `wrong trap: ${where}, expected cause ${want.cause}` +
+          (want.tval === undefined ? '' : ` tval=${hex(want.tval)}`) };
+      }
+      out.push(snapshot(cpu, mem));
+      cpu.pc = want.resume;
+      k++;
+      continue;
+    }
+    if (stop.cause === TrapCause.EcallFromU && cpu.x[A7] === 93) {
+      const exitCode = cpu.x[A0]!;
+      cpu.completeEcall();
+      if (k !== expected.length) return { ok: false, stdout: out.bytes(), error: `exit after ${k} of ${expected.length} traps` };
+      return { ok: true, stdout: out.bytes(), exitCode, icount: cpu.icount };
+    }
+    return { ok: false, stdout: out.bytes(), error: `unexpected trap: ${where}` };
+  }
+  return { ok: false, stdout: out.bytes(), error: `no exit after ${maxInstructions} instructions (pc=${hex(cpu.pc)})` };
+}

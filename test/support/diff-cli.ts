@@ -2,7 +2,7 @@
 //
 //   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 --index 1234 [--full] [--alone] [--minimize]
 //   npx tsx test/support/diff-cli.ts --seed 0x5eed0001 [--count 5000]
-//   npx tsx test/support/diff-cli.ts --seed S --index I --first F --count C --budget B
+//   npx tsx test/support/diff-cli.ts --seed S --index I --first F --count C --budget B [--faults]
 //
 // (the last form replays a chunk the test built differently, as its failure message says).
 //
@@ -11,6 +11,8 @@
 // puts it in an ELF by itself instead (other addresses: auipc/jal link values change). --elf PATH
 // also writes the ELF (then `riscv64-unknown-elf-objdump -d PATH` disassembles it). --minimize
 // turns body instructions into nops while the disagreement persists and prints what is left.
+// --faults runs our CPU on the variant whose sequences end in a faulting instruction and compares
+// the state each trap leaves with qemu's dump (precise traps).
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -80,10 +82,10 @@ function nopLike(insn: Insn): Insn {
   return insn.size === 2 ? cNop() : opImm('addi', 0, 0, 0);
 }
 
-async function all(seed: number, count: number, budget?: number): Promise<number> {
+async function all(seed: number, count: number, budget?: number, faults = false): Promise<number> {
   let bad = 0;
   for (const plan of planChunks(seed, count)) {
-    const outcome = await runChunkBoth(budget ? { ...plan, budget } : plan);
+    const outcome = await runChunkBoth({ ...plan, ...(budget ? { budget } : {}), ...(faults ? { faults } : {}) });
     for (const m of outcome.mismatches) {
       bad++;
       console.log(`index ${m.index}: ${m.detail}`);
@@ -109,6 +111,7 @@ async function main(): Promise<number> {
       first: { type: 'string' },
       budget: { type: 'string' },
       minimize: { type: 'boolean', default: false },
+      faults: { type: 'boolean', default: false },
     },
   });
   if (values.seed === undefined) {
@@ -119,10 +122,11 @@ async function main(): Promise<number> {
   const budget = values.budget === undefined ? undefined : Number(values.budget);
   if (values.index !== undefined) {
     const custom: ChunkPlan | undefined = values.first === undefined ? undefined
-      : { seed, firstIndex: Number(values.first), count: Number(values.count ?? CHUNK), ...(budget ? { budget } : {}) };
+      : { seed, firstIndex: Number(values.first), count: Number(values.count ?? CHUNK), ...(budget ? { budget } : {}),
+        ...(values.faults ? { faults: true } : {}) };
     return one(seed, Number(values.index), values.full, values.alone, values.elf, custom, values.minimize);
   }
-  return all(seed, Number(values.count ?? 10 * CHUNK), budget);
+  return all(seed, Number(values.count ?? 10 * CHUNK), budget, values.faults);
 }
 
 

@@ -3,9 +3,11 @@
 // per-sequence records (x0..x31 then the scratch bytes) byte for byte.
 
 import { buildProgram, generateSequence, addresses, RECORD_BYTES, DUMP_BYTES, SCRATCH, DATA_BASE, type PlacedSequence } from './rv-random.js';
-import { hex as insnHex, assemble, cNop, ecall, jal, li, opImm, type Insn } from './rv-encode.js';
+import { hex as insnHex, assemble, cNop, csr, ebreak, ecall, jal, li, load, opImm, store, CSR, type Insn } from './rv-encode.js';
+import { TrapCause, type Cpu } from '../../src/core/cpu.js';
+import type { AddressSpace } from '../../src/core/memory.js';
 import { writeElf, TEXT_BASE } from './elf-writer.js';
-import { runElfOnCpu } from './cpu-harness.js';
+import { runElfOnCpu, runElfWithTraps, type ExpectedTrap } from './cpu-harness.js';
 import { runQemu } from './qemu.js';
 
 /** Sequences per ELF: the index -> address mapping depends on it, so the CLI uses the same value. */
@@ -36,6 +38,11 @@ export interface ChunkPlan {
    * short so they are finished one instruction at a time; the output must not change.
    */
   readonly budget?: number;
+  /**
+   * Our CPU runs a variant where each sequence ends in a faulting instruction instead of the
+   * dump (same size, same addresses); the state the trap leaves must equal qemu's dump.
+   */
+  readonly faults?: boolean;
 }
 
 export function planChunks(seed: number, total: number, chunk = CHUNK): ChunkPlan[] {
@@ -133,7 +140,46 @@ export function buildChunk(plan: ChunkPlan): BuiltChunk {
   return { plan, elf: p.elf, starts: p.sequences.map((s) => s.address) };
 }
 
+/** Faulting instructions of 4 bytes (the size of the `sw x1` they replace) and their traps. */
+const FAULTS: ReadonlyArray<{ insn: Insn; cause: number; tval?: number }> = [
+  { insn: load('lw', 5, 0, 0), cause: TrapCause.LoadAccessFault, tval: 0 },
+  { insn: store('sw', 5, 0, 16), cause: TrapCause.StoreAccessFault, tval: 16 },
+  { insn: csr('csrrw', 0, CSR.cycle, 0), cause: TrapCause.IllegalInstruction, tval: csr('csrrw', 0, CSR.cycle, 0).bits },
+  { insn: ebreak(), cause: TrapCause.Breakpoint }, // tval: the pc or 0, the spec allows both
+];
+
+/** Our CPU on the faulting variant of a chunk: one snapshot record per sequence. */
+function runFaultingVariant(plan: ChunkPlan): { stdout: Uint8Array; error?: string; trapPc?: number } {
+  const chosen: Array<(typeof FAULTS)[number]> = [];
+  const p = buildProgram(plan.seed, plan.firstIndex, plan.count, (seq) => {
+    const fault = FAULTS[seq.index % FAULTS.length]!;
+    chosen.push(fault);
+    const insns = [...seq.insns];
+    if (insns[seq.dumpStart]!.size !== 4) throw new Error('internal: the dump must start with a 4-byte store');
+    insns[seq.dumpStart] = fault.insn;
+    return { ...seq, insns };
+  });
+  const expected: ExpectedTrap[] = p.sequences.map((seq, k) => {
+    const end = seq.address + seq.insns.reduce((n, i) => n + i.size, 0);
+    const pc = addresses(seq)[seq.dumpStart]!;
+    const f = chosen[k]!;
+    return { pc, cause: f.cause, ...(f.tval === undefined ? {} : { tval: f.tval }), resume: p.sequences[k + 1]?.address ?? end };
+  });
+  const snapshot = (cpu: Cpu, mem: AddressSpace): Uint8Array => {
+    const rec = new Uint8Array(RECORD_BYTES);
+    new DataView(rec.buffer).setInt32(0, 0, true);
+    for (let r = 1; r < 32; r++) new DataView(rec.buffer).setInt32(r * 4, cpu.x[r]!, true);
+    rec.set(mem.readUser(SCRATCH, RECORD_BYTES - DUMP_BYTES) ?? new Uint8Array(0), DUMP_BYTES);
+    return rec;
+  };
+  const r = runElfWithTraps(p.elf, expected, snapshot, plan.budget);
+  if (r.ok) return r.exitCode === 0 ? { stdout: r.stdout } : { stdout: r.stdout, error: `exit status ${r.exitCode}` };
+  const m = /pc=(0x[0-9a-f]+)/.exec(r.error);
+  return m ? { stdout: r.stdout, error: r.error, trapPc: Number(m[1]) } : { stdout: r.stdout, error: r.error };
+}
+
 export function runOursOnChunk(chunk: BuiltChunk): { stdout: Uint8Array; error?: string; trapPc?: number } {
+  if (chunk.plan.faults) return runFaultingVariant(chunk.plan);
   const r = runElfOnCpu(chunk.elf, chunk.plan.budget);
   if (r.ok) return r.exitCode === 0 ? { stdout: r.stdout } : { stdout: r.stdout, error: `exit status ${r.exitCode}` };
   const m = /pc=(0x[0-9a-f]+)/.exec(r.error);
@@ -182,9 +228,10 @@ export function bodyText(seed: number, index: number): string {
 /** The diff-cli command that replays sequence `index` of `plan` at the same addresses and budget. */
 export function rerunHint(plan: ChunkPlan, index: number): string {
   const base = `npx tsx test/support/diff-cli.ts --seed ${seedText(plan.seed)} --index ${index}`;
-  const standard = plan.firstIndex % CHUNK === 0 && plan.count === CHUNK && plan.budget === undefined;
+  const standard = plan.firstIndex % CHUNK === 0 && plan.count === CHUNK && plan.budget === undefined && !plan.faults;
   if (standard) return base;
-  return `${base} --first ${plan.firstIndex} --count ${plan.count}` + (plan.budget ? ` --budget ${plan.budget}` : '');
+  return `${base} --first ${plan.firstIndex} --count ${plan.count}` + (plan.budget ? ` --budget ${plan.budget}` : '') +
+    (plan.faults ? ' --faults' : '');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -507,13 +507,18 @@ export interface Program {
   readonly elf: Uint8Array;
 }
 
-/** Sequences firstIndex .. firstIndex + count - 1 of `seed`, in one ELF that exits with status 0. */
-export function buildProgram(seed: number, firstIndex: number, count: number): Program {
+/**
+ * Sequences firstIndex .. firstIndex + count - 1 of `seed`, in one ELF that exits with status 0.
+ * `patch` may rewrite a sequence's instructions (keeping their sizes, so addresses stay put).
+ */
+export function buildProgram(seed: number, firstIndex: number, count: number,
+  patch?: (seq: GeneratedSequence) => GeneratedSequence): Program {
   const insns: Insn[] = [];
   const sequences: PlacedSequence[] = [];
   let address = TEXT_BASE;
   for (let i = 0; i < count; i++) {
-    const seq = generateSequence(seed, firstIndex + i);
+    const generated = generateSequence(seed, firstIndex + i);
+    const seq = patch ? patch(generated) : generated;
     sequences.push({ ...seq, address });
     insns.push(...seq.insns);
     address += seq.insns.reduce((n, insn) => n + insn.size, 0);
