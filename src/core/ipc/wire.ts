@@ -1,0 +1,109 @@
+/**
+ * What crosses a Lattice IPC channel: the header in clear (it is the AEAD associated data), the
+ * per-direction sequence number, the 24-byte XChaCha20 nonce and the ciphertext with its 16-byte
+ * Poly1305 tag. The journal stores exactly this, as the plain object or as bytes.
+ *
+ * Header (the AAD), 20 bytes little-endian:
+ *   0 src u32 | 4 dst u32 | 8 m_type u32 | 12 seq u64
+ * Wire bytes:
+ *   0 format u8 (= 1) | 1 reserved, 3 zero bytes | 4 header (20) | 24 nonce (24) |
+ *   48 ciphertext length u32 | 52 ciphertext (payload + 16-byte tag)
+ * so the AAD is literally bytes [4, 24) of the wire bytes.
+ */
+
+export const WIRE_FORMAT = 1;
+export const HEADER_BYTES = 20;
+export const NONCE_BYTES = 24;
+export const TAG_BYTES = 16;
+/** Offset of the header inside the wire bytes. */
+export const WIRE_HEADER_OFFSET = 4;
+export const WIRE_PREFIX_BYTES = WIRE_HEADER_OFFSET + HEADER_BYTES + NONCE_BYTES + 4;
+/** Sequence numbers start at 1 on each channel direction; 0 is never sent. */
+export const FIRST_SEQ = 1;
+/** Sequence numbers stay exact JavaScript integers (the wire field is u64). */
+export const MAX_SEQ = Number.MAX_SAFE_INTEGER;
+
+const U32_MAX = 0xffff_ffff;
+const TWO_32 = 2 ** 32;
+
+export interface Wire {
+  readonly src: number;
+  readonly dst: number;
+  readonly m_type: number;
+  readonly seq: number;
+  readonly nonce: Uint8Array;
+  /** Sealed payload followed by the 16-byte tag. */
+  readonly ciphertext: Uint8Array;
+}
+
+export type WireParse = { readonly ok: true; readonly wire: Wire } | { readonly ok: false; readonly error: 'malformed' };
+
+export function isU32(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32_MAX;
+}
+
+export function isSeq(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= FIRST_SEQ;
+}
+
+function writeHeader(view: DataView, at: number, src: number, dst: number, m_type: number, seq: number): void {
+  view.setUint32(at, src, true);
+  view.setUint32(at + 4, dst, true);
+  view.setUint32(at + 8, m_type, true);
+  view.setUint32(at + 12, seq % TWO_32, true);
+  view.setUint32(at + 16, Math.floor(seq / TWO_32), true);
+}
+
+/** The associated data of a message: its header as fixed little-endian bytes. */
+export function encodeHeader(src: number, dst: number, m_type: number, seq: number): Uint8Array {
+  const out = new Uint8Array(HEADER_BYTES);
+  writeHeader(new DataView(out.buffer), 0, src, dst, m_type, seq);
+  return out;
+}
+
+export function encodeWire(w: Wire): Uint8Array {
+  const out = new Uint8Array(WIRE_PREFIX_BYTES + w.ciphertext.length);
+  const view = new DataView(out.buffer);
+  out[0] = WIRE_FORMAT;
+  writeHeader(view, WIRE_HEADER_OFFSET, w.src, w.dst, w.m_type, w.seq);
+  out.set(w.nonce, WIRE_HEADER_OFFSET + HEADER_BYTES);
+  view.setUint32(WIRE_PREFIX_BYTES - 4, w.ciphertext.length, true);
+  out.set(w.ciphertext, WIRE_PREFIX_BYTES);
+  return out;
+}
+
+/** Parses wire bytes (from the journal or a hostile source); never throws. */
+export function decodeWire(bytes: unknown): WireParse {
+  if (!(bytes instanceof Uint8Array) || bytes.length < WIRE_PREFIX_BYTES + TAG_BYTES) return MALFORMED;
+  if (bytes[0] !== WIRE_FORMAT || bytes[1] !== 0 || bytes[2] !== 0 || bytes[3] !== 0) return MALFORMED;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const h = WIRE_HEADER_OFFSET;
+  const seq = view.getUint32(h + 12, true) + view.getUint32(h + 16, true) * TWO_32;
+  const length = view.getUint32(WIRE_PREFIX_BYTES - 4, true);
+  if (!isSeq(seq) || length !== bytes.length - WIRE_PREFIX_BYTES) return MALFORMED;
+  return {
+    ok: true,
+    wire: {
+      src: view.getUint32(h, true),
+      dst: view.getUint32(h + 4, true),
+      m_type: view.getUint32(h + 8, true),
+      seq,
+      nonce: bytes.slice(h + HEADER_BYTES, h + HEADER_BYTES + NONCE_BYTES),
+      ciphertext: bytes.slice(WIRE_PREFIX_BYTES),
+    },
+  };
+}
+
+/** Checks that a value is a well-formed wire object (fields and sizes); never throws on plain data. */
+export function checkWire(value: unknown): WireParse {
+  if (value instanceof Uint8Array) return decodeWire(value);
+  if (typeof value !== 'object' || value === null) return MALFORMED;
+  const w = value as Record<string, unknown>;
+  const { src, dst, m_type, seq, nonce, ciphertext } = w;
+  if (!isU32(src) || !isU32(dst) || !isU32(m_type) || !isSeq(seq)) return MALFORMED;
+  if (!(nonce instanceof Uint8Array) || nonce.length !== NONCE_BYTES) return MALFORMED;
+  if (!(ciphertext instanceof Uint8Array) || ciphertext.length < TAG_BYTES || ciphertext.length > U32_MAX) return MALFORMED;
+  return { ok: true, wire: { src, dst, m_type, seq, nonce, ciphertext } };
+}
+
+const MALFORMED: WireParse = { ok: false, error: 'malformed' };
