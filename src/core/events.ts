@@ -11,7 +11,10 @@
 export type MachineEventBody =
   | { readonly kind: 'boot'; readonly seedHex: string; readonly bootEpochNs: string; readonly machineVersion: string }
   | { readonly kind: 'console-input'; readonly data: readonly number[] }
+  /** Input: a live run waited this long (host time) for console input. */
   | { readonly kind: 'idle'; readonly skippedNs: number }
+  /** Every process was blocked: virtual time jumped to the next timer deadline. */
+  | { readonly kind: 'timer-skip'; readonly skippedNs: number }
   | { readonly kind: 'irq'; readonly line: number }
   | { readonly kind: 'console-output'; readonly data: readonly number[] }
   | { readonly kind: 'sched'; readonly from: number; readonly to: number; readonly reason: string }

@@ -147,7 +147,7 @@ export class Machine {
       if (!p) {
         const skipped = this.timer.skipToNextDeadline(this.cpu.icount);
         if (skipped === null) return { kind: 'idle' };
-        k.emit({ kind: 'idle', skippedNs: skipped });
+        k.emit({ kind: 'timer-skip', skippedNs: skipped });
         continue;
       }
       const untilTimer = this.timer.nextDeadlineIcount(now) - now;
