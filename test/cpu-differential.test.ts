@@ -12,7 +12,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateSequence, mixSeed } from './support/rv-random.js';
 import { qemuAvailable, runQemu, mapLimited, QEMU_RISCV32 } from './support/qemu.js';
@@ -43,6 +44,8 @@ const faultSeed = mixSeed(runSeed, 0xfa17);
 const perSeed = Number(process.env.XRR_DIFF_SEQUENCES ?? 5000);
 const PROCESSES = Number(process.env.XRR_DIFF_PROCESSES ?? 2);
 const WORKER = fileURLToPath(new URL('./support/diff-worker.ts', import.meta.url));
+// tsx's ESM loader, by absolute URL so that the worker starts whatever the working directory.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** Runs `plans` in a child process (test/support/diff-worker.ts) and collects its outcomes. */
 async function runWorker(plans: readonly ChunkPlan[]): Promise<ChunkOutcome[]> {
@@ -50,7 +53,7 @@ async function runWorker(plans: readonly ChunkPlan[]): Promise<ChunkOutcome[]> {
   const dir = mkdtempSync(join(tmpdir(), 'xrr-diff-worker-'));
   const out = join(dir, 'report.json');
   try {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, JSON.stringify(plans), out], {
+    const child = spawn(process.execPath, ['--import', TSX_LOADER, WORKER, JSON.stringify(plans), out], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const code = await new Promise<number | null>((resolve, reject) => {
