@@ -225,11 +225,7 @@ class SequenceBuilder {
     switch (rng.int(13)) {
       case 0: return rng.chance(0.2) ? E.cNop() : E.cAddi(w(), nz6());
       case 1: return E.cLi(w(), rng.range(-32, 31));
-      case 2: {
-        let rd = w();
-        while (rd === SP) rd = w();
-        return E.cLui(rd, nz6());
-      }
+      case 2: return E.cLui(w(), nz6()); // never x2 (that encoding is c.addi16sp): sp is not writable
       case 3: return E.cSrli(cw(), rng.range(1, 31));
       case 4: return E.cSrai(cw(), rng.range(1, 31));
       case 5: return E.cAndi(cw(), rng.range(-32, 31));
