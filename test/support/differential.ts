@@ -167,8 +167,8 @@ function runFaultingVariant(plan: ChunkPlan): { stdout: Uint8Array; error?: stri
   });
   const snapshot = (cpu: Cpu, mem: AddressSpace): Uint8Array => {
     const rec = new Uint8Array(RECORD_BYTES);
-    new DataView(rec.buffer).setInt32(0, 0, true);
-    for (let r = 1; r < 32; r++) new DataView(rec.buffer).setInt32(r * 4, cpu.x[r]!, true);
+    // x0 too: qemu's slot 0 is always 0, so a CPU that ever let x0 change shows up here.
+    for (let r = 0; r < 32; r++) new DataView(rec.buffer).setInt32(r * 4, cpu.x[r]!, true);
     rec.set(mem.readUser(SCRATCH, RECORD_BYTES - DUMP_BYTES) ?? new Uint8Array(0), DUMP_BYTES);
     return rec;
   };
