@@ -1,6 +1,9 @@
 -- xrr journal, schema 1. One SQLite file per recording (DESIGN.md section 7).
 -- Applied by src/journal/migrations.ts inside one transaction, then recorded in schema_version.
 -- Everything here is meant to be readable with the sqlite3 shell alone; see the v_* views.
+-- The REFERENCES clauses document the links; the recorder does not pay for enforcing them on
+-- every insert (it only ever writes rows of branches it has checked), and `xrr verify` runs
+-- PRAGMA foreign_key_check instead.
 
 -- The one row describing the recording.
 CREATE TABLE recording (
@@ -43,8 +46,9 @@ CREATE TABLE event (
 ) WITHOUT ROWID;
 -- Events of pid P between t1 and t2; the primary key columns ride along, so ORDER BY icount, seq is free.
 CREATE INDEX event_pid ON event (branch, pid, icount);
--- Events between t1 and t2 on a branch.
-CREATE INDEX event_icount ON event (branch, icount);
+-- (No index on (branch, icount) alone: icount never decreases along a branch, so the store
+-- turns an icount range into a seq range by binary search on the primary key; one index less
+-- makes recording faster. With sqlite3: WHERE branch = B AND seq BETWEEN ... is the fast path.)
 -- Events by kind (all crashes, all inputs for a seek), across branches or per branch.
 CREATE INDEX event_kind ON event (kind, branch, icount);
 

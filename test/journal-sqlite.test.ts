@@ -125,7 +125,6 @@ describe('SQLite journal file', () => {
     expect(plan('SELECT * FROM event WHERE branch = 1 AND pid = 8 AND icount BETWEEN 10 AND 20 ORDER BY icount, seq')).toMatch(/USING (COVERING )?INDEX event_pid/);
     expect(plan('SELECT * FROM snapshot WHERE branch = 1 AND icount <= 5 AND seq <= 9 ORDER BY icount DESC, seq DESC LIMIT 1')).toMatch(/USING (COVERING )?INDEX snapshot_at/);
     expect(plan("SELECT * FROM event WHERE kind = 'trap'")).toMatch(/INDEX event_kind/);
-    expect(plan('SELECT * FROM event WHERE branch = 1 AND icount BETWEEN 10 AND 20 ORDER BY icount, seq')).toMatch(/INDEX event_icount/);
     expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind/);
     expect(plan('SELECT * FROM event WHERE branch = 1 AND seq BETWEEN 10 AND 20 ORDER BY seq')).toMatch(/PRIMARY KEY/);
     s.close();
@@ -198,6 +197,8 @@ describe('SQLite journal: files it cannot read', () => {
         const report = verify(s);
         // Garbage that lands in free space may change nothing; anything else must be reported.
         if (!report.ok) expect(report.problems.length).toBeGreaterThan(0);
+        s.events(ROOT_BRANCH, { pid: 9, fromIcount: icount(1000) });
+        s.nearestSnapshot(2 as BranchId, icount(1e9));
       } catch (e) {
         if (!isJournalError(e)) throw e;
       } finally {

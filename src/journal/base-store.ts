@@ -103,6 +103,8 @@ export abstract class BaseJournalStore implements JournalStore {
   /** One branch's own rows matching f, ordered by seq ('desc' reversed); limit -1 for all. */
   protected abstract selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[];
   protected abstract countRows(branch: BranchId, f: SegmentFilter): number;
+  /** icount of the branch's own row at seq, or null if there is none. */
+  protected abstract ownIcountAt(branch: BranchId, seq: number): number | null;
   abstract rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
   protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord;
   /** Latest own snapshot of branch with icount <= maxIcount and seq <= maxSeq, by (icount, seq). */
@@ -322,7 +324,42 @@ export abstract class BaseJournalStore implements JournalStore {
     const hiIcount = f.toIcount ?? MAX;
     if (loIcount > hiIcount) return null;
     if (f.kinds !== undefined && f.kinds.length === 0) return null;
-    return { pid: f.pid ?? null, kinds: f.kinds ?? null, loIcount, hiIcount, loSeq, hiSeq };
+    return this.refine(seg, { pid: f.pid ?? null, kinds: f.kinds ?? null, loIcount, hiIcount, loSeq, hiSeq });
+  }
+
+  /**
+   * Lets each query walk only the rows it needs, using that icount never decreases along a
+   * timeline: an icount range alone becomes a seq range (binary search on the primary key); with
+   * a pid or kinds (whose indexes are ordered by icount) a seq range also bounds icount.
+   */
+  private refine(seg: Segment, f: SegmentFilter): SegmentFilter | null {
+    const end = this.head(seg.branch).nextSeq - 1; // the segment branch's last own row
+    let loSeq = f.loSeq;
+    let hiSeq = Math.min(f.hiSeq, end);
+    if (loSeq > hiSeq) return null;
+    const icountBounded = f.loIcount > 0 || f.hiIcount < MAX;
+    if (f.pid === null && f.kinds === null) {
+      if (!icountBounded) return { ...f, hiSeq };
+      loSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic >= f.loIcount);
+      hiSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic > f.hiIcount) - 1;
+      return loSeq > hiSeq ? null : { ...f, loSeq, hiSeq, loIcount: 0, hiIcount: MAX };
+    }
+    let { loIcount, hiIcount } = f;
+    if (loSeq > seg.lo) loIcount = Math.max(loIcount, this.ownIcountAt(seg.branch, loSeq) ?? loIcount);
+    if (hiSeq < end) hiIcount = Math.min(hiIcount, this.ownIcountAt(seg.branch, hiSeq) ?? hiIcount);
+    return loIcount > hiIcount ? null : { ...f, loSeq, hiSeq, loIcount, hiIcount };
+  }
+
+  /** The first seq in [lo, hi) whose icount satisfies pred (monotone), or hi. */
+  private firstSeqWhere(branch: BranchId, lo: number, hi: number, pred: (icount: number) => boolean): number {
+    while (lo < hi) {
+      const mid = lo + Math.floor((hi - lo) / 2);
+      const ic = this.ownIcountAt(branch, mid);
+      if (ic === null) throw new JournalError('CORRUPT', `branch ${branch} has no event ${mid} (run xrr verify)`);
+      if (pred(ic)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
   }
 
   private toStored(r: RawEventRow): StoredEvent {

@@ -26,6 +26,7 @@ export function pidOf(e: MachineEvent): number | null {
     case 'boot':
     case 'console-input':
     case 'idle':
+    case 'timer-skip':
     case 'irq':
     case 'console-output':
     case 'halt':
@@ -50,18 +51,39 @@ export function pidOf(e: MachineEvent): number | null {
   }
 }
 
+/** Sorted payload keys per kind, learnt from the first event of each kind (a shape check guards reuse). */
+const keyOrder = new Map<string, readonly string[]>();
+
+function payloadKeys(e: MachineEvent): readonly string[] {
+  const cached = keyOrder.get(e.kind);
+  const rec = e as unknown as Record<string, unknown>;
+  // Same kind, same number of own keys, all of the cached keys present: the same shape.
+  if (cached !== undefined && Object.keys(rec).length === cached.length + 3 && cached.every((k) => k in rec)) return cached;
+  const keys = Object.keys(rec)
+    .filter((k) => k !== 'kind' && k !== 'icount' && k !== 'seq')
+    .sort();
+  keyOrder.set(e.kind, keys);
+  return keys;
+}
+
+const quotedKeys = new Map<string, string>();
+
+function quoted(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) quotedKeys.set(k, (q = JSON.stringify(k)));
+  return q;
+}
+
 /** Canonical JSON of the event's body (everything but kind, icount and seq). */
 export function payloadOf(e: MachineEvent): string {
-  const keys = Object.keys(e).sort();
+  const rec = e as unknown as Record<string, unknown>;
   let out = '{';
   let first = true;
-  for (const k of keys) {
-    if (k === 'kind' || k === 'icount' || k === 'seq') continue;
-    const v = (e as unknown as Record<string, unknown>)[k];
+  for (const k of payloadKeys(e)) {
+    const v = rec[k];
     if (v === undefined) continue;
-    if (!first) out += ',';
+    out += (first ? '' : ',') + quoted(k) + ':' + canonicalJson(v, k);
     first = false;
-    out += JSON.stringify(k) + ':' + canonicalJson(v, k);
   }
   return out + '}';
 }
@@ -70,13 +92,14 @@ function canonicalJson(v: unknown, path: string): string {
   switch (typeof v) {
     case 'number':
       if (!Number.isFinite(v)) throw new JournalError('INVALID_EVENT', `event field ${path} is ${String(v)}, which JSON cannot hold`);
-      return JSON.stringify(v);
+      return String(v); // the same text as JSON.stringify for finite numbers (-0 included: "0")
     case 'string':
     case 'boolean':
       return JSON.stringify(v);
     case 'object': {
       if (v === null) return 'null';
       if (Array.isArray(v)) {
+        if (v.every((x) => typeof x === 'number' && Number.isFinite(x))) return '[' + v.join(',') + ']';
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(v[i], `${path}[${i}]`);
         return out + ']';

@@ -110,6 +110,11 @@ export class MemoryJournalStore extends BaseJournalStore {
     return out;
   }
 
+  protected ownIcountAt(branch: BranchId, seq: number): number | null {
+    const base = this.readBranch(branch)?.forkSeq ?? 0;
+    return this.rows.get(branch)?.[seq - base]?.icount ?? null;
+  }
+
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const [list, from, to] = this.range(branch, f);
     if (f.pid === null && f.kinds === null) return to - from;

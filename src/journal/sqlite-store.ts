@@ -156,6 +156,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qLastRow: Stmt<EventRowDb>;
   private readonly qRawFrom: Stmt<EventRowDb>;
   private readonly qBranch: Stmt<BranchRowDb>;
+  private readonly qIcountAt: Stmt<{ icount: number }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
   private readonly qPage: Stmt<{ data: Buffer }>;
@@ -178,7 +179,6 @@ export class SqliteJournalStore extends BaseJournalStore {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       }
-      db.pragma('foreign_keys = ON');
       db.pragma('busy_timeout = 5000');
       this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
     } catch (e) {
@@ -190,6 +190,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? ORDER BY seq DESC LIMIT 1`);
     this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?`);
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
+    this.qIcountAt = this.prep('SELECT icount FROM event WHERE branch = ? AND seq = ?');
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
     this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
@@ -401,6 +402,10 @@ export class SqliteJournalStore extends BaseJournalStore {
       .map((r) => this.raw(branch, r));
   }
 
+  protected ownIcountAt(branch: BranchId, seq: number): number | null {
+    return this.qIcountAt.get(branch, seq)?.icount ?? null;
+  }
+
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const w = this.where(branch, f);
     return this.prep<{ n: number }>(`SELECT count(*) AS n FROM event WHERE ${w.sql}`).get(...w.params)!.n;
@@ -549,22 +554,37 @@ export class SqliteJournalStore extends BaseJournalStore {
   /** SQLite's own check of the file, and the schema objects compared with what the migrations build. */
   protected containerProblems(): string[] {
     const problems: string[] = [];
-    try {
+    const attempt = (what: string, fn: () => void): boolean => {
+      try {
+        fn();
+        return true;
+      } catch (e) {
+        const t = translateSqliteError(e, this.label);
+        if (!(t instanceof JournalError)) throw t;
+        problems.push(`${what} failed: ${t.message}`);
+        return false;
+      }
+    };
+    const sound = attempt('sqlite quick_check', () => {
       const rows = this.db.pragma('quick_check') as { quick_check: string }[];
       for (const r of rows) if (r.quick_check !== 'ok') problems.push(`sqlite quick_check: ${r.quick_check}`);
-    } catch (e) {
-      const t = translateSqliteError(e, this.label);
-      problems.push(`sqlite quick_check failed: ${t instanceof Error ? t.message : String(t)}`);
-      return problems;
-    }
-    const expected = expectedSchema(this.migrations);
-    const actual = schemaObjects(this.db);
-    for (const [name, sql] of expected) {
-      const got = actual.get(name);
-      if (got === undefined) problems.push(`schema: ${name} is missing`);
-      else if (got !== sql) problems.push(`schema: ${name} differs from migration ${this.schemaVersion}'s definition`);
-    }
-    for (const name of actual.keys()) if (!expected.has(name)) problems.push(`schema: unexpected object ${name}`);
+    });
+    if (!sound) return problems;
+    attempt('foreign key check', () => {
+      const orphans = this.db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
+      for (const o of orphans.slice(0, 10)) problems.push(`${o.table} row ${o.rowid ?? '?'} refers to a missing ${o.parent}`);
+      if (orphans.length > 10) problems.push(`... and ${orphans.length - 10} more rows referring to missing rows`);
+    });
+    attempt('schema check', () => {
+      const expected = expectedSchema(this.migrations);
+      const actual = schemaObjects(this.db);
+      for (const [name, sql] of expected) {
+        const got = actual.get(name);
+        if (got === undefined) problems.push(`schema: ${name} is missing`);
+        else if (got !== sql) problems.push(`schema: ${name} differs from migration ${this.schemaVersion}'s definition`);
+      }
+      for (const name of actual.keys()) if (!expected.has(name)) problems.push(`schema: unexpected object ${name}`);
+    });
     return problems;
   }
 

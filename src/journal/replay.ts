@@ -1,0 +1,188 @@
+/**
+ * Replay and seek. A machine is restored from a snapshot and re-executed; the recorded inputs
+ * (console bytes, host idle time) are fed back at the icounts where they arrived, and every
+ * event the machine derives is compared with the recorded one. The first mismatch stops the
+ * replay with a divergence report: the recorded event (expected) and the replayed one (actual).
+ *
+ * Seeking to an icount is the same replay from the nearest snapshot at or before it.
+ */
+import { INPUT_KINDS, type EventSink, type MachineEvent } from '../core/events.js';
+import { Machine, MACHINE_VERSION } from '../core/machine.js';
+import { createServers } from '../servers/create-servers.js';
+import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
+import { decodeState, JournalSink } from './record.js';
+import type { JournalStore, SnapshotRecord, StoredEvent } from './store.js';
+
+export interface Divergence {
+  /** Position in the branch's timeline of the recorded event that did not match. */
+  readonly seq: number;
+  readonly expected: MachineEvent | null;
+  readonly actual: MachineEvent | null;
+}
+
+export class DivergenceError extends Error {
+  constructor(readonly divergence: Divergence) {
+    super(
+      `replay diverged at event ${divergence.seq}: expected ${JSON.stringify(divergence.expected)}, got ${JSON.stringify(divergence.actual)}`,
+    );
+  }
+}
+
+/** Canonical form for comparing events (key order of the producer must not matter). */
+function canonical(e: MachineEvent): string {
+  return JSON.stringify(e, Object.keys(e).sort());
+}
+
+/**
+ * Compares each event the machine emits with the next recorded one. Throws DivergenceError at
+ * the first difference (the machine's run unwinds; the replaying machine is then discarded).
+ */
+class ComparingSink implements EventSink {
+  private next: StoredEvent | null;
+  compared = 0;
+
+  constructor(
+    private readonly events: Iterator<StoredEvent>,
+    private readonly forward?: EventSink,
+  ) {
+    this.next = this.pull();
+  }
+
+  private pull(): StoredEvent | null {
+    const r = this.events.next();
+    return r.done ? null : r.value;
+  }
+
+  /** The next recorded event not yet matched. */
+  peek(): StoredEvent | null {
+    return this.next;
+  }
+
+  emit(event: MachineEvent): void {
+    const expected = this.next;
+    if (!expected) return; // past the end of the recording: nothing to compare with
+    if (canonical(expected.event) !== canonical(event)) {
+      throw new DivergenceError({ seq: expected.seq, expected: expected.event, actual: event });
+    }
+    this.compared++;
+    this.next = this.pull();
+    this.forward?.emit(event);
+  }
+}
+
+/** A machine restored from a snapshot of the journal. */
+export function restoreMachine(store: JournalStore, snapshot: SnapshotRecord, sink?: EventSink): Machine {
+  const meta = store.getRecording();
+  if (!meta) throw new Error('the journal has no recording');
+  const state = decodeState(store.loadSnapshotState(snapshot.id));
+  if (state.machineVersion !== MACHINE_VERSION) {
+    throw new Error(`the recording was made by machine ${state.machineVersion}; this xrr runs ${MACHINE_VERSION} and cannot replay it`);
+  }
+  const epoch = BigInt(meta.bootEpochNs);
+  const machine = new Machine({
+    seed: Uint8Array.from(Buffer.from(meta.seedHex, 'hex')),
+    bootEpochNs: epoch,
+    servers: createServers([], epoch),
+    sink,
+  });
+  machine.setState(state, (hash) => store.getPage(hash as PageHash) ?? undefined);
+  return machine;
+}
+
+export interface ReplayOptions {
+  /** Stop at this icount (default: the end of the recording). */
+  readonly to?: number;
+  /** Start from the nearest snapshot at or before this icount (default: the first snapshot). */
+  readonly from?: number;
+  /** Receives the replayed events that matched (e.g. to print them). */
+  readonly forward?: EventSink;
+  /** Console output of the replayed machine. */
+  readonly consoleOut?: (bytes: Uint8Array) => void;
+  /** Called between slices with the icount reached. */
+  readonly progress?: (icount: number) => void;
+}
+
+export interface ReplayResult {
+  readonly machine: Machine;
+  /** Events compared and found equal. */
+  readonly matched: number;
+  /** The branch timeline position after the last matched event. */
+  readonly seq: number;
+  readonly snapshot: SnapshotRecord;
+}
+
+const SLICE = 5_000_000;
+
+/**
+ * Re-execute `branch` from a snapshot up to `to`, checking every event. Throws DivergenceError
+ * at the first mismatch.
+ */
+export function replay(store: JournalStore, branch: BranchId, opts: ReplayOptions = {}): ReplayResult {
+  store.flush();
+  const last = store.events(branch, { order: 'desc', limit: 1 })[0];
+  const end = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, last ? last.icount : 0);
+  const snapshot = store.nearestSnapshot(branch, (opts.from ?? end) as Icount) ?? store.listSnapshots(branch)[0];
+  if (!snapshot) throw new Error('the recording has no snapshot to replay from');
+  const expected = store.iterateEvents(branch, { fromSeq: snapshot.seq });
+  const sink = new ComparingSink(expected, opts.forward);
+  const machine = restoreMachine(store, snapshot, sink);
+  if (opts.consoleOut) machine.kernel.consoleOut = opts.consoleOut;
+
+  for (;;) {
+    const next = sink.peek();
+    if (!next || next.icount > end || machine.kernel.halted) break;
+    if (INPUT_KINDS.has(next.kind) && machine.icount === next.icount) {
+      // Feed the recorded input; the machine emits the same input event, which is compared.
+      applyInput(machine, next.event);
+      continue;
+    }
+    // Run to the next input (or the end); the sink checks every event on the way.
+    const target = INPUT_KINDS.has(next.kind) ? next.icount : Math.min(end, nextInputIcount(store, branch, next.seq, end));
+    const before = machine.icount;
+    const stop = machine.run(Math.min(target, machine.icount + SLICE));
+    opts.progress?.(machine.icount);
+    if (stop.kind === 'halted') break;
+    const still = sink.peek();
+    if (machine.icount === before && still === next) {
+      // The machine cannot get further, yet the recording has more: it went another way.
+      throw new DivergenceError({ seq: next.seq, expected: next.event, actual: null });
+    }
+    if (machine.icount >= end && (!still || still.icount > end)) break;
+  }
+  if (opts.to !== undefined && machine.icount < opts.to && !machine.kernel.halted) {
+    // No events between here and `to`: the machine ran on (or idled) without any.
+    const nextInput = sink.peek();
+    if (!nextInput || nextInput.icount >= opts.to) machine.run(opts.to);
+  }
+  return { machine, matched: sink.compared, seq: snapshot.seq + sink.compared, snapshot };
+}
+
+function nextInputIcount(store: JournalStore, branch: BranchId, afterSeq: number, fallback: number): number {
+  const e = store.nextEvent(branch, (afterSeq - 1) as JournalSeq, { kinds: [...INPUT_KINDS] });
+  return e ? e.icount : fallback;
+}
+
+function applyInput(machine: Machine, e: MachineEvent): void {
+  switch (e.kind) {
+    case 'console-input': machine.input(Uint8Array.from(e.data)); break;
+    case 'idle': machine.idle(e.skippedNs); break;
+    case 'boot': break;
+    default: throw new Error(`not an input event: ${e.kind}`);
+  }
+}
+
+/** The machine at `icount` on `branch` (the last instruction boundary at or before it). */
+export function seek(store: JournalStore, branch: BranchId, icount: number, opts: Omit<ReplayOptions, 'to' | 'from'> = {}): ReplayResult {
+  return replay(store, branch, { ...opts, from: icount, to: icount });
+}
+
+/**
+ * Fork: a new branch that starts from the machine at `icount` of `parent` and continues live.
+ * Returns the branch and the machine, whose events now go to the branch.
+ */
+export function forkAt(store: JournalStore, parent: BranchId, icount: number, label = ''): { branch: BranchId; machine: Machine } {
+  const r = seek(store, parent, icount);
+  const info = store.createBranch({ parent, forkIcount: r.machine.icount as Icount, forkSeq: r.seq as JournalSeq, label });
+  r.machine.kernel.sink = new JournalSink(store, info.id);
+  return { branch: info.id, machine: r.machine };
+}
