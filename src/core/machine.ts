@@ -73,11 +73,9 @@ export class Machine {
   readonly rtc: Rtc;
   readonly entropy: Entropy;
   readonly kernel: Kernel;
-  readonly sink: EventSink;
 
   constructor(private readonly config: MachineConfig) {
     if (config.seed.length !== 32) throw new RangeError('the machine seed must be 32 bytes');
-    this.sink = config.sink ?? new NullEventSink();
     this.rtc = new Rtc(this.clock, config.bootEpochNs);
     this.entropy = new Entropy(config.seed);
     this.intc.enable(IRQ.TIMER);
@@ -87,7 +85,7 @@ export class Machine {
     const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
-      this.sink,
+      config.sink ?? new NullEventSink(),
       config.servers,
     );
     this.kernel.sysinfoFacts = {
@@ -139,8 +137,9 @@ export class Machine {
     const k = this.kernel;
     for (;;) {
       if (k.halted) return { kind: 'halted', status: k.halted.status, reason: k.halted.reason };
-      const now = this.cpu.icount;
-      if (now >= maxIcount) return { kind: 'limit' };
+      // Everything due at this icount (interrupts, scheduling, skips over idle time) happens
+      // before the limit is checked; the limit stops only the next instruction. So a run split
+      // anywhere, and a replay fed its inputs between runs, see the same order of events.
       this.serviceTimer();
       if (k.halted) continue;
       const p = k.pickNext();
@@ -150,6 +149,8 @@ export class Machine {
         k.emit({ kind: 'timer-skip', skippedNs: skipped });
         continue;
       }
+      const now = this.cpu.icount;
+      if (now >= maxIcount) return { kind: 'limit' };
       const untilTimer = this.timer.nextDeadlineIcount(now) - now;
       const budget = Math.max(1, Math.min(untilTimer, maxIcount - now));
       k.runSlice(p, budget);

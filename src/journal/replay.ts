@@ -128,9 +128,13 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
   const machine = restoreMachine(store, snapshot, sink);
   if (opts.consoleOut) machine.kernel.consoleOut = opts.consoleOut;
 
+  // A seek stops when the machine reaches `to`, before any input that arrived at `to`; a full
+  // replay goes through the last recorded event.
+  const full = opts.to === undefined;
   for (;;) {
     const next = sink.peek();
     if (!next || next.icount > end || machine.kernel.halted) break;
+    if (!full && machine.icount >= end) break;
     if (INPUT_KINDS.has(next.kind) && machine.icount === next.icount) {
       // Feed the recorded input; the machine emits the same input event, which is compared.
       applyInput(machine, next.event);
@@ -142,18 +146,12 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
     const stop = machine.run(Math.min(target, machine.icount + SLICE));
     opts.progress?.(machine.icount);
     if (stop.kind === 'halted') break;
-    const still = sink.peek();
-    if (machine.icount === before && still === next) {
+    if (machine.icount === before && sink.peek() === next) {
       // The machine cannot get further, yet the recording has more: it went another way.
       throw new DivergenceError({ seq: next.seq, expected: next.event, actual: null });
     }
-    if (machine.icount >= end && (!still || still.icount > end)) break;
   }
-  if (opts.to !== undefined && machine.icount < opts.to && !machine.kernel.halted) {
-    // No events between here and `to`: the machine ran on (or idled) without any.
-    const nextInput = sink.peek();
-    if (!nextInput || nextInput.icount >= opts.to) machine.run(opts.to);
-  }
+  if (!full && machine.icount < end && !machine.kernel.halted) machine.run(end);
   return { machine, matched: sink.compared, seq: snapshot.seq + sink.compared, snapshot };
 }
 

@@ -80,7 +80,8 @@ export class Kernel {
 
   constructor(
     readonly dev: KernelDevices,
-    private readonly sink: EventSink,
+    /** Where events go; replaceable (a fork continues into another branch). */
+    public sink: EventSink,
     servers: readonly ServerPort[],
   ) {
     for (const s of servers) this.servers.set(s.pid, s);
