@@ -284,11 +284,20 @@ export abstract class BaseJournalStore implements JournalStore {
         const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
         throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${e.kind} event at (icount ${e.icount}, seq ${e.seq}) does not come after ${after}`);
       }
-      const fields = { seq: nextSeq, icount: e.icount, seqInIcount: e.seq, kind: e.kind, pid: pidOf(e), payload: payloadOf(e) };
-      const hash = rowHash(lastHash, fields);
-      rows.push({ branch, ...fields, hash });
+      const row: { -readonly [K in keyof PendingRow]: PendingRow[K] } = {
+        branch,
+        seq: nextSeq,
+        icount: e.icount,
+        seqInIcount: e.seq,
+        kind: e.kind,
+        pid: pidOf(e),
+        payload: payloadOf(e),
+        hash: ZERO_HASH,
+      };
+      row.hash = rowHash(lastHash, row);
+      rows.push(row);
       nextSeq++;
-      lastHash = hash;
+      lastHash = row.hash;
       last = { icount: e.icount, seqInIcount: e.seq };
     }
     head.nextSeq = nextSeq;

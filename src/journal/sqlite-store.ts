@@ -150,7 +150,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly stmts = new Map<string, Stmt<unknown>>();
   private readonly migrations: readonly Migration[];
 
-  private readonly qInsertEvent: Stmt<never>;
+  private readonly insertEvent: Database.Statement<unknown[], never>;
   private readonly qSetHead: Stmt<never>;
   private readonly qHead: Stmt<{ head_seq: number; head_hash: Buffer | null }>;
   private readonly qLastRow: Stmt<EventRowDb>;
@@ -184,7 +184,11 @@ export class SqliteJournalStore extends BaseJournalStore {
     } catch (e) {
       throw translateSqliteError(e, label);
     }
-    this.qInsertEvent = this.prep('INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    try {
+      this.insertEvent = db.prepare<unknown[], never>('INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    } catch (e) {
+      throw translateSqliteError(e, label);
+    }
     this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
     this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
     this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? ORDER BY seq DESC LIMIT 1`);
@@ -341,7 +345,8 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   protected commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void {
     this.tx(() => {
-      const insert = this.qInsertEvent;
+      // The raw statement on the hot path; tx() translates its errors.
+      const insert = this.insertEvent;
       for (const r of rows) insert.run(r.branch, r.seq, r.icount, r.seqInIcount, r.kind, r.pid, r.payload, r.hash);
       for (const [b, h] of heads) this.qSetHead.run(h.length, h.hash, b);
     });
