@@ -20,15 +20,16 @@ export interface Parsed {
 }
 
 /**
- * Parse `argv` against `spec`. Options come before positionals; the first positional ends
- * option parsing (so `xrr run /bin/ls -l` passes `-l` to the guest), as does `--`.
+ * Parse `argv` against `spec`. By default the first positional ends option parsing (so
+ * `xrr run /bin/ls -l` passes `-l` to the guest), as does `--`; with `interspersed`, options
+ * may also follow positionals (`xrr events FILE --pid 8`).
  */
-export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, OptionSpec>>): Parsed {
+export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, OptionSpec>>, interspersed = false): Parsed {
   const options = new Map<string, string | number | boolean>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (positional.length > 0) {
+    if (positional.length > 0 && !interspersed) {
       positional.push(arg);
       continue;
     }

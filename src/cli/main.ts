@@ -2,11 +2,14 @@
  * The `xrr` command: a thin dispatcher over the subcommands. Exit codes: 0 success, 1 failure,
  * 2 usage error; `run` exits with the guest program's status.
  */
+import { isJournalError } from '../journal/errors.js';
 import { UsageError } from './args.js';
+import { JOURNAL_COMMANDS } from './journal-commands.js';
 import { runCommand, RUN_SYNOPSIS } from './run.js';
 
 const COMMANDS: Record<string, { synopsis: string; help: string; run: (argv: string[]) => Promise<number> }> = {
   run: { synopsis: RUN_SYNOPSIS, help: 'boot XINIM and attach the console (or run PROGRAM and exit with its status)', run: runCommand },
+  ...JOURNAL_COMMANDS,
 };
 
 function usage(): string {
@@ -30,6 +33,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (e) {
+    if (isJournalError(e)) {
+      console.error(`xrr ${name}: ${e.message}`);
+      return 1;
+    }
     if (e instanceof UsageError) {
       console.error(`xrr ${name}: ${e.message}\nusage: xrr ${name} ${command.synopsis}`);
       return 2;

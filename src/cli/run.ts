@@ -92,7 +92,14 @@ export function createMachine(setup: RunSetup, sink?: EventSink): Machine {
  * Drive a booted machine with its console attached to this process: output to stdout,
  * input from the setup's source. Resolves with how the run ended.
  */
-export async function driveConsole(machine: Machine, setup: RunSetup): Promise<RunStop> {
+export interface DriveHooks {
+  /** The machine must not run past this icount before afterRun is called (snapshot spacing). */
+  readonly nextStop?: () => number;
+  /** Called after every machine run (the recorder snapshots here). */
+  readonly afterRun?: () => void;
+}
+
+export async function driveConsole(machine: Machine, setup: RunSetup, hooks: DriveHooks = {}): Promise<RunStop> {
   machine.kernel.consoleOut = (bytes) => process.stdout.write(bytes);
   const limit = setup.maxInstructions ?? Number.MAX_SAFE_INTEGER;
   const slice = 20_000_000;
@@ -106,7 +113,15 @@ export async function driveConsole(machine: Machine, setup: RunSetup): Promise<R
   };
 
   if (setup.input instanceof Uint8Array) {
-    pending.push(setup.input);
+    // One line at a time, each when every process waits: as if typed at the prompt.
+    let start = 0;
+    for (let i = 0; i < setup.input.length; i++) {
+      if (setup.input[i] === 0x0a) {
+        pending.push(setup.input.subarray(start, i + 1));
+        start = i + 1;
+      }
+    }
+    if (start < setup.input.length) pending.push(setup.input.subarray(start));
     inputEnded = true;
   } else if (setup.input === 'tty' || typeof setup.input === 'object') {
     const stream = setup.input === 'tty' ? process.stdin : setup.input;
@@ -129,11 +144,15 @@ export async function driveConsole(machine: Machine, setup: RunSetup): Promise<R
   }
   try {
     for (;;) {
-      const stop = machine.run(Math.min(limit, machine.icount + slice));
+      const stop = machine.run(Math.min(limit, machine.icount + slice, hooks.nextStop?.() ?? Number.MAX_SAFE_INTEGER));
+      hooks.afterRun?.();
       if (stop.kind === 'halted' || quit) return stop;
       if (stop.kind === 'limit') {
         if (machine.icount >= limit) return stop;
-        await new Promise((r) => setImmediate(r)); // let input arrive between slices
+        // Scripted input waits until the machine waits for it; typed input goes in at once.
+        if (setup.input instanceof Uint8Array) continue;
+        await new Promise((r) => setImmediate(r)); // let typed input arrive between slices
+        if (pending.length === 0) continue;
       }
       if (pending.length > 0) {
         machine.input(pending.shift()!);

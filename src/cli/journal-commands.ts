@@ -1,0 +1,376 @@
+/**
+ * The journal commands: record, replay, info, events, state, fork, verify, ls. Thin: they parse
+ * arguments, open the recording and call src/journal. Exit codes: 0 ok, 1 error, 2 usage,
+ * 3 the recording does not replay or verify.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { MACHINE_VERSION, type Machine } from '../core/machine.js';
+import type { MachineEvent, MachineEventKind } from '../core/events.js';
+import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
+import { JournalSink, Snapshotter } from '../journal/record.js';
+import { DivergenceError, forkAt, replay, restoreMachine, seek } from '../journal/replay.js';
+import { SqliteJournalStore } from '../journal/sqlite-store.js';
+import { buildBranchTree, type BranchTreeNode } from '../journal/store.js';
+import { verify } from '../journal/verify.js';
+import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
+import { REPO_ROOT } from './guest-image.js';
+import { createMachine, driveConsole, resolveRunSetup, RUN_OPTIONS, type RunSetup } from './run.js';
+import { describeState } from './state-view.js';
+
+export const RECORDINGS_DIR = join(REPO_ROOT, 'recordings');
+const XRR_VERSION = '0.1.0';
+
+function progressLine(label: string): (done: number, total: number) => void {
+  let last = 0;
+  return (done, total) => {
+    if (!process.stderr.isTTY) return;
+    const now = Date.now();
+    if (now - last < 100 && done < total) return;
+    last = now;
+    const pct = total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 0;
+    const bar = '#'.repeat(Math.floor(pct / 4)).padEnd(25, '.');
+    process.stderr.write(`\r${label} [${bar}] ${pct}%`);
+    if (done >= total) process.stderr.write('\n');
+  };
+}
+
+async function openExisting(file: string, readonly = true): Promise<SqliteJournalStore> {
+  if (!existsSync(file)) throw new UsageError(`no such recording: ${file}`);
+  return SqliteJournalStore.open(file, { readonly, create: false });
+}
+
+function branchOpt(v: unknown): BranchId {
+  return v === undefined ? ROOT_BRANCH : branchId(v as number);
+}
+
+// ---- record ---------------------------------------------------------------------------------------
+
+const RECORD_OPTIONS: Record<string, OptionSpec> = {
+  ...RUN_OPTIONS,
+  out: { kind: 'string', help: 'the recording file (default recordings/<date>.db)', valueName: 'FILE' },
+  image: { kind: 'string', help: 'guest image: default (the only one so far)', valueName: 'NAME' },
+};
+const RECORD_SYNOPSIS = '[--image default] [--out FILE] [--seed S] [--input FILE|-] [PROGRAM [ARGS...]]';
+
+export function defaultRecordingPath(): string {
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
+  return join(RECORDINGS_DIR, `${stamp}.db`);
+}
+
+/** Record a run of the machine into a new journal file; returns the exit status and the file. */
+export async function recordRun(argv: readonly string[], out?: string): Promise<{ status: number; file: string; machine: Machine; setup: RunSetup }> {
+  const { options } = parseArgs(argv, RECORD_OPTIONS);
+  const image = (options.get('image') as string | undefined) ?? 'default';
+  if (image !== 'default') throw new UsageError(`--image: unknown image ${image} (known: default)`);
+  const runArgv = stripOptions(argv, ['out', 'image']);
+  const setup = resolveRunSetup(runArgv);
+  const file = resolve((options.get('out') as string | undefined) ?? out ?? defaultRecordingPath());
+  if (existsSync(file)) throw new UsageError(`${file} exists; choose another --out`);
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  const store = await SqliteJournalStore.open(file);
+  try {
+    store.createRecording({
+      machineVersion: MACHINE_VERSION,
+      imageHash: setup.image.hash,
+      seedHex: Buffer.from(setup.seed).toString('hex'),
+      bootEpochNs: setup.bootEpochNs.toString(),
+      commandLine: ['xrr', 'record', ...argv],
+      xrrVersion: XRR_VERSION,
+    });
+    const machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
+    const err = machine.boot();
+    if (err) throw new Error(err);
+    const snaps = new Snapshotter(store, ROOT_BRANCH, machine);
+    snaps.now();
+    const stop = await driveConsole(machine, setup, { nextStop: () => snaps.due, afterRun: () => snaps.maybe() });
+    store.flush();
+    const n = store.branchLength(ROOT_BRANCH);
+    process.stderr.write(`xrr: recorded ${n} events, ${snaps.taken.length} snapshots, ${machine.icount} instructions into ${file}\n`);
+    return { status: stop.kind === 'halted' ? stop.status : 0, file, machine, setup };
+  } finally {
+    store.close();
+  }
+}
+
+function stripOptions(argv: readonly string[], names: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : '';
+    if (names.includes(name)) {
+      if (!a.includes('=')) i++;
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
+async function recordCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('record', RECORD_SYNOPSIS, RECORD_OPTIONS);
+  return (await recordRun(argv)).status;
+}
+
+// ---- replay ---------------------------------------------------------------------------------------
+
+const REPLAY_OPTIONS: Record<string, OptionSpec> = {
+  to: { kind: 'int', help: 'stop at this icount', valueName: 'T' },
+  branch: { kind: 'int', help: 'branch to replay (default 1, the recording itself)', valueName: 'B' },
+  console: { kind: 'flag', help: 'print the replayed console output' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+async function replayCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('replay', 'FILE [--to T] [--branch B] [--console]', REPLAY_OPTIONS);
+  const { options, positional } = parseArgs(argv, REPLAY_OPTIONS, true);
+  const file = one(positional, 'FILE');
+  const store = await openExisting(file);
+  try {
+    const branch = branchOpt(options.get('branch'));
+    const last = store.events(branch, { order: 'desc', limit: 1 })[0];
+    const total = (options.get('to') as number | undefined) ?? last?.icount ?? 0;
+    const bar = progressLine('replaying');
+    const t0 = performance.now();
+    try {
+      const r = replay(store, branch, {
+        to: options.get('to') as number | undefined,
+        from: 0,
+        consoleOut: options.get('console') ? (b) => process.stdout.write(b) : undefined,
+        progress: (i) => bar(i, total),
+      });
+      bar(total, total);
+      const ms = performance.now() - t0;
+      console.log(`replayed ${r.matched} events to icount ${r.machine.icount} in ${ms.toFixed(0)} ms: no divergence`);
+      return 0;
+    } catch (e) {
+      if (!(e instanceof DivergenceError)) throw e;
+      const d = e.divergence;
+      console.log(`DIVERGENCE at event ${d.seq}`);
+      console.log(`  expected (recorded): ${JSON.stringify(d.expected)}`);
+      console.log(`  actual   (replayed): ${d.actual ? JSON.stringify(d.actual) : 'nothing: the machine went another way'}`);
+      return 3;
+    }
+  } finally {
+    store.close();
+  }
+}
+
+// ---- info, events, ls -------------------------------------------------------------------------------
+
+async function infoCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('info', 'FILE', {});
+  const { positional } = parseArgs(argv, {}, true);
+  const file = one(positional, 'FILE');
+  const store = await openExisting(file);
+  try {
+    const meta = store.getRecording();
+    if (!meta) throw new Error(`${file} has no recording`);
+    const stats = store.stats();
+    console.log(`recording   ${file} (${(statSync(file).size / 1024).toFixed(0)} KiB, schema ${store.schemaVersion})`);
+    console.log(`machine     ${meta.machineVersion}${meta.machineVersion === MACHINE_VERSION ? '' : ` (this xrr runs ${MACHINE_VERSION}: cannot replay)`}`);
+    console.log(`created     ${meta.createdAt} by xrr ${meta.xrrVersion}`);
+    console.log(`command     ${meta.commandLine.join(' ')}`);
+    console.log(`seed        ${meta.seedHex}`);
+    console.log(`boot epoch  ${new Date(Number(BigInt(meta.bootEpochNs) / 1_000_000n)).toISOString()}`);
+    console.log(`image       ${meta.imageHash.slice(0, 16)}`);
+    console.log(`contents    ${stats.events} events, ${stats.snapshots} snapshots, ${stats.pages} pages (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
+    console.log('branches');
+    const print = (n: BranchTreeNode, depth: number) => {
+      const b = n.branch;
+      const last = store.events(b.id, { order: 'desc', limit: 1 })[0];
+      const crashes = store.countEvents(b.id, { kinds: ['halt'] });
+      console.log(
+        `  ${'  '.repeat(depth)}${b.id} ${b.label || '(unnamed)'}: ${store.branchLength(b.id)} events, to icount ${last?.icount ?? 0}` +
+          (b.parent === null ? '' : `, forked from ${b.parent} at icount ${b.forkIcount}`) +
+          (crashes ? `, halted` : ''),
+      );
+      for (const c of n.children) print(c, depth + 1);
+    };
+    for (const root of buildBranchTree(store.listBranches())) print(root, 0);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+const EVENTS_OPTIONS: Record<string, OptionSpec> = {
+  pid: { kind: 'int', help: 'only events of this process', valueName: 'P' },
+  kind: { kind: 'string', help: 'only these kinds (comma-separated), e.g. syscall,ipc', valueName: 'K' },
+  from: { kind: 'int', help: 'from this icount', valueName: 'T' },
+  to: { kind: 'int', help: 'to this icount', valueName: 'T' },
+  branch: { kind: 'int', help: 'branch (default 1)', valueName: 'B' },
+  limit: { kind: 'int', help: 'at most N events', valueName: 'N' },
+  json: { kind: 'flag', help: 'one JSON object per line' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+export function formatEvent(e: MachineEvent): string {
+  const { kind, icount, seq, ...rest } = e as MachineEvent & Record<string, unknown>;
+  const fields = Object.entries(rest)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? (v.length > 24 ? `[${v.length} items]` : JSON.stringify(v)) : typeof v === 'string' && v.length > 48 ? `${v.slice(0, 48)}...` : JSON.stringify(v)}`)
+    .join(' ');
+  return `${String(icount).padStart(12)}:${String(seq).padEnd(3)} ${kind.padEnd(15)} ${fields}`;
+}
+
+async function eventsCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('events', 'FILE [--pid P] [--kind K] [--from T --to T] [--json]', EVENTS_OPTIONS);
+  const { options, positional } = parseArgs(argv, EVENTS_OPTIONS, true);
+  const file = one(positional, 'FILE');
+  const store = await openExisting(file);
+  try {
+    const kinds = (options.get('kind') as string | undefined)?.split(',').filter(Boolean) as MachineEventKind[] | undefined;
+    const it = store.iterateEvents(branchOpt(options.get('branch')), {
+      pid: options.get('pid') as number | undefined,
+      kinds,
+      fromIcount: options.get('from') as never,
+      toIcount: options.get('to') as never,
+      limit: options.get('limit') as number | undefined,
+    });
+    const json = options.get('json') === true;
+    for (const e of it) console.log(json ? JSON.stringify({ ...e.event, journalSeq: e.seq }) : `${String(e.seq).padStart(8)} ${formatEvent(e.event)}`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function lsCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('ls', '[DIR]', {});
+  const { positional } = parseArgs(argv, {}, true);
+  const dir = positional[0] ?? RECORDINGS_DIR;
+  if (!existsSync(dir)) {
+    console.log(`no recordings (${dir} does not exist)`);
+    return 0;
+  }
+  const files = readdirSync(dir).filter((f) => f.endsWith('.db')).sort();
+  if (files.length === 0) console.log(`no recordings in ${dir}`);
+  for (const f of files) {
+    const path = join(dir, f);
+    try {
+      const store = await SqliteJournalStore.open(path, { readonly: true, create: false });
+      const meta = store.getRecording();
+      const stats = store.stats();
+      console.log(`${basename(f).padEnd(32)} ${(statSync(path).size / 1024).toFixed(0).padStart(7)} KiB  ${String(stats.events).padStart(9)} events  ${stats.branches} branch(es)  ${meta?.commandLine.slice(1).join(' ') ?? ''}`);
+      store.close();
+    } catch (e) {
+      console.log(`${basename(f).padEnd(32)} unreadable: ${(e as Error).message}`);
+    }
+  }
+  return 0;
+}
+
+// ---- state, fork, verify ------------------------------------------------------------------------------
+
+const STATE_OPTIONS: Record<string, OptionSpec> = {
+  at: { kind: 'int', help: 'the icount to inspect', valueName: 'T' },
+  pid: { kind: 'int', help: 'show this process in detail (registers, memory map, fds)', valueName: 'P' },
+  branch: { kind: 'int', help: 'branch (default 1)', valueName: 'B' },
+  json: { kind: 'flag', help: 'the whole machine state as JSON' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+async function stateCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('state', 'FILE --at T [--pid P]', STATE_OPTIONS);
+  const { options, positional } = parseArgs(argv, STATE_OPTIONS, true);
+  const file = one(positional, 'FILE');
+  const at = options.get('at') as number | undefined;
+  if (at === undefined) throw new UsageError('--at T is required');
+  const store = await openExisting(file);
+  try {
+    const r = seek(store, branchOpt(options.get('branch')), at);
+    if (options.get('json')) console.log(JSON.stringify(r.machine.getState(), null, 1));
+    else console.log(describeState(r.machine, options.get('pid') as number | undefined));
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+const FORK_OPTIONS: Record<string, OptionSpec> = {
+  at: { kind: 'int', help: 'fork from this icount', valueName: 'T' },
+  branch: { kind: 'int', help: 'parent branch (default 1)', valueName: 'B' },
+  input: { kind: 'string', help: 'console input for the new branch, from FILE or - (default: the terminal)', valueName: 'FILE|-' },
+  label: { kind: 'string', help: 'a name for the branch', valueName: 'NAME' },
+  'max-instructions': { kind: 'int', help: 'stop the new branch after N more instructions', valueName: 'N' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+async function forkCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('fork', 'FILE --at T [--input FILE|-] [--label NAME]', FORK_OPTIONS);
+  const { options, positional } = parseArgs(argv, FORK_OPTIONS, true);
+  const file = one(positional, 'FILE');
+  const at = options.get('at') as number | undefined;
+  if (at === undefined) throw new UsageError('--at T is required');
+  const store = await openExisting(file, false);
+  try {
+    const { branch, machine } = forkAt(store, branchOpt(options.get('branch')), at, (options.get('label') as string | undefined) ?? '');
+    process.stderr.write(`xrr: branch ${branch} forked at icount ${machine.icount}; the console is live\n`);
+    const inputArgs = options.get('input') !== undefined ? ['--input', options.get('input') as string] : [];
+    const setup = resolveRunSetup(inputArgs);
+    const max = options.get('max-instructions') as number | undefined;
+    const snaps = new Snapshotter(store, branch, machine);
+    snaps.now();
+    const stop = await driveConsole(machine, { ...setup, maxInstructions: max === undefined ? undefined : machine.icount + max }, {
+      nextStop: () => snaps.due,
+      afterRun: () => snaps.maybe(),
+    });
+    store.flush();
+    process.stderr.write(`xrr: branch ${branch}: ${store.branchLength(branch)} events to icount ${machine.icount}\n`);
+    return stop.kind === 'halted' ? stop.status : 0;
+  } finally {
+    store.close();
+  }
+}
+
+async function verifyCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('verify', 'FILE', {});
+  const { positional } = parseArgs(argv, {}, true);
+  const file = one(positional, 'FILE');
+  const store = await openExisting(file);
+  try {
+    const report = verify(store);
+    let ok = report.ok;
+    for (const p of report.problems) console.log(`problem: ${JSON.stringify(p)}`);
+    // Every snapshot must restore into a machine.
+    for (const s of store.allSnapshots()) {
+      try {
+        restoreMachine(store, s);
+      } catch (e) {
+        ok = false;
+        console.log(`problem: snapshot ${s.id} (branch ${s.branch}, icount ${s.icount}) does not restore: ${(e as Error).message}`);
+      }
+    }
+    console.log(
+      `${ok ? 'ok' : 'FAILED'}: ${report.branches} branches, ${report.events} events (hash chain ${report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact'}), ${report.snapshots} snapshots, ${report.pages} pages`,
+    );
+    return ok ? 0 : 3;
+  } finally {
+    store.close();
+  }
+}
+
+// ---- helpers --------------------------------------------------------------------------------------------
+
+function one(positional: string[], name: string): string {
+  if (positional.length === 0) throw new UsageError(`${name} is required`);
+  if (positional.length > 1) throw new UsageError(`unexpected argument ${positional[1]}`);
+  return positional[0]!;
+}
+
+function help(command: string, synopsis: string, spec: Record<string, OptionSpec>): number {
+  console.log(usageOf(command, synopsis, spec));
+  return 0;
+}
+
+export const JOURNAL_COMMANDS = {
+  record: { synopsis: RECORD_SYNOPSIS, help: 'run the machine and record everything into a journal file', run: recordCommand },
+  replay: { synopsis: 'FILE [--to T] [--branch B]', help: 'replay a recording exactly, checking every event', run: replayCommand },
+  info: { synopsis: 'FILE', help: 'what a recording holds: machine, seed, branches, sizes', run: infoCommand },
+  events: { synopsis: 'FILE [--pid P] [--kind K] [--from T --to T] [--json]', help: 'list the events of a recording', run: eventsCommand },
+  state: { synopsis: 'FILE --at T [--pid P]', help: 'the machine state at an icount: processes, registers, files, memory', run: stateCommand },
+  fork: { synopsis: 'FILE --at T [--input FILE|-]', help: 'start a new branch from a point and continue it live', run: forkCommand },
+  verify: { synopsis: 'FILE', help: 'check the hash chain, the schema and that every snapshot restores', run: verifyCommand },
+  ls: { synopsis: '[DIR]', help: 'list the recordings in recordings/', run: lsCommand },
+} as const;
+
