@@ -67,8 +67,11 @@ function checkFileHeader(path: string): void {
   const pages = header.readUInt32BE(28);
   const changeCounter = header.readUInt32BE(24);
   const validFor = header.readUInt32BE(92);
-  // The in-header page count is only authoritative when its version-valid-for matches.
-  if (validFor === changeCounter && pageSize >= 512 && pages * pageSize > size) {
+  // The in-header page count is only authoritative when its version-valid-for matches. With a
+  // non-empty -wal beside it, a checkpoint may have been cut short after writing page 1 but
+  // before the pages past the old end: SQLite recovers that from the WAL, so leave it to SQLite.
+  const walSize = existsSync(`${path}-wal`) ? statSync(`${path}-wal`).size : 0;
+  if (walSize === 0 && validFor === changeCounter && pageSize >= 512 && pages * pageSize > size) {
     throw new JournalError('TRUNCATED', `${path} is truncated: its header says ${pages * pageSize} bytes, the file has ${size}`);
   }
 }
