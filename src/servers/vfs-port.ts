@@ -20,11 +20,11 @@ export class VfsPort implements ServerPort {
     return this.server.receive(m, { now: ctx.now });
   }
 
-  getState(): unknown {
-    return this.server.getState();
+  getState(blobs?: (bytes: Uint8Array) => string): unknown {
+    return this.server.getState(blobs);
   }
 
-  setState(state: unknown): void {
-    this.server.setState(state as VfsServerSnapshot);
+  setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void {
+    this.server.setState(state as VfsServerSnapshot, load);
   }
 }

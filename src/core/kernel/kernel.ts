@@ -1033,6 +1033,11 @@ export class Kernel {
 
   /** Everything the kernel and its servers hold; page bytes go to `store` by content hash. */
   getState(store: (hash: string, bytes: Uint8Array) => void): KernelState {
+    const blobs = (bytes: Uint8Array): string => {
+      const hash = pageHash(bytes);
+      store(hash, bytes);
+      return hash;
+    };
     const hashOf = (page: { u8: Uint8Array; hash: string | undefined }) => {
       page.hash ??= pageHash(page.u8);
       store(page.hash, page.u8);
@@ -1059,7 +1064,7 @@ export class Kernel {
       lastIcount: this.lastIcount,
       shm: [...this.shmSegments].sort((a, b) => a[0] - b[0]).map(([id, seg]) => ({ id, pages: seg.pages.map(hashOf) })),
       shmAttachments: [...this.shmAttachments].sort((a, b) => a[0] - b[0]).map(([pid, list]) => ({ pid, list })),
-      servers: [...this.servers.values()].sort((a, b) => a.pid - b.pid).map((srv) => ({ pid: srv.pid, state: srv.getState() })),
+      servers: [...this.servers.values()].sort((a, b) => a.pid - b.pid).map((srv) => ({ pid: srv.pid, state: srv.getState(blobs) })),
     };
   }
 
@@ -1105,7 +1110,7 @@ export class Kernel {
     for (const srv of s.servers) {
       const server = this.servers.get(srv.pid);
       if (!server) throw new Error(`the saved state has a server at pid ${srv.pid} this machine does not`);
-      server.setState(srv.state);
+      server.setState(srv.state, load);
     }
     const cpu = this.dev.cpu;
     if (this.current) cpu.setAddressSpace(this.current.mem);

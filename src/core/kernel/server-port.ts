@@ -52,6 +52,7 @@ export interface ServerPort {
   readonly pid: number;
   readonly name: string;
   receive(m: Message, ctx: ServerContext): ServerOutput[];
-  getState(): unknown;
-  setState(state: unknown): void;
+  /** The server's state; bulky data (file contents) may go to `blobs` by content hash. */
+  getState(blobs?: (bytes: Uint8Array) => string): unknown;
+  setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void;
 }

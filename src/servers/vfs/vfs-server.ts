@@ -21,7 +21,7 @@ import { VFS_PROTOCOL, type VfsReply, type VfsRequest } from '../protocol/vfs-pr
 import { fromBase64, toBase64 } from './base64.js';
 import { handleVfsRequest, type VfsContext } from './handle-vfs-request.js';
 import { waitQueueKey, type ConsoleOp, type VfsEffect, type WaitQueue } from './vfs-result.js';
-import { restoreVfs, snapshotVfs, type VfsSnapshot } from './vfs-snapshot.js';
+import { restoreVfs, snapshotVfs, type BlobSink, type BlobSource, type VfsSnapshot } from './vfs-snapshot.js';
 import type { VfsState } from './vfs-state.js';
 
 export type VfsOutput =
@@ -189,18 +189,18 @@ export class VfsServer {
     return out;
   }
 
-  getState(): VfsServerSnapshot {
+  getState(blobs?: BlobSink): VfsServerSnapshot {
     return {
       version: 1,
-      fs: snapshotVfs(this.fs),
+      fs: snapshotVfs(this.fs, blobs),
       pending: this.pending.map((p) => ({ pid: p.pid, m_type: p.m_type, payload: toBase64(p.payload), queue: p.queue })),
     };
   }
 
-  setState(state: unknown): void {
+  setState(state: unknown, load?: BlobSource): void {
     const s = state as VfsServerSnapshot;
     if (typeof s !== 'object' || s === null || s.version !== 1) throw new Error(`VFS server state version ${String(s?.version)} is not supported (expected 1)`);
-    this.fs = restoreVfs(s.fs);
+    this.fs = restoreVfs(s.fs, load);
     this.pending = s.pending.map((p) => ({ pid: p.pid, m_type: p.m_type, payload: fromBase64(p.payload), queue: { ...p.queue } }));
   }
 }

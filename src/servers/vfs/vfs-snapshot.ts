@@ -23,7 +23,12 @@ interface InodeSnapshotCommon {
 
 export type InodeSnapshot =
   | (InodeSnapshotCommon & { readonly kind: 'dir'; readonly parent: number; readonly entries: readonly (readonly [string, number])[] })
+  /**
+   * A file's bytes: inline (base64) or, when the snapshot was taken with a blob store, as the
+   * content hashes of its 4 KiB chunks, so snapshots share unchanged file data like pages.
+   */
   | (InodeSnapshotCommon & { readonly kind: 'file'; readonly data: string })
+  | (InodeSnapshotCommon & { readonly kind: 'file'; readonly chunks: readonly string[]; readonly size: number })
   | (InodeSnapshotCommon & { readonly kind: 'fifo'; readonly buffer: string; readonly readers: number; readonly writers: number })
   | (InodeSnapshotCommon & { readonly kind: 'chr'; readonly device: CharDevice });
 
@@ -59,7 +64,15 @@ export interface VfsSnapshot {
 
 const byNumber = (a: number, b: number) => a - b;
 
-function inodeSnapshot(node: Inode): InodeSnapshot {
+/** File data is cut into chunks of this size when stored by content hash. */
+const CHUNK = 4096;
+
+/** Stores bytes by content and returns their hash (the journal's page store). */
+export type BlobSink = (bytes: Uint8Array) => string;
+/** Returns the bytes stored under a hash. */
+export type BlobSource = (hash: string) => Uint8Array | undefined;
+
+function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
   const common: InodeSnapshotCommon = {
     ino: node.ino,
     mode: node.mode,
@@ -76,8 +89,13 @@ function inodeSnapshot(node: Inode): InodeSnapshot {
       const names = [...node.entries.keys()].sort();
       return { ...common, kind: 'dir', parent: node.parent, entries: names.map((n) => [n, node.entries.get(n)!] as const) };
     }
-    case 'file':
-      return { ...common, kind: 'file', data: toBase64(node.data.subarray(0, node.size)) };
+    case 'file': {
+      const bytes = node.data.subarray(0, node.size);
+      if (!blobs) return { ...common, kind: 'file', data: toBase64(bytes) };
+      const chunks: string[] = [];
+      for (let off = 0; off < bytes.length; off += CHUNK) chunks.push(blobs(bytes.subarray(off, off + CHUNK)));
+      return { ...common, kind: 'file', chunks, size: node.size };
+    }
     case 'fifo':
       return { ...common, kind: 'fifo', buffer: toBase64(node.buffer), readers: node.readers, writers: node.writers };
     case 'chr':
@@ -89,7 +107,8 @@ function inodeSnapshot(node: Inode): InodeSnapshot {
   }
 }
 
-export function snapshotVfs(state: VfsState): VfsSnapshot {
+/** The VFS's state; with `blobs`, file contents go there by content hash instead of inline. */
+export function snapshotVfs(state: VfsState, blobs?: BlobSink): VfsSnapshot {
   const procs: ProcSnapshot[] = [...state.procs.keys()].sort(byNumber).map((pid) => {
     const p = state.procs.get(pid)!;
     const fds: (readonly [number, number, boolean])[] = [];
@@ -102,7 +121,7 @@ export function snapshotVfs(state: VfsState): VfsSnapshot {
     version: VFS_STATE_VERSION,
     nextIno: state.nextIno,
     nextFileId: state.nextFileId,
-    inodes: [...state.inodes.keys()].sort(byNumber).map((ino) => inodeSnapshot(state.inodes.get(ino)!)),
+    inodes: [...state.inodes.keys()].sort(byNumber).map((ino) => inodeSnapshot(state.inodes.get(ino)!, blobs)),
     files: [...state.files.keys()].sort(byNumber).map((id) => {
       const f = state.files.get(id)!;
       return { id: f.id, ino: f.ino, flags: f.flags, offset: f.offset, dirAfter: f.dirAfter, refs: f.refs };
@@ -111,7 +130,7 @@ export function snapshotVfs(state: VfsState): VfsSnapshot {
   };
 }
 
-function restoreInode(s: InodeSnapshot): Inode {
+function restoreInode(s: InodeSnapshot, load?: BlobSource): Inode {
   const common = {
     ino: s.ino,
     mode: s.mode,
@@ -127,8 +146,17 @@ function restoreInode(s: InodeSnapshot): Inode {
     case 'dir':
       return { ...common, kind: 'dir', parent: s.parent, entries: new Map(s.entries.map(([n, i]) => [n, i])) };
     case 'file': {
-      const data = fromBase64(s.data);
-      return { ...common, kind: 'file', data, size: data.length };
+      if ('data' in s) {
+        const data = fromBase64(s.data);
+        return { ...common, kind: 'file', data, size: data.length };
+      }
+      const data = new Uint8Array(s.size);
+      s.chunks.forEach((h, i) => {
+        const chunk = load?.(h);
+        if (!chunk) throw new Error(`VFS snapshot: file data chunk ${h} is missing from the store`);
+        data.set(chunk.subarray(0, Math.min(CHUNK, s.size - i * CHUNK)), i * CHUNK);
+      });
+      return { ...common, kind: 'file', data, size: s.size };
     }
     case 'fifo':
       return { ...common, kind: 'fifo', buffer: fromBase64(s.buffer), readers: s.readers, writers: s.writers };
@@ -142,11 +170,11 @@ function restoreInode(s: InodeSnapshot): Inode {
 }
 
 /** Rebuilds a VFS state from a snapshot; throws on a version this build does not know. */
-export function restoreVfs(snapshot: VfsSnapshot): VfsState {
+export function restoreVfs(snapshot: VfsSnapshot, load?: BlobSource): VfsState {
   if (snapshot.version !== VFS_STATE_VERSION) {
     throw new Error(`VFS state version ${String(snapshot.version)} is not supported (expected ${VFS_STATE_VERSION})`);
   }
-  const inodes = new Map<number, Inode>(snapshot.inodes.map((s) => [s.ino, restoreInode(s)]));
+  const inodes = new Map<number, Inode>(snapshot.inodes.map((s) => [s.ino, restoreInode(s, load)]));
   const files = new Map<number, OpenFile>(snapshot.files.map((f) => [f.id, { ...f }]));
   const procs = new Map<number, ProcFiles>(
     snapshot.procs.map((p) => {

@@ -1,0 +1,143 @@
+/**
+ * The journal on the real machine, side by side in one run: the same guest workload run
+ * without a journal and recorded to an SQLite file (overhead ratio), replayed (speed vs
+ * record), events written per second and bytes per event, snapshot time and size, and seek
+ * latency over random targets in a recording of more than 500 million instructions.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Machine, MACHINE_VERSION } from '../src/core/machine.js';
+import { loadGuestImage } from '../src/cli/guest-image.js';
+import { createServers } from '../src/servers/create-servers.js';
+import { ROOT_BRANCH } from '../src/journal/ids.js';
+import { JournalSink, Snapshotter } from '../src/journal/record.js';
+import { replay, seek } from '../src/journal/replay.js';
+import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
+import { median, percentile, type Benchmark, type Figure } from './figure.js';
+
+const RUNS = Number(process.env.XRR_BENCH_RUNS ?? 3);
+const SEEKS = Number(process.env.XRR_BENCH_SEEKS ?? 25);
+const image = loadGuestImage();
+const EPOCH = 1_750_000_000_000_000_000n;
+const SEED = new Uint8Array(32).fill(7);
+
+/** A syscall-heavy and a compute-heavy program, one after the other, run by init. */
+const MIXED = ['/bin/sh', '-c', 'vfsstress 4 1500; cpubench 16'];
+/** Long enough for the seek figure: about 530 million instructions. */
+const LONG = ['/bin/cpubench', '96'];
+
+function machine(argv: string[], sink?: JournalSink): Machine {
+  const m = new Machine({ seed: SEED, bootEpochNs: EPOCH, servers: createServers(image.entries, EPOCH), sink, initArgv: ['/sbin/init', ...argv] });
+  const err = m.boot();
+  if (err) throw new Error(err);
+  return m;
+}
+
+function runPlain(argv: string[]): { ms: number; icount: number } {
+  const t0 = performance.now();
+  const m = machine(argv);
+  const stop = m.run(1e10);
+  if (stop.kind !== 'halted') throw new Error(`workload did not finish: ${JSON.stringify(stop)}`);
+  return { ms: performance.now() - t0, icount: m.icount };
+}
+
+interface Recorded {
+  readonly file: string;
+  readonly ms: number;
+  readonly icount: number;
+  readonly events: number;
+  readonly snapshotMs: number[];
+  readonly snapshotBytes: number[];
+}
+
+async function record(argv: string[], file: string): Promise<Recorded> {
+  const t0 = performance.now();
+  const store = await SqliteJournalStore.open(file);
+  store.createRecording({ machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'), bootEpochNs: EPOCH.toString(), commandLine: argv, xrrVersion: 'bench' });
+  const m = machine(argv, new JournalSink(store, ROOT_BRANCH));
+  const snaps = new Snapshotter(store, ROOT_BRANCH, m);
+  const snapshotMs: number[] = [];
+  const snapshotBytes: number[] = [];
+  const snap = () => {
+    const s0 = performance.now();
+    const before = store.stats().pageBytes;
+    const rec = snaps.now();
+    snapshotMs.push(performance.now() - s0);
+    snapshotBytes.push(rec.compressedBytes + (store.stats().pageBytes - before));
+  };
+  snap();
+  for (;;) {
+    const stop = m.run(snaps.due);
+    if (m.icount >= snaps.due) snap();
+    if (stop.kind === 'halted') break;
+  }
+  store.flush();
+  const events = store.branchLength(ROOT_BRANCH);
+  store.close();
+  return { file, ms: performance.now() - t0, icount: m.icount, events, snapshotMs, snapshotBytes };
+}
+
+const recordBench: Benchmark = {
+  name: 'record',
+  description: `journal overhead, replay, snapshots and seeks on the real machine (${RUNS} runs, ${SEEKS} seeks)`,
+  async run(log) {
+    const dir = mkdtempSync(join(tmpdir(), 'xrr-bench-'));
+    try {
+      runPlain(MIXED); // warm up the translator and V8
+      const plain: number[] = [];
+      const recorded: Recorded[] = [];
+      const replays: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        plain.push(runPlain(MIXED).ms);
+        const r = await record(MIXED, join(dir, `mixed-${i}.db`));
+        recorded.push(r);
+        const store = await SqliteJournalStore.open(r.file, { readonly: true, create: false });
+        const t0 = performance.now();
+        replay(store, ROOT_BRANCH, { from: 0 });
+        replays.push(performance.now() - t0);
+        store.close();
+        log(`run ${i + 1}: plain ${plain[i]!.toFixed(0)} ms, record ${r.ms.toFixed(0)} ms (${r.events} events, ${r.icount} instructions), replay ${replays[i]!.toFixed(0)} ms`);
+      }
+      const recMs = median(recorded.map((r) => r.ms));
+      const events = recorded[0]!.events;
+      const bytes = statSync(recorded[0]!.file).size;
+
+      const long = await record(LONG, join(dir, 'long.db'));
+      log(`long recording: ${long.icount} instructions, ${long.events} events, ${long.snapshotMs.length} snapshots in ${long.ms.toFixed(0)} ms`);
+      const store = await SqliteJournalStore.open(long.file, { readonly: true, create: false });
+      const seeks: number[] = [];
+      let x = 12345;
+      for (let i = 0; i < SEEKS; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        const target = Math.floor((x / 0x1_0000_0000) * long.icount);
+        const t0 = performance.now();
+        const r = seek(store, ROOT_BRANCH, target);
+        seeks.push(performance.now() - t0);
+        if (r.machine.icount !== target) throw new Error(`seek to ${target} landed at ${r.machine.icount}`);
+      }
+      store.close();
+      const snapMs = [...recorded.flatMap((r) => r.snapshotMs), ...long.snapshotMs];
+      const snapBytes = [...recorded.flatMap((r) => r.snapshotBytes), ...long.snapshotBytes];
+      const f = (metric: string, value: number, unit: string, runs = RUNS): Figure => ({ bench: 'record', metric, median: value, unit, runs });
+      return [
+        f('run_without_journal', median(plain), 'ms'),
+        f('run_recorded', recMs, 'ms'),
+        f('record_overhead', recMs / median(plain), 'x'),
+        f('replay', median(replays), 'ms'),
+        f('replay_vs_record', median(replays) / recMs, 'x'),
+        f('events_written_per_s', events / (recMs / 1000), 'events/s'),
+        f('bytes_per_event', bytes / events, 'B'),
+        f('snapshot_time', median(snapMs), 'ms', snapMs.length),
+        f('snapshot_size', median(snapBytes), 'B', snapBytes.length),
+        f('seek_latency_median', median(seeks), 'ms', SEEKS),
+        f('seek_latency_p95', percentile(seeks, 95), 'ms', SEEKS),
+        f('seek_recording_instructions', long.icount, 'instructions', 1),
+      ];
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default recordBench;
