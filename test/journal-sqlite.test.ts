@@ -256,6 +256,8 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       ['snapshot state', 'UPDATE snapshot SET state = x\'00112233\'', (r) => r.problems.some((p) => p.kind === 'snapshot')],
       ['a missing page', 'DELETE FROM page WHERE rowid = (SELECT min(rowid) FROM page)', (r) => r.problems.some((p) => p.kind === 'snapshot' && /not stored/.test(p.message))],
       ['page content', 'UPDATE page SET data = (SELECT state FROM snapshot LIMIT 1)', (r) => r.problems.some((p) => p.kind === 'page')],
+      ['a page blob', "UPDATE page SET data = x'28b52ffd0102'", (r) => r.problems.some((p) => p.kind === 'page' && /decompress/.test(p.message))],
+      ['an orphan event', "PRAGMA foreign_keys = OFF; INSERT INTO event VALUES (9, 0, 0, 0, 'irq', NULL, '{}', x'00')", (r) => r.problems.some((p) => p.kind === 'container' && /missing branch/.test(p.message))],
       ['the schema', 'DROP INDEX event_pid', (r) => r.problems.some((p) => p.kind === 'container' && /event_pid/.test(p.message))],
     ];
     for (const [what, sql, caught] of cases) {
@@ -270,6 +272,34 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       s.close();
       expect(report.ok, what).toBe(false);
       expect(caught(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
+    }
+  });
+});
+
+describe('SQLite journal: export', () => {
+  it('copies the journal, with or without channel keys, and the copy verifies', async () => {
+    const path = file();
+    await sample(path);
+    const s = await SqliteJournalStore.open(path);
+    const secret = Buffer.from('5ecret-channel-key-bytes-0123456789abcdef', 'latin1');
+    s.putChannelKey({ branch: ROOT_BRANCH, src: 8, dst: 2, direction: 'forward', icount: icount(5), key: secret });
+    const full = join(dir, 'export-full.db');
+    const shared = join(dir, 'export-shared.db');
+    s.exportTo(full);
+    s.exportTo(shared, { withKeys: false });
+    expect(() => s.exportTo(shared)).toThrow(/already exists/);
+    s.close();
+    expect(readFileSync(full).includes(secret)).toBe(true);
+    expect(readFileSync(shared).includes(secret)).toBe(false);
+    for (const [copy, keys] of [
+      [full, 1],
+      [shared, 0],
+    ] as const) {
+      const c = await SqliteJournalStore.open(copy, { readonly: true });
+      expect(c.channelKeys()).toHaveLength(keys);
+      expect(c.countEvents(2 as BranchId)).toBe(500);
+      expect(verify(c).ok).toBe(true);
+      c.close();
     }
   });
 });
