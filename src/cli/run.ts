@@ -53,7 +53,8 @@ export function resolveRunSetup(argv: readonly string[]): RunSetup {
   const initArgv = ['/sbin/init'];
   if (positional.length > 0) {
     let program = positional[0]!;
-    if (!program.startsWith('/') || (existsSync(program) && !image.entries.some((e) => e.path === program))) {
+    const inGuest = image.entries.some((e) => e.path === program && e.kind === 'file');
+    if (!inGuest) {
       if (!existsSync(program)) throw new UsageError(`no such program: ${program} (a guest path like /bin/ls, or a host ELF file)`);
       const guestPath = `/tmp/${basename(program)}`;
       image = withHostFile(image, program, guestPath);
