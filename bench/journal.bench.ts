@@ -75,7 +75,8 @@ const journal: Benchmark = {
       log(`wrote ${EVENTS} events in ${writeMs.toFixed(0)} ms (${(EVENTS / writeMs).toFixed(0)}k/s), last icount ${lastIcount}`);
       fig('events_written_per_s', (EVENTS / writeMs) * 1000, 'events/s', 1);
       fig('events_written_per_s_by_batch', median(chunkRates) * 1000, 'events/s', chunkRates.length);
-      // Per second of this process's CPU time: steadier than wall time on a shared machine.
+      // Per second of this process's CPU time (all its threads, GC helpers included): steadier
+      // than wall time on a shared machine, and can be below the wall rate when threads overlap.
       fig('events_written_per_cpu_s', (EVENTS / writeCpuMs) * 1000, 'events/s', 1);
 
       // --- pages ---

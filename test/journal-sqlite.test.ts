@@ -164,6 +164,7 @@ describe('SQLite journal: files it cannot read', () => {
   it('treats an empty file as a new journal', async () => {
     const path = file();
     writeFileSync(path, '');
+    await expectOpenFails(path, 'NOT_A_JOURNAL', { readonly: true });
     const s = await SqliteJournalStore.open(path);
     expect(s.getRecording()).toBeNull();
     s.close();

@@ -79,6 +79,7 @@ export function migrate(db: Database.Database, opts: { readonly readonly?: boole
     );
   }
   if (current === latest) return current;
+  if (opts.readonly && current === 0) throw new JournalError('NOT_A_JOURNAL', `${label} is empty: no journal has been written to it yet`);
   if (opts.readonly) {
     throw new JournalError('OLD_SCHEMA_READONLY', `${label} has schema version ${current} and needs migrating to ${latest}, which a read-only open cannot do; open it writable once`);
   }
