@@ -8,7 +8,8 @@ import { basename, join, resolve } from 'node:path';
 import { MACHINE_VERSION, type Machine } from '../core/machine.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
-import { JournalSink, Snapshotter } from '../journal/record.js';
+import { BackgroundRecorder } from '../journal/background-recorder.js';
+import { Snapshotter } from '../journal/record.js';
 import { DivergenceError, forkAt, replay, restoreMachine, seek } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
 import { buildBranchTree, type BranchTreeNode } from '../journal/store.js';
@@ -68,28 +69,26 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   const file = resolve((options.get('out') as string | undefined) ?? out ?? defaultRecordingPath());
   if (existsSync(file)) throw new UsageError(`${file} exists; choose another --out`);
   mkdirSync(resolve(file, '..'), { recursive: true });
-  const store = await SqliteJournalStore.open(file);
+  const recorder = await BackgroundRecorder.start(file, {
+    machineVersion: MACHINE_VERSION,
+    imageHash: setup.image.hash,
+    seedHex: Buffer.from(setup.seed).toString('hex'),
+    bootEpochNs: setup.bootEpochNs.toString(),
+    commandLine: ['xrr', 'record', ...argv],
+    xrrVersion: XRR_VERSION,
+  });
+  let events = 0;
   try {
-    store.createRecording({
-      machineVersion: MACHINE_VERSION,
-      imageHash: setup.image.hash,
-      seedHex: Buffer.from(setup.seed).toString('hex'),
-      bootEpochNs: setup.bootEpochNs.toString(),
-      commandLine: ['xrr', 'record', ...argv],
-      xrrVersion: XRR_VERSION,
-    });
-    const machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
+    const machine = createMachine(setup, recorder);
     const err = machine.boot();
     if (err) throw new Error(err);
-    const snaps = new Snapshotter(store, ROOT_BRANCH, machine);
-    snaps.now();
-    const stop = await driveConsole(machine, setup, { nextStop: () => snaps.due, afterRun: () => snaps.maybe() });
-    store.flush();
-    const n = store.branchLength(ROOT_BRANCH);
-    process.stderr.write(`xrr: recorded ${n} events, ${snaps.taken.length} snapshots, ${machine.icount} instructions into ${file}\n`);
+    recorder.snapshot(machine);
+    const stop = await driveConsole(machine, setup, { nextStop: () => recorder.due, afterRun: () => recorder.maybeSnapshot(machine) });
+    events = await recorder.close();
+    process.stderr.write(`xrr: recorded ${events} events, ${recorder.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
     return { status: stop.kind === 'halted' ? stop.status : 0, file, machine, setup };
   } finally {
-    store.close();
+    if (events === 0) await recorder.close().catch(() => 0);
   }
 }
 

@@ -1,0 +1,63 @@
+/**
+ * The journal writer thread: owns the SQLite store of a recording being made, and commits what
+ * the machine's thread sends it (event batches, snapshots) so that hashing, encoding and SQLite
+ * stay off the machine's path. Each message is committed as it arrives: a recording killed at
+ * any moment keeps everything up to its last committed batch.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { MachineEvent } from '../core/events.js';
+import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
+import { SqliteJournalStore } from './sqlite-store.js';
+import type { NewRecording } from './store.js';
+
+export type WriterMessage =
+  | { readonly type: 'events'; readonly events: MachineEvent[] }
+  | {
+      readonly type: 'snapshot';
+      readonly icount: number;
+      readonly seq: number;
+      readonly state: Uint8Array;
+      /** Pages not sent before. */
+      readonly newPages: Uint8Array[];
+      /** Every page the state refers to. */
+      readonly pages: string[];
+    }
+  | { readonly type: 'close' };
+
+export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
+
+const { file, meta } = workerData as { file: string; meta: NewRecording };
+const port = parentPort!;
+
+try {
+  const store = await SqliteJournalStore.open(file);
+  store.createRecording(meta);
+  port.postMessage({ type: 'ready' } satisfies WriterReply);
+  port.on('message', (m: WriterMessage) => {
+    try {
+      switch (m.type) {
+        case 'events':
+          store.append(ROOT_BRANCH, m.events);
+          store.flush();
+          break;
+        case 'snapshot':
+          if (m.newPages.length > 0) store.putPages(m.newPages);
+          store.flush();
+          store.putSnapshot({ branch: ROOT_BRANCH, icount: m.icount as Icount, seq: m.seq as JournalSeq, state: m.state, pages: m.pages as PageHash[] });
+          break;
+        case 'close': {
+          store.flush();
+          const events = store.branchLength(ROOT_BRANCH);
+          store.close();
+          port.postMessage({ type: 'closed', events } satisfies WriterReply);
+          port.close();
+          break;
+        }
+      }
+    } catch (e) {
+      port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+    }
+  });
+} catch (e) {
+  port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+}
