@@ -127,3 +127,27 @@ describe('record and replay', () => {
   });
 });
 
+
+describe('navigation', () => {
+  it('steps by instruction, by event and by syscall of a process, both ways', async () => {
+    const { store } = await record();
+    const { stepInstruction, stepSyscall, toMatch } = await import('../src/journal/navigate.js');
+    const at = { branch: ROOT_BRANCH, icount: 4_000_000 };
+    const back = stepInstruction(store, at, -1);
+    expect(back.result.machine.icount).toBe(3_999_999);
+    expect(stateHash(back.result.machine)).toBe(stateHash(straightTo(3_999_999)));
+
+    const sh = 11;
+    const next = stepSyscall(store, at, 1, sh)!;
+    expect(next.event!.event).toMatchObject({ kind: 'syscall', pid: sh });
+    expect(next.event!.icount).toBeGreaterThan(at.icount);
+    const prev = stepSyscall(store, at, -1, sh)!;
+    expect(prev.event!.icount).toBeLessThan(at.icount);
+    // Reverse-continue to the last fork before the point, then continue to the next one.
+    const fork = toMatch(store, at, -1, { kinds: ['fork'] })!;
+    expect(fork.event!.kind).toBe('fork');
+    expect(fork.result.machine.icount).toBe(fork.event!.icount);
+    const again = toMatch(store, { branch: ROOT_BRANCH, icount: fork.event!.icount }, 1, { kinds: ['fork'] });
+    if (again) expect(again.event!.icount).toBeGreaterThan(fork.event!.icount);
+  });
+});
