@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runBareLinuxElf } from './bare-runner.js';
+import { runElfOnCpu } from '../test/support/cpu-harness.js';
 import { median, type Benchmark, type Figure } from './figure.js';
 
 const WORKLOAD = fileURLToPath(new URL('./workloads/cpubench-linux.elf', import.meta.url));
@@ -24,11 +24,14 @@ const cpu: Benchmark = {
     let instructions = 0;
     let checksum = '';
     for (let i = 0; i < RUNS; i++) {
-      const r = runBareLinuxElf(elf);
-      instructions = r.instructions;
-      checksum = r.output.trim();
-      ours.push(r.ms);
-      log(`run ${i + 1}: ${r.instructions} instructions in ${r.ms.toFixed(0)} ms = ${(r.instructions / r.ms / 1000).toFixed(1)} MIPS (${checksum})`);
+      const t0 = performance.now();
+      const r = runElfOnCpu(elf, 10_000_000, 1e11);
+      const ms = performance.now() - t0;
+      if (!r.ok) throw new Error(`cpubench failed on our CPU: ${r.error}`);
+      instructions = r.icount;
+      checksum = Buffer.from(r.stdout).toString('latin1').trim();
+      ours.push(ms);
+      log(`run ${i + 1}: ${r.icount} instructions in ${ms.toFixed(0)} ms = ${(r.icount / ms / 1000).toFixed(1)} MIPS`);
     }
     const oursMs = median(ours);
     const figures: Figure[] = [
