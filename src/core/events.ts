@@ -20,7 +20,38 @@ export type MachineEventBody =
   | { readonly kind: 'sched'; readonly from: number; readonly to: number; readonly reason: string }
   | { readonly kind: 'syscall'; readonly pid: number; readonly nr: number; readonly name: string; readonly args: readonly number[] }
   | { readonly kind: 'syscall-return'; readonly pid: number; readonly nr: number; readonly result: number }
-  | { readonly kind: 'ipc'; readonly src: number; readonly dst: number; readonly mType: number; readonly payloadHex: string }
+  /**
+   * One message carried by Lattice IPC. src/dst are the logical ends (m_source as authenticated, and
+   * the process or server it reached); the channel is in the wire's header. With encryption on the
+   * event holds the sealed wire (`wireHex`, encodeWire bytes: what the journal keeps; decrypt with
+   * the channel keys) and the channel sequence number; with encryption off, the plaintext payload.
+   */
+  | {
+      readonly kind: 'ipc'; readonly src: number; readonly dst: number; readonly mType: number;
+      readonly payloadHex?: string; readonly wireHex?: string; readonly seq?: number;
+    }
+  /** A wire the receiver refused (failed authentication, replayed, altered header); the sender got an error. */
+  | {
+      readonly kind: 'ipc-reject'; readonly src: number; readonly dst: number; readonly mType: number;
+      readonly error: string; readonly wireHex: string;
+    }
+  /** The capability table refused a message (EPERM to the sender). */
+  | { readonly kind: 'ipc-denied'; readonly src: number; readonly dst: number; readonly mType: number; readonly reason: string }
+  /** A message an injected fault dropped or held back. */
+  | { readonly kind: 'ipc-fault'; readonly src: number; readonly dst: number; readonly mType: number; readonly fault: 'drop' | 'delay' | 'corrupt' }
+  /** A Lattice channel was set up (ML-KEM encapsulation from initiator to responder): new keys from here on. */
+  | { readonly kind: 'channel'; readonly initiator: number; readonly responder: number }
+  /** A server crashed handling a message (it threw, or did not answer within the deadline). */
+  | {
+      readonly kind: 'server-crash'; readonly server: number; readonly name: string; readonly cause: 'threw' | 'hung';
+      readonly mType: number; readonly source: number; readonly error: string; readonly stack: readonly string[];
+    }
+  /** The Reincarnation Server started a fresh instance; `lost` says what did not survive. */
+  | { readonly kind: 'server-restart'; readonly server: number; readonly name: string; readonly restarts: number; readonly lost: readonly string[] }
+  /** The Reincarnation Server gave up on a server (restart limit reached): it stays down. */
+  | { readonly kind: 'server-down'; readonly server: number; readonly name: string; readonly crashes: number; readonly reason: string }
+  /** Input: a fault injected from outside (a test, a fork exploring a crash). */
+  | { readonly kind: 'inject'; readonly fault: Fault }
   | { readonly kind: 'trap'; readonly pid: number; readonly cause: number; readonly pc: number; readonly tval: number }
   | { readonly kind: 'signal'; readonly pid: number; readonly signo: number; readonly action: 'deliver' | 'terminate' | 'interrupt' }
   | { readonly kind: 'fork'; readonly parent: number; readonly child: number }
@@ -28,12 +59,30 @@ export type MachineEventBody =
   | { readonly kind: 'exit'; readonly pid: number; readonly status: number }
   | { readonly kind: 'halt'; readonly reason: string; readonly status: number };
 
+/**
+ * Faults a user injects (recorded inputs, so replay injects them again at the same icount).
+ * `nth` counts from the injection: the Nth matching message after it. `mType` -1 matches any type.
+ * Channel faults name the channel's ends as on the wire: a delegated call travels on (0, server)
+ * and its reply on (server, 0); a process-to-process message on (sender, receiver).
+ */
+export type Fault =
+  /** Server `server` throws when it handles its Nth message of type mType. */
+  | { readonly kind: 'crash'; readonly server: number; readonly mType: number; readonly nth: number }
+  /** Server `server` stops answering at its Nth message of type mType (a hang; the watchdog notices). */
+  | { readonly kind: 'hang'; readonly server: number; readonly mType: number; readonly nth: number }
+  /** Flip a ciphertext byte of the Nth message on channel src -> dst (the receiver rejects it). */
+  | { readonly kind: 'corrupt'; readonly src: number; readonly dst: number; readonly nth: number; readonly byteIndex?: number }
+  /** The Nth message on src -> dst is lost. */
+  | { readonly kind: 'drop'; readonly src: number; readonly dst: number; readonly nth: number }
+  /** The Nth message on src -> dst is held back `ns` of virtual time before it is sent. */
+  | { readonly kind: 'delay'; readonly src: number; readonly dst: number; readonly nth: number; readonly ns: number };
+
 export type MachineEventKind = MachineEventBody['kind'];
 
 export type MachineEvent = MachineEventBody & { readonly icount: number; readonly seq: number };
 
 /** Kinds whose content comes from outside the machine; replay feeds them back in. */
-export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle']);
+export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle', 'inject']);
 
 export interface EventSink {
   emit(event: MachineEvent): void;

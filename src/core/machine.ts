@@ -12,6 +12,9 @@ import { createHash } from 'node:crypto';
 import { Cpu, type CpuState } from './cpu.js';
 import { hexOf, NullEventSink, type EventSink } from './events.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
+import { LatticeLink, type LatticeLinkState } from './kernel/lattice-link.js';
+import type { ChannelKeys, LatticeSecretState } from './ipc/index.js';
+import type { Fault, MachineEvent } from './events.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
 import { AddressSpace } from './memory.js';
@@ -26,7 +29,7 @@ import { WELL_KNOWN_PID } from '../servers/protocol/message-types.js';
 import { PROC_PROTOCOL } from '../servers/protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../servers/protocol/vfs-protocol.js';
 
-export const MACHINE_VERSION = 'xrr-machine/1';
+export const MACHINE_VERSION = 'xrr-machine/2';
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */
@@ -40,6 +43,12 @@ export interface MachineConfig {
   /** What init runs: argv[0] is the path. */
   readonly initArgv?: readonly string[];
   readonly initEnv?: readonly string[];
+  /** Seal every IPC message (default true); off only to measure what encryption costs. */
+  readonly encryptIpc?: boolean;
+  /** A server that has not answered after this much virtual time is hung (default 100 ms). */
+  readonly hangDeadlineNs?: number;
+  /** When the Reincarnation Server gives up on a server: halt the machine (default) or leave it down. */
+  readonly onServerGiveUp?: 'halt' | 'leave-down';
 }
 
 /** The whole machine at an instant between two instructions (a snapshot, minus page bytes). */
@@ -55,6 +64,8 @@ export interface MachineState {
   readonly rtc: unknown;
   readonly entropy: unknown;
   readonly kernel: KernelState;
+  /** The public half of the IPC channel state; the secret half is `getSecretState()`. */
+  readonly lattice: LatticeLinkState;
 }
 
 export type RunStop =
@@ -87,11 +98,13 @@ export class Machine {
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
       config.sink ?? new NullEventSink(),
       config.servers,
+      new LatticeLink(config.seed, this.entropy, config.encryptIpc ?? true),
+      { hangDeadlineNs: config.hangDeadlineNs, onGiveUp: config.onServerGiveUp },
     );
     this.kernel.sysinfoFacts = {
       seedId,
       bootEpochSec: Number(config.bootEpochNs / 1_000_000_000n),
-      serverRestarts: () => 0,
+      serverRestarts: (pid) => this.kernel.restartsOf(pid),
     };
   }
 
@@ -103,6 +116,7 @@ export class Machine {
   boot(): string | undefined {
     const k = this.kernel;
     k.emit({ kind: 'boot', seedHex: hexOf(this.config.seed), bootEpochNs: this.config.bootEpochNs.toString(), machineVersion: MACHINE_VERSION });
+    k.connectServers();
     const argv = this.config.initArgv ?? ['/sbin/init'];
     const env = this.config.initEnv ?? ['PATH=/bin:/sbin', 'HOME=/', 'TERM=vt100'];
     const enc = (s: string) => new TextEncoder().encode(s);
@@ -130,6 +144,33 @@ export class Machine {
     if (ns <= 0) return;
     this.clock.addIdleNs(ns);
     this.kernel.emit({ kind: 'idle', skippedNs: ns });
+  }
+
+  /** Arm a fault now (an input, recorded like typed input, so a replay injects it at the same icount). */
+  inject(fault: Fault): void {
+    this.kernel.emit({ kind: 'inject', fault });
+    this.kernel.inject(fault);
+  }
+
+  /** Feed a recorded input event back (replay): the machine emits the same event again. */
+  applyInput(e: MachineEvent): void {
+    switch (e.kind) {
+      case 'console-input': this.input(Uint8Array.from(e.data)); break;
+      case 'idle': this.idle(e.skippedNs); break;
+      case 'inject': this.inject(e.fault); break;
+      case 'boot': break;
+      default: throw new Error(`not an input event: ${e.kind}`);
+    }
+  }
+
+  /** The secret half of the IPC channel state (key pairs, channel keys): keep it apart from getState(). */
+  getSecretState(): LatticeSecretState {
+    return this.kernel.link.getSecretState();
+  }
+
+  /** The channel keys alone: enough to decrypt the journaled wires (src/core/ipc decryptWire). */
+  channelKeys(): ChannelKeys {
+    return this.kernel.link.channelKeys();
   }
 
   /** Run until init exits, every process waits for input, or `maxIcount` is reached. */
@@ -175,10 +216,15 @@ export class Machine {
       rtc: this.rtc.getState(),
       entropy: this.entropy.getState(),
       kernel: this.kernel.getState(store),
+      lattice: this.kernel.link.getState(),
     };
   }
 
-  setState(s: MachineState, load: (hash: string) => Uint8Array | undefined): void {
+  /**
+   * Restore a state. `secret` is getSecretState() of the same instant; without it the channel keys
+   * are derived again from the seed (slower: one key generation per endpoint and channel).
+   */
+  setState(s: MachineState, load: (hash: string) => Uint8Array | undefined, secret?: LatticeSecretState): void {
     if (s.version !== 1) throw new Error(`machine state version ${String(s.version)} is not supported`);
     if (s.machineVersion !== MACHINE_VERSION) {
       throw new Error(`the state was saved by machine ${s.machineVersion}; this is ${MACHINE_VERSION}`);
@@ -191,6 +237,7 @@ export class Machine {
     this.rtc.setState(s.rtc);
     this.entropy.setState(s.entropy);
     this.kernel.setState(s.kernel, load);
+    this.kernel.link.setState(s.lattice, secret);
     this.cpu.setState(s.cpu);
   }
 
@@ -199,7 +246,7 @@ export class Machine {
       if (e.kind === 'tick') {
         this.kernel.timerInterrupt();
       } else {
-        this.kernel.wakeSleeper(e.id);
+        this.kernel.timerDeadline(e.id);
       }
     }
   }

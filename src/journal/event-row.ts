@@ -30,6 +30,8 @@ export function pidOf(e: MachineEvent): number | null {
     case 'irq':
     case 'console-output':
     case 'halt':
+    case 'channel':
+    case 'inject':
       return null;
     case 'sched':
       return e.to; // the process given the CPU
@@ -41,7 +43,14 @@ export function pidOf(e: MachineEvent): number | null {
     case 'exit':
       return e.pid;
     case 'ipc':
+    case 'ipc-reject':
+    case 'ipc-denied':
+    case 'ipc-fault':
       return e.src; // the sender; the receiver is in the payload (v_ipc shows both)
+    case 'server-crash':
+    case 'server-restart':
+    case 'server-down':
+      return e.server;
     case 'fork':
       return e.parent;
     default: {

@@ -7,7 +7,7 @@ import type { MmSnapshot } from './mm/mm-snapshot.js';
 export class MmPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.MM;
   readonly name = 'mm';
-  readonly server = new MemoryManager();
+  server = new MemoryManager();
 
   receive(m: Message, ctx: ServerContext): ServerOutput[] {
     return this.server.receive(m, { now: ctx.now });
@@ -19,5 +19,14 @@ export class MmPort implements ServerPort {
 
   setState(state: unknown): void {
     this.server.setState(state as MmSnapshot);
+  }
+
+  /** Region tables, brk and shared segments are kept (the kernel's page tables agree with them); nothing is held between requests. */
+  reincarnate(): readonly string[] {
+    const saved = this.server.getState();
+    const fresh = new MemoryManager();
+    fresh.setState(saved);
+    this.server = fresh;
+    return [];
   }
 }

@@ -7,7 +7,7 @@ import type { PmSnapshot } from './pm/pm-snapshot.js';
 export class PmPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.PROC;
   readonly name = 'pm';
-  readonly server = new ProcessManager();
+  server = new ProcessManager();
 
   receive(m: Message, ctx: ServerContext): ServerOutput[] {
     return this.server.receive(m, { now: ctx.now, procFacts: ctx.procFacts });
@@ -19,5 +19,22 @@ export class PmPort implements ServerPort {
 
   setState(state: unknown): void {
     this.server.setState(state as PmSnapshot);
+  }
+
+  /**
+   * The process table (pids, parents, groups, credentials, signal actions and masks, zombies) is
+   * kept: the kernel's processes go on existing and only the PM knows these facts. Lost: the blocked
+   * wait4 and sigsuspend calls (failed with EIO; a sigsuspend's mask is put back as it was).
+   */
+  reincarnate(): readonly string[] {
+    const saved = this.server.getState();
+    const waiting = saved.procs.filter((p) => p.waiter !== null);
+    const fresh = new ProcessManager();
+    fresh.setState({
+      ...saved,
+      procs: saved.procs.map((p) => (p.waiter === null ? p : { ...p, waiter: null, blocked: p.waiter.kind === 'sigsuspend' ? p.waiter.oldMask : p.blocked })),
+    });
+    this.server = fresh;
+    return waiting.map((p) => `pid ${p.pid}'s ${p.waiter!.kind}, failed with EIO`);
   }
 }

@@ -10,9 +10,9 @@ import { VfsServer, type VfsServerSnapshot } from './vfs/vfs-server.js';
 export class VfsPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.VFS;
   readonly name = 'vfs';
-  readonly server: VfsServer;
+  server: VfsServer;
 
-  constructor(root: readonly RootFsEntry[], bootEpochNs: bigint) {
+  constructor(root: readonly RootFsEntry[], private readonly bootEpochNs: bigint) {
     this.server = new VfsServer(buildRootFs(root, bootEpochNs));
   }
 
@@ -26,5 +26,23 @@ export class VfsPort implements ServerPort {
 
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void {
     this.server.setState(state as VfsServerSnapshot, load);
+  }
+
+  /**
+   * The filesystem tree, open files, pipes and per-process fd tables live in the VFS's store (a
+   * ramdisk outlives the server process), so the fresh instance starts from them; the requests the
+   * crashed instance held (blocked pipe reads and writes) are gone: the kernel failed them with EIO.
+   */
+  reincarnate(): readonly string[] {
+    const blobs = new Map<string, Uint8Array>();
+    const saved = this.server.getState((bytes) => {
+      const key = String(blobs.size);
+      blobs.set(key, bytes);
+      return key;
+    });
+    const fresh = new VfsServer(buildRootFs([], this.bootEpochNs));
+    fresh.setState({ ...saved, pending: [] }, (key) => blobs.get(key));
+    this.server = fresh;
+    return saved.pending.length > 0 ? [`${saved.pending.length} pending request(s) (blocked pipe I/O), failed with EIO`] : [];
   }
 }

@@ -9,13 +9,17 @@
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */
 import { Cpu, TrapCause, type StopReason } from '../cpu.js';
-import type { EventSink, MachineEventBody } from '../events.js';
+import type { EventSink, Fault, MachineEventBody } from '../events.js';
 import { hexOf } from '../events.js';
+import { corruptWire, encodeWire } from '../ipc/index.js';
+import { capabilityDenial } from './capabilities.js';
+import { envelope, LatticeLink, openEnvelope } from './lattice-link.js';
+import { RS_PROTOCOL } from '../../servers/rs/rs-protocol.js';
 import { AddressSpace, pageHash, SharedSegment, type AddressSpaceState, type Page } from '../memory.js';
 import { SYSCALLS, syscallName } from '../syscall-numbers.js';
 import { Tty } from '../tty.js';
 import { ERRNO } from '../../servers/protocol/errno.js';
-import { WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
+import { MSG, RS_MSG, WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
 import { MM_PROTOCOL, MM_REGION_KIND, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
 import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../servers/protocol/proc-protocol.js';
 import { VFS_IO_MAX, VFS_PROTOCOL } from '../../servers/protocol/vfs-protocol.js';
@@ -30,7 +34,36 @@ import { buildImage, readStringVector, type Image } from './exec-image.js';
 import { newProcess, type Process, type Wait } from './process.js';
 import type { ConsoleOp, KernelEffect, ServerOutput, ServerPort } from './server-port.js';
 
-const { VFS, PROC, MM } = WELL_KNOWN_PID;
+const { VFS, PROC, MM, RS, KERNEL } = WELL_KNOWN_PID;
+
+/** Timer deadline ids beyond any pid: a server's hang watchdog, its restart after backoff, a held-back message. */
+const WATCHDOG_ID = 1_000_000;
+const RESTART_ID = 2_000_000;
+const DELAY_ID = 3_000_000;
+
+export interface KernelOptions {
+  /** A server that has not answered a message after this much virtual time is hung (default 100 ms). */
+  readonly hangDeadlineNs?: number;
+  /** When the Reincarnation Server gives up on a server: stop the machine, or leave the server down. */
+  readonly onGiveUp?: 'halt' | 'leave-down';
+}
+
+/** How a server is doing, as the kernel sees it (plain data: part of the saved state). */
+export interface Supervision {
+  status: 'up' | 'hung' | 'restarting' | 'down';
+  /** Messages that arrived while it was not up, in order (delivered when it comes back). */
+  queue: { readonly m_source: number; readonly m_type: number; readonly payload: string }[];
+  /** The message it hung on. */
+  hungOn: { readonly m_source: number; readonly m_type: number } | null;
+  restarts: number;
+}
+
+/** What happened to a message handed to `deliver`. */
+export type DeliverStatus = 'ok' | 'denied' | 'rejected' | 'down' | 'crashed';
+
+type Carried =
+  | { readonly ok: true; readonly message: Message; readonly to: number }
+  | { readonly ok: false; readonly why: 'denied' | 'rejected' | 'dropped' | 'delayed' };
 
 /** Linux signal numbers the kernel raises itself. */
 const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
@@ -77,14 +110,49 @@ export class Kernel {
   /** Set when the machine must stop (init exited). */
   halted: { reason: string; status: number } | undefined = undefined;
   readonly servers = new Map<number, ServerPort>();
+  private supervision = new Map<number, Supervision>();
+  /** Injected faults still waiting for their Nth message; `seen` counts the matches so far. */
+  private faults: { fault: Fault; seen: number }[] = [];
+  /** Messages held back by a 'delay' fault, by deadline id. */
+  private delayed: { id: number; from: number; to: number; m_type: number; payload: string }[] = [];
+  private nextDelayId = DELAY_ID;
+  private readonly hangDeadlineNs: number;
+  private readonly onGiveUp: 'halt' | 'leave-down';
+  private readonly isServer = (pid: number) => this.servers.has(pid);
 
   constructor(
     readonly dev: KernelDevices,
     /** Where events go; replaceable (a fork continues into another branch). */
     public sink: EventSink,
     servers: readonly ServerPort[],
+    readonly link: LatticeLink,
+    options: KernelOptions = {},
   ) {
     for (const s of servers) this.servers.set(s.pid, s);
+    for (const s of servers) this.supervision.set(s.pid, { status: 'up', queue: [], hungOn: null, restarts: 0 });
+    this.hangDeadlineNs = options.hangDeadlineNs ?? 100_000_000;
+    this.onGiveUp = options.onGiveUp ?? 'halt';
+  }
+
+  /** At boot: the kernel's and every server's key pair, and the kernel <-> server channels. */
+  connectServers(): void {
+    if (!this.link.encrypted) return;
+    for (const pid of [...this.servers.keys()].sort((a, b) => a - b)) {
+      if (this.link.connect(KERNEL, pid)) this.emit({ kind: 'channel', initiator: KERNEL, responder: pid });
+    }
+  }
+
+  /** Arm a fault (an input: the machine records it). */
+  inject(fault: Fault): void {
+    this.faults.push({ fault, seen: 0 });
+  }
+
+  restartsOf(pid: number): number {
+    return this.supervision.get(pid)?.restarts ?? 0;
+  }
+
+  serverStatus(pid: number): Supervision['status'] | undefined {
+    return this.supervision.get(pid)?.status;
   }
 
   // ---- events ------------------------------------------------------------------------------
@@ -104,22 +172,139 @@ export class Kernel {
 
   // ---- IPC -----------------------------------------------------------------------------------
 
-  /** Put a message into a server's mailbox and carry out what comes out. */
-  deliver(dst: number, m: Message): void {
-    const server = this.servers.get(dst);
-    if (!server) throw new Error(`no server at pid ${dst}`);
-    this.emit({ kind: 'ipc', src: m.m_source, dst, mType: m.m_type, payloadHex: hexOf(m.payload) });
-    const outputs = server.receive(m, { now: this.dev.rtc.nowNs(this.dev.cpu.icount), procFacts: this.procFacts });
-    for (const o of outputs) this.route(o);
+  /**
+   * Carry one message from `from` to `to` over its Lattice channel: capability check, injected
+   * channel faults, seal, open. m_source and the recipient come out of the opened message (the
+   * authenticated header, and for a kernel channel the sealed party field), never from the caller.
+   *
+   * Channels: a process's request to a server and the server's reply travel on the kernel <->
+   * server channel with the process as the party (the kernel acts for it); the kernel's own
+   * requests likewise with party 0; server to server and process to process on their own channel.
+   */
+  private carry(from: number, to: number, m_type: number, payload: Uint8Array, withFaults = true): Carried {
+    const denial = capabilityDenial(from, to, m_type, this.isServer);
+    if (denial !== undefined) {
+      this.emit({ kind: 'ipc-denied', src: from, dst: to, mType: m_type, reason: denial });
+      return { ok: false, why: 'denied' };
+    }
+    const fromServer = this.servers.has(from);
+    const toServer = this.servers.has(to);
+    const viaKernel = from === KERNEL || to === KERNEL || fromServer !== toServer;
+    const cs = viaKernel && !fromServer ? KERNEL : from;
+    const cd = viaKernel && !toServer ? KERNEL : to;
+    const party = cs === KERNEL ? from : cd === KERNEL ? to : 0;
+    let corrupt: Extract<Fault, { kind: 'corrupt' }> | undefined;
+    if (withFaults && this.faults.length > 0) {
+      const f = this.channelFault(cs, cd);
+      if (f?.kind === 'drop' || f?.kind === 'delay') {
+        this.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: f.kind });
+        if (f.kind === 'delay') {
+          const id = this.nextDelayId++;
+          this.delayed.push({ id, from, to, m_type, payload: hexOf(payload) });
+          this.dev.timer.addDeadline(id, this.nowNs() + f.ns);
+          return { ok: false, why: 'delayed' };
+        }
+        return { ok: false, why: 'dropped' };
+      }
+      if (f?.kind === 'corrupt') corrupt = f;
+    }
+    if (!this.link.encrypted) {
+      let plain = payload;
+      if (corrupt) {
+        this.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: 'corrupt' });
+        plain = Uint8Array.from(payload);
+        if (plain.length > 0) plain[(corrupt.byteIndex ?? 0) % plain.length]! ^= 1;
+      }
+      this.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payloadHex: hexOf(plain) });
+      return { ok: true, message: { m_source: from, m_type, payload: plain }, to };
+    }
+    if (!this.link.hasChannel(cs, cd) && this.link.connect(cs, cd)) this.emit({ kind: 'channel', initiator: cs, responder: cd });
+    let wire = this.link.seal(cs, cd, m_type, cs === KERNEL || cd === KERNEL ? envelope(party, payload) : payload);
+    if (corrupt) wire = corruptWire(wire, corrupt.byteIndex ?? 0);
+    const wireHex = hexOf(encodeWire(wire));
+    const opened = this.link.open(wire);
+    const env = opened.ok && (opened.message.src === KERNEL || opened.message.dst === KERNEL) ? openEnvelope(opened.message.payload) : undefined;
+    if (!opened.ok || ((opened.message.src === KERNEL || opened.message.dst === KERNEL) && !env)) {
+      this.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: opened.ok ? 'malformed' : opened.error, wireHex });
+      return { ok: false, why: 'rejected' };
+    }
+    const o = opened.message;
+    const m_source = o.src === KERNEL ? env!.party : o.src;
+    const dest = o.dst === KERNEL ? env!.party : o.dst;
+    this.emit({ kind: 'ipc', src: m_source, dst: dest, mType: o.m_type, seq: o.seq, wireHex });
+    return { ok: true, message: { m_source, m_type: o.m_type, payload: env ? env.payload : o.payload }, to: dest };
   }
 
-  /** A request from the kernel itself (m_source 0) that servers answer at once. */
+  /** The channel fault this message triggers, if any (a fault fires once, at its Nth match). */
+  private channelFault(cs: number, cd: number): Fault | undefined {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i]!;
+      const k = f.fault;
+      if ((k.kind === 'corrupt' || k.kind === 'drop' || k.kind === 'delay') && k.src === cs && k.dst === cd && ++f.seen === k.nth) {
+        this.faults.splice(i, 1);
+        return k;
+      }
+    }
+    return undefined;
+  }
+
+  /** The server fault (crash or hang) this message triggers in `server`, if any. */
+  private serverFault(server: number, m_type: number): 'crash' | 'hang' | undefined {
+    for (let i = 0; i < this.faults.length; i++) {
+      const f = this.faults[i]!;
+      const k = f.fault;
+      if ((k.kind === 'crash' || k.kind === 'hang') && k.server === server && (k.mType === -1 || k.mType === m_type) && ++f.seen === k.nth) {
+        this.faults.splice(i, 1);
+        return k.kind;
+      }
+    }
+    return undefined;
+  }
+
+  /** Put a message into a server's mailbox and carry out what comes out. */
+  deliver(dst: number, m: Message, withFaults = true): DeliverStatus {
+    if (!this.servers.has(dst)) throw new Error(`no server at pid ${dst}`);
+    const sup = this.supervision.get(dst)!;
+    if (sup.status === 'down') return 'down';
+    const c = this.carry(m.m_source, dst, m.m_type, m.payload, withFaults);
+    if (!c.ok) return c.why === 'denied' || c.why === 'rejected' ? c.why : 'ok';
+    return this.serve(dst, c.message, withFaults);
+  }
+
+  /** The server takes the (opened) message off its mailbox, unless it is hung or restarting. */
+  private serve(dst: number, m: Message, withFaults = true): DeliverStatus {
+    const server = this.servers.get(dst)!;
+    const sup = this.supervision.get(dst)!;
+    if (sup.status === 'down') return 'down';
+    if (sup.status !== 'up') {
+      sup.queue.push({ m_source: m.m_source, m_type: m.m_type, payload: hexOf(m.payload) });
+      return 'ok';
+    }
+    const fault = withFaults && this.faults.length > 0 ? this.serverFault(dst, m.m_type) : undefined;
+    if (fault === 'hang') {
+      sup.status = 'hung';
+      sup.hungOn = { m_source: m.m_source, m_type: m.m_type };
+      this.dev.timer.addDeadline(WATCHDOG_ID + dst, this.nowNs() + this.hangDeadlineNs);
+      return 'ok';
+    }
+    let outputs: ServerOutput[];
+    try {
+      if (fault === 'crash') injectedCrash(server.name, m.m_type);
+      outputs = server.receive(m, { now: this.dev.rtc.nowNs(this.dev.cpu.icount), procFacts: this.procFacts });
+    } catch (e) {
+      this.crashed(dst, m, e, 'threw');
+      return 'crashed';
+    }
+    for (const o of outputs) this.route(o);
+    return 'ok';
+  }
+
+  /** A request from the kernel itself (m_source 0) that servers answer at once; EIO when one cannot. */
   kcall(dst: number, m_type: number, payload: Uint8Array): Uint8Array {
     const before = this.kernelReplies.length;
     this.deliver(dst, { m_source: WELL_KNOWN_PID.KERNEL, m_type, payload });
     const reply = this.kernelReplies.splice(before, 1)[0];
-    if (!reply) throw new Error(`server ${dst} did not answer kernel request ${m_type}`);
-    return reply.payload;
+    return reply ? reply.payload : errorReply(dst, m_type, ERRNO.EIO);
   }
 
   vfsCall(req: Parameters<typeof VFS_PROTOCOL.encodeRequest>[0]): ReturnType<typeof VFS_PROTOCOL.decodeReply> {
@@ -145,26 +330,141 @@ export class Kernel {
     return p && { icount: p.icount, rssPages: p.mem.pageCount, state: p.state === 'blocked' ? ('S' as const) : ('R' as const) };
   };
 
-  private onReply(to: number, m: Message): void {
-    if (to === WELL_KNOWN_PID.KERNEL) {
-      this.kernelReplies.push(m);
-      return;
-    }
+  private onReply(to: number, m: Message, withFaults = true): void {
     if (this.servers.has(to)) {
       // A server's notification to another server (the PM's credentials update to the VFS).
-      this.deliver(to, m);
+      this.deliver(to, m, withFaults);
       return;
     }
-    const p = this.procs.get(to);
+    const c = this.carry(m.m_source, to, m.m_type, m.payload, withFaults);
+    if (!c.ok) {
+      // The reply never arrives: a caller waiting for it gets the error instead of waiting forever.
+      const p = this.procs.get(to);
+      const w = p?.wait;
+      if (p && w?.kind === 'reply' && w.server === m.m_source && (c.why === 'rejected' || c.why === 'denied')) this.failDelegated(p, w, ERRNO.EBADMSG);
+      return;
+    }
+    const got = c.message;
+    if (c.to === WELL_KNOWN_PID.KERNEL) {
+      this.kernelReplies.push(got);
+      return;
+    }
+    const p = this.procs.get(c.to);
     if (!p) return; // the process died while its request was pending
-    this.emit({ kind: 'ipc', src: m.m_source, dst: to, mType: m.m_type, payloadHex: hexOf(m.payload) });
     const w = p.wait;
-    if (w?.kind === 'reply' && w.server === m.m_source) {
-      this.completeDelegated(p, w, m.payload);
+    if (w?.kind === 'reply' && w.server === got.m_source) {
+      this.completeDelegated(p, w, got.payload);
       return;
     }
     // Not a syscall reply: a message for lattice_recv.
-    this.enqueueMessage(p, m);
+    this.enqueueMessage(p, got);
+  }
+
+  /** p's delegated call fails with -errno (as if the server had answered so). */
+  private failDelegated(p: Process, w: Extract<Wait, { kind: 'reply' }>, errno: number): void {
+    if (w.nr === SYSCALLS.write && w.done > 0) this.finish(p, w.nr, w.done);
+    else if (w.nr === SYSCALLS.sigreturn) this.resumeAfterSigreturn(p);
+    else this.finish(p, w.nr, -errno);
+  }
+
+  // ---- crashes and the Reincarnation Server ----------------------------------------------------
+
+  /**
+   * Server `pid` crashed handling `m` (it threw, or hung on it). Record it, fail what it held with
+   * EIO (the request, its pending requests, requests queued while it hung: every process waiting
+   * for its reply), and ask the Reincarnation Server what next. Requests the kernel itself queued
+   * (notifications: fork, exit, exec, signals) are kept and delivered to the fresh instance.
+   */
+  private crashed(pid: number, m: { m_source: number; m_type: number }, error: unknown, cause: 'threw' | 'hung'): void {
+    const server = this.servers.get(pid)!;
+    const sup = this.supervision.get(pid)!;
+    const err = error instanceof Error ? error : new Error(String(error));
+    this.emit({
+      kind: 'server-crash', server: pid, name: server.name, cause, mType: m.m_type, source: m.m_source,
+      error: err.message, stack: stackFrames(err),
+    });
+    this.dev.timer.cancelDeadline(WATCHDOG_ID + pid);
+    sup.status = 'restarting';
+    sup.hungOn = null;
+    sup.queue = sup.queue.filter((q) => q.m_source === KERNEL);
+    this.failWaitersOf(pid);
+    if (!server.reincarnate || pid === RS || !this.servers.has(RS) || this.supervision.get(RS)!.status !== 'up') {
+      this.giveUp(pid, sup.restarts + 1, server.reincarnate ? 'the Reincarnation Server is not running' : 'it cannot be restarted');
+      return;
+    }
+    const req = RS_PROTOCOL.encodeRequest({ kind: 'crashed', server: pid, cause, nowNs: this.nowNs() });
+    const decision = RS_PROTOCOL.decodeReply(this.kcall(RS, req.m_type, req.payload))?.decision;
+    if (decision?.action === 'restart') {
+      sup.restarts = decision.restarts;
+      this.dev.timer.addDeadline(RESTART_ID + pid, this.nowNs() + decision.delayNs);
+    } else {
+      this.giveUp(pid, decision?.action === 'give-up' ? decision.crashes : sup.restarts + 1, decision ? 'restart limit reached' : 'no answer from the Reincarnation Server');
+    }
+  }
+
+  private failWaitersOf(server: number): void {
+    for (const p of [...this.procs.values()].sort((a, b) => a.pid - b.pid)) {
+      const w = p.wait;
+      if (w?.kind === 'reply' && w.server === server) this.failDelegated(p, w, ERRNO.EIO);
+    }
+  }
+
+  private giveUp(pid: number, crashes: number, reason: string): void {
+    const server = this.servers.get(pid)!;
+    const sup = this.supervision.get(pid)!;
+    sup.status = 'down';
+    sup.queue = [];
+    this.failWaitersOf(pid);
+    this.emit({ kind: 'server-down', server: pid, name: server.name, crashes, reason });
+    this.transmit(new TextEncoder().encode(`\r\nxrr: server ${server.name} (pid ${pid}) crashed ${crashes} time(s): ${reason}; it stays down\r\n`));
+    if (this.onGiveUp === 'halt' && !this.halted) {
+      this.halted = { reason: `server ${server.name} is down`, status: 70 };
+      this.emit({ kind: 'halt', reason: this.halted.reason, status: 70 });
+    }
+  }
+
+  /** The backoff is over: a fresh instance from what the old one persisted, new keys, then its queue. */
+  private restart(pid: number): void {
+    const server = this.servers.get(pid)!;
+    const sup = this.supervision.get(pid)!;
+    if (sup.status !== 'restarting') return;
+    const lost = server.reincarnate!();
+    if (this.link.encrypted) {
+      this.link.renew(pid);
+      if (this.link.connect(KERNEL, pid)) this.emit({ kind: 'channel', initiator: KERNEL, responder: pid });
+    }
+    sup.status = 'up';
+    this.emit({ kind: 'server-restart', server: pid, name: server.name, restarts: sup.restarts, lost });
+    const keep = this.kernelReplies.length;
+    const req = RS_PROTOCOL.encodeRequest({ kind: 'restarted', server: pid, nowNs: this.nowNs() });
+    this.kcall(RS, req.m_type, req.payload);
+    const queued = sup.queue;
+    sup.queue = [];
+    for (const q of queued) this.serve(pid, { m_source: q.m_source, m_type: q.m_type, payload: bytesOfHex(q.payload) });
+    // Answers to the kernel's queued notifications: nobody waits for them any more.
+    this.kernelReplies.length = keep;
+  }
+
+  /** A timer deadline fired: a nanosleep (id = pid), a hang watchdog, a restart, a held-back message. */
+  timerDeadline(id: number): void {
+    if (id < WATCHDOG_ID) {
+      this.wakeSleeper(id);
+    } else if (id < RESTART_ID) {
+      const pid = id - WATCHDOG_ID;
+      const sup = this.supervision.get(pid);
+      if (sup?.status === 'hung') {
+        this.crashed(pid, sup.hungOn ?? { m_source: KERNEL, m_type: 0 }, new Error(`no reply within ${this.hangDeadlineNs} ns of virtual time`), 'hung');
+      }
+    } else if (id < DELAY_ID) {
+      this.restart(id - RESTART_ID);
+    } else {
+      const i = this.delayed.findIndex((d) => d.id === id);
+      if (i < 0) return;
+      const d = this.delayed.splice(i, 1)[0]!;
+      const m = { m_source: d.from, m_type: d.m_type, payload: bytesOfHex(d.payload) };
+      if (this.servers.has(d.to)) this.deliver(d.to, m, false);
+      else this.onReply(d.to, m, false);
+    }
   }
 
   // ---- processes and scheduling ----------------------------------------------------------------
@@ -302,6 +602,7 @@ export class Kernel {
         this.dev.timer.cancelDeadline(e.pid);
         p.mem.release();
         this.shmAttachments.delete(e.pid);
+        this.link.renew(e.pid); // a reused pid gets new keys
         this.vfsCall({ kind: 'procExit', pid: e.pid });
         const mm = MM_PROTOCOL.encodeRequest({ kind: 'procExit', pid: e.pid });
         this.kcall(MM, mm.m_type, mm.payload);
@@ -602,8 +903,13 @@ export class Kernel {
 
   /** Send a request for p to a server; p blocks until the reply. */
   private send(p: Process, server: number, m_type: number, payload: Uint8Array, nr: number, args: readonly number[], done = 0): 'blocked' {
-    this.block(p, { kind: 'reply', server, nr, args, done });
-    this.deliver(server, { m_source: p.pid, m_type, payload });
+    const wait = { kind: 'reply', server, nr, args, done } as const;
+    this.block(p, wait);
+    const status = this.deliver(server, { m_source: p.pid, m_type, payload });
+    // A crash already failed every caller of the server; the other failures are this caller's alone.
+    if (status !== 'ok' && status !== 'crashed' && p.wait === wait) {
+      this.failDelegated(p, wait, status === 'denied' ? ERRNO.EPERM : status === 'rejected' ? ERRNO.EBADMSG : ERRNO.EIO);
+    }
     return 'blocked';
   }
 
@@ -691,7 +997,14 @@ export class Kernel {
       case S.sysinfo: return this.sysinfo(p, u(0), u(1));
       case S.sigreturn: return this.sigreturn(p);
       case S.execve: return this.execve(p, a);
-      case S.lattice_connect: case S.lattice_close:
+      case S.lattice_connect: {
+        const dst = a[0]!;
+        if (this.servers.has(dst)) return this.supervision.get(dst)!.status === 'down' ? -ERRNO.EIO : 0; // the kernel's channel serves it
+        if (!this.procs.has(dst) || dst === p.pid) return this.procs.has(dst) ? -ERRNO.EINVAL : -ERRNO.ESRCH;
+        if (this.link.encrypted && this.link.connect(p.pid, dst)) this.emit({ kind: 'channel', initiator: p.pid, responder: dst });
+        return 0;
+      }
+      case S.lattice_close:
         return this.servers.has(a[0]!) || this.procs.has(a[0]!) ? 0 : -ERRNO.ESRCH;
       case S.lattice_send: return this.latticeSend(p, a);
       case S.lattice_recv: return this.latticeRecv(p, a);
@@ -990,13 +1303,21 @@ export class Kernel {
     if (!payload) return -ERRNO.EFAULT;
     const m: Message = { m_source: p.pid, m_type: a[1]! & 0xffff, payload };
     if (this.servers.has(dst)) {
-      this.deliver(dst, m); // the reply comes back as a message for lattice_recv
-      return 0;
+      // The reply comes back as a message for lattice_recv.
+      const status = this.deliver(dst, m);
+      if (status === 'denied') {
+        // Refused by the capability table: the kernel answers for the server, as the server itself
+        // answers a request it refuses (an error reply), so a caller waiting in lattice_recv gets it.
+        this.enqueueMessage(p, { m_source: dst, m_type: REPLY_TYPE_OF.get(dst) ?? 0, payload: errorReply(dst, m.m_type, ERRNO.EPERM) });
+        return 0;
+      }
+      return status === 'rejected' ? -ERRNO.EBADMSG : status === 'down' ? -ERRNO.EIO : 0;
     }
     const target = this.procs.get(dst);
-    if (!target) return -ERRNO.ESRCH;
-    this.emit({ kind: 'ipc', src: p.pid, dst, mType: m.m_type, payloadHex: hexOf(payload) });
-    this.enqueueMessage(target, m);
+    if (!target || dst === p.pid) return target ? -ERRNO.EINVAL : -ERRNO.ESRCH;
+    const c = this.carry(p.pid, dst, m.m_type, payload);
+    if (!c.ok) return c.why === 'denied' ? -ERRNO.EPERM : c.why === 'rejected' ? -ERRNO.EBADMSG : 0;
+    this.enqueueMessage(target, c.message);
     return 0;
   }
 
@@ -1065,6 +1386,10 @@ export class Kernel {
       shm: [...this.shmSegments].sort((a, b) => a[0] - b[0]).map(([id, seg]) => ({ id, pages: seg.pages.map(hashOf) })),
       shmAttachments: [...this.shmAttachments].sort((a, b) => a[0] - b[0]).map(([pid, list]) => ({ pid, list })),
       servers: [...this.servers.values()].sort((a, b) => a.pid - b.pid).map((srv) => ({ pid: srv.pid, state: srv.getState(blobs) })),
+      supervision: [...this.supervision].sort((a, b) => a[0] - b[0]).map(([pid, sup]) => ({ pid, ...sup, queue: [...sup.queue] })),
+      faults: this.faults.map((f) => ({ fault: f.fault, seen: f.seen })),
+      delayed: [...this.delayed],
+      nextDelayId: this.nextDelayId,
     };
   }
 
@@ -1112,6 +1437,12 @@ export class Kernel {
       if (!server) throw new Error(`the saved state has a server at pid ${srv.pid} this machine does not`);
       server.setState(srv.state, load);
     }
+    for (const sup of s.supervision ?? []) {
+      this.supervision.set(sup.pid, { status: sup.status, queue: [...sup.queue], hungOn: sup.hungOn, restarts: sup.restarts });
+    }
+    this.faults = (s.faults ?? []).map((f) => ({ fault: f.fault, seen: f.seen }));
+    this.delayed = [...(s.delayed ?? [])];
+    this.nextDelayId = s.nextDelayId ?? DELAY_ID;
     const cpu = this.dev.cpu;
     if (this.current) cpu.setAddressSpace(this.current.mem);
   }
@@ -1144,7 +1475,7 @@ export class Kernel {
     servers.slice(0, 8).forEach((s, i) => {
       const o = 64 + i * 32;
       v.setInt32(o, s.pid, true);
-      b[o + 4] = 1;
+      b[o + 4] = this.supervision.get(s.pid)?.status === 'up' ? 1 : 0;
       v.setUint32(o + 8, this.sysinfoFacts.serverRestarts(s.pid), true);
       b.set(new TextEncoder().encode(s.name.slice(0, 19)), o + 12);
     });
@@ -1183,10 +1514,43 @@ export interface KernelState {
   readonly shm: readonly { readonly id: number; readonly pages: readonly string[] }[];
   readonly shmAttachments: readonly { readonly pid: number; readonly list: readonly ShmAttachment[] }[];
   readonly servers: readonly { readonly pid: number; readonly state: unknown }[];
+  readonly supervision: readonly (Readonly<Supervision> & { readonly pid: number })[];
+  readonly faults: readonly { readonly fault: Fault; readonly seen: number }[];
+  readonly delayed: readonly { readonly id: number; readonly from: number; readonly to: number; readonly m_type: number; readonly payload: string }[];
+  readonly nextDelayId: number;
 }
 
 /** A guest pointer was bad while the kernel copied arguments. */
 export class GuestFault extends Error {}
+
+const REPLY_TYPE_OF: ReadonlyMap<number, number> = new Map([[VFS, MSG.VFS_REPLY], [PROC, MSG.PROC_REPLY], [MM, MSG.MM_REPLY], [RS, RS_MSG.RS_REPLY]]);
+
+/** Throws from a frame named after the fault, so the crash event's stack says it was injected. */
+function injectedCrash(server: string, m_type: number): never {
+  throw new Error(`injected crash: ${server} handling type ${m_type}`);
+}
+
+/** The error reply `server` would have sent for a request of `m_type`. */
+function errorReply(server: number, m_type: number, errno: number): Uint8Array {
+  switch (server) {
+    case VFS: return VFS_PROTOCOL.encodeErrorReply(m_type, errno);
+    case PROC: return PROC_PROTOCOL.encodeErrorReply(m_type, errno);
+    case MM: return MM_PROTOCOL.encodeErrorReply(m_type, errno);
+    default: return RS_PROTOCOL.encodeErrorReply(errno);
+  }
+}
+
+/**
+ * The stack of a crash as function names only: file paths and line numbers depend on the host and
+ * the build, and the crash event must be the same in a replay on another machine.
+ */
+function stackFrames(e: Error): string[] {
+  const lines = (e.stack ?? '').split('\n').filter((l) => l.trimStart().startsWith('at '));
+  return lines.slice(0, 8).map((l) => {
+    const m = /^\s*at (?:new )?([^\s(]+) \(/.exec(l);
+    return m ? m[1]! : '<anonymous>';
+  });
+}
 
 function bytesOfHex(hex: string): Uint8Array {
   return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));

@@ -55,4 +55,10 @@ export interface ServerPort {
   /** The server's state; bulky data (file contents) may go to `blobs` by content hash. */
   getState(blobs?: (bytes: Uint8Array) => string): unknown;
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void;
+  /**
+   * After a crash: replace the instance with a fresh one rebuilt from what the old one persisted
+   * (its durable state, minus the requests it was holding, which the kernel failed with EIO).
+   * Returns what did not survive, for the restart event. A port without it cannot be restarted.
+   */
+  reincarnate?(): readonly string[];
 }

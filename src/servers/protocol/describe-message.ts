@@ -111,6 +111,7 @@ export function describeMessage(m: Message): MessageView {
     return { ...base, typeName, direction, fields, error, summary: summarize(typeName, m.m_source, [], error) };
   };
   if (service === undefined) return fail(name, 'unknown', 'no server owns this message type');
+  if (service === 'rs') return fail(name, m.m_type === 450 ? 'reply' : 'request', 'Reincarnation Server messages are kernel-internal (src/servers/rs/rs-protocol.ts)');
   const proto = SERVICES[service];
 
   if (m.m_type === proto.replyType) {

@@ -88,11 +88,22 @@ export const MSG = {
   MM_REPLY: 350,
 } as const;
 
-export type MessageTypeName = keyof typeof MSG;
-export type MessageType = (typeof MSG)[MessageTypeName];
+/**
+ * Reincarnation Server (pid 7), range 400-499: kernel-internal (only the kernel talks to the RS, and
+ * no process request maps to them), so kept apart from MSG, whose entries each have a service
+ * protocol; messageTypeName knows them too.
+ */
+export const RS_MSG = {
+  RS_CRASHED: 400,
+  RS_RESTARTED: 401,
+  RS_REPLY: 450,
+} as const;
+
+export type MessageTypeName = keyof typeof MSG | keyof typeof RS_MSG;
+export type MessageType = (typeof MSG)[keyof typeof MSG] | (typeof RS_MSG)[keyof typeof RS_MSG];
 
 const typeNames = new Map<number, MessageTypeName>(
-  (Object.entries(MSG) as [MessageTypeName, number][]).map(([name, value]) => [value, name]),
+  ([...Object.entries(MSG), ...Object.entries(RS_MSG)] as [MessageTypeName, number][]).map(([name, value]) => [value, name]),
 );
 
 /** `VFS_OPEN` for 100, undefined for a number outside the table. */
@@ -100,13 +111,14 @@ export function messageTypeName(type: number): MessageTypeName | undefined {
   return typeNames.get(type);
 }
 
-export type ServiceName = 'vfs' | 'proc' | 'mm';
+export type ServiceName = 'vfs' | 'proc' | 'mm' | 'rs';
 
 /** Which server a message type belongs to, by range. */
 export function serviceOf(type: number): ServiceName | undefined {
   if (type >= 100 && type <= 199) return 'vfs';
   if (type >= 200 && type <= 299) return 'proc';
   if (type >= 300 && type <= 399) return 'mm';
+  if (type >= 400 && type <= 499) return 'rs';
   return undefined;
 }
 

@@ -1,0 +1,189 @@
+/**
+ * The kernel's side of Lattice IPC: which endpoints and channels exist, where their key material
+ * comes from, and sealing/opening on them (the ChannelTable of src/core/ipc does the cryptography).
+ *
+ * Who is an endpoint. The kernel builds every delegated call's message itself (it copies the
+ * arguments out of the process), so delegated calls travel on the kernel <-> server channels, set
+ * up once at boot; the process the kernel acts for is inside the sealed plaintext (`party`, see
+ * `envelope`), authenticated with the rest. A user process gets its own ML-KEM key pair only when
+ * it talks to another process (lattice_connect / lattice_send to a pid that is not a server). So a
+ * fork costs no key generation (about 3 ms per endpoint plus channel otherwise), and boot costs one
+ * key pair per server and the kernel plus one encapsulation per server.
+ *
+ * Key material. Key generation and encapsulation draw from a stream derived from the machine seed
+ * with HKDF, labelled by what is being made (endpoint pid and generation, channel ends and
+ * generation). Nonces come from the machine's DRBG. Labelled draws make the secret half of the
+ * state recomputable from the public half and the seed: a snapshot restored without its secret
+ * part re-derives the same keys (and the channel table checks that each secret key belongs to its
+ * public key). The consequence, stated plainly: whoever has the seed (the recording has it, and the
+ * DRBG state in every snapshot is keyed by it) can derive every channel key; withholding
+ * channel_key alone does not hide message contents from a holder of the seed.
+ */
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import {
+  ChannelTable,
+  joinChannelTableState,
+  type ChannelKeys,
+  type LatticePublicState,
+  type LatticeSecretState,
+  type OpenResult,
+  type RandomSource,
+  type Wire,
+} from '../ipc/index.js';
+
+const KEY_SALT = new TextEncoder().encode('xrr/lattice-keys/v1');
+
+/** Bytes for key generation and encapsulation, by label; nonces (no label) from the machine DRBG. */
+class LabelledRandom implements RandomSource {
+  private label: string | undefined;
+  private draws = 0;
+
+  constructor(
+    private readonly keyMaterial: Uint8Array,
+    private readonly drbg: RandomSource,
+  ) {}
+
+  with<T>(label: string, f: () => T): T {
+    this.label = label;
+    this.draws = 0;
+    try {
+      return f();
+    } finally {
+      this.label = undefined;
+    }
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.label === undefined) return this.drbg.bytes(n);
+    return hkdf(sha256, this.keyMaterial, undefined, new TextEncoder().encode(`${this.label}#${this.draws++}`), n);
+  }
+}
+
+export interface LatticeLinkState {
+  readonly version: 1;
+  readonly encrypted: boolean;
+  /** The channel table's public half: public keys, encapsulations, sequence numbers. */
+  readonly table: LatticePublicState | null;
+  /** Generation of each pid's key pair and of each channel (bumped when a restarted server gets new keys). */
+  readonly endpointGen: readonly (readonly [number, number])[];
+  readonly channelGen: readonly (readonly [number, number, number])[];
+}
+
+export class LatticeLink {
+  private table: ChannelTable;
+  private readonly random: LabelledRandom;
+  private endpointGen = new Map<number, number>();
+  /** Keyed "lo:hi". */
+  private channelGen = new Map<string, number>();
+
+  constructor(
+    seed: Uint8Array,
+    drbg: RandomSource,
+    readonly encrypted: boolean,
+  ) {
+    this.random = new LabelledRandom(hkdf(sha256, seed, KEY_SALT, undefined, 32), drbg);
+    this.table = new ChannelTable(this.random);
+  }
+
+  hasChannel(a: number, b: number): boolean {
+    return this.table.hasChannel(a, b);
+  }
+
+  /** Makes sure a and b have key pairs and a channel; returns whether a channel was set up now. */
+  connect(a: number, b: number): boolean {
+    if (this.table.hasChannel(a, b)) return false;
+    for (const pid of [a, b]) {
+      if (!this.table.hasEndpoint(pid)) this.random.with(`endpoint/${pid}/${this.endpointGen.get(pid) ?? 0}`, () => this.table.addEndpoint(pid));
+    }
+    const key = `${Math.min(a, b)}:${Math.max(a, b)}`;
+    const gen = this.channelGen.get(key) ?? 0;
+    this.channelGen.set(key, gen);
+    const r = this.random.with(`channel/${a}/${b}/${gen}`, () => this.table.connect(a, b));
+    if (!r.ok) throw new Error(`lattice: cannot connect ${a} and ${b}: ${r.error}`);
+    return true;
+  }
+
+  /** `pid` is a new instance (a restarted server, a pid reused): new key pair, its channels closed. */
+  renew(pid: number): void {
+    if (!this.table.hasEndpoint(pid)) return;
+    this.table.removeEndpoint(pid);
+    this.endpointGen.set(pid, (this.endpointGen.get(pid) ?? 0) + 1);
+    for (const [key, gen] of this.channelGen) {
+      const [lo, hi] = key.split(':').map(Number) as [number, number];
+      if (lo === pid || hi === pid) this.channelGen.set(key, gen + 1);
+    }
+  }
+
+  seal(src: number, dst: number, m_type: number, plaintext: Uint8Array): Wire {
+    return this.table.seal(src, dst, m_type, plaintext);
+  }
+
+  open(wire: Wire): OpenResult {
+    return this.table.open(wire);
+  }
+
+  channelKeys(): ChannelKeys {
+    return this.table.channelKeys();
+  }
+
+  getState(): LatticeLinkState {
+    return {
+      version: 1,
+      encrypted: this.encrypted,
+      table: this.encrypted ? this.table.getPublicState() : null,
+      endpointGen: [...this.endpointGen].sort((x, y) => x[0] - y[0]),
+      channelGen: [...this.channelGen].map(([k, g]) => {
+        const [lo, hi] = k.split(':').map(Number) as [number, number];
+        return [lo, hi, g] as const;
+      }).sort((x, y) => x[0] - y[0] || x[1] - y[1]),
+    };
+  }
+
+  getSecretState(): LatticeSecretState {
+    return this.table.getSecretState();
+  }
+
+  /**
+   * Restores the public half and joins the secret half to it. Without a secret half the keys are
+   * derived again from the seed (one key generation per endpoint, one encapsulation per channel).
+   */
+  setState(s: LatticeLinkState, secret?: LatticeSecretState): void {
+    if (s.version !== 1) throw new Error(`lattice link state version ${String(s.version)} is not supported`);
+    if (s.encrypted !== this.encrypted) throw new Error(`the state was saved with encryption ${s.encrypted ? 'on' : 'off'}; this machine has it ${this.encrypted ? 'on' : 'off'}`);
+    this.endpointGen = new Map(s.endpointGen.map(([p, g]) => [p, g]));
+    this.channelGen = new Map(s.channelGen.map(([lo, hi, g]) => [`${lo}:${hi}`, g]));
+    const table = new ChannelTable(this.random);
+    if (s.table) table.setState(joinChannelTableState(s.table, secret ?? this.rederive(s.table)));
+    this.table = table;
+  }
+
+  private rederive(pub: LatticePublicState): LatticeSecretState {
+    const scratch = new ChannelTable(this.random);
+    for (const e of pub.endpoints) {
+      this.random.with(`endpoint/${e.pid}/${this.endpointGen.get(e.pid) ?? 0}`, () => scratch.addEndpoint(e.pid));
+    }
+    for (const c of pub.channels) {
+      const gen = this.channelGen.get(`${Math.min(c.initiator, c.responder)}:${Math.max(c.initiator, c.responder)}`) ?? 0;
+      this.random.with(`channel/${c.initiator}/${c.responder}/${gen}`, () => scratch.connect(c.initiator, c.responder));
+    }
+    return scratch.getSecretState();
+  }
+}
+
+/** A message on a kernel channel carries the process the kernel acts for (or delivers to) ahead of the payload. */
+export function envelope(party: number, payload: Uint8Array): Uint8Array {
+  const b = new Uint8Array(4 + payload.length);
+  b[0] = party & 0xff;
+  b[1] = (party >>> 8) & 0xff;
+  b[2] = (party >>> 16) & 0xff;
+  b[3] = (party >>> 24) & 0xff;
+  b.set(payload, 4);
+  return b;
+}
+
+export function openEnvelope(plaintext: Uint8Array): { party: number; payload: Uint8Array } | undefined {
+  if (plaintext.length < 4) return undefined;
+  const party = (plaintext[0]! | (plaintext[1]! << 8) | (plaintext[2]! << 16) | (plaintext[3]! << 24)) >>> 0;
+  return { party, payload: plaintext.subarray(4) };
+}

@@ -1,0 +1,26 @@
+/** The Reincarnation Server behind the kernel's ServerPort. It is not restartable itself: its crash is final. */
+import type { ServerOutput, ServerPort } from '../core/kernel/server-port.js';
+import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { ReincarnationServer, type RsPolicy, type RsSnapshot } from './rs/rs-server.js';
+
+export class RsPort implements ServerPort {
+  readonly pid = WELL_KNOWN_PID.RS;
+  readonly name = 'rs';
+  readonly server: ReincarnationServer;
+
+  constructor(policy?: RsPolicy) {
+    this.server = new ReincarnationServer(policy);
+  }
+
+  receive(m: Message): ServerOutput[] {
+    return this.server.receive(m);
+  }
+
+  getState(): unknown {
+    return this.server.getState();
+  }
+
+  setState(state: unknown): void {
+    this.server.setState(state as RsSnapshot);
+  }
+}
