@@ -17,7 +17,7 @@ import { verify } from '../journal/verify.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { REPO_ROOT } from './guest-image.js';
 import { createMachine, driveConsole, resolveRunSetup, RUN_OPTIONS, type RunSetup } from './run.js';
-import { describeState } from './state-view.js';
+import { describeState, hexDump, vfsTree } from './state-view.js';
 
 export const RECORDINGS_DIR = join(REPO_ROOT, 'recordings');
 const XRR_VERSION = '0.1.0';
@@ -264,6 +264,8 @@ async function lsCommand(argv: string[]): Promise<number> {
 const STATE_OPTIONS: Record<string, OptionSpec> = {
   at: { kind: 'int', help: 'the icount to inspect', valueName: 'T' },
   pid: { kind: 'int', help: 'show this process in detail (registers, memory map, fds)', valueName: 'P' },
+  memory: { kind: 'string', help: 'with --pid: hex dump of LEN bytes at ADDR (hex or decimal)', valueName: 'ADDR[:LEN]' },
+  vfs: { kind: 'flag', help: 'the VFS tree' },
   branch: { kind: 'int', help: 'branch (default 1)', valueName: 'B' },
   json: { kind: 'flag', help: 'the whole machine state as JSON' },
   help: { kind: 'flag', help: 'show this help' },
@@ -278,8 +280,22 @@ async function stateCommand(argv: string[]): Promise<number> {
   const store = await openExisting(file);
   try {
     const r = seek(store, branchOpt(options.get('branch')), at);
-    if (options.get('json')) console.log(JSON.stringify(r.machine.getState(), null, 1));
-    else console.log(describeState(r.machine, options.get('pid') as number | undefined));
+    const pid = options.get('pid') as number | undefined;
+    if (options.get('json')) {
+      console.log(JSON.stringify(r.machine.getState(), null, 1));
+      return 0;
+    }
+    console.log(describeState(r.machine, pid));
+    const memory = options.get('memory') as string | undefined;
+    if (memory !== undefined) {
+      if (pid === undefined) throw new UsageError('--memory needs --pid');
+      const [a, l] = memory.split(':');
+      const addr = Number(a);
+      const len = l === undefined ? 256 : Number(l);
+      if (!Number.isInteger(addr) || !Number.isInteger(len) || len <= 0 || len > 1 << 20) throw new UsageError(`--memory: cannot read ${memory} as ADDR[:LEN]`);
+      console.log(`\nmemory of ${pid} at 0x${(addr >>> 0).toString(16)}\n${hexDump(r.machine, pid, addr, len)}`);
+    }
+    if (options.get('vfs')) console.log(`\n${vfsTree(r.machine)}`);
     return 0;
   } finally {
     store.close();
@@ -367,7 +383,7 @@ export const JOURNAL_COMMANDS = {
   replay: { synopsis: 'FILE [--to T] [--branch B]', help: 'replay a recording exactly, checking every event', run: replayCommand },
   info: { synopsis: 'FILE', help: 'what a recording holds: machine, seed, branches, sizes', run: infoCommand },
   events: { synopsis: 'FILE [--pid P] [--kind K] [--from T --to T] [--json]', help: 'list the events of a recording', run: eventsCommand },
-  state: { synopsis: 'FILE --at T [--pid P]', help: 'the machine state at an icount: processes, registers, files, memory', run: stateCommand },
+  state: { synopsis: 'FILE --at T [--pid P [--memory ADDR[:LEN]]] [--vfs]', help: 'the machine state at an icount: processes, registers, files, memory', run: stateCommand },
   fork: { synopsis: 'FILE --at T [--input FILE|-]', help: 'start a new branch from a point and continue it live', run: forkCommand },
   verify: { synopsis: 'FILE', help: 'check the hash chain, the schema and that every snapshot restores', run: verifyCommand },
   ls: { synopsis: '[DIR]', help: 'list the recordings in recordings/', run: lsCommand },

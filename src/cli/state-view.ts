@@ -16,6 +16,40 @@ export const ABI_NAMES = [
 const hex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 const permString = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
 
+/** A hex dump with ASCII of `len` bytes at `addr` in process `pid` (unmapped bytes as `..`). */
+export function hexDump(machine: Machine, pid: number, addr: number, len: number): string {
+  const p = machine.kernel.procs.get(pid);
+  if (!p) return `process ${pid} has no address space`;
+  const lines: string[] = [];
+  for (let row = addr & ~15; row < addr + len; row += 16) {
+    const cells: string[] = [];
+    let ascii = '';
+    for (let i = 0; i < 16; i++) {
+      const b = p.mem.peek((row + i) >>> 0, 1)?.[0];
+      cells.push(b === undefined ? '..' : b.toString(16).padStart(2, '0'));
+      ascii += b === undefined ? ' ' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.';
+    }
+    lines.push(`${hex(row)}  ${cells.slice(0, 8).join(' ')}  ${cells.slice(8).join(' ')}  |${ascii}|`);
+  }
+  return lines.join('\n');
+}
+
+/** The VFS tree: one line per entry with mode, owner, size. */
+export function vfsTree(machine: Machine): string {
+  const st = (machine.kernel.servers.get(2) as VfsPort).server.state;
+  const lines: string[] = [];
+  const walk = (ino: number, path: string, depth: number) => {
+    const node = st.inodes.get(ino);
+    if (!node) return;
+    const size = node.kind === 'file' ? node.size : node.kind === 'dir' ? node.entries.size : 0;
+    const type = { dir: 'd', file: '-', fifo: 'p', chr: 'c' }[node.kind];
+    lines.push(`${type}${node.mode.toString(8).padStart(4, '0')} ${String(node.uid).padStart(4)} ${String(size).padStart(8)}  ${'  '.repeat(depth)}${path}`);
+    if (node.kind === 'dir') for (const name of [...node.entries.keys()].sort()) walk(node.entries.get(name)!, name, depth + 1);
+  };
+  walk(1, '/', 0);
+  return lines.join('\n');
+}
+
 export function describeState(machine: Machine, pid?: number): string {
   const k = machine.kernel;
   const pm = (k.servers.get(3) as PmPort).server.state;
