@@ -12,7 +12,7 @@ import { BackgroundRecorder } from '../journal/background-recorder.js';
 import { Snapshotter } from '../journal/record.js';
 import { DivergenceError, forkAt, replay, restoreMachine, seek } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
-import { buildBranchTree, type BranchTreeNode } from '../journal/store.js';
+import { buildBranchTree, type BranchTreeNode, type JournalStore } from '../journal/store.js';
 import { verify } from '../journal/verify.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { REPO_ROOT } from './guest-image.js';
@@ -41,8 +41,12 @@ async function openExisting(file: string, readonly = true): Promise<SqliteJourna
   return SqliteJournalStore.open(file, { readonly, create: false });
 }
 
-function branchOpt(v: unknown): BranchId {
-  return v === undefined ? ROOT_BRANCH : branchId(v as number);
+/** The --branch option, checked against the recording's branches. */
+function branchOf(store: JournalStore, v: unknown): BranchId {
+  if (v === undefined) return ROOT_BRANCH;
+  const known = store.listBranches().map((b) => b.id as number);
+  if (!known.includes(v as number)) throw new UsageError(`--branch ${String(v)}: the recording has branches ${known.join(', ')}`);
+  return branchId(v as number);
 }
 
 // ---- record ---------------------------------------------------------------------------------------
@@ -126,7 +130,7 @@ async function replayCommand(argv: string[]): Promise<number> {
   const file = one(positional, 'FILE');
   const store = await openExisting(file);
   try {
-    const branch = branchOpt(options.get('branch'));
+    const branch = branchOf(store, options.get('branch'));
     const last = store.events(branch, { order: 'desc', limit: 1 })[0];
     const total = (options.get('to') as number | undefined) ?? last?.icount ?? 0;
     const bar = progressLine('replaying');
@@ -219,7 +223,8 @@ async function eventsCommand(argv: string[]): Promise<number> {
   const store = await openExisting(file);
   try {
     const kinds = (options.get('kind') as string | undefined)?.split(',').filter(Boolean) as MachineEventKind[] | undefined;
-    const it = store.iterateEvents(branchOpt(options.get('branch')), {
+    if (kinds?.some((k) => !/^[a-z][a-z-]*$/.test(k))) throw new UsageError(`--kind: event kinds look like syscall,ipc,console-output`);
+    const it = store.iterateEvents(branchOf(store, options.get('branch')), {
       pid: options.get('pid') as number | undefined,
       kinds,
       fromIcount: options.get('from') as never,
@@ -279,7 +284,7 @@ async function stateCommand(argv: string[]): Promise<number> {
   if (at === undefined) throw new UsageError('--at T is required');
   const store = await openExisting(file);
   try {
-    const r = seek(store, branchOpt(options.get('branch')), at);
+    const r = seek(store, branchOf(store, options.get('branch')), at);
     const pid = options.get('pid') as number | undefined;
     if (options.get('json')) {
       console.log(JSON.stringify(r.machine.getState(), null, 1));
@@ -319,7 +324,7 @@ async function forkCommand(argv: string[]): Promise<number> {
   if (at === undefined) throw new UsageError('--at T is required');
   const store = await openExisting(file, false);
   try {
-    const { branch, machine } = forkAt(store, branchOpt(options.get('branch')), at, (options.get('label') as string | undefined) ?? '');
+    const { branch, machine } = forkAt(store, branchOf(store, options.get('branch')), at, (options.get('label') as string | undefined) ?? '');
     process.stderr.write(`xrr: branch ${branch} forked at icount ${machine.icount}; the console is live\n`);
     const inputArgs = options.get('input') !== undefined ? ['--input', options.get('input') as string] : [];
     const setup = resolveRunSetup(inputArgs);
