@@ -2,6 +2,11 @@
  * The booted machine: boot time to the shell prompt, delegated system calls per second
  * (getpid to the Process Manager; a 4 KiB write to the VFS), and fork+exit+wait per second.
  * Each workload is a small guest program run as init, so the machine halts when it is done.
+ *
+ * Lattice IPC: every delegated call is two sealed and opened messages (request and reply). The
+ * encrypted and plaintext machines run the same programs in the same process, interleaved run by
+ * run, so the ratio is not skewed by a host that got busier halfway; the key exchanges at boot
+ * (ML-KEM key pairs for the kernel and four servers, four encapsulations) are timed on their own.
  */
 import { Machine } from '../src/core/machine.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
@@ -14,20 +19,21 @@ const RUNS = Number(process.env.XRR_BENCH_RUNS ?? 5);
 const image = loadGuestImage();
 const EPOCH = 1_750_000_000_000_000_000n;
 
-function machineFor(program?: Uint8Array): Machine {
+function machineFor(program?: Uint8Array, encryptIpc = true): Machine {
   const entries = program ? [...image.entries, { path: '/tmp/bench', kind: 'file' as const, mode: 0o755, data: program }] : image.entries;
   return new Machine({
     seed: new Uint8Array(32),
     bootEpochNs: EPOCH,
     servers: createServers(entries, EPOCH),
     initArgv: program ? ['/tmp/bench'] : undefined,
+    encryptIpc,
   });
 }
 
 /** Host ms to boot and run `program` as init until it halts. */
-function timeProgram(program: Uint8Array): number {
+function timeProgram(program: Uint8Array, encryptIpc = true): number {
   const t0 = performance.now();
-  const m = machineFor(program);
+  const m = machineFor(program, encryptIpc);
   const err = m.boot();
   if (err) throw new Error(err);
   const stop = m.run(5e9);
@@ -57,6 +63,41 @@ function perSecond(name: string, make: (n: number) => Uint8Array, n: number, log
 
 const getpidProgram = (n: number) => linkProgram(loop(n, [sys(29)]));
 
+/** getpid round trips per second with encryption on and off, runs interleaved; and the ratio. */
+function getpidSideBySide(n: number, log: (s: string) => void): Figure[] {
+  const base = getpidProgram(0);
+  const full = getpidProgram(n);
+  timeProgram(full, true);
+  timeProgram(full, false);
+  const on: number[] = [];
+  const off: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    on.push(n / ((timeProgram(full, true) - timeProgram(base, true)) / 1000));
+    off.push(n / ((timeProgram(full, false) - timeProgram(base, false)) / 1000));
+  }
+  const mOn = median(on);
+  const mOff = median(off);
+  log(`getpid round trips: encrypted ${mOn.toFixed(0)}/s, plaintext ${mOff.toFixed(0)}/s, ratio ${(mOn / mOff).toFixed(3)} (${n} per run)`);
+  return [
+    { bench: 'machine', metric: 'getpid_encrypted_per_s', median: mOn, unit: 'ops/s', runs: RUNS },
+    { bench: 'machine', metric: 'getpid_plaintext_per_s', median: mOff, unit: 'ops/s', runs: RUNS },
+    { bench: 'machine', metric: 'getpid_encrypted_to_plaintext', median: mOn / mOff, unit: 'ratio', runs: RUNS },
+  ];
+}
+
+/** Host ms of the key exchanges at boot alone (Machine.boot with encryption on minus off, init not run). */
+function keyExchangeMs(): number {
+  const times: number[] = [];
+  for (let i = 0; i <= RUNS; i++) {
+    const a = machineFor(undefined, true);
+    const t0 = performance.now();
+    a.kernel.connectServers();
+    const ms = performance.now() - t0;
+    if (i > 0) times.push(ms);
+  }
+  return median(times);
+}
+
 const writeProgram = (n: number) => {
   const data = new Uint8Array(64 + 4096);
   data.set(new TextEncoder().encode('/dev/null\0'));
@@ -78,18 +119,31 @@ const machine: Benchmark = {
   name: 'machine',
   description: `boot to the shell prompt, delegated syscalls, fork+exit+wait; ${RUNS} runs each`,
   run(log) {
-    const boots: number[] = [];
-    for (let i = 0; i <= RUNS; i++) {
+    const bootMs = (encryptIpc: boolean) => {
       const t0 = performance.now();
-      const m = machineFor();
+      const m = machineFor(undefined, encryptIpc);
       m.boot();
       const stop = m.run(5e8);
       if (stop.kind !== 'idle') throw new Error(`boot did not reach the prompt: ${JSON.stringify(stop)}`);
-      if (i > 0) boots.push(performance.now() - t0); // the first run warms up
+      return performance.now() - t0;
+    };
+    const boots: number[] = [];
+    const plainBoots: number[] = [];
+    for (let i = 0; i <= RUNS; i++) {
+      const on = bootMs(true);
+      const off = bootMs(false);
+      if (i > 0) { // the first run warms up
+        boots.push(on);
+        plainBoots.push(off);
+      }
     }
-    log(`boot to the shell prompt: median ${median(boots).toFixed(1)} ms`);
+    const kx = keyExchangeMs();
+    log(`boot to the shell prompt: median ${median(boots).toFixed(1)} ms encrypted (key exchanges ${kx.toFixed(1)} ms of it), ${median(plainBoots).toFixed(1)} ms plaintext`);
     return [
       { bench: 'machine', metric: 'boot_to_prompt', median: median(boots), unit: 'ms', runs: RUNS },
+      { bench: 'machine', metric: 'boot_to_prompt_plaintext', median: median(plainBoots), unit: 'ms', runs: RUNS },
+      { bench: 'machine', metric: 'boot_key_exchanges', median: kx, unit: 'ms', runs: RUNS },
+      ...getpidSideBySide(20_000, log),
       perSecond('getpid_per_s', getpidProgram, 20_000, log),
       perSecond('write4k_per_s', writeProgram, 5_000, log),
       perSecond('fork_exit_wait_per_s', forkProgram, 500, log),

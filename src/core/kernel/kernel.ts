@@ -221,7 +221,7 @@ export class Kernel {
     if (!this.link.hasChannel(cs, cd) && this.link.connect(cs, cd)) this.emit({ kind: 'channel', initiator: cs, responder: cd });
     let wire = this.link.seal(cs, cd, m_type, cs === KERNEL || cd === KERNEL ? envelope(party, payload) : payload);
     if (corrupt) wire = corruptWire(wire, corrupt.byteIndex ?? 0);
-    const wireHex = hexOf(encodeWire(wire));
+    const wireHex = wireHexOf(encodeWire(wire));
     const opened = this.link.open(wire);
     const env = opened.ok && (opened.message.src === KERNEL || opened.message.dst === KERNEL) ? openEnvelope(opened.message.payload) : undefined;
     if (!opened.ok || ((opened.message.src === KERNEL || opened.message.dst === KERNEL) && !env)) {
@@ -1524,6 +1524,11 @@ export interface KernelState {
 export class GuestFault extends Error {}
 
 const REPLY_TYPE_OF: ReadonlyMap<number, number> = new Map([[VFS, MSG.VFS_REPLY], [PROC, MSG.PROC_REPLY], [MM, MSG.MM_REPLY], [RS, RS_MSG.RS_REPLY]]);
+
+/** Hex of wire bytes (Node's encoder: this runs twice per delegated call). */
+function wireHexOf(b: Uint8Array): string {
+  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+}
 
 /** Throws from a frame named after the fault, so the crash event's stack says it was injected. */
 function injectedCrash(server: string, m_type: number): never {
