@@ -23,12 +23,13 @@ export type MachineEventBody =
   /**
    * One message carried by Lattice IPC. src/dst are the logical ends (m_source as authenticated, and
    * the process or server it reached); the channel is in the wire's header. With encryption on the
-   * event holds the sealed wire (`wireHex`, encodeWire bytes: what the journal keeps; decrypt with
-   * the channel keys) and the channel sequence number; with encryption off, the plaintext payload.
+   * event holds the sealed wire (`wireHex`, encodeWire bytes: header with the channel's ends and
+   * sequence number, nonce, ciphertext and tag; what the journal keeps; decrypt with the channel
+   * keys); with encryption off, the plaintext payload.
    */
   | {
       readonly kind: 'ipc'; readonly src: number; readonly dst: number; readonly mType: number;
-      readonly payloadHex?: string; readonly wireHex?: string; readonly seq?: number;
+      readonly payloadHex?: string; readonly wireHex?: string;
     }
   /** A wire the receiver refused (failed authentication, replayed, altered header); the sender got an error. */
   | {

@@ -231,7 +231,7 @@ export class Kernel {
     const o = opened.message;
     const m_source = o.src === KERNEL ? env!.party : o.src;
     const dest = o.dst === KERNEL ? env!.party : o.dst;
-    this.emit({ kind: 'ipc', src: m_source, dst: dest, mType: o.m_type, seq: o.seq, wireHex });
+    this.emit({ kind: 'ipc', src: m_source, dst: dest, mType: o.m_type, wireHex });
     return { ok: true, message: { m_source, m_type: o.m_type, payload: env ? env.payload : o.payload }, to: dest };
   }
 
