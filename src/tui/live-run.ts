@@ -1,0 +1,88 @@
+/**
+ * A forked machine running live under the TUI: it runs in short slices between turns of the
+ * event loop (so keys and renders get through), its events go to the fork's branch through the
+ * journal sink forkAt installed, snapshots are taken on the usual interval, and typed bytes
+ * are console input. When every process waits for input it stops until a key arrives and then
+ * records the host time it waited (an idle input event), as `xrr fork` does.
+ */
+import type { Machine, RunStop } from '../core/machine.js';
+import type { BranchId } from '../journal/ids.js';
+import { Snapshotter } from '../journal/record.js';
+import type { JournalStore } from '../journal/store.js';
+
+/** Instructions per slice: a few milliseconds of host time. */
+const SLICE = 200_000;
+
+export type LiveState = 'running' | 'waiting-input' | 'halted' | 'stopped';
+
+export class LiveRun {
+  private pending: Uint8Array[] = [];
+  private waitingSince: bigint | null = null;
+  private timer: NodeJS.Immediate | null = null;
+  private readonly snaps: Snapshotter;
+  state: LiveState = 'running';
+  lastStop: RunStop | null = null;
+
+  constructor(
+    readonly store: JournalStore,
+    readonly branch: BranchId,
+    readonly machine: Machine,
+    private readonly onChange: () => void,
+  ) {
+    this.snaps = new Snapshotter(store, branch, machine);
+    this.snaps.now();
+  }
+
+  start(): void {
+    this.schedule();
+  }
+
+  input(bytes: Uint8Array): void {
+    if (this.state === 'halted' || this.state === 'stopped') return;
+    this.pending.push(bytes);
+    if (this.state === 'waiting-input') this.schedule();
+  }
+
+  /** Stop running; the branch keeps everything so far (flushed). */
+  stop(): void {
+    if (this.timer) clearImmediate(this.timer);
+    this.timer = null;
+    if (this.state !== 'halted') this.state = 'stopped';
+    this.store.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setImmediate(() => {
+      this.timer = null;
+      this.step();
+    });
+  }
+
+  private step(): void {
+    if (this.state === 'stopped' || this.state === 'halted') return;
+    const m = this.machine;
+    if (this.pending.length > 0) {
+      if (this.waitingSince !== null) {
+        m.idle(Number(process.hrtime.bigint() - this.waitingSince));
+        this.waitingSince = null;
+      }
+      m.input(this.pending.shift()!);
+    }
+    const stop = m.run(Math.min(m.icount + SLICE, this.snaps.due));
+    this.snaps.maybe();
+    this.lastStop = stop;
+    if (stop.kind === 'halted') {
+      this.state = 'halted';
+      this.store.flush();
+    } else if (stop.kind === 'idle' && this.pending.length === 0) {
+      this.state = 'waiting-input';
+      this.waitingSince = process.hrtime.bigint();
+      this.store.flush();
+    } else {
+      this.state = 'running';
+      this.schedule();
+    }
+    this.onChange();
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * What the TUI knows about a recording, without React: the cursor (branch, icount, timeline
+ * position), the machine at the cursor (cached, since a seek replays up to a snapshot
+ * interval), windows of events queried by seq (never the whole journal), the console output
+ * up to the cursor, the timeline's density and markers, and the moves (step, jump, continue).
+ * Every method is synchronous; the view calls the slow ones (seeks) after a render.
+ */
+import type { MachineEvent, MachineEventKind } from '../core/events.js';
+import type { Machine } from '../core/machine.js';
+import { eventSummary } from './event-summary.js';
+import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
+import { seek, type ReplayResult } from '../journal/replay.js';
+import type { BranchInfo, Bookmark, EventFilter, JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
+
+export interface Cursor {
+  readonly branch: BranchId;
+  readonly icount: number;
+  /** Timeline position: events applied to reach the machine at the cursor (the next event's seq). */
+  readonly seq: number;
+}
+
+/** Kinds the "next/previous crash" keys stop at. */
+export const CRASH_KINDS: readonly MachineEventKind[] = ['halt', 'server-crash', 'server-down', 'trap', 'ipc-reject'];
+
+export interface TextFilter {
+  readonly kinds?: readonly MachineEventKind[];
+  readonly pid?: number;
+  readonly text?: string;
+}
+
+/** `kind:syscall,ipc pid:8 some text` -> a filter; unknown words are text. */
+export function parseFilter(spec: string): TextFilter {
+  const kinds: MachineEventKind[] = [];
+  let pid: number | undefined;
+  const text: string[] = [];
+  for (const w of spec.trim().split(/\s+/).filter(Boolean)) {
+    const m = /^(kind|pid):(.+)$/.exec(w);
+    if (m?.[1] === 'kind') kinds.push(...(m[2]!.split(',') as MachineEventKind[]));
+    else if (m?.[1] === 'pid' && /^\d+$/.test(m[2]!)) pid = Number(m[2]);
+    else text.push(w);
+  }
+  return { kinds: kinds.length ? kinds : undefined, pid, text: text.length ? text.join(' ') : undefined };
+}
+
+export function describeFilter(f: TextFilter): string {
+  const parts: string[] = [];
+  if (f.kinds) parts.push(`kind:${f.kinds.join(',')}`);
+  if (f.pid !== undefined) parts.push(`pid:${f.pid}`);
+  if (f.text) parts.push(JSON.stringify(f.text));
+  return parts.join(' ') || '(any event)';
+}
+
+export interface TimelineMarks {
+  /** One character per column: the event-density sparkline. */
+  readonly spark: string;
+  /** One character per column: S snapshot, B bookmark, F fork, X crash/halt, T trap (the cursor is drawn by the view). */
+  readonly marks: string;
+  readonly end: number;
+}
+
+const SPARK = ' ▁▂▃▄▅▆▇█';
+/** How many events a text filter scans before giving up (keeps a key press bounded). */
+const TEXT_SCAN_LIMIT = 200_000;
+
+export class TuiSession {
+  private readonly machines = new Map<string, ReplayResult>();
+  private readonly timelines = new Map<string, TimelineMarks>();
+  /** A machine that is not in the cache because it was not replayed: the live fork's. */
+  live: { branch: BranchId; machine: Machine } | null = null;
+
+  constructor(
+    readonly store: JournalStore,
+    readonly file: string,
+  ) {}
+
+  branches(): readonly BranchInfo[] {
+    return this.store.listBranches();
+  }
+
+  branchInfo(b: BranchId): BranchInfo | null {
+    return this.store.getBranch(b);
+  }
+
+  lastEvent(branch: BranchId): StoredEvent | null {
+    return this.store.events(branch, { order: 'desc', limit: 1 })[0] ?? null;
+  }
+
+  endIcount(branch: BranchId): number {
+    return this.lastEvent(branch)?.icount ?? 0;
+  }
+
+  length(branch: BranchId): number {
+    return this.store.branchLength(branch);
+  }
+
+  /** The machine at `icount` (a seek, cached: the last few positions visited). */
+  machineAt(branch: BranchId, icount: number): ReplayResult {
+    const key = `${branch}:${icount}`;
+    const hit = this.machines.get(key);
+    if (hit) {
+      this.machines.delete(key);
+      this.machines.set(key, hit);
+      return hit;
+    }
+    const r = seek(this.store, branch, icount);
+    this.machines.set(key, r);
+    while (this.machines.size > 4) this.machines.delete(this.machines.keys().next().value!);
+    return r;
+  }
+
+  cachedMachine(c: Cursor): Machine | null {
+    if (this.live && this.live.branch === c.branch && this.live.machine.icount === c.icount) return this.live.machine;
+    return this.machines.get(`${c.branch}:${c.icount}`)?.machine ?? null;
+  }
+
+  /** Seek and return the cursor there. */
+  cursorAt(branch: BranchId, icount: number): Cursor {
+    const r = this.machineAt(branch, Math.max(0, icount));
+    return { branch, icount: r.machine.icount, seq: r.seq };
+  }
+
+  /** Up to `n` events starting at seq `from` (clamped so the window is full near the end). */
+  window(branch: BranchId, center: number, n: number): StoredEvent[] {
+    const len = this.length(branch);
+    const from = Math.max(0, Math.min(center - Math.floor(n / 2), len - n));
+    return this.store.events(branch, { fromSeq: from as JournalSeq, limit: n });
+  }
+
+  eventAt(branch: BranchId, seq: number): StoredEvent | null {
+    if (seq < 0) return null;
+    return this.store.eventAt(branch, seq as JournalSeq);
+  }
+
+  /** The last `maxBytes` or so of console output before timeline position `seq`. */
+  consoleBefore(branch: BranchId, seq: number, maxChunks = 400): string {
+    if (seq <= 0) return '';
+    const chunks = this.store.events(branch, { kinds: ['console-output'], toSeq: (seq - 1) as JournalSeq, order: 'desc', limit: maxChunks });
+    let s = '';
+    for (let i = chunks.length - 1; i >= 0; i--) {
+      const e = chunks[i]!.event;
+      if (e.kind === 'console-output') s += Buffer.from(e.data).toString('latin1');
+    }
+    return s;
+  }
+
+  snapshots(branch: BranchId): SnapshotRecord[] {
+    return this.store.listSnapshots(branch);
+  }
+
+  bookmarks(branch: BranchId): Bookmark[] {
+    return this.store.bookmarks(branch);
+  }
+
+  /** Density and markers across [0, end] in `width` columns; cached per branch and width. */
+  timeline(branch: BranchId, width: number): TimelineMarks {
+    const end = Math.max(1, this.endIcount(branch));
+    const key = `${branch}:${width}:${end}:${this.bookmarks(branch).length}:${this.branches().length}`;
+    const hit = this.timelines.get(key);
+    if (hit) return hit;
+    const col = (icount: number) => Math.min(width - 1, Math.max(0, Math.floor((icount / end) * width)));
+    const counts: number[] = [];
+    for (let c = 0; c < width; c++) {
+      const from = Math.ceil((c * end) / width);
+      const to = Math.ceil(((c + 1) * end) / width) - 1;
+      counts.push(to < from ? 0 : this.store.countEvents(branch, { fromIcount: from as Icount, toIcount: (c === width - 1 ? end : to) as Icount }));
+    }
+    const max = Math.max(1, ...counts);
+    const spark = counts.map((n) => (n === 0 ? ' ' : SPARK[Math.max(1, Math.ceil((n / max) * 8))]!)).join('');
+    const marks = new Array<string>(width).fill(' ');
+    const put = (icount: number, ch: string, rank: string) => {
+      const c = col(icount);
+      if (rank.indexOf(marks[c]!) < rank.indexOf(ch)) marks[c] = ch;
+    };
+    const RANK = ' SFBTX';
+    for (const s of this.snapshots(branch)) put(s.icount, 'S', RANK);
+    for (const b of this.branches()) if (b.parent === branch) put(b.forkIcount, 'F', RANK);
+    for (const b of this.bookmarks(branch)) put(b.icount, 'B', RANK);
+    for (const e of this.store.events(branch, { kinds: [...CRASH_KINDS], limit: 2000 })) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
+    const t = { spark, marks: marks.join(''), end };
+    this.timelines.set(key, t);
+    return t;
+  }
+
+  /**
+   * The next (dir 1) or previous (dir -1) event matching the filter strictly after / before
+   * timeline position `seq`. A text filter scans at most TEXT_SCAN_LIMIT events.
+   */
+  findEvent(branch: BranchId, seq: number, dir: 1 | -1, f: TextFilter): StoredEvent | null {
+    const base: EventFilter = { kinds: f.kinds, pid: f.pid };
+    if (!f.text) return dir === 1 ? this.store.nextEvent(branch, seq as JournalSeq, base) : this.store.previousEvent(branch, seq as JournalSeq, base);
+    const needle = f.text.toLowerCase();
+    const it = this.store.iterateEvents(branch, {
+      ...base,
+      ...(dir === 1 ? { fromSeq: (seq + 1) as JournalSeq } : { toSeq: (seq - 1) as JournalSeq, order: 'desc' as const }),
+      limit: TEXT_SCAN_LIMIT,
+    });
+    for (const e of it) if (eventText(e.event).toLowerCase().includes(needle)) return e;
+    return null;
+  }
+
+  putBookmark(c: Cursor, name: string, note = ''): void {
+    this.store.putBookmark({ branch: c.branch, icount: c.icount as Icount, name, note });
+  }
+}
+
+/** The event list's line for an event (what the text filter searches). */
+export function eventText(e: MachineEvent): string {
+  return eventSummary(e);
+}

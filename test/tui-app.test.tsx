@@ -1,0 +1,221 @@
+/**
+ * The time-travel UI against a real recording (booted, recorded into a MemoryJournalStore):
+ * what the screen shows at start, that keys step, seek, filter, bookmark and switch panes, that
+ * a fork goes live and takes console input into a new branch, and that a bad file is a message.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { render } from 'ink-testing-library';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { openRecording } from '../src/cli/tui-command.js';
+import { ROOT_BRANCH } from '../src/journal/ids.js';
+import { MemoryJournalStore } from '../src/journal/memory-store.js';
+import { JournalSink, Snapshotter } from '../src/journal/record.js';
+import type { JournalStore } from '../src/journal/store.js';
+import { App } from '../src/tui/app.js';
+import { disassembleAround, formatInst } from '../src/tui/disasm.js';
+import { parseFilter, TuiSession } from '../src/tui/session.js';
+import { decode } from '../src/core/decode.js';
+import { newMachine } from './support/boot.js';
+
+const INPUT = ['echo hello\n', 'forkrace\n'];
+
+async function record(): Promise<{ store: JournalStore; end: number }> {
+  const store = await MemoryJournalStore.create();
+  store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
+  const { machine } = newMachine({ seed: 0 });
+  machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+  expect(machine.boot()).toBeUndefined();
+  const snaps = new Snapshotter(store, ROOT_BRANCH, machine, 1_000_000);
+  snaps.now();
+  const input = [...INPUT];
+  for (;;) {
+    const stop = machine.run(snaps.due);
+    snaps.maybe();
+    if (stop.kind === 'idle') {
+      if (input.length === 0) break;
+      machine.input(new TextEncoder().encode(input.shift()!));
+    }
+    if (stop.kind === 'halted') break;
+  }
+  store.flush();
+  return { store, end: machine.icount };
+}
+
+async function waitFor(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 20_000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const f = frame() ?? '';
+    if (pred(f)) return f;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}; screen:\n${f}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const settled = (f: string) => f.includes('[PAUSED]');
+const type = async (stdin: { write(s: string): void }, keys: string) => {
+  for (const k of keys) {
+    stdin.write(k);
+    await new Promise((r) => setTimeout(r, 40));
+  }
+};
+
+let store: JournalStore;
+let end: number;
+
+beforeAll(async () => {
+  ({ store, end } = await record());
+});
+
+describe('the TUI over a recording', () => {
+  it('shows header, timeline, the event list at the cursor and the detail of the last event (80x24)', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={80} height={24} noColor />);
+    // The first frame is drawn before the seek: it says so.
+    expect(ui.lastFrame()).toContain('[SEEKING]');
+    const f = await waitFor(ui.lastFrame, settled, 'the first seek');
+    const lines = f.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(23);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(80);
+    expect(lines[0]).toContain('branch 1 (main)');
+    expect(f).toContain(`icount ${end.toLocaleString('en-US')}`);
+    expect(lines[3]).toMatch(/S.*\^/); // a snapshot mark and the cursor at the end
+    expect(f).toContain('events');
+    expect(f).toContain('[detail]');
+    expect(f).toMatch(/>\s*\d+ +\d+ /); // the selected event
+    ui.unmount();
+  });
+
+  it('steps by event, seeks to an icount, and switches panes', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} noColor />);
+    await waitFor(ui.lastFrame, settled, 'the first seek');
+    await type(ui.stdin, 'g1000000\r');
+    let f = await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 1,000,000/'), 'seek to 1,000,000');
+    expect(f).toContain('at icount 1,000,000');
+    const seqBefore = /seq ([\d,]+)\//.exec(f)![1];
+    await type(ui.stdin, 'n');
+    f = await waitFor(ui.lastFrame, (s) => settled(s) && /next event: event \d+/.test(s), 'next event');
+    await type(ui.stdin, 'NN');
+    f = await waitFor(ui.lastFrame, (s) => settled(s) && /previous event: event \d+/.test(s), 'previous event');
+    expect(seqBefore).toBeDefined();
+
+    await type(ui.stdin, '\t');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('[procs]'), 'procs pane');
+    expect(f).toMatch(/PID +PPID STATE/);
+    expect(f).toContain('init');
+    await type(ui.stdin, '\t');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('[cpu]'), 'cpu pane');
+    expect(f).toMatch(/=> [0-9a-f]{8} /); // disassembly at pc
+    expect(f).toMatch(/sp [0-9a-f]{8}/);
+    await type(ui.stdin, '\t');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('[memory]'), 'memory pane');
+    await type(ui.stdin, 'a10000\r');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('memory at 00010000'), 'go to address');
+    expect(f).toMatch(/00010000  [0-9a-f]{2} /);
+    await type(ui.stdin, '\t');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('[servers]'), 'servers pane');
+    expect(f).toContain('PM process table');
+    await type(ui.stdin, '\t');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('[console]'), 'console pane');
+    await type(ui.stdin, '?');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('Keys'), 'help');
+    expect(f).toContain('fork here');
+    expect(f).toContain('bookmark');
+    ui.unmount();
+  });
+
+  it('jumps by instruction counts and continues to a filter match', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={120} height={40} startIcount={0} noColor />);
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 0/'), 'start at 0');
+    await type(ui.stdin, '>');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 100,000/'), 'jump +100k');
+    await type(ui.stdin, '}');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 110,000/'), 'jump +10k');
+    await type(ui.stdin, '[');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 109,000/'), 'jump -1k');
+    await type(ui.stdin, 's');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 109,001/'), 'step instruction');
+    await type(ui.stdin, '/kind:exec forkrace\r');
+    await waitFor(ui.lastFrame, (s) => s.includes('filter kind:exec "forkrace"'), 'filter set');
+    await type(ui.stdin, 'c');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('no match of'), 'continue finds nothing after the exec');
+    await type(ui.stdin, 'C');
+    const f = await waitFor(ui.lastFrame, (s) => settled(s) && /match of .*: event \d+/.test(s), 'reverse-continue');
+    expect(f).toContain('exec');
+    expect(f).toContain('/bin/forkrace');
+    // The console pane shows output up to the cursor only: the shell's prompt, not forkrace's report.
+    await type(ui.stdin, '\t\t\t');
+    const c = await waitFor(ui.lastFrame, (s) => s.includes('[console]'), 'console');
+    expect(c).not.toContain('reaped');
+    ui.unmount();
+  });
+
+  it('bookmarks the cursor and marks it on the timeline', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={80} height={24} startIcount={Math.floor(end / 2)} noColor />);
+    await waitFor(ui.lastFrame, settled, 'first seek');
+    await type(ui.stdin, 'm');
+    const f = await waitFor(ui.lastFrame, (s) => s.includes('bookmark bm1'), 'bookmark');
+    expect(f.split('\n')[3]).toMatch(/[B^]/);
+    expect(store.bookmarks(ROOT_BRANCH).map((b) => b.name)).toContain('bm1');
+    ui.unmount();
+  });
+
+  it('forks at the cursor, goes live, types into the console, pauses on a new branch', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} noColor />);
+    await waitFor(ui.lastFrame, settled, 'first seek');
+    await type(ui.stdin, '\t\t\t\t\t'); // console pane
+    await waitFor(ui.lastFrame, (s) => s.includes('[console]'), 'console pane');
+    await type(ui.stdin, 'f');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'live mode');
+    await type(ui.stdin, 'echo forked\r');
+    const f = await waitFor(ui.lastFrame, (s) => s.replace(/echo forked|forked from/g, '').includes('forked'), 'the guest answers');
+    expect(f).toContain('branch 2');
+    ui.stdin.write('\x1d'); // Ctrl-]
+    const p = await waitFor(ui.lastFrame, (s) => s.includes('[PAUSED]') && s.includes('paused branch 2'), 'paused');
+    expect(p).toContain('forked from 1@');
+    const inputs = store.events(2 as never, { kinds: ['console-input'] }).map((e) => e.event);
+    expect(inputs.length).toBeGreaterThan(0);
+    ui.unmount();
+  });
+
+  it('parses filters', () => {
+    expect(parseFilter('kind:syscall,ipc pid:8 open')).toEqual({ kinds: ['syscall', 'ipc'], pid: 8, text: 'open' });
+    expect(parseFilter('')).toEqual({ kinds: undefined, pid: undefined, text: undefined });
+  });
+});
+
+describe('disassembler', () => {
+  it('formats base and compressed instructions', () => {
+    expect(formatInst(decode(0x0073, 0x0000), 0x1000)).toBe('ecall');
+    expect(formatInst(decode(0x0513, 0x0050), 0x1000)).toBe('addi a0, zero, 5'); // li a0, 5
+    expect(formatInst(decode(0x4505, 0), 0x1000)).toBe('c.addi a0, zero, 1'); // c.li a0, 1
+    expect(formatInst(decode(0x006f, 0x0100), 0x1000)).toBe('jal zero, 0x1010'); // j +16
+  });
+
+  it('lists instructions around pc from guest memory', async () => {
+    const { machine } = newMachine({ seed: 0 });
+    machine.boot();
+    const p = machine.kernel.procs.get(1)!;
+    const lines = disassembleAround(p.mem, p.pc, 3, 3);
+    expect(lines.some((l) => l.pc === p.pc >>> 0)).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('opening a recording', () => {
+  it('says what is wrong with a missing or invalid file instead of crashing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xrr-tui-'));
+    expect(await openRecording(join(dir, 'none.db'))).toEqual({ ok: false, error: expect.stringContaining('no such recording') });
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'this is not a database at all, just some text that is long enough'.repeat(20));
+    const r = await openRecording(junk);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/not a recording|cannot open/);
+  });
+});
