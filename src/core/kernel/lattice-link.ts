@@ -34,15 +34,27 @@ import {
 
 const KEY_SALT = new TextEncoder().encode('xrr/lattice-keys/v1');
 
+/**
+ * Re-derived secret halves by seed and labels. A pure function's memo (the same inputs always give
+ * the same keys), so a seek that restores snapshot after snapshot pays the key generation once.
+ */
+const rederived = new Map<string, LatticeSecretState>();
+const REDERIVED_MAX = 64;
+
 /** Bytes for key generation and encapsulation, by label; nonces (no label) from the machine DRBG. */
 class LabelledRandom implements RandomSource {
   private label: string | undefined;
   private draws = 0;
 
+  /** Names the key material without revealing it (a memo key). */
+  readonly id: string;
+
   constructor(
     private readonly keyMaterial: Uint8Array,
     private readonly drbg: RandomSource,
-  ) {}
+  ) {
+    this.id = Buffer.from(sha256(keyMaterial)).toString('hex');
+  }
 
   with<T>(label: string, f: () => T): T {
     this.label = label;
@@ -159,6 +171,20 @@ export class LatticeLink {
   }
 
   private rederive(pub: LatticePublicState): LatticeSecretState {
+    const memoKey = [
+      this.random.id,
+      ...pub.endpoints.map((e) => `e${e.pid}/${this.endpointGen.get(e.pid) ?? 0}`),
+      ...pub.channels.map((c) => `c${c.initiator}/${c.responder}/${this.channelGen.get(`${Math.min(c.initiator, c.responder)}:${Math.max(c.initiator, c.responder)}`) ?? 0}`),
+    ].join(',');
+    const hit = rederived.get(memoKey);
+    if (hit) return hit;
+    const secret = this.derive(pub);
+    if (rederived.size >= REDERIVED_MAX) rederived.delete(rederived.keys().next().value!);
+    rederived.set(memoKey, secret);
+    return secret;
+  }
+
+  private derive(pub: LatticePublicState): LatticeSecretState {
     const scratch = new ChannelTable(this.random);
     for (const e of pub.endpoints) {
       this.random.with(`endpoint/${e.pid}/${this.endpointGen.get(e.pid) ?? 0}`, () => scratch.addEndpoint(e.pid));
