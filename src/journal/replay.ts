@@ -164,6 +164,7 @@ function applyInput(machine: Machine, e: MachineEvent): void {
   switch (e.kind) {
     case 'console-input': machine.input(Uint8Array.from(e.data)); break;
     case 'idle': machine.idle(e.skippedNs); break;
+    case 'inject': machine.inject(e.fault); break;
     case 'boot': break;
     default: throw new Error(`not an input event: ${e.kind}`);
   }
