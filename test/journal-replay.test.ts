@@ -128,6 +128,37 @@ describe('record and replay', () => {
 });
 
 
+describe('recorded fault injection', () => {
+  it('a server crash injected during recording happens again, identically, on replay', async () => {
+    const store = await MemoryJournalStore.create();
+    store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
+    const { machine, output } = newMachine({ seed: 0 });
+    machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+    machine.boot();
+    new Snapshotter(store, ROOT_BRANCH, machine).now();
+    const input = ['ls /bin\n', 'cat /etc/motd\n', 'echo after-crash\n'];
+    let injected = false;
+    for (;;) {
+      const stop = machine.run(Number.MAX_SAFE_INTEGER);
+      if (stop.kind !== 'idle' || input.length === 0) break;
+      if (!injected && input.length === 2) {
+        machine.inject({ kind: 'crash', server: 2, mType: -1, nth: 3 }); // the VFS dies handling its 3rd message
+        injected = true;
+      }
+      machine.input(new TextEncoder().encode(input.shift()!));
+    }
+    store.flush();
+    expect(output()).toContain('after-crash');
+    const kinds = new Set(store.events(ROOT_BRANCH).map((e) => e.kind));
+    expect(kinds.has('inject')).toBe(true);
+    expect(kinds.has('server-crash')).toBe(true);
+    expect(kinds.has('server-restart')).toBe(true);
+    const r = replay(store, ROOT_BRANCH, { from: 0 });
+    expect(r.machine.icount).toBe(machine.icount);
+    expect(stateHash(r.machine)).toBe(stateHash(machine));
+  });
+});
+
 describe('navigation', () => {
   it('steps by instruction, by event and by syscall of a process, both ways', async () => {
     const { store } = await record();
