@@ -7,7 +7,7 @@
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { describe, expect, it } from 'vitest';
-import { decodeWire, decryptWire, encodeWire } from '../src/core/ipc/index.js';
+import { decodeWire, decryptWire, encodeWire, type ChannelKeyEntry } from '../src/core/ipc/index.js';
 import { openWire, sealWire } from '../src/core/ipc/sealing.js';
 import { encodeHeader } from '../src/core/ipc/wire.js';
 import type { MachineEvent } from '../src/core/events.js';
@@ -120,6 +120,41 @@ describe('encrypted IPC in the machine', () => {
     c[0]! ^= 0x08; // party 1 -> 9
     expect(t.machine.kernel.link.open({ ...w.wire, seq: w.wire.seq + 1, ciphertext: c })).toMatchObject({ ok: false });
     expect(encodeWire(w.wire)).toEqual(new Uint8Array(bytes));
+  });
+});
+
+describe('process to process', () => {
+  it('a process gets its own endpoint only when it talks to another process; m_source is the authenticated sender', () => {
+    // init forks; the child sends its parent 4 bytes (type 42) and exits; init receives and exits
+    // with 0 when m_source is the child's pid (what fork returned), 99 otherwise.
+    const data = new Uint8Array(4096);
+    data.set([0xde, 0xad, 0xbe, 0xef], 256);
+    const program = linkProgram([
+      sys(26), { branch: 'beq', rs1: A0, rs2: 0, to: 'child' },
+      op('add', 18, A0, 0), // s2 = child pid
+      li(A0, -1), li(A1, DATA_BASE + 1024), li(A2, 512), li(A3, 0), sys(40),
+      li(S1, DATA_BASE + 1024), load('lw', A0, S1, 0), { branch: 'bne', rs1: A0, rs2: 18, to: 'bad' },
+      exitWith(0),
+      { label: 'bad' }, exitWith(99),
+      { label: 'child' }, sys(30), op('add', 19, A0, 0), // s3 = parent pid
+      op('add', A0, 19, 0), sys(38),
+      op('add', A0, 19, 0), li(A1, 42), li(A2, DATA_BASE + 256), li(A3, 4), sys(39),
+      exitWith(0),
+    ], data);
+    const t = asInit(program);
+    const keys: ChannelKeyEntry[] = [];
+    t.machine.kernel.keySink = (k) => keys.push(...k.directions);
+    expect(t.run()).toMatchObject({ kind: 'halted', status: 0 });
+    const child = t.of('fork')[0]!.child;
+    expect(t.of('channel').filter((c) => c.initiator !== 0)).toEqual([expect.objectContaining({ initiator: child, responder: 1 })]);
+    const msg = ipcOf(t.events).find((e) => e.mType === 42)!;
+    expect([msg.src, msg.dst]).toEqual([child, 1]);
+    const w = decodeWire(new Uint8Array(Buffer.from(msg.wireHex!, 'hex')));
+    expect(w.ok && [w.wire.src, w.wire.dst]).toEqual([child, 1]);
+    // The child is gone and so is its channel in the machine; the keys handed out at setup still decrypt.
+    expect(t.machine.channelKeys().directions.some((d) => d.from === child)).toBe(false);
+    const d = decryptWire(new Uint8Array(Buffer.from(msg.wireHex!, 'hex')), { version: 1, directions: keys });
+    expect(d.ok && Array.from(d.message.payload)).toEqual([0xde, 0xad, 0xbe, 0xef]);
   });
 });
 

@@ -148,6 +148,8 @@ export class Machine {
 
   /** Arm a fault now (an input, recorded like typed input, so a replay injects it at the same icount). */
   inject(fault: Fault): void {
+    const bad = faultProblem(fault);
+    if (bad !== undefined) throw new RangeError(`bad fault ${JSON.stringify(fault)}: ${bad}`);
     this.kernel.emit({ kind: 'inject', fault });
     this.kernel.inject(fault);
   }
@@ -249,5 +251,26 @@ export class Machine {
         this.kernel.timerDeadline(e.id);
       }
     }
+  }
+}
+
+/** Why a fault (from a user, a CLI, a journal) cannot be injected; undefined when it can. */
+export function faultProblem(f: Fault): string | undefined {
+  const pid = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+  if (typeof f !== 'object' || f === null) return 'not an object';
+  if (!count(f.nth)) return 'nth must be an integer >= 1';
+  switch (f.kind) {
+    case 'crash': case 'hang':
+      if (!pid(f.server)) return 'server must be a pid';
+      if (!(Number.isInteger(f.mType) && f.mType >= -1)) return 'mType must be a message type or -1 (any)';
+      return undefined;
+    case 'corrupt': case 'drop': case 'delay':
+      if (!pid(f.src) || !pid(f.dst)) return 'src and dst must be pids';
+      if (f.kind === 'corrupt' && f.byteIndex !== undefined && !(Number.isSafeInteger(f.byteIndex) && f.byteIndex >= 0)) return 'byteIndex must be >= 0';
+      if (f.kind === 'delay' && !(Number.isSafeInteger(f.ns) && f.ns >= 0)) return 'ns must be an integer >= 0';
+      return undefined;
+    default:
+      return `unknown kind ${String((f as { kind?: unknown }).kind)}`;
   }
 }

@@ -11,7 +11,7 @@
 import { Cpu, TrapCause, type StopReason } from '../cpu.js';
 import type { EventSink, Fault, MachineEventBody } from '../events.js';
 import { hexOf } from '../events.js';
-import { corruptWire, encodeWire } from '../ipc/index.js';
+import { corruptWire, encodeWire, type ChannelKeyEntry } from '../ipc/index.js';
 import { capabilityDenial } from './capabilities.js';
 import { envelope, LatticeLink, openEnvelope } from './lattice-link.js';
 import { RS_PROTOCOL } from '../../servers/rs/rs-protocol.js';
@@ -138,8 +138,23 @@ export class Kernel {
   connectServers(): void {
     if (!this.link.encrypted) return;
     for (const pid of [...this.servers.keys()].sort((a, b) => a - b)) {
-      if (this.link.connect(KERNEL, pid)) this.emit({ kind: 'channel', initiator: KERNEL, responder: pid });
+      if (this.link.connect(KERNEL, pid)) this.channelUp(KERNEL, pid);
     }
+  }
+
+  /**
+   * Receives the keys of each channel as it is set up (at its 'channel' event): the journal's
+   * channel_key table. Keys of a channel outlive it there; the machine forgets them when a process
+   * exits or a server restarts.
+   */
+  keySink: (keys: { readonly icount: number; readonly initiator: number; readonly responder: number; readonly directions: readonly ChannelKeyEntry[] }) => void = () => undefined;
+
+  private channelUp(initiator: number, responder: number): void {
+    this.emit({ kind: 'channel', initiator, responder });
+    const directions = this.link.channelKeys().directions.filter(
+      (d) => (d.from === initiator && d.to === responder) || (d.from === responder && d.to === initiator),
+    );
+    this.keySink({ icount: this.dev.cpu.icount, initiator, responder, directions });
   }
 
   /** Arm a fault (an input: the machine records it). */
@@ -218,7 +233,7 @@ export class Kernel {
       this.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payloadHex: hexOf(plain) });
       return { ok: true, message: { m_source: from, m_type, payload: plain }, to };
     }
-    if (!this.link.hasChannel(cs, cd) && this.link.connect(cs, cd)) this.emit({ kind: 'channel', initiator: cs, responder: cd });
+    if (!this.link.hasChannel(cs, cd) && this.link.connect(cs, cd)) this.channelUp(cs, cd);
     let wire = this.link.seal(cs, cd, m_type, cs === KERNEL || cd === KERNEL ? envelope(party, payload) : payload);
     if (corrupt) wire = corruptWire(wire, corrupt.byteIndex ?? 0);
     const wireHex = wireHexOf(encodeWire(wire));
@@ -431,7 +446,7 @@ export class Kernel {
     const lost = server.reincarnate!();
     if (this.link.encrypted) {
       this.link.renew(pid);
-      if (this.link.connect(KERNEL, pid)) this.emit({ kind: 'channel', initiator: KERNEL, responder: pid });
+      if (this.link.connect(KERNEL, pid)) this.channelUp(KERNEL, pid);
     }
     sup.status = 'up';
     this.emit({ kind: 'server-restart', server: pid, name: server.name, restarts: sup.restarts, lost });
@@ -1001,7 +1016,7 @@ export class Kernel {
         const dst = a[0]!;
         if (this.servers.has(dst)) return this.supervision.get(dst)!.status === 'down' ? -ERRNO.EIO : 0; // the kernel's channel serves it
         if (!this.procs.has(dst) || dst === p.pid) return this.procs.has(dst) ? -ERRNO.EINVAL : -ERRNO.ESRCH;
-        if (this.link.encrypted && this.link.connect(p.pid, dst)) this.emit({ kind: 'channel', initiator: p.pid, responder: dst });
+        if (this.link.encrypted && this.link.connect(p.pid, dst)) this.channelUp(p.pid, dst);
         return 0;
       }
       case S.lattice_close:
