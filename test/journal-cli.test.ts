@@ -95,6 +95,17 @@ describe('xrr record / replay / verify', () => {
     expect(rep.status).toBe(0);
   });
 
+  it('records an injected server crash, which replays identically', () => {
+    const crashed = join(dir, 'crash.db');
+    const rec = xrr('record', '--seed', '5', '--inject', 'crash:vfs:20', '--input', input, '--out', crashed);
+    expect(rec.status).toBe(0);
+    expect(rec.stdout).toContain('recorded-here'); // the shell went on after the VFS restarted
+    const ev = xrr('events', crashed, '--kind', 'server-crash,server-restart', '--json');
+    expect(ev.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['server-crash', 'server-restart']);
+    expect(xrr('replay', crashed).status).toBe(0);
+    expect(xrr('record', '--inject', 'crash:nowhere:1', '--out', join(dir, 'x.db')).status).toBe(2);
+  });
+
   it('refuses bad input with clear errors', () => {
     expect(xrr('replay', join(dir, 'missing.db')).stderr).toContain('no such recording');
     const junk = join(dir, 'junk.db');

@@ -6,7 +6,8 @@
 
 export class UsageError extends Error {}
 
-export type OptionKind = 'string' | 'int' | 'flag';
+/** `list`: a string option that may be given several times; its value is string[]. */
+export type OptionKind = 'string' | 'int' | 'flag' | 'list';
 
 export interface OptionSpec {
   readonly kind: OptionKind;
@@ -15,7 +16,7 @@ export interface OptionSpec {
 }
 
 export interface Parsed {
-  readonly options: Map<string, string | number | boolean>;
+  readonly options: Map<string, string | number | boolean | string[]>;
   readonly positional: string[];
 }
 
@@ -25,7 +26,7 @@ export interface Parsed {
  * may also follow positionals (`xrr events FILE --pid 8`).
  */
 export function parseArgs(argv: readonly string[], spec: Readonly<Record<string, OptionSpec>>, interspersed = false): Parsed {
-  const options = new Map<string, string | number | boolean>();
+  const options = new Map<string, string | number | boolean | string[]>();
   const positional: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -52,7 +53,9 @@ export function parseArgs(argv: readonly string[], spec: Readonly<Record<string,
     }
     const value = eq >= 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new UsageError(`--${name} needs a value (${o.valueName ?? o.kind})`);
-    if (o.kind === 'int') {
+    if (o.kind === 'list') {
+      options.set(name, [...((options.get(name) as string[] | undefined) ?? []), value]);
+    } else if (o.kind === 'int') {
       const n = parseCount(value);
       if (n === undefined) throw new UsageError(`--${name}: ${JSON.stringify(value)} is not a non-negative integer`);
       options.set(name, n);

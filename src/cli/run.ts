@@ -10,17 +10,20 @@ import { Machine, type RunStop } from '../core/machine.js';
 import type { EventSink } from '../core/events.js';
 import { createServers } from '../servers/create-servers.js';
 import { parseArgs, usageOf, UsageError, type OptionSpec } from './args.js';
+import { faultsOf } from './fault-spec.js';
 import { loadGuestImage, withHostFile, type GuestImage } from './guest-image.js';
+import type { Fault } from '../core/events.js';
 
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
   seed: { kind: 'string', help: 'entropy seed: 64 hex digits, or any text (hashed); random by default', valueName: 'S' },
   input: { kind: 'string', help: 'console input from FILE, or - for standard input', valueName: 'FILE|-' },
   'max-instructions': { kind: 'int', help: 'stop after N instructions (k/M/G suffixes)', valueName: 'N' },
   epoch: { kind: 'string', help: 'boot wall-clock time, ISO 8601 or seconds since 1970; now by default', valueName: 'T' },
+  inject: { kind: 'list', help: 'inject a fault at boot, e.g. crash:vfs:3 (see src/cli/fault-spec.ts); repeatable', valueName: 'SPEC' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
-export const RUN_SYNOPSIS = '[--seed S] [--input FILE|-] [--max-instructions N] [PROGRAM [ARGS...]]';
+export const RUN_SYNOPSIS = '[--seed S] [--input FILE|-] [--max-instructions N] [--inject SPEC] [PROGRAM [ARGS...]]';
 
 /** Where a run's configuration comes from: the command line, resolved to concrete inputs. */
 export interface RunSetup {
@@ -30,6 +33,8 @@ export interface RunSetup {
   readonly initArgv: string[];
   readonly input: 'tty' | 'none' | Uint8Array | NodeJS.ReadableStream;
   readonly maxInstructions: number | undefined;
+  /** Faults injected at boot (recorded as inputs). */
+  readonly faults: readonly Fault[];
 }
 
 export function parseSeed(s: string | undefined): Uint8Array {
@@ -49,6 +54,7 @@ export function parseEpoch(s: string | undefined): bigint {
 /** Resolve the options of run/record into a RunSetup (PROGRAM may be a guest path or a host ELF). */
 export function resolveRunSetup(argv: readonly string[]): RunSetup {
   const { options, positional } = parseArgs(argv, RUN_OPTIONS);
+  const faults = faultsOf(options.get('inject'));
   let image = loadGuestImage();
   const initArgv = ['/sbin/init'];
   if (positional.length > 0) {
@@ -76,6 +82,7 @@ export function resolveRunSetup(argv: readonly string[]): RunSetup {
     initArgv,
     input,
     maxInstructions: options.get('max-instructions') as number | undefined,
+    faults,
   };
 }
 
@@ -189,6 +196,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     console.error(`xrr: ${err}`);
     return 1;
   }
+  for (const f of setup.faults) machine.inject(f);
   const stop = await driveConsole(machine, setup);
   if (stop.kind === 'halted') return stop.status;
   if (stop.kind === 'limit') {
