@@ -21,9 +21,9 @@ function xrr(...args: string[]): { status: number; stdout: string; stderr: strin
 describe('xrr record / replay / verify', () => {
   const file = join(dir, 'boot.db');
   const input = join(dir, 'input.txt');
+  writeFileSync(input, 'ls /bin\nforkrace\necho recorded-here\n');
 
   it('records a session, and replay reproduces it with no divergence', () => {
-    writeFileSync(input, 'ls /bin\nforkrace\necho recorded-here\n');
     const rec = xrr('record', '--seed', '42', '--input', input, '--out', file);
     expect(rec.stderr).toContain('recorded');
     expect(rec.status).toBe(0);
