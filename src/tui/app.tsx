@@ -11,6 +11,7 @@ import type { MachineEventKind } from '../core/events.js';
 import type { BranchId } from '../journal/ids.js';
 import { forkAt } from '../journal/replay.js';
 import type { StoredEvent } from '../journal/store.js';
+import { openerFor } from './ipc-open.js';
 import { KEY_HELP } from './keymap.js';
 import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
@@ -124,13 +125,10 @@ export function App(props: AppProps): ReactElement {
 
   useEffect(() => () => liveRef.current?.stop(), []);
 
-  // One move at a time: a key that needs a seek while another runs is dropped (and said so).
+  // One move at a time (keys typed meanwhile queue, see below).
   const busyRef = useRef(true);
   const later = useCallback((label: string, run: () => void) => {
-    if (busyRef.current) {
-      setMessage('busy: wait for the current move');
-      return;
-    }
+    if (busyRef.current) return; // cannot happen: keys queue while a move runs
     busyRef.current = true;
     setBusy({ label, run });
   }, []);
@@ -379,14 +377,29 @@ export function App(props: AppProps): ReactElement {
   };
   const onKeyRef = useRef(onKey);
   onKeyRef.current = onKey;
-  useInput((input, key) => {
-    // Several keys in one read (tmux send-keys, a fast typist) come as one string: outside live
-    // mode and prompts each is a command of its own.
-    if (!live && !promptRef.current && input.length > 1 && !input.includes('\x1b')) {
-      for (const ch of input) onKeyRef.current(ch, { ...key, tab: ch === '\t', return: ch === '\r', shift: ch !== ch.toLowerCase() });
+  // Keys typed during a seek wait their turn (type-ahead), and so do several keys read at once
+  // (tmux send-keys, a paste): each runs after the render that the previous one caused, so it
+  // sees the state that key produced, and `> > g 5000 Enter` does what it says.
+  const queue = useRef<[string, Key][]>([]);
+  useEffect(() => {
+    if (live && queue.current.length > 0) {
+      // Typed ahead of a fork: it was meant for the console.
+      for (const [i, k] of queue.current.splice(0)) live.input(new TextEncoder().encode(keyBytes(i, k)));
       return;
     }
-    onKeyRef.current(input, key);
+    if (busy || live || queue.current.length === 0) return;
+    const next = queue.current.shift()!;
+    onKeyRef.current(next[0], next[1]);
+    if (!busyRef.current && queue.current.length > 0) setTick((t) => t + 1);
+  });
+  useInput((input, key) => {
+    if (live) return onKeyRef.current(input, key);
+    if (input === 'q' && !promptRef.current && busyRef.current) return exit();
+    const several = input.length > 1 && !input.includes('\x1b') && !promptRef.current;
+    if (!busyRef.current && queue.current.length === 0 && !several) return onKeyRef.current(input, key);
+    if (several) for (const ch of input) queue.current.push([ch, { ...key, tab: ch === '\t', return: ch === '\r', shift: ch !== ch.toLowerCase() }]);
+    else queue.current.push([input, key]);
+    setTick((t) => t + 1);
   });
 
   // ---- layout ------------------------------------------------------------------------------
@@ -410,16 +423,17 @@ export function App(props: AppProps): ReactElement {
 
   const eventRows = large ? Math.max(4, Math.floor(mainH * 0.55) - 1) : mainH - 1;
   const eventWindow = session.window(cursor.branch, live ? length - 1 : selSeq, eventRows);
+  const open = openerFor(machine);
   const seqW = String(length).length;
   const icW = String(tl.end).length;
   const eventLines = eventWindow.map((e) => {
     const applied = e.seq < (live ? length : cursor.seq);
     const mark = e.seq === selSeq ? '>' : applied ? ' ' : '.';
-    return { text: `${mark}${String(e.seq).padStart(seqW)} ${String(e.icount).padStart(icW)} ${eventText(e.event)}`, sel: e.seq === selSeq, future: !applied };
+    return { text: `${mark}${String(e.seq).padStart(seqW)} ${String(e.icount).padStart(icW)} ${eventText(e.event, open)}`, sel: e.seq === selSeq, future: !applied };
   });
 
   const selected = session.eventAt(cursor.branch, live ? length - 1 : selSeq);
-  const detail = selected ? eventDetailLines(selected.event, selected.seq) : ['no event selected'];
+  const detail = selected ? eventDetailLines(selected.event, selected.seq, open) : ['no event selected'];
 
   const consoleText = live ? session.consoleBefore(cursor.branch, length) : session.consoleBefore(cursor.branch, cursor.seq);
 

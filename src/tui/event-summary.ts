@@ -7,6 +7,7 @@ import type { MachineEvent } from '../core/events.js';
 import { syscallName } from '../core/syscall-numbers.js';
 import { describeMessage } from '../servers/protocol/describe-message.js';
 import { messageTypeName } from '../servers/protocol/message-types.js';
+import type { IpcOpener } from './ipc-open.js';
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
 const arg = (n: number) => (Math.abs(n) < 4096 ? String(n) : hex(n));
@@ -15,7 +16,7 @@ function text(data: readonly number[]): string {
   return JSON.stringify(Buffer.from(Uint8Array.from(data)).toString('latin1'));
 }
 
-export function eventSummary(e: MachineEvent): string {
+export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
   switch (e.kind) {
     case 'boot': return `boot ${e.machineVersion} seed ${e.seedHex.slice(0, 8)}`;
     case 'console-input': return `input ${text(e.data)}`;
@@ -29,6 +30,11 @@ export function eventSummary(e: MachineEvent): string {
     case 'ipc': {
       if (e.payloadHex !== undefined) {
         const v = describeMessage({ m_source: e.src, m_type: e.mType, payload: Uint8Array.from(Buffer.from(e.payloadHex, 'hex')) });
+        return `ipc ${e.src}->${e.dst} ${v.summary.replace(/ from \d+/, '')}`;
+      }
+      const opened = e.wireHex !== undefined && open ? open(e.wireHex) : null;
+      if (opened?.ok) {
+        const v = describeMessage({ m_source: e.src, m_type: e.mType, payload: opened.payload });
         return `ipc ${e.src}->${e.dst} ${v.summary.replace(/ from \d+/, '')}`;
       }
       return `ipc ${e.src}->${e.dst} ${messageTypeName(e.mType) ?? e.mType} (sealed)`;

@@ -8,6 +8,7 @@
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
+import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { seek, type ReplayResult } from '../journal/replay.js';
 import type { BranchInfo, Bookmark, EventFilter, JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
@@ -204,6 +205,6 @@ export class TuiSession {
 }
 
 /** The event list's line for an event (what the text filter searches). */
-export function eventText(e: MachineEvent): string {
-  return eventSummary(e);
+export function eventText(e: MachineEvent, open?: IpcOpener): string {
+  return eventSummary(e, open);
 }

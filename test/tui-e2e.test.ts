@@ -1,0 +1,135 @@
+/**
+ * End to end: the real CLI in a real terminal (tmux). Records a run with `xrr record`, opens it
+ * with `xrr tui`, steps, seeks, forks, types into the live console, pauses and quits, checking
+ * the screen (capture-pane) after each step; then the compact 80x24 layout under NO_COLOR, and a
+ * clear message for a file that is not a recording. Skipped when tmux is not installed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+const dir = mkdtempSync(join(tmpdir(), 'xrr-tui-e2e-'));
+const db = join(dir, 'run.db');
+const sessions: string[] = [];
+
+/** `xrr tui` once src/cli/main.ts knows it; the stand-alone entry until then. */
+function tuiCommandLine(file: string): string {
+  const wired = /\btui\b/.test(readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8'));
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  return wired ? `node ${q(join(ROOT, 'bin/xrr.mjs'))} tui ${q(file)}` : `${q(join(ROOT, 'node_modules/.bin/tsx'))} ${q(join(ROOT, 'src/tui/tui-main.ts'))} ${q(file)}`;
+}
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', args, { encoding: 'utf8' });
+}
+
+function start(name: string, w: number, h: number, cmd: string, env = ''): void {
+  sessions.push(name);
+  tmux('new-session', '-d', '-s', name, '-x', String(w), '-y', String(h), `cd '${ROOT}' && ${env} ${cmd}; echo "EXITED $?"; sleep 60`);
+}
+
+const screen = (name: string) => tmux('capture-pane', '-p', '-t', name);
+
+async function waitScreen(name: string, pred: (s: string) => boolean, what: string, ms = 30_000): Promise<string> {
+  const t0 = Date.now();
+  let s = '';
+  while (Date.now() - t0 < ms) {
+    s = screen(name);
+    if (pred(s)) return s;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
+}
+
+const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
+const paused = (s: string) => s.includes('[PAUSED]');
+
+describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
+  beforeAll(() => {
+    writeFileSync(join(dir, 'input.txt'), 'echo hello\nforkrace\n');
+    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'record', '--seed', '1', '--input', join(dir, 'input.txt'), '--out', db], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
+  afterAll(() => {
+    for (const s of sessions) spawnSync('tmux', ['kill-session', '-t', s]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens a recording, steps, seeks, forks, types into the live console, quits (120x40)', async () => {
+    const t = `xrr-tui-${process.pid}-a`;
+    start(t, 120, 40, tuiCommandLine(db));
+    let s = await waitScreen(t, paused, 'the UI at the end of the recording');
+    expect(s).toContain('branch 1 (main)');
+    expect(s).toMatch(/-- events [\d,]+/);
+    expect(s).toContain('-- detail');
+    expect(s).toContain('-- procs');
+    expect(s).toMatch(/>\s*\d+ +\d+ ipc \d+->2 VFS_READ/); // the shell waits for input: its read is the last event
+
+    keys(t, 'N');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('previous event: event'), 'step back one event');
+
+    keys(t, 'g', '2000000', 'Enter');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 2,000,000/'), 'go to icount 2,000,000');
+
+    keys(t, '<');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 1,900,000/'), 'jump back 100k');
+
+    keys(t, '?');
+    s = await waitScreen(t, (x) => x.includes('Keys (any key closes this help)'), 'help');
+    expect(s).toContain('fork here');
+    keys(t, 'Escape');
+    await waitScreen(t, (x) => !x.includes('Keys (any key'), 'help closed');
+
+    // To the end, the console pane, and fork there: the guest's shell prompt takes our typing.
+    keys(t, '>', '>');
+    keys(t, 'g', '99999999999', 'Enter');
+    s = await waitScreen(t, (x) => paused(x) && /icount ([\d,]+)\/\1 /.test(x), 'seek to the end');
+    keys(t, 'Tab', 'Tab', 'Tab');
+    s = await waitScreen(t, (x) => x.includes('[console]'), 'console pane');
+    keys(t, 'f');
+    s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)'), 'live mode');
+    expect(s).toContain('branch 2 (tui)');
+    keys(t, 'echo tmux-live-', 'Enter');
+    s = await waitScreen(t, (x) => /^.*\s tmux-live-\s*$/m.test(x), 'the guest echoes in the live console');
+
+    keys(t, 'C-]');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('paused branch 2'), 'pause the live branch');
+    expect(s).toContain('forked from 1@');
+
+    keys(t, 'b');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('branch 1 (main)'), 'switch back to branch 1');
+
+    keys(t, 'q');
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+  });
+
+  it('fits 80x24 and draws its markers without color under NO_COLOR', async () => {
+    const t = `xrr-tui-${process.pid}-b`;
+    start(t, 80, 24, tuiCommandLine(db), 'NO_COLOR=1');
+    const s = await waitScreen(t, paused, 'the compact UI');
+    const lines = s.split('\n');
+    expect(lines[0]).toContain('[PAUSED]');
+    expect(lines[3]).toMatch(/S.*\^/);
+    expect(s).toContain('[detail]');
+    const raw = tmux('capture-pane', '-p', '-e', '-t', t);
+    expect(raw).not.toMatch(/\x1b\[3[0-7]m/); // no foreground colors
+    keys(t, 'q');
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit');
+  });
+
+  it('says what is wrong with a file that is not a recording, and exits 1', async () => {
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'not a database '.repeat(100));
+    const t = `xrr-tui-${process.pid}-c`;
+    start(t, 100, 20, tuiCommandLine(junk));
+    const s = await waitScreen(t, (x) => x.includes('EXITED'), 'exit');
+    expect(s).toContain('xrr tui:');
+    expect(s).toContain('EXITED 1');
+    expect(s).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+});
