@@ -98,7 +98,9 @@ export class Machine {
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
       config.sink ?? new NullEventSink(),
       config.servers,
-      new LatticeLink(config.seed, this.entropy, config.encryptIpc ?? true),
+      // The first 32 bytes of the DRBG key the Lattice key material (drawn whether or not encryption
+      // is on, so both machines see the same DRBG stream afterwards).
+      new LatticeLink(this.entropy.bytes(32), this.entropy, config.encryptIpc ?? true),
       { hangDeadlineNs: config.hangDeadlineNs, onGiveUp: config.onServerGiveUp },
     );
     this.kernel.sysinfoFacts = {

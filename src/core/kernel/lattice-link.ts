@@ -10,14 +10,14 @@
  * fork costs no key generation (about 3 ms per endpoint plus channel otherwise), and boot costs one
  * key pair per server and the kernel plus one encapsulation per server.
  *
- * Key material. Key generation and encapsulation draw from a stream derived from the machine seed
- * with HKDF, labelled by what is being made (endpoint pid and generation, channel ends and
- * generation). Nonces come from the machine's DRBG. Labelled draws make the secret half of the
- * state recomputable from the public half and the seed: a snapshot restored without its secret
- * part re-derives the same keys (and the channel table checks that each secret key belongs to its
- * public key). The consequence, stated plainly: whoever has the seed (the recording has it, and the
- * DRBG state in every snapshot is keyed by it) can derive every channel key; withholding
- * channel_key alone does not hide message contents from a holder of the seed.
+ * Key material. The machine hands the link the first 32 bytes of its DRBG; key generation and
+ * encapsulation draw from HKDF streams over those, labelled by what is being made (endpoint pid and
+ * generation, channel ends and generation). Nonces come from the DRBG as it runs. Labelled draws make
+ * the secret half of the state recomputable from the public half and the seed: a snapshot restored
+ * without its secret part re-derives the same keys (and the channel table checks that each secret
+ * key belongs to its public key). The consequence, stated plainly: whoever has the seed (the
+ * recording has it, and the DRBG state in every snapshot is keyed by it) can derive every channel
+ * key; withholding channel_key alone does not hide message contents from a holder of the seed.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -90,11 +90,12 @@ export class LatticeLink {
   private channelGen = new Map<string, number>();
 
   constructor(
-    seed: Uint8Array,
+    /** 32 bytes from the machine's DRBG, drawn at construction (so a fresh machine with the same seed has them again). */
+    keySeed: Uint8Array,
     drbg: RandomSource,
     readonly encrypted: boolean,
   ) {
-    this.random = new LabelledRandom(hkdf(sha256, seed, KEY_SALT, undefined, 32), drbg);
+    this.random = new LabelledRandom(hkdf(sha256, keySeed, KEY_SALT, undefined, 32), drbg);
     this.table = new ChannelTable(this.random);
   }
 
