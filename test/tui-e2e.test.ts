@@ -1,5 +1,5 @@
 /**
- * End to end: the real CLI in a real terminal (tmux). Records a run with `xrr record`, opens it
+ * End to end: the real CLI in a real terminal (tmux). Records a run with `xrr record` (a VFS crash injected), opens it
  * with `xrr tui`, steps, seeks, forks, types into the live console, pauses and quits, checking
  * the screen (capture-pane) after each step; then the compact 80x24 layout under NO_COLOR, and a
  * clear message for a file that is not a recording. Skipped when tmux is not installed.
@@ -51,7 +51,7 @@ const paused = (s: string) => s.includes('[PAUSED]');
 describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
   beforeAll(() => {
     writeFileSync(join(dir, 'input.txt'), 'echo hello\nforkrace\n');
-    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'record', '--seed', '1', '--input', join(dir, 'input.txt'), '--out', db], { encoding: 'utf8' });
+    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'record', '--seed', '1', '--input', join(dir, 'input.txt'), '--inject', 'crash:vfs:200', '--out', db], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
   });
 
@@ -70,14 +70,26 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     expect(s).toContain('-- procs');
     expect(s).toMatch(/>\s*\d+ +\d+ ipc \d+->2 VFS_READ/); // the shell waits for input: its read is the last event
 
+    expect(s.split('\n')[3]).toMatch(/X/); // the injected VFS crash on the timeline
+
     keys(t, 'N');
     s = await waitScreen(t, (x) => paused(x) && x.includes('previous event: event'), 'step back one event');
 
-    keys(t, 'g', '2000000', 'Enter');
-    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 2,000,000/'), 'go to icount 2,000,000');
+    // From the start to the crash, and its detail: the server, the message, the stack.
+    keys(t, 'g', '0', 'Enter');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 0/'), 'go to icount 0');
+    keys(t, 'x');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('halt/crash/trap: event'), 'next crash');
+    expect(s).toContain('SERVER CRASH vfs');
+    expect(s).toContain('injected crash');
 
-    keys(t, '<');
-    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 1,900,000/'), 'jump back 100k');
+    const end = Number(/icount [\d,]+\/([\d,]+)/.exec(s)![1]!.replace(/,/g, ''));
+    const mid = Math.floor(end / 2);
+    keys(t, 'g', String(mid), 'Enter');
+    s = await waitScreen(t, (x) => paused(x) && x.includes(`icount ${mid.toLocaleString('en-US')}/`), `go to icount ${mid}`);
+
+    keys(t, '[');
+    s = await waitScreen(t, (x) => paused(x) && x.includes(`icount ${(mid - 1000).toLocaleString('en-US')}/`), 'jump back 1k');
 
     keys(t, '?');
     s = await waitScreen(t, (x) => x.includes('Keys (any key closes this help)'), 'help');

@@ -17,9 +17,9 @@ import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
 import { CRASH_KINDS, describeFilter, eventText, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
 
-export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console'] as const;
+export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 'branches'] as const;
 export type PaneName = (typeof PANES)[number];
-const LARGE_CYCLE: readonly PaneName[] = ['cpu', 'memory', 'servers', 'console'];
+const LARGE_CYCLE: readonly PaneName[] = ['cpu', 'memory', 'servers', 'console', 'branches'];
 
 type PromptKind = 'icount' | 'seq' | 'filter' | 'addr';
 const PROMPT_LABEL: Record<PromptKind, string> = { icount: 'go to icount', seq: 'go to event seq', filter: 'filter (kind:K pid:P text)', addr: 'memory address (hex)' };
@@ -439,6 +439,7 @@ export function App(props: AppProps): ReactElement {
 
   const paneLines = (name: PaneName, rows: number, width: number): string[] => {
     if (name === 'detail') return detail;
+    if (name === 'branches') return session.branchLines(cursor.branch);
     if (name === 'console') {
       const lines = consoleText.replace(/\r/g, '').split('\n');
       return lines.slice(-rows);
@@ -469,7 +470,8 @@ export function App(props: AppProps): ReactElement {
       ? busy.label
       : message;
 
-  const tabs = cycle.map((p) => (p === shownPane ? `[${p}]` : ` ${p} `)).join('');
+  // A compact pane has no room for every tab name: it shows its own and where it is in the cycle.
+  const tabs = large ? cycle.map((p) => (p === shownPane ? `[${p}]` : ` ${p} `)).join('') : `[${shownPane}] ${cycle.indexOf(shownPane) + 1}/${cycle.length} Tab`;
 
   const rightPanes: { name: PaneName; rows: number }[] = large
     ? [

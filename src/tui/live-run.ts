@@ -21,6 +21,8 @@ export class LiveRun {
   private timer: NodeJS.Immediate | null = null;
   private readonly snaps: Snapshotter;
   state: LiveState = 'running';
+  /** Host time of the last onChange while running: a redraw every slice would cost more than the slice. */
+  private lastChange = 0;
   lastStop: RunStop | null = null;
 
   constructor(
@@ -40,7 +42,7 @@ export class LiveRun {
   input(bytes: Uint8Array): void {
     if (this.state === 'halted' || this.state === 'stopped') return;
     this.pending.push(bytes);
-    if (this.state === 'waiting-input') this.schedule();
+    this.schedule();
   }
 
   /** Stop running; the branch keeps everything so far (flushed). */
@@ -82,6 +84,9 @@ export class LiveRun {
     } else {
       this.state = 'running';
       this.schedule();
+      const now = Date.now();
+      if (now - this.lastChange < 100) return;
+      this.lastChange = now;
     }
     this.onChange();
   }

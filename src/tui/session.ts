@@ -11,7 +11,7 @@ import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { seek, type ReplayResult } from '../journal/replay.js';
-import type { BranchInfo, Bookmark, EventFilter, JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
+import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
   readonly branch: BranchId;
@@ -65,7 +65,7 @@ const TEXT_SCAN_LIMIT = 200_000;
 
 export class TuiSession {
   private readonly machines = new Map<string, ReplayResult>();
-  private readonly timelines = new Map<string, TimelineMarks>();
+  private readonly timelines = new Map<string, { marks: TimelineMarks; at: number; end: number }>();
   /** A machine that is not in the cache because it was not replayed: the live fork's. */
   live: { branch: BranchId; machine: Machine } | null = null;
 
@@ -155,9 +155,10 @@ export class TuiSession {
   /** Density and markers across [0, end] in `width` columns; cached per branch and width. */
   timeline(branch: BranchId, width: number): TimelineMarks {
     const end = Math.max(1, this.endIcount(branch));
-    const key = `${branch}:${width}:${end}:${this.bookmarks(branch).length}:${this.branches().length}`;
+    const key = `${branch}:${width}:${this.bookmarks(branch).length}:${this.branches().length}`;
     const hit = this.timelines.get(key);
-    if (hit) return hit;
+    // A growing (live) branch is recounted at most once a second: a column is one count query.
+    if (hit && (hit.end === end || Date.now() - hit.at < 1000)) return hit.marks;
     const col = (icount: number) => Math.min(width - 1, Math.max(0, Math.floor((icount / end) * width)));
     const counts: number[] = [];
     for (let c = 0; c < width; c++) {
@@ -178,7 +179,7 @@ export class TuiSession {
     for (const b of this.bookmarks(branch)) put(b.icount, 'B', RANK);
     for (const e of this.store.events(branch, { kinds: [...CRASH_KINDS], limit: 2000 })) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
     const t = { spark, marks: marks.join(''), end };
-    this.timelines.set(key, t);
+    this.timelines.set(key, { marks: t, at: Date.now(), end });
     return t;
   }
 
@@ -197,6 +198,23 @@ export class TuiSession {
     });
     for (const e of it) if (eventText(e.event).toLowerCase().includes(needle)) return e;
     return null;
+  }
+
+  /** The branch tree, one line a branch (`*` marks `current`), with each branch's bookmarks. */
+  branchLines(current: BranchId): string[] {
+    const lines: string[] = [];
+    const walk = (n: BranchTreeNode, depth: number) => {
+      const b = n.branch;
+      const marks = this.bookmarks(b.id);
+      lines.push(
+        `${b.id === current ? '*' : ' '} ${'  '.repeat(depth)}${b.id} ${b.label || '(unnamed)'}: ${this.length(b.id)} events to icount ${this.endIcount(b.id)}` +
+          (b.parent === null ? '' : `, from ${b.parent}@${b.forkIcount}`),
+      );
+      for (const m of marks) lines.push(`  ${'  '.repeat(depth)}  bookmark ${m.name} @${m.icount}${m.note ? ` ${m.note}` : ''}`);
+      for (const c of n.children) walk(c, depth + 1);
+    };
+    for (const root of buildBranchTree(this.branches())) walk(root, 0);
+    return lines;
   }
 
   putBookmark(c: Cursor, name: string, note = ''): void {
