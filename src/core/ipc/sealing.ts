@@ -31,7 +31,11 @@ function le32(b: Uint8Array, i: number): number {
   return b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24);
 }
 
-/** HChaCha20(key, nonce[0..16)): the 32-byte XChaCha20 subkey. */
+/** Scratch for the subkey and the IETF nonce: createCipheriv copies both, so one buffer each serves every call. */
+const subkey = new Uint8Array(32);
+const iv = new Uint8Array(12);
+
+/** HChaCha20(key, nonce[0..16)) into `subkey`: the 32-byte XChaCha20 subkey. */
 function hchacha20(key: Uint8Array, nonce: Uint8Array): Uint8Array {
   for (let i = 0; i < 4; i++) x[i] = SIGMA[i]!;
   for (let i = 0; i < 8; i++) x[4 + i] = le32(key, i * 4);
@@ -40,7 +44,7 @@ function hchacha20(key: Uint8Array, nonce: Uint8Array): Uint8Array {
     quarter(0, 4, 8, 12); quarter(1, 5, 9, 13); quarter(2, 6, 10, 14); quarter(3, 7, 11, 15);
     quarter(0, 5, 10, 15); quarter(1, 6, 11, 12); quarter(2, 7, 8, 13); quarter(3, 4, 9, 14);
   }
-  const out = new Uint8Array(32);
+  const out = subkey;
   const words = [x[0]!, x[1]!, x[2]!, x[3]!, x[12]!, x[13]!, x[14]!, x[15]!];
   for (let i = 0; i < 8; i++) {
     const w = words[i]!;
@@ -53,9 +57,8 @@ function hchacha20(key: Uint8Array, nonce: Uint8Array): Uint8Array {
 }
 
 function ietfNonce(nonce: Uint8Array): Uint8Array {
-  const n = new Uint8Array(12);
-  n.set(nonce.subarray(16, 24), 4);
-  return n;
+  iv.set(nonce.subarray(16, 24), 4);
+  return iv;
 }
 
 export function sealWire(
@@ -90,5 +93,6 @@ export function openWire(key: Uint8Array, wire: Wire): Uint8Array | null {
     // A bad tag is reported by throwing; here it is an expected outcome, not a bug.
     return null;
   }
-  return new Uint8Array(body.buffer, body.byteOffset, body.length).slice();
+  // update() returns a Buffer of its own (not a pooled slab), so a view of it is safe to keep.
+  return new Uint8Array(body.buffer, body.byteOffset, body.length);
 }
