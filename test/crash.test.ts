@@ -63,6 +63,17 @@ describe('a crashed server is restarted', () => {
     expect(t.machine.kernel.serverStatus(VFS)).toBe('up');
   });
 
+  it("a kernel notification the server died on is delivered to the fresh instance (the kernel's view of processes)", () => {
+    const t = testMachine();
+    t.run();
+    t.machine.inject({ kind: 'crash', server: VFS, mType: MSG.VFS_PROC_FORK, nth: 1 });
+    t.run(['echo written-by-the-forked-child > /tmp/out; cat /tmp/out\n']);
+    expect(t.of('server-crash')).toEqual([expect.objectContaining({ server: VFS, mType: MSG.VFS_PROC_FORK, source: 0 })]);
+    expect(t.of('server-restart')).toHaveLength(1);
+    // Without the notification the child would have no fd table in the VFS and its I/O would fail.
+    expect(t.output()).toMatch(/\r?\nwritten-by-the-forked-child\r?\n/);
+  });
+
   it('PM: the process table survives; the blocked wait4 it held is lost (EIO) and says so', () => {
     // init forks; the child sleeps 10 ms then calls getpid (the PM crashes on it) and exits 0;
     // init waits in wait4 meanwhile and exits with -result.

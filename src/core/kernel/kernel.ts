@@ -54,7 +54,7 @@ export interface Supervision {
   /** Messages that arrived while it was not up, in order (delivered when it comes back). */
   queue: { readonly m_source: number; readonly m_type: number; readonly payload: string }[];
   /** The message it hung on. */
-  hungOn: { readonly m_source: number; readonly m_type: number } | null;
+  hungOn: { readonly m_source: number; readonly m_type: number; readonly payload: string } | null;
   restarts: number;
 }
 
@@ -304,7 +304,7 @@ export class Kernel {
     const fault = withFaults && this.faults.length > 0 ? this.serverFault(dst, m.m_type) : undefined;
     if (fault === 'hang') {
       sup.status = 'hung';
-      sup.hungOn = { m_source: m.m_source, m_type: m.m_type };
+      sup.hungOn = { m_source: m.m_source, m_type: m.m_type, payload: hexOf(m.payload) };
       this.dev.timer.addDeadline(WATCHDOG_ID + dst, this.nowNs() + this.hangDeadlineNs);
       return 'ok';
     }
@@ -396,7 +396,7 @@ export class Kernel {
    * for its reply), and ask the Reincarnation Server what next. Requests the kernel itself queued
    * (notifications: fork, exit, exec, signals) are kept and delivered to the fresh instance.
    */
-  private crashed(pid: number, m: { m_source: number; m_type: number }, error: unknown, cause: 'threw' | 'hung'): void {
+  private crashed(pid: number, m: Message, error: unknown, cause: 'threw' | 'hung'): void {
     const server = this.servers.get(pid)!;
     const sup = this.supervision.get(pid)!;
     const err = error instanceof Error ? error : new Error(String(error));
@@ -408,6 +408,10 @@ export class Kernel {
     sup.status = 'restarting';
     sup.hungOn = null;
     sup.queue = sup.queue.filter((q) => q.m_source === KERNEL);
+    // A notification of the kernel's (a process forked, exec'd, exited) the instance died on is the
+    // kernel's view of processes, which the fresh instance must have: it goes first in its queue.
+    // If it is what kills the server, the restart limit ends the loop.
+    if (m.m_source === KERNEL && KERNEL_NOTIFICATIONS.has(m.m_type)) sup.queue.unshift({ m_source: KERNEL, m_type: m.m_type, payload: hexOf(m.payload) });
     this.failWaitersOf(pid);
     if (!server.reincarnate || pid === RS || !this.servers.has(RS) || this.supervision.get(RS)!.status !== 'up') {
       this.giveUp(pid, sup.restarts + 1, server.reincarnate ? 'the Reincarnation Server is not running' : 'it cannot be restarted');
@@ -474,7 +478,8 @@ export class Kernel {
       const pid = id - WATCHDOG_ID;
       const sup = this.supervision.get(pid);
       if (sup?.status === 'hung') {
-        this.crashed(pid, sup.hungOn ?? { m_source: KERNEL, m_type: 0 }, new Error(`no reply within ${this.hangDeadlineNs} ns of virtual time`), 'hung');
+        const on = sup.hungOn ?? { m_source: KERNEL, m_type: 0, payload: '' };
+        this.crashed(pid, { m_source: on.m_source, m_type: on.m_type, payload: bytesOfHex(on.payload) }, new Error(`no reply within ${this.hangDeadlineNs} ns of virtual time`), 'hung');
       }
     } else if (id < DELAY_ID) {
       this.restart(id - RESTART_ID);
@@ -1543,6 +1548,13 @@ export interface KernelState {
 
 /** A guest pointer was bad while the kernel copied arguments. */
 export class GuestFault extends Error {}
+
+/** What the kernel tells servers about processes (no caller waits on them; a fresh instance needs them). */
+const KERNEL_NOTIFICATIONS: ReadonlySet<number> = new Set([
+  MSG.VFS_PROC_NEW, MSG.VFS_PROC_FORK, MSG.VFS_PROC_EXEC, MSG.VFS_PROC_EXIT,
+  MSG.PROC_CTL_INIT, MSG.PROC_CTL_EXEC,
+  MSG.MM_PROC_EXEC, MSG.MM_PROC_FORK, MSG.MM_PROC_EXIT,
+]);
 
 const REPLY_TYPE_OF: ReadonlyMap<number, number> = new Map([[VFS, MSG.VFS_REPLY], [PROC, MSG.PROC_REPLY], [MM, MSG.MM_REPLY], [RS, RS_MSG.RS_REPLY]]);
 
