@@ -19,6 +19,10 @@ import { disassembleAround, formatInst } from '../src/tui/disasm.js';
 import { parseFilter, TuiSession } from '../src/tui/session.js';
 import { decode } from '../src/core/decode.js';
 import { newMachine } from './support/boot.js';
+import { createHash } from 'node:crypto';
+import type { Machine } from '../src/core/machine.js';
+import { seek } from '../src/journal/replay.js';
+import { runForward } from '../src/tui/forward.js';
 
 const INPUT = ['echo hello\n', 'forkrace\n'];
 
@@ -187,6 +191,24 @@ describe('the TUI over a recording', () => {
   it('parses filters', () => {
     expect(parseFilter('kind:syscall,ipc pid:8 open')).toEqual({ kinds: ['syscall', 'ipc'], pid: 8, text: 'open' });
     expect(parseFilter('')).toEqual({ kinds: undefined, pid: undefined, text: undefined });
+  });
+});
+
+describe('running forward from the machine at the cursor', () => {
+  const stateHash = (m: Machine) => createHash('sha256').update(JSON.stringify(m.getState())).digest('hex');
+
+  it('lands where a seek lands (same icount, timeline position and state), and leaves the start machine alone', () => {
+    const points = [0, 1_000, 54_000, 700_000, 1_500_000, Math.floor(end * 0.7), end];
+    for (let i = 0; i + 1 < points.length; i++) {
+      const from = seek(store, ROOT_BRANCH, points[i]!);
+      const before = stateHash(from.machine);
+      const fwd = runForward(store, ROOT_BRANCH, from, points[i + 1]!);
+      const direct = seek(store, ROOT_BRANCH, points[i + 1]!);
+      expect(fwd.machine.icount, `${points[i]} -> ${points[i + 1]}`).toBe(direct.machine.icount);
+      expect(fwd.seq, `${points[i]} -> ${points[i + 1]}`).toBe(direct.seq);
+      expect(stateHash(fwd.machine)).toBe(stateHash(direct.machine));
+      expect(stateHash(from.machine)).toBe(before);
+    }
   });
 });
 

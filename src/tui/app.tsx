@@ -395,8 +395,8 @@ export function App(props: AppProps): ReactElement {
   useInput((input, key) => {
     if (live) return onKeyRef.current(input, key);
     if (input === 'q' && !promptRef.current && busyRef.current) return exit();
-    const several = input.length > 1 && !input.includes('\x1b') && !promptRef.current;
-    if (!busyRef.current && queue.current.length === 0 && !several) return onKeyRef.current(input, key);
+    const several = input.length > 1 && !input.includes('\x1b');
+    if (!busyRef.current && queue.current.length === 0 && (!several || promptRef.current)) return onKeyRef.current(input, key);
     if (several) for (const ch of input) queue.current.push([ch, { ...key, tab: ch === '\t', return: ch === '\r', shift: ch !== ch.toLowerCase() }]);
     else queue.current.push([input, key]);
     setTick((t) => t + 1);

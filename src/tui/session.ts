@@ -10,7 +10,8 @@ import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
-import { seek, type ReplayResult } from '../journal/replay.js';
+import { seek } from '../journal/replay.js';
+import { runForward, type Positioned } from './forward.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
@@ -64,7 +65,7 @@ const SPARK = ' ▁▂▃▄▅▆▇█';
 const TEXT_SCAN_LIMIT = 200_000;
 
 export class TuiSession {
-  private readonly machines = new Map<string, ReplayResult>();
+  private readonly machines = new Map<string, Positioned>();
   private readonly timelines = new Map<string, { marks: TimelineMarks; at: number; end: number }>();
   /** A machine that is not in the cache because it was not replayed: the live fork's. */
   live: { branch: BranchId; machine: Machine } | null = null;
@@ -94,8 +95,11 @@ export class TuiSession {
     return this.store.branchLength(branch);
   }
 
-  /** The machine at `icount` (a seek, cached: the last few positions visited). */
-  machineAt(branch: BranchId, icount: number): ReplayResult {
+  /**
+   * The machine at `icount`: from the cache (the last few positions visited), run on from the
+   * nearest cached machine before it when that is closer than the nearest snapshot, else a seek.
+   */
+  machineAt(branch: BranchId, icount: number): Positioned {
     const key = `${branch}:${icount}`;
     const hit = this.machines.get(key);
     if (hit) {
@@ -103,9 +107,16 @@ export class TuiSession {
       this.machines.set(key, hit);
       return hit;
     }
-    const r = seek(this.store, branch, icount);
+    let base: Positioned | null = null;
+    for (const [k, v] of this.machines) {
+      if (k.startsWith(`${branch}:`) && v.machine.icount <= icount && (!base || v.machine.icount > base.machine.icount)) base = v;
+    }
+    const snap = this.store.nearestSnapshot(branch, icount as Icount);
+    const r = base && (!snap || base.machine.icount >= snap.icount) ? runForward(this.store, branch, base, icount) : seek(this.store, branch, icount);
     this.machines.set(key, r);
-    while (this.machines.size > 4) this.machines.delete(this.machines.keys().next().value!);
+    // Also under where it landed (a halted or idle machine stops short of the target).
+    this.machines.set(`${branch}:${r.machine.icount}`, r);
+    while (this.machines.size > 6) this.machines.delete(this.machines.keys().next().value!);
     return r;
   }
 
@@ -160,12 +171,14 @@ export class TuiSession {
     // A growing (live) branch is recounted at most once a second: a column is one count query.
     if (hit && (hit.end === end || Date.now() - hit.at < 1000)) return hit.marks;
     const col = (icount: number) => Math.min(width - 1, Math.max(0, Math.floor((icount / end) * width)));
+    // Events per column from the timeline positions at the column edges: one index lookup per
+    // edge instead of a count over every event (the first draw of a recording of millions).
+    const len = this.length(branch);
+    const seqAtIcount = (i: number) => this.store.events(branch, { fromIcount: i as Icount, limit: 1 })[0]?.seq ?? len;
+    const edges: number[] = [];
+    for (let c = 0; c <= width; c++) edges.push(c === width ? len : seqAtIcount(Math.ceil((c * end) / width)));
     const counts: number[] = [];
-    for (let c = 0; c < width; c++) {
-      const from = Math.ceil((c * end) / width);
-      const to = Math.ceil(((c + 1) * end) / width) - 1;
-      counts.push(to < from ? 0 : this.store.countEvents(branch, { fromIcount: from as Icount, toIcount: (c === width - 1 ? end : to) as Icount }));
-    }
+    for (let c = 0; c < width; c++) counts.push(edges[c + 1]! - edges[c]!);
     const max = Math.max(1, ...counts);
     const spark = counts.map((n) => (n === 0 ? ' ' : SPARK[Math.max(1, Math.ceil((n / max) * 8))]!)).join('');
     const marks = new Array<string>(width).fill(' ');
@@ -177,7 +190,9 @@ export class TuiSession {
     for (const s of this.snapshots(branch)) put(s.icount, 'S', RANK);
     for (const b of this.branches()) if (b.parent === branch) put(b.forkIcount, 'F', RANK);
     for (const b of this.bookmarks(branch)) put(b.icount, 'B', RANK);
-    for (const e of this.store.events(branch, { kinds: [...CRASH_KINDS], limit: 2000 })) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
+    // One kind at a time, with an icount range: SQLite then uses its (kind, branch, icount) index
+    // (a query for several kinds at once scans every event).
+    for (const e of CRASH_KINDS.flatMap((k) => this.store.events(branch, { kinds: [k], fromIcount: 0 as Icount, toIcount: end as Icount, limit: 500 }))) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
     const t = { spark, marks: marks.join(''), end };
     this.timelines.set(key, { marks: t, at: Date.now(), end });
     return t;
@@ -188,7 +203,10 @@ export class TuiSession {
    * timeline position `seq`. A text filter scans at most TEXT_SCAN_LIMIT events.
    */
   findEvent(branch: BranchId, seq: number, dir: 1 | -1, f: TextFilter): StoredEvent | null {
-    const base: EventFilter = { kinds: f.kinds, pid: f.pid };
+    // Bounding the icount on both sides lets SQLite use its kind and pid indexes (one bound does not).
+    const at = this.store.eventAt(branch, Math.max(0, Math.min(seq, this.length(branch) - 1)) as JournalSeq)?.icount ?? 0;
+    const base: EventFilter = { kinds: f.kinds, pid: f.pid, ...(dir === 1 ? { fromIcount: at as Icount, toIcount: Number.MAX_SAFE_INTEGER as Icount } : { fromIcount: 0 as Icount, toIcount: at as Icount }) };
+    if (!f.text && f.kinds) return this.nearestOfKinds(branch, seq, dir, f.kinds, base);
     if (!f.text) return dir === 1 ? this.store.nextEvent(branch, seq as JournalSeq, base) : this.store.previousEvent(branch, seq as JournalSeq, base);
     const needle = f.text.toLowerCase();
     const it = this.store.iterateEvents(branch, {
@@ -198,6 +216,18 @@ export class TuiSession {
     });
     for (const e of it) if (eventText(e.event).toLowerCase().includes(needle)) return e;
     return null;
+  }
+
+  /** findEvent for a kind filter: per kind (the store's index is per kind), the nearest of them. */
+  private nearestOfKinds(branch: BranchId, seq: number, dir: 1 | -1, kinds: readonly MachineEventKind[], base: EventFilter): StoredEvent | null {
+    let best: StoredEvent | null = null;
+    for (const k of kinds) {
+      const page = this.store.events(branch, { ...base, kinds: [k], order: dir === 1 ? 'asc' : 'desc', limit: 64 });
+      let e: StoredEvent | null = page.find((x) => (dir === 1 ? x.seq > seq : x.seq < seq)) ?? null;
+      if (!e && page.length === 64) e = dir === 1 ? this.store.nextEvent(branch, seq as JournalSeq, { ...base, kinds: [k] }) : this.store.previousEvent(branch, seq as JournalSeq, { ...base, kinds: [k] });
+      if (e && (!best || (dir === 1 ? e.seq < best.seq : e.seq > best.seq))) best = e;
+    }
+    return best;
   }
 
   /** The branch tree, one line a branch (`*` marks `current`), with each branch's bookmarks. */
