@@ -10,6 +10,7 @@ import { render } from 'ink';
 import { MACHINE_VERSION } from '../core/machine.js';
 import { isJournalError } from '../journal/errors.js';
 import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
+import { restoreMachine } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
 import { App } from '../tui/app.js';
 import { TuiSession } from '../tui/session.js';
@@ -51,6 +52,13 @@ export async function openRecording(file: string): Promise<{ ok: true; store: Sq
     if (state.length === 0) throw new Error(`${file}: the boot snapshot is empty`);
     if (meta.machineVersion !== MACHINE_VERSION && meta.machineVersion !== 'test') {
       throw new Error(`${file} was recorded by machine ${meta.machineVersion}; this xrr runs ${MACHINE_VERSION}`);
+    }
+    // Every view needs a machine: a recording whose boot snapshot does not restore is refused here,
+    // with the reason, rather than on the first seek.
+    try {
+      restoreMachine(store, snaps[0]!);
+    } catch (e) {
+      throw new Error(`${file}: its boot snapshot does not restore in this xrr: ${(e as Error).message}`);
     }
   } catch (e) {
     store.close();
