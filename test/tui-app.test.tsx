@@ -215,9 +215,13 @@ describe('running forward from the machine at the cursor', () => {
 describe('disassembler', () => {
   it('formats base and compressed instructions', () => {
     expect(formatInst(decode(0x0073, 0x0000), 0x1000)).toBe('ecall');
-    expect(formatInst(decode(0x0513, 0x0050), 0x1000)).toBe('addi a0, zero, 5'); // li a0, 5
-    expect(formatInst(decode(0x4505, 0), 0x1000)).toBe('c.addi a0, zero, 1'); // c.li a0, 1
-    expect(formatInst(decode(0x006f, 0x0100), 0x1000)).toBe('jal zero, 0x1010'); // j +16
+    expect(formatInst(decode(0x0513, 0x0050), 0x1000, false)).toBe('addi a0, zero, 5');
+    expect(formatInst(decode(0x0513, 0x0050), 0x1000)).toBe('li a0, 5');
+    expect(formatInst(decode(0x4505, 0), 0x1000)).toBe('c.li a0, 1'); // expands to addi a0, zero, 1
+    expect(formatInst(decode(0x006f, 0x0100), 0x1000, false)).toBe('jal zero, 0x1010');
+    expect(formatInst(decode(0x006f, 0x0100), 0x1000)).toBe('j 0x1010');
+    expect(formatInst(decode(0x8082, 0), 0x1000)).toBe('c.ret'); // c.jr ra
+    expect(formatInst(decode(0x0533, 0x00b5), 0x1000)).toBe('add a0, a0, a1');
   });
 
   it('lists instructions around pc from guest memory', async () => {

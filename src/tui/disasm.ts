@@ -14,9 +14,41 @@ export const REG_NAMES = [
 const r = (n: number): string => REG_NAMES[n] ?? `x${n}`;
 const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
-/** Assembly text of one decoded instruction at `pc`. */
-export function formatInst(i: Inst, pc: number): string {
+/** The usual pseudo-instructions (li, mv, j, ret, nop...), as objdump prints them; null if none. */
+function pseudo(i: Inst, pc: number): string | null {
+  switch (i.op) {
+    case 'addi':
+      if (i.rd === 0 && i.rs1 === 0 && i.imm === 0) return 'nop';
+      if (i.rs1 === 0) return `li ${r(i.rd)}, ${i.imm}`;
+      if (i.imm === 0) return `mv ${r(i.rd)}, ${r(i.rs1)}`;
+      return null;
+    case 'add':
+      return i.rs1 === 0 ? `mv ${r(i.rd)}, ${r(i.rs2)}` : null;
+    case 'jal':
+      if (i.rd === 0) return `j ${hex(pc + i.imm)}`;
+      if (i.rd === 1) return `call ${hex(pc + i.imm)}`;
+      return null;
+    case 'jalr':
+      if (i.rd === 0 && i.rs1 === 1 && i.imm === 0) return 'ret';
+      if (i.rd === 0 && i.imm === 0) return `jr ${r(i.rs1)}`;
+      return null;
+    case 'beq':
+      return i.rs2 === 0 ? `beqz ${r(i.rs1)}, ${hex(pc + i.imm)}` : null;
+    case 'bne':
+      return i.rs2 === 0 ? `bnez ${r(i.rs1)}, ${hex(pc + i.imm)}` : null;
+    default:
+      return null;
+  }
+}
+
+/**
+ * Assembly text of one decoded instruction at `pc`; with `pseudo` (default) the common
+ * pseudo-instructions replace the base form they stand for.
+ */
+export function formatInst(i: Inst, pc: number, usePseudo = true): string {
   const c = i.len === 2 ? 'c.' : '';
+  const p = usePseudo ? pseudo(i, pc) : null;
+  if (p !== null) return c + p;
   const op = c + i.op;
   switch (i.op) {
     case 'lui': case 'auipc':
