@@ -210,6 +210,27 @@ describe('running forward from the machine at the cursor', () => {
       expect(stateHash(from.machine)).toBe(before);
     }
   });
+
+  it('seeks from a snapshot in slices to the state a seek reaches, and reports progress', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const target = Math.floor(end * 0.6);
+    const calls: number[] = [];
+    const r = await session.machineAtAsync(ROOT_BRANCH, target, undefined, (done) => calls.push(done));
+    const direct = seek(store, ROOT_BRANCH, target);
+    expect(r.machine.icount).toBe(direct.machine.icount);
+    expect(r.seq).toBe(direct.seq);
+    expect(stateHash(r.machine)).toBe(stateHash(direct.machine));
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it('stops a seek when it is cancelled', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ctrl = new AbortController();
+    const snaps = store.listSnapshots(ROOT_BRANCH);
+    const target = snaps[1]!.icount + Math.floor((snaps[2]!.icount - snaps[1]!.icount) * 0.99); // several slices from a snapshot
+    const p = session.machineAtAsync(ROOT_BRANCH, target, ctrl.signal, () => ctrl.abort());
+    await expect(p).rejects.toThrow('cancelled');
+  });
 });
 
 describe('disassembler', () => {

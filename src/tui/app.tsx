@@ -15,7 +15,7 @@ import { openerFor } from './ipc-open.js';
 import { KEY_HELP } from './keymap.js';
 import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
-import { CRASH_KINDS, describeFilter, eventText, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
+import { CancelledError, CRASH_KINDS, describeFilter, eventText, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
 
 export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 'branches'] as const;
 export type PaneName = (typeof PANES)[number];
@@ -38,7 +38,8 @@ export interface AppProps {
 
 interface Busy {
   readonly label: string;
-  readonly run: () => void;
+  /** A move; long ones check `signal` between slices (Esc aborts it). */
+  readonly run: (signal: AbortSignal) => void | Promise<void>;
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US');
@@ -97,12 +98,22 @@ export function App(props: AppProps): ReactElement {
   // runs after it (as every seek does, see the effect below).
   const [busy, setBusy] = useState<Busy | null>(() => ({
     label: 'seeking...',
-    run: () => {
-      const c = session.cursorAt(props.branch, Math.min(props.startIcount ?? session.endIcount(props.branch), session.endIcount(props.branch)));
+    run: async (signal) => {
+      const c = await session.cursorAtAsync(props.branch, Math.min(props.startIcount ?? session.endIcount(props.branch), session.endIcount(props.branch)), signal, onProgress);
       setCursor(c);
       setSelSeq(c.seq - 1);
     },
   }));
+  const [progress, setProgress] = useState('');
+  const lastProgress = useRef(0);
+  // Progress of a long seek, redrawn at most ten times a second.
+  function onProgress(done: number, total: number): void {
+    const now = Date.now();
+    if (now - lastProgress.current < 100) return;
+    lastProgress.current = now;
+    setProgress(` ${total > 0 ? Math.floor((done / total) * 100) : 0}% of ${fmt(total)} instructions (Esc cancels)`);
+  }
+  const abortRef = useRef<AbortController | null>(null);
   const [help, setHelp] = useState(false);
   const [live, setLive] = useState<LiveRun | null>(null);
   const [, setTick] = useState(0);
@@ -111,14 +122,20 @@ export function App(props: AppProps): ReactElement {
   // A move that needs a seek runs after the frame that says so has been drawn.
   useEffect(() => {
     if (!busy) return;
+    const ctrl = new AbortController();
+    abortRef.current = ctrl;
     const t = setImmediate(() => {
-      try {
-        busy.run();
-      } catch (e) {
-        setMessage(`error: ${(e as Error).message.slice(0, 300)}`);
-      }
-      busyRef.current = false;
-      setBusy(null);
+      void (async () => {
+        try {
+          await busy.run(ctrl.signal);
+        } catch (e) {
+          setMessage(e instanceof CancelledError ? 'cancelled: the cursor stays where it was' : `error: ${(e as Error).message.slice(0, 300)}`);
+        }
+        abortRef.current = null;
+        busyRef.current = false;
+        setProgress('');
+        setBusy(null);
+      })();
     });
     return () => clearImmediate(t);
   }, [busy]);
@@ -127,7 +144,7 @@ export function App(props: AppProps): ReactElement {
 
   // One move at a time (keys typed meanwhile queue, see below).
   const busyRef = useRef(true);
-  const later = useCallback((label: string, run: () => void) => {
+  const later = useCallback((label: string, run: (signal: AbortSignal) => void | Promise<void>) => {
     if (busyRef.current) return; // cannot happen: keys queue while a move runs
     busyRef.current = true;
     setBusy({ label, run });
@@ -144,10 +161,10 @@ export function App(props: AppProps): ReactElement {
         : defaultPid(machine)
     : pidChoice;
 
-  /** Seek to `icount` on `branch` now and select `sel` (default: the last event applied). */
-  const seekNow = (branch: BranchId, icount: number, sel?: number, note?: string) => {
+  /** Seek to `icount` on `branch` (in slices) and select `sel` (default: the last event applied). */
+  const seekNow = async (branch: BranchId, icount: number, signal: AbortSignal, sel?: number, note?: string) => {
     const end = session.endIcount(branch);
-    const c = session.cursorAt(branch, Math.max(0, Math.min(icount, end)));
+    const c = await session.cursorAtAsync(branch, Math.max(0, Math.min(icount, end)), signal, onProgress);
     setCursor(c);
     setSelSeq(sel ?? c.seq - 1);
     setMessage(note ?? `at icount ${fmt(c.icount)}`);
@@ -155,10 +172,10 @@ export function App(props: AppProps): ReactElement {
 
   /** The same after the next frame, which says "seeking...". */
   const goTo = (branch: BranchId, icount: number, sel?: number, note?: string) =>
-    later(`seeking to icount ${fmt(Math.max(0, icount))}...`, () => seekNow(branch, icount, sel, note));
+    later(`seeking to icount ${fmt(Math.max(0, icount))}...`, (signal) => seekNow(branch, icount, signal, sel, note));
 
-  /** Select `e`, seeking to it unless it is at the cursor's icount. `now`: already inside a move. */
-  const goToEvent = (e: StoredEvent | null, what: string, now = false) => {
+  /** Select `e`, seeking to it unless it is at the cursor's icount. `signal`: already inside a move. */
+  const goToEvent = async (e: StoredEvent | null, what: string, signal?: AbortSignal) => {
     if (!e) {
       setMessage(`no ${what} in that direction`);
       return;
@@ -169,14 +186,14 @@ export function App(props: AppProps): ReactElement {
       return;
     }
     const note = `${what}: event ${e.seq} at icount ${fmt(e.icount)}`;
-    if (now) seekNow(cursor.branch, e.icount, e.seq, note);
+    if (signal) await seekNow(cursor.branch, e.icount, signal, e.seq, note);
     else goTo(cursor.branch, e.icount, e.seq, note);
   };
 
   const find = (dir: 1 | -1, f: TextFilter, what: string) => {
-    later(`searching for ${what}...`, () => {
+    later(`searching for ${what}...`, async (signal) => {
       const from = dir === 1 ? Math.max(selSeq, cursor.seq - 1) : Math.min(selSeq, cursor.seq);
-      goToEvent(session.findEvent(cursor.branch, from, dir, f), what, true);
+      await goToEvent(session.findEvent(cursor.branch, from, dir, f), what, signal);
     });
   };
 
@@ -299,9 +316,9 @@ export function App(props: AppProps): ReactElement {
       case '?':
         return setHelp(true);
       case 'n':
-        return goToEvent(session.eventAt(cursor.branch, Math.max(selSeq, cursor.seq - 1) + 1), 'next event');
+        return void goToEvent(session.eventAt(cursor.branch, Math.max(selSeq, cursor.seq - 1) + 1), 'next event');
       case 'N':
-        return goToEvent(session.eventAt(cursor.branch, Math.min(selSeq, cursor.seq) - 1), 'previous event');
+        return void goToEvent(session.eventAt(cursor.branch, Math.min(selSeq, cursor.seq) - 1), 'previous event');
       case 's':
         return jump(1);
       case 'S':
@@ -394,6 +411,7 @@ export function App(props: AppProps): ReactElement {
   });
   useInput((input, key) => {
     if (live) return onKeyRef.current(input, key);
+    if (busyRef.current && key.escape) return abortRef.current?.abort();
     if (input === 'q' && !promptRef.current && busyRef.current) return exit();
     const several = input.length > 1 && !input.includes('\x1b');
     if (!busyRef.current && queue.current.length === 0 && (!several || promptRef.current)) return onKeyRef.current(input, key);
@@ -467,7 +485,7 @@ export function App(props: AppProps): ReactElement {
   const status = prompt
     ? `${PROMPT_LABEL[prompt.kind]}: ${prompt.text}_  (Enter, Esc cancels)`
     : busy
-      ? busy.label
+      ? busy.label + progress
       : message;
 
   // A compact pane has no room for every tab name: it shows its own and where it is in the cycle.

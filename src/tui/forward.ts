@@ -1,18 +1,20 @@
 /**
- * Moving forward without a seek: a copy of the machine at the cursor is run on to the target,
- * fed the recorded inputs at their icounts, exactly as replay does from a snapshot. A seek
- * replays from the nearest snapshot (up to 20 million instructions, seconds on a large
- * recording); stepping forward by an event or a thousand instructions from the machine already
- * at hand costs the copy and the few instructions in between. The copy goes through
- * getState/setState, so the cached machine it starts from is never mutated.
+ * Getting the machine to an icount in slices, so the UI can draw progress between them and
+ * the user can cancel: from the nearest snapshot (what a seek does), or from a copy of a
+ * machine already at hand when that is closer (stepping forward by an event or a thousand
+ * instructions then costs the copy and the few instructions in between, not a replay of up to
+ * a snapshot interval). The recorded inputs are fed back at their icounts exactly as replay
+ * does, and every event the machine emits is compared with the recorded one: the first
+ * mismatch is a DivergenceError, as in `xrr replay`.
  *
- * Events are not compared on the way (replay and verify do that); they are counted, so the
- * result carries the timeline position like a seek's.
+ * The copy goes through getState/setState, so the machine it starts from (a cache entry) is
+ * never mutated.
  */
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import { Machine } from '../core/machine.js';
 import type { BranchId, JournalSeq, PageHash } from '../journal/ids.js';
-import type { JournalStore } from '../journal/store.js';
+import { DivergenceError, restoreMachine } from '../journal/replay.js';
+import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
 import { createServers } from '../servers/create-servers.js';
 
 export interface Positioned {
@@ -21,8 +23,31 @@ export interface Positioned {
   readonly seq: number;
 }
 
-/** A deep, independent copy of `machine` whose events go nowhere but `onEvent`. */
-export function copyMachine(store: JournalStore, machine: Machine, onEvent: (e: MachineEvent) => void): Machine {
+/** Canonical form for comparing events, as replay compares them. */
+function canonical(e: MachineEvent): string {
+  return JSON.stringify(e, Object.keys(e).sort());
+}
+
+/** Compares each emitted event with the next recorded one (throws DivergenceError) and counts them. */
+class CheckingSink {
+  private readonly expected: Iterator<StoredEvent>;
+  emitted = 0;
+
+  constructor(store: JournalStore, branch: BranchId, private readonly fromSeq: number) {
+    this.expected = store.iterateEvents(branch, { fromSeq: fromSeq as JournalSeq });
+  }
+
+  emit(e: MachineEvent): void {
+    const r = this.expected.next();
+    if (!r.done && canonical(r.value.event) !== canonical(e)) {
+      throw new DivergenceError({ seq: this.fromSeq + this.emitted, expected: r.value.event, actual: e });
+    }
+    this.emitted++;
+  }
+}
+
+/** A deep, independent copy of `machine` whose events go to `sink`. */
+export function copyMachine(store: JournalStore, machine: Machine, sink: { emit(e: MachineEvent): void }): Machine {
   const meta = store.getRecording();
   if (!meta) throw new Error('the journal has no recording');
   const pages = new Map<string, Uint8Array>();
@@ -33,30 +58,67 @@ export function copyMachine(store: JournalStore, machine: Machine, onEvent: (e: 
     seed: Uint8Array.from(Buffer.from(meta.seedHex, 'hex')),
     bootEpochNs: epoch,
     servers: createServers([], epoch),
-    sink: { emit: onEvent },
+    sink,
   });
   copy.setState(state, (hash) => pages.get(hash) ?? store.getPage(hash as PageHash) ?? undefined, secret);
   return copy;
 }
 
-/** The machine at `target` (>= from.machine.icount) on `branch`, run on from `from`. */
-export function runForward(store: JournalStore, branch: BranchId, from: Positioned, target: number): Positioned {
-  let emitted = 0;
-  const m = copyMachine(store, from.machine, () => emitted++);
-  for (;;) {
-    if (m.kernel.halted || m.icount >= target) break;
-    const seq = from.seq + emitted;
-    const next = store.nextEvent(branch, (seq - 1) as JournalSeq, { kinds: [...INPUT_KINDS] });
-    // An input goes in once every event recorded before it has happened, at its icount.
-    if (next && next.seq === seq && next.icount === m.icount) {
-      m.applyInput(next.event);
-      continue;
-    }
-    const before = m.icount;
-    const beforeEmitted = emitted;
-    const stop = m.run(next && next.icount <= target ? next.icount : target);
-    if (stop.kind === 'halted') break;
-    if (m.icount === before && emitted === beforeEmitted) break; // idle with no input due: the end of the recording
+/** A run toward `target` that advances one slice per step(). */
+export class ForwardRun {
+  private constructor(
+    private readonly store: JournalStore,
+    private readonly branch: BranchId,
+    readonly machine: Machine,
+    private readonly sink: CheckingSink,
+    private readonly fromSeq: number,
+    readonly startIcount: number,
+    readonly target: number,
+  ) {}
+
+  static fromMachine(store: JournalStore, branch: BranchId, from: Positioned, target: number): ForwardRun {
+    const sink = new CheckingSink(store, branch, from.seq);
+    return new ForwardRun(store, branch, copyMachine(store, from.machine, sink), sink, from.seq, from.machine.icount, target);
   }
-  return { machine: m, seq: from.seq + emitted };
+
+  static fromSnapshot(store: JournalStore, branch: BranchId, snapshot: SnapshotRecord, target: number): ForwardRun {
+    const sink = new CheckingSink(store, branch, snapshot.seq);
+    return new ForwardRun(store, branch, restoreMachine(store, snapshot, sink), sink, snapshot.seq, snapshot.icount, target);
+  }
+
+  get seq(): number {
+    return this.fromSeq + this.sink.emitted;
+  }
+
+  /** Runs at most `budget` more instructions; true when the machine is at the target (or can go no further). */
+  step(budget: number): boolean {
+    const m = this.machine;
+    const stopAt = Math.min(this.target, m.icount + budget);
+    for (;;) {
+      if (m.kernel.halted || m.icount >= this.target) return true;
+      if (m.icount >= stopAt) return false;
+      const next = this.store.nextEvent(this.branch, (this.seq - 1) as JournalSeq, { kinds: [...INPUT_KINDS] });
+      // An input goes in once every event recorded before it has happened, at its icount.
+      if (next && next.seq === this.seq && next.icount === m.icount) {
+        m.applyInput(next.event);
+        continue;
+      }
+      const before = m.icount;
+      const beforeSeq = this.seq;
+      const stop = m.run(next && next.icount <= stopAt ? next.icount : stopAt);
+      if (stop.kind === 'halted') return true;
+      if (m.icount === before && this.seq === beforeSeq) return true; // idle, no input due: the end of the recording
+    }
+  }
+
+  result(): Positioned {
+    return { machine: this.machine, seq: this.seq };
+  }
+}
+
+/** The machine at `target` (>= from.machine.icount) on `branch`, run on from `from` in one go. */
+export function runForward(store: JournalStore, branch: BranchId, from: Positioned, target: number): Positioned {
+  const run = ForwardRun.fromMachine(store, branch, from, target);
+  while (!run.step(Number.MAX_SAFE_INTEGER));
+  return run.result();
 }

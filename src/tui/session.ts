@@ -10,8 +10,7 @@ import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
-import { seek } from '../journal/replay.js';
-import { runForward, type Positioned } from './forward.js';
+import { ForwardRun, type Positioned } from './forward.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
@@ -61,6 +60,14 @@ export interface TimelineMarks {
 }
 
 const SPARK = ' ▁▂▃▄▅▆▇█';
+/** Instructions per slice of a seek: some tens of milliseconds, so keys and redraws get through. */
+const SLICE = 500_000;
+
+export class CancelledError extends Error {
+  constructor() {
+    super('cancelled');
+  }
+}
 /** How many events a text filter scans before giving up (keeps a key press bounded). */
 const TEXT_SCAN_LIMIT = 200_000;
 
@@ -96,27 +103,60 @@ export class TuiSession {
   }
 
   /**
-   * The machine at `icount`: from the cache (the last few positions visited), run on from the
-   * nearest cached machine before it when that is closer than the nearest snapshot, else a seek.
+   * The machine at `icount`: from the cache (the last few positions visited), else run on from
+   * the nearest cached machine before it when that is closer than the nearest snapshot, else
+   * from the snapshot (a seek). Synchronous: the UI uses machineAtAsync.
    */
   machineAt(branch: BranchId, icount: number): Positioned {
+    const hit = this.fromCache(branch, icount);
+    if (hit) return hit;
+    const run = this.startRun(branch, icount);
+    while (!run.step(Number.MAX_SAFE_INTEGER));
+    return this.remember(branch, icount, run.result());
+  }
+
+  /**
+   * machineAt in slices of SLICE instructions with a turn of the event loop between them, so
+   * keys and redraws get through; `progress` gets (done, total) instructions; an aborted
+   * `signal` stops it with a CancelledError.
+   */
+  async machineAtAsync(branch: BranchId, icount: number, signal?: AbortSignal, progress?: (done: number, total: number) => void): Promise<Positioned> {
+    const hit = this.fromCache(branch, icount);
+    if (hit) return hit;
+    const run = this.startRun(branch, icount);
+    while (!run.step(SLICE)) {
+      progress?.(run.machine.icount - run.startIcount, run.target - run.startIcount);
+      await new Promise((r) => setImmediate(r));
+      if (signal?.aborted) throw new CancelledError();
+    }
+    return this.remember(branch, icount, run.result());
+  }
+
+  private fromCache(branch: BranchId, icount: number): Positioned | null {
     const key = `${branch}:${icount}`;
     const hit = this.machines.get(key);
-    if (hit) {
-      this.machines.delete(key);
-      this.machines.set(key, hit);
-      return hit;
-    }
+    if (!hit) return null;
+    this.machines.delete(key);
+    this.machines.set(key, hit);
+    return hit;
+  }
+
+  private startRun(branch: BranchId, icount: number): ForwardRun {
     let base: Positioned | null = null;
     for (const [k, v] of this.machines) {
       if (k.startsWith(`${branch}:`) && v.machine.icount <= icount && (!base || v.machine.icount > base.machine.icount)) base = v;
     }
-    const snap = this.store.nearestSnapshot(branch, icount as Icount);
-    const r = base && (!snap || base.machine.icount >= snap.icount) ? runForward(this.store, branch, base, icount) : seek(this.store, branch, icount);
-    this.machines.set(key, r);
+    const snap = this.store.nearestSnapshot(branch, icount as Icount) ?? this.store.listSnapshots(branch)[0];
+    if (base && (!snap || base.machine.icount >= snap.icount)) return ForwardRun.fromMachine(this.store, branch, base, icount);
+    if (!snap) throw new Error('the recording has no snapshot to replay from');
+    return ForwardRun.fromSnapshot(this.store, branch, snap, icount);
+  }
+
+  private remember(branch: BranchId, icount: number, r: Positioned): Positioned {
+    this.machines.set(`${branch}:${icount}`, r);
     // Also under where it landed (a halted or idle machine stops short of the target).
     this.machines.set(`${branch}:${r.machine.icount}`, r);
-    while (this.machines.size > 6) this.machines.delete(this.machines.keys().next().value!);
+    while (this.machines.size > 8) this.machines.delete(this.machines.keys().next().value!);
     return r;
   }
 
@@ -128,6 +168,11 @@ export class TuiSession {
   /** Seek and return the cursor there. */
   cursorAt(branch: BranchId, icount: number): Cursor {
     const r = this.machineAt(branch, Math.max(0, icount));
+    return { branch, icount: r.machine.icount, seq: r.seq };
+  }
+
+  async cursorAtAsync(branch: BranchId, icount: number, signal?: AbortSignal, progress?: (done: number, total: number) => void): Promise<Cursor> {
+    const r = await this.machineAtAsync(branch, Math.max(0, icount), signal, progress);
     return { branch, icount: r.machine.icount, seq: r.seq };
   }
 
