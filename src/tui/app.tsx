@@ -412,6 +412,8 @@ export function App(props: AppProps): ReactElement {
   useInput((input, key) => {
     if (live) return onKeyRef.current(input, key);
     if (busyRef.current && key.escape) return abortRef.current?.abort();
+    // Looking around (panes, help) needs no machine: it works while a seek runs.
+    if (busyRef.current && queue.current.length === 0 && !promptRef.current && (key.tab || input === '?' || help)) return onKeyRef.current(input, key);
     if (input === 'q' && !promptRef.current && busyRef.current) return exit();
     const several = input.length > 1 && !input.includes('\x1b');
     if (!busyRef.current && queue.current.length === 0 && (!several || promptRef.current)) return onKeyRef.current(input, key);

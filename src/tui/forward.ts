@@ -12,7 +12,7 @@
  */
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import { Machine } from '../core/machine.js';
-import type { BranchId, JournalSeq, PageHash } from '../journal/ids.js';
+import type { BranchId, Icount, JournalSeq, PageHash } from '../journal/ids.js';
 import { DivergenceError, restoreMachine } from '../journal/replay.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
 import { createServers } from '../servers/create-servers.js';
@@ -86,6 +86,27 @@ export class ForwardRun {
     return new ForwardRun(store, branch, restoreMachine(store, snapshot, sink), sink, snapshot.seq, snapshot.icount, target);
   }
 
+  private cachedInput: StoredEvent | null | undefined;
+
+  /**
+   * The next recorded input at or after the current position. Found one kind at a time with an
+   * icount range (SQLite then uses its kind index; a query for several kinds scans the journal),
+   * and kept until the run passes it.
+   */
+  private nextInput(): StoredEvent | null {
+    const seq = this.seq;
+    if (this.cachedInput !== undefined && (this.cachedInput === null || this.cachedInput.seq >= seq)) return this.cachedInput;
+    let best: StoredEvent | null = null;
+    for (const kind of INPUT_KINDS) {
+      const page = this.store.events(this.branch, { kinds: [kind], fromIcount: this.machine.icount as Icount, toIcount: Number.MAX_SAFE_INTEGER as Icount, limit: 16 });
+      let e = page.find((x) => x.seq >= seq) ?? null;
+      if (!e && page.length === 16) e = this.store.nextEvent(this.branch, (seq - 1) as JournalSeq, { kinds: [kind] });
+      if (e && (!best || e.seq < best.seq)) best = e;
+    }
+    this.cachedInput = best;
+    return best;
+  }
+
   get seq(): number {
     return this.fromSeq + this.sink.emitted;
   }
@@ -97,7 +118,7 @@ export class ForwardRun {
     for (;;) {
       if (m.kernel.halted || m.icount >= this.target) return true;
       if (m.icount >= stopAt) return false;
-      const next = this.store.nextEvent(this.branch, (this.seq - 1) as JournalSeq, { kinds: [...INPUT_KINDS] });
+      const next = this.nextInput();
       // An input goes in once every event recorded before it has happened, at its icount.
       if (next && next.seq === this.seq && next.icount === m.icount) {
         m.applyInput(next.event);

@@ -61,7 +61,7 @@ export interface TimelineMarks {
 
 const SPARK = ' ▁▂▃▄▅▆▇█';
 /** Instructions per slice of a seek: some tens of milliseconds, so keys and redraws get through. */
-const SLICE = 500_000;
+const SLICE = 150_000;
 
 export class CancelledError extends Error {
   constructor() {
@@ -188,16 +188,26 @@ export class TuiSession {
     return this.store.eventAt(branch, seq as JournalSeq);
   }
 
-  /** The last `maxBytes` or so of console output before timeline position `seq`. */
+  private consoleCache: { key: string; text: string } | null = null;
+
+  /** The console output before timeline position `seq` (its last `maxChunks` writes). */
   consoleBefore(branch: BranchId, seq: number, maxChunks = 400): string {
     if (seq <= 0) return '';
-    const chunks = this.store.events(branch, { kinds: ['console-output'], toSeq: (seq - 1) as JournalSeq, order: 'desc', limit: maxChunks });
-    let s = '';
+    const key = `${branch}:${seq}:${this.length(branch)}`;
+    if (this.consoleCache?.key === key) return this.consoleCache.text;
+    // Bounded by icount as well as seq, so SQLite uses its (kind, branch, icount) index.
+    const last = this.store.eventAt(branch, (seq - 1) as JournalSeq);
+    const chunks = this.store
+      .events(branch, { kinds: ['console-output'], fromIcount: 0 as Icount, toIcount: (last?.icount ?? 0) as Icount, order: 'desc', limit: maxChunks + 64 })
+      .filter((e) => e.seq < seq)
+      .slice(0, maxChunks);
+    let text = '';
     for (let i = chunks.length - 1; i >= 0; i--) {
       const e = chunks[i]!.event;
-      if (e.kind === 'console-output') s += Buffer.from(e.data).toString('latin1');
+      if (e.kind === 'console-output') text += Buffer.from(e.data).toString('latin1');
     }
-    return s;
+    this.consoleCache = { key, text };
+    return text;
   }
 
   snapshots(branch: BranchId): SnapshotRecord[] {
