@@ -21,7 +21,7 @@ import { decode } from '../src/core/decode.js';
 import { newMachine } from './support/boot.js';
 import { createHash } from 'node:crypto';
 import type { Machine } from '../src/core/machine.js';
-import { seek } from '../src/journal/replay.js';
+import { replay, seek } from '../src/journal/replay.js';
 import { runForward } from '../src/tui/forward.js';
 
 const INPUT = ['echo hello\n', 'forkrace\n'];
@@ -185,6 +185,10 @@ describe('the TUI over a recording', () => {
     expect(p).toContain('forked from 1@');
     const inputs = store.events(2 as never, { kinds: ['console-input'] }).map((e) => e.event);
     expect(inputs.length).toBeGreaterThan(0);
+    // The fork copied the machine at the cursor instead of seeking: the branch must replay
+    // from the boot snapshot through the fork point with every event equal.
+    const r = replay(store, 2 as never, { from: 0 });
+    expect(r.machine.icount).toBe(store.events(2 as never, { order: 'desc', limit: 1 })[0]!.icount);
     ui.unmount();
   });
 

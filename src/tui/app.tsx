@@ -9,7 +9,6 @@ import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import type { MachineEventKind } from '../core/events.js';
 import type { BranchId } from '../journal/ids.js';
-import { forkAt } from '../journal/replay.js';
 import type { StoredEvent } from '../journal/store.js';
 import { openerFor } from './ipc-open.js';
 import { KEY_HELP } from './keymap.js';
@@ -199,7 +198,7 @@ export function App(props: AppProps): ReactElement {
 
   const startFork = () => {
     later(`forking at icount ${fmt(cursor.icount)}...`, () => {
-      const { branch, machine: m } = forkAt(session.store, cursor.branch, cursor.icount, 'tui');
+      const { branch, machine: m } = session.fork(cursor, 'tui');
       const run = new LiveRun(session.store, branch, m, () => setTick((t) => t + 1));
       session.live = { branch, machine: m };
       liveRef.current = run;

@@ -20,6 +20,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['p', 'select the next process (CPU, memory, y)'],
   ['a HEX Enter', 'memory pane: go to address'],
   ['Tab / Shift-Tab', 'cycle panes'],
+  ['Esc', 'cancel a seek or a prompt'],
   ['?', 'this help (any key closes)'],
   ['q', 'quit'],
 ];

@@ -10,7 +10,9 @@ import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
-import { ForwardRun, type Positioned } from './forward.js';
+import { JournalSink } from '../journal/record.js';
+import { forkAt } from '../journal/replay.js';
+import { copyMachine, ForwardRun, type Positioned } from './forward.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
@@ -283,6 +285,19 @@ export class TuiSession {
       if (e && (!best || (dir === 1 ? e.seq < best.seq : e.seq > best.seq))) best = e;
     }
     return best;
+  }
+
+  /**
+   * A new branch from the machine at the cursor, continuing live: the cached machine is copied
+   * (no seek), its events go to the branch. Falls back to the journal's forkAt (a seek) when the
+   * cursor's machine is not at hand.
+   */
+  fork(c: Cursor, label: string): { branch: BranchId; machine: Machine } {
+    const at = this.machines.get(`${c.branch}:${c.icount}`);
+    if (!at || at.machine.icount !== c.icount) return forkAt(this.store, c.branch, c.icount, label);
+    const info = this.store.createBranch({ parent: c.branch, forkIcount: c.icount as Icount, forkSeq: at.seq as JournalSeq, label });
+    const machine = copyMachine(this.store, at.machine, new JournalSink(this.store, info.id));
+    return { branch: info.id, machine };
   }
 
   /** The branch tree, one line a branch (`*` marks `current`), with each branch's bookmarks. */
