@@ -192,6 +192,26 @@ describe('the TUI over a recording', () => {
     ui.unmount();
   });
 
+  it('reports a divergence when the recording was changed, and marks it D on the timeline', async () => {
+    // A copy of the recording whose stream claims a different syscall result at one point.
+    const events = store.events(ROOT_BRANCH);
+    const victim = events.find((e) => e.kind === 'syscall-return' && e.icount > end / 2)!; // far from icount 0 on the timeline
+    const forged = await MemoryJournalStore.create();
+    forged.createRecording(store.getRecording()!);
+    forged.append(ROOT_BRANCH, events.map((e) => (e.seq === victim.seq ? { ...e.event, result: 12345 } : e.event)) as never);
+    const snap = store.listSnapshots(ROOT_BRANCH)[0]!;
+    for (const h of store.snapshotPages(snap.id)) forged.putPage(store.getPage(h)!);
+    forged.putSnapshot({ branch: ROOT_BRANCH, icount: snap.icount, seq: snap.seq, state: store.loadSnapshotState(snap.id), pages: store.snapshotPages(snap.id) });
+    forged.flush();
+    const ui = render(<App session={new TuiSession(forged, 'forged.db')} branch={ROOT_BRANCH} width={100} height={30} startIcount={victim.icount + 10} noColor />);
+    const f = await waitFor(ui.lastFrame, (s) => s.includes('DIVERGENCE'), 'the divergence');
+    expect(f).toContain(`DIVERGENCE at event ${victim.seq}`);
+    await type(ui.stdin, 'g0\r'); // away from it: the D is not under the cursor
+    const g = await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 0/'), 'go to 0');
+    expect(g.split('\n')[3]).toMatch(/\^.*D/);
+    ui.unmount();
+  });
+
   it('parses filters', () => {
     expect(parseFilter('kind:syscall,ipc pid:8 open')).toEqual({ kinds: ['syscall', 'ipc'], pid: 8, text: 'open' });
     expect(parseFilter('')).toEqual({ kinds: undefined, pid: undefined, text: undefined });

@@ -14,6 +14,7 @@ import { openerFor } from './ipc-open.js';
 import { KEY_HELP } from './keymap.js';
 import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
+import { DivergenceError } from '../journal/replay.js';
 import { CancelledError, CRASH_KINDS, describeFilter, eventText, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
 
 export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 'branches'] as const;
@@ -82,6 +83,8 @@ export function App(props: AppProps): ReactElement {
     return { branch: props.branch, icount: props.startIcount ?? last?.icount ?? 0, seq: session.length(props.branch) };
   });
   const [selSeq, setSelSeq] = useState(() => cursor.seq - 1);
+  const cursorRef = useRef(cursor);
+  cursorRef.current = cursor;
   const [pane, setPane] = useState<PaneName>('detail');
   const [pidChoice, setPidChoice] = useState<number | null>(null);
   const [memAddr, setMemAddr] = useState<number | null>(null);
@@ -128,7 +131,14 @@ export function App(props: AppProps): ReactElement {
         try {
           await busy.run(ctrl.signal);
         } catch (e) {
-          setMessage(e instanceof CancelledError ? 'cancelled: the cursor stays where it was' : `error: ${(e as Error).message.slice(0, 300)}`);
+          if (e instanceof DivergenceError) {
+            const d = e.divergence;
+            const at = d.expected?.icount ?? d.actual?.icount ?? 0;
+            session.divergences.set(cursorRef.current.branch, { seq: d.seq, icount: at });
+            setMessage(`DIVERGENCE at event ${d.seq} (icount ${fmt(at)}): recorded ${d.expected?.kind ?? 'nothing'}, replayed ${d.actual?.kind ?? 'nothing'}; marked D`);
+          } else {
+            setMessage(e instanceof CancelledError ? 'cancelled: the cursor stays where it was' : `error: ${(e as Error).message.slice(0, 300)}`);
+          }
         }
         abortRef.current = null;
         busyRef.current = false;
@@ -425,7 +435,7 @@ export function App(props: AppProps): ReactElement {
   const color = !props.noColor;
   const info = session.branchInfo(cursor.branch);
   const length = session.length(cursor.branch);
-  const mode = busy ? 'SEEKING' : live ? `LIVE (${live.state})` : 'PAUSED';
+  const mode = busy ? 'SEEKING' : live ? `LIVE (${live.state}${live.state === 'running' ? `, ${live.mips.toFixed(1)} MIPS` : ''})` : 'PAUSED';
   const icountNow = live ? live.machine.icount : cursor.icount;
   const vtime = machine ? (machine.clock.nowNs(machine.icount) / 1e9).toFixed(6) : '?';
 
@@ -517,7 +527,7 @@ export function App(props: AppProps): ReactElement {
               {`  ${k.padEnd(18)} ${d}`}
             </Text>
           ))}
-          <Text wrap="truncate">{'  timeline: S snapshot  B bookmark  F fork  X halt/crash  T trap  ^ cursor;  event list: > selected  . not yet applied'}</Text>
+          <Text wrap="truncate">{'  timeline: S snapshot  B bookmark  F fork  X halt/crash  T trap  D divergence  ^ cursor;  event list: > selected  . not yet applied'}</Text>
         </Box>
       ) : (
         <Box flexDirection="row" height={mainH}>

@@ -23,6 +23,9 @@ export class LiveRun {
   state: LiveState = 'running';
   /** Host time of the last onChange while running: a redraw every slice would cost more than the slice. */
   private lastChange = 0;
+  /** Guest instructions per host second over the last second of running (the header's speed). */
+  mips = 0;
+  private window: { t: number; icount: number } = { t: Date.now(), icount: 0 };
   lastStop: RunStop | null = null;
 
   constructor(
@@ -71,7 +74,14 @@ export class LiveRun {
       }
       m.input(this.pending.shift()!);
     }
+    const before = m.icount;
+    const t0 = Date.now();
     const stop = m.run(Math.min(m.icount + SLICE, this.snaps.due));
+    if (m.icount > before) {
+      if (t0 - this.window.t > 1000 || this.window.icount === 0) this.window = { t: t0, icount: before };
+      const dt = Date.now() - this.window.t;
+      if (dt > 50) this.mips = (m.icount - this.window.icount) / dt / 1000;
+    }
     this.snaps.maybe();
     this.lastStop = stop;
     if (stop.kind === 'halted') {

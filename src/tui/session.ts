@@ -56,7 +56,7 @@ export function describeFilter(f: TextFilter): string {
 export interface TimelineMarks {
   /** One character per column: the event-density sparkline. */
   readonly spark: string;
-  /** One character per column: S snapshot, B bookmark, F fork, X crash/halt, T trap (the cursor is drawn by the view). */
+  /** One character per column: S snapshot, B bookmark, F fork, X crash/halt, T trap, D divergence (the cursor is drawn by the view). */
   readonly marks: string;
   readonly end: number;
 }
@@ -76,6 +76,8 @@ const TEXT_SCAN_LIMIT = 200_000;
 export class TuiSession {
   private readonly machines = new Map<string, Positioned>();
   private readonly timelines = new Map<string, { marks: TimelineMarks; at: number; end: number }>();
+  /** Where replay found the recording and the machine disagree, per branch (marked D on the timeline). */
+  readonly divergences = new Map<BranchId, { seq: number; icount: number }>();
   /** A machine that is not in the cache because it was not replayed: the live fork's. */
   live: { branch: BranchId; machine: Machine } | null = null;
 
@@ -223,7 +225,7 @@ export class TuiSession {
   /** Density and markers across [0, end] in `width` columns; cached per branch and width. */
   timeline(branch: BranchId, width: number): TimelineMarks {
     const end = Math.max(1, this.endIcount(branch));
-    const key = `${branch}:${width}:${this.bookmarks(branch).length}:${this.branches().length}`;
+    const key = `${branch}:${width}:${this.bookmarks(branch).length}:${this.branches().length}:${this.divergences.get(branch)?.seq ?? ''}`;
     const hit = this.timelines.get(key);
     // A growing (live) branch is recounted at most once a second: a column is one count query.
     if (hit && (hit.end === end || Date.now() - hit.at < 1000)) return hit.marks;
@@ -243,13 +245,15 @@ export class TuiSession {
       const c = col(icount);
       if (rank.indexOf(marks[c]!) < rank.indexOf(ch)) marks[c] = ch;
     };
-    const RANK = ' SFBTX';
+    const RANK = ' SFBTXD';
     for (const s of this.snapshots(branch)) put(s.icount, 'S', RANK);
     for (const b of this.branches()) if (b.parent === branch) put(b.forkIcount, 'F', RANK);
     for (const b of this.bookmarks(branch)) put(b.icount, 'B', RANK);
     // One kind at a time, with an icount range: SQLite then uses its (kind, branch, icount) index
     // (a query for several kinds at once scans every event).
     for (const e of CRASH_KINDS.flatMap((k) => this.store.events(branch, { kinds: [k], fromIcount: 0 as Icount, toIcount: end as Icount, limit: 500 }))) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
+    const d = this.divergences.get(branch);
+    if (d) put(d.icount, 'D', RANK);
     const t = { spark, marks: marks.join(''), end };
     this.timelines.set(key, { marks: t, at: Date.now(), end });
     return t;
