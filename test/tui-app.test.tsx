@@ -192,6 +192,38 @@ describe('the TUI over a recording', () => {
     ui.unmount();
   });
 
+  it('starts live on a new recording; Ctrl-] pauses, a rewind leaves it alone, l resumes the same branch', async () => {
+    const fresh = await MemoryJournalStore.create();
+    fresh.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
+    const { machine } = newMachine({ seed: 0 }); // the seed the recording's metadata names (keys are re-derived from it)
+    machine.kernel.sink = new JournalSink(fresh, ROOT_BRANCH);
+    expect(machine.boot()).toBeUndefined();
+    const ui = render(<App session={new TuiSession(fresh, 'new.db')} branch={ROOT_BRANCH} live={machine} width={100} height={30} noColor />);
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'live at the prompt');
+    expect(fresh.listSnapshots(ROOT_BRANCH)).toHaveLength(1); // the boot snapshot the recording replays from
+    await type(ui.stdin, 'echo one\r');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)') && fresh.countEvents(ROOT_BRANCH, { kinds: ['console-input'] }) > 0, 'typed');
+    ui.stdin.write('\x1d');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('l resumes'), 'paused');
+    const pausedAt = machine.icount;
+    await type(ui.stdin, 'g100\r');
+    await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 100/'), 'rewound');
+    expect(machine.icount).toBe(pausedAt); // seeking replays copies; the live machine waits
+    await type(ui.stdin, 'l');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE again on branch 1'), 'resumed');
+    await type(ui.stdin, 'echo two\r');
+    await waitFor(ui.lastFrame, () => fresh.countEvents(ROOT_BRANCH, { kinds: ['console-input'] }) >= 2 && machine.icount > pausedAt, 'typed again');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'at the prompt again');
+    ui.stdin.write('\x1d');
+    await waitFor(ui.lastFrame, settled, 'paused again');
+    expect(fresh.listBranches()).toHaveLength(1);
+    const out: string[] = [];
+    const r = replay(fresh, ROOT_BRANCH, { consoleOut: (b) => out.push(Buffer.from(b).toString('latin1')) });
+    expect(r.machine.icount).toBe(machine.icount);
+    expect(out.join('')).toMatch(/echo one\r?\n+one[\s\S]*echo two\r?\n+two/);
+    ui.unmount();
+  });
+
   it('reports a divergence when the recording was changed, and marks it D on the timeline', async () => {
     // A copy of the recording whose stream claims a different syscall result at one point.
     const events = store.events(ROOT_BRANCH);

@@ -1,11 +1,14 @@
 /**
- * End to end: the real CLI in a real terminal (tmux). Records a run with `xrr record` (a VFS crash injected), opens it
- * with `xrr tui`, steps, seeks, forks, types into the live console, pauses and quits, checking
- * the screen (capture-pane) after each step; then the compact 80x24 layout under NO_COLOR, and a
- * clear message for a file that is not a recording. Skipped when tmux is not installed.
+ * End to end: the real CLI in a real terminal (tmux). Opens (a copy of) the shipped sample
+ * recording, in which a VFS crash was injected, with `xrr tui`: steps, seeks to the crash,
+ * forks, types into the live console, pauses and quits, checking the screen (capture-pane)
+ * after each step; then the compact 80x24 layout under NO_COLOR, a clear message for a file
+ * that is not a recording, and `xrr tui --new` (npm start): a boot recorded live, paused,
+ * rewound, resumed, and replayed afterwards without divergence. Skipped when tmux is not
+ * installed. Under CI=true too (as CI runs it): Ink must still draw every frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,12 +19,9 @@ const dir = mkdtempSync(join(tmpdir(), 'xrr-tui-e2e-'));
 const db = join(dir, 'run.db');
 const sessions: string[] = [];
 
-/** `xrr tui` once src/cli/main.ts knows it; the stand-alone entry until then. */
-function tuiCommandLine(file: string): string {
-  const wired = /\btui\b/.test(readFileSync(join(ROOT, 'src/cli/main.ts'), 'utf8'));
-  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-  return wired ? `node ${q(join(ROOT, 'bin/xrr.mjs'))} tui ${q(file)}` : `${q(join(ROOT, 'node_modules/.bin/tsx'))} ${q(join(ROOT, 'src/tui/tui-main.ts'))} ${q(file)}`;
-}
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+const xrr = (...args: string[]) => `node ${q(join(ROOT, 'bin/xrr.mjs'))} ${args.map(q).join(' ')}`;
+const tuiCommandLine = (file: string) => xrr('tui', file);
 
 function tmux(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8' });
@@ -50,9 +50,8 @@ const paused = (s: string) => s.includes('[PAUSED]');
 
 describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
   beforeAll(() => {
-    writeFileSync(join(dir, 'input.txt'), 'echo hello\nforkrace\n');
-    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'record', '--seed', '1', '--input', join(dir, 'input.txt'), '--inject', 'crash:vfs:200', '--out', db], { encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
+    // A copy: forking and bookmarking write to the file, and the shipped one stays as it is.
+    copyFileSync(join(ROOT, 'recordings/sample-vfs-crash.db'), db);
   });
 
   afterAll(() => {
@@ -126,7 +125,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     const s = await waitScreen(t, paused, 'the compact UI');
     const lines = s.split('\n');
     expect(lines[0]).toContain('[PAUSED]');
-    expect(lines[3]).toMatch(/S.*\^/);
+    expect(lines[3]).toMatch(/X.*\^/); // the crash (over the boot snapshot's S: one column is 75k instructions) and the cursor
     expect(s).toContain('[detail]');
     const raw = tmux('capture-pane', '-p', '-e', '-t', t);
     expect(raw).not.toMatch(/\x1b\[3[0-7]m/); // no foreground colors
@@ -143,5 +142,45 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     expect(s).toContain('xrr tui:');
     expect(s).toContain('EXITED 1');
     expect(s).not.toMatch(/at .*\.ts:\d+/); // no stack trace
+  });
+
+  it('npm start: boots, records live, pauses, rewinds, resumes; the recording replays', async () => {
+    const t = `xrr-tui-${process.pid}-d`;
+    const out = join(dir, 'live.db');
+    start(t, 120, 40, xrr('tui', '--new', '--seed', '7', '--out', out));
+    let s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)') && x.includes('/ # '), 'the shell prompt, live');
+    expect(s).toContain('branch 1 (main)');
+    keys(t, 'Tab', 'Tab', 'Tab'); // typed while live: it goes to the guest, not the UI
+    keys(t, 'C-]');
+    await waitScreen(t, paused, 'pause');
+    keys(t, 'Tab', 'Tab', 'Tab');
+    await waitScreen(t, (x) => x.includes('[console]'), 'console pane');
+    keys(t, 'l');
+    await waitScreen(t, (x) => x.includes('LIVE (waiting-input)'), 'live again');
+    keys(t, 'echo first-', 'Enter');
+    await waitScreen(t, (x) => /^.*\s first-\s*$/m.test(x), 'the guest echoes');
+
+    keys(t, 'C-]');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('l resumes'), 'pause again');
+    const end = Number(/icount ([\d,]+)\//.exec(s)![1]!.replace(/,/g, ''));
+    keys(t, 'g', '1000', 'Enter');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('icount 1,000/'), 'rewind to icount 1000');
+    expect(s).not.toContain('first-'); // the console pane shows the output up to the cursor
+
+    keys(t, 'l');
+    s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)') && x.includes(`LIVE again on branch 1 at icount ${end.toLocaleString('en-US')}`), 'resumed where it paused');
+    keys(t, 'echo second-', 'Enter');
+    await waitScreen(t, (x) => /^.*\s second-\s*$/m.test(x), 'the guest echoes again');
+    keys(t, 'C-]');
+    await waitScreen(t, paused, 'pause');
+    keys(t, 'q');
+    s = await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+    expect(s).toMatch(/recorded \d+ events/);
+
+    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'replay', out, '--console'], { encoding: 'utf8' });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('no divergence');
+    expect(r.stdout).toMatch(/echo first-\s+first-/);
+    expect(r.stdout).toMatch(/echo second-\s+second-/);
   });
 });

@@ -12,7 +12,7 @@ import { BackgroundRecorder } from '../journal/background-recorder.js';
 import { Snapshotter } from '../journal/record.js';
 import { DivergenceError, forkAt, replay, restoreMachine, seek } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
-import { buildBranchTree, type BranchTreeNode, type JournalStore } from '../journal/store.js';
+import { buildBranchTree, type BranchTreeNode, type JournalStore, type NewRecording } from '../journal/store.js';
 import { verify } from '../journal/verify.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { REPO_ROOT } from './guest-image.js';
@@ -64,6 +64,26 @@ export function defaultRecordingPath(): string {
   return join(RECORDINGS_DIR, `${stamp}.db`);
 }
 
+/** What a new recording says of itself: machine version, image, seed, epoch, command line. */
+export function recordingMeta(setup: RunSetup, commandLine: readonly string[]): NewRecording {
+  return {
+    machineVersion: MACHINE_VERSION,
+    imageHash: setup.image.hash,
+    seedHex: Buffer.from(setup.seed).toString('hex'),
+    bootEpochNs: setup.bootEpochNs.toString(),
+    commandLine: [...commandLine],
+    xrrVersion: XRR_VERSION,
+  };
+}
+
+/** A path for a new recording: --out, else recordings/<date>.db; never an existing file. */
+export function newRecordingPath(out: string | undefined): string {
+  const file = resolve(out ?? defaultRecordingPath());
+  if (existsSync(file)) throw new UsageError(`${file} exists; choose another --out`);
+  mkdirSync(resolve(file, '..'), { recursive: true });
+  return file;
+}
+
 /** Record a run of the machine into a new journal file; returns the exit status and the file. */
 export async function recordRun(argv: readonly string[], out?: string): Promise<{ status: number; file: string; machine: Machine; setup: RunSetup }> {
   const { options } = parseArgs(argv, RECORD_OPTIONS);
@@ -71,17 +91,8 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   if (image !== 'default') throw new UsageError(`--image: unknown image ${image} (known: default)`);
   const runArgv = stripOptions(argv, ['out', 'image']);
   const setup = resolveRunSetup(runArgv);
-  const file = resolve((options.get('out') as string | undefined) ?? out ?? defaultRecordingPath());
-  if (existsSync(file)) throw new UsageError(`${file} exists; choose another --out`);
-  mkdirSync(resolve(file, '..'), { recursive: true });
-  const recorder = await BackgroundRecorder.start(file, {
-    machineVersion: MACHINE_VERSION,
-    imageHash: setup.image.hash,
-    seedHex: Buffer.from(setup.seed).toString('hex'),
-    bootEpochNs: setup.bootEpochNs.toString(),
-    commandLine: ['xrr', 'record', ...argv],
-    xrrVersion: XRR_VERSION,
-  });
+  const file = newRecordingPath((options.get('out') as string | undefined) ?? out);
+  const recorder = await BackgroundRecorder.start(file, recordingMeta(setup, ['xrr', 'record', ...argv]));
   let events = 0;
   try {
     const machine = createMachine(setup, recorder);
@@ -98,7 +109,8 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   }
 }
 
-function stripOptions(argv: readonly string[], names: string[]): string[] {
+/** `argv` without the named options (with their values). */
+export function stripOptions(argv: readonly string[], names: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;

@@ -1,28 +1,42 @@
 /**
  * `xrr tui FILE [--branch B] [--at T]`: the time-travel terminal UI over a recording. Thin:
  * opens the journal (writable when it can, for bookmarks and forks), checks it can be replayed,
- * and renders src/tui's App on the alternate screen. Exit codes: 0 quit, 1 the recording cannot
- * be opened or replayed, 2 usage.
+ * and renders src/tui's App on the alternate screen.
+ * `xrr tui --new [...] [PROGRAM [ARGS...]]` (what `npm start` runs) boots XINIM, records it into
+ * a new file and opens the UI live on it, the console attached: Ctrl-] pauses to rewind and
+ * inspect, `l` resumes recording. Exit codes: 0 quit, 1 the recording cannot be opened or
+ * replayed, 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { createElement } from 'react';
-import { render } from 'ink';
-import { MACHINE_VERSION } from '../core/machine.js';
+import { MACHINE_VERSION, type Machine } from '../core/machine.js';
 import { isJournalError } from '../journal/errors.js';
 import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
 import { restoreMachine } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
-import { App } from '../tui/app.js';
+import { JournalSink } from '../journal/record.js';
+import type { AppProps } from '../tui/app.js';
 import { TuiSession } from '../tui/session.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
+import { TUI_SYNOPSIS } from './tui-synopsis.js';
+import { newRecordingPath, recordingMeta, stripOptions } from './journal-commands.js';
+import { createMachine, resolveRunSetup, RUN_OPTIONS } from './run.js';
 
-export const TUI_SYNOPSIS = 'FILE [--branch B] [--at T]';
-export const TUI_HELP = 'the time-travel UI: step, seek, inspect and fork a recording';
 
 const TUI_OPTIONS: Record<string, OptionSpec> = {
   branch: { kind: 'int', help: 'branch to open (default 1, the recording itself)', valueName: 'B' },
   at: { kind: 'int', help: 'start at this icount (default: the end)', valueName: 'T' },
+  new: { kind: 'flag', help: 'boot XINIM, record into a new file and open it live' },
   help: { kind: 'flag', help: 'show this help' },
+};
+
+/** The options of `--new`: those of `xrr record` that make sense with the UI as the console. */
+const NEW_OPTIONS: Record<string, OptionSpec> = {
+  new: TUI_OPTIONS['new']!,
+  out: { kind: 'string', help: 'the recording file (default recordings/<date>.db)', valueName: 'FILE' },
+  seed: RUN_OPTIONS['seed']!,
+  epoch: RUN_OPTIONS['epoch']!,
+  inject: RUN_OPTIONS['inject']!,
+  help: TUI_OPTIONS['help']!,
 };
 
 /** Opens FILE for the TUI, or returns why it cannot (a message, never an exception). */
@@ -68,11 +82,14 @@ export async function openRecording(file: string): Promise<{ ok: true; store: Sq
 }
 
 export async function tuiCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) {
-    console.log(usageOf('tui', TUI_SYNOPSIS, TUI_OPTIONS));
+  const fresh = argv[0] === '--new' || argv.length === 0;
+  if (argv.includes('--help') && (fresh || !argv.includes('--new'))) {
+    console.log(usageOf('tui', TUI_SYNOPSIS, fresh ? NEW_OPTIONS : TUI_OPTIONS));
     return 0;
   }
+  if (fresh) return liveTui(argv);
   const { options, positional } = parseArgs(argv, TUI_OPTIONS, true);
+  if (options.get('new')) throw new UsageError('--new comes first: xrr tui --new [OPTIONS] [PROGRAM [ARGS...]]');
   if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'FILE is required' : `unexpected argument ${positional[1]}`);
   const file = positional[0]!;
   const opened = await openRecording(file);
@@ -87,21 +104,52 @@ export async function tuiCommand(argv: string[]): Promise<number> {
       console.error(`xrr tui: ${file} has no branch ${branch}`);
       return 1;
     }
-    if (!process.stdin.isTTY || !process.stdout.isTTY) {
-      console.error('xrr tui: needs a terminal (stdin and stdout must be a TTY)');
-      return 1;
-    }
-    const noColor = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
-    const session = new TuiSession(store, file);
-    process.stdout.write('\x1b[?1049h\x1b[H'); // alternate screen: the shell's screen comes back on quit
-    try {
-      const app = render(createElement(App, { session, branch, noColor, startIcount: options.get('at') as number | undefined }), { exitOnCtrlC: false, patchConsole: true });
-      await app.waitUntilExit();
-    } finally {
-      process.stdout.write('\x1b[?1049l');
-    }
+    if (!hasTerminal()) return 1;
+    await show({ session: new TuiSession(store, file), branch, startIcount: options.get('at') as number | undefined });
     return 0;
   } finally {
     store.close();
   }
+}
+
+/** `--new`: boot, record into a new journal written from this thread, and open the UI live on it. */
+async function liveTui(argv: string[]): Promise<number> {
+  const { options } = parseArgs(argv, NEW_OPTIONS); // refuses what `record` takes but the UI cannot (--input)
+  if (!hasTerminal()) return 1;
+  const setup = resolveRunSetup(stripOptions(argv.slice(1), ['out']));
+  const file = newRecordingPath(options.get('out') as string | undefined);
+  const store = await SqliteJournalStore.open(file);
+  try {
+    store.createRecording(recordingMeta(setup, ['xrr', 'tui', ...argv]));
+    const machine: Machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
+    const err = machine.boot();
+    if (err) throw new Error(err);
+    for (const f of setup.faults) machine.inject(f);
+    await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
+    store.flush();
+    process.stderr.write(`xrr: recorded ${store.branchLength(ROOT_BRANCH)} events, ${machine.icount} instructions into ${file}\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+function hasTerminal(): boolean {
+  if (process.stdin.isTTY && process.stdout.isTTY) return true;
+  console.error('xrr tui: needs a terminal (stdin and stdout must be a TTY)');
+  return false;
+}
+
+/**
+ * Renders the UI. Ink draws only the last frame when it believes it runs under CI (it reads
+ * CI and CONTINUOUS_INTEGRATION when it is first imported), which leaves a person at a real
+ * terminal - a CI job's tmux, a dev container that sets CI - looking at a blank screen; we
+ * have checked that both ends are a terminal, so those variables are cleared before Ink loads.
+ */
+async function show(props: Omit<AppProps, 'noColor'>): Promise<void> {
+  delete process.env['CI'];
+  delete process.env['CONTINUOUS_INTEGRATION'];
+  const { renderTui } = await import('../tui/render.js');
+  const noColor = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
+  await renderTui({ ...props, noColor });
 }

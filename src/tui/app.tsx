@@ -8,6 +8,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import type { MachineEventKind } from '../core/events.js';
+import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { StoredEvent } from '../journal/store.js';
 import { openerFor } from './ipc-open.js';
@@ -34,6 +35,8 @@ export interface AppProps {
   readonly noColor?: boolean;
   /** Where the cursor starts (default: the end of the recording). */
   readonly startIcount?: number;
+  /** A machine recording onto `branch` (xrr tui --new): the UI starts live on it. */
+  readonly live?: Machine;
 }
 
 interface Busy {
@@ -80,7 +83,7 @@ export function App(props: AppProps): ReactElement {
   // The first seek runs after the first frame, like every other (see the effect below).
   const [cursor, setCursor] = useState<Cursor>(() => {
     const last = session.lastEvent(props.branch);
-    return { branch: props.branch, icount: props.startIcount ?? last?.icount ?? 0, seq: session.length(props.branch) };
+    return { branch: props.branch, icount: props.live?.icount ?? props.startIcount ?? last?.icount ?? 0, seq: session.length(props.branch) };
   });
   const [selSeq, setSelSeq] = useState(() => cursor.seq - 1);
   const cursorRef = useRef(cursor);
@@ -98,7 +101,7 @@ export function App(props: AppProps): ReactElement {
   const [message, setMessage] = useState('? for help');
   // The first seek is pending from the start, so the first frame says SEEKING and the seek
   // runs after it (as every seek does, see the effect below).
-  const [busy, setBusy] = useState<Busy | null>(() => ({
+  const [busy, setBusy] = useState<Busy | null>(() => props.live ? null : ({
     label: 'seeking...',
     run: async (signal) => {
       const c = await session.cursorAtAsync(props.branch, Math.min(props.startIcount ?? session.endIcount(props.branch), session.endIcount(props.branch)), signal, onProgress);
@@ -106,6 +109,11 @@ export function App(props: AppProps): ReactElement {
       setSelSeq(c.seq - 1);
     },
   }));
+  // A new recording goes live at once, without a seek.
+  useEffect(() => {
+    if (props.live) goLive(new LiveRun(session.store, props.branch, props.live, () => setTick((t) => t + 1)), `LIVE, recording into ${session.file}: keys go to the console; Ctrl-] pauses, l resumes`);
+    // Once, on mount.
+  }, []);
   const [progress, setProgress] = useState('');
   const lastProgress = useRef(0);
   // Progress of a long seek, redrawn at most ten times a second.
@@ -120,6 +128,8 @@ export function App(props: AppProps): ReactElement {
   const [live, setLive] = useState<LiveRun | null>(null);
   const [, setTick] = useState(0);
   const liveRef = useRef<LiveRun | null>(null);
+  /** The live run Ctrl-] paused: `l` resumes it on its branch (the recording never ended). */
+  const pausedRef = useRef<LiveRun | null>(null);
 
   // A move that needs a seek runs after the frame that says so has been drawn.
   useEffect(() => {
@@ -151,8 +161,18 @@ export function App(props: AppProps): ReactElement {
 
   useEffect(() => () => liveRef.current?.stop(), []);
 
+  function goLive(run: LiveRun, note: string): void {
+    session.live = { branch: run.branch, machine: run.machine };
+    liveRef.current = run;
+    pausedRef.current = null;
+    setLive(run);
+    setCursor({ branch: run.branch, icount: run.machine.icount, seq: session.length(run.branch) });
+    setMessage(note);
+    run.start();
+  }
+
   // One move at a time (keys typed meanwhile queue, see below).
-  const busyRef = useRef(true);
+  const busyRef = useRef(!props.live);
   const later = useCallback((label: string, run: (signal: AbortSignal) => void | Promise<void>) => {
     if (busyRef.current) return; // cannot happen: keys queue while a move runs
     busyRef.current = true;
@@ -209,14 +229,16 @@ export function App(props: AppProps): ReactElement {
   const startFork = () => {
     later(`forking at icount ${fmt(cursor.icount)}...`, () => {
       const { branch, machine: m } = session.fork(cursor, 'tui');
-      const run = new LiveRun(session.store, branch, m, () => setTick((t) => t + 1));
-      session.live = { branch, machine: m };
-      liveRef.current = run;
-      setLive(run);
-      setCursor({ branch, icount: m.icount, seq: session.length(branch) });
-      setMessage(`LIVE on branch ${branch}: keys go to the console; Ctrl-] pauses`);
-      run.start();
+      goLive(new LiveRun(session.store, branch, m, () => setTick((t) => t + 1)), `LIVE on branch ${branch}: keys go to the console; Ctrl-] pauses`);
     });
+  };
+
+  const resumeLive = () => {
+    const run = pausedRef.current;
+    if (!run) return setMessage('nothing to resume: f forks a live branch here');
+    if (run.state === 'halted') return setMessage(`branch ${run.branch} halted: f forks a live branch from any point`);
+    run.resume();
+    goLive(run, `LIVE again on branch ${run.branch} at icount ${fmt(run.machine.icount)}: Ctrl-] pauses`);
   };
 
   const leaveLive = () => {
@@ -227,8 +249,9 @@ export function App(props: AppProps): ReactElement {
     setCursor(c);
     setSelSeq(c.seq - 1);
     liveRef.current = null;
+    pausedRef.current = live;
     setLive(null);
-    setMessage(`paused branch ${branch} at icount ${fmt(c.icount)}`);
+    setMessage(`paused branch ${branch} at icount ${fmt(c.icount)}${live.state === 'halted' ? '' : '; l resumes'}`);
   };
 
   const submitPrompt = (kind: PromptKind, text: string) => {
@@ -380,6 +403,8 @@ export function App(props: AppProps): ReactElement {
       }
       case 'f':
         return startFork();
+      case 'l':
+        return resumeLive();
       case 'b': {
         const all = session.branches();
         const i = all.findIndex((b) => b.id === cursor.branch);

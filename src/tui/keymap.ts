@@ -16,6 +16,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['m', 'bookmark here;  \' next bookmark'],
   ['f', 'fork here: live, keys go to the console'],
   ['Ctrl-]', 'leave live mode (pause; the branch stays)'],
+  ['l', 'resume the paused live run on its branch'],
   ['b', 'switch to the next branch'],
   ['p', 'select the next process (CPU, memory, y)'],
   ['a HEX Enter', 'memory pane: go to address'],

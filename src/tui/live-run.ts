@@ -56,6 +56,13 @@ export class LiveRun {
     this.store.flush();
   }
 
+  /** Run again after stop(): the branch goes on where it stopped. */
+  resume(): void {
+    if (this.state !== 'stopped') return;
+    this.state = 'running';
+    this.schedule();
+  }
+
   private schedule(): void {
     if (this.timer) return;
     this.timer = setImmediate(() => {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Rebuilds the shipped sample recordings (recordings/sample-*.db) with the current machine;
+# run it (npm run samples) when the machine version changes and test/samples.test.ts says so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# A VFS crash injected at its 200th message, while the shell starts forkrace: the shell sees
+# EIO, the Reincarnation Server restarts the VFS, and forkrace then runs to its verdict.
+printf 'echo hello\nforkrace\nforkrace\n' >"$tmp/input.txt"
+rm -f recordings/sample-vfs-crash.db
+node bin/xrr.mjs record --seed sample-1 --epoch 2026-01-01T00:00:00Z --input "$tmp/input.txt" \
+  --inject crash:vfs:200 --out recordings/sample-vfs-crash.db >/dev/null
+# One file, no WAL beside it, no free pages.
+sqlite3 recordings/sample-vfs-crash.db 'PRAGMA journal_mode=DELETE; VACUUM;' >/dev/null
+node bin/xrr.mjs verify recordings/sample-vfs-crash.db
