@@ -40,6 +40,31 @@ describe('the machine boots', () => {
     expect(eventHash(a.events)).toBe(eventHash(b.events));
     expect(a.output).toBe(b.output);
   });
+
+  it('a run stopped early (stopEarly) and resumed gives the events of a straight run', () => {
+    const input = ['ls /bin\n', 'forkrace\n'];
+    const straight = bootMachine({ seed: 7, input });
+    const { machine, sink } = newMachine({ seed: 7 });
+    expect(machine.boot()).toBeUndefined();
+    const left = [...input];
+    let asked = 0;
+    let stops = 0;
+    for (;;) {
+      // Stop at every third question: after syscalls, traps and ticks, wherever they fall.
+      const stop = machine.run(2_000_000_000, () => ++asked % 3 === 0);
+      if (stop.kind === 'limit') {
+        stops++;
+        continue;
+      }
+      if (stop.kind === 'idle' && left.length > 0) {
+        machine.input(new TextEncoder().encode(left.shift()!));
+        continue;
+      }
+      break;
+    }
+    expect(stops).toBeGreaterThan(20);
+    expect(eventHash(sink.events)).toBe(eventHash(straight.events));
+  });
 });
 
 describe('determinism across processes', () => {

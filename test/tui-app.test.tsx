@@ -268,7 +268,7 @@ describe('running forward from the machine at the cursor', () => {
   });
 
   it('seeks from a snapshot in slices to the state a seek reaches, and reports progress', async () => {
-    const session = new TuiSession(store, 'test.db');
+    const session = new TuiSession(store, 'test.db', 0);
     const target = Math.floor(end * 0.6);
     const calls: number[] = [];
     const r = await session.machineAtAsync(ROOT_BRANCH, target, undefined, (done) => calls.push(done));
@@ -280,7 +280,7 @@ describe('running forward from the machine at the cursor', () => {
   });
 
   it('stops a seek when it is cancelled', async () => {
-    const session = new TuiSession(store, 'test.db');
+    const session = new TuiSession(store, 'test.db', 0);
     const ctrl = new AbortController();
     const snaps = store.listSnapshots(ROOT_BRANCH);
     const target = snaps[1]!.icount + Math.floor((snaps[2]!.icount - snaps[1]!.icount) * 0.99); // several slices from a snapshot

@@ -177,9 +177,16 @@ export class Machine {
     return this.kernel.link.channelKeys();
   }
 
-  /** Run until init exits, every process waits for input, or `maxIcount` is reached. */
-  run(maxIcount = Number.MAX_SAFE_INTEGER): RunStop {
+  /**
+   * Run until init exits, every process waits for input, or `maxIcount` is reached; or, when
+   * `stopEarly` answers true (asked between slices once one has run: after each syscall, trap
+   * and timer tick), stop there as if `maxIcount` were the icount reached. A caller that must keep its thread
+   * responsive (the TUI replaying syscall-dense code) bounds a run by its own clock this way;
+   * the machine reads no clock, and a run split anywhere gives the same events.
+   */
+  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean): RunStop {
     const k = this.kernel;
+    let ran = false;
     for (;;) {
       if (k.halted) return { kind: 'halted', status: k.halted.status, reason: k.halted.reason };
       // Everything due at this icount (interrupts, scheduling, skips over idle time) happens
@@ -195,10 +202,11 @@ export class Machine {
         continue;
       }
       const now = this.cpu.icount;
-      if (now >= maxIcount) return { kind: 'limit' };
+      if (now >= maxIcount || (ran && stopEarly?.())) return { kind: 'limit' };
       const untilTimer = this.timer.nextDeadlineIcount(now) - now;
       const budget = Math.max(1, Math.min(untilTimer, maxIcount - now));
       k.runSlice(p, budget);
+      ran = true;
     }
   }
 

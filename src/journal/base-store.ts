@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
-import { eventOfRow, payloadOf, pidOf, rowHash, ZERO_HASH } from './event-row.js';
+import { payloadOf, pidOf, rowHash, storedOfRow, ZERO_HASH } from './event-row.js';
 import { journalSeq, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import {
   DEFAULT_FLUSH_EVERY,
@@ -69,6 +69,9 @@ export type PendingRow = RawEventRow;
 export function sha256Hex(bytes: Uint8Array): PageHash {
   return createHash('sha256').update(bytes).digest('hex') as PageHash;
 }
+
+/** Decompressed pages kept (32 MiB of 4 KiB pages). */
+const PAGE_CACHE = 8192;
 
 export abstract class BaseJournalStore implements JournalStore {
   abstract readonly schemaVersion: number;
@@ -371,11 +374,6 @@ export abstract class BaseJournalStore implements JournalStore {
     return lo;
   }
 
-  private toStored(r: RawEventRow): StoredEvent {
-    const event = eventOfRow(r.kind, r.icount, r.seqInIcount, r.payload, `${r.seq} of branch ${r.branch}`);
-    return { branch: r.branch, seq: r.seq as JournalSeq, icount: r.icount as Icount, kind: event.kind, pid: r.pid, event, hash: r.hash };
-  }
-
   events(branch: BranchId, query: EventQuery = {}): StoredEvent[] {
     this.settled();
     const order = query.order ?? 'asc';
@@ -388,7 +386,18 @@ export abstract class BaseJournalStore implements JournalStore {
       const f = this.filterFor(seg, query);
       if (f === null) continue;
       const left = limit - out.length;
-      for (const r of this.selectRows(seg.branch, f, order, left >= MAX ? -1 : left)) out.push(this.toStored(r));
+      for (const r of this.selectRows(seg.branch, f, order, left >= MAX ? -1 : left)) out.push(storedOfRow(r));
+    }
+    return out;
+  }
+
+  timelineRows(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
+    this.settled();
+    const out: RawEventRow[] = [];
+    for (const seg of this.segments(branch)) {
+      if (out.length >= limit) break;
+      const f = this.filterFor(seg, { fromSeq: fromSeq as JournalSeq });
+      if (f !== null) out.push(...this.selectRows(seg.branch, f, 'asc', limit - out.length));
     }
     return out;
   }
@@ -516,9 +525,26 @@ export abstract class BaseJournalStore implements JournalStore {
 
   getPage(hash: PageHash): Uint8Array | null {
     this.live();
+    const hit = this.pageCache.get(hash);
+    if (hit) {
+      this.pageCache.delete(hash);
+      this.pageCache.set(hash, hit);
+      return hit.slice(); // the caller may write to its copy
+    }
     const blob = this.readPageBlob(hash);
-    return blob === null ? null : this.zstd.decompress(blob);
+    if (blob === null) return null;
+    const page = this.zstd.decompress(blob);
+    this.pageCache.set(hash, page.slice());
+    if (this.pageCache.size > PAGE_CACHE) this.pageCache.delete(this.pageCache.keys().next().value!);
+    return page;
   }
+
+  /**
+   * Decompressed pages by hash, least recently used first. A page's bytes never change, and
+   * seeking restores the same snapshots again and again: decompressing their pages was most
+   * of a restore's cost (which a TUI key that seeks waits for).
+   */
+  private readonly pageCache = new Map<PageHash, Uint8Array>();
 
   // ---- keys, bookmarks, misc ----------------------------------------------------------------
 

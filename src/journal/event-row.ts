@@ -17,6 +17,8 @@
 import { hash } from 'node:crypto';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { JournalError } from './errors.js';
+import type { Icount, JournalSeq } from './ids.js';
+import type { RawEventRow, StoredEvent } from './store.js';
 
 export const ZERO_HASH: Uint8Array = new Uint8Array(32);
 
@@ -166,6 +168,12 @@ export function eventOfRow(kind: string, icount: number, seqInIcount: number, pa
   // The kind column and payload were written together from a MachineEvent; verify() checks them
   // against the hash chain, so the shape is trusted here rather than re-validated per read.
   return { ...(body as object), kind: kind as MachineEventKind, icount, seq: seqInIcount } as MachineEvent;
+}
+
+/** A row as the store returns it: the event rebuilt from its columns. */
+export function storedOfRow(r: RawEventRow): StoredEvent {
+  const event = eventOfRow(r.kind, r.icount, r.seqInIcount, r.payload, `${r.seq} of branch ${r.branch}`);
+  return { branch: r.branch, seq: r.seq as JournalSeq, icount: r.icount as Icount, kind: event.kind, pid: r.pid, event, hash: r.hash };
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -11,7 +11,8 @@ import { Machine, MACHINE_VERSION } from '../core/machine.js';
 import { createServers } from '../servers/create-servers.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
 import { decodeState, JournalSink } from './record.js';
-import type { JournalStore, SnapshotRecord, StoredEvent } from './store.js';
+import { payloadOf, storedOfRow } from './event-row.js';
+import type { JournalStore, RawEventRow, SnapshotRecord, StoredEvent } from './store.js';
 
 export interface Divergence {
   /** Position in the branch's timeline of the recorded event that did not match. */
@@ -28,9 +29,64 @@ export class DivergenceError extends Error {
   }
 }
 
-/** Canonical form for comparing events (key order of the producer must not matter). */
-function canonical(e: MachineEvent): string {
-  return JSON.stringify(e, Object.keys(e).sort());
+/** Rows read from the journal at a time while replaying. */
+const PAGE = 1024;
+
+/**
+ * The recorded events of a timeline from a position, which replay holds the machine to. Each
+ * emitted event is compared with the next row in the form the journal stores it (kind, icount,
+ * seq in icount and the canonical payload text of event-row.ts, whose keys are sorted at every
+ * depth), so no row is parsed but the inputs replay feeds back and a mismatch it reports:
+ * parsing every row and comparing re-serialized objects was most of a replay's own cost.
+ */
+export class RecordedTimeline {
+  private page: RawEventRow[] = [];
+  private at = 0;
+  private parsed: StoredEvent | null = null;
+  /** Events matched so far. */
+  matched = 0;
+
+  constructor(
+    private readonly store: JournalStore,
+    private readonly branch: BranchId,
+    private readonly fromSeq: number,
+  ) {}
+
+  /** The timeline position of the next recorded event not yet matched. */
+  get seq(): number {
+    return this.fromSeq + this.matched;
+  }
+
+  private row(): RawEventRow | null {
+    if (this.at >= this.page.length) {
+      this.page = this.store.timelineRows(this.branch, this.seq, PAGE);
+      this.at = 0;
+    }
+    return this.page[this.at] ?? null;
+  }
+
+  /** The next recorded event not yet matched, or null at the end of the recording. */
+  peek(): StoredEvent | null {
+    const r = this.row();
+    if (!r) return null;
+    if (this.parsed?.seq !== r.seq) this.parsed = storedOfRow(r);
+    return this.parsed;
+  }
+
+  /**
+   * Holds `e` to the next recorded event and moves past it; false when the recording has no
+   * more events to compare with. Throws DivergenceError at the first difference.
+   */
+  match(e: MachineEvent): boolean {
+    const r = this.row();
+    if (!r) return false;
+    if (r.kind !== e.kind || r.icount !== e.icount || r.seqInIcount !== e.seq || r.payload !== payloadOf(e)) {
+      throw new DivergenceError({ seq: r.seq, expected: this.peek()!.event, actual: e });
+    }
+    this.at++;
+    this.matched++;
+    return true;
+  }
 }
 
 /**
@@ -38,35 +94,14 @@ function canonical(e: MachineEvent): string {
  * the first difference (the machine's run unwinds; the replaying machine is then discarded).
  */
 class ComparingSink implements EventSink {
-  private next: StoredEvent | null;
-  compared = 0;
-
   constructor(
-    private readonly events: Iterator<StoredEvent>,
+    readonly recorded: RecordedTimeline,
     private readonly forward?: EventSink,
-  ) {
-    this.next = this.pull();
-  }
-
-  private pull(): StoredEvent | null {
-    const r = this.events.next();
-    return r.done ? null : r.value;
-  }
-
-  /** The next recorded event not yet matched. */
-  peek(): StoredEvent | null {
-    return this.next;
-  }
+  ) {}
 
   emit(event: MachineEvent): void {
-    const expected = this.next;
-    if (!expected) return; // past the end of the recording: nothing to compare with
-    if (canonical(expected.event) !== canonical(event)) {
-      throw new DivergenceError({ seq: expected.seq, expected: expected.event, actual: event });
-    }
-    this.compared++;
-    this.next = this.pull();
-    this.forward?.emit(event);
+    // Past the end of the recording there is nothing to compare with.
+    if (this.recorded.match(event)) this.forward?.emit(event);
   }
 }
 
@@ -123,16 +158,15 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
   const end = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, last ? last.icount : 0);
   const snapshot = store.nearestSnapshot(branch, (opts.from ?? end) as Icount) ?? store.listSnapshots(branch)[0];
   if (!snapshot) throw new Error('the recording has no snapshot to replay from');
-  const expected = store.iterateEvents(branch, { fromSeq: snapshot.seq });
-  const sink = new ComparingSink(expected, opts.forward);
-  const machine = restoreMachine(store, snapshot, sink);
+  const recorded = new RecordedTimeline(store, branch, snapshot.seq);
+  const machine = restoreMachine(store, snapshot, new ComparingSink(recorded, opts.forward));
   if (opts.consoleOut) machine.kernel.consoleOut = opts.consoleOut;
 
   // A seek stops when the machine reaches `to`, before any input that arrived at `to`; a full
   // replay goes through the last recorded event.
   const full = opts.to === undefined;
   for (;;) {
-    const next = sink.peek();
+    const next = recorded.peek();
     if (!next || next.icount > end || machine.kernel.halted) break;
     if (!full && machine.icount >= end) break;
     if (INPUT_KINDS.has(next.kind) && machine.icount === next.icount) {
@@ -146,13 +180,13 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
     const stop = machine.run(Math.min(target, machine.icount + SLICE));
     opts.progress?.(machine.icount);
     if (stop.kind === 'halted') break;
-    if (machine.icount === before && sink.peek() === next) {
+    if (machine.icount === before && recorded.seq === next.seq) {
       // The machine cannot get further, yet the recording has more: it went another way.
       throw new DivergenceError({ seq: next.seq, expected: next.event, actual: null });
     }
   }
   if (!full && machine.icount < end && !machine.kernel.halted) machine.run(end);
-  return { machine, matched: sink.compared, seq: snapshot.seq + sink.compared, snapshot };
+  return { machine, matched: recorded.matched, seq: recorded.seq, snapshot };
 }
 
 function nextInputIcount(store: JournalStore, branch: BranchId, afterSeq: number, fallback: number): number {

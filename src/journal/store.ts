@@ -186,6 +186,8 @@ export interface JournalStore {
   recordedHead(branch: BranchId): RecordedHead;
   /** The branch's own rows with seq >= fromSeq, unparsed, at most limit of them (for verify). */
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
+  /** Up to `limit` rows of the branch's timeline (its ancestors' rows before the fork point too) from `fromSeq`, unparsed. */
+  timelineRows(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
 
   // Snapshots and pages
   putSnapshot(s: NewSnapshot): SnapshotRecord;

@@ -13,7 +13,7 @@
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import { Machine } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from '../journal/ids.js';
-import { DivergenceError, restoreMachine } from '../journal/replay.js';
+import { RecordedTimeline, restoreMachine } from '../journal/replay.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
 import { createServers } from '../servers/create-servers.js';
 
@@ -23,25 +23,17 @@ export interface Positioned {
   readonly seq: number;
 }
 
-/** Canonical form for comparing events, as replay compares them. */
-function canonical(e: MachineEvent): string {
-  return JSON.stringify(e, Object.keys(e).sort());
-}
-
-/** Compares each emitted event with the next recorded one (throws DivergenceError) and counts them. */
+/** Holds each emitted event to the recorded one (throws DivergenceError) and counts them, past the recording's end too. */
 class CheckingSink {
-  private readonly expected: Iterator<StoredEvent>;
+  private readonly recorded: RecordedTimeline;
   emitted = 0;
 
-  constructor(store: JournalStore, branch: BranchId, private readonly fromSeq: number) {
-    this.expected = store.iterateEvents(branch, { fromSeq: fromSeq as JournalSeq });
+  constructor(store: JournalStore, branch: BranchId, fromSeq: number) {
+    this.recorded = new RecordedTimeline(store, branch, fromSeq);
   }
 
   emit(e: MachineEvent): void {
-    const r = this.expected.next();
-    if (!r.done && canonical(r.value.event) !== canonical(e)) {
-      throw new DivergenceError({ seq: this.fromSeq + this.emitted, expected: r.value.event, actual: e });
-    }
+    this.recorded.match(e);
     this.emitted++;
   }
 }
@@ -111,8 +103,11 @@ export class ForwardRun {
     return this.fromSeq + this.sink.emitted;
   }
 
-  /** Runs at most `budget` more instructions; true when the machine is at the target (or can go no further). */
-  step(budget: number): boolean {
+  /**
+   * Runs at most `budget` more instructions, and stops sooner when `stopEarly` says so (see
+   * Machine.run); true when the machine is at the target (or can go no further).
+   */
+  step(budget: number, stopEarly?: () => boolean): boolean {
     const m = this.machine;
     const stopAt = Math.min(this.target, m.icount + budget);
     for (;;) {
@@ -126,9 +121,10 @@ export class ForwardRun {
       }
       const before = m.icount;
       const beforeSeq = this.seq;
-      const stop = m.run(next && next.icount <= stopAt ? next.icount : stopAt);
+      const stop = m.run(next && next.icount <= stopAt ? next.icount : stopAt, stopEarly);
       if (stop.kind === 'halted') return true;
       if (m.icount === before && this.seq === beforeSeq) return true; // idle, no input due: the end of the recording
+      if (stopEarly?.()) return false;
     }
   }
 

@@ -62,8 +62,8 @@ export interface TimelineMarks {
 }
 
 const SPARK = ' ▁▂▃▄▅▆▇█';
-/** Instructions per slice of a seek: some tens of milliseconds, so keys and redraws get through. */
-const SLICE = 150_000;
+/** Host time a seek runs between two turns of the event loop (keys, redraws, Esc). */
+const TURN_MS = 25;
 
 export class CancelledError extends Error {
   constructor() {
@@ -84,6 +84,8 @@ export class TuiSession {
   constructor(
     readonly store: JournalStore,
     readonly file: string,
+    /** Host time a seek runs between two turns of the event loop (tests make it 0: a turn a machine slice). */
+    private readonly turnMs = TURN_MS,
   ) {}
 
   branches(): readonly BranchInfo[] {
@@ -120,15 +122,19 @@ export class TuiSession {
   }
 
   /**
-   * machineAt in slices of SLICE instructions with a turn of the event loop between them, so
-   * keys and redraws get through; `progress` gets (done, total) instructions; an aborted
-   * `signal` stops it with a CancelledError.
+   * machineAt in turns of about TURN_MS of host time with a turn of the event loop between
+   * them, so keys and redraws get through; `progress` gets (done, total) instructions; an
+   * aborted `signal` stops it with a CancelledError. Turns are bounded by time, not by an
+   * instruction count: syscall-dense code (an event every instruction or two, each compared
+   * with the journal) replays a thousand times fewer instructions per millisecond than compute.
    */
   async machineAtAsync(branch: BranchId, icount: number, signal?: AbortSignal, progress?: (done: number, total: number) => void): Promise<Positioned> {
     const hit = this.fromCache(branch, icount);
     if (hit) return hit;
     const run = this.startRun(branch, icount);
-    while (!run.step(SLICE)) {
+    for (;;) {
+      const turnEnd = performance.now() + this.turnMs;
+      if (run.step(Number.MAX_SAFE_INTEGER, () => performance.now() > turnEnd)) break;
       progress?.(run.machine.icount - run.startIcount, run.target - run.startIcount);
       await new Promise((r) => setImmediate(r));
       if (signal?.aborted) throw new CancelledError();
