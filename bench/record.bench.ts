@@ -71,8 +71,8 @@ async function record(argv: string[], file: string): Promise<Recorded> {
   };
   snap();
   for (;;) {
-    const stop = m.run(recorder.due);
-    if (m.icount >= recorder.due) snap();
+    const stop = m.run(recorder.due, recorder.stopEarly);
+    if (m.icount >= recorder.due || recorder.stopEarly()) snap();
     if (stop.kind === 'halted') break;
   }
   const runMs = performance.now() - tRun;

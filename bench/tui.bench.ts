@@ -53,7 +53,7 @@ async function recordLarge(file: string, log: (s: string) => void): Promise<{ ev
   recorder.snapshot(m);
   let lastLog = t0;
   for (;;) {
-    const stop = m.run(recorder.due);
+    const stop = m.run(recorder.due, recorder.stopEarly);
     recorder.maybeSnapshot(m);
     if (stop.kind === 'halted') break;
     if (performance.now() - lastLog > 10_000) {

@@ -20,18 +20,18 @@ function stateHash(m: Machine): string {
   return createHash('sha256').update(JSON.stringify(m.getState())).digest('hex');
 }
 
-/** Boot, record every event and a snapshot every `interval` instructions, feed INPUT when idle. */
-async function record(interval = 3_000_000): Promise<{ store: JournalStore; machine: Machine; output: string }> {
+/** Boot, record every event and a snapshot every `interval` instructions (or `eventInterval` events), feed INPUT when idle. */
+async function record(interval = 3_000_000, eventInterval?: number): Promise<{ store: JournalStore; machine: Machine; output: string }> {
   const store = await MemoryJournalStore.create();
   store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
   const { machine, output } = newMachine({ seed: 0 });
   machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
   expect(machine.boot()).toBeUndefined();
-  const snaps = new Snapshotter(store, ROOT_BRANCH, machine, interval);
+  const snaps = new Snapshotter(store, ROOT_BRANCH, machine, interval, eventInterval);
   snaps.now();
   const input = [...INPUT];
   for (;;) {
-    const stop = machine.run(snaps.due);
+    const stop = machine.run(snaps.due, snaps.stopEarly);
     snaps.maybe();
     if (stop.kind === 'idle') {
       if (input.length === 0) break;
@@ -80,6 +80,21 @@ describe('record and replay', () => {
       expect(r.machine.icount, `seek ${t}`).toBe(straight.icount);
       expect(stateHash(r.machine), `seek ${t}`).toBe(stateHash(straight));
     }
+  });
+
+  it('snapshots by event count too, so syscall-dense stretches stay cheap to seek into', async () => {
+    const { store, machine } = await record(1e12, 300);
+    const snaps = store.listSnapshots(ROOT_BRANCH);
+    const length = store.branchLength(ROOT_BRANCH);
+    expect(snaps.length).toBeGreaterThan(length / 1000);
+    // A run stops at the first slice boundary past the count: one syscall (an exec reads a whole
+    // program through the VFS) can add a few hundred events more.
+    for (let i = 1; i < snaps.length; i++) expect(snaps[i]!.seq - snaps[i - 1]!.seq).toBeLessThan(300 + 1000);
+    for (const t of [snaps[3]!.icount + 17, Math.floor(machine.icount * 0.7)]) {
+      const r = seek(store, ROOT_BRANCH, t);
+      expect(stateHash(r.machine), `seek ${t}`).toBe(stateHash(straightTo(t)));
+    }
+    expect(replay(store, ROOT_BRANCH).machine.icount).toBe(machine.icount);
   });
 
   it('reports the first divergence when a recorded event was changed', async () => {

@@ -100,7 +100,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     if (err) throw new Error(err);
     recorder.snapshot(machine);
     for (const f of setup.faults) machine.inject(f);
-    const stop = await driveConsole(machine, setup, { nextStop: () => recorder.due, afterRun: () => recorder.maybeSnapshot(machine) });
+    const stop = await driveConsole(machine, setup, { nextStop: () => recorder.due, stopEarly: recorder.stopEarly, afterRun: () => recorder.maybeSnapshot(machine) });
     events = await recorder.close();
     process.stderr.write(`xrr: recorded ${events} events, ${recorder.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
     return { status: stop.kind === 'halted' ? stop.status : 0, file, machine, setup };
@@ -350,6 +350,7 @@ async function forkCommand(argv: string[]): Promise<number> {
     snaps.now();
     const stop = await driveConsole(machine, { ...setup, maxInstructions: max === undefined ? undefined : machine.icount + max }, {
       nextStop: () => snaps.due,
+      stopEarly: snaps.stopEarly,
       afterRun: () => snaps.maybe(),
     });
     store.flush();

@@ -105,6 +105,8 @@ export interface DriveHooks {
   readonly nextStop?: () => number;
   /** Called after every machine run (the recorder snapshots here). */
   readonly afterRun?: () => void;
+  /** Ends a machine run early (Machine.run's stopEarly): the recorder's snapshot by event count. */
+  readonly stopEarly?: () => boolean;
 }
 
 export async function driveConsole(machine: Machine, setup: RunSetup, hooks: DriveHooks = {}): Promise<RunStop> {
@@ -152,7 +154,7 @@ export async function driveConsole(machine: Machine, setup: RunSetup, hooks: Dri
   }
   try {
     for (;;) {
-      const stop = machine.run(Math.min(limit, machine.icount + slice, hooks.nextStop?.() ?? Number.MAX_SAFE_INTEGER));
+      const stop = machine.run(Math.min(limit, machine.icount + slice, hooks.nextStop?.() ?? Number.MAX_SAFE_INTEGER), hooks.stopEarly);
       hooks.afterRun?.();
       if (stop.kind === 'halted' || quit) return stop;
       if (stop.kind === 'limit') {

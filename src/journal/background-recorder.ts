@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
-import { encodeState, SNAPSHOT_INTERVAL } from './record.js';
+import { encodeState, SNAPSHOT_EVENTS, SNAPSHOT_INTERVAL } from './record.js';
 import type { NewRecording } from './store.js';
 import type { WriterMessage, WriterReply } from './writer-worker.js';
 
@@ -18,6 +18,7 @@ export class BackgroundRecorder implements EventSink {
   private count = 0;
   private readonly sentPages = new Set<string>();
   private lastSnapshot = -Infinity;
+  private lastSnapshotCount = 0;
   private failure: string | undefined;
   snapshots = 0;
 
@@ -64,9 +65,12 @@ export class BackgroundRecorder implements EventSink {
     return this.lastSnapshot + SNAPSHOT_INTERVAL;
   }
 
+  /** For Machine.run: true once SNAPSHOT_EVENTS events have passed since the last snapshot. */
+  readonly stopEarly = (): boolean => this.count - this.lastSnapshotCount >= SNAPSHOT_EVENTS;
+
   /** Snapshot now if one is due (call between machine runs). */
   maybeSnapshot(machine: Machine): void {
-    if (machine.icount >= this.due) this.snapshot(machine);
+    if (machine.icount >= this.due || this.stopEarly()) this.snapshot(machine);
   }
 
   snapshot(machine: Machine): void {
@@ -82,6 +86,7 @@ export class BackgroundRecorder implements EventSink {
     }
     this.send({ type: 'snapshot', icount: machine.icount, seq: this.count, state: encodeState(state), newPages, pages: [...pages.keys()] });
     this.lastSnapshot = machine.icount;
+    this.lastSnapshotCount = this.count;
     this.snapshots++;
   }
 

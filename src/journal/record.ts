@@ -17,6 +17,14 @@ import type { JournalStore, SnapshotRecord } from './store.js';
  */
 export const SNAPSHOT_INTERVAL = 20_000_000;
 
+/**
+ * Events between snapshots, whichever comes first. Replaying an event costs tens of
+ * microseconds (a syscall and two sealed IPC messages re-executed, each event compared), so
+ * in syscall-dense code 20 million instructions hold minutes of replay; this keeps a seek
+ * there under about half a second. Recorders stop the machine at it with Machine.run's stopEarly.
+ */
+export const SNAPSHOT_EVENTS = 20_000;
+
 /** An EventSink that appends to a journal branch; the store commits in batches. */
 export class JournalSink implements EventSink {
   constructor(
@@ -57,11 +65,13 @@ export function takeSnapshot(store: JournalStore, branch: BranchId, machine: Mac
 }
 
 /**
- * Takes snapshots while a run goes on: call `maybe()` between machine runs; it snapshots
- * when SNAPSHOT_INTERVAL instructions have passed since the last one.
+ * Takes snapshots while a run goes on: run the machine to `due` at most, with `stopEarly`, and
+ * call `maybe()` between runs; it snapshots when SNAPSHOT_INTERVAL instructions or
+ * SNAPSHOT_EVENTS events have passed since the last one.
  */
 export class Snapshotter {
   private last: number;
+  private lastEvents: number;
   readonly taken: SnapshotRecord[] = [];
 
   constructor(
@@ -69,8 +79,10 @@ export class Snapshotter {
     private readonly branch: BranchId,
     private readonly machine: Machine,
     readonly interval = SNAPSHOT_INTERVAL,
+    readonly eventInterval = SNAPSHOT_EVENTS,
   ) {
     this.last = machine.icount;
+    this.lastEvents = machine.kernel.emitted;
   }
 
   /** The icount at which the next snapshot is due (run the machine no further at a time). */
@@ -78,14 +90,18 @@ export class Snapshotter {
     return this.last + this.interval;
   }
 
+  /** For Machine.run: true once enough events for a snapshot have passed. */
+  readonly stopEarly = (): boolean => this.machine.kernel.emitted - this.lastEvents >= this.eventInterval;
+
   maybe(): void {
-    if (this.machine.icount >= this.due) this.now();
+    if (this.machine.icount >= this.due || this.stopEarly()) this.now();
   }
 
   now(): SnapshotRecord {
     const s = takeSnapshot(this.store, this.branch, this.machine);
     this.taken.push(s);
     this.last = this.machine.icount;
+    this.lastEvents = this.machine.kernel.emitted;
     return s;
   }
 }

@@ -10,8 +10,9 @@ import type { BranchId } from '../journal/ids.js';
 import { Snapshotter } from '../journal/record.js';
 import type { JournalStore } from '../journal/store.js';
 
-/** Instructions per slice: a few milliseconds of host time. */
+/** Instructions per slice at most, and host time (a slice of syscall-dense code holds far fewer). */
 const SLICE = 200_000;
+const SLICE_MS = 20;
 
 export type LiveState = 'running' | 'waiting-input' | 'halted' | 'stopped';
 
@@ -83,7 +84,8 @@ export class LiveRun {
     }
     const before = m.icount;
     const t0 = Date.now();
-    const stop = m.run(Math.min(m.icount + SLICE, this.snaps.due));
+    const sliceEnd = performance.now() + SLICE_MS;
+    const stop = m.run(Math.min(m.icount + SLICE, this.snaps.due), () => this.snaps.stopEarly() || performance.now() > sliceEnd);
     if (m.icount > before) {
       if (t0 - this.window.t > 1000 || this.window.icount === 0) this.window = { t: t0, icount: before };
       const dt = Date.now() - this.window.t;

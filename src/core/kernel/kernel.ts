@@ -184,8 +184,12 @@ export class Kernel {
     const e = body as { icount?: number; seq?: number };
     e.icount = icount;
     e.seq = this.seq++;
+    this.emitted++;
     this.sink.emit(body as never);
   }
+
+  /** Events this kernel object has emitted (not machine state: a restored machine counts from 0). */
+  emitted = 0;
 
   nowNs(): number {
     return this.dev.clock.nowNs(this.dev.cpu.icount);
