@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { RS_PROTOCOL } from '../src/servers/rs/rs-protocol.js';
+import { RS_MSG } from '../src/servers/protocol/message-types.js';
 import {
   decodeDirents,
   describeMessage,
@@ -248,6 +250,16 @@ describe('describeMessage', () => {
     const dents = describeMessage({ m_source: 2, m_type: MSG.VFS_REPLY, payload: VFS_PROTOCOL.encodeReply('getdents', data.length, { data }) });
     expect(dents.fields.map((f) => f.layout)).toEqual(['i32 @4', 'bytes[len u16 @8, max 4064]', 'xk_dirent[]']);
     expect(dents.fields[2]!.value).toBe('1:"."');
+  });
+
+  it('decodes the kernel\'s Reincarnation Server messages', () => {
+    const req = RS_PROTOCOL.encodeRequest({ kind: 'crashed', server: 2, cause: 'threw', nowNs: 493_500 });
+    expect(describeMessage({ m_source: 0, ...req }).summary).toBe('RS_CRASHED from 0: server=2 cause=threw nowNs=493500');
+    const reply = RS_PROTOCOL.encodeReply({ result: 0, decision: { action: 'restart', delayNs: 1_000_000, restarts: 1, crashes: 1 } });
+    const view = describeMessage({ m_source: 7, m_type: RS_MSG.RS_REPLY, payload: reply });
+    expect(view.direction).toBe('reply');
+    expect(view.summary).toBe('RS_REPLY from 7: result=0 action=restart delayNs=1000000 restarts=1 crashes=1');
+    expect(describeMessage({ m_source: 0, m_type: RS_MSG.RS_CRASHED, payload: new Uint8Array(3) }).error).toMatch(/^EBADMSG/);
   });
 
   it('shows a malformed message with the decode error and a hex dump', () => {

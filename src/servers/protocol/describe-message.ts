@@ -3,7 +3,7 @@
  * and test failure output. Never throws: a malformed payload is shown with its decode error and a hex
  * dump.
  */
-import { describeResult } from './errno.js';
+import { describeResult, errnoName } from './errno.js';
 import { decodeDirents } from './guest-abi.js';
 import { messageTypeName, serviceOf, type Message } from './message-types.js';
 import { MM_PROTOCOL } from './mm-protocol.js';
@@ -11,6 +11,8 @@ import { PROC_PROTOCOL } from './proc-protocol.js';
 import { REPLY_HEADER_SIZE, type Service, type ServiceSpecs } from './service.js';
 import type { StructCodec } from './struct-codec.js';
 import { VFS_PROTOCOL } from './vfs-protocol.js';
+import { RS_PROTOCOL } from '../rs/rs-protocol.js';
+import { RS_MSG } from './message-types.js';
 
 export interface FieldView {
   readonly name: string;
@@ -111,7 +113,7 @@ export function describeMessage(m: Message): MessageView {
     return { ...base, typeName, direction, fields, error, summary: summarize(typeName, m.m_source, [], error) };
   };
   if (service === undefined) return fail(name, 'unknown', 'no server owns this message type');
-  if (service === 'rs') return fail(name, m.m_type === 450 ? 'reply' : 'request', 'Reincarnation Server messages are kernel-internal (src/servers/rs/rs-protocol.ts)');
+  if (service === 'rs') return describeRs(m, name, base, fail);
   const proto = SERVICES[service];
 
   if (m.m_type === proto.replyType) {
@@ -139,5 +141,27 @@ export function describeMessage(m: Message): MessageView {
   if (!r.ok) return fail(name, 'request', `${r.error}: ${r.detail}`);
   const spec = proto.specs[r.value.kind]!;
   const fields = structFields(spec.request as StructCodec<unknown>, r.value as Record<string, unknown>, 0);
+  return { ...base, typeName: name, direction: 'request', fields, summary: summarize(name, m.m_source, fields) };
+}
+
+/** The kernel's own messages to and from the Reincarnation Server (src/servers/rs/rs-protocol.ts). */
+function describeRs(m: Message, name: string, base: Pick<MessageView, 'source' | 'type' | 'size'>, fail: (typeName: string, direction: MessageView['direction'], error: string) => MessageView): MessageView {
+  const field = (fieldName: string, layout: string, value: string | number): FieldView => ({ name: fieldName, layout, value: String(value) });
+  if (m.m_type === RS_MSG.RS_REPLY) {
+    const r = RS_PROTOCOL.decodeReply(m.payload);
+    if (!r) return fail(name, 'reply', `EBADMSG: an RS reply is 24 bytes, got ${m.payload.length}`);
+    const d = r.decision;
+    const fields = [
+      field('result', 'i32 @0', describeResult(r.result)),
+      field('action', 'u32 @4', d.action),
+      field('delayNs', 'u64 @8', d.action === 'restart' ? d.delayNs : 0),
+      field('restarts', 'u32 @16', d.action === 'none' ? 0 : d.restarts),
+      field('crashes', 'u32 @20', d.action === 'none' ? 0 : d.crashes),
+    ];
+    return { ...base, typeName: name, direction: 'reply', fields, summary: summarize(name, m.m_source, fields) };
+  }
+  const r = RS_PROTOCOL.decodeRequest(m.m_type, m.payload);
+  if (typeof r === 'number') return fail(name, 'request', `${errnoName(r)}: not a well-formed ${name}`);
+  const fields = [field('server', 'u32 @0', r.server), ...(r.kind === 'crashed' ? [field('cause', 'u32 @4', r.cause), field('nowNs', 'u64 @8', r.nowNs)] : [field('nowNs', 'u64 @4', r.nowNs)])];
   return { ...base, typeName: name, direction: 'request', fields, summary: summarize(name, m.m_source, fields) };
 }
