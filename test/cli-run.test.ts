@@ -62,4 +62,20 @@ describe('xrr run', () => {
     expect(xrr(['run', '/no/such/program']).status).toBe(2);
     expect(xrr(['run', '--input', '/no/such/file']).status).toBe(2);
   });
+
+  it('xrr tui: help lists both forms, bad arguments are usage errors, no terminal is a clear error', () => {
+    const help = xrr(['tui', '--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--branch B');
+    expect(help.stdout).toContain('--inject SPEC');
+    expect(xrr(['tui', '--new', '--input', 'x']).status).toBe(2); // the UI is the console
+    expect(xrr(['tui', 'a.db', '--new']).status).toBe(2);
+    expect(xrr(['tui']).status).toBe(1); // the test's stdin is a pipe
+    const noTty = xrr(['tui', 'recordings/sample-vfs-crash.db']);
+    expect(noTty.status).toBe(1);
+    expect(noTty.stderr).toContain('needs a terminal');
+    const missing = xrr(['tui', '/no/such.db']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('no such recording');
+  });
 });

@@ -83,8 +83,9 @@ export async function openRecording(file: string): Promise<{ ok: true; store: Sq
 
 export async function tuiCommand(argv: string[]): Promise<number> {
   const fresh = argv[0] === '--new' || argv.length === 0;
-  if (argv.includes('--help') && (fresh || !argv.includes('--new'))) {
-    console.log(usageOf('tui', TUI_SYNOPSIS, fresh ? NEW_OPTIONS : TUI_OPTIONS));
+  if (argv.includes('--help')) {
+    const newOptions = usageOf('tui', TUI_SYNOPSIS, NEW_OPTIONS).split('\n').slice(2).filter((l) => !/--(new|help)\b/.test(l));
+    console.log(`${usageOf('tui', TUI_SYNOPSIS, TUI_OPTIONS)}\n\nwith --new (what npm start runs):\n${newOptions.join('\n')}`);
     return 0;
   }
   if (fresh) return liveTui(argv);
