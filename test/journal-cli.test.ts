@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decryptWire } from '../src/core/ipc/channel-table.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,6 +34,19 @@ describe('xrr record / replay / verify', () => {
     expect(info.status).toBe(0);
     expect(info.stdout).toMatch(/seed\s+[0-9a-f]{64}/);
     expect(info.stdout).toContain('1 main');
+
+    // The channel keys are journaled apart (channel_key), and they open what crossed the wire.
+    const db = new Database(file, { readonly: true });
+    const keys = db.prepare("SELECT src, dst, direction, hex(key) AS key FROM channel_key WHERE branch = 1").all() as { src: number; dst: number; direction: string; key: string }[];
+    const wire = db.prepare("SELECT json_extract(payload, '$.wireHex') AS w FROM event WHERE kind = 'ipc' AND json_extract(payload, '$.src') = 0 AND json_extract(payload, '$.dst') = 2 LIMIT 1").get() as { w: string };
+    db.close();
+    expect(keys.length).toBe(8); // kernel <-> VFS, PM, MM, RS, both ways
+    const directions = keys.map((k) => {
+      const [from, to] = k.direction === 'forward' ? [k.src, k.dst] : [k.dst, k.src];
+      return { from, to, senderKey: k.key.toLowerCase(), receiverKey: k.key.toLowerCase() };
+    });
+    const opened = decryptWire(Uint8Array.from(Buffer.from(wire.w, 'hex')), { version: 1, directions });
+    expect(opened.ok).toBe(true);
 
     const rep = xrr('replay', file);
     expect(rep.stdout).toContain('no divergence');

@@ -96,6 +96,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   let events = 0;
   try {
     const machine = createMachine(setup, recorder);
+    machine.kernel.keySink = recorder.channelKeys;
     const err = machine.boot();
     if (err) throw new Error(err);
     recorder.snapshot(machine);
@@ -192,6 +193,7 @@ async function infoCommand(argv: string[]): Promise<number> {
     console.log(`boot epoch  ${new Date(Number(BigInt(meta.bootEpochNs) / 1_000_000n)).toISOString()}`);
     console.log(`image       ${meta.imageHash.slice(0, 16)}`);
     console.log(`contents    ${stats.events} events, ${stats.snapshots} snapshots, ${stats.pages} pages (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
+    console.log(`keys        ${store.channelKeys().length} channel keys (table channel_key; the seed derives them too)`);
     console.log('branches');
     const print = (n: BranchTreeNode, depth: number) => {
       const b = n.branch;

@@ -13,7 +13,7 @@ import { isJournalError } from '../journal/errors.js';
 import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
 import { restoreMachine } from '../journal/replay.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
-import { JournalSink } from '../journal/record.js';
+import { journalChannelKeys, JournalSink } from '../journal/record.js';
 import type { AppProps } from '../tui/app.js';
 import { TuiSession } from '../tui/session.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
@@ -123,6 +123,7 @@ async function liveTui(argv: string[]): Promise<number> {
   try {
     store.createRecording(recordingMeta(setup, ['xrr', 'tui', ...argv]));
     const machine: Machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
+    journalChannelKeys(machine, store, ROOT_BRANCH);
     const err = machine.boot();
     if (err) throw new Error(err);
     for (const f of setup.faults) machine.inject(f);

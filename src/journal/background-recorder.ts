@@ -6,7 +6,9 @@
 import { Worker } from 'node:worker_threads';
 import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
-import { encodeState, SNAPSHOT_EVENTS, SNAPSHOT_INTERVAL } from './record.js';
+import type { Kernel } from '../core/kernel/kernel.js';
+import { ROOT_BRANCH } from './ids.js';
+import { channelKeyRows, encodeState, SNAPSHOT_EVENTS, SNAPSHOT_INTERVAL } from './record.js';
 import type { NewRecording } from './store.js';
 import type { WriterMessage, WriterReply } from './writer-worker.js';
 
@@ -64,6 +66,9 @@ export class BackgroundRecorder implements EventSink {
   get due(): number {
     return this.lastSnapshot + SNAPSHOT_INTERVAL;
   }
+
+  /** Journal the keys of a channel the machine has set up (give this to Kernel.keySink before boot). */
+  readonly channelKeys: Kernel['keySink'] = (k) => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
 
   /** For Machine.run: true once SNAPSHOT_EVENTS events have passed since the last snapshot. */
   readonly stopEarly = (): boolean => this.count - this.lastSnapshotCount >= SNAPSHOT_EVENTS;

@@ -9,7 +9,8 @@
 import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine, MachineState } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
-import type { JournalStore, SnapshotRecord } from './store.js';
+import type { Kernel } from '../core/kernel/kernel.js';
+import type { ChannelKey, JournalStore, SnapshotRecord } from './store.js';
 
 /**
  * Instructions between snapshots. A seek replays at most this many: about 0.1 s at the CPU's
@@ -24,6 +25,28 @@ export const SNAPSHOT_INTERVAL = 20_000_000;
  * there under about half a second. Recorders stop the machine at it with Machine.run's stopEarly.
  */
 export const SNAPSHOT_EVENTS = 20_000;
+
+/**
+ * The rows of the channel_key table for the keys a machine reports as it sets up a channel
+ * (Kernel.keySink): one per direction, `forward` sealing initiator -> responder.
+ */
+export function channelKeyRows(branch: BranchId, k: Parameters<Kernel['keySink']>[0]): ChannelKey[] {
+  return k.directions.map((d) => ({
+    branch,
+    src: k.initiator,
+    dst: k.responder,
+    direction: d.from === k.initiator ? 'forward' : 'reverse',
+    icount: k.icount as Icount,
+    key: Uint8Array.from(Buffer.from(d.senderKey, 'hex')),
+  }));
+}
+
+/** Journal the machine's channel keys into `store` on `branch` from now on (before boot, for the boot channels). */
+export function journalChannelKeys(machine: Machine, store: JournalStore, branch: BranchId): void {
+  machine.kernel.keySink = (k) => {
+    for (const row of channelKeyRows(branch, k)) store.putChannelKey(row);
+  };
+}
 
 /** An EventSink that appends to a journal branch; the store commits in batches. */
 export class JournalSink implements EventSink {

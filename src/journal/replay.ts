@@ -10,7 +10,7 @@ import { INPUT_KINDS, type EventSink, type MachineEvent } from '../core/events.j
 import { Machine, MACHINE_VERSION } from '../core/machine.js';
 import { createServers } from '../servers/create-servers.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
-import { decodeState, JournalSink } from './record.js';
+import { decodeState, journalChannelKeys, JournalSink } from './record.js';
 import { payloadOf, storedOfRow } from './event-row.js';
 import type { JournalStore, RawEventRow, SnapshotRecord, StoredEvent } from './store.js';
 
@@ -217,5 +217,6 @@ export function forkAt(store: JournalStore, parent: BranchId, icount: number, la
   const r = seek(store, parent, icount);
   const info = store.createBranch({ parent, forkIcount: r.machine.icount as Icount, forkSeq: r.seq as JournalSeq, label });
   r.machine.kernel.sink = new JournalSink(store, info.id);
+  journalChannelKeys(r.machine, store, info.id);
   return { branch: info.id, machine: r.machine };
 }

@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
 import { SqliteJournalStore } from './sqlite-store.js';
-import type { NewRecording } from './store.js';
+import type { ChannelKey, NewRecording } from './store.js';
 
 export type WriterMessage =
   | { readonly type: 'events'; readonly events: MachineEvent[] }
@@ -22,6 +22,7 @@ export type WriterMessage =
       /** Every page the state refers to. */
       readonly pages: string[];
     }
+  | { readonly type: 'keys'; readonly keys: ChannelKey[] }
   | { readonly type: 'close' };
 
 export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
@@ -44,6 +45,9 @@ try {
           if (m.newPages.length > 0) store.putPages(m.newPages);
           store.flush();
           store.putSnapshot({ branch: ROOT_BRANCH, icount: m.icount as Icount, seq: m.seq as JournalSeq, state: m.state, pages: m.pages as PageHash[] });
+          break;
+        case 'keys':
+          for (const k of m.keys) store.putChannelKey(k);
           break;
         case 'close': {
           store.flush();

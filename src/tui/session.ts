@@ -10,7 +10,7 @@ import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
-import { JournalSink } from '../journal/record.js';
+import { journalChannelKeys, JournalSink } from '../journal/record.js';
 import { forkAt } from '../journal/replay.js';
 import { copyMachine, ForwardRun, type Positioned } from './forward.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
@@ -307,6 +307,7 @@ export class TuiSession {
     if (!at || at.machine.icount !== c.icount) return forkAt(this.store, c.branch, c.icount, label);
     const info = this.store.createBranch({ parent: c.branch, forkIcount: c.icount as Icount, forkSeq: at.seq as JournalSeq, label });
     const machine = copyMachine(this.store, at.machine, new JournalSink(this.store, info.id));
+    journalChannelKeys(machine, this.store, info.id);
     return { branch: info.id, machine };
   }
 

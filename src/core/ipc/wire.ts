@@ -46,28 +46,42 @@ export function isSeq(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= FIRST_SEQ;
 }
 
-function writeHeader(view: DataView, at: number, src: number, dst: number, m_type: number, seq: number): void {
-  view.setUint32(at, src, true);
-  view.setUint32(at + 4, dst, true);
-  view.setUint32(at + 8, m_type, true);
-  view.setUint32(at + 12, seq % TWO_32, true);
-  view.setUint32(at + 16, Math.floor(seq / TWO_32), true);
+function writeHeader(out: Uint8Array, at: number, src: number, dst: number, m_type: number, seq: number): void {
+  writeU32(out, at, src);
+  writeU32(out, at + 4, dst);
+  writeU32(out, at + 8, m_type);
+  writeU32(out, at + 12, seq % TWO_32);
+  writeU32(out, at + 16, Math.floor(seq / TWO_32));
+}
+
+function writeU32(out: Uint8Array, at: number, v: number): void {
+  out[at] = v & 0xff;
+  out[at + 1] = (v >>> 8) & 0xff;
+  out[at + 2] = (v >>> 16) & 0xff;
+  out[at + 3] = (v >>> 24) & 0xff;
 }
 
 /** The associated data of a message: its header as fixed little-endian bytes. */
 export function encodeHeader(src: number, dst: number, m_type: number, seq: number): Uint8Array {
   const out = new Uint8Array(HEADER_BYTES);
-  writeHeader(new DataView(out.buffer), 0, src, dst, m_type, seq);
+  writeHeader(out, 0, src, dst, m_type, seq);
   return out;
+}
+
+const headerScratch = new Uint8Array(HEADER_BYTES);
+
+/** encodeHeader into one shared buffer, for a caller that uses it at once and keeps nothing (sealing). */
+export function headerBytes(src: number, dst: number, m_type: number, seq: number): Uint8Array {
+  writeHeader(headerScratch, 0, src, dst, m_type, seq);
+  return headerScratch;
 }
 
 export function encodeWire(w: Wire): Uint8Array {
   const out = new Uint8Array(WIRE_PREFIX_BYTES + w.ciphertext.length);
-  const view = new DataView(out.buffer);
   out[0] = WIRE_FORMAT;
-  writeHeader(view, WIRE_HEADER_OFFSET, w.src, w.dst, w.m_type, w.seq);
+  writeHeader(out, WIRE_HEADER_OFFSET, w.src, w.dst, w.m_type, w.seq);
   out.set(w.nonce, WIRE_HEADER_OFFSET + HEADER_BYTES);
-  view.setUint32(WIRE_PREFIX_BYTES - 4, w.ciphertext.length, true);
+  writeU32(out, WIRE_PREFIX_BYTES - 4, w.ciphertext.length);
   out.set(w.ciphertext, WIRE_PREFIX_BYTES);
   return out;
 }
