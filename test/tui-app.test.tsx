@@ -16,7 +16,7 @@ import { JournalSink, Snapshotter } from '../src/journal/record.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { App } from '../src/tui/app.js';
 import { disassembleAround, formatInst } from '../src/tui/disasm.js';
-import { parseFilter, TuiSession } from '../src/tui/session.js';
+import { describeFilter, eventText, parseFilter, TuiSession } from '../src/tui/session.js';
 import { decode } from '../src/core/decode.js';
 import { newMachine } from './support/boot.js';
 import { createHash } from 'node:crypto';
@@ -245,8 +245,68 @@ describe('the TUI over a recording', () => {
   });
 
   it('parses filters', () => {
-    expect(parseFilter('kind:syscall,ipc pid:8 open')).toEqual({ kinds: ['syscall', 'ipc'], pid: 8, text: 'open' });
-    expect(parseFilter('')).toEqual({ kinds: undefined, pid: undefined, text: undefined });
+    expect(parseFilter('kind:syscall,ipc pid:8 open')).toEqual({ kinds: ['syscall', 'ipc'], pid: 8, channel: undefined, text: 'open' });
+    expect(parseFilter('chan:0->2')).toMatchObject({ channel: { src: 0, dst: 2, bothWays: false } });
+    expect(parseFilter('chan:11<->3 wait4')).toMatchObject({ channel: { src: 11, dst: 3, bothWays: true }, text: 'wait4' });
+    expect(parseFilter('chan:nonsense')).toMatchObject({ channel: undefined, text: 'chan:nonsense' });
+    expect(parseFilter('')).toEqual({ kinds: undefined, pid: undefined, channel: undefined, text: undefined });
+  });
+
+  it('finds the events a filter matches exactly as a scan of the whole branch does', () => {
+    const session = new TuiSession(store, 'test.db');
+    const all = store.events(ROOT_BRANCH);
+    const filters = ['kind:syscall', 'kind:syscall,exec pid:11', 'pid:2', 'chan:0->2', 'chan:2<->11', 'kind:ipc chan:3->0', 'forkrace', 'kind:sched 11', 'chan:11<->3 wait4'].map(parseFilter);
+    const matches = (e: (typeof all)[number], f: ReturnType<typeof parseFilter>) => {
+      const ev = e.event as { src?: number; dst?: number };
+      if (f.kinds && !f.kinds.includes(e.kind)) return false;
+      if (f.pid !== undefined && e.pid !== f.pid) return false;
+      if (f.channel && !((ev.src === f.channel.src && ev.dst === f.channel.dst) || (f.channel.bothWays && ev.src === f.channel.dst && ev.dst === f.channel.src))) return false;
+      return !f.text || eventText(e.event).toLowerCase().includes(f.text.toLowerCase());
+    };
+    let x = 99;
+    for (const f of filters) {
+      const model = all.filter((e) => matches(e, f));
+      expect(model.length, describeFilter(f)).toBeGreaterThan(0);
+      for (let i = 0; i < 6; i++) {
+        x = (x * 1103515245 + 12345) % 2 ** 31;
+        const at = x % all.length;
+        const after = model.filter((e) => e.seq > at).slice(0, 5).map((e) => e.seq);
+        const before = model.filter((e) => e.seq < at).slice(-5).reverse().map((e) => e.seq);
+        expect(session.findEvents(ROOT_BRANCH, at, 1, f, 5).map((e) => e.seq), `${describeFilter(f)} after ${at}`).toEqual(after);
+        expect(session.findEvents(ROOT_BRANCH, at, -1, f, 5).map((e) => e.seq), `${describeFilter(f)} before ${at}`).toEqual(before);
+        const around = session.matchingWindow(ROOT_BRANCH, at, 8, f).map((e) => e.seq);
+        expect(around.every((s, k) => k === 0 || s > around[k - 1]!)).toBe(true);
+        expect(around.length).toBe(Math.min(8, model.length));
+      }
+    }
+  });
+
+  it('filters the event list: only matches are shown, Up/Down move among them, an empty filter shows all', async () => {
+    const session = new TuiSession(store, 'test.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={120} height={40} noColor />);
+    await waitFor(ui.lastFrame, settled, 'first seek');
+    await type(ui.stdin, '/chan:0<->3\r');
+    let f = await waitFor(ui.lastFrame, (s) => s.includes('events matching chan:0<->3'), 'filtered list');
+    // The list's rows: between its title and the detail pane's, left half.
+    const rows = (frame: string) => {
+      const lines = frame.split('\n');
+      const top = lines.findIndex((l) => l.includes('-- events'));
+      const bottom = lines.findIndex((l) => l.startsWith('-- detail'));
+      return lines.slice(top + 1, bottom).map((l) => l.slice(0, 60)).filter((l) => l.trim() !== '');
+    };
+    expect(rows(f).length).toBeGreaterThan(5);
+    for (const r of rows(f)) expect(r).toMatch(/ipc (0->3|3->0) /);
+    const sel = () => /^> *(\d+) /m.exec(ui.lastFrame() ?? '')?.[1];
+    ui.stdin.write('\x1b[A'); // Up: the previous match is selected
+    f = await waitFor(ui.lastFrame, () => sel() !== undefined, 'a match selected');
+    const first = Number(sel());
+    ui.stdin.write('\x1b[A');
+    await waitFor(ui.lastFrame, () => Number(sel()) < first, 'the match before it');
+    expect(store.eventAt(ROOT_BRANCH, Number(sel()) as never)!.kind).toBe('ipc');
+    await type(ui.stdin, '/\r');
+    f = await waitFor(ui.lastFrame, (s) => s.includes('filter cleared'), 'cleared');
+    expect(f).toMatch(/-- events [\d,]+-/);
+    ui.unmount();
   });
 });
 

@@ -16,14 +16,14 @@ import { KEY_HELP } from './keymap.js';
 import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
 import { DivergenceError } from '../journal/replay.js';
-import { CancelledError, CRASH_KINDS, describeFilter, eventText, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
+import { CancelledError, CRASH_KINDS, describeFilter, eventText, isEmptyFilter, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
 
 export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 'branches'] as const;
 export type PaneName = (typeof PANES)[number];
 const LARGE_CYCLE: readonly PaneName[] = ['cpu', 'memory', 'servers', 'console', 'branches'];
 
 type PromptKind = 'icount' | 'seq' | 'filter' | 'addr';
-const PROMPT_LABEL: Record<PromptKind, string> = { icount: 'go to icount', seq: 'go to event seq', filter: 'filter (kind:K pid:P text)', addr: 'memory address (hex)' };
+const PROMPT_LABEL: Record<PromptKind, string> = { icount: 'go to icount', seq: 'go to event seq', filter: 'filter (kind:K pid:P chan:A->B text; empty clears)', addr: 'memory address (hex)' };
 
 export interface AppProps {
   readonly session: TuiSession;
@@ -98,6 +98,7 @@ export function App(props: AppProps): ReactElement {
     setPromptState(p);
   };
   const [filter, setFilter] = useState<TextFilter>({});
+  const filtered = !isEmptyFilter(filter);
   const [message, setMessage] = useState('? for help');
   // The first seek is pending from the start, so the first frame says SEEKING and the seek
   // runs after it (as every seek does, see the effect below).
@@ -271,7 +272,8 @@ export function App(props: AppProps): ReactElement {
       case 'filter': {
         const f = parseFilter(t);
         setFilter(f);
-        return setMessage(`filter ${describeFilter(f)}: c / C to continue / reverse-continue`);
+        if (isEmptyFilter(f)) return setMessage('filter cleared: the list shows every event');
+        return setMessage(`the list shows ${describeFilter(f)}; c / C continue / reverse-continue to it`);
       }
       case 'addr': {
         const a = Number.parseInt(t.replace(/^0x/i, ''), 16);
@@ -332,10 +334,17 @@ export function App(props: AppProps): ReactElement {
         return cycle[(i + (key.shift ? cycle.length - 1 : 1)) % cycle.length]!;
       });
     }
-    if (key.upArrow) return setSelSeq((s) => Math.max(0, s - 1));
-    if (key.downArrow) return setSelSeq((s) => Math.min(session.length(cursor.branch) - 1, s + 1));
-    if (key.pageUp) return setSelSeq((s) => Math.max(0, s - 10));
-    if (key.pageDown) return setSelSeq((s) => Math.min(session.length(cursor.branch) - 1, s + 10));
+    if (key.upArrow || key.downArrow || key.pageUp || key.pageDown) {
+      const dir = key.upArrow || key.pageUp ? -1 : 1;
+      const step = key.pageUp || key.pageDown ? 10 : 1;
+      if (filtered) {
+        // The list shows matches only: move among them (no seek; Enter goes there).
+        const found = session.findEvents(cursor.branch, selSeq, dir, filter, step);
+        const to = found[found.length - 1];
+        return to ? setSelSeq(to.seq) : setMessage(`no more matches of ${describeFilter(filter)} that way`);
+      }
+      return setSelSeq((s) => Math.max(0, Math.min(session.length(cursor.branch) - 1, s + dir * step)));
+    }
     if (key.return) {
       const e = session.eventAt(cursor.branch, selSeq);
       if (e) goTo(cursor.branch, e.icount, e.seq, `event ${e.seq} at icount ${fmt(e.icount)}`);
@@ -465,7 +474,7 @@ export function App(props: AppProps): ReactElement {
   const vtime = machine ? (machine.clock.nowNs(machine.icount) / 1e9).toFixed(6) : '?';
 
   const header1 = `xrr ${session.file}  branch ${cursor.branch}${info?.label ? ` (${info.label})` : ''}${info?.parent ? ` forked from ${info.parent}@${fmt(info.forkIcount)}` : ''}`;
-  const header2 = `icount ${fmt(icountNow)}/${fmt(session.endIcount(cursor.branch))}  t=${vtime}s  seq ${fmt(live ? length : cursor.seq)}/${fmt(length)}  pid ${pid ?? '-'}${filter.kinds || filter.pid !== undefined || filter.text ? `  filter ${describeFilter(filter)}` : ''}`;
+  const header2 = `icount ${fmt(icountNow)}/${fmt(session.endIcount(cursor.branch))}  t=${vtime}s  seq ${fmt(live ? length : cursor.seq)}/${fmt(length)}  pid ${pid ?? '-'}${filtered ? `  filter ${describeFilter(filter)}` : ''}`;
 
   const tl = session.timeline(cursor.branch, W - 2);
   const tcol = Math.min(W - 3, Math.max(0, Math.floor((icountNow / tl.end) * (W - 2))));
@@ -476,7 +485,8 @@ export function App(props: AppProps): ReactElement {
   const rightW = W - leftW - 1;
 
   const eventRows = large ? Math.max(4, Math.floor(mainH * 0.55) - 1) : mainH - 1;
-  const eventWindow = session.window(cursor.branch, live ? length - 1 : selSeq, eventRows);
+  const listCenter = live ? length - 1 : selSeq;
+  const eventWindow = filtered ? session.matchingWindow(cursor.branch, listCenter, eventRows, filter) : session.window(cursor.branch, listCenter, eventRows);
   const open = openerFor(machine);
   const seqW = String(length).length;
   const icW = String(tl.end).length;
@@ -557,7 +567,7 @@ export function App(props: AppProps): ReactElement {
       ) : (
         <Box flexDirection="row" height={mainH}>
           <Box flexDirection="column" width={leftW}>
-            <PaneView title={`events ${fmt(length)}`} lines={eventLines.map((l) => l.text)} width={leftW} rows={eventRows + 1} color={color} highlight={eventLines.map((l) => (l.sel ? 'sel' : l.future ? 'dim' : ''))} />
+            <PaneView title={filtered ? `events matching ${describeFilter(filter)}` : `events ${fmt(length)}`} lines={eventLines.map((l) => l.text)} width={leftW} rows={eventRows + 1} color={color} highlight={eventLines.map((l) => (l.sel ? 'sel' : l.future ? 'dim' : ''))} />
             {large ? <PaneView title="detail" lines={detail} width={leftW} rows={mainH - eventRows - 1} color={color} /> : null}
           </Box>
           <Box width={1} />

@@ -13,7 +13,7 @@ import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { journalChannelKeys, JournalSink } from '../journal/record.js';
 import { forkAt } from '../journal/replay.js';
 import { copyMachine, ForwardRun, type Positioned } from './forward.js';
-import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventFilter, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
+import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
   readonly branch: BranchId;
@@ -28,29 +28,53 @@ export const CRASH_KINDS: readonly MachineEventKind[] = ['halt', 'server-crash',
 export interface TextFilter {
   readonly kinds?: readonly MachineEventKind[];
   readonly pid?: number;
+  /** IPC on one channel: src -> dst, or both ways. */
+  readonly channel?: { readonly src: number; readonly dst: number; readonly bothWays: boolean };
   readonly text?: string;
 }
 
-/** `kind:syscall,ipc pid:8 some text` -> a filter; unknown words are text. */
+/** The kinds that travel on a channel (each has src and dst). */
+const CHANNEL_KINDS: readonly MachineEventKind[] = ['ipc', 'ipc-reject', 'ipc-denied', 'ipc-fault'];
+
+/** `kind:syscall,ipc pid:8 chan:8->2 some text` -> a filter (`chan:0<->2` both ways); unknown words are text. */
 export function parseFilter(spec: string): TextFilter {
   const kinds: MachineEventKind[] = [];
   let pid: number | undefined;
+  let channel: TextFilter['channel'];
   const text: string[] = [];
   for (const w of spec.trim().split(/\s+/).filter(Boolean)) {
-    const m = /^(kind|pid):(.+)$/.exec(w);
+    const m = /^(kind|pid|chan):(.+)$/.exec(w);
+    const ends = m?.[1] === 'chan' ? /^(\d+)(->|<->)(\d+)$/.exec(m[2]!) : null;
     if (m?.[1] === 'kind') kinds.push(...(m[2]!.split(',') as MachineEventKind[]));
     else if (m?.[1] === 'pid' && /^\d+$/.test(m[2]!)) pid = Number(m[2]);
+    else if (ends) channel = { src: Number(ends[1]), dst: Number(ends[3]), bothWays: ends[2] === '<->' };
     else text.push(w);
   }
-  return { kinds: kinds.length ? kinds : undefined, pid, text: text.length ? text.join(' ') : undefined };
+  return { kinds: kinds.length ? kinds : undefined, pid, channel, text: text.length ? text.join(' ') : undefined };
 }
 
 export function describeFilter(f: TextFilter): string {
   const parts: string[] = [];
   if (f.kinds) parts.push(`kind:${f.kinds.join(',')}`);
   if (f.pid !== undefined) parts.push(`pid:${f.pid}`);
+  if (f.channel) parts.push(`chan:${f.channel.src}${f.channel.bothWays ? '<->' : '->'}${f.channel.dst}`);
   if (f.text) parts.push(JSON.stringify(f.text));
   return parts.join(' ') || '(any event)';
+}
+
+export function isEmptyFilter(f: TextFilter): boolean {
+  return !f.kinds && f.pid === undefined && !f.channel && !f.text;
+}
+
+/** Whether an event passes the parts of a filter the store cannot check (channel, text). */
+function passes(e: StoredEvent, f: TextFilter, needle: string | undefined): boolean {
+  const c = f.channel;
+  if (c) {
+    const ev = e.event as { src?: number; dst?: number };
+    const one = ev.src === c.src && ev.dst === c.dst;
+    if (!one && !(c.bothWays && ev.src === c.dst && ev.dst === c.src)) return false;
+  }
+  return needle === undefined || eventText(e.event).toLowerCase().includes(needle);
 }
 
 export interface TimelineMarks {
@@ -72,6 +96,8 @@ export class CancelledError extends Error {
 }
 /** How many events a text filter scans before giving up (keeps a key press bounded). */
 const TEXT_SCAN_LIMIT = 200_000;
+/** The same for the filtered event list, each way from the cursor: it is redrawn as the selection moves. */
+const LIST_SCAN_LIMIT = 20_000;
 
 export class TuiSession {
   private readonly machines = new Map<string, Positioned>();
@@ -267,34 +293,59 @@ export class TuiSession {
 
   /**
    * The next (dir 1) or previous (dir -1) event matching the filter strictly after / before
-   * timeline position `seq`. A text filter scans at most TEXT_SCAN_LIMIT events.
+   * timeline position `seq`. A text or channel filter scans at most TEXT_SCAN_LIMIT events.
    */
   findEvent(branch: BranchId, seq: number, dir: 1 | -1, f: TextFilter): StoredEvent | null {
-    // Bounding the icount on both sides lets SQLite use its kind and pid indexes (one bound does not).
-    const at = this.store.eventAt(branch, Math.max(0, Math.min(seq, this.length(branch) - 1)) as JournalSeq)?.icount ?? 0;
-    const base: EventFilter = { kinds: f.kinds, pid: f.pid, ...(dir === 1 ? { fromIcount: at as Icount, toIcount: Number.MAX_SAFE_INTEGER as Icount } : { fromIcount: 0 as Icount, toIcount: at as Icount }) };
-    if (!f.text && f.kinds) return this.nearestOfKinds(branch, seq, dir, f.kinds, base);
-    if (!f.text) return dir === 1 ? this.store.nextEvent(branch, seq as JournalSeq, base) : this.store.previousEvent(branch, seq as JournalSeq, base);
-    const needle = f.text.toLowerCase();
-    const it = this.store.iterateEvents(branch, {
-      ...base,
-      ...(dir === 1 ? { fromSeq: (seq + 1) as JournalSeq } : { toSeq: (seq - 1) as JournalSeq, order: 'desc' as const }),
-      limit: TEXT_SCAN_LIMIT,
-    });
-    for (const e of it) if (eventText(e.event).toLowerCase().includes(needle)) return e;
-    return null;
+    return this.findEvents(branch, seq, dir, f, 1)[0] ?? null;
   }
 
-  /** findEvent for a kind filter: per kind (the store's index is per kind), the nearest of them. */
-  private nearestOfKinds(branch: BranchId, seq: number, dir: 1 | -1, kinds: readonly MachineEventKind[], base: EventFilter): StoredEvent | null {
-    let best: StoredEvent | null = null;
-    for (const k of kinds) {
-      const page = this.store.events(branch, { ...base, kinds: [k], order: dir === 1 ? 'asc' : 'desc', limit: 64 });
-      let e: StoredEvent | null = page.find((x) => (dir === 1 ? x.seq > seq : x.seq < seq)) ?? null;
-      if (!e && page.length === 64) e = dir === 1 ? this.store.nextEvent(branch, seq as JournalSeq, { ...base, kinds: [k] }) : this.store.previousEvent(branch, seq as JournalSeq, { ...base, kinds: [k] });
-      if (e && (!best || (dir === 1 ? e.seq < best.seq : e.seq > best.seq))) best = e;
+  /**
+   * Up to `limit` events matching the filter after (dir 1) or before (dir -1) `seq`, nearest
+   * first; a text or channel filter looks at `scanLimit` events at most.
+   */
+  findEvents(branch: BranchId, seq: number, dir: 1 | -1, f: TextFilter, limit: number, scanLimit = TEXT_SCAN_LIMIT): StoredEvent[] {
+    if (limit <= 0) return [];
+    // A channel one way is its sender's events (the pid column of an IPC row is its src).
+    const kinds = f.kinds ?? (f.channel ? CHANNEL_KINDS : undefined);
+    const pid = f.pid ?? (f.channel && !f.channel.bothWays ? f.channel.src : undefined);
+    // Bounding the icount on both sides lets SQLite use its kind and pid indexes (one bound does not).
+    const at = this.store.eventAt(branch, Math.max(0, Math.min(seq, this.length(branch) - 1)) as JournalSeq)?.icount ?? 0;
+    const base: EventQuery = {
+      kinds,
+      pid,
+      ...(dir === 1
+        ? { fromIcount: at as Icount, toIcount: Number.MAX_SAFE_INTEGER as Icount, fromSeq: (seq + 1) as JournalSeq }
+        : { fromIcount: 0 as Icount, toIcount: at as Icount, toSeq: Math.max(0, seq - 1) as JournalSeq, order: 'desc' as const }),
+    };
+    if (dir === -1 && seq <= 0) return [];
+    if (!f.text && !f.channel) {
+      if (!kinds) return this.store.events(branch, { ...base, limit });
+      // One kind at a time (the store's index is per kind), merged nearest first.
+      const all = kinds.flatMap((k) => this.store.events(branch, { ...base, kinds: [k], limit }));
+      return all.sort((a, b) => (a.seq - b.seq) * dir).slice(0, limit);
     }
-    return best;
+    const needle = f.text?.toLowerCase();
+    const out: StoredEvent[] = [];
+    for (const e of this.store.iterateEvents(branch, { ...base, limit: scanLimit })) {
+      if (!passes(e, f, needle)) continue;
+      out.push(e);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private matchCache: { key: string; events: StoredEvent[] } | null = null;
+
+  /** Up to `n` events matching `f` around `center` (those before it, it if it matches, those after), in seq order. */
+  matchingWindow(branch: BranchId, center: number, n: number, f: TextFilter): StoredEvent[] {
+    const key = `${branch}:${center}:${n}:${describeFilter(f)}:${this.length(branch)}`;
+    if (this.matchCache?.key === key) return this.matchCache.events;
+    let before = this.findEvents(branch, center + 1, -1, f, Math.ceil(n / 2), LIST_SCAN_LIMIT); // center itself included
+    const after = this.findEvents(branch, center, 1, f, n - before.length, LIST_SCAN_LIMIT);
+    if (before.length + after.length < n && before.length === Math.ceil(n / 2)) before = this.findEvents(branch, center + 1, -1, f, n - after.length, LIST_SCAN_LIMIT);
+    const events = [...before.reverse(), ...after];
+    this.matchCache = { key, events };
+    return events;
   }
 
   /**
