@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decryptWire } from '../src/core/ipc/channel-table.js';
+import { loadMigrations } from '../src/journal/migrations.js';
+import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
+import { loadZstd } from '../src/journal/zstd.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -118,6 +121,19 @@ describe('xrr record / replay / verify', () => {
     expect(ev.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['server-crash', 'server-restart']);
     expect(xrr('replay', crashed).status).toBe(0);
     expect(xrr('record', '--inject', 'crash:nowhere:1', '--out', join(dir, 'x.db')).status).toBe(2);
+  });
+
+  it('reads a recording made by an older schema, migrating it once', async () => {
+    const old = join(dir, 'schema1.db');
+    const zstd = await loadZstd();
+    const v1 = SqliteJournalStore.openWith(zstd, old, { migrations: loadMigrations().slice(0, 1) });
+    v1.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '0', commandLine: [], xrrVersion: 'old' });
+    v1.close();
+    const r = xrr('info', old);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('schema migrated to version');
+    expect(r.stdout).toMatch(/schema [2-9]/);
+    expect(xrr('info', old).stderr).not.toContain('migrated'); // once
   });
 
   it('refuses bad input with clear errors', () => {

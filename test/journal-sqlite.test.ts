@@ -99,6 +99,10 @@ describe('SQLite journal file', () => {
       { kind: 'trap', pid: 8, cause: 13, pc: 0x10074, tval: 0, icount: 30, seq: 0 },
       { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
+      { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 12 + 16), icount: 32, seq: 0 },
+      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', stack: [], icount: 32, seq: 1 },
+      { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wireHex: '00', icount: 33, seq: 0 },
+      { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 34, seq: 0 },
       { kind: 'halt', reason: 'init exited', status: 0, icount: 40, seq: 0 },
     ]);
     s.flush();
@@ -107,13 +111,17 @@ describe('SQLite journal file', () => {
       { pid: 8, name: 'write', args: '[1,4096,5]', result: 5 },
       { pid: 9, name: 'wait4', args: '[-1,0,0]', result: null },
     ]);
-    expect(db.prepare('SELECT channel, m_type, bytes FROM v_ipc ORDER BY seq').all()).toEqual([
-      { channel: '0->2', m_type: 106, bytes: 3 },
-      { channel: '2->0', m_type: 150, bytes: 1 },
+    expect(db.prepare('SELECT channel, m_type, sealed, bytes FROM v_ipc ORDER BY icount, seq').all()).toEqual([
+      { channel: '0->2', m_type: 106, sealed: 0, bytes: 3 },
+      { channel: '2->0', m_type: 150, sealed: 0, bytes: 1 },
+      { channel: '8->2', m_type: 103, sealed: 1, bytes: 12 },
     ]);
-    expect(db.prepare('SELECT kind, pid, what FROM v_crashes ORDER BY seq').all()).toEqual([
+    expect(db.prepare('SELECT kind, pid, what FROM v_crashes ORDER BY icount, seq').all()).toEqual([
       { kind: 'trap', pid: 8, what: 'fault cause 13 at pc 0x00010074' },
       { kind: 'signal', pid: 8, what: 'killed by signal 11' },
+      { kind: 'server-crash', pid: 2, what: 'server vfs crashed (threw): injected crash' },
+      { kind: 'ipc-reject', pid: 0, what: 'message 0->3 refused: auth' },
+      { kind: 'server-down', pid: 2, what: 'server vfs left down: restart limit' },
     ]);
     s.close();
   });
@@ -328,6 +336,24 @@ describe('migrations', () => {
     // An older build (knowing only the base migrations) refuses the migrated file.
     expect(() => migrate(db, { migrations: base })).toThrow(/upgrade xrr/);
     db.close();
+  });
+
+  it('migrates a recording made at schema 1: its server crashes and sealed messages show in the views', async () => {
+    const zstd = await zstdP;
+    const path = file();
+    const v1 = SqliteJournalStore.openWith(zstd, path, { migrations: base.slice(0, 1) });
+    v1.createRecording(META);
+    v1.append(ROOT_BRANCH, [
+      { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 5 + 16), icount: 5, seq: 0 },
+      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'boom', stack: [], icount: 5, seq: 1 },
+    ]);
+    v1.close();
+    const s = SqliteJournalStore.openWith(zstd, path);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
+    expect(verify(s).ok).toBe(true); // the rows and their hash chain are untouched
+    expect(s.database.prepare('SELECT what FROM v_crashes').all()).toEqual([{ what: 'server vfs crashed (threw): boom' }]);
+    expect(s.database.prepare('SELECT sealed, bytes FROM v_ipc').all()).toEqual([{ sealed: 1, bytes: 5 }]);
+    s.close();
   });
 
   it('refuses to migrate a read-only file', async () => {

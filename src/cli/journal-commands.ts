@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { MACHINE_VERSION, type Machine } from '../core/machine.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
+import { isJournalError } from '../journal/errors.js';
 import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
 import { BackgroundRecorder } from '../journal/background-recorder.js';
 import { Snapshotter } from '../journal/record.js';
@@ -39,7 +40,17 @@ function progressLine(label: string): (done: number, total: number) => void {
 
 async function openExisting(file: string, readonly = true): Promise<SqliteJournalStore> {
   if (!existsSync(file)) throw new UsageError(`no such recording: ${file}`);
-  return SqliteJournalStore.open(file, { readonly, create: false });
+  try {
+    return await SqliteJournalStore.open(file, { readonly, create: false });
+  } catch (e) {
+    if (!isJournalError(e, 'OLD_SCHEMA_READONLY')) throw e;
+    // A recording from an older xrr: bring its schema up to date once (a writable open migrates;
+    // the events and their hash chain are untouched), then read it as asked.
+    const writable = await SqliteJournalStore.open(file, { readonly: false, create: false });
+    process.stderr.write(`xrr: ${file}: schema migrated to version ${writable.schemaVersion}\n`);
+    writable.close();
+    return SqliteJournalStore.open(file, { readonly, create: false });
+  }
 }
 
 /** The --branch option, checked against the recording's branches. */
