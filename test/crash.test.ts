@@ -110,6 +110,23 @@ describe('a crashed server is restarted', () => {
   });
 });
 
+describe('a crashed Memory Manager is restarted', () => {
+  it('keeps every region table: programs that grow their heap and map memory run before and after', () => {
+    const t = testMachine();
+    t.run(['echo warm\n']);
+    t.machine.inject({ kind: 'crash', server: MM, mType: MSG.MM_BRK, nth: 1 });
+    t.run(['ls -l /bin\n', 'posixtest; echo posixtest-status=$?\n', 'ls /bin | cat\n']);
+    expect(t.of('server-crash')).toEqual([expect.objectContaining({ server: MM, name: 'mm', mType: MSG.MM_BRK })]);
+    expect(t.of('server-restart')).toEqual([expect.objectContaining({ server: MM, restarts: 1, lost: [] })]);
+    const out = t.output();
+    // The brk being handled (ls's) failed with EIO; the machine went on, and posixtest's brk/sbrk,
+    // mmap/munmap/mprotect and shared memory cases pass on the fresh MM.
+    const after = out.slice(out.lastIndexOf('posixtest; echo'));
+    expect(after).toContain('posixtest-status=0');
+    expect(after).toContain('forkrace');
+  });
+});
+
 describe('restart limit', () => {
   const policy = { limit: 2, windowNs: 10_000_000_000, backoffNs: 1_000_000 };
 

@@ -104,6 +104,27 @@ describe('encrypted IPC in the machine', () => {
     expect(t.of('ipc-reject')).toEqual([expect.objectContaining({ src: 3, dst: 1, error: 'auth' })]);
   });
 
+  it('a replayed message in flight: the copy is refused with an event, the original answered, the PM keeps serving', () => {
+    const t = asInit(getpidTwice);
+    t.machine.inject({ kind: 'replay', src: 0, dst: 3, nth: 1 });
+    expect(t.run()).toMatchObject({ kind: 'halted', status: 1 }); // both getpids answered: pid 1
+    expect(t.of('ipc-fault')).toEqual([expect.objectContaining({ src: 1, dst: 3, fault: 'replay' })]);
+    const [reject] = t.of('ipc-reject');
+    expect(reject).toMatchObject({ src: 1, dst: 3, mType: MSG.PROC_GETPID, error: 'replay' });
+    // The refused copy is byte for byte the message that went through.
+    const getpids = ipcOf(t.events).filter((e) => e.mType === MSG.PROC_GETPID);
+    expect(getpids.map((e) => e.wireHex)).toContain(reject!.wireHex);
+    expect(t.of('server-crash')).toEqual([]);
+  });
+
+  it('a message whose header was rewritten in flight is refused with an event and the caller gets EBADMSG', () => {
+    const t = asInit(getpidAfterBadmsg);
+    t.machine.inject({ kind: 'alter', src: 0, dst: 3, nth: 1 });
+    expect(t.run()).toMatchObject({ kind: 'halted', status: 1 });
+    expect(t.of('ipc-fault')).toEqual([expect.objectContaining({ fault: 'alter' })]);
+    expect(t.of('ipc-reject')).toEqual([expect.objectContaining({ src: 1, dst: 3, error: 'auth' })]);
+  });
+
   it('refuses a replayed wire and wires whose header was altered; m_source cannot be forged', () => {
     const t = asInit(getpidTwice);
     t.run();

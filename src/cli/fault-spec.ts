@@ -5,6 +5,8 @@
  *   corrupt:SRC:DST:N        the Nth ciphertext on channel SRC -> DST gets a flipped byte
  *   drop:SRC:DST:N           the Nth message on SRC -> DST is lost
  *   delay:SRC:DST:N:NS       the Nth message on SRC -> DST waits NS of virtual time
+ *   replay:SRC:DST:N         the Nth message on SRC -> DST arrives twice; the copy is refused
+ *   alter:SRC:DST:N          the Nth message on SRC -> DST has its header rewritten; it is refused
  * TYPE is a message type number (e.g. 103 VFS_WRITE) or `any`. Channel ends are pids; a
  * delegated call travels on (0, server) and its reply on (server, 0).
  */
@@ -31,14 +33,14 @@ export function parseFault(spec: string): Fault {
       const mType = p.length === 3 ? (p[1] === 'any' ? -1 : int(p[1], 'TYPE', spec)) : -1;
       return { kind, server: server(p[0], spec), mType, nth: int(p[p.length - 1], 'N', spec) };
     }
-    case 'corrupt': case 'drop':
+    case 'corrupt': case 'drop': case 'replay': case 'alter':
       if (p.length !== 3) throw new UsageError(`--inject ${spec}: expected ${kind}:SRC:DST:N`);
       return { kind, src: int(p[0], 'SRC', spec), dst: int(p[1], 'DST', spec), nth: int(p[2], 'N', spec) };
     case 'delay':
       if (p.length !== 4) throw new UsageError(`--inject ${spec}: expected delay:SRC:DST:N:NS`);
       return { kind, src: int(p[0], 'SRC', spec), dst: int(p[1], 'DST', spec), nth: int(p[2], 'N', spec), ns: int(p[3], 'NS', spec) };
     default:
-      throw new UsageError(`--inject ${spec}: the fault is one of crash, hang, corrupt, drop, delay`);
+      throw new UsageError(`--inject ${spec}: the fault is one of crash, hang, corrupt, drop, delay, replay, alter`);
   }
 }
 

@@ -38,8 +38,8 @@ export type MachineEventBody =
     }
   /** The capability table refused a message (EPERM to the sender). */
   | { readonly kind: 'ipc-denied'; readonly src: number; readonly dst: number; readonly mType: number; readonly reason: string }
-  /** A message an injected fault dropped or held back. */
-  | { readonly kind: 'ipc-fault'; readonly src: number; readonly dst: number; readonly mType: number; readonly fault: 'drop' | 'delay' | 'corrupt' }
+  /** A message an injected fault dropped, held back or tampered with. */
+  | { readonly kind: 'ipc-fault'; readonly src: number; readonly dst: number; readonly mType: number; readonly fault: 'drop' | 'delay' | 'corrupt' | 'replay' | 'alter' }
   /** A Lattice channel was set up (ML-KEM encapsulation from initiator to responder): new keys from here on. */
   | { readonly kind: 'channel'; readonly initiator: number; readonly responder: number }
   /** A server crashed handling a message (it threw, or did not answer within the deadline). */
@@ -76,7 +76,11 @@ export type Fault =
   /** The Nth message on src -> dst is lost. */
   | { readonly kind: 'drop'; readonly src: number; readonly dst: number; readonly nth: number }
   /** The Nth message on src -> dst is held back `ns` of virtual time before it is sent. */
-  | { readonly kind: 'delay'; readonly src: number; readonly dst: number; readonly nth: number; readonly ns: number };
+  | { readonly kind: 'delay'; readonly src: number; readonly dst: number; readonly nth: number; readonly ns: number }
+  /** The Nth message on src -> dst arrives twice, as a replaying attacker sends it: the copy is refused, the original goes through. */
+  | { readonly kind: 'replay'; readonly src: number; readonly dst: number; readonly nth: number }
+  /** The Nth message on src -> dst arrives with its header rewritten (another m_type): refused, the sender gets an error. */
+  | { readonly kind: 'alter'; readonly src: number; readonly dst: number; readonly nth: number };
 
 export type MachineEventKind = MachineEventBody['kind'];
 

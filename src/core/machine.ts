@@ -275,7 +275,7 @@ export function faultProblem(f: Fault): string | undefined {
       if (!pid(f.server)) return 'server must be a pid';
       if (!(Number.isInteger(f.mType) && f.mType >= -1)) return 'mType must be a message type or -1 (any)';
       return undefined;
-    case 'corrupt': case 'drop': case 'delay':
+    case 'corrupt': case 'drop': case 'delay': case 'replay': case 'alter':
       if (!pid(f.src) || !pid(f.dst)) return 'src and dst must be pids';
       if (f.kind === 'corrupt' && f.byteIndex !== undefined && !(Number.isSafeInteger(f.byteIndex) && f.byteIndex >= 0)) return 'byteIndex must be >= 0';
       if (f.kind === 'delay' && !(Number.isSafeInteger(f.ns) && f.ns >= 0)) return 'ns must be an integer >= 0';

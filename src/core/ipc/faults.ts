@@ -1,23 +1,9 @@
 /**
- * Fault injection on the wire (issue 5: "corrupt the Nth ciphertext on channel (a, b)"), as pure
- * functions the kernel applies between seal and open. A fault is a recorded machine input, so
- * replay applies the same faults to the same wires.
- *
- * "The Nth ciphertext on a -> b" is the wire with sequence number N: sequence numbers count the
- * messages sealed on a channel direction from 1, restarting when the channel is set up again.
+ * Fault injection on the wire, as pure functions the kernel applies between seal and open when an
+ * injected fault (a recorded machine input, src/core/events.ts Fault) names the message: replay
+ * applies the same faults to the same wires.
  */
 import type { Wire } from './wire.js';
-
-export interface CiphertextCorruption {
-  readonly src: number;
-  readonly dst: number;
-  /** 1-based: the wire with this sequence number on src -> dst. */
-  readonly nth: number;
-  /** Which ciphertext byte to flip, modulo the ciphertext length (default 0). */
-  readonly byteIndex?: number;
-  /** XOR mask, 1..255 (default 0x01). */
-  readonly mask?: number;
-}
 
 /**
  * A copy of `wire` with one ciphertext byte flipped (index modulo the ciphertext length, so any
@@ -31,13 +17,10 @@ export function corruptWire(wire: Wire, byteIndex = 0, mask = 0x01): Wire {
   return { ...wire, ciphertext };
 }
 
-/** The corruption that applies to this wire, if any (the first matching one). */
-export function matchCorruption(wire: Wire, faults: readonly CiphertextCorruption[]): CiphertextCorruption | undefined {
-  return faults.find((f) => f.src === wire.src && f.dst === wire.dst && f.nth === wire.seq);
-}
-
-/** The wire as it arrives given the pending corruption faults: corrupted if one matches, else unchanged. */
-export function applyCorruptions(wire: Wire, faults: readonly CiphertextCorruption[]): Wire {
-  const f = matchCorruption(wire, faults);
-  return f ? corruptWire(wire, f.byteIndex ?? 0, f.mask ?? 0x01) : wire;
+/**
+ * A copy of `wire` whose header claims another message type (m_type with its low bit flipped),
+ * as a forger would rewrite it: the header is the associated data, so opening fails with 'auth'.
+ */
+export function alterHeader(wire: Wire): Wire {
+  return { ...wire, m_type: (wire.m_type ^ 1) >>> 0 };
 }

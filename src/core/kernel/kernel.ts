@@ -11,7 +11,7 @@
 import { Cpu, TrapCause, type StopReason } from '../cpu.js';
 import type { EventSink, Fault, MachineEventBody } from '../events.js';
 import { hexOf } from '../events.js';
-import { corruptWire, encodeWire, type ChannelKeyEntry } from '../ipc/index.js';
+import { alterHeader, corruptWire, encodeWire, type ChannelKeyEntry } from '../ipc/index.js';
 import { capabilityDenial } from './capabilities.js';
 import { envelope, LatticeLink, openEnvelope } from './lattice-link.js';
 import { RS_PROTOCOL } from '../../servers/rs/rs-protocol.js';
@@ -218,7 +218,7 @@ export class Kernel {
     const cs = viaKernel && !fromServer ? KERNEL : from;
     const cd = viaKernel && !toServer ? KERNEL : to;
     const party = cs === KERNEL ? from : cd === KERNEL ? to : 0;
-    let corrupt: Extract<Fault, { kind: 'corrupt' }> | undefined;
+    let tamper: Extract<Fault, { kind: 'corrupt' | 'replay' | 'alter' }> | undefined;
     if (withFaults && this.faults.length > 0) {
       const f = this.channelFault(cs, cd);
       if (f?.kind === 'drop' || f?.kind === 'delay') {
@@ -231,23 +231,33 @@ export class Kernel {
         }
         return { ok: false, why: 'dropped' };
       }
-      if (f?.kind === 'corrupt') corrupt = f;
+      if (f?.kind === 'corrupt' || f?.kind === 'replay' || f?.kind === 'alter') tamper = f;
     }
     if (!this.link.encrypted) {
       let plain = payload;
-      if (corrupt) {
+      // Without encryption nothing detects tampering: a corrupted payload arrives as it is (and a
+      // replayed or retyped one is not simulated), which is what running without it means.
+      if (tamper?.kind === 'corrupt') {
         this.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: 'corrupt' });
         plain = Uint8Array.from(payload);
-        if (plain.length > 0) plain[(corrupt.byteIndex ?? 0) % plain.length]! ^= 1;
+        if (plain.length > 0) plain[(tamper.byteIndex ?? 0) % plain.length]! ^= 1;
       }
       this.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payloadHex: hexOf(plain) });
       return { ok: true, message: { m_source: from, m_type, payload: plain }, to };
     }
     if (!this.link.hasChannel(cs, cd) && this.link.connect(cs, cd)) this.channelUp(cs, cd);
     let wire = this.link.seal(cs, cd, m_type, cs === KERNEL || cd === KERNEL ? envelope(party, payload) : payload);
-    if (corrupt) wire = corruptWire(wire, corrupt.byteIndex ?? 0);
+    if (tamper?.kind === 'corrupt') wire = corruptWire(wire, tamper.byteIndex ?? 0);
+    if (tamper?.kind === 'alter') wire = alterHeader(wire);
+    // (A corrupted wire shows as the receiver's ipc-reject alone, as recordings have it since corrupt came first.)
+    if (tamper && tamper.kind !== 'corrupt') this.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: tamper.kind });
     const wireHex = wireHexOf(encodeWire(wire));
     const opened = this.link.open(wire);
+    if (opened.ok && tamper?.kind === 'replay') {
+      // The attacker's copy arrives after the original: the receiver has accepted its sequence number.
+      const again = this.link.open(wire);
+      this.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: again.ok ? 'accepted' : again.error, wireHex });
+    }
     const env = opened.ok && (opened.message.src === KERNEL || opened.message.dst === KERNEL) ? openEnvelope(opened.message.payload) : undefined;
     if (!opened.ok || ((opened.message.src === KERNEL || opened.message.dst === KERNEL) && !env)) {
       this.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: opened.ok ? 'malformed' : opened.error, wireHex });
@@ -265,7 +275,8 @@ export class Kernel {
     for (let i = 0; i < this.faults.length; i++) {
       const f = this.faults[i]!;
       const k = f.fault;
-      if ((k.kind === 'corrupt' || k.kind === 'drop' || k.kind === 'delay') && k.src === cs && k.dst === cd && ++f.seen === k.nth) {
+      const onWire = k.kind === 'corrupt' || k.kind === 'drop' || k.kind === 'delay' || k.kind === 'replay' || k.kind === 'alter';
+      if (onWire && k.src === cs && k.dst === cd && ++f.seen === k.nth) {
         this.faults.splice(i, 1);
         return k;
       }
