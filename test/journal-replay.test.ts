@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../src/core/machine.js';
 import { ROOT_BRANCH, type BranchId } from '../src/journal/ids.js';
 import { MemoryJournalStore } from '../src/journal/memory-store.js';
-import { JournalSink, Snapshotter } from '../src/journal/record.js';
+import { decodeState, encodeState, JournalSink, Snapshotter } from '../src/journal/record.js';
+import { MACHINE_VERSION } from '../src/core/machine.js';
 import { DivergenceError, forkAt, replay, seek } from '../src/journal/replay.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { newMachine } from './support/boot.js';
@@ -95,6 +96,20 @@ describe('record and replay', () => {
       expect(stateHash(r.machine), `seek ${t}`).toBe(stateHash(straightTo(t)));
     }
     expect(replay(store, ROOT_BRANCH).machine.icount).toBe(machine.icount);
+  });
+
+  it('refuses a recording made by another machine version, naming both', async () => {
+    const { store } = await record();
+    const snap = store.listSnapshots(ROOT_BRANCH)[0]!;
+    const state = decodeState(store.loadSnapshotState(snap.id));
+    const other = await MemoryJournalStore.create();
+    other.createRecording(store.getRecording()!);
+    other.append(ROOT_BRANCH, store.events(ROOT_BRANCH).map((e) => e.event));
+    for (const h of store.snapshotPages(snap.id)) other.putPage(store.getPage(h)!);
+    other.putSnapshot({ branch: ROOT_BRANCH, icount: snap.icount, seq: snap.seq, state: encodeState({ ...state, machineVersion: 'xrr-machine/0' }), pages: store.snapshotPages(snap.id) });
+    other.flush();
+    expect(() => replay(other, ROOT_BRANCH)).toThrow(new RegExp(`made by machine xrr-machine/0; this xrr runs ${MACHINE_VERSION}`));
+    expect(() => seek(other, ROOT_BRANCH, 1000)).toThrow(/cannot replay it/);
   });
 
   it('reports the first divergence when a recorded event was changed', async () => {

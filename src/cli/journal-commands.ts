@@ -8,7 +8,7 @@ import { basename, join, resolve } from 'node:path';
 import { MACHINE_VERSION, type Machine } from '../core/machine.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { isJournalError } from '../journal/errors.js';
-import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
+import { ROOT_BRANCH, branchId, type BranchId, type Icount } from '../journal/ids.js';
 import { BackgroundRecorder } from '../journal/background-recorder.js';
 import { Snapshotter } from '../journal/record.js';
 import { DivergenceError, forkAt, replay, restoreMachine, seek } from '../journal/replay.js';
@@ -59,6 +59,13 @@ function branchOf(store: JournalStore, v: unknown): BranchId {
   const known = store.listBranches().map((b) => b.id as number);
   if (!known.includes(v as number)) throw new UsageError(`--branch ${String(v)}: the recording has branches ${known.join(', ')}`);
   return branchId(v as number);
+}
+
+/** A progress line for a seek to `at`: from the snapshot it starts at to the target. */
+function seekProgress(store: JournalStore, branch: BranchId, at: number): (icount: number) => void {
+  const from = store.nearestSnapshot(branch, at as Icount)?.icount ?? 0;
+  const bar = progressLine(`seeking to ${at}`);
+  return (icount) => bar(icount - from, at - from);
 }
 
 // ---- record ---------------------------------------------------------------------------------------
@@ -209,11 +216,13 @@ async function infoCommand(argv: string[]): Promise<number> {
     const print = (n: BranchTreeNode, depth: number) => {
       const b = n.branch;
       const last = store.events(b.id, { order: 'desc', limit: 1 })[0];
-      const crashes = store.countEvents(b.id, { kinds: ['halt'] });
+      const halted = store.countEvents(b.id, { kinds: ['halt'] }) > 0;
+      const crashes = store.countEvents(b.id, { kinds: ['server-crash'] });
       console.log(
         `  ${'  '.repeat(depth)}${b.id} ${b.label || '(unnamed)'}: ${store.branchLength(b.id)} events, to icount ${last?.icount ?? 0}` +
           (b.parent === null ? '' : `, forked from ${b.parent} at icount ${b.forkIcount}`) +
-          (crashes ? `, halted` : ''),
+          (crashes ? `, ${crashes} server crash${crashes === 1 ? '' : 'es'}` : '') +
+          (halted ? ', halted' : ''),
       );
       for (const c of n.children) print(c, depth + 1);
     };
@@ -311,7 +320,9 @@ async function stateCommand(argv: string[]): Promise<number> {
   if (at === undefined) throw new UsageError('--at T is required');
   const store = await openExisting(file);
   try {
-    const r = seek(store, branchOf(store, options.get('branch')), at);
+    const branch = branchOf(store, options.get('branch'));
+    const bar = seekProgress(store, branch, at);
+    const r = seek(store, branch, at, { progress: bar });
     const pid = options.get('pid') as number | undefined;
     if (options.get('json')) {
       console.log(JSON.stringify(r.machine.getState(), null, 1));
@@ -353,7 +364,8 @@ async function forkCommand(argv: string[]): Promise<number> {
   if (at === undefined) throw new UsageError('--at T is required');
   const store = await openExisting(file, false);
   try {
-    const { branch, machine } = forkAt(store, branchOf(store, options.get('branch')), at, (options.get('label') as string | undefined) ?? '');
+    const parent = branchOf(store, options.get('branch'));
+    const { branch, machine } = forkAt(store, parent, at, (options.get('label') as string | undefined) ?? '', seekProgress(store, parent, at));
     process.stderr.write(`xrr: branch ${branch} forked at icount ${machine.icount}; the console is live\n`);
     for (const f of faults) machine.inject(f);
     const inputArgs = options.get('input') !== undefined ? ['--input', options.get('input') as string] : [];
@@ -380,7 +392,10 @@ async function verifyCommand(argv: string[]): Promise<number> {
   const file = one(positional, 'FILE');
   const store = await openExisting(file);
   try {
-    const report = verify(store);
+    const stats = store.stats();
+    const total = { events: stats.events, snapshots: stats.snapshots, pages: stats.pages };
+    const bars = { events: progressLine('verifying events'), snapshots: progressLine('restoring snapshots'), pages: progressLine('checking pages') };
+    const report = verify(store, { progress: (phase, done) => bars[phase](done, total[phase]) });
     let ok = report.ok;
     for (const p of report.problems) console.log(`problem: ${JSON.stringify(p)}`);
     // Every snapshot must restore into a machine.

@@ -213,8 +213,8 @@ export function seek(store: JournalStore, branch: BranchId, icount: number, opts
  * Fork: a new branch that starts from the machine at `icount` of `parent` and continues live.
  * Returns the branch and the machine, whose events now go to the branch.
  */
-export function forkAt(store: JournalStore, parent: BranchId, icount: number, label = ''): { branch: BranchId; machine: Machine } {
-  const r = seek(store, parent, icount);
+export function forkAt(store: JournalStore, parent: BranchId, icount: number, label = '', progress?: (icount: number) => void): { branch: BranchId; machine: Machine } {
+  const r = seek(store, parent, icount, { progress });
   const info = store.createBranch({ parent, forkIcount: r.machine.icount as Icount, forkSeq: r.seq as JournalSeq, label });
   r.machine.kernel.sink = new JournalSink(store, info.id);
   journalChannelKeys(r.machine, store, info.id);
