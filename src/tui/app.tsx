@@ -487,7 +487,7 @@ export function App(props: AppProps): ReactElement {
   const eventRows = large ? Math.max(4, Math.floor(mainH * 0.55) - 1) : mainH - 1;
   const listCenter = live ? length - 1 : selSeq;
   const eventWindow = filtered ? session.matchingWindow(cursor.branch, listCenter, eventRows, filter) : session.window(cursor.branch, listCenter, eventRows);
-  const open = openerFor(machine);
+  const open = openerFor(machine, session.journaledKeys());
   const seqW = String(length).length;
   const icW = String(tl.end).length;
   const eventLines = eventWindow.map((e) => {

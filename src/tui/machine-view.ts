@@ -199,7 +199,7 @@ export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: Ipc
       const opened = open?.(e.wireHex);
       if (opened?.ok) {
         payload = opened.payload;
-        ipc.push(`  opened with the channel keys at the cursor: ${payload.length} bytes${opened.party !== undefined ? `, kernel channel for pid ${opened.party}` : ''}`);
+        ipc.push(`  opened with ${opened.via === 'cursor' ? 'the channel keys at the cursor' : 'a journaled channel key (channel_key)'}: ${payload.length} bytes${opened.party !== undefined ? `, kernel channel for pid ${opened.party}` : ''}`);
       } else ipc.push(`  sealed wire: ${opened ? opened.error : 'seek to see it decrypted (needs the machine at the cursor)'}`);
     }
     if (payload) {

@@ -13,7 +13,7 @@ import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { journalChannelKeys, JournalSink } from '../journal/record.js';
 import { forkAt } from '../journal/replay.js';
 import { copyMachine, ForwardRun, type Positioned } from './forward.js';
-import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
+import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type ChannelKey, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 
 export interface Cursor {
   readonly branch: BranchId;
@@ -244,6 +244,15 @@ export class TuiSession {
     }
     this.consoleCache = { key, text };
     return text;
+  }
+
+  private keys: { count: number; keys: readonly ChannelKey[] } | null = null;
+
+  /** Every channel key the recorders journaled (the IPC opener's fallback); re-read when a live run adds some. */
+  journaledKeys(): readonly ChannelKey[] {
+    const all = this.store.channelKeys();
+    if (this.keys?.count !== all.length) this.keys = { count: all.length, keys: all };
+    return this.keys.keys;
   }
 
   snapshots(branch: BranchId): SnapshotRecord[] {
