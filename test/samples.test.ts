@@ -11,6 +11,7 @@ import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { replay } from '../src/journal/replay.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
+import { openerFor } from '../src/tui/ipc-open.js';
 
 const DIR = resolve(import.meta.dirname, '../recordings');
 const samples = readdirSync(DIR).filter((f) => /^sample-.*\.db$/.test(f));
@@ -36,11 +37,22 @@ describe('shipped sample recordings', () => {
     });
   }
 
-  it('sample-vfs-crash.db holds the injected VFS crash and the restart', async () => {
+  it('sample-vfs-crash.db holds the injected VFS crash and the restart; every sealed message opens', async () => {
     const store = await SqliteJournalStore.open(join(DIR, 'sample-vfs-crash.db'), { readonly: true, create: false });
     try {
-      expect(store.countEvents(ROOT_BRANCH, { kinds: ['server-crash'] })).toBe(1);
+      const [crash] = store.events(ROOT_BRANCH, { kinds: ['server-crash'] });
+      expect(crash).toBeDefined();
       expect(store.countEvents(ROOT_BRANCH, { kinds: ['server-restart'] })).toBe(1);
+      // At the end the VFS has new channel keys; a message to it from before the crash opens only
+      // with the key journaled when the first channel was set up.
+      const atEnd = replay(store, ROOT_BRANCH).machine;
+      const early = store.events(ROOT_BRANCH, { kinds: ['ipc'], toIcount: crash!.icount }).find((e) => e.event.kind === 'ipc' && e.event.dst === 2)!;
+      const wire = (early.event as { wireHex: string }).wireHex;
+      expect(openerFor(atEnd)!(wire).ok).toBe(false);
+      expect(openerFor(atEnd, store.channelKeys())!(wire)).toMatchObject({ ok: true, via: 'journal' });
+      for (const e of store.events(ROOT_BRANCH, { kinds: ['ipc'] })) {
+        expect(openerFor(atEnd, store.channelKeys())!((e.event as { wireHex: string }).wireHex).ok, `event ${e.seq}`).toBe(true);
+      }
     } finally {
       store.close();
     }
