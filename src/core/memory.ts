@@ -307,6 +307,11 @@ export class AddressSpace {
     return this.peek(addr, len) ?? null;
   }
 
+  /** Whether the process could write `len` bytes at `addr` (W on every page), without writing. */
+  canWriteUser(addr: number, len: number): boolean {
+    return this.userRange(addr, len, PERM_W);
+  }
+
   /** Write bytes as the process would (needs W on every page); false on a bad pointer. */
   writeUser(addr: number, bytes: Uint8Array): boolean {
     if (!this.userRange(addr, bytes.length, PERM_W)) return false;
