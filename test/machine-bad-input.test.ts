@@ -10,7 +10,8 @@ import { bootMachine } from './support/boot.js';
 import { A0, A1, A2, A3, DATA_BASE, S0, S1, exitWith, linkProgram, sys } from './support/guest-asm.js';
 import { li, load, op, opImm } from './support/rv-encode.js';
 
-const S = { open: 3, read: 5, write: 6, execve: 27, fork: 26, lattice_send: 39, lattice_recv: 40, sched_yield: 62 };
+const S = { open: 3, read: 5, write: 6, lseek: 7, stat: 8, pipe: 13, execve: 27, fork: 26, wait4: 28, lattice_send: 39, lattice_recv: 40, sched_yield: 62 };
+const mv = (rd: number, rs: number) => op('add', rd, rs, 0);
 const NEG = (rd: number, rs: number) => op('sub', rd, 0, rs);
 
 /** Run `program` as init; its exit status is the result. */
@@ -54,6 +55,60 @@ describe('bad input never crashes the host', () => {
     expect(runAsInit(writeWild).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
   });
 
+  it('NULL is not a buffer: read and stat into NULL give EFAULT', () => {
+    const readNull = linkProgram(
+      [li(A0, DATA_BASE), li(A1, 0), li(A2, 0), sys(S.open), li(A1, 0), li(A2, 10), sys(S.read), NEG(A0, A0), sys(25)],
+      cstrings([0, '/etc/motd']),
+    );
+    expect(runAsInit(readNull).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
+    const statNull = linkProgram([li(A0, DATA_BASE), li(A1, 0), sys(S.stat), NEG(A0, A0), sys(25)], cstrings([0, '/etc/motd']));
+    expect(runAsInit(statNull).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
+    const pipeWild = linkProgram([li(A0, 0x5000_0000), sys(S.pipe), NEG(A0, A0), sys(25)]);
+    expect(runAsInit(pipeWild).stop).toMatchObject({ kind: 'halted', status: ERRNO.EFAULT });
+  });
+
+  it('a bad pointer fails before the server acts: the file offset stays, the child stays to be reaped', () => {
+    // open; read into a wild buffer (EFAULT); the offset is still 0 (lseek SEEK_CUR), exit with it.
+    const offsetKept = linkProgram(
+      [
+        li(A0, DATA_BASE), li(A1, 0), li(A2, 0), sys(S.open), mv(S0, A0),
+        li(A1, 0x5000_0000), li(A2, 10), sys(S.read), mv(S1, A0),
+        mv(A0, S0), li(A1, 0), li(A2, 1), sys(S.lseek),
+        li(5, -ERRNO.EFAULT), { branch: 'bne', rs1: S1, rs2: 5, to: 'bad' }, sys(25),
+        { label: 'bad' }, exitWith(99),
+      ],
+      cstrings([0, '/etc/motd']),
+    );
+    expect(runAsInit(offsetKept).stop).toMatchObject({ kind: 'halted', status: 0 });
+    // fork a child that exits 7; wait4 with a wild status pointer is EFAULT and reaps nothing;
+    // wait4 with NULL then reaps it: exit with 0 when it returned the child's pid.
+    const childKept = linkProgram([
+      sys(S.fork), { branch: 'beq', rs1: A0, rs2: 0, to: 'child' }, mv(S0, A0),
+      li(A0, -1), li(A1, 0x5000_0000), li(A2, 0), sys(S.wait4), mv(S1, A0),
+      li(A0, -1), li(A1, 0), li(A2, 0), sys(S.wait4),
+      li(5, -ERRNO.EFAULT), { branch: 'bne', rs1: S1, rs2: 5, to: 'bad' },
+      { branch: 'bne', rs1: A0, rs2: S0, to: 'bad' }, exitWith(0),
+      { label: 'bad' }, exitWith(99),
+      { label: 'child' }, exitWith(7),
+    ]);
+    expect(runAsInit(childKept).stop).toMatchObject({ kind: 'halted', status: 0 });
+  });
+
+  it('an illegal instruction is SIGILL and a misaligned atomic SIGBUS, and the shell goes on', () => {
+    const illegal = linkProgram([{ bits: 0, size: 4, asm: '.word 0' }]);
+    // amoadd.w a1, a2, (a0) with a0 = DATA_BASE + 1: atomics are never split, so this traps.
+    const amo = (2 << 12) | (A0 << 15) | (A2 << 20) | (A1 << 7) | 0x2f;
+    const misaligned = linkProgram([li(A0, DATA_BASE + 1), li(A2, 1), { bits: amo, size: 4, asm: 'amoadd.w a1, a2, (a0)' }, exitWith(0)]);
+    const r = bootMachine({
+      files: { '/tmp/illegal': illegal, '/tmp/misaligned': misaligned },
+      input: ['/tmp/illegal; echo status=$?\n', '/tmp/misaligned; echo status=$?\n', 'echo still alive\n'],
+    });
+    expect(r.output).toContain('status=132'); // 128 + SIGILL
+    expect(r.output).toContain('status=135'); // 128 + SIGBUS
+    expect(r.output).toContain('still alive');
+    expect(r.events.filter((e) => e.kind === 'trap').map((e) => (e as { cause: number }).cause)).toEqual([2, 6]);
+  });
+
   /** Send (type, payload) to a server with lattice_send, receive the reply, exit with -result. */
   function askServer(dst: number, mType: number, payload: Uint8Array): Uint8Array {
     const data = new Uint8Array(4096);
@@ -71,6 +126,21 @@ describe('bad input never crashes the host', () => {
   it('a malformed message to the VFS gets an EBADMSG reply, and the VFS keeps serving', () => {
     const r = runAsInit(askServer(2, MSG.VFS_OPEN, new Uint8Array([1, 2, 3])));
     expect(r.stop).toMatchObject({ kind: 'halted', status: ERRNO.EBADMSG });
+    const sh = bootMachine({ files: { '/tmp/ask': askServer(2, MSG.VFS_OPEN, new Uint8Array([1, 2, 3])) }, input: ['/tmp/ask; echo status=$?\n', 'cat /etc/motd\n'] });
+    expect(sh.output).toContain(`status=${ERRNO.EBADMSG}`);
+    expect(sh.output).toContain('XINIM on xrr'); // the VFS answered the next open and read
+  });
+
+  it('a mailbox holds 64 messages at most: asking the PM again and again without receiving ends in EAGAIN', () => {
+    // Count successful lattice_sends of PROC_GETPID until one fails; exit with the count.
+    const flood = linkProgram([
+      li(S0, 0), { label: 'again' },
+      li(A0, 3), li(A1, MSG.PROC_GETPID), li(A2, DATA_BASE), li(A3, 0), sys(S.lattice_send),
+      { branch: 'blt', rs1: A0, rs2: 0, to: 'full' }, opImm('addi', S0, S0, 1), { jal: 0, to: 'again' },
+      { label: 'full' }, li(5, -ERRNO.EAGAIN), { branch: 'bne', rs1: A0, rs2: 5, to: 'bad' }, mv(A0, S0), sys(25),
+      { label: 'bad' }, exitWith(99),
+    ]);
+    expect(runAsInit(flood).stop).toMatchObject({ kind: 'halted', status: 64 });
   });
 
   it('a forged control message (close all fds of pid 1) is refused with EPERM', () => {
@@ -80,7 +150,7 @@ describe('bad input never crashes the host', () => {
     expect(r.stop).toMatchObject({ kind: 'halted', status: ERRNO.EPERM });
   });
 
-  it('a fork bomb hits EAGAIN at the process limit and the machine keeps running', () => {
+  it('a fork bomb hits EAGAIN at the process limit; the forking process goes on and exits with the errno', () => {
     // Children spin on sched_yield; the parent forks until fork fails and exits with -errno.
     const bomb = linkProgram([
       { label: 'again' }, sys(S.fork),

@@ -1053,21 +1053,31 @@ export class Kernel {
       // -- the VFS
       case S.open: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'open', path, flags: u(1), mode: u(2) }, nr, a));
       case S.close: return this.vfs(p, { kind: 'close', fd: a[0]! }, nr, a);
-      case S.read: return this.vfs(p, { kind: 'read', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+      case S.read:
+        if (!p.mem.canWriteUser(u(1), Math.min(u(2), VFS_IO_MAX))) return -ERRNO.EFAULT;
+        return this.vfs(p, { kind: 'read', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
       case S.write: return this.writeChunk(p, a, 0);
       case S.lseek: return this.vfs(p, { kind: 'lseek', fd: a[0]!, offset: a[1]!, whence: u(2) }, nr, a);
-      case S.stat: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'stat', path }, nr, a));
-      case S.fstat: return this.vfs(p, { kind: 'fstat', fd: a[0]! }, nr, a);
+      case S.stat:
+        if (!p.mem.canWriteUser(u(1), STAT.fixedSize)) return -ERRNO.EFAULT;
+        return withPath(a[0]!, (path) => this.vfs(p, { kind: 'stat', path }, nr, a));
+      case S.fstat:
+        if (!p.mem.canWriteUser(u(1), STAT.fixedSize)) return -ERRNO.EFAULT;
+        return this.vfs(p, { kind: 'fstat', fd: a[0]! }, nr, a);
       case S.access: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'access', path, mode: u(1) }, nr, a));
       case S.dup: return this.vfs(p, { kind: 'dup', fd: a[0]! }, nr, a);
       case S.dup2: return this.vfs(p, { kind: 'dup2', oldfd: a[0]!, newfd: a[1]! }, nr, a);
-      case S.pipe: return this.vfs(p, { kind: 'pipe', flags: 0 }, nr, a);
+      case S.pipe:
+        if (!p.mem.canWriteUser(u(0), 8)) return -ERRNO.EFAULT; // before the VFS makes two fds nobody would learn
+        return this.vfs(p, { kind: 'pipe', flags: 0 }, nr, a);
       case S.ioctl: return this.vfs(p, { kind: 'ioctl', fd: a[0]!, request: u(1), arg: u(2) }, nr, a);
       case S.fcntl: return this.vfs(p, { kind: 'fcntl', fd: a[0]!, cmd: u(1), arg: a[2]! }, nr, a);
       case S.mkdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'mkdir', path, mode: u(1) }, nr, a));
       case S.rmdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'rmdir', path }, nr, a));
       case S.chdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chdir', path }, nr, a));
-      case S.getcwd: return this.vfs(p, { kind: 'getcwd', size: u(1) }, nr, a);
+      case S.getcwd:
+        if (!p.mem.canWriteUser(u(0), u(1))) return -ERRNO.EFAULT;
+        return this.vfs(p, { kind: 'getcwd', size: u(1) }, nr, a);
       case S.link: case S.rename: {
         const oldPath = this.path(p, a[0]!);
         if (typeof oldPath === 'number') return oldPath;
@@ -1076,17 +1086,22 @@ export class Kernel {
       case S.unlink: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'unlink', path }, nr, a));
       case S.chmod: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chmod', path, mode: u(1) }, nr, a));
       case S.chown: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chown', path, uid: u(1), gid: u(2) }, nr, a));
-      case S.getdents: return this.vfs(p, { kind: 'getdents', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+      case S.getdents:
+        if (!p.mem.canWriteUser(u(1), Math.min(u(2), VFS_IO_MAX))) return -ERRNO.EFAULT;
+        return this.vfs(p, { kind: 'getdents', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
 
       // -- the Process Manager
       case S.exit: this.pm(p, { kind: 'exit', status: a[0]! }, nr, a); return 'no-return';
       case S.fork: return this.pm(p, { kind: 'fork' }, nr, a);
-      case S.wait4: return this.pm(p, { kind: 'wait4', pid: a[0]!, options: u(2) }, nr, a);
+      case S.wait4:
+        if (u(1) !== 0 && !p.mem.canWriteUser(u(1), 4)) return -ERRNO.EFAULT; // before a child is reaped
+        return this.pm(p, { kind: 'wait4', pid: a[0]!, options: u(2) }, nr, a);
       case S.getpid: return this.pm(p, { kind: 'getpid' }, nr, a);
       case S.getppid: return this.pm(p, { kind: 'getppid' }, nr, a);
       case S.kill: return this.pm(p, { kind: 'kill', pid: a[0]!, signo: u(1) }, nr, a);
       case S.signal: return this.pm(p, { kind: 'signal', signo: u(0), handler: u(1) }, nr, a);
       case S.sigaction: {
+        if (u(2) !== 0 && !p.mem.canWriteUser(u(2), 16)) return -ERRNO.EFAULT;
         let act = { hasAct: 0, handler: 0, flags: 0, restorer: 0, mask: 0 };
         if (u(1)) {
           const b = p.mem.readUser(u(1), 16);
@@ -1097,6 +1112,7 @@ export class Kernel {
         return this.pm(p, { kind: 'sigaction', signo: u(0), ...act }, nr, a);
       }
       case S.sigprocmask: {
+        if (u(2) !== 0 && !p.mem.canWriteUser(u(2), 4)) return -ERRNO.EFAULT;
         let set = 0;
         if (u(1)) {
           const b = p.mem.readUser(u(1), 4);
@@ -1118,7 +1134,9 @@ export class Kernel {
       case S.getegid: return this.pm(p, { kind: 'getegid' }, nr, a);
       case S.setuid: return this.pm(p, { kind: 'setuid', uid: u(0) }, nr, a);
       case S.setgid: return this.pm(p, { kind: 'setgid', gid: u(0) }, nr, a);
-      case S.ps_list: return this.pm(p, { kind: 'psList', startPid: 0 }, nr, a);
+      case S.ps_list:
+        if (!p.mem.canWriteUser(u(0), Math.min(u(1), 4096) * PS_ENTRY.fixedSize)) return -ERRNO.EFAULT;
+        return this.pm(p, { kind: 'psList', startPid: 0 }, nr, a);
 
       // -- the Memory Manager
       case S.brk: return this.mm(p, { kind: 'brk', addr: u(0) }, nr, a);
@@ -1129,6 +1147,7 @@ export class Kernel {
       case S.shmat: return this.mm(p, { kind: 'shmat', shmid: a[0]!, addr: u(1), flags: u(2) }, nr, a);
       case S.shmdt: return this.mm(p, { kind: 'shmdt', addr: u(0) }, nr, a);
       case S.shmctl: {
+        if (u(1) === 2 && !p.mem.canWriteUser(u(2), SHMID_DS.fixedSize)) return -ERRNO.EFAULT;
         let mode = 0, uid = 0;
         if (a[1] === 1 && u(2)) {
           const b = p.mem.readUser(u(2), 32);
@@ -1171,7 +1190,12 @@ export class Kernel {
       else this.finish(p, nr, result);
       return;
     }
-    const out = (ptr: number, bytes: Uint8Array): boolean => ptr === 0 || p.mem.writeUser(ptr, bytes);
+    // The call checked its buffers before it was delegated (so a bad pointer fails before the
+    // server acts: no data consumed, no child reaped, no fds made); only a change of the process's
+    // own mappings, which it cannot make while blocked in the call, could make these writes fail.
+    const out = (ptr: number, bytes: Uint8Array): boolean => p.mem.writeUser(ptr, bytes);
+    /** For a pointer the ABI lets be NULL (wait4's status, the old action or mask). */
+    const optionalOut = (ptr: number, bytes: Uint8Array): boolean => ptr === 0 || p.mem.writeUser(ptr, bytes);
     switch (nr) {
       case S.read: case S.getdents: {
         const data = body.data as Uint8Array;
@@ -1211,7 +1235,7 @@ export class Kernel {
       case S.wait4: {
         const b = new Uint8Array(4);
         new DataView(b.buffer).setInt32(0, body.status as number, true);
-        this.finish(p, nr, result > 0 && !out(u(1), b) ? -ERRNO.EFAULT : result);
+        this.finish(p, nr, result > 0 && !optionalOut(u(1), b) ? -ERRNO.EFAULT : result);
         return;
       }
       case S.signal: this.finish(p, nr, result < 0 ? result : (body.oldHandler as number)); return;
@@ -1222,13 +1246,13 @@ export class Kernel {
         v.setUint32(4, body.flags as number, true);
         v.setUint32(8, body.restorer as number, true);
         v.setUint32(12, body.mask as number, true);
-        this.finish(p, nr, out(u(2), b) ? 0 : -ERRNO.EFAULT);
+        this.finish(p, nr, optionalOut(u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case S.sigprocmask: {
         const b = new Uint8Array(4);
         new DataView(b.buffer).setUint32(0, body.oldMask as number, true);
-        this.finish(p, nr, out(u(2), b) ? 0 : -ERRNO.EFAULT);
+        this.finish(p, nr, optionalOut(u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case S.sigreturn: this.resumeAfterSigreturn(p); return;
@@ -1343,6 +1367,10 @@ export class Kernel {
     const payload = len === 0 ? new Uint8Array(0) : p.mem.readUser(a[2]! >>> 0, len);
     if (!payload) return -ERRNO.EFAULT;
     const m: Message = { m_source: p.pid, m_type: a[1]! & 0xffff, payload };
+    // Messages wait in mailboxes (and in every snapshot) until received: a process that never
+    // receives cannot make the machine hold an unbounded number, whether the sender floods
+    // another process or asks a server again and again without reading its replies.
+    if (p.mailbox.length >= MAILBOX_MAX && this.servers.has(dst)) return -ERRNO.EAGAIN;
     if (this.servers.has(dst)) {
       // The reply comes back as a message for lattice_recv.
       const status = this.deliver(dst, m);
@@ -1356,6 +1384,7 @@ export class Kernel {
     }
     const target = this.procs.get(dst);
     if (!target || dst === p.pid) return target ? -ERRNO.EINVAL : -ERRNO.ESRCH;
+    if (target.mailbox.length >= MAILBOX_MAX) return -ERRNO.EAGAIN;
     const c = this.carry(p.pid, dst, m.m_type, payload);
     if (!c.ok) return c.why === 'denied' ? -ERRNO.EPERM : c.why === 'rejected' ? -ERRNO.EBADMSG : 0;
     this.enqueueMessage(target, c.message);
@@ -1570,6 +1599,9 @@ const KERNEL_NOTIFICATIONS: ReadonlySet<number> = new Set([
   MSG.PROC_CTL_INIT, MSG.PROC_CTL_EXEC,
   MSG.MM_PROC_EXEC, MSG.MM_PROC_FORK, MSG.MM_PROC_EXIT,
 ]);
+
+/** Messages a process's mailbox holds at most (lattice_send beyond it is EAGAIN). */
+export const MAILBOX_MAX = 64;
 
 const REPLY_TYPE_OF: ReadonlyMap<number, number> = new Map([[VFS, MSG.VFS_REPLY], [PROC, MSG.PROC_REPLY], [MM, MSG.MM_REPLY], [RS, RS_MSG.RS_REPLY]]);
 
