@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createMachine, resolveRunSetup } from '../src/cli/run.js';
+import { bootMachine } from './support/boot.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
@@ -29,6 +30,24 @@ describe('guest programs on the xrr machine', () => {
     expect(out.split('\n').filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(out).toContain('posixtest: 17 passed, 0 failed');
     expect(status).toBe(0);
+  }, 120_000);
+
+  it('forkrace says OK under a lucky schedule and RACE when a SIGCHLD is lost', () => {
+    const lucky = runOnMachine(['/bin/forkrace']);
+    expect(lucky.out).toContain('OK: the SIGCHLD handler reaped all 4 children');
+    expect(lucky.status).toBe(0);
+    // 16 children: some exit before the handler exists, or while a SIGCHLD is pending.
+    const racy = runOnMachine(['/bin/forkrace', 'sigchld', '16']);
+    expect(racy.out).toMatch(/^RACE: /m);
+    expect(racy.status).toBe(1);
+    expect(runOnMachine(['/bin/forkrace', 'file']).out).toContain('OK: read all 400 lines');
+  }, 120_000);
+
+  it('the shell changes directory, and Ctrl-C interrupts the foreground job (status 130)', () => {
+    const r = bootMachine({ seed: 5, input: ['cd /etc; pwd; cat motd | wc 2>/dev/null; cd; pwd\n', 'cat\n', '\x03', 'echo status=$?\n'] });
+    expect(r.output).toMatch(/\/etc\r?\n/);
+    expect(r.output).toMatch(/status=130/);
+    expect(r.events.some((e) => e.kind === 'signal' && e.signo === 2)).toBe(true);
   }, 120_000);
 
   it('cpubench prints the checksums of the Linux-ABI reference', () => {

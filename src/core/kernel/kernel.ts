@@ -634,6 +634,10 @@ export class Kernel {
       case 'exited': {
         const p = this.procs.get(e.pid);
         if (!p) return;
+        // A death by signal (the wait status's low 7 bits) is a signal event too, so "what killed
+        // it" is one query (v_crashes) rather than a decoding of exit statuses.
+        const killedBy = e.status & 0x7f;
+        if (killedBy !== 0 && killedBy !== 0x7f) this.emit({ kind: 'signal', pid: e.pid, signo: killedBy, action: 'terminate' });
         this.emit({ kind: 'exit', pid: e.pid, status: e.status });
         p.state = 'zombie';
         p.wait = undefined;
