@@ -56,6 +56,18 @@ describe('xrr run', () => {
     expect(r.stderr).toContain('2000000 instructions');
   });
 
+  it('--chaos N schedules chaotically: forkrace file shows its race, and the recording replays', () => {
+    expect(xrr(['run', '--seed', '1', '/bin/forkrace', 'file']).status).toBe(0);
+    const racy = xrr(['run', '--seed', '1', '--chaos', '1', '/bin/forkrace', 'file']);
+    expect(racy.stdout).toMatch(/RACE: read \d+ of 400 lines/);
+    expect(racy.status).toBe(1);
+    const db = join(dir, 'chaos.db');
+    expect(xrr(['record', '--seed', '1', '--chaos', '1', '--out', db, '/bin/forkrace', 'file']).status).toBe(1);
+    const rep = xrr(['replay', db]);
+    expect(rep.stdout, rep.stderr).toContain('no divergence');
+    expect(xrr(['run', '--chaos', '-1', '/bin/true']).status).toBe(2);
+  });
+
   it('rejects bad arguments with a usage error', () => {
     expect(xrr(['run', '--frobnicate']).status).toBe(2);
     expect(xrr(['run', '--max-instructions', 'lots']).status).toBe(2);

@@ -17,7 +17,7 @@ import { buildBranchTree, type BranchTreeNode, type JournalStore, type NewRecord
 import { verify } from '../journal/verify.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { REPO_ROOT } from './guest-image.js';
-import { createMachine, driveConsole, resolveRunSetup, RUN_OPTIONS, type RunSetup } from './run.js';
+import { applyStartInputs, createMachine, driveConsole, resolveRunSetup, RUN_OPTIONS, type RunSetup } from './run.js';
 import { describeState, hexDump, vfsTree } from './state-view.js';
 import { faultsOf } from './fault-spec.js';
 
@@ -75,7 +75,7 @@ const RECORD_OPTIONS: Record<string, OptionSpec> = {
   out: { kind: 'string', help: 'the recording file (default recordings/<date>.db)', valueName: 'FILE' },
   image: { kind: 'string', help: 'guest image: default (the only one so far)', valueName: 'NAME' },
 };
-const RECORD_SYNOPSIS = '[--image default] [--out FILE] [--seed S] [--input FILE|-] [--inject SPEC] [PROGRAM [ARGS...]]';
+const RECORD_SYNOPSIS = '[--image default] [--out FILE] [--seed S] [--input FILE|-] [--inject SPEC] [--chaos N] [PROGRAM [ARGS...]]';
 
 export function defaultRecordingPath(): string {
   const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
@@ -118,7 +118,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     const err = machine.boot();
     if (err) throw new Error(err);
     recorder.snapshot(machine);
-    for (const f of setup.faults) machine.inject(f);
+    applyStartInputs(machine, setup);
     const stop = await driveConsole(machine, setup, { nextStop: () => recorder.due, stopEarly: recorder.stopEarly, afterRun: () => recorder.maybeSnapshot(machine) });
     events = await recorder.close();
     process.stderr.write(`xrr: recorded ${events} events, ${recorder.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
@@ -351,12 +351,13 @@ const FORK_OPTIONS: Record<string, OptionSpec> = {
   input: { kind: 'string', help: 'console input for the new branch, from FILE or - (default: the terminal)', valueName: 'FILE|-' },
   label: { kind: 'string', help: 'a name for the branch', valueName: 'NAME' },
   inject: { kind: 'list', help: 'inject a fault at the fork point, e.g. crash:vfs:3; repeatable', valueName: 'SPEC' },
+  chaos: RUN_OPTIONS['chaos']!,
   'max-instructions': { kind: 'int', help: 'stop the new branch after N more instructions', valueName: 'N' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
 async function forkCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help')) return help('fork', 'FILE --at T [--input FILE|-] [--label NAME]', FORK_OPTIONS);
+  if (argv.includes('--help')) return help('fork', 'FILE --at T [--input FILE|-] [--label NAME] [--inject SPEC] [--chaos N]', FORK_OPTIONS);
   const { options, positional } = parseArgs(argv, FORK_OPTIONS, true);
   const faults = faultsOf(options.get('inject'));
   const file = one(positional, 'FILE');
@@ -367,7 +368,7 @@ async function forkCommand(argv: string[]): Promise<number> {
     const parent = branchOf(store, options.get('branch'));
     const { branch, machine } = forkAt(store, parent, at, (options.get('label') as string | undefined) ?? '', seekProgress(store, parent, at));
     process.stderr.write(`xrr: branch ${branch} forked at icount ${machine.icount}; the console is live\n`);
-    for (const f of faults) machine.inject(f);
+    applyStartInputs(machine, { faults, chaos: options.get('chaos') as number | undefined });
     const inputArgs = options.get('input') !== undefined ? ['--input', options.get('input') as string] : [];
     const setup = resolveRunSetup(inputArgs);
     const max = options.get('max-instructions') as number | undefined;

@@ -20,10 +20,11 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
   'max-instructions': { kind: 'int', help: 'stop after N instructions (k/M/G suffixes)', valueName: 'N' },
   epoch: { kind: 'string', help: 'boot wall-clock time, ISO 8601 or seconds since 1970; now by default', valueName: 'T' },
   inject: { kind: 'list', help: 'inject a fault at boot, e.g. crash:vfs:3 (see src/cli/fault-spec.ts); repeatable', valueName: 'SPEC' },
+  chaos: { kind: 'int', help: 'chaos scheduling: random picks and preemptions drawn from seed N (an input, so replay is exact)', valueName: 'N' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
-export const RUN_SYNOPSIS = '[--seed S] [--input FILE|-] [--max-instructions N] [--inject SPEC] [PROGRAM [ARGS...]]';
+export const RUN_SYNOPSIS = '[--seed S] [--input FILE|-] [--max-instructions N] [--inject SPEC] [--chaos N] [PROGRAM [ARGS...]]';
 
 /** Where a run's configuration comes from: the command line, resolved to concrete inputs. */
 export interface RunSetup {
@@ -35,6 +36,20 @@ export interface RunSetup {
   readonly maxInstructions: number | undefined;
   /** Faults injected at boot (recorded as inputs). */
   readonly faults: readonly Fault[];
+  /** Chaos scheduling seed, from boot (recorded as an input). */
+  readonly chaos: number | undefined;
+}
+
+/** The inputs a run starts with, right after boot: the injected faults and chaos scheduling. */
+export function applyStartInputs(machine: Machine, setup: Pick<RunSetup, 'faults' | 'chaos'>): void {
+  for (const f of setup.faults) machine.inject(f);
+  if (setup.chaos !== undefined) machine.chaos(chaosSeed(setup.chaos));
+}
+
+/** A --chaos value as the machine takes it (a u32; 0 is off). */
+export function chaosSeed(v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) throw new UsageError(`--chaos: the seed is an integer from 0 to 4294967295, got ${v}`);
+  return v;
 }
 
 export function parseSeed(s: string | undefined): Uint8Array {
@@ -83,6 +98,7 @@ export function resolveRunSetup(argv: readonly string[]): RunSetup {
     input,
     maxInstructions: options.get('max-instructions') as number | undefined,
     faults,
+    chaos: options.get('chaos') === undefined ? undefined : chaosSeed(options.get('chaos') as number),
   };
 }
 
@@ -198,7 +214,7 @@ export async function runCommand(argv: readonly string[]): Promise<number> {
     console.error(`xrr: ${err}`);
     return 1;
   }
-  for (const f of setup.faults) machine.inject(f);
+  applyStartInputs(machine, setup);
   const stop = await driveConsole(machine, setup);
   if (stop.kind === 'halted') return stop.status;
   if (stop.kind === 'limit') {

@@ -19,7 +19,7 @@ import { TuiSession } from '../tui/session.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { TUI_SYNOPSIS } from './tui-synopsis.js';
 import { newRecordingPath, recordingMeta, stripOptions } from './journal-commands.js';
-import { createMachine, resolveRunSetup, RUN_OPTIONS } from './run.js';
+import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS } from './run.js';
 
 
 const TUI_OPTIONS: Record<string, OptionSpec> = {
@@ -36,6 +36,7 @@ const NEW_OPTIONS: Record<string, OptionSpec> = {
   seed: RUN_OPTIONS['seed']!,
   epoch: RUN_OPTIONS['epoch']!,
   inject: RUN_OPTIONS['inject']!,
+  chaos: RUN_OPTIONS['chaos']!,
   help: TUI_OPTIONS['help']!,
 };
 
@@ -126,7 +127,7 @@ async function liveTui(argv: string[]): Promise<number> {
     journalChannelKeys(machine, store, ROOT_BRANCH);
     const err = machine.boot();
     if (err) throw new Error(err);
-    for (const f of setup.faults) machine.inject(f);
+    applyStartInputs(machine, setup);
     await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
     store.flush();
     process.stderr.write(`xrr: recorded ${store.branchLength(ROOT_BRANCH)} events, ${machine.icount} instructions into ${file}\n`);

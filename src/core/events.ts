@@ -53,6 +53,8 @@ export type MachineEventBody =
   | { readonly kind: 'server-down'; readonly server: number; readonly name: string; readonly crashes: number; readonly reason: string }
   /** Input: a fault injected from outside (a test, a fork exploring a crash). */
   | { readonly kind: 'inject'; readonly fault: Fault }
+  /** Input: chaos scheduling from here on, its choices drawn from `seed` (0: the plain round robin again). */
+  | { readonly kind: 'chaos'; readonly seed: number }
   | { readonly kind: 'trap'; readonly pid: number; readonly cause: number; readonly pc: number; readonly tval: number }
   | { readonly kind: 'signal'; readonly pid: number; readonly signo: number; readonly action: 'deliver' | 'terminate' | 'interrupt' }
   | { readonly kind: 'fork'; readonly parent: number; readonly child: number }
@@ -87,7 +89,7 @@ export type MachineEventKind = MachineEventBody['kind'];
 export type MachineEvent = MachineEventBody & { readonly icount: number; readonly seq: number };
 
 /** Kinds whose content comes from outside the machine; replay feeds them back in. */
-export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle', 'inject']);
+export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle', 'inject', 'chaos']);
 
 export interface EventSink {
   emit(event: MachineEvent): void;

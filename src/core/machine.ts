@@ -156,12 +156,24 @@ export class Machine {
     this.kernel.inject(fault);
   }
 
+  /**
+   * Chaos scheduling from now on (rr's chaos mode): the scheduler picks among ready processes
+   * and preempts at points drawn from `seed`, so a race that one schedule hides shows under
+   * another. An input, recorded like typed input; seed 0 turns it off.
+   */
+  chaos(seed: number): void {
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new RangeError(`chaos seed must be a u32, got ${seed}`);
+    this.kernel.emit({ kind: 'chaos', seed });
+    this.kernel.setChaos(seed);
+  }
+
   /** Feed a recorded input event back (replay): the machine emits the same event again. */
   applyInput(e: MachineEvent): void {
     switch (e.kind) {
       case 'console-input': this.input(Uint8Array.from(e.data)); break;
       case 'idle': this.idle(e.skippedNs); break;
       case 'inject': this.inject(e.fault); break;
+      case 'chaos': this.chaos(e.seed); break;
       case 'boot': break;
       default: throw new Error(`not an input event: ${e.kind}`);
     }
@@ -204,8 +216,11 @@ export class Machine {
       const now = this.cpu.icount;
       if (now >= maxIcount || (ran && stopEarly?.())) return { kind: 'limit' };
       const untilTimer = this.timer.nextDeadlineIcount(now) - now;
-      const budget = Math.max(1, Math.min(untilTimer, maxIcount - now));
+      // Chaos decision points are absolute icounts, so a run split anywhere meets them alike.
+      const untilChaos = k.chaosState ? k.chaosState.nextAt - now : Number.MAX_SAFE_INTEGER;
+      const budget = Math.max(1, Math.min(untilTimer, maxIcount - now, untilChaos));
       k.runSlice(p, budget);
+      if (k.chaosState && this.cpu.icount >= k.chaosState.nextAt) k.chaosPoint();
       ran = true;
     }
   }

@@ -34,6 +34,7 @@ export function pidOf(e: MachineEvent): number | null {
     case 'halt':
     case 'channel':
     case 'inject':
+    case 'chaos':
       return null;
     case 'sched':
       return e.to; // the process given the CPU

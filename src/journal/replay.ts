@@ -195,13 +195,7 @@ function nextInputIcount(store: JournalStore, branch: BranchId, afterSeq: number
 }
 
 function applyInput(machine: Machine, e: MachineEvent): void {
-  switch (e.kind) {
-    case 'console-input': machine.input(Uint8Array.from(e.data)); break;
-    case 'idle': machine.idle(e.skippedNs); break;
-    case 'inject': machine.inject(e.fault); break;
-    case 'boot': break;
-    default: throw new Error(`not an input event: ${e.kind}`);
-  }
+  machine.applyInput(e);
 }
 
 /** The machine at `icount` on `branch` (the last instruction boundary at or before it). */

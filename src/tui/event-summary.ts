@@ -47,6 +47,7 @@ export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
     case 'server-restart': return `server-restart ${e.name} #${e.restarts}`;
     case 'server-down': return `SERVER DOWN ${e.name}: ${e.reason}`;
     case 'inject': return `inject ${JSON.stringify(e.fault)}`;
+    case 'chaos': return e.seed === 0 ? 'chaos scheduling off' : `chaos scheduling, seed ${e.seed}`;
     case 'trap': return `TRAP pid ${e.pid} cause ${e.cause} pc ${hex(e.pc)} tval ${hex(e.tval)}`;
     case 'signal': return `signal pid ${e.pid} sig ${e.signo} ${e.action}`;
     case 'fork': return `fork ${e.parent} -> ${e.child}`;

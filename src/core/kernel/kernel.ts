@@ -547,7 +547,9 @@ export class Kernel {
   pickNext(): Process | undefined {
     if (this.current?.state === 'running') return this.current;
     while (this.runQueue.length > 0) {
-      const pid = this.runQueue.shift()!;
+      // Chaos: any ready process may go next, not only the one queued longest.
+      const at = this.chaosState && this.runQueue.length > 1 ? this.chaosDraw() % this.runQueue.length : 0;
+      const pid = this.runQueue.splice(at, 1)[0]!;
       const p = this.procs.get(pid);
       if (!p || p.state !== 'ready') continue;
       const from = this.current?.pid ?? -1;
@@ -569,6 +571,38 @@ export class Kernel {
     }
   }
 
+  // ---- chaos scheduling -----------------------------------------------------------------------
+
+  /** xorshift32 state of the chaos scheduler and the icount of its next preemption point; null: plain round robin. */
+  chaosState: { s: number; nextAt: number } | null = null;
+
+  setChaos(seed: number): void {
+    this.chaosState = seed === 0 ? null : { s: seed >>> 0, nextAt: 0 };
+    if (this.chaosState) this.chaosState.nextAt = this.dev.cpu.icount + this.chaosInterval();
+  }
+
+  private chaosDraw(): number {
+    const c = this.chaosState!;
+    let x = c.s;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    c.s = x >>> 0;
+    return c.s;
+  }
+
+  /** Instructions to the next chaos preemption point: from a few to 20,000 (a tick is 1,000,000). */
+  private chaosInterval(): number {
+    return 1 + (this.chaosDraw() % 20_000);
+  }
+
+  /** The chaos point is reached: preempt the running process one time in two, and draw the next point. */
+  chaosPoint(): void {
+    if (!this.chaosState) return;
+    if (this.chaosDraw() % 2 === 0) this.preempt();
+    this.chaosState.nextAt = this.dev.cpu.icount + this.chaosInterval();
+  }
+
   /** Run the current process on the CPU for at most `budget` instructions. */
   runSlice(p: Process, budget: number): void {
     const cpu = this.dev.cpu;
@@ -582,6 +616,8 @@ export class Kernel {
     p.regs.set(cpu.x);
     p.pc = cpu.pc;
     if (stop.kind === 'trap') this.onTrap(p, stop);
+    // Chaos: a syscall or fault is a preemption point too, one time in four.
+    if (stop.kind === 'trap' && this.chaosState && this.chaosDraw() % 4 === 0) this.preempt();
   }
 
   private onTrap(p: Process, t: Extract<StopReason, { kind: 'trap' }>): void {
@@ -1464,6 +1500,7 @@ export class Kernel {
       faults: this.faults.map((f) => ({ fault: f.fault, seen: f.seen })),
       delayed: [...this.delayed],
       nextDelayId: this.nextDelayId,
+      chaos: this.chaosState ? { ...this.chaosState } : null,
     };
   }
 
@@ -1517,6 +1554,7 @@ export class Kernel {
     this.faults = (s.faults ?? []).map((f) => ({ fault: f.fault, seen: f.seen }));
     this.delayed = [...(s.delayed ?? [])];
     this.nextDelayId = s.nextDelayId ?? DELAY_ID;
+    this.chaosState = s.chaos ? { s: s.chaos.s, nextAt: s.chaos.nextAt } : null;
     const cpu = this.dev.cpu;
     if (this.current) cpu.setAddressSpace(this.current.mem);
   }
@@ -1592,6 +1630,8 @@ export interface KernelState {
   readonly faults: readonly { readonly fault: Fault; readonly seen: number }[];
   readonly delayed: readonly { readonly id: number; readonly from: number; readonly to: number; readonly m_type: number; readonly payload: string }[];
   readonly nextDelayId: number;
+  /** Chaos scheduling (absent in snapshots from before it existed: off). */
+  readonly chaos?: { readonly s: number; readonly nextAt: number } | null;
 }
 
 /** A guest pointer was bad while the kernel copied arguments. */
