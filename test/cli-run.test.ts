@@ -4,7 +4,7 @@
  * arguments get a usage error (exit 2).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,7 +83,9 @@ describe('xrr run', () => {
     expect(xrr(['tui', '--new', '--input', 'x']).status).toBe(2); // the UI is the console
     expect(xrr(['tui', 'a.db', '--new']).status).toBe(2);
     expect(xrr(['tui']).status).toBe(1); // the test's stdin is a pipe
-    const noTty = xrr(['tui', 'recordings/sample-vfs-crash.db']);
+    const sample = join(dir, 'sample.db'); // a copy: the UI opens a recording writable (bookmarks, forks)
+    copyFileSync('recordings/sample-vfs-crash.db', sample);
+    const noTty = xrr(['tui', sample]);
     expect(noTty.status).toBe(1);
     expect(noTty.stderr).toContain('needs a terminal');
     const missing = xrr(['tui', '/no/such.db']);
