@@ -7,6 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { bootMachine, newMachine } from './support/boot.js';
+import { A0, A1, A2, DATA_BASE, S0, linkProgram, sys } from './support/guest-asm.js';
+import { li, op } from './support/rv-encode.js';
 
 function eventHash(events: readonly object[]): string {
   const h = createHash('sha256');
@@ -39,6 +41,22 @@ describe('the machine boots', () => {
     expect(a.events.length).toBeGreaterThan(100);
     expect(eventHash(a.events)).toBe(eventHash(b.events));
     expect(a.output).toBe(b.output);
+  });
+
+  it('getrandom gives bytes of the machine DRBG: the same seed the same bytes, another seed others', () => {
+    // getrandom(buf, 16, 0) then write(1, buf, 16); exit with getrandom's result.
+    const program = linkProgram([
+      li(A0, DATA_BASE), li(A1, 16), li(A2, 0), sys(66), op('add', S0, A0, 0),
+      li(A0, 1), li(A1, DATA_BASE), li(A2, 16), sys(6), op('add', A0, S0, 0), sys(25),
+    ]);
+    const bytesOf = (seed: number) => {
+      const r = bootMachine({ seed, initArgv: ['/tmp/rand'], files: { '/tmp/rand': program } });
+      expect(r.stop).toMatchObject({ kind: 'halted', status: 16 });
+      return r.output;
+    };
+    expect(bytesOf(1)).toHaveLength(16);
+    expect(bytesOf(1)).toBe(bytesOf(1));
+    expect(bytesOf(2)).not.toBe(bytesOf(1));
   });
 
   it('a run stopped early (stopEarly) and resumed gives the events of a straight run', () => {

@@ -459,17 +459,16 @@ clock_t times(struct tms *buf)
     return t;
 }
 
-/* picolibc's arc4random wants this; the machine's randomness is deterministic per seed,
- * so a counter-based stream is as good and needs no syscall. */
+/* picolibc's arc4random wants this: bytes of the machine's DRBG, which the recorded seed drives
+ * (so another seed gives another stream, and a replay the same one). */
 int getentropy(void *buf, size_t len)
 {
-    static uint32_t x = 0x9e3779b9u;
     uint8_t *p = buf;
-    for (size_t i = 0; i < len; i++) {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
-        p[i] = (uint8_t)x;
+    while (len > 0) {
+        long n = __sc_ret(__sc3(SYS_getrandom, p, len, 0));
+        if (n <= 0) return -1;
+        p += n;
+        len -= (size_t)n;
     }
     return 0;
 }

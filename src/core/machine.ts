@@ -95,7 +95,7 @@ export class Machine {
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
     const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
-      { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty },
+      { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty, entropy: this.entropy },
       config.sink ?? new NullEventSink(),
       config.servers,
       // The first 32 bytes of the DRBG key the Lattice key material (drawn whether or not encryption

@@ -71,6 +71,7 @@ export const SYSCALLS = {
   uname: 63,
   ps_list: 64,
   sysinfo: 65,
+  getrandom: 66,
 } as const;
 
 export type SyscallName = keyof typeof SYSCALLS;

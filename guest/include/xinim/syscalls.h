@@ -74,6 +74,7 @@
 #define SYS_uname            63
 #define SYS_ps_list          64
 #define SYS_sysinfo          65
+#define SYS_getrandom        66
 
 #define XINIM_SYSCALL_MAX 65
 

@@ -18,6 +18,7 @@ import { RS_PROTOCOL } from '../../servers/rs/rs-protocol.js';
 import { AddressSpace, pageHash, SharedSegment, type AddressSpaceState, type Page } from '../memory.js';
 import { SYSCALLS, syscallName } from '../syscall-numbers.js';
 import { Tty } from '../tty.js';
+import type { Entropy } from '../../hw/entropy.js';
 import { ERRNO } from '../../servers/protocol/errno.js';
 import { MSG, RS_MSG, WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
 import { MM_PROTOCOL, MM_REGION_KIND, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
@@ -90,6 +91,8 @@ export interface KernelDevices {
   readonly rtc: Rtc;
   readonly uart: Uart16550;
   readonly tty: Tty;
+  /** The machine's DRBG (getrandom). */
+  readonly entropy: Entropy;
 }
 
 export type SyscallOutcome = number | 'blocked' | 'no-return';
@@ -1076,6 +1079,12 @@ export class Kernel {
         return p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT;
       }
       case S.sysinfo: return this.sysinfo(p, u(0), u(1));
+      case S.getrandom: {
+        const n = Math.min(u(1), GETRANDOM_MAX);
+        if (!p.mem.canWriteUser(u(0), n)) return -ERRNO.EFAULT;
+        p.mem.writeUser(u(0), this.dev.entropy.bytes(n));
+        return n;
+      }
       case S.sigreturn: return this.sigreturn(p);
       case S.execve: return this.execve(p, a);
       case S.lattice_connect: {
@@ -1643,6 +1652,9 @@ const KERNEL_NOTIFICATIONS: ReadonlySet<number> = new Set([
   MSG.PROC_CTL_INIT, MSG.PROC_CTL_EXEC,
   MSG.MM_PROC_EXEC, MSG.MM_PROC_FORK, MSG.MM_PROC_EXIT,
 ]);
+
+/** Bytes one getrandom call returns at most (as Linux's getrandom for more than 256 with GRND_RANDOM). */
+const GETRANDOM_MAX = 256;
 
 /** Messages a process's mailbox holds at most (lattice_send beyond it is EAGAIN). */
 export const MAILBOX_MAX = 64;
