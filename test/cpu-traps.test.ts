@@ -136,6 +136,39 @@ describe('traps are precise', () => {
     expect(cpu.x[5]).toBe(9);
   });
 
+  it('an odd pc is an instruction-address-misaligned trap at that pc, before anything executes', () => {
+    // Fetching at an odd pc used to read the halfword below it: CODE + 1 ran the addi at CODE.
+    for (const budget of [100, 1]) {
+      const { cpu } = machine([opImm('addi', 10, 0, 1), cNop(), ebreak()]);
+      cpu.x[10] = 7;
+      cpu.pc = CODE + 1;
+      expect(trapOf(cpu.run(budget))).toEqual({ cause: TrapCause.InstructionAddressMisaligned, pc: CODE + 1, tval: CODE + 1 });
+      expect(cpu.pc).toBe(CODE + 1);
+      expect(cpu.icount).toBe(0);
+      expect(cpu.x[10]).toBe(7);
+      // Also at an odd pc just after code that has been translated, and after a step.
+      cpu.pc = CODE;
+      expect(cpu.step().kind).toBe('budget');
+      cpu.pc = CODE + 5;
+      expect(trapOf(cpu.run(budget))).toEqual({ cause: TrapCause.InstructionAddressMisaligned, pc: CODE + 5, tval: CODE + 5 });
+      expect(cpu.icount).toBe(1);
+    }
+  });
+
+  it('an odd pc is misaligned even where fetching would fault (no fetch is attempted)', () => {
+    for (const pc of [0x5000_0001, DATA + 3, CODE + 0x1fff, 0xffff_ffff]) {
+      const { cpu } = machine([]);
+      cpu.pc = pc;
+      expect(trapOf(cpu.run(10))).toEqual({ cause: TrapCause.InstructionAddressMisaligned, pc, tval: pc });
+    }
+  });
+
+  it('jalr clears bit 0 of its target, so an odd register value does not misalign the pc', () => {
+    const { cpu } = machine([...li(5, CODE + 0x101), { bits: (5 << 15) | 0x67, size: 4, asm: 'jr t0' }]);
+    cpu.mem.poke(CODE + 0x100, assemble([ebreak()]));
+    expect(trapOf(cpu.run(100))).toEqual({ cause: TrapCause.Breakpoint, pc: CODE + 0x100, tval: CODE + 0x100 });
+  });
+
   it('a fault in a loop reports the exact instruction count', () => {
     // t0 = 10; loop: t1 += 4; t0 -= 1; bnez t0, loop; then load from unmapped
     const prog = [

@@ -45,6 +45,11 @@ describe('ELF loading', () => {
     ['shared object', patched((dv) => dv.setUint16(16, 3, true)), /ET_EXEC/],
     ['x86 machine', patched((dv) => dv.setUint16(18, 3, true)), /RISC-V/],
     ['RV32E', patched((dv) => dv.setUint32(36, 0x8, true)), /RV32E/],
+    ['RV32E with RVC', patched((dv) => dv.setUint32(36, 0x9, true)), /RV32E/],
+    ['single-float ABI', patched((dv) => dv.setUint32(36, 0x1 | 0x2, true)), /hard-float ABI \(single-float/],
+    ['double-float ABI', patched((dv) => dv.setUint32(36, 0x1 | 0x4, true)), /hard-float ABI \(double-float/],
+    ['quad-float ABI', patched((dv) => dv.setUint32(36, 0x6, true)), /hard-float ABI \(quad-float/],
+    ['odd entry point', patched((dv) => dv.setUint32(24, 0x10001, true)), /entry point 0x10001 is not 2-byte aligned/],
     ['program headers past the end', patched((dv) => dv.setUint32(28, 0xfffff000, true)), /outside the file/],
     ['bad phentsize', patched((dv) => dv.setUint16(42, 16, true)), /phentsize/],
     ['no program headers', patched((dv) => dv.setUint16(44, 0, true)), /no program headers/],
@@ -60,6 +65,17 @@ describe('ELF loading', () => {
   for (const [name, bytes, error] of cases) {
     it(`rejects: ${name}`, () => expect(errorOf(bytes)).toMatch(error));
   }
+
+  it('accepts the soft-float ABI with other e_flags bits (RVC, TSO) and a 2-byte aligned entry', () => {
+    for (const [flags, entry] of [[0x0, 0x10000], [0x1, 0x10002], [0x11, 0x10004]] as const) {
+      const r = parseElf(patched((dv) => {
+        dv.setUint32(36, flags, true);
+        dv.setUint32(24, entry, true);
+      }));
+      if (!r.ok) throw new Error(r.error);
+      expect(r.value.entry).toBe(entry);
+    }
+  });
 
   it('never throws on random mutations of a valid file', () => {
     let seed = 12345;

@@ -3,7 +3,7 @@
  * the bytes mapped, user-pointer checks, and state that round-trips exactly.
  */
 import { describe, expect, it } from 'vitest';
-import { AddressSpace, MemoryFault, PAGE_SIZE, PERM_R, PERM_W, PERM_X, pageHash } from '../src/core/memory.js';
+import { AddressSpace, MemoryFault, PAGE_SIZE, PERM_R, PERM_W, PERM_X, pageHash, SharedSegment } from '../src/core/memory.js';
 
 const A = 0x1000_0000;
 
@@ -140,6 +140,22 @@ describe('state', () => {
     expect(r.permAt(0x10000)).toBe(PERM_R | PERM_X);
     r.setState(s2, (h) => store.get(h));
     expect(r.lw(A + PAGE_SIZE)).toBe(42);
+  });
+
+  it('a shared memory page written by one space has the right hash in another space\'s state', () => {
+    // A shared page must stay out of the writer's write TLB, or the writer's later stores skip
+    // the slow path that forgets the hash another space computed.
+    const seg = new SharedSegment(PAGE_SIZE);
+    const reader = new AddressSpace();
+    const writer = new AddressSpace();
+    reader.attachShared(A, seg, PERM_R);
+    writer.attachShared(A + 0x10_0000, seg, PERM_R | PERM_W);
+    writer.sw(A + 0x10_0000, 1);
+    expect(reader.getState().pages[0]!.hash).toBe(pageHash(reader.peek(A, PAGE_SIZE)!));
+    writer.sw(A + 0x10_0000, 2);
+    writer.sb(A + 0x10_0008, 3);
+    expect(reader.peek(A, 12)).toEqual(new Uint8Array([2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0]));
+    expect(reader.getState().pages[0]!.hash).toBe(pageHash(reader.peek(A, PAGE_SIZE)!));
   });
 
   it('refuses a state whose pages are missing or of another version', () => {

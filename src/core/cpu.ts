@@ -2,20 +2,24 @@
  * The RV32IMAC user-mode hart.
  *
  * Execution translates basic blocks to JavaScript (see translate.ts) and caches them on the
- * page they were decoded from, so a fork child shares its parent's translations until it
- * writes a page, and a store into a page drops that page's translations (self-modifying
- * code). `run(budget)` retires exactly `budget` instructions unless a trap comes first: when
- * a cached block is longer than what is left of the budget, the rest is run one instruction
- * at a time.
+ * page they were decoded from, keyed by the virtual page they were decoded at (translated
+ * code holds absolute pcs, and one page can be mapped at several addresses), so a fork child
+ * shares its parent's translations until it writes a page, and a store into a page drops that
+ * page's translations (self-modifying code). `run(budget)` retires exactly `budget`
+ * instructions unless a trap comes first: when a cached block is longer than what is left of
+ * the budget, the rest is run one instruction at a time. Every iteration of the run loop
+ * retires an instruction or traps.
  *
  * A trap stops `run` with the pc of the trapping instruction, which is not retired; the
  * kernel decides what happens next (for an ecall it calls `completeEcall()`, which retires
  * the ecall and moves past it).
  */
-import { FaultCause, MemoryFault, PAGE_MASK, type AddressSpace, type Page, type PageCode } from './memory.js';
+import { FaultCause, MemoryFault, PAGE_MASK, PAGE_SHIFT, type AddressSpace, type Page, type PageCode } from './memory.js';
 import { translateRegion, translateSingle, type BlockHost, type RegionFn } from './translate.js';
 
 export const TrapCause = {
+  /** An odd pc (set by the kernel: an entry point, a signal handler, a sigreturn frame). */
+  InstructionAddressMisaligned: 0,
   InstructionAccessFault: FaultCause.InstructionAccessFault,
   IllegalInstruction: 2,
   Breakpoint: 3,
@@ -29,6 +33,7 @@ export const TrapCause = {
 export type TrapCauseCode = (typeof TrapCause)[keyof typeof TrapCause];
 
 export const TRAP_NAMES: Record<number, string> = {
+  0: 'instruction address misaligned',
   1: 'instruction access fault',
   2: 'illegal instruction',
   3: 'breakpoint',
@@ -57,12 +62,38 @@ export interface CpuState {
   readonly reservation: number;
 }
 
-/** Translated code of one page: regions by entry offset, and single instructions for stepping. */
+/**
+ * Translated code of one page as seen at one virtual page `vpn`: regions by entry offset, and
+ * single instructions for stepping.
+ *
+ * Generated code holds absolute pcs (case labels, branch targets, auipc results, trap pcs), so
+ * it is only valid at the address it was decoded at, while one Page object can be mapped at
+ * several: every fresh mapping is the one zero page, shared memory segments can be attached at
+ * different addresses, and snapshot restores pool pages of equal content. A page's code is
+ * therefore a short list of these, one per virtual page, most recently used first; the common
+ * case (a page executed at one address) costs one integer compare per region lookup. We chose
+ * this over giving a page its own identity when it is first translated (copying it) because
+ * that cannot work for shared memory, whose page must stay one object for writes to be seen,
+ * and over position-independent code (pc as base + offset) because that adds arithmetic to
+ * every pc in the hot code.
+ */
 class PageRegions implements PageCode {
   valid = true;
   readonly regions: (RegionFn | undefined)[] = new Array<RegionFn | undefined>((PAGE_MASK + 1) >> 1);
   readonly singles: (RegionFn | undefined)[] = new Array<RegionFn | undefined>((PAGE_MASK + 1) >> 1);
+  constructor(
+    readonly vpn: number,
+    /** The same page's code at other virtual pages. */
+    public next: PageRegions | undefined,
+  ) {}
 }
+
+/**
+ * How many virtual pages' translations one page keeps. Bounds the list walk and the memory a
+ * page mapped at many addresses (the zero page above all, which lives as long as the module)
+ * can hold; past it the least recently used address is retranslated when it runs again.
+ */
+const MAX_VIEWS = 8;
 
 export class Cpu implements BlockHost {
   readonly x = new Int32Array(32);
@@ -99,11 +130,23 @@ export class Cpu implements BlockHost {
     let pc = this.pc;
     let left = budget;
     while (left > 0) {
+      // With the C extension instructions are 2-byte aligned. Translated code only produces
+      // even pcs (jalr clears bit 0, offsets are even), but the kernel sets pcs from guest
+      // data (entry point, signal handler, sigreturn frame): trap before fetching anything.
+      if ((pc & 1) !== 0) {
+        this.pc = pc;
+        return this.stopTrap(TrapCause.InstructionAddressMisaligned, pc, pc);
+      }
       let next: number;
       try {
         next = this.regionAt(pc)(x, m, this, left, pc);
-        // The region's first block is longer than what is left: finish one instruction at a time.
-        if (next >= 0 && this.n === 0) next = this.singleAt(pc)(x, m, this, 1, pc);
+        if (next >= 0 && this.n === 0) {
+          // The region's first block is longer than what is left: finish one instruction at a time.
+          next = this.singleAt(pc)(x, m, this, 1, pc);
+          // A one-instruction region entered with a budget of 1 retires it or traps, unless
+          // the cache handed out code made for another pc: never spin, run freshly made code.
+          if (next >= 0 && this.n === 0) next = this.stepFresh(pc);
+        }
       } catch (e) {
         this.pc = pc;
         if (e instanceof MemoryFault) return this.stopTrap(e.cause, pc, e.addr);
@@ -181,36 +224,77 @@ export class Cpu implements BlockHost {
     return { kind: 'trap', cause, pc, tval: tval >>> 0 };
   }
 
-  private codeOf(page: Page): PageRegions {
-    let code = page.code as PageRegions | undefined;
-    if (!code) {
-      code = new PageRegions();
-      page.code = code;
-      this.mem.evictFromWriteTlb(page); // stores to this page must now drop the code
+  /** The code of `page` as seen at virtual page `vpn`, or undefined. */
+  private static viewOf(page: Page, vpn: number): PageRegions | undefined {
+    const head = page.code as PageRegions | undefined;
+    if (head === undefined || head.vpn === vpn) return head;
+    return Cpu.findView(page, head, vpn);
+  }
+
+  /** The slow part of viewOf (another address than the last one used): move it to the front. */
+  private static findView(page: Page, head: PageRegions, vpn: number): PageRegions | undefined {
+    for (let prev = head, v = head.next; v !== undefined; prev = v, v = v.next) {
+      if (v.vpn === vpn) {
+        prev.next = v.next;
+        v.next = head;
+        page.code = v;
+        return v;
+      }
     }
+    return undefined;
+  }
+
+  /** The code of `page` at `vpn`, created on first use. */
+  private codeOf(page: Page, vpn: number): PageRegions {
+    const found = Cpu.viewOf(page, vpn);
+    if (found) return found;
+    const head = page.code as PageRegions | undefined;
+    // Keep at most MAX_VIEWS virtual pages: cut the least recently used off the end.
+    let kept = 1;
+    for (let v = head; v !== undefined && v.next !== undefined; v = v.next) {
+      if (++kept >= MAX_VIEWS) v.next = undefined;
+    }
+    const code = new PageRegions(vpn, head);
+    page.code = code;
+    // Stores to this page must now drop the code. (A page gets code at a second address when
+    // this space maps it twice or shares it with another; either way keep it out of the TLB.)
+    this.mem.evictFromWriteTlb(page);
     return code;
   }
 
   /** The translated region entered at pc, translating on a miss. */
   private regionAt(pc: number): RegionFn {
     const page = this.mem.fetchPage(pc);
+    const vpn = pc >>> PAGE_SHIFT;
     const slot = (pc & PAGE_MASK) >> 1;
-    const cached = (page.code as PageRegions | undefined)?.regions[slot];
+    const cached = Cpu.viewOf(page, vpn)?.regions[slot];
     if (cached) return cached;
     const fn = translateRegion(this.mem, pc);
     if (!fn) return this.singleAt(pc); // an instruction straddling two pages
-    this.codeOf(page).regions[slot] = fn;
+    this.codeOf(page, vpn).regions[slot] = fn;
     return fn;
   }
 
   /** The one instruction at pc as a region, for the tail of a budget. */
   private singleAt(pc: number): RegionFn {
     const page = this.mem.fetchPage(pc);
+    const vpn = pc >>> PAGE_SHIFT;
     const slot = (pc & PAGE_MASK) >> 1;
-    const cached = (page.code as PageRegions | undefined)?.singles[slot];
+    const cached = Cpu.viewOf(page, vpn)?.singles[slot];
     if (cached) return cached;
     const { fn, cacheable } = translateSingle(this.mem, pc);
-    if (cacheable) this.codeOf(page).singles[slot] = fn;
+    if (cacheable) this.codeOf(page, vpn).singles[slot] = fn;
     return fn;
+  }
+
+  /**
+   * Run the one instruction at pc, translated now and not cached: the run loop's guarantee of
+   * progress should a cached translation ever not match its pc (none should). It retires the
+   * instruction or traps; anything else is a host bug, thrown rather than spun on.
+   */
+  private stepFresh(pc: number): number {
+    const next = translateSingle(this.mem, pc).fn(this.x, this.mem, this, 1, pc);
+    if (next >= 0 && this.n === 0) throw new Error(`CPU: no progress at pc 0x${(pc >>> 0).toString(16)}`);
+    return next;
   }
 }

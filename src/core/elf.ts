@@ -29,6 +29,9 @@ const PT_LOAD = 1;
 const PT_INTERP = 3;
 const PT_DYNAMIC = 2;
 const PF_X = 1, PF_W = 2, PF_R = 4;
+/** e_flags (RISC-V ELF psABI): the float ABI field (0 = soft-float ilp32) and the RVE flag. */
+const EF_RISCV_FLOAT_ABI = 0x6;
+const FLOAT_ABI_NAMES: Record<number, string> = { 0x2: 'single', 0x4: 'double', 0x6: 'quad' };
 const EF_RISCV_RVE = 0x8;
 /** Highest address a segment may reach: the user stack lives below 0x7fff0000. */
 export const USER_LIMIT = 0x7f00_0000;
@@ -54,7 +57,13 @@ export function parseElf(bytes: Uint8Array): ElfResult {
   if (u32(20) !== 1) return fail('unsupported ELF version (e_version)');
   const flags = u32(36);
   if (flags & EF_RISCV_RVE) return fail('RV32E binaries are not supported');
+  const floatAbi = flags & EF_RISCV_FLOAT_ABI;
+  if (floatAbi !== 0) {
+    return fail(`hard-float ABI (${FLOAT_ABI_NAMES[floatAbi]}-float, e_flags 0x${flags.toString(16)}) is not supported: the CPU has no F/D registers, build for -mabi=ilp32`);
+  }
   const entry = u32(24);
+  // Instructions are 2-byte aligned (C extension): an odd entry could never run.
+  if (entry & 1) return fail(`entry point 0x${entry.toString(16)} is not 2-byte aligned`);
   const phoff = u32(28);
   const ehsize = u16(40);
   const phentsize = u16(42);

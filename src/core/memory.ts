@@ -9,10 +9,10 @@
  *
  * The hot paths (the `lw`/`sw`... methods the translated code calls) go through small
  * direct-mapped TLBs of pages already checked for the access. A page enters the write TLB
- * only when it is writable, not shared and carries no translated code, so a store that hits
- * there needs no further check; every other store takes the slow path, which copies shared
- * pages, drops translated code of the page (self-modifying code) and forgets the page's
- * content hash.
+ * only when it is writable, private to this space (not copy-on-write, not a shared memory
+ * page) and carries no translated code, so a store that hits there needs no further check;
+ * every other store takes the slow path, which copies shared pages, drops translated code of
+ * the page (self-modifying code) and forgets the page's content hash.
  *
  * Byte order: the page views are the host's typed arrays, so the host must be little-endian
  * like RISC-V (x86-64 and AArch64 are).
@@ -46,7 +46,10 @@ export class MemoryFault {
   ) {}
 }
 
-/** Translated code attached to a page; owned by the CPU's translator. */
+/**
+ * Translated code attached to a page; owned by the CPU, which keys it by the virtual address
+ * the code was made for (one page can be mapped at several addresses).
+ */
 export interface PageCode {
   /** Set to false when the page's bytes change under the code. */
   valid: boolean;
@@ -493,9 +496,13 @@ export class AddressSpace {
       const vpn = a >>> PAGE_SHIFT;
       const page = this.pageForWrite(vpn, true);
       if (!page) throw new MemoryFault(FaultCause.StoreAccessFault, a >>> 0);
-      const s = vpn & TLB_MASK;
-      this.wTag[s] = vpn;
-      this.wPage[s] = page;
+      // A shared memory page stays out of the write TLB: another address space may translate
+      // code on it (or snapshot it), and only the slow path drops code and the content hash.
+      if (!page.shared) {
+        const s = vpn & TLB_MASK;
+        this.wTag[s] = vpn;
+        this.wPage[s] = page;
+      }
       if (size === 4) page.i32[off >> 2] = v;
       else if (size === 2) page.u16[off >> 1] = v;
       else page.u8[off] = v;

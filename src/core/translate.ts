@@ -62,8 +62,13 @@ function remu(a: number, b: number): number {
 }
 export const arith = { mulhu, mulh, mulhsu, div, divu, rem, remu };
 
-/** Read the two 16-bit parcels at `pc` (the second may lie on the next page). */
+/**
+ * Read the two 16-bit parcels at `pc` (the second may lie on the next page). `pc` must be even:
+ * the CPU raises instruction-address-misaligned before translating at an odd pc, and reading
+ * the halfword at pc & ~1 instead would run the wrong instruction.
+ */
 function fetchParcels(m: AddressSpace, pc: number): [number, number] {
+  if ((pc & 1) !== 0) throw new RangeError(`translate: odd pc 0x${(pc >>> 0).toString(16)}`);
   const page = m.fetchPage(pc);
   const off = pc & PAGE_MASK;
   const lo = page.u16[off >> 1]!;
