@@ -29,7 +29,13 @@ import { WELL_KNOWN_PID } from '../servers/protocol/message-types.js';
 import { PROC_PROTOCOL } from '../servers/protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../servers/protocol/vfs-protocol.js';
 
-export const MACHINE_VERSION = 'xrr-machine/2';
+/**
+ * The machine's behaviour, as recordings depend on it: a change that alters any derived event of
+ * some run bumps it, so a recording made by another version is refused rather than diverging.
+ * 3: buffers checked before delegating, NULL is EFAULT, mailbox limit, deaths by signal are
+ * signal events, odd pc traps, chaos scheduling and getrandom.
+ */
+export const MACHINE_VERSION = 'xrr-machine/3';
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */

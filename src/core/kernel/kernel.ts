@@ -632,7 +632,7 @@ export class Kernel {
     const signo =
       t.cause === TrapCause.IllegalInstruction ? SIGILL
         : t.cause === TrapCause.Breakpoint ? SIGTRAP
-          : t.cause === TrapCause.LoadAddressMisaligned || t.cause === TrapCause.StoreAddressMisaligned ? SIGBUS
+          : t.cause === TrapCause.LoadAddressMisaligned || t.cause === TrapCause.StoreAddressMisaligned || t.cause === TrapCause.InstructionAddressMisaligned ? SIGBUS
             : SIGSEGV;
     // A fault signal that is blocked or ignored would refault forever: force the default.
     this.postSignal(p.pid, signo, CTL_SIGNAL_FORCE);
