@@ -49,7 +49,7 @@ const ipcOf = (events: readonly MachineEvent[]) => events.filter((e): e is Extra
 
 describe('sealing', () => {
   it('gives byte for byte what @noble/ciphers xchacha20poly1305 gives, and opens only what it sealed', () => {
-    for (const size of [0, 1, 16, 63, 64, 65, 1000, 4096]) {
+    for (const size of [0, 1, 16, 63, 64, 65, 255, 256, 257, 1000, 4096]) { // both sides of NATIVE_FROM
       const key = Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + size) & 0xff);
       const nonce = Uint8Array.from({ length: 24 }, (_, i) => (i * 13 + size) & 0xff);
       const payload = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);

@@ -246,6 +246,19 @@ function poly1305Tag(aad: Uint8Array, ct: Uint8Array, ctLen: number, out: Uint8A
 /** Tag bytes appended to the ciphertext. */
 export const XCHACHA_TAG_BYTES = 16;
 
+/** HChaCha20(key, nonce[0..16)): the XChaCha20 subkey, as 32 bytes in `out`. */
+export function hchacha20Subkey(key: Uint8Array, nonce: Uint8Array, out: Uint8Array): Uint8Array {
+  subkey(key, nonce);
+  for (let i = 0; i < 8; i++) {
+    const w = keyWords[i]!;
+    out[i * 4] = w & 0xff;
+    out[i * 4 + 1] = (w >>> 8) & 0xff;
+    out[i * 4 + 2] = (w >>> 16) & 0xff;
+    out[i * 4 + 3] = (w >>> 24) & 0xff;
+  }
+  return out;
+}
+
 /** ciphertext || tag of `plaintext` under `key` (32 bytes) and `nonce` (24), authenticating `aad` too. */
 export function xchachaSeal(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   if (key.length !== 32 || nonce.length !== 24) throw new RangeError('xchachaSeal: the key must be 32 bytes and the nonce 24');
