@@ -21,7 +21,6 @@ import { TUI_SYNOPSIS } from './tui-synopsis.js';
 import { newRecordingPath, recordingMeta, stripOptions } from './journal-commands.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS } from './run.js';
 
-
 const TUI_OPTIONS: Record<string, OptionSpec> = {
   branch: { kind: 'int', help: 'branch to open (default 1, the recording itself)', valueName: 'B' },
   at: { kind: 'int', help: 'start at this icount (default: the end)', valueName: 'T' },
