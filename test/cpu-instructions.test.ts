@@ -7,6 +7,7 @@ import { TrapCause } from '../src/core/cpu.js';
 import * as E from './support/rv-encode.js';
 import type { Insn, RegOp } from './support/rv-encode.js';
 import { CODE, DATA, addressOf, load, readWord, runInsns, runToStop, words } from './support/insn-runner.js';
+import { newMachine } from './support/boot.js';
 
 const INT_MIN = 0x8000_0000 | 0;
 const INT_MAX = 0x7fff_ffff;
@@ -436,6 +437,25 @@ describe('Zicsr counters and Zifencei', () => {
     expect(x[5]).toBe(0xffff_fffe | 0);
     expect(x[6]).toBe(0);
     expect(x[7]).toBe(4);
+  });
+
+  it('time and timeh read the clock at the icount of the reading instruction; cycle counts as instret', () => {
+    // A clock that is not the icount, so a reading of the wrong counter shows: 10 MHz plus an idle skip.
+    const { cpu } = load([E.cNop(), E.csr('csrrs', 5, E.CSR.time, 0), E.csr('csrrs', 6, E.CSR.timeh, 0), E.csr('csrrs', 7, E.CSR.cycle, 0)], { icount: 1000 });
+    cpu.timeAt = (icount) => Math.floor((icount * 10 + 2 ** 40) / 100); // ns / 100: the time CSR ticks at 10 MHz
+    const stop = cpu.run(100);
+    expect(stop).toMatchObject({ kind: 'trap', cause: TrapCause.Breakpoint });
+    const expected = Math.floor((1001 * 10 + 2 ** 40) / 100);
+    expect(cpu.x[5]! >>> 0).toBe(expected % 2 ** 32);
+    expect(cpu.x[6]).toBe(Math.floor((1002 * 10 + 2 ** 40) / 100 / 2 ** 32));
+    expect(cpu.x[7]).toBe(1003);
+  });
+
+  it('the machine wires time to its virtual clock, idle time included', () => {
+    const { machine } = newMachine();
+    expect(machine.cpu.timeAt(123_456)).toBe(Math.floor(machine.clock.nowNs(123_456) / 100));
+    machine.clock.addIdleNs(5_000_000);
+    expect(machine.cpu.timeAt(123_456)).toBe(Math.floor((123_456 * 10 + 5_000_000) / 100));
   });
 
   it('the user counters are read-only: a CSR write is an illegal instruction and is not retired', () => {
