@@ -158,6 +158,14 @@ describe('the TUI over a recording', () => {
     ui.unmount();
   });
 
+  it('a long seek shows its progress and replay speed in the status line', async () => {
+    const session = new TuiSession(store, 'test.db', 0); // a turn per machine slice: many progress frames
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} noColor />);
+    await waitFor(ui.lastFrame, settled, 'the seek to the end');
+    expect(ui.frames.some((f) => /SEEKING/.test(f) && /\d+% of [\d,]+ instructions at [\d.]+ MIPS \(Esc cancels\)/.test(f))).toBe(true);
+    ui.unmount();
+  });
+
   it('bookmarks the cursor and marks it on the timeline', async () => {
     const session = new TuiSession(store, 'test.db');
     const ui = render(<App session={session} branch={ROOT_BRANCH} width={80} height={24} startIcount={Math.floor(end / 2)} noColor />);

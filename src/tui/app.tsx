@@ -117,12 +117,17 @@ export function App(props: AppProps): ReactElement {
   }, []);
   const [progress, setProgress] = useState('');
   const lastProgress = useRef(0);
-  // Progress of a long seek, redrawn at most ten times a second.
+  /** When the seek under way started and how far it had got then (its replay speed). */
+  const seekStart = useRef<{ t: number; done: number } | null>(null);
+  // Progress of a long seek, redrawn at most ten times a second, with its replay speed.
   function onProgress(done: number, total: number): void {
     const now = Date.now();
-    if (now - lastProgress.current < 100) return;
+    if (!seekStart.current || done < seekStart.current.done) seekStart.current = { t: now, done };
+    const ms = now - seekStart.current.t;
+    if (ms === 0 || now - lastProgress.current < 100) return; // the first report only starts the clock
     lastProgress.current = now;
-    setProgress(` ${total > 0 ? Math.floor((done / total) * 100) : 0}% of ${fmt(total)} instructions (Esc cancels)`);
+    const mips = ((done - seekStart.current.done) / ms / 1000).toFixed(1);
+    setProgress(` ${total > 0 ? Math.floor((done / total) * 100) : 0}% of ${fmt(total)} instructions at ${mips} MIPS (Esc cancels)`);
   }
   const abortRef = useRef<AbortController | null>(null);
   const [help, setHelp] = useState(false);
@@ -153,6 +158,7 @@ export function App(props: AppProps): ReactElement {
         }
         abortRef.current = null;
         busyRef.current = false;
+        seekStart.current = null;
         setProgress('');
         setBusy(null);
       })();
