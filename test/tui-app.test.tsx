@@ -15,6 +15,7 @@ import { MemoryJournalStore } from '../src/journal/memory-store.js';
 import { JournalSink, Snapshotter } from '../src/journal/record.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { App } from '../src/tui/app.js';
+import { KEY_HELP } from '../src/tui/keymap.js';
 import { disassembleAround, formatInst } from '../src/tui/disasm.js';
 import { describeFilter, eventText, parseFilter, TuiSession } from '../src/tui/session.js';
 import { decode } from '../src/core/decode.js';
@@ -163,6 +164,43 @@ describe('the TUI over a recording', () => {
     const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} noColor />);
     await waitFor(ui.lastFrame, settled, 'the seek to the end');
     expect(ui.frames.some((f) => /SEEKING/.test(f) && /\d+% of [\d,]+ instructions at [\d.]+ MIPS \(Esc cancels\)/.test(f))).toBe(true);
+    ui.unmount();
+  });
+
+  it('F forks with a chaos seed and a fault: both are inputs recorded on the new branch', async () => {
+    const { store: own } = await record(); // its own recording: the other tests count branches
+    const session = new TuiSession(own, 'own.db');
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} noColor />);
+    await waitFor(ui.lastFrame, settled, 'first seek');
+    await type(ui.stdin, 'Fchaos:9 nonsense:1\r');
+    await waitFor(ui.lastFrame, (s) => s.includes('the fault is one of'), 'a bad spec is refused with the reason');
+    await type(ui.stdin, 'Fchaos:9 crash:vfs:1\r');
+    const f = await waitFor(ui.lastFrame, (s) => s.includes('LIVE') && s.includes('(chaos 9, crash)'), 'live with the inputs');
+    const branch = Number(/branch (\d+) \(tui\)/.exec(f)![1]);
+    ui.stdin.write('\x1d');
+    await waitFor(ui.lastFrame, settled, 'paused');
+    const inputs = own.events(branch as never, { fromSeq: own.getBranch(branch as never)!.forkSeq }).filter((e) => e.kind === 'chaos' || e.kind === 'inject');
+    expect(inputs.map((e) => e.event)).toEqual([expect.objectContaining({ kind: 'inject', fault: expect.objectContaining({ kind: 'crash', server: 2 }) }), expect.objectContaining({ kind: 'chaos', seed: 9 })]);
+    ui.unmount();
+  });
+
+  it('help lists every binding, in pages when the screen is small', async () => {
+    const ui = render(<App session={new TuiSession(store, 'test.db')} branch={ROOT_BRANCH} width={80} height={24} noColor />);
+    await waitFor(ui.lastFrame, settled, 'first seek');
+    const seen = new Set<string>();
+    await type(ui.stdin, '?');
+    let f = await waitFor(ui.lastFrame, (s) => s.includes('Keys, page 1/'), 'help page 1');
+    const pages = Number(/page 1\/(\d+)/.exec(f)![1]);
+    for (let p = 1; p <= pages; p++) {
+      if (p > 1) {
+        await type(ui.stdin, ' ');
+        f = await waitFor(ui.lastFrame, (s) => s.includes(`Keys, page ${p}/`), `help page ${p}`);
+      }
+      for (const [k] of KEY_HELP) if (f.includes(`  ${k.padEnd(18)} `)) seen.add(k);
+    }
+    expect([...seen].sort()).toEqual(KEY_HELP.map(([k]) => k).sort());
+    await type(ui.stdin, 'x');
+    await waitFor(ui.lastFrame, (s) => !s.includes('Keys, page'), 'closed');
     ui.unmount();
   });
 

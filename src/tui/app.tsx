@@ -7,7 +7,8 @@
  */
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
-import type { MachineEventKind } from '../core/events.js';
+import type { Fault, MachineEventKind } from '../core/events.js';
+import { parseFault } from '../cli/fault-spec.js';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { StoredEvent } from '../journal/store.js';
@@ -22,8 +23,14 @@ export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 
 export type PaneName = (typeof PANES)[number];
 const LARGE_CYCLE: readonly PaneName[] = ['cpu', 'memory', 'servers', 'console', 'branches'];
 
-type PromptKind = 'icount' | 'seq' | 'filter' | 'addr';
-const PROMPT_LABEL: Record<PromptKind, string> = { icount: 'go to icount', seq: 'go to event seq', filter: 'filter (kind:K pid:P chan:A->B text; empty clears)', addr: 'memory address (hex)' };
+type PromptKind = 'icount' | 'seq' | 'filter' | 'addr' | 'fork';
+const PROMPT_LABEL: Record<PromptKind, string> = {
+  icount: 'go to icount',
+  seq: 'go to event seq',
+  filter: 'filter (kind:K pid:P chan:A->B text; empty clears)',
+  addr: 'memory address (hex)',
+  fork: 'fork here with (chaos:N, faults like crash:vfs:3 drop:0:2:1)',
+};
 
 export interface AppProps {
   readonly session: TuiSession;
@@ -60,6 +67,31 @@ export function keyBytes(input: string, key: Key): string {
   if (key.leftArrow) return '\x1b[D';
   if (key.ctrl && input.length === 1 && /[a-z]/i.test(input)) return String.fromCharCode(input.toLowerCase().charCodeAt(0) - 96);
   return input;
+}
+
+interface ForkInputs {
+  readonly chaos?: number;
+  readonly faults: readonly Fault[];
+}
+
+/** `chaos:7 crash:vfs:3 ...` (the --chaos and --inject forms of xrr fork) -> inputs, or what is wrong. */
+export function parseForkInputs(text: string): ForkInputs | string {
+  let chaos: number | undefined;
+  const faults: Fault[] = [];
+  for (const w of text.split(/\s+/).filter(Boolean)) {
+    const c = /^chaos:(\d+)$/.exec(w);
+    if (c) {
+      chaos = Number(c[1]);
+      if (chaos > 0xffff_ffff) return `chaos: the seed is a u32, not ${c[1]}`;
+      continue;
+    }
+    try {
+      faults.push(parseFault(w));
+    } catch (e) {
+      return (e as Error).message.replace(/^--inject /, '');
+    }
+  }
+  return { chaos, faults };
 }
 
 function isLeaveLive(input: string, key: Key): boolean {
@@ -130,7 +162,8 @@ export function App(props: AppProps): ReactElement {
     setProgress(` ${total > 0 ? Math.floor((done / total) * 100) : 0}% of ${fmt(total)} instructions at ${mips} MIPS (Esc cancels)`);
   }
   const abortRef = useRef<AbortController | null>(null);
-  const [help, setHelp] = useState(false);
+  /** The help overlay's page, or null when it is closed. */
+  const [help, setHelp] = useState<number | null>(null);
   const [live, setLive] = useState<LiveRun | null>(null);
   const [, setTick] = useState(0);
   const liveRef = useRef<LiveRun | null>(null);
@@ -233,10 +266,14 @@ export function App(props: AppProps): ReactElement {
     });
   };
 
-  const startFork = () => {
+  /** Fork at the cursor and go live; `inputs` (a chaos seed, faults) go in first, recorded on the new branch. */
+  const startFork = (inputs: ForkInputs = { faults: [] }) => {
     later(`forking at icount ${fmt(cursor.icount)}...`, () => {
       const { branch, machine: m } = session.fork(cursor, 'tui');
-      goLive(new LiveRun(session.store, branch, m, () => setTick((t) => t + 1)), `LIVE on branch ${branch}: keys go to the console; Ctrl-] pauses`);
+      for (const f of inputs.faults) m.inject(f);
+      if (inputs.chaos !== undefined) m.chaos(inputs.chaos);
+      const what = [...(inputs.chaos !== undefined ? [`chaos ${inputs.chaos}`] : []), ...inputs.faults.map((f) => f.kind)].join(', ');
+      goLive(new LiveRun(session.store, branch, m, () => setTick((t) => t + 1)), `LIVE on branch ${branch}${what ? ` (${what})` : ''}: keys go to the console; Ctrl-] pauses`);
     });
   };
 
@@ -281,6 +318,11 @@ export function App(props: AppProps): ReactElement {
         if (isEmptyFilter(f)) return setMessage('filter cleared: the list shows every event');
         return setMessage(`the list shows ${describeFilter(f)}; c / C continue / reverse-continue to it`);
       }
+      case 'fork': {
+        const inputs = parseForkInputs(t);
+        if (typeof inputs === 'string') return setMessage(inputs);
+        return startFork(inputs);
+      }
       case 'addr': {
         const a = Number.parseInt(t.replace(/^0x/i, ''), 16);
         if (!Number.isFinite(a)) return setMessage(`not a hex address: ${t}`);
@@ -298,6 +340,9 @@ export function App(props: AppProps): ReactElement {
   const W = Math.max(40, size.w);
   const H = Math.max(12, size.h - 1); // the last row stays free so the terminal does not scroll
   const large = W >= 110 && H >= 32;
+  // The help overlay takes the main area: its title and legend lines, and the bindings in pages.
+  const helpPerPage = Math.max(1, H - 5 - 2);
+  const helpPages = Math.ceil(KEY_HELP.length / helpPerPage);
   // A large screen always shows the event detail (left) and the processes (right, top); Tab
   // cycles what the other right pane shows. A compact one shows one pane beside the events.
   const cycle: readonly PaneName[] = large ? LARGE_CYCLE : PANES;
@@ -312,8 +357,9 @@ export function App(props: AppProps): ReactElement {
       if (bytes) live.input(new TextEncoder().encode(bytes));
       return;
     }
-    if (help) {
-      setHelp(false);
+    if (help !== null) {
+      // Space turns the page when the bindings do not fit the screen; any other key closes.
+      setHelp(input === ' ' && help + 1 < helpPages ? help + 1 : null);
       return;
     }
     // Keys can arrive faster than renders (tmux, a paste): the prompt's text lives in a ref.
@@ -361,7 +407,7 @@ export function App(props: AppProps): ReactElement {
         exit();
         return;
       case '?':
-        return setHelp(true);
+        return setHelp(0);
       case 'n':
         return void goToEvent(session.eventAt(cursor.branch, Math.max(selSeq, cursor.seq - 1) + 1), 'next event');
       case 'N':
@@ -418,6 +464,8 @@ export function App(props: AppProps): ReactElement {
       }
       case 'f':
         return startFork();
+      case 'F':
+        return setPrompt({ kind: 'fork', text: '' });
       case 'l':
         return resumeLive();
       case 'b': {
@@ -462,7 +510,7 @@ export function App(props: AppProps): ReactElement {
     if (live) return onKeyRef.current(input, key);
     if (busyRef.current && key.escape) return abortRef.current?.abort();
     // Looking around (panes, help) needs no machine: it works while a seek runs.
-    if (busyRef.current && queue.current.length === 0 && !promptRef.current && (key.tab || input === '?' || help)) return onKeyRef.current(input, key);
+    if (busyRef.current && queue.current.length === 0 && !promptRef.current && (key.tab || input === '?' || help !== null)) return onKeyRef.current(input, key);
     if (input === 'q' && !promptRef.current && busyRef.current) return exit();
     const several = input.length > 1 && !input.includes('\x1b');
     if (!busyRef.current && queue.current.length === 0 && (!several || promptRef.current)) return onKeyRef.current(input, key);
@@ -560,10 +608,10 @@ export function App(props: AppProps): ReactElement {
         {'|' + tl.spark + '|'}
       </Text>
       <Text wrap="truncate">{' ' + markLine}</Text>
-      {help ? (
+      {help !== null ? (
         <Box flexDirection="column" height={mainH}>
-          <Text bold>Keys (any key closes this help)</Text>
-          {KEY_HELP.slice(0, mainH - 2).map(([k, d]) => (
+          <Text bold>{helpPages > 1 ? `Keys, page ${help + 1}/${helpPages} (Space: next page; any other key closes this help)` : 'Keys (any key closes this help)'}</Text>
+          {KEY_HELP.slice(help * helpPerPage, (help + 1) * helpPerPage).map(([k, d]) => (
             <Text key={k} wrap="truncate">
               {`  ${k.padEnd(18)} ${d}`}
             </Text>

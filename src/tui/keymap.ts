@@ -15,6 +15,7 @@ export const KEY_HELP: readonly (readonly [string, string])[] = [
   ['Enter', 'seek to the selected event'],
   ['m', 'bookmark here;  \' next bookmark'],
   ['f', 'fork here: live, keys go to the console'],
+  ['F SPEC Enter', 'fork here with chaos:N and/or faults (crash:vfs:3 ...)'],
   ['Ctrl-]', 'leave live mode (pause; the branch stays)'],
   ['l', 'resume the paused live run on its branch'],
   ['b', 'switch to the next branch'],
