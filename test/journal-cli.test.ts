@@ -10,6 +10,10 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decryptWire } from '../src/core/ipc/channel-table.js';
+import { Machine } from '../src/core/machine.js';
+import { loadGuestImage } from '../src/cli/guest-image.js';
+import { openRecording } from '../src/cli/tui-command.js';
+import { createServers } from '../src/servers/create-servers.js';
 import { loadMigrations } from '../src/journal/migrations.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { loadZstd } from '../src/journal/zstd.js';
@@ -121,6 +125,36 @@ describe('xrr record / replay / verify', () => {
     expect(ev.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { kind: string }).kind)).toEqual(['server-crash', 'server-restart']);
     expect(xrr('replay', crashed).status).toBe(0);
     expect(xrr('record', '--inject', 'crash:nowhere:1', '--out', join(dir, 'x.db')).status).toBe(2);
+  });
+
+  it('keeps the key seed apart: the recorded seed alone opens nothing; xrr share leaves the keys out', async () => {
+    const rec = join(dir, 'keys.db');
+    expect(xrr('record', '--seed', '7', '--input', input, '--out', rec).status).toBe(0);
+    const db = new Database(rec, { readonly: true });
+    expect((db.prepare('SELECT length(seed) AS n FROM key_seed').get() as { n: number }).n).toBe(32);
+    const meta = db.prepare('SELECT seed_hex AS seed, boot_epoch_ns AS epoch FROM recording').get() as { seed: string; epoch: string };
+    const wire = (db.prepare("SELECT json_extract(payload, '$.wireHex') AS w FROM event WHERE kind = 'ipc' LIMIT 1").get() as { w: string }).w;
+    db.close();
+    // A machine built from what the recording says of itself derives other keys than the run had.
+    const seedOnly = new Machine({ seed: Uint8Array.from(Buffer.from(meta.seed, 'hex')), bootEpochNs: BigInt(meta.epoch), servers: createServers(loadGuestImage().entries, BigInt(meta.epoch)) });
+    expect(seedOnly.boot()).toBeUndefined();
+    expect(decryptWire(Uint8Array.from(Buffer.from(wire, 'hex')), seedOnly.channelKeys()).ok).toBe(false);
+
+    const copy = join(dir, 'keys-shared.db');
+    const share = xrr('share', rec, '--out', copy);
+    expect(share.status, share.stderr).toBe(0);
+    const c = new Database(copy, { readonly: true });
+    expect(c.prepare('SELECT count(*) AS n FROM channel_key').get()).toEqual({ n: 0 });
+    expect(c.prepare('SELECT length(seed) AS n FROM key_seed').get()).toEqual({ n: 0 });
+    c.close();
+    expect(xrr('verify', copy)).toMatchObject({ status: 0 });
+    expect(xrr('events', copy, '--kind', 'ipc').stdout).toContain('wireHex=');
+    const replayed = xrr('replay', copy);
+    expect(replayed.status).toBe(1);
+    expect(replayed.stderr).toContain('shared without its channel keys');
+    expect(await openRecording(copy)).toMatchObject({ ok: false, error: expect.stringContaining('shared without') });
+    expect(xrr('info', copy).stdout).toMatch(/keys +withheld/);
+    expect(xrr('replay', rec).stdout).toContain('no divergence'); // the original is untouched
   });
 
   it('reads a recording made by an older schema, migrating it once', async () => {

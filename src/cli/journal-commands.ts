@@ -110,7 +110,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   const runArgv = stripOptions(argv, ['out', 'image']);
   const setup = resolveRunSetup(runArgv);
   const file = newRecordingPath((options.get('out') as string | undefined) ?? out);
-  const recorder = await BackgroundRecorder.start(file, recordingMeta(setup, ['xrr', 'record', ...argv]));
+  const recorder = await BackgroundRecorder.start(file, recordingMeta(setup, ['xrr', 'record', ...argv]), setup.keySeed);
   let events = 0;
   try {
     const machine = createMachine(setup, recorder);
@@ -211,7 +211,17 @@ async function infoCommand(argv: string[]): Promise<number> {
     console.log(`boot epoch  ${new Date(Number(BigInt(meta.bootEpochNs) / 1_000_000n)).toISOString()}`);
     console.log(`image       ${meta.imageHash.slice(0, 16)}`);
     console.log(`contents    ${stats.events} events, ${stats.snapshots} snapshots, ${stats.pages} pages (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
-    console.log(`keys        ${store.channelKeys().length} channel keys (table channel_key; the seed derives them too)`);
+    const seed = store.keySeed();
+    const keys = store.channelKeys().length;
+    console.log(
+      `keys        ${
+        seed === 'withheld'
+          ? 'withheld: a shared copy (sealed messages stay sealed; it cannot be replayed)'
+          : seed === null
+            ? `${keys} channel keys (channel_key); recorded before keys were kept apart, so the seed derives them too`
+            : `${keys} channel keys and the key seed, kept apart (xrr share writes a copy without them)`
+      }`,
+    );
     console.log('branches');
     const print = (n: BranchTreeNode, depth: number) => {
       const b = n.branch;
@@ -399,8 +409,11 @@ async function verifyCommand(argv: string[]): Promise<number> {
     const report = verify(store, { progress: (phase, done) => bars[phase](done, total[phase]) });
     let ok = report.ok;
     for (const p of report.problems) console.log(`problem: ${JSON.stringify(p)}`);
-    // Every snapshot must restore into a machine.
-    for (const s of store.allSnapshots()) {
+    // Every snapshot must restore into a machine; a copy shared without its keys cannot restore
+    // any (the IPC key pairs are re-derived from the key seed), and says so instead.
+    const shared = store.keySeed() === 'withheld';
+    if (shared) console.log('note: a copy shared without its keys: snapshots are checked for their pages, not restored');
+    for (const s of shared ? [] : store.allSnapshots()) {
       try {
         restoreMachine(store, s);
       } catch (e) {
@@ -430,6 +443,40 @@ function help(command: string, synopsis: string, spec: Record<string, OptionSpec
   return 0;
 }
 
+// ---- share ---------------------------------------------------------------------------------------
+
+const SHARE_OPTIONS: Record<string, OptionSpec> = {
+  out: { kind: 'string', help: 'the copy to write (must not exist)', valueName: 'COPY' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+
+/**
+ * A compacted copy of a recording without its channel keys and key seed: its events, snapshots
+ * and hash chain can be read and verified and its wires seen, but not opened, nor the run replayed
+ * (re-sealing needs the keys). A recording made before keys were kept apart is refused: its keys
+ * follow from the seed that every copy holds.
+ */
+async function shareCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) return help('share', 'FILE --out COPY', SHARE_OPTIONS);
+  const { options, positional } = parseArgs(argv, SHARE_OPTIONS, true);
+  const file = one(positional, 'FILE');
+  const out = options.get('out') as string | undefined;
+  if (out === undefined) throw new UsageError('--out COPY is required');
+  if (existsSync(out)) throw new UsageError(`${out} exists; choose another --out`);
+  const store = await openExisting(file);
+  try {
+    if (store.keySeed() === null) {
+      console.error(`xrr share: ${file} was recorded before the key seed was kept apart: anyone with a copy can derive its keys from the recorded seed`);
+      return 1;
+    }
+    store.exportTo(resolve(out), { withKeys: false });
+    console.log(`wrote ${out}: events, snapshots and the hash chain; no channel keys, no key seed`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
 export const JOURNAL_COMMANDS = {
   record: { synopsis: RECORD_SYNOPSIS, help: 'run the machine and record everything into a journal file', run: recordCommand },
   replay: { synopsis: 'FILE [--to T] [--branch B]', help: 'replay a recording exactly, checking every event', run: replayCommand },
@@ -439,5 +486,6 @@ export const JOURNAL_COMMANDS = {
   fork: { synopsis: 'FILE --at T [--input FILE|-]', help: 'start a new branch from a point and continue it live', run: forkCommand },
   verify: { synopsis: 'FILE', help: 'check the hash chain, the schema and that every snapshot restores', run: verifyCommand },
   ls: { synopsis: '[DIR]', help: 'list the recordings in recordings/', run: lsCommand },
+  share: { synopsis: 'FILE --out COPY', help: 'a copy without the channel keys and key seed, to share', run: shareCommand },
 } as const;
 

@@ -38,6 +38,8 @@ export interface RunSetup {
   readonly faults: readonly Fault[];
   /** Chaos scheduling seed, from boot (recorded as an input). */
   readonly chaos: number | undefined;
+  /** The IPC key material's own seed (a recorder keeps it apart, with the channel keys). */
+  readonly keySeed: Uint8Array;
 }
 
 /** The inputs a run starts with, right after boot: the injected faults and chaos scheduling. */
@@ -99,6 +101,7 @@ export function resolveRunSetup(argv: readonly string[]): RunSetup {
     maxInstructions: options.get('max-instructions') as number | undefined,
     faults,
     chaos: options.get('chaos') === undefined ? undefined : chaosSeed(options.get('chaos') as number),
+    keySeed: Uint8Array.from(randomBytes(32)),
   };
 }
 
@@ -109,6 +112,7 @@ export function createMachine(setup: RunSetup, sink?: EventSink): Machine {
     servers: createServers(setup.image.entries, setup.bootEpochNs),
     sink,
     initArgv: setup.initArgv,
+    keySeed: setup.keySeed,
   });
 }
 

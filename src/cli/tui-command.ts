@@ -122,6 +122,7 @@ async function liveTui(argv: string[]): Promise<number> {
   const store = await SqliteJournalStore.open(file);
   try {
     store.createRecording(recordingMeta(setup, ['xrr', 'tui', ...argv]));
+    store.putKeySeed(setup.keySeed);
     const machine: Machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
     journalChannelKeys(machine, store, ROOT_BRANCH);
     const err = machine.boot();

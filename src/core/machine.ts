@@ -51,6 +51,12 @@ export interface MachineConfig {
   readonly initEnv?: readonly string[];
   /** Seal every IPC message (default true); off only to measure what encryption costs. */
   readonly encryptIpc?: boolean;
+  /**
+   * 32 bytes: the seed of the IPC key material (recorded apart, with the channel keys). Without
+   * it the key material comes from the entropy seed, which every recording and snapshot holds,
+   * so whoever has a recording could derive its keys.
+   */
+  readonly keySeed?: Uint8Array;
   /** A server that has not answered after this much virtual time is hung (default 100 ms). */
   readonly hangDeadlineNs?: number;
   /** When the Reincarnation Server gives up on a server: halt the machine (default) or leave it down. */
@@ -104,9 +110,9 @@ export class Machine {
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty, entropy: this.entropy },
       config.sink ?? new NullEventSink(),
       config.servers,
-      // The first 32 bytes of the DRBG key the Lattice key material (drawn whether or not encryption
-      // is on, so both machines see the same DRBG stream afterwards).
-      new LatticeLink(this.entropy.bytes(32), this.entropy, config.encryptIpc ?? true),
+      // The Lattice key material: the key seed, else the first 32 bytes of the DRBG (drawn either
+      // way, and whether or not encryption is on, so every machine sees the same DRBG stream after).
+      new LatticeLink(keyMaterial(this.entropy.bytes(32), config.keySeed), this.entropy, config.encryptIpc ?? true),
       { hangDeadlineNs: config.hangDeadlineNs, onGiveUp: config.onServerGiveUp },
     );
     this.kernel.sysinfoFacts = {
@@ -283,6 +289,12 @@ export class Machine {
       }
     }
   }
+}
+
+function keyMaterial(drawn: Uint8Array, keySeed: Uint8Array | undefined): Uint8Array {
+  if (keySeed === undefined) return drawn;
+  if (keySeed.length !== 32) throw new RangeError(`the key seed must be 32 bytes, got ${keySeed.length}`);
+  return keySeed;
 }
 
 /** Why a fault (from a user, a CLI, a journal) cannot be injected; undefined when it can. */

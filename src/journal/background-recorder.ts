@@ -31,9 +31,9 @@ export class BackgroundRecorder implements EventSink {
     worker.on('error', (e) => (this.failure ??= e.message));
   }
 
-  /** Start the writer thread on `file` (created with `meta`); resolves once the file is ready. */
-  static async start(file: string, meta: NewRecording): Promise<BackgroundRecorder> {
-    const worker = new Worker(new URL('./writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta } });
+  /** Start the writer thread on `file` (created with `meta`, and `keySeed` kept apart); resolves once the file is ready. */
+  static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundRecorder> {
+    const worker = new Worker(new URL('./writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed } });
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

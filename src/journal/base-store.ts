@@ -124,6 +124,9 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract writeChannelKey(k: ChannelKey): void;
   protected abstract readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];
   protected abstract removeChannelKeys(): number;
+  protected abstract writeKeySeed(seed: Uint8Array): void;
+  /** The stored key seed, empty when withheld, null when there is none. */
+  protected abstract readKeySeed(): Uint8Array | null;
   protected abstract writeBookmark(b: Bookmark): void;
   protected abstract readBookmarks(branch: BranchId | undefined): Bookmark[];
   protected abstract removeBookmark(branch: BranchId, name: string): boolean;
@@ -563,6 +566,18 @@ export abstract class BaseJournalStore implements JournalStore {
   deleteChannelKeys(): number {
     this.writable();
     return this.removeChannelKeys();
+  }
+
+  putKeySeed(seed: Uint8Array): void {
+    this.writable();
+    if (seed.length !== 32) throw new JournalError('BAD_ARGUMENT', `a key seed is 32 bytes, got ${seed.length}`);
+    this.writeKeySeed(Uint8Array.from(seed));
+  }
+
+  keySeed(): Uint8Array | null | 'withheld' {
+    this.live();
+    const s = this.readKeySeed();
+    return s === null ? null : s.length === 0 ? 'withheld' : s;
   }
 
   putBookmark(b: Bookmark): void {

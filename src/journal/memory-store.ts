@@ -215,6 +215,16 @@ export class MemoryJournalStore extends BaseJournalStore {
     return n;
   }
 
+  private seed: Uint8Array | null = null;
+
+  protected writeKeySeed(seed: Uint8Array): void {
+    this.seed = Uint8Array.from(seed);
+  }
+
+  protected readKeySeed(): Uint8Array | null {
+    return this.seed && Uint8Array.from(this.seed);
+  }
+
   protected writeBookmark(b: Bookmark): void {
     this.marks.set(`${b.branch}\0${b.name}`, b);
   }

@@ -119,9 +119,19 @@ export function restoreMachine(store: JournalStore, snapshot: SnapshotRecord, si
     bootEpochNs: epoch,
     servers: createServers([], epoch),
     sink,
+    keySeed: keySeedOf(store),
   });
   machine.setState(state, (hash) => store.getPage(hash as PageHash) ?? undefined);
   return machine;
+}
+
+/** The recording's IPC key seed for a machine restored from it (undefined: keys from the entropy seed). */
+export function keySeedOf(store: JournalStore): Uint8Array | undefined {
+  const s = store.keySeed();
+  if (s === 'withheld') {
+    throw new Error('this copy was shared without its channel keys and key seed: its events, hash chain and sealed wires can be read, but it cannot be replayed, seeked or decrypted');
+  }
+  return s ?? undefined;
 }
 
 export interface ReplayOptions {

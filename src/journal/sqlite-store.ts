@@ -252,7 +252,9 @@ export class SqliteJournalStore extends BaseJournalStore {
         const copy = new Database(dest);
         try {
           copy.pragma('secure_delete = ON');
-          copy.exec('DELETE FROM channel_key; VACUUM');
+          // The key seed is withheld (an empty row says so), not just absent: a reader of the copy
+          // must not take its keys to come from the entropy seed.
+          copy.exec("DELETE FROM channel_key; UPDATE key_seed SET seed = x''; VACUUM");
         } finally {
           copy.close();
         }
@@ -543,6 +545,15 @@ export class SqliteJournalStore extends BaseJournalStore {
       k.icount,
       Buffer.from(k.key),
     );
+  }
+
+  protected writeKeySeed(seed: Uint8Array): void {
+    this.prep('INSERT OR REPLACE INTO key_seed (id, seed) VALUES (1, ?)').run(Buffer.from(seed));
+  }
+
+  protected readKeySeed(): Uint8Array | null {
+    const r = this.prep<{ seed: Buffer }>('SELECT seed FROM key_seed WHERE id = 1').get();
+    return r ? Uint8Array.from(r.seed) : null;
   }
 
   protected readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[] {

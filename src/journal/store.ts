@@ -217,6 +217,13 @@ export interface JournalStore {
   channelKeys(filter?: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];
   /** Removes every key (before sharing a recording); returns how many. */
   deleteChannelKeys(): number;
+  /** Record the seed of the IPC key material (kept apart, with the channel keys). */
+  putKeySeed(seed: Uint8Array): void;
+  /**
+   * The IPC key seed: null when the recording has none of its own (its keys come from the entropy
+   * seed), 'withheld' when this copy was shared without it (and so without its keys).
+   */
+  keySeed(): Uint8Array | null | 'withheld';
 
   // Bookmarks
   /** Adds or replaces the bookmark named `name` on its branch. */

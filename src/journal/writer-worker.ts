@@ -27,12 +27,13 @@ export type WriterMessage =
 
 export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
 
-const { file, meta } = workerData as { file: string; meta: NewRecording };
+const { file, meta, keySeed } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array };
 const port = parentPort!;
 
 try {
   const store = await SqliteJournalStore.open(file);
   store.createRecording(meta);
+  if (keySeed) store.putKeySeed(keySeed);
   port.postMessage({ type: 'ready' } satisfies WriterReply);
   port.on('message', (m: WriterMessage) => {
     try {

@@ -13,7 +13,7 @@
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import { Machine } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from '../journal/ids.js';
-import { RecordedTimeline, restoreMachine } from '../journal/replay.js';
+import { keySeedOf, RecordedTimeline, restoreMachine } from '../journal/replay.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
 import { createServers } from '../servers/create-servers.js';
 
@@ -51,6 +51,7 @@ export function copyMachine(store: JournalStore, machine: Machine, sink: { emit(
     bootEpochNs: epoch,
     servers: createServers([], epoch),
     sink,
+    keySeed: keySeedOf(store),
   });
   copy.setState(state, (hash) => pages.get(hash) ?? store.getPage(hash as PageHash) ?? undefined, secret);
   return copy;
