@@ -10,14 +10,15 @@
  * fork costs no key generation (about 3 ms per endpoint plus channel otherwise), and boot costs one
  * key pair per server and the kernel plus one encapsulation per server.
  *
- * Key material. The machine hands the link the first 32 bytes of its DRBG; key generation and
- * encapsulation draw from HKDF streams over those, labelled by what is being made (endpoint pid and
- * generation, channel ends and generation). Nonces come from the DRBG as it runs. Labelled draws make
- * the secret half of the state recomputable from the public half and the seed: a snapshot restored
- * without its secret part re-derives the same keys (and the channel table checks that each secret
- * key belongs to its public key). The consequence, stated plainly: whoever has the seed (the
- * recording has it, and the DRBG state in every snapshot is keyed by it) can derive every channel
- * key; withholding channel_key alone does not hide message contents from a holder of the seed.
+ * Key material. The machine hands the link a key seed: the recorder's own (MachineConfig.keySeed,
+ * which a journal keeps apart with the channel keys), else the first 32 bytes of its DRBG. Key
+ * generation and encapsulation draw from HKDF streams over it, labelled by what is being made
+ * (endpoint pid and generation, channel ends and generation). Nonces come from the DRBG as it runs.
+ * Labelled draws make the secret half of the state recomputable from the public half and the key
+ * seed: a snapshot restored without its secret part re-derives the same keys (and the channel table
+ * checks that each secret key belongs to its public key). So with a key seed of its own, a copy of
+ * a recording without it and the channel keys cannot be decrypted from the entropy seed that every
+ * snapshot holds; without one (recordings before schema 3, tests), the entropy seed derives them.
  */
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
