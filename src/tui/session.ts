@@ -246,12 +246,19 @@ export class TuiSession {
     return text;
   }
 
-  private keys: { count: number; keys: readonly ChannelKey[] } | null = null;
+  private keys: { at: number; keys: readonly ChannelKey[] } | null = null;
 
-  /** Every channel key the recorders journaled (the IPC opener's fallback); re-read when a live run adds some. */
+  /**
+   * Every channel key the recorders journaled (the IPC opener's fallback). Asked at every redraw,
+   * so read at most once a second: a live run adds keys only when a channel is set up.
+   */
   journaledKeys(): readonly ChannelKey[] {
-    const all = this.store.channelKeys();
-    if (this.keys?.count !== all.length) this.keys = { count: all.length, keys: all };
+    const now = Date.now();
+    if (!this.keys || now - this.keys.at > 1000) {
+      const all = this.store.channelKeys();
+      // The same array while nothing changed: the opener caches its key rings by it.
+      this.keys = { at: now, keys: this.keys && this.keys.keys.length === all.length ? this.keys.keys : all };
+    }
     return this.keys.keys;
   }
 
