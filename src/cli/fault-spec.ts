@@ -1,5 +1,6 @@
 /**
- * Faults on the command line (`--inject SPEC`, repeatable), for reproducing server crashes:
+ * Machine inputs on the command line: `--chaos N`, and faults (`--inject SPEC`, repeatable) for
+ * reproducing server crashes:
  *   crash:SERVER[:TYPE]:N    server (vfs, pm, mm, or a pid) throws at its Nth message (of TYPE)
  *   hang:SERVER[:TYPE]:N     server stops answering at its Nth message (of TYPE)
  *   corrupt:SRC:DST:N        the Nth ciphertext on channel SRC -> DST gets a flipped byte
@@ -42,6 +43,12 @@ export function parseFault(spec: string): Fault {
     default:
       throw new UsageError(`--inject ${spec}: the fault is one of crash, hang, corrupt, drop, delay, replay, alter`);
   }
+}
+
+/** A --chaos value as the machine takes it (a u32; 0 is off). */
+export function chaosSeed(v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) throw new UsageError(`--chaos: the seed is an integer from 0 to 4294967295, got ${v}`);
+  return v;
 }
 
 /** The faults of a repeatable `--inject` option. */

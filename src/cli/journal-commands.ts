@@ -19,7 +19,7 @@ import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { REPO_ROOT } from './guest-image.js';
 import { applyStartInputs, createMachine, driveConsole, resolveRunSetup, RUN_OPTIONS, type RunSetup } from './run.js';
 import { describeState, hexDump, vfsTree } from './state-view.js';
-import { faultsOf } from './fault-spec.js';
+import { chaosSeed, faultsOf } from './fault-spec.js';
 
 export const RECORDINGS_DIR = join(REPO_ROOT, 'recordings');
 const XRR_VERSION = '0.1.0';
@@ -370,6 +370,7 @@ async function forkCommand(argv: string[]): Promise<number> {
   if (argv.includes('--help')) return help('fork', 'FILE --at T [--input FILE|-] [--label NAME] [--inject SPEC] [--chaos N]', FORK_OPTIONS);
   const { options, positional } = parseArgs(argv, FORK_OPTIONS, true);
   const faults = faultsOf(options.get('inject'));
+  const chaos = options.get('chaos') === undefined ? undefined : chaosSeed(options.get('chaos') as number);
   const file = one(positional, 'FILE');
   const at = options.get('at') as number | undefined;
   if (at === undefined) throw new UsageError('--at T is required');
@@ -378,7 +379,7 @@ async function forkCommand(argv: string[]): Promise<number> {
     const parent = branchOf(store, options.get('branch'));
     const { branch, machine } = forkAt(store, parent, at, (options.get('label') as string | undefined) ?? '', seekProgress(store, parent, at));
     process.stderr.write(`xrr: branch ${branch} forked at icount ${machine.icount}; the console is live\n`);
-    applyStartInputs(machine, { faults, chaos: options.get('chaos') as number | undefined });
+    applyStartInputs(machine, { faults, chaos });
     const inputArgs = options.get('input') !== undefined ? ['--input', options.get('input') as string] : [];
     const setup = resolveRunSetup(inputArgs);
     const max = options.get('max-instructions') as number | undefined;

@@ -10,7 +10,7 @@ import { Machine, type RunStop } from '../core/machine.js';
 import type { EventSink } from '../core/events.js';
 import { createServers } from '../servers/create-servers.js';
 import { parseArgs, usageOf, UsageError, type OptionSpec } from './args.js';
-import { faultsOf } from './fault-spec.js';
+import { chaosSeed, faultsOf } from './fault-spec.js';
 import { loadGuestImage, withHostFile, type GuestImage } from './guest-image.js';
 import type { Fault } from '../core/events.js';
 
@@ -45,14 +45,9 @@ export interface RunSetup {
 /** The inputs a run starts with, right after boot: the injected faults and chaos scheduling. */
 export function applyStartInputs(machine: Machine, setup: Pick<RunSetup, 'faults' | 'chaos'>): void {
   for (const f of setup.faults) machine.inject(f);
-  if (setup.chaos !== undefined) machine.chaos(chaosSeed(setup.chaos));
+  if (setup.chaos !== undefined) machine.chaos(setup.chaos);
 }
 
-/** A --chaos value as the machine takes it (a u32; 0 is off). */
-export function chaosSeed(v: number): number {
-  if (!Number.isSafeInteger(v) || v < 0 || v > 0xffff_ffff) throw new UsageError(`--chaos: the seed is an integer from 0 to 4294967295, got ${v}`);
-  return v;
-}
 
 export function parseSeed(s: string | undefined): Uint8Array {
   if (s === undefined) return randomBytes(32);

@@ -107,31 +107,34 @@ class ComparingSink implements EventSink {
 
 /** A machine restored from a snapshot of the journal. */
 export function restoreMachine(store: JournalStore, snapshot: SnapshotRecord, sink?: EventSink): Machine {
-  const meta = store.getRecording();
-  if (!meta) throw new Error('the journal has no recording');
   const state = decodeState(store.loadSnapshotState(snapshot.id));
   if (state.machineVersion !== MACHINE_VERSION) {
     throw new Error(`the recording was made by machine ${state.machineVersion}; this xrr runs ${MACHINE_VERSION} and cannot replay it`);
   }
-  const epoch = BigInt(meta.bootEpochNs);
-  const machine = new Machine({
-    seed: Uint8Array.from(Buffer.from(meta.seedHex, 'hex')),
-    bootEpochNs: epoch,
-    servers: createServers([], epoch),
-    sink,
-    keySeed: keySeedOf(store),
-  });
+  const machine = machineOf(store, sink);
   machine.setState(state, (hash) => store.getPage(hash as PageHash) ?? undefined);
   return machine;
 }
 
-/** The recording's IPC key seed for a machine restored from it (undefined: keys from the entropy seed). */
-export function keySeedOf(store: JournalStore): Uint8Array | undefined {
-  const s = store.keySeed();
-  if (s === 'withheld') {
+/**
+ * A machine configured as the recording's (entropy seed, boot epoch, key seed) with empty servers,
+ * for a setState to fill: from a snapshot (restoreMachine) or from a machine at hand (a copy).
+ */
+export function machineOf(store: JournalStore, sink?: EventSink): Machine {
+  const meta = store.getRecording();
+  if (!meta) throw new Error('the journal has no recording');
+  const keySeed = store.keySeed();
+  if (keySeed === 'withheld') {
     throw new Error('this copy was shared without its channel keys and key seed: its events, hash chain and sealed wires can be read, but it cannot be replayed, seeked or decrypted');
   }
-  return s ?? undefined;
+  const epoch = BigInt(meta.bootEpochNs);
+  return new Machine({
+    seed: Uint8Array.from(Buffer.from(meta.seedHex, 'hex')),
+    bootEpochNs: epoch,
+    servers: createServers([], epoch),
+    sink,
+    keySeed: keySeed ?? undefined,
+  });
 }
 
 export interface ReplayOptions {
@@ -181,7 +184,7 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
     if (!full && machine.icount >= end) break;
     if (INPUT_KINDS.has(next.kind) && machine.icount === next.icount) {
       // Feed the recorded input; the machine emits the same input event, which is compared.
-      applyInput(machine, next.event);
+      machine.applyInput(next.event);
       continue;
     }
     // Run to the next input (or the end); the sink checks every event on the way.
@@ -202,10 +205,6 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
 function nextInputIcount(store: JournalStore, branch: BranchId, afterSeq: number, fallback: number): number {
   const e = store.nextEvent(branch, (afterSeq - 1) as JournalSeq, { kinds: [...INPUT_KINDS] });
   return e ? e.icount : fallback;
-}
-
-function applyInput(machine: Machine, e: MachineEvent): void {
-  machine.applyInput(e);
 }
 
 /** The machine at `icount` on `branch` (the last instruction boundary at or before it). */

@@ -8,7 +8,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import type { Fault, MachineEventKind } from '../core/events.js';
-import { parseFault } from '../cli/fault-spec.js';
+import { chaosSeed, parseFault } from '../cli/fault-spec.js';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { StoredEvent } from '../journal/store.js';
@@ -74,22 +74,18 @@ interface ForkInputs {
   readonly faults: readonly Fault[];
 }
 
-/** `chaos:7 crash:vfs:3 ...` (the --chaos and --inject forms of xrr fork) -> inputs, or what is wrong. */
+/** `chaos:7 crash:vfs:3 ...` (xrr fork's --chaos and --inject, parsed by the same code) -> inputs, or what is wrong. */
 export function parseForkInputs(text: string): ForkInputs | string {
   let chaos: number | undefined;
   const faults: Fault[] = [];
-  for (const w of text.split(/\s+/).filter(Boolean)) {
-    const c = /^chaos:(\d+)$/.exec(w);
-    if (c) {
-      chaos = Number(c[1]);
-      if (chaos > 0xffff_ffff) return `chaos: the seed is a u32, not ${c[1]}`;
-      continue;
+  try {
+    for (const w of text.split(/\s+/).filter(Boolean)) {
+      const c = /^chaos:(\d+)$/.exec(w);
+      if (c) chaos = chaosSeed(Number(c[1]));
+      else faults.push(parseFault(w));
     }
-    try {
-      faults.push(parseFault(w));
-    } catch (e) {
-      return (e as Error).message.replace(/^--inject /, '');
-    }
+  } catch (e) {
+    return (e as Error).message.replace(/^--(inject|chaos):? /, '');
   }
   return { chaos, faults };
 }

@@ -13,9 +13,8 @@
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import { Machine } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from '../journal/ids.js';
-import { keySeedOf, RecordedTimeline, restoreMachine } from '../journal/replay.js';
+import { machineOf, RecordedTimeline, restoreMachine } from '../journal/replay.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
-import { createServers } from '../servers/create-servers.js';
 
 export interface Positioned {
   readonly machine: Machine;
@@ -40,19 +39,10 @@ class CheckingSink {
 
 /** A deep, independent copy of `machine` whose events go to `sink`. */
 export function copyMachine(store: JournalStore, machine: Machine, sink: { emit(e: MachineEvent): void }): Machine {
-  const meta = store.getRecording();
-  if (!meta) throw new Error('the journal has no recording');
   const pages = new Map<string, Uint8Array>();
   const state = structuredClone(machine.getState((hash, bytes) => pages.set(hash, bytes.slice())));
   const secret = structuredClone(machine.getSecretState());
-  const epoch = BigInt(meta.bootEpochNs);
-  const copy = new Machine({
-    seed: Uint8Array.from(Buffer.from(meta.seedHex, 'hex')),
-    bootEpochNs: epoch,
-    servers: createServers([], epoch),
-    sink,
-    keySeed: keySeedOf(store),
-  });
+  const copy = machineOf(store, sink);
   copy.setState(state, (hash) => pages.get(hash) ?? store.getPage(hash as PageHash) ?? undefined, secret);
   return copy;
 }

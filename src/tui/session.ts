@@ -320,7 +320,7 @@ export class TuiSession {
    * first; a text or channel filter looks at `scanLimit` events at most.
    */
   findEvents(branch: BranchId, seq: number, dir: 1 | -1, f: TextFilter, limit: number, scanLimit = TEXT_SCAN_LIMIT): StoredEvent[] {
-    if (limit <= 0) return [];
+    if (limit <= 0 || (dir === -1 && seq <= 0)) return [];
     // A channel one way is its sender's events (the pid column of an IPC row is its src).
     const kinds = f.kinds ?? (f.channel ? CHANNEL_KINDS : undefined);
     const pid = f.pid ?? (f.channel && !f.channel.bothWays ? f.channel.src : undefined);
@@ -333,7 +333,6 @@ export class TuiSession {
         ? { fromIcount: at as Icount, toIcount: Number.MAX_SAFE_INTEGER as Icount, fromSeq: (seq + 1) as JournalSeq }
         : { fromIcount: 0 as Icount, toIcount: at as Icount, toSeq: Math.max(0, seq - 1) as JournalSeq, order: 'desc' as const }),
     };
-    if (dir === -1 && seq <= 0) return [];
     if (!f.text && !f.channel) {
       if (!kinds) return this.store.events(branch, { ...base, limit });
       // One kind at a time (the store's index is per kind), merged nearest first.

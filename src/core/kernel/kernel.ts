@@ -1015,6 +1015,10 @@ export class Kernel {
   private dispatch(p: Process, nr: number, a: readonly number[]): SyscallOutcome {
     const S = SYSCALLS;
     const u = (i: number) => a[i]! >>> 0;
+    // The buffers a call's results go to are checked before anything acts on it, so a bad pointer
+    // fails cleanly: no data consumed, no child reaped, no fds made, no entropy drawn.
+    const out = RESULT_BUFFERS.get(nr)?.(u);
+    if (out && !(out.optional && out.ptr === 0) && !p.mem.canWriteUser(out.ptr, out.len)) return -ERRNO.EFAULT;
     const withPath = (ptr: number, f: (path: string) => SyscallOutcome): SyscallOutcome => {
       const path = this.path(p, ptr);
       return typeof path === 'number' ? path : f(path);
@@ -1081,9 +1085,7 @@ export class Kernel {
       case S.sysinfo: return this.sysinfo(p, u(0), u(1));
       case S.getrandom: {
         const n = Math.min(u(1), GETRANDOM_MAX);
-        if (!p.mem.canWriteUser(u(0), n)) return -ERRNO.EFAULT;
-        p.mem.writeUser(u(0), this.dev.entropy.bytes(n));
-        return n;
+        return p.mem.writeUser(u(0), this.dev.entropy.bytes(n)) ? n : -ERRNO.EFAULT; // checked first: no bytes drawn for a bad buffer
       }
       case S.sigreturn: return this.sigreturn(p);
       case S.execve: return this.execve(p, a);
@@ -1102,31 +1104,21 @@ export class Kernel {
       // -- the VFS
       case S.open: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'open', path, flags: u(1), mode: u(2) }, nr, a));
       case S.close: return this.vfs(p, { kind: 'close', fd: a[0]! }, nr, a);
-      case S.read:
-        if (!p.mem.canWriteUser(u(1), Math.min(u(2), VFS_IO_MAX))) return -ERRNO.EFAULT;
-        return this.vfs(p, { kind: 'read', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+      case S.read: return this.vfs(p, { kind: 'read', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
       case S.write: return this.writeChunk(p, a, 0);
       case S.lseek: return this.vfs(p, { kind: 'lseek', fd: a[0]!, offset: a[1]!, whence: u(2) }, nr, a);
-      case S.stat:
-        if (!p.mem.canWriteUser(u(1), STAT.fixedSize)) return -ERRNO.EFAULT;
-        return withPath(a[0]!, (path) => this.vfs(p, { kind: 'stat', path }, nr, a));
-      case S.fstat:
-        if (!p.mem.canWriteUser(u(1), STAT.fixedSize)) return -ERRNO.EFAULT;
-        return this.vfs(p, { kind: 'fstat', fd: a[0]! }, nr, a);
+      case S.stat: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'stat', path }, nr, a));
+      case S.fstat: return this.vfs(p, { kind: 'fstat', fd: a[0]! }, nr, a);
       case S.access: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'access', path, mode: u(1) }, nr, a));
       case S.dup: return this.vfs(p, { kind: 'dup', fd: a[0]! }, nr, a);
       case S.dup2: return this.vfs(p, { kind: 'dup2', oldfd: a[0]!, newfd: a[1]! }, nr, a);
-      case S.pipe:
-        if (!p.mem.canWriteUser(u(0), 8)) return -ERRNO.EFAULT; // before the VFS makes two fds nobody would learn
-        return this.vfs(p, { kind: 'pipe', flags: 0 }, nr, a);
+      case S.pipe: return this.vfs(p, { kind: 'pipe', flags: 0 }, nr, a);
       case S.ioctl: return this.vfs(p, { kind: 'ioctl', fd: a[0]!, request: u(1), arg: u(2) }, nr, a);
       case S.fcntl: return this.vfs(p, { kind: 'fcntl', fd: a[0]!, cmd: u(1), arg: a[2]! }, nr, a);
       case S.mkdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'mkdir', path, mode: u(1) }, nr, a));
       case S.rmdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'rmdir', path }, nr, a));
       case S.chdir: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chdir', path }, nr, a));
-      case S.getcwd:
-        if (!p.mem.canWriteUser(u(0), u(1))) return -ERRNO.EFAULT;
-        return this.vfs(p, { kind: 'getcwd', size: u(1) }, nr, a);
+      case S.getcwd: return this.vfs(p, { kind: 'getcwd', size: u(1) }, nr, a);
       case S.link: case S.rename: {
         const oldPath = this.path(p, a[0]!);
         if (typeof oldPath === 'number') return oldPath;
@@ -1135,22 +1127,17 @@ export class Kernel {
       case S.unlink: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'unlink', path }, nr, a));
       case S.chmod: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chmod', path, mode: u(1) }, nr, a));
       case S.chown: return withPath(a[0]!, (path) => this.vfs(p, { kind: 'chown', path, uid: u(1), gid: u(2) }, nr, a));
-      case S.getdents:
-        if (!p.mem.canWriteUser(u(1), Math.min(u(2), VFS_IO_MAX))) return -ERRNO.EFAULT;
-        return this.vfs(p, { kind: 'getdents', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
+      case S.getdents: return this.vfs(p, { kind: 'getdents', fd: a[0]!, count: Math.min(u(2), VFS_IO_MAX) }, nr, a);
 
       // -- the Process Manager
       case S.exit: this.pm(p, { kind: 'exit', status: a[0]! }, nr, a); return 'no-return';
       case S.fork: return this.pm(p, { kind: 'fork' }, nr, a);
-      case S.wait4:
-        if (u(1) !== 0 && !p.mem.canWriteUser(u(1), 4)) return -ERRNO.EFAULT; // before a child is reaped
-        return this.pm(p, { kind: 'wait4', pid: a[0]!, options: u(2) }, nr, a);
+      case S.wait4: return this.pm(p, { kind: 'wait4', pid: a[0]!, options: u(2) }, nr, a);
       case S.getpid: return this.pm(p, { kind: 'getpid' }, nr, a);
       case S.getppid: return this.pm(p, { kind: 'getppid' }, nr, a);
       case S.kill: return this.pm(p, { kind: 'kill', pid: a[0]!, signo: u(1) }, nr, a);
       case S.signal: return this.pm(p, { kind: 'signal', signo: u(0), handler: u(1) }, nr, a);
       case S.sigaction: {
-        if (u(2) !== 0 && !p.mem.canWriteUser(u(2), 16)) return -ERRNO.EFAULT;
         let act = { hasAct: 0, handler: 0, flags: 0, restorer: 0, mask: 0 };
         if (u(1)) {
           const b = p.mem.readUser(u(1), 16);
@@ -1161,7 +1148,6 @@ export class Kernel {
         return this.pm(p, { kind: 'sigaction', signo: u(0), ...act }, nr, a);
       }
       case S.sigprocmask: {
-        if (u(2) !== 0 && !p.mem.canWriteUser(u(2), 4)) return -ERRNO.EFAULT;
         let set = 0;
         if (u(1)) {
           const b = p.mem.readUser(u(1), 4);
@@ -1183,9 +1169,7 @@ export class Kernel {
       case S.getegid: return this.pm(p, { kind: 'getegid' }, nr, a);
       case S.setuid: return this.pm(p, { kind: 'setuid', uid: u(0) }, nr, a);
       case S.setgid: return this.pm(p, { kind: 'setgid', gid: u(0) }, nr, a);
-      case S.ps_list:
-        if (!p.mem.canWriteUser(u(0), Math.min(u(1), 4096) * PS_ENTRY.fixedSize)) return -ERRNO.EFAULT;
-        return this.pm(p, { kind: 'psList', startPid: 0 }, nr, a);
+      case S.ps_list: return this.pm(p, { kind: 'psList', startPid: 0 }, nr, a);
 
       // -- the Memory Manager
       case S.brk: return this.mm(p, { kind: 'brk', addr: u(0) }, nr, a);
@@ -1196,7 +1180,6 @@ export class Kernel {
       case S.shmat: return this.mm(p, { kind: 'shmat', shmid: a[0]!, addr: u(1), flags: u(2) }, nr, a);
       case S.shmdt: return this.mm(p, { kind: 'shmdt', addr: u(0) }, nr, a);
       case S.shmctl: {
-        if (u(1) === 2 && !p.mem.canWriteUser(u(2), SHMID_DS.fixedSize)) return -ERRNO.EFAULT;
         let mode = 0, uid = 0;
         if (a[1] === 1 && u(2)) {
           const b = p.mem.readUser(u(2), 32);
@@ -1239,9 +1222,9 @@ export class Kernel {
       else this.finish(p, nr, result);
       return;
     }
-    // The call checked its buffers before it was delegated (so a bad pointer fails before the
-    // server acts: no data consumed, no child reaped, no fds made); only a change of the process's
-    // own mappings, which it cannot make while blocked in the call, could make these writes fail.
+    // dispatch() checked these buffers (RESULT_BUFFERS) before the call was delegated; only a change
+    // of the process's own mappings, which it cannot make while blocked in the call, could make
+    // these writes fail.
     const out = (ptr: number, bytes: Uint8Array): boolean => p.mem.writeUser(ptr, bytes);
     /** For a pointer the ABI lets be NULL (wait4's status, the old action or mask). */
     const optionalOut = (ptr: number, bytes: Uint8Array): boolean => ptr === 0 || p.mem.writeUser(ptr, bytes);
@@ -1419,8 +1402,8 @@ export class Kernel {
     // Messages wait in mailboxes (and in every snapshot) until received: a process that never
     // receives cannot make the machine hold an unbounded number, whether the sender floods
     // another process or asks a server again and again without reading its replies.
-    if (p.mailbox.length >= MAILBOX_MAX && this.servers.has(dst)) return -ERRNO.EAGAIN;
     if (this.servers.has(dst)) {
+      if (p.mailbox.length >= MAILBOX_MAX) return -ERRNO.EAGAIN; // its replies would pile up there
       // The reply comes back as a message for lattice_recv.
       const status = this.deliver(dst, m);
       if (status === 'denied') {
@@ -1651,6 +1634,25 @@ const KERNEL_NOTIFICATIONS: ReadonlySet<number> = new Set([
   MSG.VFS_PROC_NEW, MSG.VFS_PROC_FORK, MSG.VFS_PROC_EXEC, MSG.VFS_PROC_EXIT,
   MSG.PROC_CTL_INIT, MSG.PROC_CTL_EXEC,
   MSG.MM_PROC_EXEC, MSG.MM_PROC_FORK, MSG.MM_PROC_EXIT,
+]);
+
+/**
+ * For each call that writes results to user memory: where, how many bytes, and whether the ABI
+ * lets the pointer be NULL (then nothing is written). `u(i)` is argument i as an unsigned number.
+ */
+const RESULT_BUFFERS: ReadonlyMap<number, (u: (i: number) => number) => { readonly ptr: number; readonly len: number; readonly optional?: boolean }> = new Map([
+  [SYSCALLS.read, (u) => ({ ptr: u(1), len: Math.min(u(2), VFS_IO_MAX) })],
+  [SYSCALLS.getdents, (u) => ({ ptr: u(1), len: Math.min(u(2), VFS_IO_MAX) })],
+  [SYSCALLS.stat, (u) => ({ ptr: u(1), len: STAT.fixedSize })],
+  [SYSCALLS.fstat, (u) => ({ ptr: u(1), len: STAT.fixedSize })],
+  [SYSCALLS.pipe, (u) => ({ ptr: u(0), len: 8 })],
+  [SYSCALLS.getcwd, (u) => ({ ptr: u(0), len: u(1) })],
+  [SYSCALLS.wait4, (u) => ({ ptr: u(1), len: 4, optional: true })],
+  [SYSCALLS.sigaction, (u) => ({ ptr: u(2), len: 16, optional: true })],
+  [SYSCALLS.sigprocmask, (u) => ({ ptr: u(2), len: 4, optional: true })],
+  [SYSCALLS.ps_list, (u) => ({ ptr: u(0), len: Math.min(u(1), 4096) * PS_ENTRY.fixedSize })],
+  [SYSCALLS.shmctl, (u) => ({ ptr: u(2), len: u(1) === 2 ? SHMID_DS.fixedSize : 0 })],
+  [SYSCALLS.getrandom, (u) => ({ ptr: u(0), len: Math.min(u(1), GETRANDOM_MAX) })],
 ]);
 
 /** Bytes one getrandom call returns at most (as Linux's getrandom for more than 256 with GRND_RANDOM). */
