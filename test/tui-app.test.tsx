@@ -247,8 +247,10 @@ describe('the TUI over a recording', () => {
     const ui = render(<App session={new TuiSession(fresh, 'new.db')} branch={ROOT_BRANCH} live={machine} width={100} height={30} noColor />);
     await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'live at the prompt');
     expect(fresh.listSnapshots(ROOT_BRANCH)).toHaveLength(1); // the boot snapshot the recording replays from
+    // What the guest printed so far: a command is done when its output and the next prompt are there.
+    const printed = () => fresh.events(ROOT_BRANCH, { kinds: ['console-output'] }).map((e) => (e.event.kind === 'console-output' ? Buffer.from(e.event.data).toString('latin1') : '')).join('');
     await type(ui.stdin, 'echo one\r');
-    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)') && fresh.countEvents(ROOT_BRANCH, { kinds: ['console-input'] }) > 0, 'typed');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)') && /\none\r?\n[\s\S]*# $/.test(printed()), 'echo one done');
     ui.stdin.write('\x1d');
     await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('l resumes'), 'paused');
     const pausedAt = machine.icount;
@@ -259,7 +261,7 @@ describe('the TUI over a recording', () => {
     await waitFor(ui.lastFrame, (s) => s.includes('LIVE again on branch 1'), 'resumed');
     await type(ui.stdin, 'echo two\r');
     await waitFor(ui.lastFrame, () => fresh.countEvents(ROOT_BRANCH, { kinds: ['console-input'] }) >= 2 && machine.icount > pausedAt, 'typed again');
-    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'at the prompt again');
+    await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)') && /\ntwo\r?\n[\s\S]*# $/.test(printed()), 'echo two done, at the prompt again');
     ui.stdin.write('\x1d');
     await waitFor(ui.lastFrame, settled, 'paused again');
     expect(fresh.listBranches()).toHaveLength(1);

@@ -8,7 +8,7 @@ import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { Kernel } from '../core/kernel/kernel.js';
 import { ROOT_BRANCH } from './ids.js';
-import { channelKeyRows, encodeState, SNAPSHOT_EVENTS, SNAPSHOT_INTERVAL } from './record.js';
+import { channelKeyRows, encodeState, SnapshotSpacing } from './record.js';
 import type { NewRecording } from './store.js';
 import type { WriterMessage, WriterReply } from './writer-worker.js';
 
@@ -19,8 +19,7 @@ export class BackgroundRecorder implements EventSink {
   /** Events emitted so far: the timeline position of the next one. */
   private count = 0;
   private readonly sentPages = new Set<string>();
-  private lastSnapshot = -Infinity;
-  private lastSnapshotCount = 0;
+  private readonly spacing = new SnapshotSpacing();
   private failure: string | undefined;
   snapshots = 0;
 
@@ -64,18 +63,18 @@ export class BackgroundRecorder implements EventSink {
 
   /** The icount at which the next snapshot is due. */
   get due(): number {
-    return this.lastSnapshot + SNAPSHOT_INTERVAL;
+    return this.spacing.due;
   }
 
   /** Journal the keys of a channel the machine has set up (give this to Kernel.keySink before boot). */
   readonly channelKeys: Kernel['keySink'] = (k) => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
 
   /** For Machine.run: true once SNAPSHOT_EVENTS events have passed since the last snapshot. */
-  readonly stopEarly = (): boolean => this.count - this.lastSnapshotCount >= SNAPSHOT_EVENTS;
+  readonly stopEarly = (): boolean => this.spacing.dueByEvents(this.count);
 
   /** Snapshot now if one is due (call between machine runs). */
   maybeSnapshot(machine: Machine): void {
-    if (machine.icount >= this.due || this.stopEarly()) this.snapshot(machine);
+    if (this.spacing.isDue(machine.icount, this.count)) this.snapshot(machine);
   }
 
   snapshot(machine: Machine): void {
@@ -90,8 +89,7 @@ export class BackgroundRecorder implements EventSink {
       }
     }
     this.send({ type: 'snapshot', icount: machine.icount, seq: this.count, state: encodeState(state), newPages, pages: [...pages.keys()] });
-    this.lastSnapshot = machine.icount;
-    this.lastSnapshotCount = this.count;
+    this.spacing.taken(machine.icount, this.count);
     this.snapshots++;
   }
 

@@ -26,6 +26,36 @@ export const SNAPSHOT_INTERVAL = 20_000_000;
  */
 export const SNAPSHOT_EVENTS = 20_000;
 
+/** When the next snapshot is due: `interval` instructions or `eventInterval` events after the last one. */
+export class SnapshotSpacing {
+  private icount = -Infinity;
+  private events = 0;
+
+  constructor(
+    readonly interval = SNAPSHOT_INTERVAL,
+    readonly eventInterval = SNAPSHOT_EVENTS,
+  ) {}
+
+  /** The icount at which a snapshot is due (run the machine no further at a time). */
+  get due(): number {
+    return this.icount + this.interval;
+  }
+
+  /** Due by events, `events` being how many the run has emitted (a Machine.run stopEarly asks this). */
+  dueByEvents(events: number): boolean {
+    return events - this.events >= this.eventInterval;
+  }
+
+  isDue(icount: number, events: number): boolean {
+    return icount >= this.due || this.dueByEvents(events);
+  }
+
+  taken(icount: number, events: number): void {
+    this.icount = icount;
+    this.events = events;
+  }
+}
+
 /**
  * The rows of the channel_key table for the keys a machine reports as it sets up a channel
  * (Kernel.keySink): one per direction, `forward` sealing initiator -> responder.
@@ -93,38 +123,36 @@ export function takeSnapshot(store: JournalStore, branch: BranchId, machine: Mac
  * SNAPSHOT_EVENTS events have passed since the last one.
  */
 export class Snapshotter {
-  private last: number;
-  private lastEvents: number;
+  private readonly spacing: SnapshotSpacing;
   readonly taken: SnapshotRecord[] = [];
 
   constructor(
     private readonly store: JournalStore,
     private readonly branch: BranchId,
     private readonly machine: Machine,
-    readonly interval = SNAPSHOT_INTERVAL,
-    readonly eventInterval = SNAPSHOT_EVENTS,
+    interval = SNAPSHOT_INTERVAL,
+    eventInterval = SNAPSHOT_EVENTS,
   ) {
-    this.last = machine.icount;
-    this.lastEvents = machine.kernel.emitted;
+    this.spacing = new SnapshotSpacing(interval, eventInterval);
+    this.spacing.taken(machine.icount, machine.kernel.emitted);
   }
 
   /** The icount at which the next snapshot is due (run the machine no further at a time). */
   get due(): number {
-    return this.last + this.interval;
+    return this.spacing.due;
   }
 
   /** For Machine.run: true once enough events for a snapshot have passed. */
-  readonly stopEarly = (): boolean => this.machine.kernel.emitted - this.lastEvents >= this.eventInterval;
+  readonly stopEarly = (): boolean => this.spacing.dueByEvents(this.machine.kernel.emitted);
 
   maybe(): void {
-    if (this.machine.icount >= this.due || this.stopEarly()) this.now();
+    if (this.spacing.isDue(this.machine.icount, this.machine.kernel.emitted)) this.now();
   }
 
   now(): SnapshotRecord {
     const s = takeSnapshot(this.store, this.branch, this.machine);
     this.taken.push(s);
-    this.last = this.machine.icount;
-    this.lastEvents = this.machine.kernel.emitted;
+    this.spacing.taken(this.machine.icount, this.machine.kernel.emitted);
     return s;
   }
 }
