@@ -80,7 +80,7 @@ describe('chaos scheduling', () => {
     // seedHex is newMachine's seedBytes(4): a restore re-derives the channel keys from it.
     store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '04' + '00'.repeat(31), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine, output } = newMachine({ seed: 4, initArgv: FORKRACE_FILE });
-    machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+    machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
     expect(machine.boot()).toBeUndefined();
     const snaps = new Snapshotter(store, ROOT_BRANCH, machine, 100_000);
     snaps.now();

@@ -16,7 +16,7 @@ function runOnMachine(argv: string[], input = ''): { out: string; status: number
   const setup = resolveRunSetup(['--seed', 'guest-machine-test', '--epoch', '1767225600', ...argv]);
   const m = createMachine(setup);
   let out = '';
-  m.kernel.consoleOut = (b) => { out += Buffer.from(b).toString('latin1'); };
+  m.connect({ console: (b) => { out += Buffer.from(b).toString('latin1'); } });
   const err = m.boot();
   if (err) throw new Error(err);
   if (input) m.input(new TextEncoder().encode(input));

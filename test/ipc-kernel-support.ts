@@ -46,7 +46,7 @@ export function testMachine(opts: TestMachineOptions = {}): TestMachine {
     hangDeadlineNs: opts.hangDeadlineNs,
   });
   let out = '';
-  machine.kernel.consoleOut = (b) => (out += Buffer.from(b).toString('latin1'));
+  machine.connect({ console: (b) => (out += Buffer.from(b).toString('latin1')) });
   const err = machine.boot();
   if (err) throw new Error(err);
   return {

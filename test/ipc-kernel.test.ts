@@ -11,8 +11,8 @@ import { decodeWire, decryptWire, encodeWire, type ChannelKeyEntry } from '../sr
 import { openWire, sealWire } from '../src/core/ipc/sealing.js';
 import { encodeHeader } from '../src/core/ipc/wire.js';
 import type { MachineEvent } from '../src/core/events.js';
-import { ERRNO } from '../src/servers/protocol/errno.js';
-import { MSG, RS_MSG } from '../src/servers/protocol/message-types.js';
+import { ERRNO } from '../src/protocol/errno.js';
+import { MSG, RS_MSG } from '../src/protocol/message-types.js';
 import { A0, A1, A2, A3, DATA_BASE, S1, exitWith, linkProgram, sys } from './support/guest-asm.js';
 import { li, load, op } from './support/rv-encode.js';
 import { testMachine } from './ipc-kernel-support.js';
@@ -164,7 +164,7 @@ describe('process to process', () => {
     ], data);
     const t = asInit(program);
     const keys: ChannelKeyEntry[] = [];
-    t.machine.kernel.keySink = (k) => keys.push(...k.directions);
+    t.machine.connect({ channelKeys: (k) => keys.push(...k.directions) });
     expect(t.run()).toMatchObject({ kind: 'halted', status: 0 });
     const child = t.of('fork')[0]!.child;
     expect(t.of('channel').filter((c) => c.initiator !== 0)).toEqual([expect.objectContaining({ initiator: child, responder: 1 })]);

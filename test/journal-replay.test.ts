@@ -26,7 +26,7 @@ async function record(interval = 3_000_000, eventInterval?: number): Promise<{ s
   const store = await MemoryJournalStore.create();
   store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
   const { machine, output } = newMachine({ seed: 0 });
-  machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+  machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
   expect(machine.boot()).toBeUndefined();
   const snaps = new Snapshotter(store, ROOT_BRANCH, machine, interval, eventInterval);
   snaps.now();
@@ -143,7 +143,7 @@ describe('record and replay', () => {
     const { branch, machine } = forkAt(store, ROOT_BRANCH, firstInput.icount, 'other input');
     machine.input(new TextEncoder().encode('echo forked-branch\n'));
     let out = '';
-    machine.kernel.consoleOut = (b) => (out += Buffer.from(b).toString('latin1'));
+    machine.connect({ console: (b) => (out += Buffer.from(b).toString('latin1')) });
     machine.run(machine.icount + 50_000_000);
     store.flush();
     expect(out).toContain('forked-branch');
@@ -163,7 +163,7 @@ describe('recorded fault injection', () => {
     const store = await MemoryJournalStore.create();
     store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine, output } = newMachine({ seed: 0 });
-    machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+    machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
     machine.boot();
     new Snapshotter(store, ROOT_BRANCH, machine).now();
     const input = ['ls /bin\n', 'cat /etc/motd\n', 'echo after-crash\n'];

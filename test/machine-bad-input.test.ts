@@ -4,8 +4,8 @@
  * fork bomb.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO } from '../src/servers/protocol/errno.js';
-import { MSG } from '../src/servers/protocol/message-types.js';
+import { ERRNO } from '../src/protocol/errno.js';
+import { MSG } from '../src/protocol/message-types.js';
 import { bootMachine } from './support/boot.js';
 import { A0, A1, A2, A3, DATA_BASE, S0, S1, exitWith, linkProgram, sys } from './support/guest-asm.js';
 import { li, load, op, opImm } from './support/rv-encode.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPort } from '../src/core/kernel/server-port.js';
-import { ERRNO, MM_PROTOCOL, MM_REGION_KIND, MSG, type MmRequest } from '../src/servers/protocol/index.js';
+import { ERRNO, MM_PROTOCOL, MM_REGION_KIND, MSG, type MmRequest } from '../src/protocol/index.js';
 import {
   HEAP_MAX,
   IPC_CREAT,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPort } from '../src/core/kernel/server-port.js';
-import { CTL_SIGNAL_FORCE, ERRNO, MSG, PROC_PROTOCOL, PS_LIST_MAX, VFS_PROTOCOL, type ProcRequest } from '../src/servers/protocol/index.js';
+import { CTL_SIGNAL_FORCE, ERRNO, MSG, PROC_PROTOCOL, PS_LIST_MAX, VFS_PROTOCOL, type ProcRequest } from '../src/protocol/index.js';
 import {
   FIRST_USER_PID,
   PID_MAX,

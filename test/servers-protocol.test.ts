@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RS_PROTOCOL } from '../src/servers/rs/rs-protocol.js';
-import { RS_MSG } from '../src/servers/protocol/message-types.js';
+import { RS_PROTOCOL } from '../src/protocol/rs-protocol.js';
+import { RS_MSG } from '../src/protocol/message-types.js';
 import {
   decodeDirents,
   describeMessage,
@@ -22,7 +22,7 @@ import {
   type Service,
   type ServiceSpecs,
   type StructCodec,
-} from '../src/servers/protocol/index.js';
+} from '../src/protocol/index.js';
 
 const SERVICES = [VFS_PROTOCOL, PROC_PROTOCOL, MM_PROTOCOL] as unknown as Service<ServiceSpecs>[];
 
@@ -276,7 +276,7 @@ describe('describeMessage', () => {
 });
 
 // Type-level check: the decoded request is a discriminated union whose switch can be exhaustive.
-export function requestKindLabel(r: import('../src/servers/protocol/index.js').MmRequest): string {
+export function requestKindLabel(r: import('../src/protocol/index.js').MmRequest): string {
   switch (r.kind) {
     case 'brk':
     case 'mmap':

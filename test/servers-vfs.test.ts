@@ -24,7 +24,7 @@ import {
   X_OK,
   type VfsReply,
   type VfsRequest,
-} from '../src/servers/protocol/index.js';
+} from '../src/protocol/index.js';
 import {
   buildRootFs,
   checkVfsInvariants,

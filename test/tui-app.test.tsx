@@ -31,7 +31,7 @@ async function record(): Promise<{ store: JournalStore; end: number }> {
   const store = await MemoryJournalStore.create();
   store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
   const { machine } = newMachine({ seed: 0 });
-  machine.kernel.sink = new JournalSink(store, ROOT_BRANCH);
+  machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
   expect(machine.boot()).toBeUndefined();
   const snaps = new Snapshotter(store, ROOT_BRANCH, machine, 1_000_000);
   snaps.now();
@@ -242,7 +242,7 @@ describe('the TUI over a recording', () => {
     const fresh = await MemoryJournalStore.create();
     fresh.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine } = newMachine({ seed: 0 }); // the seed the recording's metadata names (keys are re-derived from it)
-    machine.kernel.sink = new JournalSink(fresh, ROOT_BRANCH);
+    machine.connect({ events: new JournalSink(fresh, ROOT_BRANCH) });
     expect(machine.boot()).toBeUndefined();
     const ui = render(<App session={new TuiSession(fresh, 'new.db')} branch={ROOT_BRANCH} live={machine} width={100} height={30} noColor />);
     await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'live at the prompt');

@@ -114,7 +114,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   let events = 0;
   try {
     const machine = createMachine(setup, recorder);
-    machine.kernel.keySink = recorder.channelKeys;
+    machine.connect({ channelKeys: recorder.channelKeys });
     const err = machine.boot();
     if (err) throw new Error(err);
     recorder.snapshot(machine);

@@ -125,7 +125,7 @@ export interface DriveHooks {
 }
 
 export async function driveConsole(machine: Machine, setup: RunSetup, hooks: DriveHooks = {}): Promise<RunStop> {
-  machine.kernel.consoleOut = (bytes) => process.stdout.write(bytes);
+  machine.connect({ console: (bytes) => process.stdout.write(bytes) });
   const limit = setup.maxInstructions ?? Number.MAX_SAFE_INTEGER;
   const slice = 20_000_000;
   const pending: Uint8Array[] = [];

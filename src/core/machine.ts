@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Cpu, type CpuState } from './cpu.js';
-import { hexOf, NullEventSink, type EventSink } from './events.js';
+import { hexOf, type EventSink } from './events.js';
+import { OutputBus, type MachineOutputs } from './output-bus.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
 import { LatticeLink, type LatticeLinkState } from './kernel/lattice-link.js';
 import type { ChannelKeys, LatticeSecretState } from './ipc/index.js';
@@ -25,9 +26,9 @@ import { Rtc } from '../hw/rtc.js';
 import { Timer } from '../hw/timer.js';
 import { Uart16550 } from '../hw/uart16550.js';
 import { IRQ, InterruptController } from '../hw/intc.js';
-import { WELL_KNOWN_PID } from '../servers/protocol/message-types.js';
-import { PROC_PROTOCOL } from '../servers/protocol/proc-protocol.js';
-import { PROC_NEW_CONSOLE } from '../servers/protocol/vfs-protocol.js';
+import { WELL_KNOWN_PID } from '../protocol/message-types.js';
+import { PROC_PROTOCOL } from '../protocol/proc-protocol.js';
+import { PROC_NEW_CONSOLE } from '../protocol/vfs-protocol.js';
 
 /**
  * The machine's behaviour, as recordings depend on it: a change that alters any derived event of
@@ -96,9 +97,12 @@ export class Machine {
   readonly rtc: Rtc;
   readonly entropy: Entropy;
   readonly kernel: Kernel;
+  /** Where the machine's events, console bytes and channel keys go: connect listeners here. */
+  readonly bus: OutputBus;
 
   constructor(private readonly config: MachineConfig) {
     if (config.seed.length !== 32) throw new RangeError('the machine seed must be 32 bytes');
+    this.bus = new OutputBus(config.sink ? { events: config.sink } : {});
     this.rtc = new Rtc(this.clock, config.bootEpochNs);
     this.entropy = new Entropy(config.seed);
     this.intc.enable(IRQ.TIMER);
@@ -108,7 +112,7 @@ export class Machine {
     const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
       { cpu: this.cpu, intc: this.intc, clock: this.clock, timer: this.timer, rtc: this.rtc, uart: this.uart, tty: this.tty, entropy: this.entropy },
-      config.sink ?? new NullEventSink(),
+      this.bus,
       config.servers,
       // The Lattice key material: the key seed, else the first 32 bytes of the DRBG (drawn either
       // way, and whether or not encryption is on, so every machine sees the same DRBG stream after).
@@ -124,6 +128,11 @@ export class Machine {
 
   get icount(): number {
     return this.cpu.icount;
+  }
+
+  /** Route the named outputs (events, console, channel keys) to `listeners`; returns a function that undoes it. */
+  connect(listeners: Partial<MachineOutputs>): () => void {
+    return this.bus.connect(listeners);
   }
 
   /** Start init (pid 1) from the root filesystem. Returns an error message if it cannot. */

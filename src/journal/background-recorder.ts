@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads';
 import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
-import type { Kernel } from '../core/kernel/kernel.js';
+import type { ChannelKeysReport } from '../core/output-bus.js';
 import { ROOT_BRANCH } from './ids.js';
 import { channelKeyRows, encodeState, SnapshotSpacing } from './record.js';
 import type { NewRecording } from './store.js';
@@ -66,8 +66,8 @@ export class BackgroundRecorder implements EventSink {
     return this.spacing.due;
   }
 
-  /** Journal the keys of a channel the machine has set up (give this to Kernel.keySink before boot). */
-  readonly channelKeys: Kernel['keySink'] = (k) => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
+  /** Journal the keys of a channel the machine has set up (connect it to the machine's channelKeys output before boot). */
+  readonly channelKeys: (keys: ChannelKeysReport) => void = (k) => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
 
   /** For Machine.run: true once SNAPSHOT_EVENTS events have passed since the last snapshot. */
   readonly stopEarly = (): boolean => this.spacing.dueByEvents(this.count);

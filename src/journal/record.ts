@@ -9,7 +9,7 @@
 import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine, MachineState } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
-import type { Kernel } from '../core/kernel/kernel.js';
+import type { ChannelKeysReport } from '../core/output-bus.js';
 import type { ChannelKey, JournalStore, SnapshotRecord } from './store.js';
 
 /**
@@ -60,7 +60,7 @@ export class SnapshotSpacing {
  * The rows of the channel_key table for the keys a machine reports as it sets up a channel
  * (Kernel.keySink): one per direction, `forward` sealing initiator -> responder.
  */
-export function channelKeyRows(branch: BranchId, k: Parameters<Kernel['keySink']>[0]): ChannelKey[] {
+export function channelKeyRows(branch: BranchId, k: Parameters<(keys: ChannelKeysReport) => void>[0]): ChannelKey[] {
   return k.directions.map((d) => ({
     branch,
     src: k.initiator,
@@ -73,9 +73,11 @@ export function channelKeyRows(branch: BranchId, k: Parameters<Kernel['keySink']
 
 /** Journal the machine's channel keys into `store` on `branch` from now on (before boot, for the boot channels). */
 export function journalChannelKeys(machine: Machine, store: JournalStore, branch: BranchId): void {
-  machine.kernel.keySink = (k) => {
-    for (const row of channelKeyRows(branch, k)) store.putChannelKey(row);
-  };
+  machine.connect({
+    channelKeys: (k) => {
+      for (const row of channelKeyRows(branch, k)) store.putChannelKey(row);
+    },
+  });
 }
 
 /** An EventSink that appends to a journal branch; the store commits in batches. */

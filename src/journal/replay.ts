@@ -173,7 +173,7 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
   if (!snapshot) throw new Error('the recording has no snapshot to replay from');
   const recorded = new RecordedTimeline(store, branch, snapshot.seq);
   const machine = restoreMachine(store, snapshot, new ComparingSink(recorded, opts.forward));
-  if (opts.consoleOut) machine.kernel.consoleOut = opts.consoleOut;
+  if (opts.consoleOut) machine.connect({ console: opts.consoleOut });
 
   // A seek stops when the machine reaches `to`, before any input that arrived at `to`; a full
   // replay goes through the last recorded event.
@@ -219,7 +219,7 @@ export function seek(store: JournalStore, branch: BranchId, icount: number, opts
 export function forkAt(store: JournalStore, parent: BranchId, icount: number, label = '', progress?: (icount: number) => void): { branch: BranchId; machine: Machine } {
   const r = seek(store, parent, icount, { progress });
   const info = store.createBranch({ parent, forkIcount: r.machine.icount as Icount, forkSeq: r.seq as JournalSeq, label });
-  r.machine.kernel.sink = new JournalSink(store, info.id);
+  r.machine.connect({ events: new JournalSink(store, info.id) });
   journalChannelKeys(r.machine, store, info.id);
   return { branch: info.id, machine: r.machine };
 }

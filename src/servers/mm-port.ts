@@ -1,6 +1,6 @@
 /** The Memory Manager behind the kernel's ServerPort. */
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
-import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { MemoryManager } from './mm/mm-server.js';
 import type { MmSnapshot } from './mm/mm-snapshot.js';
 

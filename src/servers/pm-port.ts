@@ -1,6 +1,6 @@
 /** The Process Manager behind the kernel's ServerPort. */
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
-import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { ProcessManager } from './pm/pm-server.js';
 import type { PmSnapshot } from './pm/pm-snapshot.js';
 

@@ -1,6 +1,6 @@
 /** The Reincarnation Server behind the kernel's ServerPort. It is not restartable itself: its crash is final. */
 import type { ServerOutput, ServerPort } from '../core/kernel/server-port.js';
-import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { ReincarnationServer, type RsPolicy, type RsSnapshot } from './rs/rs-server.js';
 
 export class RsPort implements ServerPort {

@@ -3,7 +3,7 @@
  * (reply, console, signal), so this adapter only names it and types its saved state.
  */
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
-import { WELL_KNOWN_PID, type Message } from './protocol/message-types.js';
+import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { buildRootFs, type RootFsEntry } from './vfs/root-fs.js';
 import { VfsServer, type VfsServerSnapshot } from './vfs/vfs-server.js';
 

@@ -5,8 +5,8 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { syscallName } from '../core/syscall-numbers.js';
-import { describeMessage } from '../servers/protocol/describe-message.js';
-import { messageTypeName } from '../servers/protocol/message-types.js';
+import { describeMessage } from '../protocol/describe-message.js';
+import { messageTypeName } from '../protocol/message-types.js';
 import type { IpcOpener } from './ipc-open.js';
 
 const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;

@@ -10,7 +10,7 @@ import type { PmPort } from '../servers/pm-port.js';
 import type { VfsPort } from '../servers/vfs-port.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 import { disassembleAround, REG_NAMES } from './disasm.js';
-import { describeMessage } from '../servers/protocol/describe-message.js';
+import { describeMessage } from '../protocol/describe-message.js';
 import type { MachineEvent } from '../core/events.js';
 import type { IpcOpener } from './ipc-open.js';
 

@@ -49,7 +49,7 @@ export function newMachine(opts: BootOptions = {}): { machine: Machine; sink: Ar
     initArgv: opts.initArgv,
   });
   let output = '';
-  machine.kernel.consoleOut = (b) => (output += Buffer.from(b).toString('latin1'));
+  machine.connect({ console: (b) => (output += Buffer.from(b).toString('latin1')) });
   return { machine, sink, output: () => output };
 }
 

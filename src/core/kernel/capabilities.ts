@@ -11,7 +11,7 @@
  *                       MM_PROC_*: those act for another pid or another address space), never a
  *                       reply type, nothing to the Reincarnation Server.
  */
-import { MSG, RS_MSG, WELL_KNOWN_PID } from '../../servers/protocol/message-types.js';
+import { MSG, RS_MSG, WELL_KNOWN_PID } from '../../protocol/message-types.js';
 
 const { KERNEL, VFS, PROC, MM, RS } = WELL_KNOWN_PID;
 

@@ -9,22 +9,23 @@
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */
 import { Cpu, TrapCause, type StopReason } from '../cpu.js';
-import type { EventSink, Fault, MachineEventBody } from '../events.js';
+import type { Fault, MachineEventBody } from '../events.js';
+import type { OutputBus } from '../output-bus.js';
 import { hexOf } from '../events.js';
 import { alterHeader, corruptWire, encodeWire, type ChannelKeyEntry } from '../ipc/index.js';
 import { capabilityDenial } from './capabilities.js';
 import { envelope, LatticeLink, openEnvelope } from './lattice-link.js';
-import { RS_PROTOCOL } from '../../servers/rs/rs-protocol.js';
+import { RS_PROTOCOL } from '../../protocol/rs-protocol.js';
 import { AddressSpace, pageHash, SharedSegment, type AddressSpaceState, type Page } from '../memory.js';
 import { SYSCALLS, syscallName } from '../syscall-numbers.js';
 import { Tty } from '../tty.js';
 import type { Entropy } from '../../hw/entropy.js';
-import { ERRNO } from '../../servers/protocol/errno.js';
-import { MSG, RS_MSG, WELL_KNOWN_PID, type Message } from '../../servers/protocol/message-types.js';
-import { MM_PROTOCOL, MM_REGION_KIND, SHMID_DS } from '../../servers/protocol/mm-protocol.js';
-import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../servers/protocol/proc-protocol.js';
-import { VFS_IO_MAX, VFS_PROTOCOL } from '../../servers/protocol/vfs-protocol.js';
-import { STAT } from '../../servers/protocol/guest-abi.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { MSG, RS_MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
+import { MM_PROTOCOL, MM_REGION_KIND, SHMID_DS } from '../../protocol/mm-protocol.js';
+import { CTL_SIGNAL_FORCE, PROC_PROTOCOL, PS_ENTRY } from '../../protocol/proc-protocol.js';
+import { VFS_IO_MAX, VFS_PROTOCOL } from '../../protocol/vfs-protocol.js';
+import { STAT } from '../../protocol/guest-abi.js';
 import type { Uart16550 } from '../../hw/uart16550.js';
 import { IRQ, type InterruptController } from '../../hw/intc.js';
 import type { Timer } from '../../hw/timer.js';
@@ -108,8 +109,6 @@ export class Kernel {
   private kernelReplies: Message[] = [];
   /** Pids blocked in a console read, in arrival order. */
   private consoleReaders: number[] = [];
-  /** Bytes written to the console, for the host to show. */
-  consoleOut: (bytes: Uint8Array) => void = () => undefined;
   /** Set when the machine must stop (init exited). */
   halted: { reason: string; status: number } | undefined = undefined;
   readonly servers = new Map<number, ServerPort>();
@@ -125,8 +124,8 @@ export class Kernel {
 
   constructor(
     readonly dev: KernelDevices,
-    /** Where events go; replaceable (a fork continues into another branch). */
-    public sink: EventSink,
+    /** Where events, console bytes and channel keys go (a fork reroutes them to another branch). */
+    readonly bus: OutputBus,
     servers: readonly ServerPort[],
     readonly link: LatticeLink,
     options: KernelOptions = {},
@@ -145,19 +144,12 @@ export class Kernel {
     }
   }
 
-  /**
-   * Receives the keys of each channel as it is set up (at its 'channel' event): the journal's
-   * channel_key table. Keys of a channel outlive it there; the machine forgets them when a process
-   * exits or a server restarts.
-   */
-  keySink: (keys: { readonly icount: number; readonly initiator: number; readonly responder: number; readonly directions: readonly ChannelKeyEntry[] }) => void = () => undefined;
-
   private channelUp(initiator: number, responder: number): void {
     this.emit({ kind: 'channel', initiator, responder });
     const directions = this.link.channelKeys().directions.filter(
       (d) => (d.from === initiator && d.to === responder) || (d.from === responder && d.to === initiator),
     );
-    this.keySink({ icount: this.dev.cpu.icount, initiator, responder, directions });
+    this.bus.channelKeys({ icount: this.dev.cpu.icount, initiator, responder, directions });
   }
 
   /** Arm a fault (an input: the machine records it). */
@@ -188,7 +180,7 @@ export class Kernel {
     e.icount = icount;
     e.seq = this.seq++;
     this.emitted++;
-    this.sink.emit(body as never);
+    this.bus.event(body as never);
   }
 
   /** Events this kernel object has emitted (not machine state: a restored machine counts from 0). */
@@ -851,7 +843,7 @@ export class Kernel {
       uart.drainTx();
     }
     this.emit({ kind: 'console-output', data: Array.from(bytes) });
-    this.consoleOut(bytes);
+    this.bus.console(bytes);
   }
 
   private consoleOp(op: ConsoleOp): void {

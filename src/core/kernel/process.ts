@@ -4,7 +4,7 @@
  * process (parent, credentials, signal dispositions, fd table, memory regions) belongs to the
  * servers, as in XINIM.
  */
-import type { Message } from '../../servers/protocol/message-types.js';
+import type { Message } from '../../protocol/message-types.js';
 import type { AddressSpace } from '../memory.js';
 
 export type ProcState = 'ready' | 'running' | 'blocked' | 'zombie';

@@ -4,7 +4,7 @@
  * processes and address spaces). The concrete servers live in src/servers; adapters there
  * implement this port, so the kernel depends only on the shared message protocol.
  */
-import type { Message } from '../../servers/protocol/message-types.js';
+import type { Message } from '../../protocol/message-types.js';
 
 export interface ServerContext {
   /** Virtual wall-clock time in ns since the Unix epoch. */

@@ -7,10 +7,10 @@
  * space; the control requests (procExec/procFork/procExit) name a pid and are accepted only from the
  * kernel (pid 0) or the Process Manager (pid 3).
  */
-import { ERRNO } from '../protocol/errno.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
-import { MM_REGION_KIND, MM_SPECS, type MmReply, type MmRequest, type MmRequestKind } from '../protocol/mm-protocol.js';
-import type { AnySpec, ReplyValue } from '../protocol/service.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
+import { MM_REGION_KIND, MM_SPECS, type MmReply, type MmRequest, type MmRequestKind } from '../../protocol/mm-protocol.js';
+import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import type { MmEffect, MmResult } from './mm-result.js';
 import {
   HEAP_MAX,

@@ -3,7 +3,7 @@
  * address space the kernel must make, in order. Addresses and lengths are page-aligned; perm bits are
  * R=1 W=2 X=4 (src/core/memory.ts PERM_*, the same values as PROT_*).
  */
-import type { MmReply } from '../protocol/mm-protocol.js';
+import type { MmReply } from '../../protocol/mm-protocol.js';
 
 export type MmEffect =
   /** Map fresh zero-filled private pages (replacing nothing: the range was free or unmapped before). */

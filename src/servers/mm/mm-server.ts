@@ -7,9 +7,9 @@
  * mm-result.ts) in order, then hand the `reply` to the caller; the effects come first so the caller
  * resumes with its address space already changed. Messages of reply types are ignored.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { MSG, WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { MM_PROTOCOL, type MmRequest } from '../protocol/mm-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
+import { MM_PROTOCOL, type MmRequest } from '../../protocol/mm-protocol.js';
 import { handleMmRequest, type MmContext } from './handle-mm-request.js';
 import type { MmEffect, MmResult } from './mm-result.js';
 import { restoreMm, snapshotMm, type MmSnapshot } from './mm-snapshot.js';

@@ -7,10 +7,10 @@
  * Signal posting is immediate: when a signal can be acted on at once (not blocked), the result already
  * carries its `deliver` or `exited` effect, so the kernel never has to ask the PM for pending signals.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
-import { CTL_SIGNAL_FORCE, PS_LIST_MAX, PS_NAME_SIZE, PROC_SPECS, type ProcReply, type ProcRequest, type ProcRequestKind } from '../protocol/proc-protocol.js';
-import type { AnySpec, ReplyValue } from '../protocol/service.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
+import { CTL_SIGNAL_FORCE, PS_LIST_MAX, PS_NAME_SIZE, PROC_SPECS, type ProcReply, type ProcRequest, type ProcRequestKind } from '../../protocol/proc-protocol.js';
+import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import type { PmEffect, PmOutcome, PmResult } from './pm-result.js';
 import {
   allocatePid,

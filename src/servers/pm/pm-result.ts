@@ -2,7 +2,7 @@
  * What handling one Process Manager request produces: an outcome for the caller plus effects for the
  * kernel, in the order they arose. The handler performs nothing itself (STYLE.md 2).
  */
-import type { ProcReply } from '../protocol/proc-protocol.js';
+import type { ProcReply } from '../../protocol/proc-protocol.js';
 
 export type PmEffect =
   /** Clone `parent`'s address space and registers into `child` (a0 = 0); tell the VFS and MM. */

@@ -16,10 +16,10 @@
  *     produces no reply output; a blocked caller stays blocked until its reply appears in a later
  *     `receive`, or until an `interrupt` effect names it (then the kernel completes it with EINTR).
  */
-import { ERRNO } from '../protocol/errno.js';
-import { MSG, WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { PROC_PROTOCOL, type ProcRequest } from '../protocol/proc-protocol.js';
-import { VFS_PROTOCOL } from '../protocol/vfs-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
+import { PROC_PROTOCOL, type ProcRequest } from '../../protocol/proc-protocol.js';
+import { VFS_PROTOCOL } from '../../protocol/vfs-protocol.js';
 import { handlePmRequest, type PmContext } from './handle-pm-request.js';
 import type { PmEffect, PmResult } from './pm-result.js';
 import { restorePm, snapshotPm, type PmSnapshot } from './pm-snapshot.js';

@@ -3,7 +3,7 @@
  * `Map` is keyed by pid and nothing depends on its insertion order (every walk goes through
  * `procsInPidOrder`), so a state restored from a snapshot behaves exactly like the one that was saved.
  */
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
+import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
 import { NSIG, SIG_DFL } from './signals.js';
 
 /** First pid handed to a user process; 0-7 are the kernel, init and the servers (DESIGN.md 6). */

@@ -8,9 +8,9 @@
  * RS_RESTARTED when the fresh instance is up. Pure state, plain data, no clock of its own: the kernel
  * passes virtual time in the messages.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { RS_MSG, WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { RS_PROTOCOL, type RsDecision } from './rs-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { RS_MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
+import { RS_PROTOCOL, type RsDecision } from '../../protocol/rs-protocol.js';
 
 export interface RsPolicy {
   /** Crashes inside the window that make the RS give up. */

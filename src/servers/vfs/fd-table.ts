@@ -3,8 +3,8 @@
  * to it (dup, dup2, F_DUPFD, fork); it is closed when the last such fd goes, which is when a pipe end
  * stops counting as a reader or writer.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { O } from '../protocol/vfs-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { O } from '../../protocol/vfs-protocol.js';
 import { inode, releaseIfUnused } from './ramfs.js';
 import type { VfsEffect } from './vfs-result.js';
 import { OPEN_MAX, type Credentials, type FileId, type Ino, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';

@@ -5,10 +5,10 @@
  * `ctx.now`), mutates nothing but `state`, and a blocked outcome leaves `state` untouched so the same
  * request can simply be handled again when its queue is woken.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { encodeDirent, DT_CHR, DT_DIR, DT_FIFO, DT_REG, S_ISGID, S_ISUID } from '../protocol/guest-abi.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
-import type { AnySpec, ReplyValue } from '../protocol/service.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { encodeDirent, DT_CHR, DT_DIR, DT_FIFO, DT_REG, S_ISGID, S_ISUID } from '../../protocol/guest-abi.js';
+import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
+import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import {
   F,
   FD_CLOEXEC,
@@ -25,7 +25,7 @@ import {
   type VfsRequest,
   type VfsRequestKind,
   type VfsRequestOf,
-} from '../protocol/vfs-protocol.js';
+} from '../../protocol/vfs-protocol.js';
 import {
   changeCwd,
   canRead,

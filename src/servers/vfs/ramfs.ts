@@ -2,9 +2,9 @@
  * The ramfs: inode allocation and freeing, path resolution, POSIX permission checks and stat.
  * Functions that can fail return a negative errno (Linux values) in place of their result.
  */
-import { ERRNO } from '../protocol/errno.js';
-import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, S_ISVTX, type Stat } from '../protocol/guest-abi.js';
-import { NAME_MAX, PATH_BYTES_MAX } from '../protocol/vfs-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, S_ISVTX, type Stat } from '../../protocol/guest-abi.js';
+import { NAME_MAX, PATH_BYTES_MAX } from '../../protocol/vfs-protocol.js';
 import {
   FILE_SIZE_MAX,
   RAMFS_DEV,

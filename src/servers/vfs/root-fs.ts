@@ -6,8 +6,8 @@
  *
  * A bad manifest is a build error, not guest input, so it throws.
  */
-import { S_IFDIR, S_IFMT, S_IFREG } from '../protocol/guest-abi.js';
-import { bytesToString } from '../protocol/struct-codec.js';
+import { S_IFDIR, S_IFMT, S_IFREG } from '../../protocol/guest-abi.js';
+import { bytesToString } from '../../protocol/struct-codec.js';
 import { createCharDevice, createDir, createFile, dirInode, inode } from './ramfs.js';
 import { createVfsState, ROOT_INO, type CharDevice, type DirInode, type VfsState } from './vfs-state.js';
 

@@ -3,8 +3,8 @@
  * its credentials, cwd and open fds (with the path of what they refer to), plus totals. Derived from
  * the state alone; the order is by pid and fd.
  */
-import { O } from '../protocol/vfs-protocol.js';
-import { stringToBytes } from '../protocol/struct-codec.js';
+import { O } from '../../protocol/vfs-protocol.js';
+import { stringToBytes } from '../../protocol/struct-codec.js';
 import { ROOT_INO, type Ino, type VfsState } from './vfs-state.js';
 
 export interface FdView {

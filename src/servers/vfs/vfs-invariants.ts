@@ -4,7 +4,7 @@
  * random request sequences, and available to the kernel's debug builds and the `verify` tooling.
  * Returns the list of violations (empty when consistent).
  */
-import { O } from '../protocol/vfs-protocol.js';
+import { O } from '../../protocol/vfs-protocol.js';
 import { PIPE_CAPACITY, ROOT_INO, type VfsState } from './vfs-state.js';
 
 export function checkVfsInvariants(state: VfsState): string[] {

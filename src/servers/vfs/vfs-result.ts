@@ -3,7 +3,7 @@
  * the machine: it returns an outcome plus effects, and the runner (VfsServer, then the kernel) carries
  * them out (STYLE.md: pure transitions, effects at the edge).
  */
-import type { VfsReply } from '../protocol/vfs-protocol.js';
+import type { VfsReply } from '../../protocol/vfs-protocol.js';
 import type { Ino } from './vfs-state.js';
 
 /** A queue of requests blocked inside the VFS, woken by a `wake` effect naming it. */

@@ -15,9 +15,9 @@
  *   - when a signal interrupts a blocked process, send VFS_PROC_CANCEL (its reply -EINTR comes out);
  *     on exit, VFS_PROC_EXIT (a pending request of that pid is dropped without a reply).
  */
-import { ERRNO } from '../protocol/errno.js';
-import { MSG, WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { VFS_PROTOCOL, type VfsReply, type VfsRequest } from '../protocol/vfs-protocol.js';
+import { ERRNO } from '../../protocol/errno.js';
+import { MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
+import { VFS_PROTOCOL, type VfsReply, type VfsRequest } from '../../protocol/vfs-protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { handleVfsRequest, type VfsContext } from './handle-vfs-request.js';
 import { waitQueueKey, type ConsoleOp, type VfsEffect, type WaitQueue } from './vfs-result.js';

@@ -11,7 +11,7 @@ import { PROC_PROTOCOL } from './proc-protocol.js';
 import { REPLY_HEADER_SIZE, type Service, type ServiceSpecs } from './service.js';
 import type { StructCodec } from './struct-codec.js';
 import { VFS_PROTOCOL } from './vfs-protocol.js';
-import { RS_PROTOCOL } from '../rs/rs-protocol.js';
+import { RS_PROTOCOL } from './rs-protocol.js';
 import { RS_MSG } from './message-types.js';
 
 export interface FieldView {

@@ -5,8 +5,8 @@
  *   RS_RESTARTED server u32 | nowNs u64
  *   RS_REPLY     result i32 | action u32 (0 none, 1 restart, 2 give up) | delayNs u64 | restarts u32 | crashes u32
  */
-import { ERRNO } from '../protocol/errno.js';
-import { RS_MSG } from '../protocol/message-types.js';
+import { ERRNO } from './errno.js';
+import { RS_MSG } from './message-types.js';
 
 export type RsRequest =
   | { readonly kind: 'crashed'; readonly server: number; readonly cause: 'threw' | 'hung'; readonly nowNs: number }
