@@ -108,10 +108,4 @@ export class ArrayEventSink implements EventSink {
   }
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
-export function hexOf(bytes: Uint8Array): string {
-  const parts = new Array<string>(bytes.length);
-  for (let i = 0; i < bytes.length; i++) parts[i] = HEX[bytes[i]!]!;
-  return parts.join('');
-}
+export { hexOf } from '../protocol/hex.js';

@@ -8,3 +8,4 @@ export * from './vfs-protocol.js';
 export * from './proc-protocol.js';
 export * from './mm-protocol.js';
 export * from './describe-message.js';
+export * from './hex.js';

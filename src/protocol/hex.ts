@@ -1,0 +1,31 @@
+/**
+ * Hex, the one way: addresses and instruction bits are shown as `0x` + lower-case hex
+ * (`hexAddr`), register and memory words as eight digits (`hexWord`), byte strings as two digits a
+ * byte with no separator (`hexOf`, what the journal stores) and back (`bytesOfHex`).
+ */
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+export function hexOf(bytes: Uint8Array): string {
+  const parts = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) parts[i] = HEX[bytes[i]!]!;
+  return parts.join('');
+}
+
+/** The bytes of an even-length hex string; throws a RangeError naming what is wrong otherwise. */
+export function bytesOfHex(hex: string): Uint8Array {
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`not a hex byte string: ${JSON.stringify(hex.slice(0, 40))}`);
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** A 32-bit address or instruction word: `0x1a2b`. */
+export function hexAddr(n: number): string {
+  return `0x${(n >>> 0).toString(16)}`;
+}
+
+/** A 32-bit word as eight digits: `0001a2b0`. */
+export function hexWord(n: number): string {
+  return (n >>> 0).toString(16).padStart(8, '0');
+}
