@@ -87,6 +87,14 @@ function quoted(k: string): string {
 }
 
 /** Canonical JSON of the event's body (everything but kind, icount and seq). */
+/**
+ * Whether the stored row is the event `e` (kind, icount, seq in icount and payload): what replay
+ * holds every emitted event to. Compares the stored form, so no row is parsed.
+ */
+export function rowMatches(r: RawEventRow, e: MachineEvent): boolean {
+  return r.kind === e.kind && r.icount === e.icount && r.seqInIcount === e.seq && r.payload === payloadOf(e);
+}
+
 export function payloadOf(e: MachineEvent): string {
   const rec = e as unknown as Record<string, unknown>;
   let out = '{';

@@ -7,5 +7,5 @@ export { SqliteJournalStore, type SqliteOpenOptions } from './sqlite-store.js';
 export { verify, type VerifyProblem, type VerifyReport, type VerifyOptions } from './verify.js';
 export { loadZstd, type Zstd } from './zstd.js';
 export { latestSchemaVersion, APPLICATION_ID } from './migrations.js';
-export { pidOf, payloadOf, rowHash } from './event-row.js';
+export { pidOf, payloadOf, rowHash, rowMatches } from './event-row.js';
 export { sha256Hex as pageHashOf } from './base-store.js';

@@ -11,7 +11,7 @@ import { Machine, MACHINE_VERSION } from '../core/machine.js';
 import { createServers } from '../servers/create-servers.js';
 import type { BranchId, Icount, JournalSeq, PageHash } from './ids.js';
 import { decodeState, journalChannelKeys, JournalSink } from './record.js';
-import { payloadOf, storedOfRow } from './event-row.js';
+import { rowMatches, storedOfRow } from './event-row.js';
 import type { JournalStore, RawEventRow, SnapshotRecord, StoredEvent } from './store.js';
 
 export interface Divergence {
@@ -80,7 +80,7 @@ export class RecordedTimeline {
   match(e: MachineEvent): boolean {
     const r = this.row();
     if (!r) return false;
-    if (r.kind !== e.kind || r.icount !== e.icount || r.seqInIcount !== e.seq || r.payload !== payloadOf(e)) {
+    if (!rowMatches(r, e)) {
       throw new DivergenceError({ seq: r.seq, expected: this.peek()!.event, actual: e });
     }
     this.at++;
