@@ -11,8 +11,9 @@ import { Machine, MACHINE_VERSION } from '../src/core/machine.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 import { createServers } from '../src/servers/create-servers.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
-import { BackgroundRecorder } from '../src/journal/background-recorder.js';
-import { replay, seek } from '../src/journal/replay.js';
+import { BackgroundJournal } from '../src/timeline/background-journal.js';
+import { Recorder } from '../src/timeline/recorder.js';
+import { replay, seek } from '../src/timeline/replay.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { median, percentile, type Benchmark, type Figure } from './figure.js';
 
@@ -27,8 +28,11 @@ const MIXED = ['/bin/sh', '-c', 'vfsstress 4 1500; cpubench 16'];
 /** Long enough for the seek figure: about 530 million instructions. */
 const LONG = ['/bin/cpubench', '96'];
 
-function machine(argv: string[], sink?: BackgroundRecorder): Machine {
-  const m = new Machine({ seed: SEED, bootEpochNs: EPOCH, servers: createServers(image.entries, EPOCH), sink, initArgv: ['/sbin/init', ...argv] });
+function machine(argv: string[]): Machine {
+  return new Machine({ seed: SEED, bootEpochNs: EPOCH, servers: createServers(image.entries, EPOCH), initArgv: ['/sbin/init', ...argv] });
+}
+
+function boot(m: Machine): Machine {
   const err = m.boot();
   if (err) throw new Error(err);
   return m;
@@ -36,7 +40,7 @@ function machine(argv: string[], sink?: BackgroundRecorder): Machine {
 
 function runPlain(argv: string[]): { ms: number; icount: number } {
   const t0 = performance.now();
-  const m = machine(argv);
+  const m = boot(machine(argv));
   const stop = m.run(1e10);
   if (stop.kind !== 'halted') throw new Error(`workload did not finish: ${JSON.stringify(stop)}`);
   return { ms: performance.now() - t0, icount: m.icount };
@@ -57,26 +61,27 @@ interface Recorded {
 /** Record `argv` the way `xrr record` does: the journal writer on its own thread. */
 async function record(argv: string[], file: string): Promise<Recorded> {
   const t0 = performance.now();
-  const recorder = await BackgroundRecorder.start(file, {
+  const journal = await BackgroundJournal.start(file, {
     machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'),
     bootEpochNs: EPOCH.toString(), commandLine: argv, xrrVersion: 'bench',
   });
   const tRun = performance.now();
-  const m = machine(argv, recorder);
+  // Each snapshot timed on the machine's thread.
   const snapshotMs: number[] = [];
-  const snap = () => {
+  const snapshot = journal.snapshot.bind(journal);
+  journal.snapshot = (m) => {
     const s0 = performance.now();
-    recorder.snapshot(m);
+    snapshot(m);
     snapshotMs.push(performance.now() - s0);
   };
-  snap();
-  for (;;) {
-    const stop = m.run(recorder.due, recorder.stopEarly);
-    if (m.icount >= recorder.due || recorder.stopEarly()) snap();
-    if (stop.kind === 'halted') break;
-  }
+  // Connected before boot, so the boot is recorded, as `xrr record` does.
+  const recorder = new Recorder(machine(argv), journal, { snapshotNow: false });
+  boot(recorder.machine);
+  recorder.snapshot();
+  const stop = recorder.run();
+  if (stop.kind !== 'halted') throw new Error(`workload did not finish: ${JSON.stringify(stop)}`);
   const runMs = performance.now() - tRun;
-  const events = await recorder.close();
+  const events = await journal.close();
   const ms = performance.now() - t0;
   // Snapshot sizes as stored: compressed state plus the pages each one added.
   const store = await SqliteJournalStore.open(file, { readonly: true, create: false });
@@ -84,7 +89,7 @@ async function record(argv: string[], file: string): Promise<Recorded> {
   const pageBytes = store.stats().pageBytes;
   store.close();
   snapshotBytes[0] = (snapshotBytes[0] ?? 0) + pageBytes; // pages are shared; charge them to the first
-  return { file, ms, runMs, icount: m.icount, events, snapshotMs, snapshotBytes };
+  return { file, ms, runMs, icount: recorder.machine.icount, events, snapshotMs, snapshotBytes };
 }
 
 const recordBench: Benchmark = {

@@ -18,7 +18,8 @@ import { render } from 'ink-testing-library';
 import { Machine, MACHINE_VERSION } from '../src/core/machine.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 import { createServers } from '../src/servers/create-servers.js';
-import { BackgroundRecorder } from '../src/journal/background-recorder.js';
+import { BackgroundJournal } from '../src/timeline/background-journal.js';
+import { Recorder } from '../src/timeline/recorder.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { App } from '../src/tui/app.js';
@@ -39,29 +40,28 @@ function getpidLoop(n: number): Uint8Array {
 
 async function recordLarge(file: string, log: (s: string) => void): Promise<{ events: number; icount: number; ms: number }> {
   const t0 = performance.now();
-  const recorder = await BackgroundRecorder.start(file, {
+  const journal = await BackgroundJournal.start(file, {
     machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'),
     bootEpochNs: EPOCH.toString(), commandLine: ['bench', 'tui'], xrrVersion: 'bench',
   });
   const program = getpidLoop(Math.ceil(EVENTS / 4));
   const m = new Machine({
-    seed: SEED, bootEpochNs: EPOCH, sink: recorder, initArgv: ['/tmp/getpid'],
+    seed: SEED, bootEpochNs: EPOCH, initArgv: ['/tmp/getpid'],
     servers: createServers([...image.entries, { path: '/tmp/getpid', kind: 'file', mode: 0o755, data: program }], EPOCH),
   });
+  const recorder = new Recorder(m, journal, { snapshotNow: false });
   const err = m.boot();
   if (err) throw new Error(err);
-  recorder.snapshot(m);
-  let lastLog = t0;
+  recorder.snapshot();
+  // Progress every ten seconds of host time, between the recorder's runs.
   for (;;) {
-    const stop = m.run(recorder.due, recorder.stopEarly);
-    recorder.maybeSnapshot(m);
+    const until = performance.now() + 10_000;
+    const stop = recorder.run(Number.MAX_SAFE_INTEGER, () => performance.now() > until);
     if (stop.kind === 'halted') break;
-    if (performance.now() - lastLog > 10_000) {
-      lastLog = performance.now();
-      log(`recording: icount ${m.icount.toLocaleString('en-US')}...`);
-    }
+    if (stop.kind === 'idle') throw new Error('the getpid loop waits for input');
+    log(`recording: icount ${m.icount.toLocaleString('en-US')}...`);
   }
-  const events = await recorder.close();
+  const events = await journal.close();
   return { events, icount: m.icount, ms: performance.now() - t0 };
 }
 

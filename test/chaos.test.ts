@@ -10,8 +10,10 @@ import { describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../src/core/events.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { MemoryJournalStore } from '../src/journal/memory-store.js';
-import { JournalSink, Snapshotter } from '../src/journal/record.js';
-import { forkAt, replay } from '../src/journal/replay.js';
+import { forkAt } from '../src/timeline/fork.js';
+import { StoreTarget } from '../src/timeline/record-target.js';
+import { Recorder } from '../src/timeline/recorder.js';
+import { replay } from '../src/timeline/replay.js';
 import { newMachine } from './support/boot.js';
 
 const FORKRACE_FILE = ['/sbin/init', '/bin/forkrace', 'file'];
@@ -80,18 +82,15 @@ describe('chaos scheduling', () => {
     // seedHex is newMachine's seedBytes(4): a restore re-derives the channel keys from it.
     store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '04' + '00'.repeat(31), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine, output } = newMachine({ seed: 4, initArgv: FORKRACE_FILE });
-    machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
+    const target = new StoreTarget(store, ROOT_BRANCH);
+    const recorder = new Recorder(machine, target, { interval: 100_000, snapshotNow: false });
     expect(machine.boot()).toBeUndefined();
-    const snaps = new Snapshotter(store, ROOT_BRANCH, machine, 100_000);
-    snaps.now();
+    recorder.snapshot();
     machine.chaos(2);
-    for (;;) {
-      const stop = machine.run(snaps.due, snaps.stopEarly);
-      snaps.maybe();
-      if (stop.kind === 'halted') break;
-    }
+    expect(recorder.run()).toMatchObject({ kind: 'halted' });
     store.flush();
     expect(output()).toContain('RACE');
+    const snaps = { taken: target.taken };
     expect(snaps.taken.length).toBeGreaterThanOrEqual(2);
     const r = replay(store, ROOT_BRANCH);
     expect(r.machine.icount).toBe(machine.icount);

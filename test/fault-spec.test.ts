@@ -1,7 +1,6 @@
 /** `--inject SPEC` on the command line: every fault kind parses to the machine's Fault, and mistakes are usage errors. */
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../src/cli/args.js';
-import { faultsOf, parseFault } from '../src/cli/fault-spec.js';
+import { faultsOf, FaultSpecError, parseFault } from '../src/timeline/fault-spec.js';
 import { faultProblem } from '../src/core/machine.js';
 
 describe('--inject SPEC', () => {
@@ -26,7 +25,7 @@ describe('--inject SPEC', () => {
 
   it('says what is wrong with a bad spec', () => {
     for (const bad of ['', 'explode:vfs:1', 'crash:vfs', 'crash:nosuch:1', 'corrupt:0:2', 'delay:0:2:1', 'replay:a:b:c', 'alter:0:2:1:9']) {
-      expect(() => parseFault(bad), bad).toThrow(UsageError);
+      expect(() => parseFault(bad), bad).toThrow(FaultSpecError);
     }
     expect(faultProblem({ kind: 'replay', src: 0, dst: 2, nth: 0 })).toMatch(/nth/);
   });

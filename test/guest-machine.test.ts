@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createMachine, resolveRunSetup } from '../src/cli/run.js';
+import { createMachine, resolveRunSetup } from '../src/cli/run-setup.js';
 import { bootMachine } from './support/boot.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));

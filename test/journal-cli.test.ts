@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { decryptWire } from '../src/core/ipc/channel-table.js';
 import { Machine } from '../src/core/machine.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
-import { openRecording } from '../src/cli/tui-command.js';
+import { openRecording } from '../src/cli/commands/tui.js';
 import { createServers } from '../src/servers/create-servers.js';
 import { loadMigrations } from '../src/journal/migrations.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';

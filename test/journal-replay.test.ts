@@ -9,9 +9,13 @@ import { describe, expect, it } from 'vitest';
 import type { Machine } from '../src/core/machine.js';
 import { ROOT_BRANCH, type BranchId } from '../src/journal/ids.js';
 import { MemoryJournalStore } from '../src/journal/memory-store.js';
-import { decodeState, encodeState, JournalSink, Snapshotter } from '../src/journal/record.js';
+import { decodeState, encodeState } from '../src/journal/snapshot-codec.js';
 import { MACHINE_VERSION } from '../src/core/machine.js';
-import { DivergenceError, forkAt, replay, seek } from '../src/journal/replay.js';
+import { DivergenceError } from '../src/timeline/divergence.js';
+import { forkAt } from '../src/timeline/fork.js';
+import { StoreTarget } from '../src/timeline/record-target.js';
+import { Recorder } from '../src/timeline/recorder.js';
+import { replay, seek } from '../src/timeline/replay.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { newMachine } from './support/boot.js';
 
@@ -26,14 +30,12 @@ async function record(interval = 3_000_000, eventInterval?: number): Promise<{ s
   const store = await MemoryJournalStore.create();
   store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
   const { machine, output } = newMachine({ seed: 0 });
-  machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
+  const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { interval, eventInterval, snapshotNow: false });
   expect(machine.boot()).toBeUndefined();
-  const snaps = new Snapshotter(store, ROOT_BRANCH, machine, interval, eventInterval);
-  snaps.now();
+  recorder.snapshot();
   const input = [...INPUT];
   for (;;) {
-    const stop = machine.run(snaps.due, snaps.stopEarly);
-    snaps.maybe();
+    const stop = recorder.run();
     if (stop.kind === 'idle') {
       if (input.length === 0) break;
       machine.input(new TextEncoder().encode(input.shift()!));
@@ -163,9 +165,9 @@ describe('recorded fault injection', () => {
     const store = await MemoryJournalStore.create();
     store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine, output } = newMachine({ seed: 0 });
-    machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
+    const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { snapshotNow: false });
     machine.boot();
-    new Snapshotter(store, ROOT_BRANCH, machine).now();
+    recorder.snapshot();
     const input = ['ls /bin\n', 'cat /etc/motd\n', 'echo after-crash\n'];
     let injected = false;
     for (;;) {
@@ -186,29 +188,5 @@ describe('recorded fault injection', () => {
     const r = replay(store, ROOT_BRANCH, { from: 0 });
     expect(r.machine.icount).toBe(machine.icount);
     expect(stateHash(r.machine)).toBe(stateHash(machine));
-  });
-});
-
-describe('navigation', () => {
-  it('steps by instruction, by event and by syscall of a process, both ways', async () => {
-    const { store } = await record();
-    const { stepInstruction, stepSyscall, toMatch } = await import('../src/journal/navigate.js');
-    const at = { branch: ROOT_BRANCH, icount: 4_000_000 };
-    const back = stepInstruction(store, at, -1);
-    expect(back.result.machine.icount).toBe(3_999_999);
-    expect(stateHash(back.result.machine)).toBe(stateHash(straightTo(3_999_999)));
-
-    const sh = 11;
-    const next = stepSyscall(store, at, 1, sh)!;
-    expect(next.event!.event).toMatchObject({ kind: 'syscall', pid: sh });
-    expect(next.event!.icount).toBeGreaterThan(at.icount);
-    const prev = stepSyscall(store, at, -1, sh)!;
-    expect(prev.event!.icount).toBeLessThan(at.icount);
-    // Reverse-continue to the last fork before the point, then continue to the next one.
-    const fork = toMatch(store, at, -1, { kinds: ['fork'] })!;
-    expect(fork.event!.kind).toBe('fork');
-    expect(fork.result.machine.icount).toBe(fork.event!.icount);
-    const again = toMatch(store, { branch: ROOT_BRANCH, icount: fork.event!.icount }, 1, { kinds: ['fork'] });
-    if (again) expect(again.event!.icount).toBeGreaterThan(fork.event!.icount);
   });
 });

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MACHINE_VERSION } from '../src/core/machine.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
-import { replay } from '../src/journal/replay.js';
+import { replay } from '../src/timeline/replay.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
 import { openerFor } from '../src/tui/ipc-open.js';

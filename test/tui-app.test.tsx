@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { render } from 'ink-testing-library';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { openRecording } from '../src/cli/tui-command.js';
+import { openRecording } from '../src/cli/commands/tui.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { MemoryJournalStore } from '../src/journal/memory-store.js';
-import { JournalSink, Snapshotter } from '../src/journal/record.js';
+import { StoreTarget } from '../src/timeline/record-target.js';
+import { Recorder } from '../src/timeline/recorder.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { App } from '../src/tui/app.js';
 import { KEY_HELP } from '../src/tui/keymap.js';
@@ -22,8 +23,8 @@ import { decode } from '../src/core/decode.js';
 import { newMachine } from './support/boot.js';
 import { createHash } from 'node:crypto';
 import type { Machine } from '../src/core/machine.js';
-import { replay, seek } from '../src/journal/replay.js';
-import { runForward } from '../src/tui/forward.js';
+import { replay, seek } from '../src/timeline/replay.js';
+import { Replayer } from '../src/timeline/replayer.js';
 
 const INPUT = ['echo hello\n', 'forkrace\n'];
 
@@ -31,14 +32,12 @@ async function record(): Promise<{ store: JournalStore; end: number }> {
   const store = await MemoryJournalStore.create();
   store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
   const { machine } = newMachine({ seed: 0 });
-  machine.connect({ events: new JournalSink(store, ROOT_BRANCH) });
+  const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { interval: 1_000_000, snapshotNow: false });
   expect(machine.boot()).toBeUndefined();
-  const snaps = new Snapshotter(store, ROOT_BRANCH, machine, 1_000_000);
-  snaps.now();
+  recorder.snapshot();
   const input = [...INPUT];
   for (;;) {
-    const stop = machine.run(snaps.due);
-    snaps.maybe();
+    const stop = recorder.run();
     if (stop.kind === 'idle') {
       if (input.length === 0) break;
       machine.input(new TextEncoder().encode(input.shift()!));
@@ -242,7 +241,7 @@ describe('the TUI over a recording', () => {
     const fresh = await MemoryJournalStore.create();
     fresh.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
     const { machine } = newMachine({ seed: 0 }); // the seed the recording's metadata names (keys are re-derived from it)
-    machine.connect({ events: new JournalSink(fresh, ROOT_BRANCH) });
+    machine.connect({ events: new StoreTarget(fresh, ROOT_BRANCH) });
     expect(machine.boot()).toBeUndefined();
     const ui = render(<App session={new TuiSession(fresh, 'new.db')} branch={ROOT_BRANCH} live={machine} width={100} height={30} noColor />);
     await waitFor(ui.lastFrame, (s) => s.includes('LIVE (waiting-input)'), 'live at the prompt');
@@ -366,7 +365,9 @@ describe('running forward from the machine at the cursor', () => {
     for (let i = 0; i + 1 < points.length; i++) {
       const from = seek(store, ROOT_BRANCH, points[i]!);
       const before = stateHash(from.machine);
-      const fwd = runForward(store, ROOT_BRANCH, from, points[i + 1]!);
+      const run = Replayer.fromMachine(store, ROOT_BRANCH, { machine: from.machine, seq: from.seq });
+      expect(run.runUntil({ kind: 'icount', icount: points[i + 1]! }).kind).toMatch(/stopped|end/);
+      const fwd = run.position();
       const direct = seek(store, ROOT_BRANCH, points[i + 1]!);
       expect(fwd.machine.icount, `${points[i]} -> ${points[i + 1]}`).toBe(direct.machine.icount);
       expect(fwd.seq, `${points[i]} -> ${points[i + 1]}`).toBe(direct.seq);

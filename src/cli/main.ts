@@ -1,34 +1,53 @@
 /**
- * The `xrr` command: a thin dispatcher over the subcommands. Exit codes: 0 success, 1 failure,
- * 2 usage error; `run` exits with the guest program's status.
+ * The `xrr` command: a table of subcommands, one file each in commands/ (a new command is a file
+ * and a row here). Exit codes: 0 success, 1 failure, 2 usage error, 3 a recording that does not
+ * replay or verify; `run` and `record` with a PROGRAM exit with its status.
  */
 import { isJournalError } from '../journal/errors.js';
+import { FaultSpecError } from '../timeline/fault-spec.js';
 import { UsageError } from './args.js';
-import { JOURNAL_COMMANDS } from './journal-commands.js';
-import { runCommand, RUN_SYNOPSIS } from './run.js';
-import { TUI_HELP, TUI_SYNOPSIS } from './tui-synopsis.js';
+import type { Command } from './command.js';
+import { eventsCommand } from './commands/events.js';
+import { forkCommand } from './commands/fork.js';
+import { infoCommand } from './commands/info.js';
+import { lsCommand } from './commands/ls.js';
+import { recordCommand } from './commands/record.js';
+import { replayCommand } from './commands/replay.js';
+import { runCommand } from './commands/run.js';
+import { shareCommand } from './commands/share.js';
+import { stateCommand } from './commands/state.js';
+import { tuiCommand } from './commands/tui.js';
+import { verifyCommand } from './commands/verify.js';
 
-const COMMANDS: Record<string, { synopsis: string; help: string; run: (argv: string[]) => Promise<number> }> = {
-  run: { synopsis: RUN_SYNOPSIS, help: 'boot XINIM and attach the console (or run PROGRAM and exit with its status)', run: runCommand },
-  ...JOURNAL_COMMANDS,
-  // Loaded on use: the UI brings React and Ink, which the other commands do not need.
-  tui: { synopsis: TUI_SYNOPSIS, help: TUI_HELP, run: async (argv) => (await import('./tui-command.js')).tuiCommand(argv) },
-};
+/** Every command, in the order `xrr help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  recordCommand,
+  replayCommand,
+  infoCommand,
+  eventsCommand,
+  stateCommand,
+  forkCommand,
+  verifyCommand,
+  lsCommand,
+  shareCommand,
+  tuiCommand,
+];
 
 function usage(): string {
   const lines = ['usage: xrr COMMAND [OPTIONS]', '', 'commands:'];
-  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.help}`);
+  for (const c of COMMANDS) lines.push(`  ${c.name.padEnd(8)} ${c.help}`);
   lines.push('', 'xrr COMMAND --help shows the options of a command.');
   return lines.join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === 'help') {
     console.log(usage());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS[name];
+  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     console.error(`xrr: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
@@ -40,7 +59,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`xrr ${name}: ${e.message}`);
       return 1;
     }
-    if (e instanceof UsageError) {
+    if (e instanceof UsageError || e instanceof FaultSpecError) {
       console.error(`xrr ${name}: ${e.message}\nusage: xrr ${name} ${command.synopsis}`);
       return 2;
     }

@@ -8,7 +8,7 @@
 import { Box, Text, useApp, useInput, useStdout, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState, type ReactElement } from 'react';
 import type { Fault, MachineEventKind } from '../core/events.js';
-import { chaosSeed, parseFault } from '../cli/fault-spec.js';
+import { chaosSeed, parseFault } from '../timeline/fault-spec.js';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { StoredEvent } from '../journal/store.js';
@@ -16,7 +16,7 @@ import { openerFor } from './ipc-open.js';
 import { KEY_HELP } from './keymap.js';
 import { LiveRun } from './live-run.js';
 import { cpuLines, defaultPid, eventDetailLines, memoryLines, processLines, serverLines, userPids } from './machine-view.js';
-import { DivergenceError } from '../journal/replay.js';
+import { DivergenceError } from '../timeline/divergence.js';
 import { CancelledError, CRASH_KINDS, describeFilter, eventText, isEmptyFilter, parseFilter, type Cursor, type TextFilter, type TuiSession } from './session.js';
 
 export const PANES = ['detail', 'procs', 'cpu', 'memory', 'servers', 'console', 'branches'] as const;

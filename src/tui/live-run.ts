@@ -1,14 +1,15 @@
 /**
- * A forked machine running live under the TUI: it runs in short slices between turns of the
- * event loop (so keys and renders get through), its events go to the fork's branch through the
- * journal sink forkAt installed, snapshots are taken on the usual interval, and typed bytes
- * are console input. When every process waits for input it stops until a key arrives and then
- * records the host time it waited (an idle input event), as `xrr fork` does.
+ * A machine running live under the TUI: it runs in short slices between turns of the event loop
+ * (so keys and renders get through), recorded onto its branch by the timeline's Recorder (the
+ * fork's or the new recording's, else a new one), and typed bytes are console input. When every
+ * process waits for input it stops until a key arrives and then records the host time it waited
+ * (an idle input event), as `xrr fork` does.
  */
 import type { Machine, RunStop } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
-import { Snapshotter } from '../journal/record.js';
 import type { JournalStore } from '../journal/store.js';
+import { StoreTarget } from '../timeline/record-target.js';
+import { Recorder } from '../timeline/recorder.js';
 
 /** Instructions per slice at most, and host time (a slice of syscall-dense code holds far fewer). */
 const SLICE = 200_000;
@@ -20,7 +21,7 @@ export class LiveRun {
   private pending: Uint8Array[] = [];
   private waitingSince: bigint | null = null;
   private timer: NodeJS.Immediate | null = null;
-  private readonly snaps: Snapshotter;
+  private readonly recorder: Recorder;
   state: LiveState = 'running';
   /** Host time of the last onChange while running: a redraw every slice would cost more than the slice. */
   private lastChange = 0;
@@ -35,8 +36,9 @@ export class LiveRun {
     readonly machine: Machine,
     private readonly onChange: () => void,
   ) {
-    this.snaps = new Snapshotter(store, branch, machine);
-    this.snaps.now();
+    const own = Recorder.of(machine);
+    const onBranch = own && own.target instanceof StoreTarget && own.target.store === store && own.target.branch === branch;
+    this.recorder = onBranch ? own : new Recorder(machine, new StoreTarget(store, branch));
   }
 
   start(): void {
@@ -75,23 +77,23 @@ export class LiveRun {
   private step(): void {
     if (this.state === 'stopped' || this.state === 'halted') return;
     const m = this.machine;
-    if (this.pending.length > 0) {
+    const typed = this.pending.shift();
+    if (typed) {
       if (this.waitingSince !== null) {
         m.idle(Number(process.hrtime.bigint() - this.waitingSince));
         this.waitingSince = null;
       }
-      m.input(this.pending.shift()!);
+      m.input(typed);
     }
     const before = m.icount;
     const t0 = Date.now();
     const sliceEnd = performance.now() + SLICE_MS;
-    const stop = m.run(Math.min(m.icount + SLICE, this.snaps.due), () => this.snaps.stopEarly() || performance.now() > sliceEnd);
+    const stop = this.recorder.run(m.icount + SLICE, () => performance.now() > sliceEnd);
     if (m.icount > before) {
       if (t0 - this.window.t > 1000 || this.window.icount === 0) this.window = { t: t0, icount: before };
       const dt = Date.now() - this.window.t;
       if (dt > 50) this.mips = (m.icount - this.window.icount) / dt / 1000;
     }
-    this.snaps.maybe();
     this.lastStop = stop;
     if (stop.kind === 'halted') {
       this.state = 'halted';

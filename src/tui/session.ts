@@ -10,10 +10,14 @@ import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
-import { journalChannelKeys, JournalSink } from '../journal/record.js';
-import { forkAt } from '../journal/replay.js';
-import { copyMachine, ForwardRun, type Positioned } from './forward.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type ChannelKey, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
+import { DivergenceError } from '../timeline/divergence.js';
+import { forkAt, forkFromCopy } from '../timeline/fork.js';
+import type { Positioned } from '../timeline/machines.js';
+import { Replayer } from '../timeline/replayer.js';
+import type { RunOutcome } from '../timeline/stop-condition.js';
+
+export type { Positioned };
 
 export interface Cursor {
   readonly branch: BranchId;
@@ -135,16 +139,16 @@ export class TuiSession {
   }
 
   /**
-   * The machine at `icount`: from the cache (the last few positions visited), else run on from
-   * the nearest cached machine before it when that is closer than the nearest snapshot, else
-   * from the snapshot (a seek). Synchronous: the UI uses machineAtAsync.
+   * The machine at `icount`: from the cache (the last few positions visited), else one run of
+   * the timeline's Replayer from the nearest cached machine before it when that is closer than
+   * the nearest snapshot, else from the snapshot (a seek). Throws DivergenceError where the
+   * machine and the recording disagree. Synchronous: the UI uses machineAtAsync.
    */
   machineAt(branch: BranchId, icount: number): Positioned {
     const hit = this.fromCache(branch, icount);
     if (hit) return hit;
-    const run = this.startRun(branch, icount);
-    while (!run.step(Number.MAX_SAFE_INTEGER));
-    return this.remember(branch, icount, run.result());
+    const r = this.replayerNear(branch, icount);
+    return this.landed(branch, icount, r, r.runUntil({ kind: 'icount', icount }));
   }
 
   /**
@@ -157,15 +161,15 @@ export class TuiSession {
   async machineAtAsync(branch: BranchId, icount: number, signal?: AbortSignal, progress?: (done: number, total: number) => void): Promise<Positioned> {
     const hit = this.fromCache(branch, icount);
     if (hit) return hit;
-    const run = this.startRun(branch, icount);
+    const r = this.replayerNear(branch, icount);
     for (;;) {
       const turnEnd = performance.now() + this.turnMs;
-      if (run.step(Number.MAX_SAFE_INTEGER, () => performance.now() > turnEnd)) break;
-      progress?.(run.machine.icount - run.startIcount, run.target - run.startIcount);
-      await new Promise((r) => setImmediate(r));
+      const out = r.runUntil({ kind: 'icount', icount }, { stopEarly: () => performance.now() > turnEnd });
+      if (out.kind !== 'paused') return this.landed(branch, icount, r, out);
+      progress?.(r.icount - r.startIcount, icount - r.startIcount);
+      await new Promise((res) => setImmediate(res));
       if (signal?.aborted) throw new CancelledError();
     }
-    return this.remember(branch, icount, run.result());
   }
 
   private fromCache(branch: BranchId, icount: number): Positioned | null {
@@ -177,23 +181,20 @@ export class TuiSession {
     return hit;
   }
 
-  private startRun(branch: BranchId, icount: number): ForwardRun {
-    let base: Positioned | null = null;
-    for (const [k, v] of this.machines) {
-      if (k.startsWith(`${branch}:`) && v.machine.icount <= icount && (!base || v.machine.icount > base.machine.icount)) base = v;
-    }
-    const snap = this.store.nearestSnapshot(branch, icount as Icount) ?? this.store.listSnapshots(branch)[0];
-    if (base && (!snap || base.machine.icount >= snap.icount)) return ForwardRun.fromMachine(this.store, branch, base, icount);
-    if (!snap) throw new Error('the recording has no snapshot to replay from');
-    return ForwardRun.fromSnapshot(this.store, branch, snap, icount);
+  private replayerNear(branch: BranchId, icount: number): Replayer {
+    const cached = [...this.machines].filter(([k]) => k.startsWith(`${branch}:`)).map(([, v]) => v);
+    return Replayer.near(this.store, branch, icount, cached);
   }
 
-  private remember(branch: BranchId, icount: number, r: Positioned): Positioned {
-    this.machines.set(`${branch}:${icount}`, r);
-    // Also under where it landed (a halted or idle machine stops short of the target).
-    this.machines.set(`${branch}:${r.machine.icount}`, r);
+  /** Where a run to `icount` ended: the machine there (or at the recording's end), or the divergence. */
+  private landed(branch: BranchId, icount: number, r: Replayer, out: RunOutcome): Positioned {
+    if (out.kind === 'divergence') throw new DivergenceError(out.divergence);
+    const p = r.position();
+    this.machines.set(`${branch}:${icount}`, p);
+    // Also under where it landed (the end of the recording can be short of the target).
+    this.machines.set(`${branch}:${p.machine.icount}`, p);
     while (this.machines.size > 8) this.machines.delete(this.machines.keys().next().value!);
-    return r;
+    return p;
   }
 
   cachedMachine(c: Cursor): Machine | null {
@@ -364,17 +365,13 @@ export class TuiSession {
   }
 
   /**
-   * A new branch from the machine at the cursor, continuing live: the cached machine is copied
-   * (no seek), its events go to the branch. Falls back to the journal's forkAt (a seek) when the
-   * cursor's machine is not at hand.
+   * A new branch from the machine at the cursor, recorded live by the timeline's Recorder: the
+   * cached machine is copied (no seek). Seeks when the cursor's machine is not at hand.
    */
   fork(c: Cursor, label: string): { branch: BranchId; machine: Machine } {
     const at = this.machines.get(`${c.branch}:${c.icount}`);
     if (!at || at.machine.icount !== c.icount) return forkAt(this.store, c.branch, c.icount, label);
-    const info = this.store.createBranch({ parent: c.branch, forkIcount: c.icount as Icount, forkSeq: at.seq as JournalSeq, label });
-    const machine = copyMachine(this.store, at.machine, new JournalSink(this.store, info.id));
-    journalChannelKeys(machine, this.store, info.id);
-    return { branch: info.id, machine };
+    return forkFromCopy(this.store, c.branch, at, label);
   }
 
   /** The branch tree, one line a branch (`*` marks `current`), with each branch's bookmarks. */

@@ -1,25 +1,25 @@
 /**
- * Records a run with the journal writer on its own thread (writer-worker.ts): the machine's
- * thread only collects events into batches and snapshots into messages. This keeps recording
- * close to the speed of an unrecorded run.
+ * A recording written by the journal writer thread (journal/writer-worker.ts): the machine's
+ * thread only collects events into batches and snapshots into messages, which keeps recording
+ * close to the speed of an unrecorded run. Always the root branch of a new file.
  */
 import { Worker } from 'node:worker_threads';
-import type { EventSink, MachineEvent } from '../core/events.js';
+import type { MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { ChannelKeysReport } from '../core/output-bus.js';
-import { ROOT_BRANCH } from './ids.js';
-import { channelKeyRows, encodeState, SnapshotSpacing } from './record.js';
-import type { NewRecording } from './store.js';
-import type { WriterMessage, WriterReply } from './writer-worker.js';
+import { ROOT_BRANCH } from '../journal/ids.js';
+import { encodeState } from '../journal/snapshot-codec.js';
+import type { NewRecording } from '../journal/store.js';
+import type { WriterMessage, WriterReply } from '../journal/writer-worker.js';
+import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;
 
-export class BackgroundRecorder implements EventSink {
+export class BackgroundJournal implements RecordTarget {
   private batch: MachineEvent[] = [];
   /** Events emitted so far: the timeline position of the next one. */
-  private count = 0;
+  events = 0;
   private readonly sentPages = new Set<string>();
-  private readonly spacing = new SnapshotSpacing();
   private failure: string | undefined;
   snapshots = 0;
 
@@ -31,8 +31,8 @@ export class BackgroundRecorder implements EventSink {
   }
 
   /** Start the writer thread on `file` (created with `meta`, and `keySeed` kept apart); resolves once the file is ready. */
-  static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundRecorder> {
-    const worker = new Worker(new URL('./writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed } });
+  static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
+    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed } });
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -41,12 +41,12 @@ export class BackgroundRecorder implements EventSink {
       await worker.terminate();
       throw new Error(first.message);
     }
-    return new BackgroundRecorder(worker);
+    return new BackgroundJournal(worker);
   }
 
   emit(event: MachineEvent): void {
     this.batch.push(event);
-    this.count++;
+    this.events++;
     if (this.batch.length >= BATCH) this.sendBatch();
   }
 
@@ -61,21 +61,7 @@ export class BackgroundRecorder implements EventSink {
     this.batch = [];
   }
 
-  /** The icount at which the next snapshot is due. */
-  get due(): number {
-    return this.spacing.due;
-  }
-
-  /** Journal the keys of a channel the machine has set up (connect it to the machine's channelKeys output before boot). */
-  readonly channelKeys: (keys: ChannelKeysReport) => void = (k) => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
-
-  /** For Machine.run: true once SNAPSHOT_EVENTS events have passed since the last snapshot. */
-  readonly stopEarly = (): boolean => this.spacing.dueByEvents(this.count);
-
-  /** Snapshot now if one is due (call between machine runs). */
-  maybeSnapshot(machine: Machine): void {
-    if (this.spacing.isDue(machine.icount, this.count)) this.snapshot(machine);
-  }
+  readonly channelKeys = (k: ChannelKeysReport): void => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
 
   snapshot(machine: Machine): void {
     this.sendBatch();
@@ -88,8 +74,7 @@ export class BackgroundRecorder implements EventSink {
         newPages.push(bytes.slice());
       }
     }
-    this.send({ type: 'snapshot', icount: machine.icount, seq: this.count, state: encodeState(state), newPages, pages: [...pages.keys()] });
-    this.spacing.taken(machine.icount, this.count);
+    this.send({ type: 'snapshot', icount: machine.icount, seq: this.events, state: encodeState(state), newPages, pages: [...pages.keys()] });
     this.snapshots++;
   }
 

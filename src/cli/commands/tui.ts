@@ -8,18 +8,21 @@
  * replayed, 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { MACHINE_VERSION, type Machine } from '../core/machine.js';
-import { isJournalError } from '../journal/errors.js';
-import { ROOT_BRANCH, branchId, type BranchId } from '../journal/ids.js';
-import { restoreMachine } from '../journal/replay.js';
-import { SqliteJournalStore } from '../journal/sqlite-store.js';
-import { journalChannelKeys, JournalSink } from '../journal/record.js';
-import type { AppProps } from '../tui/app.js';
-import { TuiSession } from '../tui/session.js';
-import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
-import { TUI_SYNOPSIS } from './tui-synopsis.js';
-import { newRecordingPath, recordingMeta, stripOptions } from './journal-commands.js';
-import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS } from './run.js';
+import { MACHINE_VERSION } from '../../core/machine.js';
+import { isJournalError } from '../../journal/errors.js';
+import { ROOT_BRANCH, branchId, type BranchId } from '../../journal/ids.js';
+import { SqliteJournalStore } from '../../journal/sqlite-store.js';
+import { restoreMachine } from '../../timeline/machines.js';
+import { StoreTarget } from '../../timeline/record-target.js';
+import { Recorder } from '../../timeline/recorder.js';
+import type { AppProps } from '../../tui/app.js';
+import { TuiSession } from '../../tui/session.js';
+import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
+import type { Command } from '../command.js';
+import { newRecordingPath, recordingMeta } from '../recording-file.js';
+import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions } from '../run-setup.js';
+
+export const TUI_SYNOPSIS = 'FILE [--branch B] [--at T]  |  --new [--out FILE] [--seed S] [--key-seed HEX64] [--epoch T] [--inject SPEC] [--chaos N] [PROGRAM [ARGS...]]';
 
 const TUI_OPTIONS: Record<string, OptionSpec> = {
   branch: { kind: 'int', help: 'branch to open (default 1, the recording itself)', valueName: 'B' },
@@ -33,6 +36,7 @@ const NEW_OPTIONS: Record<string, OptionSpec> = {
   new: TUI_OPTIONS['new']!,
   out: { kind: 'string', help: 'the recording file (default recordings/<date>.db)', valueName: 'FILE' },
   seed: RUN_OPTIONS['seed']!,
+  'key-seed': RUN_OPTIONS['key-seed']!,
   epoch: RUN_OPTIONS['epoch']!,
   inject: RUN_OPTIONS['inject']!,
   chaos: RUN_OPTIONS['chaos']!,
@@ -81,7 +85,7 @@ export async function openRecording(file: string): Promise<{ ok: true; store: Sq
   return { ok: true, store, writable };
 }
 
-export async function tuiCommand(argv: string[]): Promise<number> {
+async function tuiMain(argv: string[]): Promise<number> {
   const fresh = argv[0] === '--new' || argv.length === 0;
   if (argv.includes('--help')) {
     const newOptions = usageOf('tui', TUI_SYNOPSIS, NEW_OPTIONS).split('\n').slice(2).filter((l) => !/--(new|help)\b/.test(l));
@@ -123,10 +127,12 @@ async function liveTui(argv: string[]): Promise<number> {
   try {
     store.createRecording(recordingMeta(setup, ['xrr', 'tui', ...argv]));
     store.putKeySeed(setup.keySeed);
-    const machine: Machine = createMachine(setup, new JournalSink(store, ROOT_BRANCH));
-    journalChannelKeys(machine, store, ROOT_BRANCH);
+    const machine = createMachine(setup);
+    // Connected before boot, so the boot is recorded; the UI's live run goes on with this recorder.
+    const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { snapshotNow: false });
     const err = machine.boot();
     if (err) throw new Error(err);
+    recorder.snapshot();
     applyStartInputs(machine, setup);
     await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
     store.flush();
@@ -152,7 +158,14 @@ function hasTerminal(): boolean {
 async function show(props: Omit<AppProps, 'noColor'>): Promise<void> {
   delete process.env['CI'];
   delete process.env['CONTINUOUS_INTEGRATION'];
-  const { renderTui } = await import('../tui/render.js');
+  const { renderTui } = await import('../../tui/render.js');
   const noColor = process.env['NO_COLOR'] !== undefined && process.env['NO_COLOR'] !== '';
   await renderTui({ ...props, noColor });
 }
+
+export const tuiCommand: Command = {
+  name: 'tui',
+  synopsis: TUI_SYNOPSIS,
+  help: 'the time-travel UI over a recording (--new: boot, record and open it live)',
+  run: tuiMain,
+};

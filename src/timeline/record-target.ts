@@ -1,0 +1,74 @@
+/**
+ * Where a Recorder puts a recording: a journal store on the machine's thread (StoreTarget), or
+ * the journal writer thread (BackgroundJournal). Both take the machine's events, the keys of
+ * each channel as it is set up, and snapshots.
+ */
+import type { EventSink, MachineEvent } from '../core/events.js';
+import type { Machine } from '../core/machine.js';
+import type { ChannelKeysReport } from '../core/output-bus.js';
+import { bytesOfHex } from '../protocol/hex.js';
+import type { BranchId, Icount, PageHash } from '../journal/ids.js';
+import { encodeState } from '../journal/snapshot-codec.js';
+import type { ChannelKey, JournalStore, SnapshotRecord } from '../journal/store.js';
+
+export interface RecordTarget extends EventSink {
+  /** Events received so far (what snapshot spacing counts). */
+  readonly events: number;
+  readonly channelKeys: (keys: ChannelKeysReport) => void;
+  /** Snapshot the machine at its current position (between runs). */
+  snapshot(machine: Machine): void;
+}
+
+/** The rows of the channel_key table for a channel's keys: one per direction, `forward` sealing initiator -> responder. */
+export function channelKeyRows(branch: BranchId, k: ChannelKeysReport): ChannelKey[] {
+  return k.directions.map((d) => ({
+    branch,
+    src: k.initiator,
+    dst: k.responder,
+    direction: d.from === k.initiator ? 'forward' : 'reverse',
+    icount: k.icount as Icount,
+    key: bytesOfHex(d.senderKey),
+  }));
+}
+
+/** Snapshot the machine into the store at its current position on `branch`. */
+export function takeSnapshot(store: JournalStore, branch: BranchId, machine: Machine): SnapshotRecord {
+  const pages = new Map<string, Uint8Array>();
+  const state = machine.getState((hash, bytes) => {
+    if (!pages.has(hash)) pages.set(hash, bytes);
+  });
+  const fresh = [...pages].filter(([hash]) => !store.hasPage(hash as PageHash));
+  if (fresh.length > 0) store.putPages(fresh.map(([, bytes]) => bytes));
+  store.flush();
+  return store.putSnapshot({
+    branch,
+    icount: machine.icount as Icount,
+    seq: store.branchLength(branch),
+    state: encodeState(state),
+    pages: [...pages.keys()] as PageHash[],
+  });
+}
+
+/** A branch of a journal store, written on this thread; the store commits events in batches. */
+export class StoreTarget implements RecordTarget {
+  events = 0;
+  readonly taken: SnapshotRecord[] = [];
+
+  constructor(
+    readonly store: JournalStore,
+    readonly branch: BranchId,
+  ) {}
+
+  emit(event: MachineEvent): void {
+    this.store.append(this.branch, [event]);
+    this.events++;
+  }
+
+  readonly channelKeys = (k: ChannelKeysReport): void => {
+    for (const row of channelKeyRows(this.branch, k)) this.store.putChannelKey(row);
+  };
+
+  snapshot(machine: Machine): void {
+    this.taken.push(takeSnapshot(this.store, this.branch, machine));
+  }
+}

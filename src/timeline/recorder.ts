@@ -1,0 +1,59 @@
+/**
+ * The one run + snapshot loop: a machine's events, channel keys and snapshots go to a
+ * RecordTarget, with a snapshot at the start and then as SnapshotSpacing says. `xrr record`,
+ * `xrr fork`, the TUI's live runs and forks, and tests all record through it.
+ */
+import type { Machine, RunStop } from '../core/machine.js';
+import type { RecordTarget } from './record-target.js';
+import { SnapshotSpacing } from './snapshot-spacing.js';
+
+export interface RecorderOptions {
+  /** Instructions and events between snapshots (SNAPSHOT_INTERVAL, SNAPSHOT_EVENTS by default). */
+  readonly interval?: number;
+  readonly eventInterval?: number;
+  /** Take the first snapshot now (default true): a recording replays from it. Off when the machine is not booted yet. */
+  readonly snapshotNow?: boolean;
+}
+
+export class Recorder {
+  private readonly spacing: SnapshotSpacing;
+  /** The recorder each machine records through, so a later driver (the TUI's live run) goes on with it. */
+  private static readonly attached = new WeakMap<Machine, Recorder>();
+
+  /** The recorder that `machine` records through, if any. */
+  static of(machine: Machine): Recorder | undefined {
+    return Recorder.attached.get(machine);
+  }
+
+  /** Routes the machine's events and channel keys to `target` from now on (connect before boot to record the boot). */
+  constructor(
+    readonly machine: Machine,
+    readonly target: RecordTarget,
+    opts: RecorderOptions = {},
+  ) {
+    this.spacing = new SnapshotSpacing(opts.interval, opts.eventInterval);
+    machine.connect({ events: target, channelKeys: target.channelKeys });
+    Recorder.attached.set(machine, this);
+    if (opts.snapshotNow ?? true) this.snapshot();
+  }
+
+  /** Snapshot now (after boot, when the recorder was made before it). */
+  snapshot(): void {
+    this.target.snapshot(this.machine);
+    this.spacing.taken(this.machine.icount, this.target.events);
+  }
+
+  /**
+   * Runs the machine as Machine.run does (to `maxIcount`, or until it halts or waits for input,
+   * or `stopEarly` answers true between slices), snapshotting on the way whenever one is due.
+   */
+  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean): RunStop {
+    const m = this.machine;
+    const early = () => this.spacing.dueByEvents(this.target.events) || (stopEarly?.() ?? false);
+    for (;;) {
+      const stop = m.run(Math.min(maxIcount, this.spacing.due), early);
+      if (this.spacing.isDue(m.icount, this.target.events)) this.snapshot();
+      if (stop.kind !== 'limit' || m.icount >= maxIcount || stopEarly?.()) return stop;
+    }
+  }
+}
