@@ -50,14 +50,19 @@ class HoldingSink implements EventSink {
 
   constructor(
     readonly recorded: RecordedTimeline,
-    private readonly onEvent?: (e: MachineEvent) => void,
+    public onEvent?: (e: MachineEvent) => void,
   ) {}
 
   emit(e: MachineEvent): void {
     this.recorded.match(e);
     this.onEvent?.(e);
     if (this.tests && this.hit === null) {
-      for (let i = 0; i < this.tests.length; i++) if (this.tests[i]!(e)) this.hit = { event: e, index: i };
+      for (let i = 0; i < this.tests.length; i++) {
+        if (this.tests[i]!(e)) {
+          this.hit = { event: e, index: i };
+          break;
+        }
+      }
     }
   }
 }
@@ -238,6 +243,9 @@ export class Replayer {
     this.sink = probe.sink;
     this.cachedInput = undefined;
     this.failure = probe.failure;
+    // The listeners go on with the probe's machine. The stretch from the write to where this
+    // replayer had got is run again, so they see its events and console output twice.
+    this.sink.onEvent = this.options.onEvent;
     if (this.options.console) this.machineNow.connect({ console: this.options.console });
     if (outcome.kind === 'stopped' && outcome.at.kind === 'icount') {
       // Not found one instruction at a time: the bytes changed and changed back within the slice.
