@@ -15,6 +15,7 @@ import type { JournalStore, StoredEvent } from '../src/journal/store.js';
 import { DivergenceError, type Divergence } from '../src/timeline/divergence.js';
 import { replay, seek } from '../src/timeline/replay.js';
 import { Replayer } from '../src/timeline/replayer.js';
+import { lastStopBefore } from '../src/timeline/reverse.js';
 import { TuiSession } from '../src/tui/session.js';
 import { A0, A1, addi, DATA_BASE, exitWith, linkProgram, S0 } from './support/guest-asm.js';
 import { recordRun, stateHash, straightTo, type TestRun } from './support/recording.js';
@@ -114,6 +115,10 @@ describe('stepping', () => {
     expect(r.icount).toBeGreaterThan(first!.icount);
     expect(r.icount).toBeLessThan(second!.icount);
     expect(stateHash(r.machine)).toBe(stateHash(straightTo(SHELL, r.icount)));
+    // Reverse-continue from the second call finds the same instruction, the last time the shell was there.
+    const back = lastStopBefore(rec.store, ROOT_BRANCH, second!.icount, { kind: 'breakpoint', pid: sh, pc: ecallPc })!;
+    expect(back.icount).toBe(r.icount);
+    expect(back.replayer.machine.kernel.procs.get(sh)!.pc >>> 0).toBe(ecallPc);
   });
 });
 
@@ -146,6 +151,19 @@ describe('watching memory', () => {
     expect(gone).toMatchObject({ kind: 'stopped', after: undefined });
     expect(r.machine.kernel.procs.has(1)).toBe(false);
     expect(r.runUntil()).toEqual({ kind: 'end' });
+  });
+
+  it('backwards: the last write before a later point is the store a forward watch stops at, across snapshots', async () => {
+    const { store } = await recordRun(WRITER, 100_000); // a snapshot every 100,000 instructions
+    const watch = { kind: 'watch', pid: 1, addr: TARGET, length: 4 } as const;
+    const forward = Replayer.atSnapshot(store, ROOT_BRANCH, store.listSnapshots(ROOT_BRANCH)[0]!);
+    expect(forward.runUntil(watch)).toMatchObject({ kind: 'stopped' });
+    const later = forward.icount + 150_000; // two snapshots further on, still before the exit
+    const last = lastStopBefore(store, ROOT_BRANCH, later, watch)!;
+    expect(last.icount).toBe(forward.icount);
+    expect(last.seq).toBe(forward.seq);
+    expect(stateHash(last.replayer.machine)).toBe(stateHash(forward.machine));
+    expect(lastStopBefore(store, ROOT_BRANCH, forward.icount, watch)).toBeNull(); // strictly before: nothing wrote it earlier
   });
 
   it('a read(2) into a buffer is a write, stopped right after the system call that did it', () => {
