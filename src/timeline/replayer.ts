@@ -368,7 +368,8 @@ class ActiveRun {
           if (eventHit && this.eventConds[eventHit.index] === c) return { kind: 'stopped', at: c, event: eventHit.event };
           break;
         case 'watch': {
-          if (!this.exact && !this.singleStep) break; // a slice's bytes are checked by the replayer, which then searches exactly
+          // Exact wherever it is asked: after each instruction in a search, after the inputs of a
+          // boundary, and after a slice only once findWrite has found the slice's bytes unchanged.
           const w = this.watches.find((x) => x.at === c)!;
           const now = watchedBytes(machine, c);
           if (!sameBytes(w.bytes, now)) return { kind: 'stopped', at: c, before: w.bytes, after: now };
