@@ -122,6 +122,29 @@ describe('stepping', () => {
   });
 });
 
+describe('breakpoints in a waiting process', () => {
+  it('run at full speed while it waits, and stop where a straight run has it about to execute the breakpoint', () => {
+    // The two system calls of the shell furthest apart: it waits in the first (for a child, or
+    // for input) while others run; the breakpoint is the ecall of the second.
+    const sh = 11;
+    const calls = rec.store.events(ROOT_BRANCH, { kinds: ['syscall'], pid: sh });
+    let widest = 1;
+    for (let i = 1; i < calls.length; i++) if (calls[i]!.icount - calls[i - 1]!.icount > calls[widest]!.icount - calls[widest - 1]!.icount) widest = i;
+    const [wait, next] = [calls[widest - 1]!, calls[widest]!];
+    expect(next.icount - wait.icount).toBeGreaterThan(100_000);
+    const pcAfter = seek(rec.store, ROOT_BRANCH, next.icount).machine.kernel.procs.get(sh)!.pc;
+    const ecallPc = (pcAfter - 4) >>> 0;
+    const r = Replayer.near(rec.store, ROOT_BRANCH, wait.icount);
+    r.runUntil({ kind: 'icount', icount: wait.icount });
+    expect(r.machine.kernel.procs.get(sh)!.state).toBe('blocked');
+    const out = r.runUntil({ kind: 'breakpoint', pid: sh, pc: ecallPc });
+    expect(out).toMatchObject({ kind: 'stopped', at: { kind: 'breakpoint' } });
+    expect(r.icount).toBeLessThan(next.icount);
+    expect(r.icount).toBeGreaterThan(wait.icount);
+    expect(stateHash(r.machine)).toBe(stateHash(straightTo(SHELL, r.icount)));
+  });
+});
+
 describe('watching memory', () => {
   /** A program that counts down 120,000 times (longer than a watch's slice), stores a word, counts again, exits. */
   const VALUE = 0x5eed_f00d;

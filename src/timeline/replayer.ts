@@ -196,12 +196,22 @@ export class Replayer {
       if (m.kernel.halted) return this.diverged(next, null);
       const input = this.nextInput();
       let max = Math.min(run.icount, this.endIcount, input ? input.icount : Number.MAX_SAFE_INTEGER);
-      if (run.singleStep) max = Math.min(max, m.icount + 1);
+      // Breakpoints are looked at after every instruction, but only while a process they are in
+      // may run: until then the machine runs at full speed and stops between slices as soon as
+      // one may (woken, forked). What is due at this boundary happens first, so that no slice
+      // starts before that is known.
+      if (run.hasBreakpoints && !run.exact && !run.breakpointRunnable(m)) {
+        m.run(m.icount);
+        if (run.breakpointRunnable(m)) continue;
+      }
+      const stepping = run.exact || (run.hasBreakpoints && run.breakpointRunnable(m));
+      if (stepping) max = Math.min(max, m.icount + 1);
       else if (run.watching) max = Math.min(max, m.icount + WATCH_CHUNK);
       const before = m.icount;
       const beforeSeq = this.seq;
-      const stop = m.run(max, () => this.sink.hit !== null || this.seq >= run.seq || (opts.stopEarly?.() ?? false));
-      if (run.watching && !run.singleStep) {
+      const early = run.hasBreakpoints && !stepping ? () => run.breakpointRunnable(m) : () => false;
+      const stop = m.run(max, () => this.sink.hit !== null || this.seq >= run.seq || early() || (opts.stopEarly?.() ?? false));
+      if (run.watching && !stepping) {
         const found = this.findWrite(run, before, m.icount);
         if (found) return found;
       }
@@ -309,7 +319,7 @@ class ActiveRun {
     private readonly conds: readonly StopAt[],
     machine: Machine,
     /** Search one instruction at a time (a watch's exact search). */
-    private readonly exact = false,
+    readonly exact = false,
   ) {
     let icount = Number.MAX_SAFE_INTEGER;
     let seq = Number.MAX_SAFE_INTEGER;
@@ -339,9 +349,14 @@ class ActiveRun {
     return this.watches.length > 0;
   }
 
-  /** Breakpoints are checked after every instruction, and so is a watch in its exact search. */
-  get singleStep(): boolean {
-    return this.breakpoints.length > 0 || (this.exact && this.watches.length > 0);
+  get hasBreakpoints(): boolean {
+    return this.breakpoints.length > 0;
+  }
+
+  /** Whether a process with a breakpoint may run (so the run must go one instruction at a time). */
+  breakpointRunnable(machine: Machine): boolean {
+    for (const b of this.breakpoints) if (processPosition(machine, b.at.pid)?.runnable) return true;
+    return false;
   }
 
   /** The first watch whose bytes differ from those last seen, or null. */

@@ -50,10 +50,13 @@ export function watchedBytes(machine: Machine, w: Extract<StopAt, { kind: 'watch
   return machine.kernel.procs.get(w.pid)?.mem.peek(w.addr >>> 0, w.length);
 }
 
-/** Where process `pid` is: its pc and instructions retired, or undefined when it has no registers. */
-export function processPosition(machine: Machine, pid: number): { readonly pc: number; readonly retired: number } | undefined {
+/**
+ * Where process `pid` is: its pc, instructions retired, and whether it may run (ready or on the
+ * CPU); undefined when it has no registers.
+ */
+export function processPosition(machine: Machine, pid: number): { readonly pc: number; readonly retired: number; readonly runnable: boolean } | undefined {
   const p = machine.kernel.procs.get(pid);
-  return p ? { pc: p.pc >>> 0, retired: p.icount } : undefined;
+  return p ? { pc: p.pc >>> 0, retired: p.icount, runnable: p.state === 'ready' || p.state === 'running' } : undefined;
 }
 
 export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
