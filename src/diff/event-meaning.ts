@@ -1,0 +1,92 @@
+/**
+ * What an event means, as a diff compares it. Two recordings made with different key seeds seal
+ * every IPC message with other keys, so their wires (nonce, ciphertext, tag) differ though the
+ * machines did the same: an IPC event means its header (ends, type, the channel's sequence number)
+ * and its plaintext, each side opened with its own journaled keys. Inputs (boot seed and epoch,
+ * typed bytes, host waits, faults, chaos seeds) are compared apart, once, as the inputs of the run
+ * (inputs.ts), so the event comparison covers what the machine derived from them. A crash's host
+ * stack is left out: it names host functions, which another build of xrr lays out differently.
+ */
+import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
+import type { JournalWires } from '../export/journal-wires.js';
+
+/** Fields that say how, not what: never compared. */
+const HOW_NOT_WHAT: Readonly<Partial<Record<MachineEvent['kind'], readonly string[]>>> = {
+  'server-crash': ['stack'],
+};
+
+export function isInput(e: MachineEvent): boolean {
+  return INPUT_KINDS.has(e.kind);
+}
+
+/** Canonical JSON: keys sorted at every depth, so equal values give equal text. */
+export function canonical(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  const rec = v as Record<string, unknown>;
+  return `{${Object.keys(rec)
+    .filter((k) => rec[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical(rec[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * The event's meaning as comparable text, without its place in time (kind and body): what the
+ * aligned diff matches on, so a process's events still pair up when an earlier difference shifted
+ * them by some instructions.
+ */
+export function contentKey(e: MachineEvent, wires: JournalWires): string {
+  const { icount: _i, seq: _s, ...body } = e as MachineEvent & Record<string, unknown>;
+  const rec = body as Record<string, unknown>;
+  for (const f of HOW_NOT_WHAT[e.kind] ?? []) delete rec[f];
+  if ((e.kind === 'ipc' || e.kind === 'ipc-reject') && e.wireHex !== undefined) {
+    delete rec['wireHex'];
+    const o = wires.open(e.wireHex, e.icount);
+    if (o.ok) rec['opened'] = { src: o.src, dst: o.dst, wireSeq: o.wireSeq, party: o.party, payload: Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength).toString('hex') };
+    // A wire that does not open (a corrupted one, a copy without keys) is compared as it is.
+    else rec['sealed'] = { error: o.error, wire: e.wireHex };
+  }
+  if (e.kind === 'boot') {
+    // The seed and epoch are inputs (reported once); the machine version stays.
+    delete rec['seedHex'];
+    delete rec['bootEpochNs'];
+  }
+  return canonical(rec);
+}
+
+/**
+ * The event's meaning at its place in time: what the first divergence compares. The place is the
+ * icount; the order within an icount is the stream's (an input event, compared apart, takes a
+ * number among the events of its icount, so the stored seq-in-icount is not compared).
+ */
+export function timedKey(e: MachineEvent, wires: JournalWires): string {
+  return `${e.icount}:${contentKey(e, wires)}`;
+}
+
+/**
+ * Whether two events mean the same, each with its own side's keys. Equal stored forms need no
+ * opening: that is the common case when both sides share a key seed.
+ */
+export function sameMeaning(a: MachineEvent, wa: JournalWires, b: MachineEvent, wb: JournalWires, timed: boolean): boolean {
+  if (timed && a.icount !== b.icount) return false;
+  if (a.kind !== b.kind) return false;
+  if (sameStored(a, b)) return true;
+  return contentKey(a, wa) === contentKey(b, wb);
+}
+
+/** Same body as stored (cheap: most events are a handful of numbers). */
+function sameStored(a: MachineEvent, b: MachineEvent): boolean {
+  const ra = a as unknown as Record<string, unknown>;
+  const rb = b as unknown as Record<string, unknown>;
+  const ka = Object.keys(ra);
+  if (ka.length !== Object.keys(rb).length) return false;
+  for (const k of ka) {
+    if (k === 'icount' || k === 'seq') continue;
+    const x = ra[k];
+    const y = rb[k];
+    if (x === y) continue;
+    if (typeof x !== 'object' || typeof y !== 'object' || canonical(x) !== canonical(y)) return false;
+  }
+  return true;
+}
