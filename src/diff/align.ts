@@ -161,10 +161,21 @@ export function alignEvents(as: readonly StoredEvent[], wa: JournalWires, bs: re
     const server = serverOf(ev);
     if (server !== null) tally(byServer, server)[field]++;
   };
+  const matchedPair = (track: string, x: StoredEvent, y: StoredEvent) => {
+    matched++;
+    if (x.icount !== y.icount) {
+      shifted++;
+      tally(byProcess, track).shifted++;
+      tally(byKind, x.kind).shifted++;
+    }
+  };
   /** What lies between two agreements: same-kind events facing each other changed, the rest one-sided. */
   const between = (track: string, xs: readonly Item[], ys: readonly Item[]) => {
     let k = 0;
-    for (; k < Math.min(xs.length, ys.length) && xs[k]!.e.kind === ys[k]!.e.kind; k++) record({ change: 'changed', track, a: xs[k]!.e, b: ys[k]!.e });
+    for (; k < Math.min(xs.length, ys.length) && xs[k]!.e.kind === ys[k]!.e.kind; k++) {
+      if (xs[k]!.key === ys[k]!.key) matchedPair(track, xs[k]!.e, ys[k]!.e);
+      else record({ change: 'changed', track, a: xs[k]!.e, b: ys[k]!.e });
+    }
     for (const x of xs.slice(k)) record({ change: 'only-a', track, a: x.e, b: null });
     for (const y of ys.slice(k)) record({ change: 'only-b', track, a: null, b: y.e });
   };
@@ -174,12 +185,7 @@ export function alignEvents(as: readonly StoredEvent[], wa: JournalWires, bs: re
     let j = 0;
     while (i < a.length && j < b.length) {
       if (a[i]!.key === b[j]!.key) {
-        matched++;
-        if (a[i]!.e.icount !== b[j]!.e.icount) {
-          shifted++;
-          tally(byProcess, track).shifted++;
-          tally(byKind, a[i]!.e.kind).shifted++;
-        }
+        matchedPair(track, a[i]!.e, b[j]!.e);
         i++;
         j++;
         continue;

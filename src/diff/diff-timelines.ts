@@ -157,8 +157,10 @@ export function diffTimelines(a: DiffSide, b: DiffSide, options: DiffOptions = {
 
   let state: StateView | null = null;
   if (options.state ?? true) {
-    const icountA = first.a?.icount ?? report.a.lastIcount;
-    const icountB = first.b?.icount ?? report.b.lastIcount;
+    // Just past the divergent events' instruction, so what they did shows (a seek stops before
+    // the inputs that arrive at its target, and typed input is often where two runs part).
+    const icountA = Math.min(report.a.lastIcount, (first.a?.icount ?? report.a.lastIcount) + 1);
+    const icountB = Math.min(report.b.lastIcount, (first.b?.icount ?? report.b.lastIcount) + 1);
     try {
       const ma = machineAt(a, icountA);
       const mb = machineAt(b, icountB);
