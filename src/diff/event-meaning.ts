@@ -34,16 +34,18 @@ export function canonical(v: unknown): string {
 /**
  * The event's meaning as comparable text, without its place in time (kind and body): what the
  * aligned diff matches on, so a process's events still pair up when an earlier difference shifted
- * them by some instructions.
+ * them by some instructions. For the same reason a message's sequence number on its channel is
+ * left out unless `withChannelSeq`: it counts the messages before it, so one extra message (or a
+ * channel set up again after a server restart) renumbers every later one.
  */
-export function contentKey(e: MachineEvent, wires: JournalWires): string {
+export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq = false): string {
   const { icount: _i, seq: _s, ...body } = e as MachineEvent & Record<string, unknown>;
   const rec = body as Record<string, unknown>;
   for (const f of HOW_NOT_WHAT[e.kind] ?? []) delete rec[f];
   if ((e.kind === 'ipc' || e.kind === 'ipc-reject') && e.wireHex !== undefined) {
     delete rec['wireHex'];
     const o = wires.open(e.wireHex, e.icount);
-    if (o.ok) rec['opened'] = { src: o.src, dst: o.dst, wireSeq: o.wireSeq, party: o.party, payload: Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength).toString('hex') };
+    if (o.ok) rec['opened'] = { src: o.src, dst: o.dst, wireSeq: withChannelSeq ? o.wireSeq : undefined, party: o.party, payload: Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength).toString('hex') };
     // A wire that does not open (a corrupted one, a copy without keys) is compared as it is.
     else rec['sealed'] = { error: o.error, wire: e.wireHex };
   }
@@ -61,7 +63,7 @@ export function contentKey(e: MachineEvent, wires: JournalWires): string {
  * number among the events of its icount, so the stored seq-in-icount is not compared).
  */
 export function timedKey(e: MachineEvent, wires: JournalWires): string {
-  return `${e.icount}:${contentKey(e, wires)}`;
+  return `${e.icount}:${contentKey(e, wires, true)}`;
 }
 
 /**
@@ -72,7 +74,7 @@ export function sameMeaning(a: MachineEvent, wa: JournalWires, b: MachineEvent, 
   if (timed && a.icount !== b.icount) return false;
   if (a.kind !== b.kind) return false;
   if (sameStored(a, b)) return true;
-  return contentKey(a, wa) === contentKey(b, wb);
+  return contentKey(a, wa, timed) === contentKey(b, wb, timed);
 }
 
 /** Same body as stored (cheap: most events are a handful of numbers). */
