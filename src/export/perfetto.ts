@@ -65,9 +65,11 @@ interface OpenSyscall {
   readonly seq: number;
 }
 
+/** A request whose reply has not come yet: its arrow is drawn only once the reply is seen. */
 interface PendingRequest {
-  readonly flowId: number;
   readonly mType: number;
+  readonly ts: number;
+  readonly tid: number;
 }
 
 export function exportPerfetto(store: JournalStore, branch: BranchId, options: PerfettoOptions = {}): TraceFile {
@@ -146,12 +148,17 @@ export function exportPerfetto(store: JournalStore, branch: BranchId, options: P
           const want = answered === undefined ? undefined : TYPE_BY_NAME.get(answered);
           const at = want === undefined ? 0 : queue.findIndex((r) => r.mType === want);
           const req = at >= 0 ? queue.splice(at, 1)[0] : undefined;
-          if (req) out.push({ name: 'reply', cat: 'ipc', ph: 'f', bp: 'e', id: req.flowId, ts, pid: MACHINE_PID, tid: tidOf(e.src) });
+          if (req) {
+            const id = nextFlow++;
+            out.push({ name: 'request', cat: 'ipc', ph: 's', id, ts: req.ts, pid: MACHINE_PID, tid: req.tid });
+            out.push({ name: 'reply', cat: 'ipc', ph: 'f', bp: 'e', id, ts, pid: MACHINE_PID, tid: tidOf(e.src) });
+          }
         } else {
-          const flowId = nextFlow++;
+          // Notifications get no reply and a crashed server's requests none either: no arrow then.
           const key = `${e.src}->${e.dst}`;
-          pending.set(key, [...(pending.get(key) ?? []), { flowId, mType: e.mType }]);
-          out.push({ name: 'request', cat: 'ipc', ph: 's', id: flowId, ts, pid: MACHINE_PID, tid: tidOf(e.src) });
+          const queue = pending.get(key) ?? [];
+          queue.push({ mType: e.mType, ts, tid: tidOf(e.src) });
+          pending.set(key, queue);
         }
         break;
       }
