@@ -76,7 +76,8 @@ export function exportPerfetto(store: JournalStore, branch: BranchId, options: P
   const meta = store.getRecording();
   const decoder = new EventDecoder(store, branch);
   const out: TraceEvent[] = [];
-  const names = new Map<number, string>(Object.entries(SERVER_NAMES).map(([pid, n]) => [Number(pid), n]));
+  // init is started by the kernel, not by an exec event.
+  const names = new Map<number, string>([[1, 'init'], ...Object.entries(SERVER_NAMES).map(([pid, n]): [number, string] => [Number(pid), n])]);
   const seenPids = new Set<number>();
   const openCalls = new Map<number, OpenSyscall>();
   /** Requests awaiting their reply, by "requester->replier". */
