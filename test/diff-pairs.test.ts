@@ -209,3 +209,22 @@ describe('xrr diff: recorded with the CLI', () => {
     expect(xrr('diff', at('cli-a.db'), at('junk.db')).status).toBe(2);
   }, 60_000);
 });
+
+describe('the shipped pair (README, "Diff two boots")', () => {
+  const sample = (name: string) => join('recordings', name);
+
+  it('names the VFS crash as the first divergence and shows the missing bootcheck', async () => {
+    const r = await diff(sample('sample-diff-ls.db'), sample('sample-diff-ls-vfs-crash.db'));
+    expect(r.verdict).toBe('different');
+    expect(r.inputs.map((i) => i.input)).toEqual(['key seed', 'fault']);
+    const d = r.firstDivergence!;
+    expect(d.a!.summary).toBe('output "bootcheck\\n"');
+    expect(d.b!.kind).toBe('server-crash');
+    expect(d.explainedBy.filter((i) => i.changesBehaviour).map((i) => i.input)).toEqual(['fault']);
+    expect(r.console.unified.filter((l) => /^[-+][^-+]/.test(l))).toEqual(['-bootcheck']);
+    // What the README walks through: everything after pairs up but the crash and its consequences.
+    expect(r.aligned).toMatchObject({ changed: 1, onlyA: 1 });
+    expect(r.aligned!.matched).toBe(r.aligned!.shifted);
+    expect(r.state?.ok && r.state.differences.find((s) => s.section === 'registers')).toMatchObject({ key: 'pid 12 a0', a: '0000000a', b: 'fffffffb' });
+  }, 60_000);
+});

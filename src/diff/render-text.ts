@@ -99,8 +99,8 @@ function stateSection(r: DiffReport, o: RenderOptions, p: ReturnType<typeof pain
   if (o.stat) return [head, ...[...bySection].map(([sec, ds]) => `  ${sec.padEnd(10)} ${ds.length}`)];
   const out = [head];
   const max = o.maxPerSection ?? 16;
-  const width = Math.min(48, Math.max(10, ...s.differences.map((d) => (d.a ?? '(none)').length)));
   for (const [sec, ds] of bySection) {
+    const width = Math.min(48, Math.max(10, ...ds.slice(0, max).map((d) => (d.a ?? '(none)').length)));
     out.push(`  ${p.bold(sec)}`);
     for (const d of ds.slice(0, max)) {
       out.push(`    ${d.key.padEnd(24)} ${p.red(`A ${(d.a ?? '(none)').padEnd(width)}`)}  ${p.green(`B ${d.b ?? '(none)'}`)}`);
