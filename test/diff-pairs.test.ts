@@ -207,6 +207,12 @@ describe('xrr diff: recorded with the CLI', () => {
     expect(xrr('diff', `${at('cli-a.db')}#9`, at('cli-crash.db')).status).toBe(2);
     writeFileSync(at('junk.db'), 'not a journal');
     expect(xrr('diff', at('cli-a.db'), at('junk.db')).status).toBe(2);
+    // A copy shared without its keys: identical to its original, but not comparable by meaning with another run.
+    expect(xrr('share', at('cli-a.db'), '--out', at('shared.db')).status).toBe(0);
+    expect(xrr('diff', at('shared.db'), at('cli-a.db')).status).toBe(0);
+    const sealed = xrr('diff', at('shared.db'), at('cli-crash.db'));
+    expect(sealed.status).toBe(2);
+    expect(sealed.stderr).toContain('shared without its keys');
   }, 60_000);
 });
 

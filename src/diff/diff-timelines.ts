@@ -14,7 +14,7 @@ import { derivedEvents, firstDivergence } from './first-divergence.js';
 import { compareInputs, type InputDifference } from './inputs.js';
 import { diffFacts, machineFacts, type StateDifference } from './machine-facts.js';
 import { machineAt } from './machine-at.js';
-import type { DiffSide } from './side.js';
+import { CannotCompare, type DiffSide } from './side.js';
 
 export interface DiffOptions {
   /** Events per side aligned after the divergence (default 100,000). */
@@ -124,6 +124,18 @@ export function diffTimelines(a: DiffSide, b: DiffSide, options: DiffOptions = {
 
   const inputs = compareInputs(a, b);
   const first = firstDivergence(a, da.wires, b, db.wires);
+  if (!first.equal) {
+    // A copy shared without its keys keeps its messages sealed: past the shared hash chain two
+    // wires that differ may still say the same, and nothing can tell.
+    for (const [s, d, side] of [[first.a, da, a], [first.b, db, b]] as const) {
+      const e = s?.event;
+      if ((e?.kind === 'ipc' || e?.kind === 'ipc-reject') && e.wireHex !== undefined && d.wires.withheld) {
+        throw new CannotCompare(
+          `${side.label} was shared without its keys: its sealed messages cannot be compared by meaning past the ${first.sharedPrefix} events the two share row for row`,
+        );
+      }
+    }
+  }
   const behaviourInputs = inputs.filter((i) => i.changesBehaviour);
   const verdict: DiffReport['verdict'] = first.equal ? (first.identical ? 'identical' : behaviourInputs.length === 0 ? 'equal' : 'different') : 'different';
 
