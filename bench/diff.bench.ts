@@ -4,7 +4,10 @@
  * journals are byte-identical until B's Process Manager is made to crash (an injected fault) at
  * 90% of the run; each holds XRR_BENCH_DIFF_EVENTS events (default 1.2 million). Measured: the
  * first divergence (bisection over the two hash chains, then the events past it by meaning), and
- * the aligned diff of the first 100,000 events after it (read, opened, aligned per process).
+ * the aligned diff of the first 100,000 events after it (read, opened, aligned per process). A
+ * third recording is B sealed with another key seed: no hash is shared past the first message, so
+ * its first divergence from A is found by comparing every event by meaning (opening both wires of
+ * every message): the cost of diffing two recordings that did not share a key seed.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,20 +31,21 @@ const image = loadGuestImage();
 const EPOCH = 1_750_000_000_000_000_000n;
 const SEED = new Uint8Array(32).fill(5);
 const KEY_SEED = new Uint8Array(32).fill(6);
+const OTHER_KEY_SEED = new Uint8Array(32).fill(7);
 
 function getpidLoop(n: number): Uint8Array {
   return linkProgram([li(S0, n), { label: 'loop' }, { branch: 'beq', rs1: S0, rs2: 0, to: 'done' }, sys(29), addi(S0, S0, -1), { jal: 0, to: 'loop' }, { label: 'done' }, exitWith(0)]);
 }
 
 /** Records the loop; with `crashAt`, the Process Manager crashes at its next message once that many events were emitted. */
-async function record(file: string, crashAt: number | null): Promise<number> {
+async function record(file: string, crashAt: number | null, keySeed = KEY_SEED): Promise<number> {
   const recorder = await BackgroundRecorder.start(
     file,
     { machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'), bootEpochNs: EPOCH.toString(), commandLine: ['bench', 'diff'], xrrVersion: 'bench' },
-    KEY_SEED,
+    keySeed,
   );
   const m = new Machine({
-    seed: SEED, bootEpochNs: EPOCH, keySeed: KEY_SEED, sink: recorder, initArgv: ['/tmp/getpid'],
+    seed: SEED, bootEpochNs: EPOCH, keySeed, sink: recorder, initArgv: ['/tmp/getpid'],
     servers: createServers([...image.entries, { path: '/tmp/getpid', kind: 'file', mode: 0o755, data: getpidLoop(Math.ceil(EVENTS / 4)) }], EPOCH),
   });
   m.connect({ channelKeys: recorder.channelKeys });
@@ -73,7 +77,8 @@ const bench: Benchmark = {
       if (!existsSync(join(dir, 'b.db'))) {
         const t0 = performance.now();
         const [na, nb] = await Promise.all([record(join(dir, 'a.db'), null), record(join(dir, 'b.db'), Math.floor(EVENTS * 0.9))]);
-        log(`recorded ${na.toLocaleString('en-US')} and ${nb.toLocaleString('en-US')} events in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+        await record(join(dir, 'c.db'), Math.floor(EVENTS * 0.9), OTHER_KEY_SEED);
+        log(`recorded ${na.toLocaleString('en-US')} and ${nb.toLocaleString('en-US')} events (and B with another key seed) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
       }
       const { a, b, close } = await openSides(join(dir, 'a.db'), join(dir, 'b.db'));
       try {
@@ -108,8 +113,21 @@ const bench: Benchmark = {
           summary = `${al.eventsA} vs ${al.eventsB} events: ${al.matched} matched (${al.shifted} shifted), ${al.changed} changed, ${al.onlyA} only in A, ${al.onlyB} only in B`;
         }
         log(`aligned ${summary}`);
+        // Another key seed: one run, it reads the whole prefix.
+        const other = await openSides(join(dir, 'a.db'), join(dir, 'c.db'));
+        const meaningMs: number[] = [];
+        try {
+          const t = performance.now();
+          const m = firstDivergence(other.a, new JournalWires(other.a.store, other.a.branch), other.b, new JournalWires(other.b.store, other.b.branch));
+          meaningMs.push(performance.now() - t);
+          if (m.equal || m.a?.seq !== r.a.seq) throw new Error(`another key seed found another divergence: ${JSON.stringify(m.equal ? null : m.a?.seq)}`);
+          log(`another key seed: ${m.sharedPrefix} events shared by hash, ${m.equalByMeaning.toLocaleString('en-US')} compared by meaning`);
+        } finally {
+          other.close();
+        }
         const fig = (metric: string, values: number[]): Figure => ({ bench: 'diff', metric, median: median(values), unit: 'ms', runs: values.length });
-        return [fig('first divergence', firstMs), fig(`aligned diff of ${ALIGNED / 1000}k events (read + align)`, alignMs), fig(`aligned diff of ${ALIGNED / 1000}k events (align only)`, alignOnlyMs)];
+        return [
+          fig('first divergence by meaning (another key seed)', meaningMs),fig('first divergence', firstMs), fig(`aligned diff of ${ALIGNED / 1000}k events (read + align)`, alignMs), fig(`aligned diff of ${ALIGNED / 1000}k events (align only)`, alignOnlyMs)];
       } finally {
         close();
       }
