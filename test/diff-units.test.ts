@@ -114,6 +114,21 @@ describe('aligned diff', () => {
     expect(r.differences.filter((d) => d.change === 'only-b').map((d) => d.b!.event.kind)).toEqual(['syscall', 'syscall-return']);
     expect(r.byProcess.find((t) => t.key === 'pid 9')).toMatchObject({ onlyA: 0, onlyB: 0, changed: 0, shifted: 80 });
   });
+
+  it('agrees again after a long stretch only one side has (a whole command more), beyond the lookahead', async () => {
+    const store = await storeWith([]);
+    const wires = new JournalWires(store, ROOT_BRANCH);
+    const a: MachineEvent[] = [];
+    const b: MachineEvent[] = [];
+    for (let i = 0; i < 40; i++) a.push(...call(8, 20 + (i % 6), 1000 + i * 10));
+    for (let i = 0; i < 20; i++) b.push(...call(8, 20 + (i % 6), 1000 + i * 10));
+    // 700 calls only B made, as many distinct as the pattern allows, then the same tail as A.
+    for (let k = 0; k < 700; k++) b.push(...call(8, 60 + (k % 9), 5000 + k));
+    for (let i = 20; i < 40; i++) b.push(...call(8, 20 + (i % 6), 9000 + i * 10));
+    const r = alignEvents(a.map(stored), wires, b.map(stored), wires);
+    expect(r).toMatchObject({ onlyA: 0, onlyB: 1400, changed: 0, matched: 80, resyncs: 1 });
+    expect(r.shifted).toBe(40);
+  });
 });
 
 describe('console diff', () => {

@@ -105,8 +105,41 @@ function agreeFrom(a: readonly Item[], i: number, b: readonly Item[], j: number)
   return true;
 }
 
-/** The nearest (di, dj) from (i, j) where the tracks agree again, by di + dj; null if none within the lookahead. */
-function resync(a: readonly Item[], i: number, b: readonly Item[], j: number): { di: number; dj: number } | null {
+/** Positions of each key in a track, ascending: where a far resynchronisation can look. */
+type KeyIndex = Map<string, number[]>;
+
+function indexOf(items: readonly Item[]): KeyIndex {
+  const index: KeyIndex = new Map();
+  for (let p = 0; p < items.length; p++) {
+    const k = items[p]!.key;
+    const list = index.get(k);
+    if (list) list.push(p);
+    else index.set(k, [p]);
+  }
+  return index;
+}
+
+/** The first element of the ascending list that is >= from (binary search). */
+function firstFrom(list: readonly number[], from: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Occurrences of a key tried per far search (a key that recurs everywhere is a poor anchor). */
+const FAR_TRIES = 64;
+
+/**
+ * The nearest (di, dj) from (i, j) where the tracks agree again, by di + dj: first within the
+ * lookahead on both sides; failing that, one side within the lookahead against anywhere later on
+ * the other (a whole command one run made and the other did not), through the key indexes.
+ */
+function resync(a: readonly Item[], i: number, b: readonly Item[], j: number, index: { readonly a: () => KeyIndex; readonly b: () => KeyIndex }): { di: number; dj: number } | null {
   const where = new Map<string, number[]>();
   for (let dj = 0; dj < LOOKAHEAD && j + dj < b.length; dj++) {
     const k = b[j + dj]!.key;
@@ -122,7 +155,30 @@ function resync(a: readonly Item[], i: number, b: readonly Item[], j: number): {
       if ((di > 0 || dj > 0) && agreeFrom(a, i + di, b, j + dj)) best = { di, dj };
     }
   }
-  return best;
+  if (best) return best;
+  const far = (xs: readonly Item[], x: number, ys: readonly Item[], y: number, ysIndex: KeyIndex): { near: number; far: number } | null => {
+    let found: { near: number; far: number } | null = null;
+    for (let d = 0; d < LOOKAHEAD && x + d < xs.length; d++) {
+      if (found && d >= found.near + found.far) break;
+      const list = ysIndex.get(xs[x + d]!.key) ?? [];
+      const end = Math.min(list.length, firstFrom(list, y + LOOKAHEAD) + FAR_TRIES);
+      for (let n = firstFrom(list, y + LOOKAHEAD); n < end; n++) {
+        const p = list[n]!;
+        if (found && d + (p - y) >= found.near + found.far) break;
+        if (agreeFrom(xs, x + d, ys, p)) {
+          found = { near: d, far: p - y };
+          break;
+        }
+      }
+    }
+    return found;
+  };
+  const inB = far(a, i, b, j, index.b());
+  const inA = far(b, j, a, i, index.a());
+  const fromB = inB && { di: inB.near, dj: inB.far };
+  const fromA = inA && { di: inA.far, dj: inA.near };
+  if (fromB && fromA) return fromB.di + fromB.dj <= fromA.di + fromA.dj ? fromB : fromA;
+  return fromB ?? fromA;
 }
 
 function tally(map: Map<string, Tally>, key: string): Tally {
@@ -183,6 +239,10 @@ export function alignEvents(as: readonly StoredEvent[], wa: JournalWires, bs: re
   for (const [track, { a, b }] of tracks) {
     let i = 0;
     let j = 0;
+    // Built on the first far search only: most tracks agree again within the lookahead.
+    let ia: KeyIndex | undefined;
+    let ib: KeyIndex | undefined;
+    const index = { a: () => (ia ??= indexOf(a)), b: () => (ib ??= indexOf(b)) };
     while (i < a.length && j < b.length) {
       if (a[i]!.key === b[j]!.key) {
         matchedPair(track, a[i]!.e, b[j]!.e);
@@ -190,7 +250,7 @@ export function alignEvents(as: readonly StoredEvent[], wa: JournalWires, bs: re
         j++;
         continue;
       }
-      const r = resync(a, i, b, j);
+      const r = resync(a, i, b, j, index);
       if (r) {
         between(track, a.slice(i, i + r.di), b.slice(j, j + r.dj));
         i += r.di;
