@@ -9,7 +9,7 @@ import { renderText } from '../diff/render-text.js';
 import { CannotCompare, openSides } from '../diff/side.js';
 import { parseArgs, usageOf, UsageError, type OptionSpec } from './args.js';
 
-export const DIFF_SYNOPSIS = 'A B [--stat] [--json] [--color auto|always|never] [--no-pager] [--limit N] [--no-state]';
+export const DIFF_SYNOPSIS = "A B (each FILE, FILE#BRANCH, or #BRANCH of A's file) [--stat] [--json] [--color auto|always|never] [--no-pager] [--limit N] [--max N] [--no-state]";
 export const DIFF_HELP = 'compare two recordings or branches: first divergence, aligned events, console, state';
 
 const DIFF_OPTIONS: Record<string, OptionSpec> = {

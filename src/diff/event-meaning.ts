@@ -76,17 +76,11 @@ export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq 
 }
 
 /**
- * The event's meaning at its place in time: what the first divergence compares. The place is the
- * icount; the order within an icount is the stream's (an input event, compared apart, takes a
- * number among the events of its icount, so the stored seq-in-icount is not compared).
- */
-export function timedKey(e: MachineEvent, wires: JournalWires): string {
-  return `${e.icount}:${contentKey(e, wires, true)}`;
-}
-
-/**
- * Whether two events mean the same, each with its own side's keys. Equal stored forms need no
- * opening: that is the common case when both sides share a key seed.
+ * Whether two events mean the same, each with its own side's keys; `timed`: at the same icount
+ * too (the first divergence's comparison). The order within an icount is the streams' own: an
+ * input event, compared apart, takes a number among its icount's events, so the stored seq in
+ * icount is not compared. Equal stored forms need no opening: the common case when both sides
+ * share a key seed.
  */
 export function sameMeaning(a: MachineEvent, wa: JournalWires, b: MachineEvent, wb: JournalWires, timed: boolean): boolean {
   if (timed && a.icount !== b.icount) return false;

@@ -28,13 +28,12 @@ const ABI = ['zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0',
 const perm = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
 const digest = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 
-export type Facts = Map<string, string>;
-
-const factKey = (section: Section, key: string) => `${section}\t${key}`;
+/** Facts by section, then key: value text. */
+export type Facts = Map<Section, Map<string, string>>;
 
 export function machineFacts(machine: Machine): Facts {
-  const facts: Facts = new Map();
-  const put = (section: Section, key: string, value: string) => facts.set(factKey(section, key), value);
+  const facts: Facts = new Map(SECTIONS.map((s) => [s, new Map<string, string>()]));
+  const put = (section: Section, key: string, value: string) => facts.get(section)!.set(key, value);
   const k = machine.kernel;
 
   for (const p of [...k.procs.values()].sort((x, y) => x.pid - y.pid)) {
@@ -101,15 +100,15 @@ export function machineFacts(machine: Machine): Facts {
 }
 
 export function diffFacts(a: Facts, b: Facts): StateDifference[] {
-  const keys = new Set([...a.keys(), ...b.keys()]);
   const out: StateDifference[] = [];
-  for (const key of keys) {
-    const x = a.get(key) ?? null;
-    const y = b.get(key) ?? null;
-    if (x === y) continue;
-    const tab = key.indexOf('\t');
-    out.push({ section: key.slice(0, tab) as Section, key: key.slice(tab + 1), a: x, b: y });
+  for (const section of SECTIONS) {
+    const x = a.get(section) ?? new Map<string, string>();
+    const y = b.get(section) ?? new Map<string, string>();
+    for (const key of new Set([...x.keys(), ...y.keys()])) {
+      const va = x.get(key) ?? null;
+      const vb = y.get(key) ?? null;
+      if (va !== vb) out.push({ section, key, a: va, b: vb });
+    }
   }
-  const order = (s: Section) => SECTIONS.indexOf(s);
-  return out.sort((x, y) => order(x.section) - order(y.section));
+  return out;
 }

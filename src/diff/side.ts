@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isJournalError } from '../journal/errors.js';
-import { ROOT_BRANCH, type BranchId } from '../journal/ids.js';
+import { branchId, ROOT_BRANCH, type BranchId } from '../journal/ids.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
 import type { BranchInfo, JournalStore, RecordingMeta } from '../journal/store.js';
 
@@ -41,7 +41,7 @@ export function parseSideSpec(spec: string, sameFileAs?: string): SideSpec {
   if (resolvedFile === undefined) throw new CannotCompare(`${spec}: #B names a branch of the first recording; give the first as FILE or FILE#B`);
   if (branchText === undefined) return { file: resolvedFile, branch: ROOT_BRANCH, branchNamed: false };
   if (!/^[1-9]\d*$/.test(branchText)) throw new CannotCompare(`${spec}: the branch after # is a number (1 is the recording itself)`);
-  return { file: resolvedFile, branch: Number(branchText) as BranchId, branchNamed: true };
+  return { file: resolvedFile, branch: branchId(Number(branchText)), branchNamed: true };
 }
 
 /** Opens a recording read-only; a file from an older schema is migrated once, as the other commands do. */
