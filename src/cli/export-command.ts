@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { ROOT_BRANCH, type BranchId } from '../journal/ids.js';
 import { exportJsonl } from '../export/jsonl.js';
-import { exportPerfetto } from '../export/perfetto.js';
+import { traceEvents, traceInfo } from '../export/perfetto.js';
 import { openRecording } from '../diff/side.js';
 import { parseArgs, usageOf, UsageError, type OptionSpec } from './args.js';
 
@@ -46,11 +46,14 @@ export async function exportCommand(argv: readonly string[]): Promise<number> {
     const decode = options.get('decode') === true;
     const stream: Writable = outPath === undefined ? process.stdout : createWriteStream(outPath);
     if (format === 'perfetto') {
-      const trace = exportPerfetto(store, branch, { decode });
       // One event a line: still one JSON document, and a diff or grep of two exports reads well.
-      await write(stream, `{"displayTimeUnit":"ns","otherData":${JSON.stringify(trace.otherData)},"traceEvents":[\n`);
-      for (let i = 0; i < trace.traceEvents.length; i++) await write(stream, `${JSON.stringify(trace.traceEvents[i])}${i + 1 < trace.traceEvents.length ? ',' : ''}\n`);
-      await write(stream, ']}\n');
+      await write(stream, `{"displayTimeUnit":"ns","otherData":${JSON.stringify(traceInfo(store, branch))},"traceEvents":[`);
+      let first = true;
+      for (const e of traceEvents(store, branch, { decode })) {
+        await write(stream, `${first ? '' : ','}\n${JSON.stringify(e)}`);
+        first = false;
+      }
+      await write(stream, '\n]}\n');
     } else {
       for (const line of exportJsonl(store, branch, { decode })) await write(stream, line + '\n');
     }

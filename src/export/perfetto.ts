@@ -72,10 +72,31 @@ interface PendingRequest {
   readonly tid: number;
 }
 
+/** What a trace file says of itself besides its events. */
+export function traceInfo(store: JournalStore, branch: BranchId): Record<string, string> {
+  const meta = store.getRecording();
+  return {
+    clock: 'icount: ts counts guest instructions (one a microsecond on the time axis)',
+    machine: meta?.machineVersion ?? '',
+    branch: String(branch),
+    command: meta?.commandLine.join(' ') ?? '',
+  };
+}
+
+/** The whole trace in memory (tests, small recordings); the CLI streams traceEvents() instead. */
 export function exportPerfetto(store: JournalStore, branch: BranchId, options: PerfettoOptions = {}): TraceFile {
+  return { traceEvents: [...traceEvents(store, branch, options)], displayTimeUnit: 'ns', otherData: traceInfo(store, branch) };
+}
+
+/**
+ * The trace's events as the timeline is read: a slice when it closes, an instant as it happens,
+ * the tracks' names at the end (the format takes metadata anywhere), so a long recording streams.
+ */
+export function* traceEvents(store: JournalStore, branch: BranchId, options: PerfettoOptions = {}): Generator<TraceEvent> {
   const meta = store.getRecording();
   const decoder = new EventDecoder(store, branch);
-  const out: TraceEvent[] = [];
+  /** Events made by the current journal event, handed out before the next is read. */
+  let out: TraceEvent[] = [];
   // init is started by the kernel, not by an exec event.
   const names = new Map<number, string>([[1, 'init'], ...Object.entries(SERVER_NAMES).map(([pid, n]): [number, string] => [Number(pid), n])]);
   const seenPids = new Set<number>();
@@ -116,7 +137,13 @@ export function exportPerfetto(store: JournalStore, branch: BranchId, options: P
     instant(`divergence: branch ${b.id} forks from branch ${b.parent}`, 'divergence', b.forkIcount, MACHINE_TID, { branch: b.id, parent: b.parent, forkSeq: b.forkSeq }, 'g');
   }
 
+  yield* out;
+  out = [];
   for (const s of store.iterateEvents(branch, { fromSeq: 0 as JournalSeq })) {
+    if (out.length > 0) {
+      yield* out;
+      out = [];
+    }
     const e: MachineEvent = s.event;
     const ts = e.icount;
     lastTs = ts;
@@ -232,27 +259,16 @@ export function exportPerfetto(store: JournalStore, branch: BranchId, options: P
   }
   endRunning(lastTs);
   for (const pid of [...openCalls.keys()]) closeCall(pid, lastTs, null);
+  yield* out;
 
-  const threads: TraceEvent[] = [
-    { name: 'process_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { name: `XINIM machine (${meta?.machineVersion ?? 'unknown'})` } },
-    { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { name: 'cpu' } },
-    { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { sort_index: -2 } },
-    { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { name: 'machine' } },
-    { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { sort_index: -1 } },
-  ];
+  yield { name: 'process_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { name: `XINIM machine (${meta?.machineVersion ?? 'unknown'})` } };
+  yield { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { name: 'cpu' } };
+  yield { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: CPU_TID, args: { sort_index: -2 } };
+  yield { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { name: 'machine' } };
+  yield { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { sort_index: -1 } };
   for (const pid of [...seenPids].sort((x, y) => x - y)) {
     const label = pid in SERVER_NAMES ? `${SERVER_NAMES[pid]} (${pid})` : `pid ${pid} ${names.get(pid) ?? ''}`.trim();
-    threads.push({ name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { name: label } });
-    threads.push({ name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { sort_index: pid } });
+    yield { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { name: label } };
+    yield { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { sort_index: pid } };
   }
-  return {
-    traceEvents: [...threads, ...out],
-    displayTimeUnit: 'ns',
-    otherData: {
-      clock: 'icount: ts counts guest instructions (one a microsecond on the time axis)',
-      machine: meta?.machineVersion ?? '',
-      branch: String(branch),
-      command: meta?.commandLine.join(' ') ?? '',
-    },
-  };
 }
