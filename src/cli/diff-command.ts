@@ -65,10 +65,13 @@ export async function diffCommand(argv: readonly string[]): Promise<number> {
     throw e;
   }
   try {
+    const tty = process.stderr.isTTY === true;
     const report = diffTimelines(sides.a, sides.b, {
       alignLimit: options.get('limit') as number | undefined,
       state: options.get('no-state') !== true,
+      progress: tty ? (n) => process.stderr.write(`\rcomparing by meaning: ${n.toLocaleString('en-US')} events`) : undefined,
     });
+    if (tty) process.stderr.write('\r\u001b[K');
     if (json) process.stdout.write(JSON.stringify(report) + '\n');
     else {
       const color = colorOpt === 'always' || (colorOpt === 'auto' && process.stdout.isTTY === true && !process.env['NO_COLOR']);

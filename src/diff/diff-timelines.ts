@@ -23,6 +23,8 @@ export interface DiffOptions {
   readonly maxDifferences?: number;
   /** Restore both machines at the divergence and compare their state (default true). */
   readonly state?: boolean;
+  /** Called as events are compared by meaning (a long scan when the key seeds differ). */
+  readonly progress?: (comparedByMeaning: number) => void;
 }
 
 export interface EventView {
@@ -123,7 +125,7 @@ export function diffTimelines(a: DiffSide, b: DiffSide, options: DiffOptions = {
     s === null ? null : { seq: s.seq, icount: s.icount, kind: s.kind, track: trackOf(s.event), summary: d.decode(s.event).summary, event: s.event };
 
   const inputs = compareInputs(a, b);
-  const first = firstDivergence(a, da.wires, b, db.wires);
+  const first = firstDivergence(a, da.wires, b, db.wires, options.progress);
   if (!first.equal) {
     // A copy shared without its keys keeps its messages sealed: past the shared hash chain two
     // wires that differ may still say the same, and nothing can tell.

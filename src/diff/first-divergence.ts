@@ -58,7 +58,10 @@ export function* derivedEvents(side: DiffSide, fromSeq: number): Generator<Store
   for (const e of side.store.iterateEvents(side.branch, { fromSeq: fromSeq as JournalSeq })) if (!isInput(e.event)) yield e;
 }
 
-export function firstDivergence(a: DiffSide, wa: JournalWires, b: DiffSide, wb: JournalWires): FirstDivergenceResult {
+/** Events compared by meaning between two progress reports. */
+const PROGRESS_EVERY = 10_000;
+
+export function firstDivergence(a: DiffSide, wa: JournalWires, b: DiffSide, wb: JournalWires, progress?: (comparedByMeaning: number) => void): FirstDivergenceResult {
   const shared = sharedPrefix(a, b);
   if (shared === a.length && shared === b.length) return { equal: true, identical: true, sharedPrefix: shared, equalByMeaning: 0 };
   const ia = derivedEvents(a, shared);
@@ -74,5 +77,6 @@ export function firstDivergence(a: DiffSide, wa: JournalWires, b: DiffSide, wb: 
       return { equal: false, sharedPrefix: shared, foundBy: equalByMeaning === 0 && x?.seq === shared && y?.seq === shared ? 'hash' : 'meaning', equalByMeaning, a: x, b: y };
     }
     equalByMeaning++;
+    if (progress && equalByMeaning % PROGRESS_EVERY === 0) progress(equalByMeaning);
   }
 }
