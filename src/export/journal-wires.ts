@@ -5,7 +5,7 @@
  * its direction that were set up at or before it, newest first; the AEAD tag tells the right one.
  * On a kernel channel the sealed plaintext starts with the party the kernel carried it for.
  */
-import { ChannelKeyRing, decodeWire } from '../core/ipc/index.js';
+import { ChannelKeyRing, decodeWire, type Wire } from '../core/ipc/index.js';
 import { openEnvelope } from '../core/kernel/lattice-link.js';
 import type { BranchId } from '../journal/ids.js';
 import type { ChannelKey, JournalStore } from '../journal/store.js';
@@ -89,17 +89,26 @@ export class JournalWires {
     const candidates = this.byDirection.get(`${w.src}:${w.dst}`) ?? [];
     if (candidates.length === 0) return { ok: false, error: this.withheld || this.keyCount === 0 ? 'no-keys' : 'auth', header };
     // Keys set up at or before the wire first (newest first), then any other (a clock skew between rows).
-    const ordered = [...candidates.filter((k) => k.icount <= icount), ...candidates.filter((k) => k.icount > icount)];
-    for (const k of ordered) {
-      const d = k.ring.decrypt(w);
-      if (!d.ok) continue;
-      if (w.src === KERNEL || w.dst === KERNEL) {
-        const env = openEnvelope(d.message.payload);
-        if (!env) return { ok: false, error: 'malformed', header };
-        return { ok: true, ...header, party: env.party, payload: env.payload };
+    for (let pass = 0; pass < 2; pass++) {
+      for (const k of candidates) {
+        if ((k.icount <= icount) !== (pass === 0)) continue;
+        const opened = this.openWith(k.ring, w);
+        if (opened) return opened;
       }
-      return { ok: true, ...header, party: null, payload: d.message.payload };
     }
     return { ok: false, error: 'auth', header };
+  }
+
+  /** The wire opened with one key; null when the tag says it is not that key. */
+  private openWith(ring: ChannelKeyRing, w: Wire): OpenedWire | null {
+    const d = ring.decrypt(w);
+    if (!d.ok) return null;
+    const header = { src: w.src, dst: w.dst, mType: w.m_type, wireSeq: w.seq };
+    if (w.src === KERNEL || w.dst === KERNEL) {
+      const env = openEnvelope(d.message.payload);
+      if (!env) return { ok: false, error: 'malformed', header };
+      return { ok: true, ...header, party: env.party, payload: env.payload };
+    }
+    return { ok: true, ...header, party: null, payload: d.message.payload };
   }
 }
