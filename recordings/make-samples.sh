@@ -15,3 +15,19 @@ node bin/xrr.mjs record --seed sample-1 --epoch 2026-01-01T00:00:00Z --input "$t
 # One file, no WAL beside it, no free pages.
 sqlite3 recordings/sample-vfs-crash.db 'PRAGMA journal_mode=DELETE; VACUUM;' >/dev/null
 node bin/xrr.mjs verify recordings/sample-vfs-crash.db
+
+# A pair for `xrr diff` (the README's "Diff two boots"): the same `ls /bin` session with the same
+# seed and epoch, the second with a VFS crash injected at the VFS's 213th message, which lands on
+# ls's write of its first line: the shell's listing silently loses `bootcheck`. Each recording
+# draws its own key seed, so every sealed message differs on the wire and the diff compares them
+# by meaning.
+printf 'ls /bin\n' >"$tmp/ls.txt"
+for pair in "sample-diff-ls.db:" "sample-diff-ls-vfs-crash.db:--inject crash:vfs:213"; do
+  out=recordings/${pair%%:*}
+  rm -f "$out"
+  # shellcheck disable=SC2086 # the fault option is two words on purpose
+  node bin/xrr.mjs record --seed sample-diff --epoch 2026-01-01T00:00:00Z --input "$tmp/ls.txt" \
+    ${pair#*:} --out "$out" >/dev/null
+  sqlite3 "$out" 'PRAGMA journal_mode=DELETE; VACUUM;' >/dev/null
+  node bin/xrr.mjs verify "$out"
+done

@@ -7,7 +7,9 @@ import { isJournalError } from '../journal/errors.js';
 import { FaultSpecError } from '../timeline/fault-spec.js';
 import { UsageError } from './args.js';
 import type { Command } from './command.js';
+import { diffCommand } from './commands/diff.js';
 import { eventsCommand } from './commands/events.js';
+import { exportCommand } from './commands/export.js';
 import { forkCommand } from './commands/fork.js';
 import { infoCommand } from './commands/info.js';
 import { lsCommand } from './commands/ls.js';
@@ -32,6 +34,8 @@ export const COMMANDS: readonly Command[] = [
   lsCommand,
   shareCommand,
   tuiCommand,
+  diffCommand,
+  exportCommand,
 ];
 
 function usage(): string {
