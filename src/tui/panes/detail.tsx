@@ -1,0 +1,18 @@
+/** Every field of the selected event, an IPC message decoded field by field (machine-view.ts). */
+import type { ReactElement } from 'react';
+import type { StoredEvent } from '../../journal/store.js';
+import type { IpcOpener } from '../ipc-open.js';
+import { eventDetailLines } from '../machine-view.js';
+import { PaneFrame } from './pane-frame.js';
+
+export interface FrameSlot {
+  readonly title: string;
+  readonly width: number;
+  readonly rows: number;
+  readonly color: boolean;
+}
+
+export function DetailPane(p: FrameSlot & { readonly event: StoredEvent | null; readonly open: IpcOpener | undefined }): ReactElement {
+  const lines = p.event ? eventDetailLines(p.event.event, p.event.seq, p.open) : ['no event selected'];
+  return <PaneFrame {...p} lines={lines} />;
+}
