@@ -27,6 +27,7 @@ export type MoveOutcome =
 export function abortableMove(move: Move): Observable<MoveOutcome> {
   return new Observable<MoveOutcome>((subscriber) => {
     const ctrl = new AbortController();
+    let ended = false;
     const timer = setImmediate(() => {
       Promise.resolve()
         .then(() => move.run(ctrl.signal))
@@ -34,11 +35,15 @@ export function abortableMove(move: Move): Observable<MoveOutcome> {
           () => subscriber.next({ kind: 'done', move }),
           (error: unknown) => subscriber.next({ kind: 'failed', move, error }),
         )
-        .finally(() => subscriber.complete());
+        .finally(() => {
+          ended = true;
+          subscriber.complete();
+        });
     });
     return () => {
       clearImmediate(timer);
-      ctrl.abort();
+      // Only a move still under way is aborted (its signal says so afterwards).
+      if (!ended) ctrl.abort();
     };
   });
 }

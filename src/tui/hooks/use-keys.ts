@@ -34,29 +34,39 @@ function runsNow(mode: Mode, stroke: Keystroke): boolean {
 }
 
 export function useKeys(mode: Mode, run: RunCommand): void {
-  const latest = useRef({ mode, run });
-  latest.current = { mode, run };
+  // Renders are counted so that a key runs only on state rendered after the previous key ran
+  // (an effect can belong to a render older than the last key: effects run after the frame).
+  const renders = useRef(0);
+  renders.current++;
+  const latest = useRef({ mode, run, render: renders.current });
+  latest.current = { mode, run, render: renders.current };
   const queue = useRef<Keystroke[]>([]);
-  /** A key ran since the last render: the next waits for that render. */
-  const ranSinceRender = useRef(false);
+  /** The render the last key saw: the next key waits for a later one. */
+  const ranAt = useRef(0);
   const [, rerender] = useState(0);
+  const fresh = () => latest.current.render > ranAt.current;
 
   const dispatch = useCallback((stroke: Keystroke) => {
-    const { mode: m, run: r } = latest.current;
-    ranSinceRender.current = true;
+    const { mode: m, run: r, render } = latest.current;
+    ranAt.current = render;
     // A render even when the key changed nothing, so the queue behind it moves on.
     rerender((n) => n + 1);
     const d = dispatchOf(m, stroke);
     if (d) r(d.command, stroke, () => queue.current.splice(0));
   }, []);
 
+  // The next waiting key runs on a turn of its own: run from the effect itself, a long paste
+  // would nest one update per key and React stops nested updates at a depth of 50.
   useEffect(() => {
-    ranSinceRender.current = false;
-    const head = queue.current[0];
-    if (head && runsNow(latest.current.mode, head)) {
-      queue.current.shift();
-      dispatch(head);
-    }
+    if (queue.current.length === 0) return;
+    const t = setImmediate(() => {
+      const head = queue.current[0];
+      if (head && fresh() && runsNow(latest.current.mode, head)) {
+        queue.current.shift();
+        dispatch(head);
+      }
+    });
+    return () => clearImmediate(t);
   });
 
   const onInput = useCallback(
@@ -64,7 +74,7 @@ export function useKeys(mode: Mode, run: RunCommand): void {
       const { mode: m } = latest.current;
       for (const stroke of m === 'live' ? [{ input, key }] : splitStrokes({ input, key })) {
         if (m === 'seeking' && dispatchOf(m, stroke)?.binding.urgent) dispatch(stroke);
-        else if (!ranSinceRender.current && queue.current.length === 0 && runsNow(m, stroke)) dispatch(stroke);
+        else if (fresh() && queue.current.length === 0 && runsNow(m, stroke)) dispatch(stroke);
         else {
           queue.current.push(stroke);
           rerender((n) => n + 1);
