@@ -1,7 +1,8 @@
 /**
  * The time-travel UI over one recording, laid out: header, timeline, the event list around the
  * cursor with the event detail, the state panes (processes, CPU, memory, servers, console,
- * branches) and the status line. The behaviour lives in hooks (hooks/: the cursor and its
+ * branches) and the status line; live, the guest's console across the screen with the newest
+ * events under it. The behaviour lives in hooks (hooks/: the cursor and its
  * seeks, live runs, the keys dispatched through the one keymap table), the drawing in panes
  * (panes/); this component only composes them.
  */
@@ -114,6 +115,11 @@ export function App(props: AppProps): ReactElement {
       <Timeline session={session} branch={cursor.branch} icount={live.run ? live.run.machine.icount : cursor.icount} width={width} color={color} />
       {view.help !== null ? (
         <HelpOverlay page={view.help} perPage={layout.helpPerPage} rows={mainRows} />
+      ) : live.run ? (
+        <Box flexDirection="column" height={mainRows}>
+          <ConsolePane title={`console, live on branch ${live.run.branch}: keys go to the guest (Ctrl-] pauses)`} width={width} rows={layout.liveConsoleRows} color={color} text={session.consoleBefore(cursor.branch, length)} />
+          <EventsPane session={session} cursor={cursor} selSeq={seek.selSeq} live filter={view.filter} open={open} rows={mainRows - layout.liveConsoleRows - 1} width={width} color={color} />
+        </Box>
       ) : (
         <Box flexDirection="row" height={mainRows}>
           <Box flexDirection="column" width={leftWidth}>

@@ -1,11 +1,11 @@
 /**
  * Live mode: a machine running on a branch with the keyboard as its console. `f` forks the
  * machine at the cursor onto a new branch and goes live; Ctrl-] pauses (the branch keeps what
- * it recorded) and `l` resumes the same run. The run's changes reach the screen as a stream,
- * redrawn at most every LIVE_REDRAW_MS (redraws.ts).
+ * it recorded) and `l` resumes the same run; when the machine halts, live mode ends by itself.
+ * The run's changes reach the screen as a stream, redrawn at most every LIVE_REDRAW_MS (redraws.ts).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { Subject } from 'rxjs';
+import { filter, Subject } from 'rxjs';
 import type { Machine } from '../../core/machine.js';
 import type { BranchId } from '../../journal/ids.js';
 import { describeForkInputs, type ForkInputs } from '../fork-inputs.js';
@@ -20,8 +20,8 @@ export interface Live {
   readonly run: LiveRun | null;
   /** Fork at the cursor (after the next frame) and go live; `inputs` go in first, recorded on the new branch. */
   fork(inputs?: ForkInputs): void;
-  /** Pause: the cursor goes to where the run stopped. */
-  leave(): void;
+  /** Pause (`note`: what the status line says instead of "paused"): the cursor goes to where the run stopped. */
+  leave(note?: string): void;
   /** Resume the run the last pause left. */
   resume(): void;
   /** Bytes typed at the guest's console. */
@@ -34,11 +34,20 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
   /** The run Ctrl-] paused: `l` resumes it on its branch (the recording never ended). */
   const paused = useRef<LiveRun | null>(null);
   const [, setFrame] = useState(0);
-  const [changes] = useState(() => new Subject<void>());
+  const [changes] = useState(() => new Subject<LiveRun>());
+  const leaveRef = useRef<(note?: string) => void>(() => undefined);
 
   useEffect(() => {
-    const sub = throttledRedraws(changes).subscribe(() => setFrame((n) => n + 1));
-    return () => sub.unsubscribe();
+    const redraws = throttledRedraws(changes).subscribe(() => setFrame((n) => n + 1));
+    // A halted machine takes no more input: the keys go back to the UI at once.
+    const halts = changes.pipe(filter((r) => r.state === 'halted' && r === runRef.current)).subscribe((r) => {
+      const how = r.lastStop?.kind === 'halted' ? ` (${r.lastStop.reason}, status ${r.lastStop.status})` : '';
+      leaveRef.current(`branch ${r.branch} halted${how} at icount ${fmt(r.machine.icount)}: f forks a live branch from any point`);
+    });
+    return () => {
+      redraws.unsubscribe();
+      halts.unsubscribe();
+    };
   }, [changes]);
 
   const go = useCallback(
@@ -54,7 +63,13 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
     [session, seek, say],
   );
 
-  const newRun = useCallback((branch: BranchId, machine: Machine) => new LiveRun(session.store, branch, machine, () => changes.next()), [session, changes]);
+  const newRun = useCallback(
+    (branch: BranchId, machine: Machine) => {
+      const r: LiveRun = new LiveRun(session.store, branch, machine, () => changes.next(r));
+      return r;
+    },
+    [session, changes],
+  );
 
   // A new recording is live from the start, without a seek.
   useEffect(() => {
@@ -80,7 +95,7 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
     [seek, session, go, newRun],
   );
 
-  const leave = useCallback(() => {
+  const leave = useCallback((note?: string) => {
     const r = runRef.current;
     if (!r) return;
     r.stop();
@@ -88,8 +103,9 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
     runRef.current = null;
     paused.current = r;
     setRun(null);
-    say(`paused branch ${r.branch} at icount ${fmt(r.machine.icount)}${r.state === 'halted' ? '' : '; l resumes'}`);
+    say(note ?? `paused branch ${r.branch} at icount ${fmt(r.machine.icount)}${r.state === 'halted' ? '' : '; l resumes'}`);
   }, [seek, session, say]);
+  leaveRef.current = leave;
 
   const resume = useCallback(() => {
     const r = paused.current;

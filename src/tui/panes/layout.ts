@@ -22,6 +22,8 @@ export interface Layout {
   readonly cycle: readonly PaneName[];
   /** Help rows a page holds. */
   readonly helpPerPage: number;
+  /** Live, the console takes the full width above the events: its rows (with its title). */
+  readonly liveConsoleRows: number;
 }
 
 export function layoutFor(columns: number, rows: number): Layout {
@@ -41,6 +43,7 @@ export function layoutFor(columns: number, rows: number): Layout {
     cycle: large ? LARGE_CYCLE : PANES,
     // The overlay's title and legend take two rows of the main area.
     helpPerPage: Math.max(1, height - 5 - 2),
+    liveConsoleRows: Math.max(4, Math.floor(mainRows * 0.6)),
   };
 }
 
