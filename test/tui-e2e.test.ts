@@ -8,7 +8,7 @@
  * installed. Under CI=true too (as CI runs it): Ink must still draw every frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,14 +146,17 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
 
   it('npm start: what one types at the prompt shows its output at once, on a screen that fits 120 columns', async () => {
     const t = `xrr-tui-${process.pid}-e`;
-    start(t, 120, 40, xrr('tui', '--new', '--seed', '7', '--out', join(dir, 'hello.db')));
+    // A long path, as recordings/<date>.db under a project directory is.
+    const deep = join(dir, 'projects', 'xinim-kernel-debugging', 'recordings');
+    mkdirSync(deep, { recursive: true });
+    start(t, 120, 40, xrr('tui', '--new', '--seed', '7', '--out', join(deep, '2026-12-07T08-05-12.db')));
     let s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)') && x.includes('/ # '), 'the shell prompt, live');
     // The console is on screen across the full width: the welcome banner is not cut.
     expect(s).toMatch(/^ {2}Try: ls -l \/bin, ps, bootcheck, posixtest, forkrace, vfsstress, cpubench\.\s*$/m);
     keys(t, 'echo hello', 'Enter');
     s = await waitScreen(t, (x) => /^hello\s*$/m.test(x), 'hello, without any other key');
     const lines = s.split('\n');
-    expect(lines[0]).toMatch(/\[LIVE \([^)]*\)\]\s*$/); // the mode, whole, at the end of the header
+    expect(lines[0]).toMatch(/^xrr \S*2026-12-07T08-05-12\.db  branch 1 \(main\) +\[LIVE \([^)]*\)\]\s*$/); // the mode, whole, at the end of the header
     expect(lines.find((l) => l.startsWith('LIVE, recording into'))).toMatch(/Ctrl-\] pauses, l resumes\s*$/);
     keys(t, 'C-]');
     await waitScreen(t, paused, 'pause');

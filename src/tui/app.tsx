@@ -22,7 +22,7 @@ import { BranchesPane } from './panes/branches.js';
 import { ConsolePane } from './panes/console.js';
 import { DetailPane } from './panes/detail.js';
 import { EventsPane } from './panes/events.js';
-import { Header } from './panes/header.js';
+import { Header, modeLabel } from './panes/header.js';
 import { HelpOverlay } from './panes/help-overlay.js';
 import { layoutFor, shownPane, type PaneName } from './panes/layout.js';
 import { CpuPane, MemoryPane, ProcsPane, ServersPane } from './panes/machine-panes.js';
@@ -111,7 +111,7 @@ export function App(props: AppProps): ReactElement {
 
   return (
     <Box flexDirection="column" width={width} height={layout.height}>
-      <Header session={session} cursor={cursor} live={live.run} seeking={seek.busy !== null} machine={inspected.machine} pid={inspected.pid} filter={view.filter} width={width} color={color} />
+      <Header session={session} cursor={cursor} mode={modeLabel(live.run, seek.busy !== null)} live={live.run !== null} icount={live.run ? live.run.machine.icount : cursor.icount} machine={inspected.machine} pid={inspected.pid} filter={view.filter} width={width} color={color} />
       <Timeline session={session} branch={cursor.branch} icount={live.run ? live.run.machine.icount : cursor.icount} width={width} color={color} />
       {view.help !== null ? (
         <HelpOverlay page={view.help} perPage={layout.helpPerPage} rows={mainRows} />

@@ -4,6 +4,7 @@
  * it recorded) and `l` resumes the same run; when the machine halts, live mode ends by itself.
  * The run's changes reach the screen as a stream, redrawn at most every LIVE_REDRAW_MS (redraws.ts).
  */
+import { basename } from 'node:path';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { filter, Subject } from 'rxjs';
 import type { Machine } from '../../core/machine.js';
@@ -73,7 +74,7 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
 
   // A new recording is live from the start, without a seek.
   useEffect(() => {
-    if (startLive) go(newRun(startLive.branch, startLive.machine), `LIVE, recording into ${session.file}: keys go to the console; Ctrl-] pauses, l resumes`);
+    if (startLive) go(newRun(startLive.branch, startLive.machine), `LIVE, recording into ${basename(session.file)}: keys go to the console; Ctrl-] pauses, l resumes`);
     return () => runRef.current?.stop();
     // Once, on mount: the machine it was given is the one it runs.
   }, []);
