@@ -28,6 +28,7 @@ import { layoutFor, shownPane, type PaneName } from './panes/layout.js';
 import { CpuPane, MemoryPane, ProcsPane, ServersPane } from './panes/machine-panes.js';
 import { StatusLine } from './panes/status-line.js';
 import { Timeline } from './panes/timeline.js';
+import { serverStatuses } from './server-status.js';
 import type { TuiSession } from './session.js';
 
 export interface AppProps {
@@ -96,7 +97,7 @@ export function App(props: AppProps): ReactElement {
       case 'memory':
         return <MemoryPane {...m} addr={view.memAddr} />;
       case 'servers':
-        return <ServersPane {...m} />;
+        return <ServersPane {...m} status={serverStatuses(session.store, cursor.branch, live.run ? length : cursor.seq)} />;
       case 'console':
         return <ConsolePane {...slot} text={session.consoleBefore(cursor.branch, live.run ? length : cursor.seq)} />;
       case 'branches':

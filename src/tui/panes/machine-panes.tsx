@@ -6,6 +6,7 @@
 import type { ReactElement } from 'react';
 import type { Machine } from '../../core/machine.js';
 import { cpuLines, memoryLines, processLines, serverLines } from '../machine-view.js';
+import type { ServerStatus } from '../server-status.js';
 import type { FrameSlot } from './detail.js';
 import { PaneFrame } from './pane-frame.js';
 
@@ -35,6 +36,8 @@ export function MemoryPane(p: MachineSlot & { readonly addr: number | null }): R
   return <PaneFrame {...p} lines={memoryLines(p.machine, p.pid, addr, p.rows - 2, p.width >= 76 ? 16 : 8)} />;
 }
 
-export function ServersPane(p: MachineSlot): ReactElement {
-  return p.machine ? <PaneFrame {...p} lines={serverLines(p.machine, p.pid)} /> : waiting(p);
+/** Up or down first (from the journal, so during a seek too), then the servers' tables. */
+export function ServersPane(p: MachineSlot & { readonly status: readonly ServerStatus[] }): ReactElement {
+  const status = ['Servers', ...p.status.map((s) => `  ${s.line}`)];
+  return <PaneFrame {...p} lines={[...status, ...(p.machine ? serverLines(p.machine, p.pid) : [p.pending])]} />;
 }
