@@ -1,8 +1,8 @@
-/** Every field of the selected event, an IPC message decoded field by field (machine-view.ts). */
+/** Every field of the selected event, an IPC message decoded field by field (event-detail.ts). */
 import type { ReactElement } from 'react';
 import type { StoredEvent } from '../../journal/store.js';
 import type { IpcOpener } from '../ipc-open.js';
-import { eventDetailLines } from '../machine-view.js';
+import { eventDetailLines } from '../event-detail.js';
 import { PaneFrame } from './pane-frame.js';
 
 export interface FrameSlot {
