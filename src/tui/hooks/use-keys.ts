@@ -18,14 +18,39 @@ const NO_KEY: Key = {
   capsLock: false, numLock: false,
 };
 
-/** Several characters read at once (outside live mode, where they go to the console as they came) are several key presses. */
+/** The key press one character stands for. */
+function strokeOf(ch: string): Keystroke {
+  return { input: ch, key: { ...NO_KEY, tab: ch === '\t', return: ch === '\r', backspace: ch === '\x7f', shift: ch !== ch.toLowerCase() } };
+}
+
+/** Several characters read at once (a paste, tmux send-keys, keys typed during a busy turn) are several key presses. */
 export function splitStrokes(stroke: Keystroke): Keystroke[] {
   const chars = [...stroke.input];
   if (chars.length <= 1 || stroke.input.includes('\x1b')) return [stroke];
-  return chars.map((ch) => ({
-    input: ch,
-    key: { ...NO_KEY, tab: ch === '\t', return: ch === '\r', backspace: ch === '\x7f', shift: ch !== ch.toLowerCase() },
-  }));
+  return chars.map(strokeOf);
+}
+
+/**
+ * Live, what was read at once goes to the console as it came (one input), except a key the table
+ * binds to something else there (Ctrl-] typed right after text): it is cut out and runs as itself.
+ */
+export function splitLiveStrokes(stroke: Keystroke): Keystroke[] {
+  const chars = [...stroke.input];
+  if (chars.length <= 1 || stroke.input.includes('\x1b')) return [stroke];
+  const out: Keystroke[] = [];
+  let text = '';
+  for (const ch of chars) {
+    const own = strokeOf(ch);
+    if (dispatchOf('live', own)?.command.kind === 'console-input') {
+      text += ch;
+      continue;
+    }
+    if (text) out.push({ input: text, key: NO_KEY });
+    text = '';
+    out.push(own);
+  }
+  if (text) out.push({ input: text, key: NO_KEY });
+  return out;
 }
 
 /** Whether `stroke` may run now in `mode`: during a move only what the table binds while seeking. */
@@ -46,8 +71,11 @@ export function useKeys(mode: Mode, run: RunCommand): void {
   const [, rerender] = useState(0);
   const fresh = () => latest.current.render > ranAt.current;
 
-  const dispatch = useCallback((stroke: Keystroke) => {
+  const dispatch = useCallback((next: Keystroke) => {
     const { mode: m, run: r, render } = latest.current;
+    // Read at once in live mode, then left waiting when live mode ended: keys one by one now.
+    const [stroke = next, ...rest] = m === 'live' ? [next] : splitStrokes(next);
+    queue.current.unshift(...rest);
     ranAt.current = render;
     // A render even when the key changed nothing, so the queue behind it moves on.
     rerender((n) => n + 1);
@@ -72,7 +100,7 @@ export function useKeys(mode: Mode, run: RunCommand): void {
   const onInput = useCallback(
     (input: string, key: Key) => {
       const { mode: m } = latest.current;
-      for (const stroke of m === 'live' ? [{ input, key }] : splitStrokes({ input, key })) {
+      for (const stroke of m === 'live' ? splitLiveStrokes({ input, key }) : splitStrokes({ input, key })) {
         if (m === 'seeking' && dispatchOf(m, stroke)?.binding.urgent) dispatch(stroke);
         else if (fresh() && queue.current.length === 0 && runsNow(m, stroke)) dispatch(stroke);
         else {
