@@ -6,8 +6,8 @@
  * seeks, live runs, the keys dispatched through the one keymap table), the drawing in panes
  * (panes/); this component only composes them.
  */
-import { Box, useApp, useStdout } from 'ink';
-import { useEffect, useState, type ReactElement } from 'react';
+import { Box, useApp } from 'ink';
+import type { ReactElement } from 'react';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import { useCommands } from './hooks/use-commands.js';
@@ -15,17 +15,21 @@ import { useInspected } from './hooks/use-inspected.js';
 import { useKeys } from './hooks/use-keys.js';
 import { useLiveRun } from './hooks/use-live-run.js';
 import { useSeek } from './hooks/use-seek.js';
+import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useViewState } from './hooks/use-view-state.js';
 import { openerFor } from './ipc-open.js';
-import type { Mode } from './keymap.js';
+import { modeOf } from './keymap.js';
 import { BranchesPane } from './panes/branches.js';
 import { ConsolePane } from './panes/console.js';
 import { DetailPane } from './panes/detail.js';
 import { EventsPane } from './panes/events.js';
 import { Header, modeLabel } from './panes/header.js';
 import { HelpOverlay } from './panes/help-overlay.js';
+import { CpuPane } from './panes/cpu.js';
 import { layoutFor, shownPane, type PaneName } from './panes/layout.js';
-import { CpuPane, MemoryPane, ProcsPane, ServersPane } from './panes/machine-panes.js';
+import { MemoryPane } from './panes/memory.js';
+import { ProcsPane } from './panes/procs.js';
+import { ServersPane } from './panes/servers.js';
 import { StatusLine } from './panes/status-line.js';
 import { Timeline } from './panes/timeline.js';
 import { serverStatuses } from './server-status.js';
@@ -45,21 +49,6 @@ export interface AppProps {
   readonly live?: Machine;
 }
 
-/** The terminal's size, following resizes unless the caller fixed it. */
-function useTerminalSize(width?: number, height?: number): { columns: number; rows: number } {
-  const { stdout } = useStdout();
-  const [size, setSize] = useState({ columns: width ?? stdout.columns ?? 80, rows: height ?? stdout.rows ?? 24 });
-  useEffect(() => {
-    if (width !== undefined) return;
-    const onResize = () => setSize({ columns: stdout.columns ?? 80, rows: stdout.rows ?? 24 });
-    stdout.on('resize', onResize);
-    return () => {
-      stdout.off('resize', onResize);
-    };
-  }, [stdout, width]);
-  return size;
-}
-
 export function App(props: AppProps): ReactElement {
   const { session } = props;
   const { exit } = useApp();
@@ -70,8 +59,7 @@ export function App(props: AppProps): ReactElement {
   const live = useLiveRun(session, seek, view.say, props.live ? { machine: props.live, branch: props.branch } : undefined);
   const inspected = useInspected(session, seek, live, view);
   const run = useCommands({ session, seek, live, view, layout, inspected, quit: exit });
-  const mode: Mode = live.run ? 'live' : view.prompt ? 'prompt' : view.help !== null ? 'help' : seek.busy ? 'seeking' : 'browse';
-  useKeys(mode, run);
+  useKeys(modeOf({ live: live.run !== null, prompt: view.prompt !== null, help: view.help !== null, seeking: seek.busy !== null }), run);
 
   const { cursor } = seek;
   const color = !props.noColor;

@@ -14,6 +14,11 @@ import type { Key } from 'ink';
  */
 export type Mode = 'browse' | 'seeking' | 'help' | 'prompt' | 'live';
 
+/** The mode the keys are in: a live machine owns them first, then an open prompt, the help, a move. */
+export function modeOf(s: { readonly live: boolean; readonly prompt: boolean; readonly help: boolean; readonly seeking: boolean }): Mode {
+  return s.live ? 'live' : s.prompt ? 'prompt' : s.help ? 'help' : s.seeking ? 'seeking' : 'browse';
+}
+
 export type PromptKind = 'icount' | 'seq' | 'filter' | 'addr' | 'fork';
 
 export type Command =

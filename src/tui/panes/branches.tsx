@@ -2,8 +2,7 @@
 import type { ReactElement } from 'react';
 import type { BranchId } from '../../journal/ids.js';
 import type { TuiSession } from '../session.js';
-import type { FrameSlot } from './detail.js';
-import { PaneFrame } from './pane-frame.js';
+import { PaneFrame, type FrameSlot } from './pane-frame.js';
 
 export function BranchesPane(p: FrameSlot & { readonly session: TuiSession; readonly branch: BranchId }): ReactElement {
   return <PaneFrame {...p} lines={p.session.branchLines(p.branch)} />;

@@ -3,8 +3,7 @@
  * ones wrapped at the pane's width as a terminal would, so the newest output is always on screen.
  */
 import type { ReactElement } from 'react';
-import type { FrameSlot } from './detail.js';
-import { PaneFrame } from './pane-frame.js';
+import { PaneFrame, type FrameSlot } from './pane-frame.js';
 
 /** `text` as the screen lines of a terminal `width` columns wide. */
 export function consoleRows(text: string, width: number): string[] {

@@ -3,14 +3,7 @@ import type { ReactElement } from 'react';
 import type { StoredEvent } from '../../journal/store.js';
 import type { IpcOpener } from '../ipc-open.js';
 import { eventDetailLines } from '../event-detail.js';
-import { PaneFrame } from './pane-frame.js';
-
-export interface FrameSlot {
-  readonly title: string;
-  readonly width: number;
-  readonly rows: number;
-  readonly color: boolean;
-}
+import { PaneFrame, type FrameSlot } from './pane-frame.js';
 
 export function DetailPane(p: FrameSlot & { readonly event: StoredEvent | null; readonly open: IpcOpener | undefined }): ReactElement {
   const lines = p.event ? eventDetailLines(p.event.event, p.event.seq, p.open) : ['no event selected'];

@@ -9,6 +9,14 @@ import { fit } from '../text.js';
 
 export type RowMark = 'sel' | 'dim' | '';
 
+/** Where a pane goes: its title (a tab bar for the cycled pane), width and rows (the title's included). */
+export interface FrameSlot {
+  readonly title: string;
+  readonly width: number;
+  readonly rows: number;
+  readonly color: boolean;
+}
+
 export interface PaneFrameProps {
   readonly title: string;
   readonly lines: readonly string[];
