@@ -113,6 +113,28 @@ describe('jump keys during a seek', () => {
   });
 });
 
+describe('a move', () => {
+  it('starts after the frame that announces it is drawn', async () => {
+    const session = new TuiSession(store, 'moves.db', 0);
+    const atStart: string[] = [];
+    let frame = (): string => '';
+    const cursorAtAsync = session.cursorAtAsync.bind(session);
+    session.cursorAtAsync = (branch, icount, signal, progress) => {
+      atStart.push(frame());
+      return cursorAtAsync(branch, icount, signal, progress);
+    };
+    const ui = render(<App session={session} branch={ROOT_BRANCH} width={100} height={30} startIcount={0} noColor />);
+    frame = () => ui.lastFrame() ?? '';
+    await waitFor(ui.lastFrame, (f) => settled(f) && f.includes('icount 0/'), 'the start');
+    expect(atStart[0]).toContain('[SEEKING]');
+    ui.stdin.write('>');
+    await waitFor(ui.lastFrame, (f) => settled(f) && f.includes('icount 100,000/'), 'the jump');
+    expect(atStart[1]).toContain('[SEEKING]');
+    expect(atStart[1]).toContain('seeking to icount 100,000...');
+    ui.unmount();
+  });
+});
+
 describe('live redraws', () => {
   it('at most one per interval, and always one after the last change of a burst', () => {
     const scheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -2,14 +2,15 @@
  * The keyboard: every key press is looked up in the keymap (keymap.ts) for the current mode and
  * runs the command it names; nothing else reacts to keys. Keys can arrive faster than renders
  * (tmux send-keys, a paste, typing during a seek), so each runs after the render the previous one
- * caused and sees the state that key produced: a key arriving before that waits in a queue.
+ * caused and sees the state that key produced: a key arriving before that waits in a queue
+ * (typing at a prompt or at the guest's console needs no render in between: see SAME_FRAME).
  * While a move runs, keys the table does not bind in `seeking` mode wait for it to end
  * (type-ahead: `> > g 5000 Enter` does what it says); those it binds there (jumps, panes, help)
  * run at once, and Esc and q act even ahead of keys already waiting.
  */
 import { useInput, type Key } from 'ink';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { dispatchOf, type Keystroke, type Mode } from '../keymap.js';
+import { dispatchOf, type Command, type Keystroke, type Mode } from '../keymap.js';
 import type { RunCommand } from './use-commands.js';
 
 const NO_KEY: Key = {
@@ -53,6 +54,14 @@ export function splitLiveStrokes(stroke: Keystroke): Keystroke[] {
   return out;
 }
 
+/**
+ * Commands after which the next key needs no new frame: they keep the mode and keep what they
+ * change where the next key reads it at once (the prompt's text), so a typed-ahead argument runs
+ * in one go rather than a render per character. Not console input: the live run takes typed
+ * bytes on its next turn, which must come before a Ctrl-] typed after them.
+ */
+const SAME_FRAME: ReadonlySet<Command['kind']> = new Set(['prompt-type', 'prompt-erase']);
+
 /** Whether `stroke` may run now in `mode`: during a move only what the table binds while seeking. */
 function runsNow(mode: Mode, stroke: Keystroke): boolean {
   return mode !== 'seeking' || dispatchOf('seeking', stroke) !== null;
@@ -76,24 +85,27 @@ export function useKeys(mode: Mode, run: RunCommand): void {
     // Read at once in live mode, then left waiting when live mode ended: keys one by one now.
     const [stroke = next, ...rest] = m === 'live' ? [next] : splitStrokes(next);
     queue.current.unshift(...rest);
-    ranAt.current = render;
-    // A render even when the key changed nothing, so the queue behind it moves on.
-    rerender((n) => n + 1);
     const d = dispatchOf(m, stroke);
-    if (d) r(d.command, stroke, () => queue.current.splice(0));
+    if (!d) return; // a key the table does not bind changes nothing
+    if (!SAME_FRAME.has(d.command.kind)) ranAt.current = render;
+    r(d.command, stroke, () => queue.current.splice(0));
+    // A render even when the command changed no state, so the keys waiting behind it move on.
+    rerender((n) => n + 1);
   }, []);
 
-  // The next waiting key runs on a turn of its own: run from the effect itself, a long paste
-  // would nest one update per key and React stops nested updates at a depth of 50.
+  /** Runs the waiting keys that may run now, in order. */
+  const drain = useCallback(() => {
+    for (let head = queue.current[0]; head && fresh() && runsNow(latest.current.mode, head); head = queue.current[0]) {
+      queue.current.shift();
+      dispatch(head);
+    }
+  }, [dispatch]);
+
+  // The waiting keys run on a turn of their own: run from the effect itself, a long paste would
+  // nest one update per key and React stops nested updates at a depth of 50.
   useEffect(() => {
     if (queue.current.length === 0) return;
-    const t = setImmediate(() => {
-      const head = queue.current[0];
-      if (head && fresh() && runsNow(latest.current.mode, head)) {
-        queue.current.shift();
-        dispatch(head);
-      }
-    });
+    const t = setImmediate(drain);
     return () => clearImmediate(t);
   });
 

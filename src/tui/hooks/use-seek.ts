@@ -122,9 +122,14 @@ export function useSeek(session: TuiSession, start: SeekStart, say: (message: st
       settle();
     };
     const sub = latestMove(requests).subscribe(onOutcome);
-    if (busyRef.current) requests.next(busyRef.current);
     return () => sub.unsubscribe();
   }, [requests, session, say, settle]);
+
+  // A move starts once the frame that announces it is drawn (effects run after the frame), so a
+  // key press never leaves the screen on stale state while a replay runs.
+  useEffect(() => {
+    if (busy && busy === busyRef.current) requests.next(busy);
+  }, [busy, requests]);
 
   const move = useCallback(
     (m: Move) => {
@@ -132,7 +137,6 @@ export function useSeek(session: TuiSession, start: SeekStart, say: (message: st
       rate.current = null;
       setBusy(m);
       setProgress('');
-      requests.next(m);
     },
     [requests],
   );
