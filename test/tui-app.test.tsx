@@ -16,7 +16,8 @@ import { StoreTarget } from '../src/timeline/record-target.js';
 import { Recorder } from '../src/timeline/recorder.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { App } from '../src/tui/app.js';
-import { KEY_HELP } from '../src/tui/keymap.js';
+import { helpRows } from '../src/tui/keymap.js';
+import { KEY_COLUMN } from '../src/tui/panes/help-overlay.js';
 import { disassembleAround, formatInst } from '../src/tui/disasm.js';
 import { describeFilter, eventText, parseFilter, TuiSession } from '../src/tui/session.js';
 import { decode } from '../src/core/decode.js';
@@ -195,9 +196,9 @@ describe('the TUI over a recording', () => {
         await type(ui.stdin, ' ');
         f = await waitFor(ui.lastFrame, (s) => s.includes(`Keys, page ${p}/`), `help page ${p}`);
       }
-      for (const [k] of KEY_HELP) if (f.includes(`  ${k.padEnd(18)} `)) seen.add(k);
+      for (const [k, help] of helpRows()) if (f.includes(`  ${k.padEnd(KEY_COLUMN)} ${help}`.slice(0, 79))) seen.add(`${k} ${help}`);
     }
-    expect([...seen].sort()).toEqual(KEY_HELP.map(([k]) => k).sort());
+    expect([...seen].sort()).toEqual(helpRows().map(([k, help]) => `${k} ${help}`).sort());
     await type(ui.stdin, 'x');
     await waitFor(ui.lastFrame, (s) => !s.includes('Keys, page'), 'closed');
     ui.unmount();

@@ -8,7 +8,7 @@
  * installed. Under CI=true too (as CI runs it): Ink must still draw every frame.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,7 +106,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)'), 'live mode');
     expect(s).toContain('branch 2 (tui)');
     keys(t, 'echo tmux-live-', 'Enter');
-    s = await waitScreen(t, (x) => /^.*\s tmux-live-\s*$/m.test(x), 'the guest echoes in the live console');
+    s = await waitScreen(t, (x) => /^tmux-live-\s*$/m.test(x), 'the guest echoes in the live console');
 
     keys(t, 'C-]');
     s = await waitScreen(t, (x) => paused(x) && x.includes('paused branch 2'), 'pause the live branch');
@@ -144,6 +144,40 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     expect(s).not.toMatch(/at .*\.ts:\d+/); // no stack trace
   });
 
+  it('npm start: what one types at the prompt shows its output at once, on a screen that fits 120 columns', async () => {
+    const t = `xrr-tui-${process.pid}-e`;
+    // A long path, as recordings/<date>.db under a project directory is.
+    const deep = join(dir, 'projects', 'xinim-kernel-debugging', 'recordings');
+    mkdirSync(deep, { recursive: true });
+    start(t, 120, 40, xrr('tui', '--new', '--seed', '7', '--out', join(deep, '2026-12-07T08-05-12.db')));
+    let s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)') && x.includes('/ # '), 'the shell prompt, live');
+    // The console is on screen across the full width: the welcome banner is not cut.
+    expect(s).toMatch(/^ {2}Try: ls -l \/bin, ps, bootcheck, posixtest, forkrace, vfsstress, cpubench\.\s*$/m);
+    keys(t, 'echo hello', 'Enter');
+    s = await waitScreen(t, (x) => /^hello\s*$/m.test(x), 'hello, without any other key');
+    const lines = s.split('\n');
+    expect(lines[0]).toMatch(/^xrr \S*2026-12-07T08-05-12\.db  branch 1 \(main\) +\[LIVE \([^)]*\)\]\s*$/); // the mode, whole, at the end of the header
+    expect(lines.find((l) => l.startsWith('LIVE, recording into'))).toMatch(/Ctrl-\] pauses, l resumes\s*$/);
+    keys(t, 'C-]');
+    await waitScreen(t, paused, 'pause');
+    keys(t, 'q');
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+  });
+
+  it('a forked branch that halts leaves live mode: the next keys are the UI\'s', async () => {
+    const race = join(dir, 'race.db');
+    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'record', '--seed', '3', '--max-instructions', '200k', '--out', race, '/bin/forkrace'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const t = `xrr-tui-${process.pid}-f`;
+    start(t, 120, 40, tuiCommandLine(race));
+    await waitScreen(t, paused, 'the end of the recording');
+    keys(t, 'f');
+    const s = await waitScreen(t, (x) => paused(x) && x.includes('halted (init exited, status 0)'), 'the fork runs forkrace to its exit and halts');
+    expect(s).toContain('branch 2 (tui)');
+    keys(t, 'q'); // to the UI, not to a console
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+  });
+
   it('npm start: boots, records live, pauses, rewinds, resumes; the recording replays', async () => {
     const t = `xrr-tui-${process.pid}-d`;
     const out = join(dir, 'live.db');
@@ -158,7 +192,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     keys(t, 'l');
     await waitScreen(t, (x) => x.includes('LIVE (waiting-input)'), 'live again');
     keys(t, 'echo first-', 'Enter');
-    await waitScreen(t, (x) => /^.*\s first-\s*$/m.test(x), 'the guest echoes');
+    await waitScreen(t, (x) => /^first-\s*$/m.test(x), 'the guest echoes');
 
     keys(t, 'C-]');
     s = await waitScreen(t, (x) => paused(x) && x.includes('l resumes'), 'pause again');
@@ -170,7 +204,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     keys(t, 'l');
     s = await waitScreen(t, (x) => x.includes('LIVE (waiting-input)') && x.includes(`LIVE again on branch 1 at icount ${end.toLocaleString('en-US')}`), 'resumed where it paused');
     keys(t, 'echo second-', 'Enter');
-    await waitScreen(t, (x) => /^.*\s second-\s*$/m.test(x), 'the guest echoes again');
+    await waitScreen(t, (x) => /^second-\s*$/m.test(x), 'the guest echoes again');
     keys(t, 'C-]');
     await waitScreen(t, paused, 'pause');
     keys(t, 'q');

@@ -5,6 +5,7 @@
  */
 import { decode, type Inst } from '../core/decode.js';
 import type { AddressSpace } from '../core/memory.js';
+import { hexAddr, hexWord } from '../protocol/hex.js';
 
 export const REG_NAMES = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -12,7 +13,6 @@ export const REG_NAMES = [
 ] as const;
 
 const r = (n: number): string => REG_NAMES[n] ?? `x${n}`;
-const hex = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
 /** The usual pseudo-instructions (li, mv, j, ret, nop...), as objdump prints them; null if none. */
 function pseudo(i: Inst, pc: number): string | null {
@@ -25,17 +25,17 @@ function pseudo(i: Inst, pc: number): string | null {
     case 'add':
       return i.rs1 === 0 ? `mv ${r(i.rd)}, ${r(i.rs2)}` : null;
     case 'jal':
-      if (i.rd === 0) return `j ${hex(pc + i.imm)}`;
-      if (i.rd === 1) return `call ${hex(pc + i.imm)}`;
+      if (i.rd === 0) return `j ${hexAddr(pc + i.imm)}`;
+      if (i.rd === 1) return `call ${hexAddr(pc + i.imm)}`;
       return null;
     case 'jalr':
       if (i.rd === 0 && i.rs1 === 1 && i.imm === 0) return 'ret';
       if (i.rd === 0 && i.imm === 0) return `jr ${r(i.rs1)}`;
       return null;
     case 'beq':
-      return i.rs2 === 0 ? `beqz ${r(i.rs1)}, ${hex(pc + i.imm)}` : null;
+      return i.rs2 === 0 ? `beqz ${r(i.rs1)}, ${hexAddr(pc + i.imm)}` : null;
     case 'bne':
-      return i.rs2 === 0 ? `bnez ${r(i.rs1)}, ${hex(pc + i.imm)}` : null;
+      return i.rs2 === 0 ? `bnez ${r(i.rs1)}, ${hexAddr(pc + i.imm)}` : null;
     default:
       return null;
   }
@@ -52,16 +52,16 @@ export function formatInst(i: Inst, pc: number, usePseudo = true): string {
   const op = c + i.op;
   switch (i.op) {
     case 'lui': case 'auipc':
-      return `${op} ${r(i.rd)}, ${hex(i.imm >>> 12)}`;
+      return `${op} ${r(i.rd)}, ${hexAddr(i.imm >>> 12)}`;
     case 'jal':
-      return `${op} ${r(i.rd)}, ${hex(pc + i.imm)}`;
+      return `${op} ${r(i.rd)}, ${hexAddr(pc + i.imm)}`;
     case 'jalr':
     case 'lb': case 'lh': case 'lw': case 'lbu': case 'lhu':
       return `${op} ${r(i.rd)}, ${i.imm}(${r(i.rs1)})`;
     case 'sb': case 'sh': case 'sw':
       return `${op} ${r(i.rs2)}, ${i.imm}(${r(i.rs1)})`;
     case 'beq': case 'bne': case 'blt': case 'bge': case 'bltu': case 'bgeu':
-      return `${op} ${r(i.rs1)}, ${r(i.rs2)}, ${hex(pc + i.imm)}`;
+      return `${op} ${r(i.rs1)}, ${r(i.rs2)}, ${hexAddr(pc + i.imm)}`;
     case 'addi': case 'slti': case 'sltiu': case 'xori': case 'ori': case 'andi':
     case 'slli': case 'srli': case 'srai':
       return `${op} ${r(i.rd)}, ${r(i.rs1)}, ${i.imm}`;
@@ -74,11 +74,11 @@ export function formatInst(i: Inst, pc: number, usePseudo = true): string {
     case 'fence': case 'fence.i': case 'ecall': case 'ebreak':
       return op;
     case 'csrrw': case 'csrrs': case 'csrrc':
-      return `${op} ${r(i.rd)}, ${hex(i.imm)}, ${r(i.rs1)}`;
+      return `${op} ${r(i.rd)}, ${hexAddr(i.imm)}, ${r(i.rs1)}`;
     case 'csrrwi': case 'csrrsi': case 'csrrci':
-      return `${op} ${r(i.rd)}, ${hex(i.imm)}, ${i.rs1}`;
+      return `${op} ${r(i.rd)}, ${hexAddr(i.imm)}, ${i.rs1}`;
     case 'illegal':
-      return `.insn ${hex(i.bits)} (illegal)`;
+      return `.insn ${hexAddr(i.bits)} (illegal)`;
     default:
       // R-type: add ... remu
       return `${op} ${r(i.rd)}, ${r(i.rs1)}, ${r(i.rs2)}`;
@@ -98,7 +98,7 @@ function at(mem: AddressSpace, pc: number): DisasmLine | null {
   const lo = b[0]! | (b[1]! << 8);
   const hi = b.length >= 4 ? b[2]! | (b[3]! << 8) : 0;
   const i = decode(lo, hi);
-  const bits = i.len === 2 ? lo.toString(16).padStart(4, '0') : (((hi << 16) | lo) >>> 0).toString(16).padStart(8, '0');
+  const bits = i.len === 2 ? hexWord(lo).slice(4) : hexWord((hi << 16) | lo);
   return { pc: pc >>> 0, bytes: bits, text: formatInst(i, pc) };
 }
 

@@ -1,6 +1,7 @@
 /**
  * One short line per event for the event list: the kind and what matters about it, IPC
- * messages by type name and decoded fields, console bytes as text. The text filter (`/`)
+ * messages by type name and decoded fields, console bytes as text, signals and trap causes by
+ * name, addresses in hex, exits as what happened (`exited 1`, not the wait status 256). The text filter (`/`)
  * searches this line too, so what one sees is what one can find.
  */
 import type { MachineEvent } from '../core/events.js';
@@ -8,9 +9,10 @@ import { syscallName } from '../core/syscall-numbers.js';
 import { describeMessage } from '../protocol/describe-message.js';
 import { messageTypeName } from '../protocol/message-types.js';
 import type { IpcOpener } from './ipc-open.js';
+import { signalName, trapCauseName, waitStatusText } from './signal-names.js';
+import { bytesOfHex, hexAddr } from '../protocol/hex.js';
 
-const hex = (n: number) => `0x${(n >>> 0).toString(16)}`;
-const arg = (n: number) => (Math.abs(n) < 4096 ? String(n) : hex(n));
+const arg = (n: number) => (Math.abs(n) < 4096 ? String(n) : hexAddr(n));
 
 function text(data: readonly number[]): string {
   return JSON.stringify(Buffer.from(Uint8Array.from(data)).toString('latin1'));
@@ -29,7 +31,7 @@ export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
     case 'syscall-return': return `sysret ${e.pid} ${syscallName(e.nr) ?? e.nr} = ${arg(e.result)}`;
     case 'ipc': {
       if (e.payloadHex !== undefined) {
-        const v = describeMessage({ m_source: e.src, m_type: e.mType, payload: Uint8Array.from(Buffer.from(e.payloadHex, 'hex')) });
+        const v = describeMessage({ m_source: e.src, m_type: e.mType, payload: bytesOfHex(e.payloadHex) });
         return `ipc ${e.src}->${e.dst} ${v.summary.replace(/ from \d+/, '')}`;
       }
       const opened = e.wireHex !== undefined && open ? open(e.wireHex) : null;
@@ -48,11 +50,11 @@ export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
     case 'server-down': return `SERVER DOWN ${e.name}: ${e.reason}`;
     case 'inject': return `inject ${JSON.stringify(e.fault)}`;
     case 'chaos': return e.seed === 0 ? 'chaos scheduling off' : `chaos scheduling, seed ${e.seed}`;
-    case 'trap': return `TRAP pid ${e.pid} cause ${e.cause} pc ${hex(e.pc)} tval ${hex(e.tval)}`;
-    case 'signal': return `signal pid ${e.pid} sig ${e.signo} ${e.action}`;
+    case 'trap': return `TRAP pid ${e.pid} ${trapCauseName(e.cause)} pc ${hexAddr(e.pc)} tval ${hexAddr(e.tval)}`;
+    case 'signal': return `signal pid ${e.pid} ${signalName(e.signo)} ${e.action}`;
     case 'fork': return `fork ${e.parent} -> ${e.child}`;
     case 'exec': return `exec ${e.pid} ${e.path}`;
-    case 'exit': return `exit ${e.pid} status ${e.status}`;
+    case 'exit': return `exit ${e.pid} ${waitStatusText(e.status)}`;
     case 'halt': return `HALT ${e.reason} status ${e.status}`;
     default: {
       // Kinds added after this file (the journal grows new ones) still get a line.

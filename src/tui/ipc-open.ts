@@ -9,6 +9,7 @@ import type { Machine } from '../core/machine.js';
 import { ChannelKeyRing } from '../core/ipc/channel-table.js';
 import { openEnvelope } from '../core/kernel/lattice-link.js';
 import type { ChannelKey } from '../journal/store.js';
+import { bytesOfHex, hexOf } from '../protocol/hex.js';
 
 /** `party`: on a kernel channel, the process the kernel carried the message for; `via`: whose keys opened it. */
 export type OpenedPayload =
@@ -28,7 +29,7 @@ function ringsOf(keys: readonly ChannelKey[]): ChannelKeyRing[] {
   if (!out) {
     out = keys.map((k) => {
       const [from, to] = k.direction === 'forward' ? [k.src, k.dst] : [k.dst, k.src];
-      const hex = Buffer.from(k.key).toString('hex');
+      const hex = hexOf(k.key);
       return new ChannelKeyRing({ version: 1, directions: [{ from, to, senderKey: hex, receiverKey: hex }] });
     });
     journalRings.set(keys, out);
@@ -52,7 +53,12 @@ export function openerFor(machine: Machine | null, journaled: readonly ChannelKe
   if (!ring && journaled.length === 0) return undefined;
   const cursorRing = ring;
   return (wireHex) => {
-    const bytes = Uint8Array.from(Buffer.from(wireHex, 'hex'));
+    let bytes: Uint8Array;
+    try {
+      bytes = bytesOfHex(wireHex);
+    } catch {
+      return { ok: false, error: 'malformed wire' };
+    }
     let d = cursorRing?.decrypt(bytes);
     let via: 'cursor' | 'journal' = 'cursor';
     if (!d?.ok && d?.error !== 'malformed') {

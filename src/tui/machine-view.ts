@@ -10,9 +10,6 @@ import type { PmPort } from '../servers/pm-port.js';
 import type { VfsPort } from '../servers/vfs-port.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 import { disassembleAround, REG_NAMES } from './disasm.js';
-import { describeMessage } from '../protocol/describe-message.js';
-import type { MachineEvent } from '../core/events.js';
-import type { IpcOpener } from './ipc-open.js';
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 const perm = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
@@ -164,50 +161,4 @@ export function serverLines(m: Machine, pid: number | null): string[] {
     }
   }
   return lines;
-}
-
-/** Every field of an event, one a line; IPC payloads decoded field by field. */
-export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: IpcOpener): string[] {
-  const lines = [`event ${journalSeq}: ${e.kind} at icount ${e.icount} (seq in icount ${e.seq})`];
-  const rec = e as unknown as Record<string, unknown>;
-  for (const [k, v] of Object.entries(rec)) {
-    if (k === 'kind' || k === 'icount' || k === 'seq') continue;
-    if (k === 'data' && Array.isArray(v)) {
-      const bytes = Uint8Array.from(v as number[]);
-      lines.push(`  data (${bytes.length} bytes): ${JSON.stringify(Buffer.from(bytes).toString('latin1'))}`);
-      continue;
-    }
-    if (Array.isArray(v) && k === 'stack') {
-      lines.push(`  stack:`);
-      for (const s of v) lines.push(`    ${String(s)}`);
-      continue;
-    }
-    if (typeof v === 'string' && v.length > 64 && /^[0-9a-f]+$/.test(v)) {
-      lines.push(`  ${k} (${v.length / 2} bytes):`);
-      for (let i = 0; i < v.length; i += 32) lines.push(`    ${v.slice(i, i + 32).replace(/(..)/g, '$1 ').trimEnd()}`);
-      continue;
-    }
-    lines.push(`  ${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
-  }
-  // The decoded message first: the raw fields (the sealed wire in hex) are below it.
-  const head = lines.splice(0, 1);
-  const ipc: string[] = [];
-  if (e.kind === 'ipc' || e.kind === 'ipc-reject') {
-    let payload: Uint8Array | null = null;
-    if (e.kind === 'ipc' && e.payloadHex !== undefined) payload = Uint8Array.from(Buffer.from(e.payloadHex, 'hex'));
-    else if (e.wireHex !== undefined) {
-      const opened = open?.(e.wireHex);
-      if (opened?.ok) {
-        payload = opened.payload;
-        ipc.push(`  opened with ${opened.via === 'cursor' ? 'the channel keys at the cursor' : 'a journaled channel key (channel_key)'}: ${payload.length} bytes${opened.party !== undefined ? `, kernel channel for pid ${opened.party}` : ''}`);
-      } else ipc.push(`  sealed wire: ${opened ? opened.error : 'seek to see it decrypted (needs the machine at the cursor)'}`);
-    }
-    if (payload) {
-      const view = describeMessage({ m_source: e.src, m_type: e.mType, payload });
-      ipc.push(`  decoded: ${view.typeName} (${view.direction}, ${view.size} bytes)`);
-      if (view.error) ipc.push(`    malformed: ${view.error}`);
-      for (const f of view.fields) ipc.push(`    ${f.name.padEnd(10)} ${f.layout.padEnd(12)} ${f.value}`);
-    }
-  }
-  return [...head, ...ipc, ...lines];
 }

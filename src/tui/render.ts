@@ -1,6 +1,6 @@
 /**
  * Draws the App on the terminal with Ink, on the alternate screen (the shell's screen comes
- * back on quit). Loaded by src/cli/tui-command.ts only after it has made sure Ink will draw
+ * back on quit). Loaded by src/cli/commands/tui.ts only after it has made sure Ink will draw
  * every frame (see there), so nothing else may import this module or Ink before that.
  */
 import { createElement } from 'react';

@@ -1,0 +1,52 @@
+/**
+ * What the user chose to look at: the pane, the process, the memory address, the event filter,
+ * the help page, an open prompt and the status message. None of it needs a machine, so it all
+ * changes while a seek runs.
+ */
+import { useCallback, useRef, useState } from 'react';
+import type { PromptKind } from '../keymap.js';
+import type { PaneName } from '../panes/layout.js';
+import type { TextFilter } from '../session.js';
+
+export interface Prompt {
+  readonly kind: PromptKind;
+  readonly text: string;
+}
+
+export interface ViewState {
+  readonly pane: PaneName;
+  setPane(next: PaneName | ((p: PaneName) => PaneName)): void;
+  /** The process chosen with `p` (else the selected event's is shown). */
+  readonly pidChoice: number | null;
+  setPidChoice(pid: number | null): void;
+  /** The memory pane's address chosen with `a` (else the stack pointer's). */
+  readonly memAddr: number | null;
+  setMemAddr(addr: number | null): void;
+  readonly filter: TextFilter;
+  setFilter(f: TextFilter): void;
+  /** The help overlay's page, or null when it is closed. */
+  readonly help: number | null;
+  setHelp(page: number | null): void;
+  readonly prompt: Prompt | null;
+  /** The prompt as the last key left it (keys can arrive faster than renders). */
+  promptNow(): Prompt | null;
+  setPrompt(p: Prompt | null): void;
+  readonly message: string;
+  say(message: string): void;
+}
+
+export function useViewState(): ViewState {
+  const [pane, setPane] = useState<PaneName>('detail');
+  const [pidChoice, setPidChoice] = useState<number | null>(null);
+  const [memAddr, setMemAddr] = useState<number | null>(null);
+  const [filter, setFilter] = useState<TextFilter>({});
+  const [help, setHelp] = useState<number | null>(null);
+  const [prompt, setPromptState] = useState<Prompt | null>(null);
+  const promptRef = useRef<Prompt | null>(null);
+  const setPrompt = useCallback((p: Prompt | null) => {
+    promptRef.current = p;
+    setPromptState(p);
+  }, []);
+  const [message, say] = useState('? for help');
+  return { pane, setPane, pidChoice, setPidChoice, memAddr, setMemAddr, filter, setFilter, help, setHelp, prompt, promptNow: () => promptRef.current, setPrompt, message, say };
+}
