@@ -438,7 +438,7 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
       return c;
     }
     case 'server-crash': {
-      if (n !== 11 || !isInt(e.server) || !isInt(e.mType) || !isInt(e.source) || !isStr(e.name)) return null;
+      if (n !== 10 || !isInt(e.server) || !isInt(e.mType) || !isInt(e.source) || !isStr(e.name)) return null;
       const c = blank(15, e.server);
       c.nr = e.mType;
       c.a0 = e.source;

@@ -487,7 +487,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   /** WHERE clause and parameters for one branch's rows under a filter. */
-  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string } {
+  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string; index?: string } {
     let sql = 'branch = ? AND seq BETWEEN ? AND ?';
     const params: unknown[] = [branch, f.loSeq, f.hiSeq];
     let key = '';
@@ -514,6 +514,9 @@ export class SqliteJournalStore extends BaseJournalStore {
       const rare = codes.every((c) => Math.abs(c) >= RARE_KIND_MIN);
       sql += `${rare ? ' AND kind NOT BETWEEN 1 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
       key += `k${codes.join(',')}`;
+      // Without statistics the planner may prefer a long seq range on the primary key: a rare
+      // kind is a few rows in the index, so name it.
+      if (rare) return { sql, params, key, index: 'event_kind_at' };
     }
     return { sql, params, key };
   }
@@ -522,7 +525,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     const w = this.where(branch, f);
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // Within a branch (icount, seq) order is seq order, which the primary key and event_kind_at deliver.
-    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM event WHERE ${w.sql} ORDER BY seq ${dir} LIMIT ?`)
+    const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
+    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY seq ${dir} LIMIT ?`)
       .all(...w.params, limit)
       .map((r) => this.raw(branch, r));
   }
@@ -533,7 +537,8 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const w = this.where(branch, f);
-    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM event WHERE ${w.sql}`).get(...w.params)!.n;
+    const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
+    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${w.sql}`).get(...w.params)!.n;
   }
 
   // ---- snapshots and pages ------------------------------------------------------------------
