@@ -57,9 +57,13 @@ CREATE TABLE name (
 
 -- Every machine event. Which field of which kind goes in which column is in
 -- src/journal/event-row.ts (and the README); v_event puts them back together.
+-- A rowid table keyed by id = (branch - 1) * 2^40 + seq, with branch and seq as generated
+-- columns (stored nowhere): appends then fill every page (SQLite splits a rowid table at its
+-- right edge), 4 KiB messages fit in the table's 64 KiB pages without overflow chains, and the
+-- root branch's key is as short as its seq. WHERE id BETWEEN ... is the fast range; branch and
+-- seq can be queried like any column.
 CREATE TABLE event (
-  branch        INTEGER NOT NULL REFERENCES branch(id),
-  seq           INTEGER NOT NULL,           -- position in the branch's timeline
+  id            INTEGER PRIMARY KEY,        -- (branch - 1) * 1099511627776 + seq
   icount        INTEGER NOT NULL,           -- guest instructions retired at the event
   seq_in_icount INTEGER NOT NULL,           -- orders events sharing an icount
   kind          INTEGER NOT NULL,           -- event_kind.code; negated: every field is in body
@@ -74,13 +78,14 @@ CREATE TABLE event (
   name          INTEGER REFERENCES name(id),  -- syscall name, reason, path, server name ...
   data          BLOB,                       -- byte data: console bytes, IPC payload or sealed wire
   body          TEXT,                       -- canonical JSON of fields no column holds (rare kinds)
-  PRIMARY KEY (branch, seq)
-) WITHOUT ROWID;
+  branch        INTEGER AS ((id >> 40) + 1) VIRTUAL,        -- the branch (timeline) of the row
+  seq           INTEGER AS (id & 1099511627775) VIRTUAL     -- position in the branch's timeline
+);
 -- Events by kind for the rare kinds only (crashes, inputs a seek replays, forks, ...): an index
 -- over every syscall and message would cost more than the rows. A query for rare kinds names the
 -- condition (kind NOT BETWEEN 1 AND 3) so that SQLite uses it. There is no pid index: a pid query
 -- is a seq range (icount is monotone, the store binary-searches it) filtered on pid.
-CREATE INDEX event_kind_at ON event (kind, branch, seq) WHERE kind NOT BETWEEN 1 AND 3;
+CREATE INDEX event_kind_at ON event (kind) WHERE kind NOT BETWEEN 1 AND 3;
 
 -- The hash chain, one link per block of 256 events of a timeline (src/journal/block-chain.ts):
 -- hash = sha256(previous block's hash || canonical bytes of the block's rows). Kept by the branch
@@ -95,7 +100,7 @@ CREATE TABLE event_block (
 
 -- Every event as schema 3 stored it: the kind's name and its fields as a JSON object.
 CREATE VIEW v_event AS
-SELECT e.branch, e.seq, e.icount, e.seq_in_icount, k.name AS kind, e.pid,
+SELECT e.id, e.branch, e.seq, e.icount, e.seq_in_icount, k.name AS kind, e.pid,
        CASE WHEN e.kind < 0 THEN e.body ELSE CASE e.kind
          WHEN 1 THEN json_object('args', json_array(e.a0, e.a1, e.a2, e.a3, e.a4, e.a5), 'name', n.text, 'nr', e.nr, 'pid', e.pid)
          WHEN 2 THEN json_object('nr', e.nr, 'pid', e.pid, 'result', e.a0)
@@ -137,8 +142,8 @@ CREATE VIEW v_syscalls AS
 SELECT e.branch, e.seq, e.icount, e.pid, e.nr, n.text AS name,
        json_array(e.a0, e.a1, e.a2, e.a3, e.a4, e.a5) AS args,
        (SELECT r.a0 FROM event r
-         WHERE r.branch = e.branch AND r.seq > e.seq AND r.kind = 2 AND r.pid = e.pid AND r.nr = e.nr
-         ORDER BY r.seq LIMIT 1) AS result
+         WHERE r.id > e.id AND r.id < ((e.id >> 40) + 1) << 40 AND r.kind = 2 AND r.pid = e.pid AND r.nr = e.nr
+         ORDER BY r.id LIMIT 1) AS result
   FROM event e
   LEFT JOIN name n ON n.id = e.name
  WHERE e.kind = 1;
@@ -178,7 +183,7 @@ SELECT e.branch, e.seq, e.icount, k.name AS kind, e.pid,
          WHEN 21 THEN 'killed by signal ' || e.nr
          ELSE 'halt: ' || n.text || ' (status ' || e.a0 || ')'
        END AS what,
-       (SELECT v.payload FROM v_event v WHERE v.branch = e.branch AND v.seq = e.seq) AS payload
+       (SELECT v.payload FROM v_event v WHERE v.id = e.id) AS payload
   FROM event e
   JOIN event_kind k ON k.code = e.kind
   LEFT JOIN name n ON n.id = e.name

@@ -9,7 +9,7 @@ import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
 import { rowOf, storedOfRow } from './event-row.js';
-import { journalSeq, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import {
   DEFAULT_FLUSH_EVERY,
   type Bookmark,
@@ -205,6 +205,7 @@ export abstract class BaseJournalStore implements JournalStore {
       throw new JournalError('BAD_FORK_POINT', `${where}: icount and seq are non-negative integers`);
     }
     if (nb.forkSeq > length) throw new JournalError('BAD_FORK_POINT', `${where}: the parent's timeline has only ${length} events`);
+    if (this.readBranches().length >= MAX_BRANCHES) throw new JournalError('BAD_ARGUMENT', `a journal holds at most ${MAX_BRANCHES} branches`);
     const before = nb.forkSeq > 0 ? this.rawAt(parent.id, nb.forkSeq - 1) : null;
     if (before) {
       if (before.icount > nb.forkIcount) {

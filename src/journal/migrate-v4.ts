@@ -15,7 +15,7 @@ import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
 import { JournalError } from './errors.js';
 import { kindOfCode, KIND_CODES, rowOf, sameBytes } from './event-row.js';
-import type { BranchId } from './ids.js';
+import { eventRowId, type BranchId } from './ids.js';
 import type { RawEventRow } from './store.js';
 
 interface V3Row {
@@ -88,7 +88,7 @@ export function convertEventsToSchema4(db: Database.Database): void {
     return id;
   };
   const insertEvent = db.prepare(
-    'INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const upsertBlock = db.prepare('INSERT OR REPLACE INTO event_block (branch, block, count, hash) VALUES (?, ?, ?, ?)');
   const setHead = db.prepare('UPDATE branch SET head_hash = ? WHERE id = ?');
@@ -96,9 +96,7 @@ export function convertEventsToSchema4(db: Database.Database): void {
     'SELECT seq, icount, seq_in_icount AS sii, kind, pid, payload, hash FROM event_v3 WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?',
   );
   const v3HashAt = db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM event_v3 WHERE branch = ? AND seq = ?');
-  const readV4 = db.prepare<[number, number], V4Row>(
-    'SELECT seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body FROM event WHERE branch = ? AND seq = ?',
-  );
+  const readV4 = db.prepare<[number], V4Row>('SELECT seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body FROM event WHERE id = ?');
   const blockHash = db.prepare<[number, number], { hash: Buffer; count: number }>('SELECT hash, count FROM event_block WHERE branch = ? AND block = ?');
 
   /** The branch of `timeline` (or an ancestor) that owns seq. */
@@ -110,7 +108,7 @@ export function convertEventsToSchema4(db: Database.Database): void {
   };
   const v4RowAt = (timeline: number, seq: number): RawEventRow => {
     const owner = ownerOf(timeline, seq);
-    const r = readV4.get(owner, seq);
+    const r = readV4.get(eventRowId(owner as BranchId, seq));
     if (!r) throw new JournalError('CORRUPT', `branch ${timeline} forks after event ${seq}, which its ancestors do not hold`);
     const name = r.name === null ? null : (names.get(r.name) ?? null);
     return { branch: owner as BranchId, seq: r.seq, icount: r.icount, seqInIcount: r.sii, kind: r.kind, pid: r.pid, nr: r.nr, a0: r.a0, a1: r.a1, a2: r.a2, a3: r.a3, a4: r.a4, a5: r.a5, name, data: r.data, body: r.body };
@@ -145,7 +143,7 @@ export function convertEventsToSchema4(db: Database.Database): void {
         }
         prev3 = r.hash;
         const row = rowOf(b.id as BranchId, r.seq, eventOfV3(r, b.id));
-        insertEvent.run(b.id, row.seq, row.icount, row.seqInIcount, row.kind, row.pid, row.nr, row.a0, row.a1, row.a2, row.a3, row.a4, row.a5, row.name === null ? null : nameId(row.name), row.data, row.body);
+        insertEvent.run(eventRowId(b.id as BranchId, row.seq), row.icount, row.seqInIcount, row.kind, row.pid, row.nr, row.a0, row.a1, row.a2, row.a3, row.a4, row.a5, row.name === null ? null : nameId(row.name), row.data, row.body);
         if (chain.add(row)) upsertBlock.run(b.id, chain.block - 1, BLOCK_EVENTS, chain.previousBlockHash);
         expect++;
       }

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
-import { branchId, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
@@ -27,6 +27,8 @@ export interface SqliteOpenOptions extends StoreOptions {
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+/** Page size of a new journal file (bytes). */
+const PAGE_SIZE = 65536;
 
 /** Turns SQLite's failures over a bad file into JournalErrors; anything else is a bug and passes through. */
 export function translateSqliteError(e: unknown, where = 'the journal'): unknown {
@@ -193,6 +195,9 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.migrations = options.migrations ?? loadMigrations();
     try {
       if (!this.readonly) {
+        // Big pages for a new file (before WAL writes its first page): a 4 KiB message then fits in
+        // a row without an overflow chain, and rows pack densely. An existing file keeps its size.
+        if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
       }
@@ -200,13 +205,15 @@ export class SqliteJournalStore extends BaseJournalStore {
       // verify() runs foreign_key_check, so inserts do not pay for it (about a quarter of their cost).
       db.pragma('foreign_keys = OFF');
       db.pragma('busy_timeout = 5000');
+      // Binary searches over icount and replays read scattered pages: keep 16 MiB of them.
+      db.pragma('cache_size = -16384');
       this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
     } catch (e) {
       throw translateSqliteError(e, label);
     }
     try {
       this.insertEvent = db.prepare<unknown[], never>(
-        'INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
       this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash) VALUES (?, ?, ?, ?)');
@@ -215,10 +222,10 @@ export class SqliteJournalStore extends BaseJournalStore {
     }
     this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
     this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
-    this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? ORDER BY seq DESC LIMIT 1`);
-    this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?`);
+    this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
+    this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
-    this.qIcountAt = this.prep('SELECT icount FROM event WHERE branch = ? AND seq = ?');
+    this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
     this.loadNames();
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
@@ -429,7 +436,7 @@ export class SqliteJournalStore extends BaseJournalStore {
         // The raw statements on the hot path; tx() translates their errors.
         const insert = this.insertEvent;
         for (const r of rows) {
-          insert.run(r.branch, r.seq, r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
+          insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
         }
         for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash);
         for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, b);
@@ -477,19 +484,19 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   protected lastOwnRow(branch: BranchId): RawEventRow | null {
-    const r = this.qLastRow.get(branch);
+    const r = this.qLastRow.get(eventRowId(branch, 0), eventRowId(branch, SEQS_PER_BRANCH - 1));
     return r ? this.raw(branch, r) : null;
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
     this.settled();
-    return this.qRawFrom.all(branch, fromSeq, limit).map((r) => this.raw(branch, r));
+    return this.qRawFrom.all(eventRowId(branch, fromSeq), eventRowId(branch, SEQS_PER_BRANCH - 1), limit).map((r) => this.raw(branch, r));
   }
 
   /** WHERE clause and parameters for one branch's rows under a filter. */
   private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string; index?: string } {
-    let sql = 'branch = ? AND seq BETWEEN ? AND ?';
-    const params: unknown[] = [branch, f.loSeq, f.hiSeq];
+    let sql = 'id BETWEEN ? AND ?';
+    const params: unknown[] = [eventRowId(branch, f.loSeq), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
     let key = '';
     if (f.loIcount > 0 || f.hiIcount < MAX) {
       sql += ' AND icount BETWEEN ? AND ?';
@@ -526,13 +533,13 @@ export class SqliteJournalStore extends BaseJournalStore {
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // Within a branch (icount, seq) order is seq order, which the primary key and event_kind_at deliver.
     const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
-    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY seq ${dir} LIMIT ?`)
+    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`)
       .all(...w.params, limit)
       .map((r) => this.raw(branch, r));
   }
 
   protected ownIcountAt(branch: BranchId, seq: number): number | null {
-    return this.qIcountAt.get(branch, seq)?.icount ?? null;
+    return this.qIcountAt.get(eventRowId(branch, seq))?.icount ?? null;
   }
 
   protected countRows(branch: BranchId, f: SegmentFilter): number {
@@ -713,6 +720,19 @@ export class SqliteJournalStore extends BaseJournalStore {
       const orphans = this.db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
       for (const o of orphans.slice(0, 10)) problems.push(`${o.table} row ${o.rowid ?? '?'} refers to a missing ${o.parent}`);
       if (orphans.length > 10) problems.push(`... and ${orphans.length - 10} more rows referring to missing rows`);
+    });
+    attempt('event branch check', () => {
+      // Events are keyed by (branch, seq) packed into id, not a foreign key: find each branch that
+      // has rows, one index probe per branch.
+      const known = new Set(this.readBranches().map((b) => b.id as number));
+      const next = this.db.prepare<[number], { id: number | null }>('SELECT min(id) AS id FROM event WHERE id >= ?');
+      for (let from = 0; ; ) {
+        const id = next.get(from)?.id ?? null;
+        if (id === null) break;
+        const branch = Math.floor(id / SEQS_PER_BRANCH) + 1;
+        if (!known.has(branch)) problems.push(`event rows of branch ${branch} refer to a missing branch`);
+        from = branch * SEQS_PER_BRANCH;
+      }
     });
     attempt('schema check', () => {
       const expected = expectedSchema(this.migrations);
