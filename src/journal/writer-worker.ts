@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
+import { JournalError } from './errors.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
 import { SqliteJournalStore } from './sqlite-store.js';
 import type { ChannelKey, NewRecording } from './store.js';
@@ -26,6 +27,17 @@ export type WriterMessage =
   | { readonly type: 'close' };
 
 export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
+
+/**
+ * A message that names the failure whatever was thrown: a JournalError's code and message, or
+ * for anything else its class and text (an emscripten abort can be a bare object or an empty message).
+ */
+function describe(e: unknown): string {
+  if (e instanceof JournalError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return e.message === '' ? `${e.name} (no message)` : `${e.name}: ${e.message}`;
+  const text = String(e);
+  return text === '' ? 'an error with no message' : text;
+}
 
 const { file, meta, keySeed } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array };
 const port = parentPort!;
@@ -60,9 +72,9 @@ try {
         }
       }
     } catch (e) {
-      port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+      port.postMessage({ type: 'error', message: `${m.type === 'snapshot' ? `snapshot at icount ${m.icount}` : m.type}: ${describe(e)}` } satisfies WriterReply);
     }
   });
 } catch (e) {
-  port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+  port.postMessage({ type: 'error', message: `opening ${file}: ${describe(e)}` } satisfies WriterReply);
 }
