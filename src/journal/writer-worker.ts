@@ -2,7 +2,8 @@
  * The journal writer thread: owns the SQLite store of a recording being made, and commits what
  * the machine's thread sends it (event batches, snapshots) so that hashing, encoding and SQLite
  * stay off the machine's path. Each message is committed as it arrives: a recording killed at
- * any moment keeps everything up to its last committed batch.
+ * any moment keeps everything up to its last committed batch. For a new file the entry
+ * (writer-worker-entry.mjs) has answered 'ready' already, so the machine ran while this loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
@@ -39,14 +40,15 @@ function describe(e: unknown): string {
   return text === '' ? 'an error with no message' : text;
 }
 
-const { file, meta, keySeed } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array };
+/** readySent: the entry (writer-worker-entry.mjs) already answered 'ready' for a file it created. */
+const { file, meta, keySeed, readySent } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array; readySent?: boolean };
 const port = parentPort!;
 
 try {
   const store = await SqliteJournalStore.open(file);
   store.createRecording(meta);
   if (keySeed) store.putKeySeed(keySeed);
-  port.postMessage({ type: 'ready' } satisfies WriterReply);
+  if (readySent !== true) port.postMessage({ type: 'ready' } satisfies WriterReply);
   port.on('message', (m: WriterMessage) => {
     try {
       switch (m.type) {
