@@ -68,7 +68,7 @@ interface Recorded {
   /** CPU time over the same span, the writer thread's included. */
   readonly cpuMs: number;
   readonly fileBytes: number;
-  /** Bytes of the event table's pages alone (dbstat). */
+  /** Bytes of the events alone: the event table, its indexes and its hash chain (dbstat). */
   readonly eventBytes: number;
   /** Boot to halt on the machine's thread, with the recorder attached. */
   readonly runMs: number;
@@ -111,7 +111,7 @@ async function record(argv: string[], file: string): Promise<Recorded> {
   store.close();
   snapshotBytes[0] = (snapshotBytes[0] ?? 0) + pageBytes; // pages are shared; charge them to the first
   const db = new Database(file, { readonly: true });
-  const eventBytes = (db.prepare("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event'").get() as { n: number }).n;
+  const eventBytes = (db.prepare("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'").get() as { n: number }).n;
   db.close();
   return { file, ms, cpuMs: cpu, runMs, icount: m.icount, events, snapshotMs, snapshotBytes, fileBytes: statSync(file).size, eventBytes };
 }
