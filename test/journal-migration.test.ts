@@ -78,6 +78,9 @@ describe('the committed schema-3 recording', () => {
     expect(after.map((e) => e.event)).toEqual(before.map((e) => e.event));
     // Every event of a real recording fits the typed columns (none kept whole in body).
     expect(s.database.prepare('SELECT count(*) AS n FROM event WHERE kind < 0').get()).toEqual({ n: 0 });
+    // v_event rebuilds, with SQL alone, every event as schema 3 held it (sealed wires byte for byte).
+    const viaSql = s.database.prepare('SELECT kind, icount, seq_in_icount, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as { kind: string; icount: number; seq_in_icount: number; payload: string }[];
+    expect(viaSql.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(before.map((e) => e.event));
     // The views answer from the new columns what they answered from JSON.
     expect((s.database.prepare("SELECT count(*) AS n FROM v_syscalls WHERE name = 'execve'").get() as { n: number }).n).toBeGreaterThan(0);
     expect(s.database.prepare('SELECT kind, what FROM v_crashes').all()).toEqual([{ kind: 'server-crash', what: expect.stringMatching(/^server vfs crashed \(threw\): injected crash/) as string }]);
