@@ -405,25 +405,21 @@ export abstract class BaseJournalStore implements JournalStore {
 
   /**
    * Lets each query walk only the rows it needs, using that icount never decreases along a
-   * timeline: an icount range alone becomes a seq range (binary search on the primary key); with
-   * a pid or kinds (whose indexes are ordered by icount) a seq range also bounds icount.
+   * timeline: an icount range becomes a seq range (binary search on the key), with or without a
+   * pid or kinds. A pid is then a filter over that range (there is no pid index: it cost more
+   * bytes than the rows); rare kinds use their index within it.
    */
   private refine(seg: Segment, f: SegmentFilter): SegmentFilter | null {
     const end = this.head(seg.branch).nextSeq - 1; // the segment branch's last own row
     let loSeq = f.loSeq;
     let hiSeq = Math.min(f.hiSeq, end);
     if (loSeq > hiSeq) return null;
-    const icountBounded = f.loIcount > 0 || f.hiIcount < MAX;
-    if (f.pid === null && f.kinds === null) {
-      if (!icountBounded) return { ...f, hiSeq };
+    if (f.loIcount > 0 || f.hiIcount < MAX) {
       loSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic >= f.loIcount);
       hiSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic > f.hiIcount) - 1;
-      return loSeq > hiSeq ? null : { ...f, loSeq, hiSeq, loIcount: 0, hiIcount: MAX };
+      if (loSeq > hiSeq) return null;
     }
-    let { loIcount, hiIcount } = f;
-    if (loSeq > seg.lo) loIcount = Math.max(loIcount, this.ownIcountAt(seg.branch, loSeq) ?? loIcount);
-    if (hiSeq < end) hiIcount = Math.min(hiIcount, this.ownIcountAt(seg.branch, hiSeq) ?? hiIcount);
-    return loIcount > hiIcount ? null : { ...f, loSeq, hiSeq, loIcount, hiIcount };
+    return { ...f, loSeq, hiSeq, loIcount: 0, hiIcount: MAX };
   }
 
   /** The first seq in [lo, hi) whose icount satisfies pred (monotone), or hi. */
