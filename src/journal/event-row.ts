@@ -172,11 +172,14 @@ function bytesOfArray(a: unknown): Buffer | null {
   return out;
 }
 
-const LOWER_HEX = /^(?:[0-9a-f]{2})*$/;
-
+/**
+ * The bytes of lowercase hex text, or null for anything else. Decoding stops at the first pair
+ * that is not hex, and re-encoding gives lowercase: a text that survives both is exactly this.
+ */
 function bytesOfHexText(h: unknown): Buffer | null {
-  if (typeof h !== 'string' || !LOWER_HEX.test(h)) return null;
-  return Buffer.from(h, 'hex');
+  if (typeof h !== 'string' || h.length % 2 !== 0) return null;
+  const b = Buffer.from(h, 'hex');
+  return b.length * 2 === h.length && b.toString('hex') === h ? b : null;
 }
 
 // The sealed wire's layout (src/core/ipc/wire.ts): format u8 = 1, three zero bytes, header
@@ -201,7 +204,10 @@ function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
       c.a3 = w.readUInt32LE(8);
       c.a4 = seq;
       c.a5 = type === mType ? null : type;
-      c.data = Buffer.concat([w.subarray(WIRE_NONCE_AT, 48), w.subarray(WIRE_PREFIX)]);
+      const d = Buffer.allocUnsafe(n - WIRE_PREFIX + 24);
+      w.copy(d, 0, WIRE_NONCE_AT, 48);
+      w.copy(d, 24, WIRE_PREFIX);
+      c.data = d;
       return true;
     }
   }
