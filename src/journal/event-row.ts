@@ -175,6 +175,8 @@ function bytesOfArray(a: unknown): Buffer | null {
 /**
  * The bytes of lowercase hex text, or null for anything else. Decoding stops at the first pair
  * that is not hex, and re-encoding gives lowercase: a text that survives both is exactly this.
+ * (Buffer's native hex rather than protocol/hex.ts: this runs for every message recorded and
+ * replayed, and a null instead of a throw is what the encoder needs to keep odd text whole.)
  */
 function bytesOfHexText(h: unknown): Buffer | null {
   if (typeof h !== 'string' || h.length % 2 !== 0) return null;
@@ -491,6 +493,7 @@ function parseBody(r: RawEventRow, where: () => string): Record<string, unknown>
 }
 
 const arr = (d: Uint8Array | null): number[] => (d === null ? [] : Array.from(d));
+/** Native hex (per event on replay), the same text as protocol/hex.ts hexOf. */
 const hex = (d: Uint8Array | null): string => (d === null ? '' : Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex'));
 
 /**
@@ -619,8 +622,4 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function hexOfBytes(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -11,7 +11,8 @@
  */
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
-import { hexOfBytes, sameBytes } from './event-row.js';
+import { hexOf } from '../protocol/hex.js';
+import { sameBytes } from './event-row.js';
 import { sha256Hex } from './base-store.js';
 import type { BranchId, PageHash, SnapshotId } from './ids.js';
 import type { BranchInfo, JournalStore } from './store.js';
@@ -133,7 +134,7 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
         return false;
       }
       if (s.count !== count || !sameBytes(s.hash, hash)) {
-        const what = s.count !== count ? `stores ${s.count} events' hash, ${count} are there` : `hash mismatch: stored ${hexOfBytes(s.hash).slice(0, 16)}..., recomputed ${hexOfBytes(hash).slice(0, 16)}...`;
+        const what = s.count !== count ? `stores ${s.count} events' hash, ${count} are there` : `hash mismatch: stored ${hexOf(s.hash).slice(0, 16)}..., recomputed ${hexOf(hash).slice(0, 16)}...`;
         add({ kind: 'event', branch: b.id, seq: first, message: `block ${index} (events ${first}..${last}): ${what} (an event in it was altered)` });
         return false;
       }
