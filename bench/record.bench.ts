@@ -2,9 +2,16 @@
  * The journal on the real machine, side by side in one run: the same guest workload run
  * without a journal and recorded to an SQLite file (overhead ratio), replayed (speed vs
  * record), events written per second and bytes per event, snapshot time and size, and seek
- * latency over random targets in a recording of more than 500 million instructions.
+ * latency over random targets in a recording of more than 500 million instructions. Then the
+ * encoding's own figures: bytes per event (the whole file, and the event rows alone) for
+ * posixtest (event-dense: its events written per second and overhead too) and vfsstress, and the
+ * journal bytes a guest's 128 MiB of written files cost (guest/src/fillfs.c).
+ *
+ * Wall times on a shared machine move with its load: every ratio also has a CPU-time twin
+ * (process.cpuUsage, all threads: the writer thread's work counts), steadier under load.
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Machine, MACHINE_VERSION } from '../src/core/machine.js';
@@ -27,6 +34,17 @@ const SEED = new Uint8Array(32).fill(7);
 const MIXED = ['/bin/sh', '-c', 'vfsstress 4 1500; cpubench 16'];
 /** Long enough for the seek figure: about 530 million instructions. */
 const LONG = ['/bin/cpubench', '96'];
+/** Event-dense: 288k events in 2.3 million instructions. */
+const POSIX = ['/bin/posixtest'];
+const VFS = ['/bin/vfsstress'];
+const FILL_MIB = Number(process.env.XRR_BENCH_FILL_MIB ?? 128);
+const FILL = ['/bin/fillfs', String(FILL_MIB)];
+
+/** CPU milliseconds this process has used, all threads. */
+function cpuMs(): number {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+}
 
 function machine(argv: string[]): Machine {
   return new Machine({ seed: SEED, bootEpochNs: EPOCH, servers: createServers(image.entries, EPOCH), initArgv: ['/sbin/init', ...argv] });
@@ -38,18 +56,24 @@ function boot(m: Machine): Machine {
   return m;
 }
 
-function runPlain(argv: string[]): { ms: number; icount: number } {
+function runPlain(argv: string[]): { ms: number; cpuMs: number; icount: number } {
   const t0 = performance.now();
+  const c0 = cpuMs();
   const m = boot(machine(argv));
   const stop = m.run(1e10);
   if (stop.kind !== 'halted') throw new Error(`workload did not finish: ${JSON.stringify(stop)}`);
-  return { ms: performance.now() - t0, icount: m.icount };
+  return { ms: performance.now() - t0, cpuMs: cpuMs() - c0, icount: m.icount };
 }
 
 interface Recorded {
   readonly file: string;
   /** Start of the writer thread to the last event committed. */
   readonly ms: number;
+  /** CPU time over the same span, the writer thread's included. */
+  readonly cpuMs: number;
+  readonly fileBytes: number;
+  /** Bytes of the events alone: the event table, its indexes and its hash chain (dbstat). */
+  readonly eventBytes: number;
   /** Boot to halt on the machine's thread, with the recorder attached. */
   readonly runMs: number;
   readonly icount: number;
@@ -61,6 +85,7 @@ interface Recorded {
 /** Record `argv` the way `xrr record` does: the journal writer on its own thread. */
 async function record(argv: string[], file: string): Promise<Recorded> {
   const t0 = performance.now();
+  const c0 = cpuMs();
   const journal = await BackgroundJournal.start(file, {
     machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'),
     bootEpochNs: EPOCH.toString(), commandLine: argv, xrrVersion: 'bench',
@@ -83,13 +108,17 @@ async function record(argv: string[], file: string): Promise<Recorded> {
   const runMs = performance.now() - tRun;
   const events = await journal.close();
   const ms = performance.now() - t0;
+  const cpu = cpuMs() - c0;
   // Snapshot sizes as stored: compressed state plus the pages each one added.
   const store = await SqliteJournalStore.open(file, { readonly: true, create: false });
   const snapshotBytes = store.listSnapshots(ROOT_BRANCH).map((s) => s.compressedBytes);
   const pageBytes = store.stats().pageBytes;
   store.close();
   snapshotBytes[0] = (snapshotBytes[0] ?? 0) + pageBytes; // pages are shared; charge them to the first
-  return { file, ms, runMs, icount: recorder.machine.icount, events, snapshotMs, snapshotBytes };
+  const db = new Database(file, { readonly: true });
+  const eventBytes = (db.prepare("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'").get() as { n: number }).n;
+  db.close();
+  return { file, ms, cpuMs: cpu, runMs, icount: recorder.machine.icount, events, snapshotMs, snapshotBytes, fileBytes: statSync(file).size, eventBytes };
 }
 
 const recordBench: Benchmark = {
@@ -100,10 +129,13 @@ const recordBench: Benchmark = {
     try {
       runPlain(MIXED); // warm up the translator and V8
       const plain: number[] = [];
+      const plainCpu: number[] = [];
       const recorded: Recorded[] = [];
       const replays: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        plain.push(runPlain(MIXED).ms);
+        const p = runPlain(MIXED);
+        plain.push(p.ms);
+        plainCpu.push(p.cpuMs);
         const r = await record(MIXED, join(dir, `mixed-${i}.db`));
         recorded.push(r);
         const store = await SqliteJournalStore.open(r.file, { readonly: true, create: false });
@@ -131,6 +163,17 @@ const recordBench: Benchmark = {
         if (r.machine.icount !== target) throw new Error(`seek to ${target} landed at ${r.machine.icount}`);
       }
       store.close();
+      // The encoding's own figures: event-dense code, a file-system workload, a guest's big files.
+      runPlain(POSIX);
+      const posixPlain = runPlain(POSIX);
+      const posix = await record(POSIX, join(dir, 'posix.db'));
+      log(`posixtest: plain ${posixPlain.ms.toFixed(0)} ms (${posixPlain.cpuMs.toFixed(0)} ms CPU), recorded ${posix.ms.toFixed(0)} ms until committed (${posix.cpuMs.toFixed(0)} ms CPU), ${posix.events} events, ${posix.fileBytes} bytes (events ${posix.eventBytes})`);
+      const vfs = await record(VFS, join(dir, 'vfs.db'));
+      log(`vfsstress: ${vfs.events} events, ${vfs.fileBytes} bytes (events ${vfs.eventBytes})`);
+      const fill = await record(FILL, join(dir, 'fill.db'));
+      log(`fillfs ${FILL_MIB}: ${fill.events} events, ${fill.fileBytes} bytes in the journal for ${FILL_MIB} MiB written (${(fill.ms / 1000).toFixed(1)} s)`);
+      const mixedEventBytes = recorded[0]!.eventBytes;
+
       const snapMs = [...recorded.flatMap((r) => r.snapshotMs), ...long.snapshotMs];
       const snapBytes = [...recorded.flatMap((r) => r.snapshotBytes), ...long.snapshotBytes];
       const f = (metric: string, value: number, unit: string, runs = RUNS): Figure => ({ bench: 'record', metric, median: value, unit, runs });
@@ -140,10 +183,21 @@ const recordBench: Benchmark = {
         f('record_overhead_machine_thread', median(recorded.map((r) => r.runMs)) / median(plain), 'x'),
         f('run_recorded_until_committed', recMs, 'ms'),
         f('record_overhead_until_committed', recMs / median(plain), 'x'),
+        f('record_cpu_overhead', median(recorded.map((r) => r.cpuMs)) / median(plainCpu), 'x'),
         f('replay', median(replays), 'ms'),
         f('replay_vs_record', median(replays) / recMs, 'x'),
         f('events_written_per_s', events / (recMs / 1000), 'events/s'),
         f('bytes_per_event', bytes / events, 'B'),
+        f('event_rows_bytes_per_event', mixedEventBytes / events, 'B', 1),
+        f('posixtest_bytes_per_event', posix.fileBytes / posix.events, 'B', 1),
+        f('posixtest_event_rows_bytes_per_event', posix.eventBytes / posix.events, 'B', 1),
+        f('posixtest_events_written_per_s', posix.events / (posix.ms / 1000), 'events/s', 1),
+        f('posixtest_events_written_per_cpu_s', posix.events / (posix.cpuMs / 1000), 'events/s', 1),
+        f('posixtest_record_overhead_until_committed', posix.ms / posixPlain.ms, 'x', 1),
+        f('posixtest_record_cpu_overhead', posix.cpuMs / posixPlain.cpuMs, 'x', 1),
+        f('vfsstress_bytes_per_event', vfs.fileBytes / vfs.events, 'B', 1),
+        f('vfsstress_event_rows_bytes_per_event', vfs.eventBytes / vfs.events, 'B', 1),
+        f('guest_files_journal_ratio', fill.fileBytes / (FILL_MIB * 1024 * 1024), 'x', 1),
         f('snapshot_time', median(snapMs), 'ms', snapMs.length),
         f('snapshot_size', median(snapBytes), 'B', snapBytes.length),
         f('seek_latency_median', median(seeks), 'ms', SEEKS),

@@ -14,9 +14,8 @@ import { Machine } from '../src/core/machine.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 import { openRecording } from '../src/cli/commands/tui.js';
 import { createServers } from '../src/servers/create-servers.js';
-import { loadMigrations } from '../src/journal/migrations.js';
-import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
-import { loadZstd } from '../src/journal/zstd.js';
+import { BLOCK_EVENTS } from '../src/journal/block-chain.js';
+import { writeLegacyJournal } from './journal-legacy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,7 +44,7 @@ describe('xrr record / replay / verify', () => {
     // The channel keys are journaled apart (channel_key), and they open what crossed the wire.
     const db = new Database(file, { readonly: true });
     const keys = db.prepare("SELECT src, dst, direction, hex(key) AS key FROM channel_key WHERE branch = 1").all() as { src: number; dst: number; direction: string; key: string }[];
-    const wire = db.prepare("SELECT json_extract(payload, '$.wireHex') AS w FROM event WHERE kind = 'ipc' AND json_extract(payload, '$.src') = 0 AND json_extract(payload, '$.dst') = 2 LIMIT 1").get() as { w: string };
+    const wire = db.prepare('SELECT wire_hex AS w FROM v_ipc WHERE src = 0 AND dst = 2 AND sealed = 1 LIMIT 1').get() as { w: string };
     db.close();
     expect(keys.length).toBe(8); // kernel <-> VFS, PM, MM, RS, both ways
     const directions = keys.map((k) => {
@@ -70,19 +69,20 @@ describe('xrr record / replay / verify', () => {
 
   it('verify catches one flipped byte in any event row', () => {
     const db = new Database(file);
-    const rows = db.prepare('SELECT seq, payload FROM event WHERE branch = 1 ORDER BY seq').all() as { seq: number; payload: string }[];
+    const rows = db.prepare('SELECT seq, data FROM event WHERE branch = 1 AND length(data) > 0 ORDER BY seq').all() as { seq: number; data: Buffer }[];
     db.close();
     for (const victim of [rows[1]!, rows[Math.floor(rows.length / 2)]!, rows[rows.length - 1]!]) {
       const copy = join(dir, `flip-${victim.seq}.db`);
       execFileSync('cp', [file, copy]);
       const d = new Database(copy);
-      const i = Math.floor(victim.payload.length / 2);
-      const flipped = victim.payload.slice(0, i) + String.fromCharCode(victim.payload.charCodeAt(i) ^ 1) + victim.payload.slice(i + 1);
-      d.prepare('UPDATE event SET payload = ? WHERE branch = 1 AND seq = ?').run(flipped, victim.seq);
+      const i = Math.floor(victim.data.length / 2);
+      victim.data[i] = victim.data[i]! ^ 1;
+      d.prepare('UPDATE event SET data = ? WHERE branch = 1 AND seq = ?').run(victim.data, victim.seq);
       d.close();
       const ver = xrr('verify', copy);
       expect(ver.status, `flip in event ${victim.seq}`).toBe(3);
-      expect(ver.stdout).toContain(`broken at branch 1 seq ${victim.seq}`);
+      // The hash chain has a link per block of BLOCK_EVENTS events: verify names the block's first.
+      expect(ver.stdout).toContain(`broken at branch 1 seq ${victim.seq - (victim.seq % BLOCK_EVENTS)}`);
     }
   });
 
@@ -133,7 +133,7 @@ describe('xrr record / replay / verify', () => {
     const db = new Database(rec, { readonly: true });
     expect((db.prepare('SELECT length(seed) AS n FROM key_seed').get() as { n: number }).n).toBe(32);
     const meta = db.prepare('SELECT seed_hex AS seed, boot_epoch_ns AS epoch FROM recording').get() as { seed: string; epoch: string };
-    const wire = (db.prepare("SELECT json_extract(payload, '$.wireHex') AS w FROM event WHERE kind = 'ipc' LIMIT 1").get() as { w: string }).w;
+    const wire = (db.prepare('SELECT wire_hex AS w FROM v_ipc WHERE sealed = 1 LIMIT 1').get() as { w: string }).w;
     db.close();
     // A machine built from what the recording says of itself derives other keys than the run had.
     const seedOnly = new Machine({ seed: Uint8Array.from(Buffer.from(meta.seed, 'hex')), bootEpochNs: BigInt(meta.epoch), servers: createServers(loadGuestImage().entries, BigInt(meta.epoch)) });
@@ -159,10 +159,7 @@ describe('xrr record / replay / verify', () => {
 
   it('reads a recording made by an older schema, migrating it once', async () => {
     const old = join(dir, 'schema1.db');
-    const zstd = await loadZstd();
-    const v1 = SqliteJournalStore.openWith(zstd, old, { migrations: loadMigrations().slice(0, 1) });
-    v1.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '0', commandLine: [], xrrVersion: 'old' });
-    v1.close();
+    writeLegacyJournal(old, 1, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '0', commandLine: [], xrrVersion: 'old' }, []).close();
     const r = xrr('info', old);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('schema migrated to version');

@@ -39,10 +39,23 @@ const SYSCALLS: readonly [number, string][] = [
   [29, 'getpid'],
 ];
 
+/** Random bytes as hex text, flat as the kernel's hexOf makes it (not a rope of concatenations). */
 function hex(r: () => number, bytes: number): string {
-  let s = '';
-  for (let i = 0; i < bytes; i++) s += ((r() * 256) | 0).toString(16).padStart(2, '0');
-  return s;
+  const b = Buffer.allocUnsafe(bytes);
+  for (let i = 0; i < bytes; i++) b[i] = (r() * 256) | 0;
+  return b.toString('hex');
+}
+
+function u32(v: number): string {
+  return Buffer.from(Uint32Array.of(v).buffer).toString('hex');
+}
+
+/**
+ * A sealed wire as the kernel journals it (src/core/ipc/wire.ts): format, header (channel ends,
+ * type, sequence number), a random nonce, the length, and `bytes` of ciphertext and tag.
+ */
+function wire(r: () => number, src: number, dst: number, mType: number, seq: number, bytes: number): string {
+  return Buffer.from('01000000' + u32(src) + u32(dst) + u32(mType) + u32(seq) + u32(0) + hex(r, 24) + u32(bytes) + hex(r, bytes), 'hex').toString('hex');
 }
 
 export interface EventStream {
@@ -52,8 +65,8 @@ export interface EventStream {
 }
 
 /**
- * opts.ipcBytes: size of IPC payloads (what crossed the wire: header, nonce, ciphertext, tag);
- * opts.pids: how many user processes take turns.
+ * opts.ipcBytes: size of the sealed IPC payloads (ciphertext and tag; the wire adds its 52-byte
+ * prefix); opts.pids: how many user processes take turns.
  */
 export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes?: number; pids?: number } = {}): EventStream {
   const r = rng(seed);
@@ -62,6 +75,7 @@ export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes
   const pids = opts.pids ?? 6;
   const ipcBytes = opts.ipcBytes ?? 96;
   let pid = 8;
+  let wireSeq = 0;
   const at = (): { icount: number; seq: number } => {
     // Several events often share an icount (a syscall round trip); otherwise time moves on.
     if (r() < 0.6) {
@@ -74,12 +88,14 @@ export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes
     const x = r();
     if (x < 0.4) {
       const [nr, name] = SYSCALLS[(r() * SYSCALLS.length) | 0]!;
-      const args = [(r() * 16) | 0, 0x10000 + ((r() * 0x10000) | 0), (r() * 4096) | 0];
+      // Six registers, as the kernel reports them: a descriptor, a pointer, a length, and zeros.
+      const args = [(r() * 16) | 0, 0x10000 + ((r() * 0x10000) | 0), (r() * 4096) | 0, 0, 0, 0];
       const server = nr === 26 || nr === 28 ? 3 : nr === 34 ? 4 : 2;
+      wireSeq++;
       return [
         { kind: 'syscall', pid, nr, name, args, ...at() },
-        { kind: 'ipc', src: pid === 0 ? 1 : 0, dst: server, mType: 100 + nr, payloadHex: hex(r, ipcBytes), ...at() },
-        { kind: 'ipc', src: server, dst: 0, mType: 150, payloadHex: hex(r, ipcBytes), ...at() },
+        { kind: 'ipc', src: pid, dst: server, mType: 100 + nr, wireHex: wire(r, 0, server, 100 + nr, wireSeq, ipcBytes), ...at() },
+        { kind: 'ipc', src: server, dst: 0, mType: 150, wireHex: wire(r, server, 0, 150, wireSeq, ipcBytes), ...at() },
         { kind: 'syscall-return', pid, nr, result: r() < 0.1 ? -2 : (r() * 100) | 0, ...at() },
       ];
     }

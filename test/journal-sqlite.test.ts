@@ -22,6 +22,7 @@ import {
 } from '../src/journal/index.js';
 import { loadMigrations, migrate } from '../src/journal/migrations.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
+import { writeLegacyJournal } from './journal-legacy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,11 +92,12 @@ describe('SQLite journal file', () => {
     const s = await SqliteJournalStore.open(':memory:');
     s.createRecording(META);
     s.append(ROOT_BRANCH, [
-      { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 4096, 5], icount: 10, seq: 0 },
+      { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 4096, 5, 0, 0, 0], icount: 10, seq: 0 },
       { kind: 'ipc', src: 0, dst: 2, mType: 106, payloadHex: 'aabbcc', icount: 10, seq: 1 },
       { kind: 'ipc', src: 2, dst: 0, mType: 150, payloadHex: 'dd', icount: 10, seq: 2 },
       { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 10, seq: 3 },
-      { kind: 'syscall', pid: 9, nr: 28, name: 'wait4', args: [-1, 0, 0], icount: 20, seq: 0 },
+      { kind: 'syscall', pid: 9, nr: 28, name: 'wait4', args: [-1, 0, 0, 0, 0, 0], icount: 20, seq: 0 },
+      { kind: 'console-output', data: [104, 105, 10], icount: 25, seq: 0 },
       { kind: 'trap', pid: 8, cause: 13, pc: 0x10074, tval: 0, icount: 30, seq: 0 },
       { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
@@ -108,9 +110,15 @@ describe('SQLite journal file', () => {
     s.flush();
     const db = s.database;
     expect(db.prepare('SELECT pid, name, args, result FROM v_syscalls ORDER BY seq').all()).toEqual([
-      { pid: 8, name: 'write', args: '[1,4096,5]', result: 5 },
-      { pid: 9, name: 'wait4', args: '[-1,0,0]', result: null },
+      { pid: 8, name: 'write', args: '[1,4096,5,0,0,0]', result: 5 },
+      { pid: 9, name: 'wait4', args: '[-1,0,0,0,0,0]', result: null },
     ]);
+    expect(db.prepare('SELECT kind, bytes, text FROM v_console').all()).toEqual([{ kind: 'console-output', bytes: 3, text: 'hi\n' }]);
+    // v_event gives every event back as schema 3 stored it: the kind's name and its fields as JSON.
+    const asStored = db.prepare('SELECT kind, icount, seq_in_icount, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as { kind: string; icount: number; seq_in_icount: number; payload: string }[];
+    expect(asStored.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(s.events(ROOT_BRANCH).map((e) => e.event));
+    const wire = db.prepare('SELECT wire_hex FROM v_ipc WHERE sealed = 1').get() as { wire_hex: string };
+    expect(wire.wire_hex).toBe('01'.repeat(52 + 12 + 16));
     expect(db.prepare('SELECT channel, m_type, sealed, bytes FROM v_ipc ORDER BY icount, seq').all()).toEqual([
       { channel: '0->2', m_type: 106, sealed: 0, bytes: 3 },
       { channel: '2->0', m_type: 150, sealed: 0, bytes: 1 },
@@ -130,11 +138,16 @@ describe('SQLite journal file', () => {
     const s = await SqliteJournalStore.open(':memory:');
     const plan = (sql: string): string =>
       (s.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
-    expect(plan('SELECT * FROM event WHERE branch = 1 AND pid = 8 AND icount BETWEEN 10 AND 20 ORDER BY icount, seq')).toMatch(/USING (COVERING )?INDEX event_pid/);
     expect(plan('SELECT * FROM snapshot WHERE branch = 1 AND icount <= 5 AND seq <= 9 ORDER BY icount DESC, seq DESC LIMIT 1')).toMatch(/USING (COVERING )?INDEX snapshot_at/);
-    expect(plan("SELECT * FROM event WHERE kind = 'trap'")).toMatch(/INDEX event_kind/);
-    expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind/);
-    expect(plan('SELECT * FROM event WHERE branch = 1 AND seq BETWEEN 10 AND 20 ORDER BY seq')).toMatch(/PRIMARY KEY/);
+    // Rare kinds (crashes, inputs, forks, ...) are indexed; a query names the index's condition.
+    expect(plan('SELECT * FROM event WHERE kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20)')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind_at/);
+    // The store's own kind query takes the index too.
+    s.createRecording(META);
+    s.append(ROOT_BRANCH, [{ kind: 'trap', pid: 8, cause: 13, pc: 0, tval: 0, icount: 1, seq: 0 }]);
+    expect(s.events(ROOT_BRANCH, { kinds: ['trap', 'console-input'] })).toHaveLength(1);
+    expect(plan('SELECT seq FROM event INDEXED BY event_kind_at WHERE id BETWEEN 0 AND 9 AND kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20, 8, -8) ORDER BY id')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT * FROM event WHERE id BETWEEN 10 AND 20 ORDER BY id')).toMatch(/INTEGER PRIMARY KEY/);
     s.close();
   });
 });
@@ -218,25 +231,30 @@ describe('SQLite journal: files it cannot read', () => {
 });
 
 describe('SQLite journal: verify catches edits behind its back', () => {
+  /** Flips one bit of the row's byte data, or else of its body text, or else changes one of its numbers by one. */
   const flipByte = (db: Database.Database, branch: number, seq: number): void => {
-    const { payload } = db.prepare('SELECT payload FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { payload: string };
-    const bytes = Buffer.from(payload);
-    const i = Math.floor(bytes.length / 2);
-    bytes[i] = bytes[i]! ^ 0x01;
-    db.prepare('UPDATE event SET payload = ? WHERE branch = ? AND seq = ?').run(bytes.toString('latin1'), branch, seq);
+    const r = db.prepare('SELECT data, body FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { data: Buffer | null; body: string | null };
+    if (r.data !== null && r.data.length > 0) {
+      const i = Math.floor(r.data.length / 2);
+      r.data[i] = r.data[i]! ^ 0x01;
+      db.prepare('UPDATE event SET data = ? WHERE branch = ? AND seq = ?').run(r.data, branch, seq);
+    } else if (r.body !== null) {
+      db.prepare('UPDATE event SET body = ? WHERE branch = ? AND seq = ?').run(r.body.replace(/\d/, (d) => String((Number(d) + 1) % 10)), branch, seq);
+    } else db.prepare('UPDATE event SET nr = coalesce(nr, 0) + 1 WHERE branch = ? AND seq = ?').run(branch, seq);
   };
 
-  it('one flipped byte of any event payload, on any branch', async () => {
+  it("one flipped byte of any event, on any branch, names the event's block", async () => {
     const path = file();
     await sample(path);
     const good = readFileSync(path);
-    for (const [branch, seq] of [
-      [1, 0],
-      [1, 123],
-      [1, 599],
-      [2, 300],
-      [2, 444],
-      [2, 499],
+    // [branch, seq of the altered row, the first event of its block in the branch's own rows]
+    for (const [branch, seq, blockStart] of [
+      [1, 0, 0],
+      [1, 123, 0],
+      [1, 599, 512],
+      [2, 300, 300],
+      [2, 444, 300],
+      [2, 499, 300],
     ] as const) {
       writeFileSync(path, good);
       rmSync(`${path}-wal`, { force: true });
@@ -248,7 +266,7 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       const report = verify(s);
       s.close();
       expect(report.ok).toBe(false);
-      expect(report.firstBrokenEvent).toMatchObject({ branch, seq });
+      expect(report.firstBrokenEvent).toMatchObject({ branch, seq: blockStart });
     }
   });
 
@@ -257,8 +275,11 @@ describe('SQLite journal: verify catches edits behind its back', () => {
     await sample(path);
     const good = readFileSync(path);
     const cases: [string, string, (r: ReturnType<typeof verify>) => boolean][] = [
-      ['icount', 'UPDATE event SET icount = icount + 1 WHERE branch = 1 AND seq = 10', (r) => r.firstBrokenEvent?.seq === 10],
-      ['kind', "UPDATE event SET kind = 'irq' WHERE branch = 2 AND seq = 310", (r) => r.firstBrokenEvent?.seq === 310],
+      ['icount', 'UPDATE event SET icount = icount + 1 WHERE branch = 1 AND seq = 10', (r) => r.firstBrokenEvent?.seq === 0],
+      ['kind', 'UPDATE event SET kind = 6 WHERE branch = 2 AND seq = 310', (r) => r.firstBrokenEvent?.seq === 300],
+      ['a name', "UPDATE name SET text = 'other' WHERE id = 1", (r) => r.ok === false],
+      ['a block hash', "UPDATE event_block SET hash = zeroblob(32) WHERE branch = 1 AND block = 1", (r) => r.firstBrokenEvent?.seq === 256],
+      ['a lost block hash', 'DELETE FROM event_block WHERE branch = 1 AND block = 1', (r) => r.firstBrokenEvent?.seq === 256],
       ['pid', 'UPDATE event SET pid = 99 WHERE branch = 1 AND seq = 20 AND pid IS NOT NULL', (r) => r.ok === false],
       ['a deleted row', 'DELETE FROM event WHERE branch = 1 AND seq = 50', (r) => r.firstBrokenEvent?.seq === 50],
       ['a lost tail', 'DELETE FROM event WHERE branch = 1 AND seq >= 590', (r) => r.firstBrokenEvent?.seq === 590],
@@ -266,8 +287,8 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       ['a missing page', 'DELETE FROM page WHERE rowid = (SELECT min(rowid) FROM page)', (r) => r.problems.some((p) => p.kind === 'snapshot' && /not stored/.test(p.message))],
       ['page content', 'UPDATE page SET data = (SELECT state FROM snapshot LIMIT 1)', (r) => r.problems.some((p) => p.kind === 'page')],
       ['a page blob', "UPDATE page SET data = x'28b52ffd0102'", (r) => r.problems.some((p) => p.kind === 'page' && /decompress/.test(p.message))],
-      ['an orphan event', "PRAGMA foreign_keys = OFF; INSERT INTO event VALUES (9, 0, 0, 0, 'irq', NULL, '{}', x'00')", (r) => r.problems.some((p) => p.kind === 'container' && /missing branch/.test(p.message))],
-      ['the schema', 'DROP INDEX event_pid', (r) => r.problems.some((p) => p.kind === 'container' && /event_pid/.test(p.message))],
+      ['an orphan event', 'INSERT INTO event (id, icount, seq_in_icount, kind, nr) VALUES (8 << 40, 0, 0, 6, 1)', (r) => r.problems.some((p) => p.kind === 'container' && /missing branch/.test(p.message))],
+      ['the schema', 'DROP INDEX event_kind_at', (r) => r.problems.some((p) => p.kind === 'container' && /event_kind_at/.test(p.message))],
     ];
     for (const [what, sql, caught] of cases) {
       writeFileSync(path, good);
@@ -341,16 +362,13 @@ describe('migrations', () => {
   it('migrates a recording made at schema 1: its server crashes and sealed messages show in the views', async () => {
     const zstd = await zstdP;
     const path = file();
-    const v1 = SqliteJournalStore.openWith(zstd, path, { migrations: base.slice(0, 1) });
-    v1.createRecording(META);
-    v1.append(ROOT_BRANCH, [
+    writeLegacyJournal(path, 1, META, [
       { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 5 + 16), icount: 5, seq: 0 },
       { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'boom', stack: [], icount: 5, seq: 1 },
-    ]);
-    v1.close();
+    ]).close();
     const s = SqliteJournalStore.openWith(zstd, path);
     expect(s.schemaVersion).toBe(latestSchemaVersion());
-    expect(verify(s).ok).toBe(true); // the rows and their hash chain are untouched
+    expect(verify(s).ok).toBe(true); // the rows checked against their old chain, then re-chained
     expect(s.database.prepare('SELECT what FROM v_crashes').all()).toEqual([{ what: 'server vfs crashed (threw): boom' }]);
     expect(s.database.prepare('SELECT sealed, bytes FROM v_ipc').all()).toEqual([{ sealed: 1, bytes: 5 }]);
     s.close();

@@ -16,12 +16,14 @@ import {
   ROOT_BRANCH,
   SqliteJournalStore,
   verify,
+  BLOCK_EVENTS,
   type BranchId,
   type EventQuery,
   type JournalErrorCode,
   type JournalStore,
   type PageHash,
 } from '../src/journal/index.js';
+import { RowBytesWriter } from '../src/journal/block-chain.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
 
 type Factory = (opts?: { flushEvery?: number }) => Promise<JournalStore>;
@@ -121,7 +123,7 @@ describe.each(ADAPTERS)('JournalStore contract: %s', (_name, make) => {
       const got = s.events(ROOT_BRANCH);
       expect(got.map((e) => e.seq)).toEqual(evs.map((_, i) => i));
       expect(got.map((e) => e.event)).toEqual(evs);
-      expect(got.every((e) => e.branch === ROOT_BRANCH && e.hash.length === 32)).toBe(true);
+      expect(got.every((e) => e.branch === ROOT_BRANCH)).toBe(true);
       expect(got.map((e) => e.pid)).toEqual(evs.map(pidOf));
       expect(s.branchLength(ROOT_BRANCH)).toBe(500);
     });
@@ -178,13 +180,24 @@ describe.each(ADAPTERS)('JournalStore contract: %s', (_name, make) => {
       expect(s.countEvents(ROOT_BRANCH)).toBe(0);
     });
 
-    it('chains hashes: sha256(previous hash || row), the same for equal events in any store', async () => {
-      const s = await recorded(make);
-      const e: MachineEvent = { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 2, 3], icount: 5, seq: 0 };
-      s.append(ROOT_BRANCH, [e]);
-      const row = `0\t5\t0\tsyscall\t8\t{"args":[1,2,3],"name":"write","nr":6,"pid":8}`;
-      const want = createHash('sha256').update(new Uint8Array(32)).update(row).digest();
-      expect(Buffer.from(s.eventAt(ROOT_BRANCH, journalSeq(0))!.hash).equals(want)).toBe(true);
+    it('chains one hash per block of 256 events: sha256(previous block hash || rows), whatever the flushes', async () => {
+      const s = await recorded(make, { flushEvery: 100 });
+      const evs = eventStream(2).next(300);
+      for (let i = 0; i < evs.length; i += 77) s.append(ROOT_BRANCH, evs.slice(i, i + 77));
+      const rows = s.rawEvents(ROOT_BRANCH, 0, 1000);
+      const bytesOf = (from: number, to: number): Buffer => {
+        const w = new RowBytesWriter();
+        for (const r of rows.slice(from, to)) w.row(r);
+        return w.take();
+      };
+      const block0 = createHash('sha256').update(new Uint8Array(32)).update(bytesOf(0, 256)).digest();
+      const block1 = createHash('sha256').update(block0).update(bytesOf(256, 300)).digest();
+      expect(s.eventBlocks(ROOT_BRANCH, 0, 10).map((b) => [b.index, b.count, Buffer.from(b.hash).toString('hex')])).toEqual([
+        [0, 256, block0.toString('hex')],
+        [1, 44, block1.toString('hex')],
+      ]);
+      expect(Buffer.from(s.recordedHead(ROOT_BRANCH).hash!).equals(block1)).toBe(true);
+      expect(BLOCK_EVENTS).toBe(256);
     });
   });
 
@@ -258,8 +271,12 @@ describe.each(ADAPTERS)('JournalStore contract: %s', (_name, make) => {
       expect(view.map((e) => e.branch)).toEqual([...Array(60).fill(ROOT_BRANCH), ...Array(30).fill(child.id)]);
       expect(s.branchLength(child.id)).toBe(90);
       expect(s.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
-      // The chain continues the parent's: equal prefixes, equal hashes.
-      expect(view[59]!.hash).toEqual(s.eventAt(ROOT_BRANCH, journalSeq(59))!.hash);
+      // The chain continues the parent's: a timeline with the same events has the same block hashes.
+      const same = await recorded(make);
+      same.append(ROOT_BRANCH, [...evs.slice(0, 60), ...own]);
+      expect(s.timelineBlock(child.id, 0)).toMatchObject({ branch: child.id, index: 0, count: 90, hash: same.timelineBlock(ROOT_BRANCH, 0)!.hash });
+      expect(s.recordedHead(child.id)).toEqual(same.recordedHead(ROOT_BRANCH));
+      expect(s.timelineBlock(ROOT_BRANCH, 0)!.count).toBe(s.branchLength(ROOT_BRANCH));
       expect(verify(s).ok).toBe(true);
     });
 
@@ -499,18 +516,22 @@ describe('JournalStore adapters agree', () => {
 });
 
 describe('verify on the in-memory store', () => {
-  it('reports the first altered row, a missing row and a damaged page', async () => {
+  it("reports the first altered row's block, a missing row and a damaged page", async () => {
     const s = (await recorded(ADAPTERS[1]![1])) as MemoryJournalStore;
-    const evs = eventStream(19).next(200);
+    const evs = eventStream(19).next(700);
     s.append(ROOT_BRANCH, evs);
     s.flush();
-    s.tamperRow(ROOT_BRANCH, 120, { payload: s.rawEvents(ROOT_BRANCH, 120, 1)[0]!.payload.replace(/\d/, (d) => String((Number(d) + 1) % 10)) });
-    s.tamperRow(ROOT_BRANCH, 150, { icount: 0 });
+    expect(verify(s).ok).toBe(true);
+    const r = s.rawEvents(ROOT_BRANCH, 300, 1)[0]!;
+    s.tamperRow(ROOT_BRANCH, 300, { a0: (r.a0 ?? 0) + 1 });
+    s.tamperRow(ROOT_BRANCH, 600, { icount: 0 });
     const report = verify(s);
     expect(report.ok).toBe(false);
-    expect(report.firstBrokenEvent).toMatchObject({ branch: ROOT_BRANCH, seq: 120 });
+    // Row 300 is in block 1 (events 256..511): the report names that block by its first event.
+    expect(report.firstBrokenEvent).toMatchObject({ branch: ROOT_BRANCH, seq: 256 });
+    expect(report.firstBrokenEvent!.message).toMatch(/block 1 \(events 256\.\.511\)/);
     const h = s.putPage(page(5));
-    s.tamperPage(h, s.rawEvents(ROOT_BRANCH, 0, 1)[0]!.hash);
+    s.tamperPage(h, s.eventBlocks(ROOT_BRANCH, 0, 1)[0]!.hash);
     expect(verify(s).problems.some((p) => p.kind === 'page' && p.hash === h)).toBe(true);
   });
 });

@@ -1,12 +1,13 @@
 /**
- * The first divergence of two timelines. The journal chains every event's hash to the previous
- * one's (event-row.ts), so equal hashes at position k mean equal timelines up to k: the end of a
- * shared prefix is found by bisection over the two chains, a few dozen row reads whatever the
- * length. Past it (or from the start, when the recordings were sealed with other keys, or booted
+ * The first divergence of two timelines. The journal chains a hash per block of 256 events to the
+ * previous block's (block-chain.ts), so equal block hashes mean equal timelines up to the block's
+ * end: the end of a shared prefix is found by bisection over the two chains and one block of rows,
+ * a few dozen reads whatever the length. Past it (or from the start, when the recordings were sealed with other keys, or booted
  * with another seed) the derived events are compared by meaning, pairwise, until two differ.
  */
 import type { JournalSeq } from '../journal/ids.js';
-import type { StoredEvent } from '../journal/store.js';
+import { BLOCK_EVENTS, blockOf } from '../journal/index.js';
+import type { RawEventRow, StoredEvent } from '../journal/store.js';
 import type { JournalWires } from '../export/journal-wires.js';
 import { isInput, sameMeaning } from './event-meaning.js';
 import type { DiffSide } from './side.js';
@@ -27,30 +28,56 @@ export type FirstDivergenceResult =
   | { readonly equal: true; readonly identical: boolean; readonly sharedPrefix: number; readonly equalByMeaning: number }
   | ({ readonly equal: false } & FirstDivergence);
 
-function sameHash(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
-  if (a === undefined || b === undefined || a.length !== b.length) return false;
+function sameHash(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
-function hashAt(side: DiffSide, seq: number): Uint8Array | undefined {
-  return side.store.eventAt(side.branch, seq as JournalSeq)?.hash;
+/** Whether the chains agree through block `index`: equal timelines up to its last event. */
+function sameBlock(a: DiffSide, b: DiffSide, index: number): boolean {
+  const x = a.store.timelineBlock(a.branch, index);
+  const y = b.store.timelineBlock(b.branch, index);
+  return x !== null && y !== null && x.count === y.count && sameHash(x.hash, y.hash);
 }
 
-/** How many events the two timelines share row for row: bisection over the hash chains. */
+/** Two stored rows hold the same event (every column but the branch that stores it). */
+function sameRow(x: RawEventRow, y: RawEventRow): boolean {
+  return (
+    x.seq === y.seq && x.icount === y.icount && x.seqInIcount === y.seqInIcount && x.kind === y.kind && x.pid === y.pid &&
+    x.nr === y.nr && x.a0 === y.a0 && x.a1 === y.a1 && x.a2 === y.a2 && x.a3 === y.a3 && x.a4 === y.a4 && x.a5 === y.a5 &&
+    x.name === y.name && x.body === y.body &&
+    (x.data === y.data || (x.data !== null && y.data !== null && sameHash(x.data, y.data)))
+  );
+}
+
+/**
+ * How many events the two timelines share row for row: bisection over the chains' blocks (a
+ * block's hash covers every event before its end), then the rows of the first block that differs.
+ */
 export function sharedPrefix(a: DiffSide, b: DiffSide): number {
   const n = Math.min(a.length, b.length);
   if (n === 0) return 0;
-  if (sameHash(hashAt(a, n - 1), hashAt(b, n - 1))) return n;
-  // Invariant: rows before lo are shared; the row at hi is not.
+  // The block holding the last common position, when the timelines are as long: one read each.
+  if (a.length === b.length && sameBlock(a, b, blockOf(n - 1))) return n;
+  // Invariant: blocks before lo agree; block hi (the first not wholly inside both) is unknown.
   let lo = 0;
-  let hi = n - 1;
+  let hi = Math.floor(n / BLOCK_EVENTS);
   while (lo < hi) {
     const mid = lo + ((hi - lo) >> 1);
-    if (sameHash(hashAt(a, mid), hashAt(b, mid))) lo = mid + 1;
+    if (sameBlock(a, b, mid)) lo = mid + 1;
     else hi = mid;
   }
-  return lo;
+  const from = lo * BLOCK_EVENTS;
+  const count = Math.min(BLOCK_EVENTS, n - from);
+  const ra = a.store.timelineRows(a.branch, from, count);
+  const rb = b.store.timelineRows(b.branch, from, count);
+  for (let i = 0; i < count; i++) {
+    const x = ra[i];
+    const y = rb[i];
+    if (x === undefined || y === undefined || !sameRow(x, y)) return from + i;
+  }
+  return from + count;
 }
 
 /** The derived (not input) events of a side from a position on. */

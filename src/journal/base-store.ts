@@ -7,13 +7,15 @@
 import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
-import { payloadOf, pidOf, rowHash, storedOfRow, ZERO_HASH } from './event-row.js';
-import { journalSeq, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
+import { rowOf, storedOfRow } from './event-row.js';
+import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import {
   DEFAULT_FLUSH_EVERY,
   type Bookmark,
   type BranchInfo,
   type ChannelKey,
+  type EventBlock,
   type EventFilter,
   type EventQuery,
   type JournalStore,
@@ -35,7 +37,7 @@ const MAX = Number.MAX_SAFE_INTEGER;
 /** Where a branch's timeline stands after its last appended event. */
 interface Head {
   nextSeq: number;
-  lastHash: Uint8Array;
+  chain: ChainCursor;
   /** (icount, seq) of the last event of the timeline, or null before the first. */
   last: { readonly icount: number; readonly seqInIcount: number } | null;
   /** A branch's events cannot precede its fork icount. */
@@ -65,6 +67,11 @@ export interface SegmentFilter {
 
 export type PendingRow = RawEventRow;
 
+/** What one flush commits besides the rows: the chain blocks they filled or extended, and the heads. */
+export interface PendingChain {
+  readonly blocks: readonly EventBlock[];
+  readonly heads: ReadonlyMap<BranchId, RecordedHead>;
+}
 
 export function sha256Hex(bytes: Uint8Array): PageHash {
   return createHash('sha256').update(bytes).digest('hex') as PageHash;
@@ -77,6 +84,8 @@ export abstract class BaseJournalStore implements JournalStore {
   abstract readonly schemaVersion: number;
   protected readonly flushEvery: number;
   private pending: PendingRow[] = [];
+  /** Blocks completed by the pending rows (a block still being filled is added at flush). */
+  private completedBlocks: EventBlock[] = [];
   private readonly heads = new Map<BranchId, Head>();
   private readonly segmentCache = new Map<BranchId, readonly Segment[]>();
   private closed = false;
@@ -99,8 +108,9 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract readBranches(): BranchInfo[];
   /** Inserts a branch with the next free id; head is its timeline's end (the parent's fork point). */
   protected abstract insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo;
-  /** Writes the rows and the branches' new heads atomically. */
-  protected abstract commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void;
+  /** Writes the rows, their chain blocks (replacing a stored block of the same index) and the branches' new heads atomically. */
+  protected abstract commitRows(rows: readonly PendingRow[], chain: PendingChain): void;
+  abstract eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[];
   abstract recordedHead(branch: BranchId): RecordedHead;
   protected abstract lastOwnRow(branch: BranchId): RawEventRow | null;
   /** One branch's own rows matching f, ordered by seq ('desc' reversed); limit -1 for all. */
@@ -195,6 +205,7 @@ export abstract class BaseJournalStore implements JournalStore {
       throw new JournalError('BAD_FORK_POINT', `${where}: icount and seq are non-negative integers`);
     }
     if (nb.forkSeq > length) throw new JournalError('BAD_FORK_POINT', `${where}: the parent's timeline has only ${length} events`);
+    if (this.readBranches().length >= MAX_BRANCHES) throw new JournalError('BAD_ARGUMENT', `a journal holds at most ${MAX_BRANCHES} branches`);
     const before = nb.forkSeq > 0 ? this.rawAt(parent.id, nb.forkSeq - 1) : null;
     if (before) {
       if (before.icount > nb.forkIcount) {
@@ -213,7 +224,15 @@ export abstract class BaseJournalStore implements JournalStore {
       forkSeq: nb.forkSeq,
       createdAt: nb.createdAt ?? new Date().toISOString(),
       label: nb.label ?? '',
-    }, { length: nb.forkSeq, hash: before?.hash ?? null });
+    }, { length: nb.forkSeq, hash: nb.forkSeq === 0 ? null : this.chainValueAt(parent.id, nb.forkSeq) });
+  }
+
+  /** The chain's value after the first `length` events of the branch's timeline (length > 0). */
+  private chainValueAt(branch: BranchId, length: number): Uint8Array {
+    const block = blockOf(length - 1);
+    const prev = block === 0 ? ZERO_HASH : this.blockOfTimeline(branch, block - 1, length)?.hash;
+    if (prev === undefined) throw new JournalError('CORRUPT', `branch ${branch}: the hash chain has no block ${block - 1} (run xrr verify)`);
+    return ChainCursor.at(length, prev, this.timelineRange(branch, block * BLOCK_EVENTS, length)).current();
   }
 
   /** The timeline of a branch as segments of its ancestors' rows, root first. */
@@ -245,21 +264,62 @@ export abstract class BaseJournalStore implements JournalStore {
     return null;
   }
 
+  /** The committed rows of the branch's timeline with lo <= seq < hi, read segment by segment (no query planning). */
+  private timelineRange(branch: BranchId, lo: number, hi: number): RawEventRow[] {
+    const out: RawEventRow[] = [];
+    for (const s of this.segments(branch)) {
+      const from = Math.max(lo, s.lo);
+      const to = Math.min(hi, s.hi);
+      if (from < to) for (const r of this.rawEvents(s.branch, from, to - from)) if (r.seq < to) out.push(r);
+    }
+    return out;
+  }
+
+  timelineBlock(branch: BranchId, index: number): EventBlock | null {
+    this.settled();
+    return this.blockOfTimeline(branch, index, this.head(branch).nextSeq);
+  }
+
+  /** Block `index` of the first `length` events of the branch's timeline, as stored. */
+  private blockOfTimeline(branch: BranchId, index: number, length: number): EventBlock | null {
+    const first = index * BLOCK_EVENTS;
+    if (!Number.isSafeInteger(index) || index < 0 || first >= length) return null;
+    const last = Math.min(first + BLOCK_EVENTS, length) - 1;
+    // The block's hash is kept by the branch that owns its last event; an ancestor's copy of a
+    // block the fork cut short covers more events than this timeline and is not this one's.
+    for (const s of this.segments(branch)) {
+      if (last >= s.lo && last < s.hi) {
+        const b = this.eventBlocks(s.branch, index, 1)[0];
+        return b !== undefined && b.index === index && b.count === last - first + 1 ? b : null;
+      }
+    }
+    return null;
+  }
+
   private head(branch: BranchId): Head {
     const hit = this.heads.get(branch);
     if (hit) return hit;
     const info = this.branchOrThrow(branch);
-    const last = this.lastOwnRow(branch);
-    let head: Head;
-    if (last) {
-      head = { nextSeq: last.seq + 1, lastHash: last.hash, last: { icount: last.icount, seqInIcount: last.seqInIcount }, minIcount: info.forkIcount };
-    } else if (info.parent === null || info.forkSeq === 0) {
-      head = { nextSeq: info.forkSeq, lastHash: ZERO_HASH, last: null, minIcount: info.forkIcount };
-    } else {
-      const prev = this.rawAt(info.parent, info.forkSeq - 1);
-      if (!prev) throw new JournalError('CORRUPT', `branch ${branch} forks at seq ${info.forkSeq}, but its parent has no event ${info.forkSeq - 1}`);
-      head = { nextSeq: info.forkSeq, lastHash: prev.hash, last: { icount: prev.icount, seqInIcount: prev.seqInIcount }, minIcount: info.forkIcount };
+    const lastOwn = this.lastOwnRow(branch);
+    const nextSeq = lastOwn ? lastOwn.seq + 1 : info.forkSeq;
+    const block = blockOf(nextSeq);
+    const blockStart = block * BLOCK_EVENTS;
+    let prev = ZERO_HASH;
+    if (block > 0) {
+      const b = this.blockOfTimeline(branch, block - 1, nextSeq);
+      if (b === null) throw new JournalError('CORRUPT', `branch ${branch}: the hash chain has no block ${block - 1} (run xrr verify)`);
+      prev = b.hash;
     }
+    const earlier = this.timelineRange(branch, blockStart, nextSeq);
+    if (earlier.length !== nextSeq - blockStart) throw new JournalError('CORRUPT', `branch ${branch}: events ${blockStart}..${nextSeq - 1} are not all stored (run xrr verify)`);
+    const lastRow = nextSeq === 0 ? null : (earlier[earlier.length - 1] ?? this.rawAt(branch, nextSeq - 1));
+    if (nextSeq > 0 && lastRow === null) throw new JournalError('CORRUPT', `branch ${branch} forks at seq ${info.forkSeq}, but its parent has no event ${nextSeq - 1}`);
+    const head: Head = {
+      nextSeq,
+      chain: ChainCursor.at(nextSeq, prev, earlier),
+      last: lastRow === null ? null : { icount: lastRow.icount, seqInIcount: lastRow.seqInIcount },
+      minIcount: info.forkIcount,
+    };
     this.heads.set(branch, head);
     return head;
   }
@@ -279,10 +339,11 @@ export abstract class BaseJournalStore implements JournalStore {
     this.writable();
     if (events.length === 0) return;
     const head = this.head(branch);
-    // Checked and hashed into a scratch list first, so a bad event leaves the buffer untouched.
-    const rows: PendingRow[] = [];
-    let { nextSeq, lastHash, last } = head;
-    for (const e of events) {
+    // Checked and encoded into a scratch list first, so a bad event leaves the buffer and the head untouched.
+    const rows: PendingRow[] = new Array<PendingRow>(events.length);
+    let { nextSeq, last } = head;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) {
         throw new JournalError('INVALID_EVENT', `${e.kind} event has icount ${String(e.icount)} and seq ${String(e.seq)}; both must be non-negative integers`);
       }
@@ -290,26 +351,17 @@ export abstract class BaseJournalStore implements JournalStore {
         const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
         throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${e.kind} event at (icount ${e.icount}, seq ${e.seq}) does not come after ${after}`);
       }
-      const row: { -readonly [K in keyof PendingRow]: PendingRow[K] } = {
-        branch,
-        seq: nextSeq,
-        icount: e.icount,
-        seqInIcount: e.seq,
-        kind: e.kind,
-        pid: pidOf(e),
-        payload: payloadOf(e),
-        hash: ZERO_HASH,
-      };
-      row.hash = rowHash(lastHash, row);
-      rows.push(row);
-      nextSeq++;
-      lastHash = row.hash;
+      rows[i] = rowOf(branch, nextSeq++, e);
       last = { icount: e.icount, seqInIcount: e.seq };
     }
+    for (const r of rows) {
+      if (head.chain.add(r)) {
+        this.completedBlocks.push({ branch, index: head.chain.block - 1, count: BLOCK_EVENTS, hash: head.chain.previousBlockHash });
+      }
+      this.pending.push(r);
+    }
     head.nextSeq = nextSeq;
-    head.lastHash = lastHash;
     head.last = last;
-    for (const r of rows) this.pending.push(r);
     if (this.pending.length >= this.flushEvery) this.flush();
   }
 
@@ -317,11 +369,20 @@ export abstract class BaseJournalStore implements JournalStore {
     this.live();
     if (this.pending.length === 0) return;
     const rows = this.pending;
+    const blocks = this.completedBlocks;
     this.pending = [];
+    this.completedBlocks = [];
     const heads = new Map<BranchId, RecordedHead>();
-    for (const r of rows) heads.set(r.branch, { length: r.seq + 1, hash: r.hash });
+    for (const r of rows) heads.set(r.branch, { length: r.seq + 1, hash: null });
+    for (const b of heads.keys()) {
+      const chain = this.head(b).chain;
+      const hash = chain.current();
+      heads.set(b, { length: this.head(b).nextSeq, hash });
+      // The block still being filled is stored as far as it goes; the next flush replaces it.
+      if (chain.rowsInBlock > 0) blocks.push({ branch: b, index: chain.block, count: chain.rowsInBlock, hash });
+    }
     try {
-      this.commitRows(rows, heads);
+      this.commitRows(rows, { blocks, heads });
     } catch (e) {
       // The batch is lost; forget the in-memory heads so the next append starts from what is on disk.
       this.heads.clear();
@@ -344,25 +405,21 @@ export abstract class BaseJournalStore implements JournalStore {
 
   /**
    * Lets each query walk only the rows it needs, using that icount never decreases along a
-   * timeline: an icount range alone becomes a seq range (binary search on the primary key); with
-   * a pid or kinds (whose indexes are ordered by icount) a seq range also bounds icount.
+   * timeline: an icount range becomes a seq range (binary search on the key), with or without a
+   * pid or kinds. A pid is then a filter over that range (there is no pid index: it cost more
+   * bytes than the rows); rare kinds use their index within it.
    */
   private refine(seg: Segment, f: SegmentFilter): SegmentFilter | null {
     const end = this.head(seg.branch).nextSeq - 1; // the segment branch's last own row
     let loSeq = f.loSeq;
     let hiSeq = Math.min(f.hiSeq, end);
     if (loSeq > hiSeq) return null;
-    const icountBounded = f.loIcount > 0 || f.hiIcount < MAX;
-    if (f.pid === null && f.kinds === null) {
-      if (!icountBounded) return { ...f, hiSeq };
+    if (f.loIcount > 0 || f.hiIcount < MAX) {
       loSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic >= f.loIcount);
       hiSeq = this.firstSeqWhere(seg.branch, loSeq, hiSeq + 1, (ic) => ic > f.hiIcount) - 1;
-      return loSeq > hiSeq ? null : { ...f, loSeq, hiSeq, loIcount: 0, hiIcount: MAX };
+      if (loSeq > hiSeq) return null;
     }
-    let { loIcount, hiIcount } = f;
-    if (loSeq > seg.lo) loIcount = Math.max(loIcount, this.ownIcountAt(seg.branch, loSeq) ?? loIcount);
-    if (hiSeq < end) hiIcount = Math.min(hiIcount, this.ownIcountAt(seg.branch, hiSeq) ?? hiIcount);
-    return loIcount > hiIcount ? null : { ...f, loSeq, hiSeq, loIcount, hiIcount };
+    return { ...f, loSeq, hiSeq, loIcount: 0, hiIcount: MAX };
   }
 
   /** The first seq in [lo, hi) whose icount satisfies pred (monotone), or hi. */

@@ -30,6 +30,8 @@ export type JournalErrorCode =
   | 'BAD_FORK_POINT'
   /** Events appended out of (icount, seq) order, or before the branch's fork point. */
   | 'OUT_OF_ORDER'
+  /** zstd could not compress a blob (the message names the cause); nothing of it was written. */
+  | 'COMPRESS_FAILED'
   /** An event that cannot be stored (non-finite number, bad id). */
   | 'INVALID_EVENT'
   | 'UNKNOWN_SNAPSHOT'

@@ -1,28 +1,95 @@
 /**
- * How a MachineEvent becomes a journal row and back, and the row's link in the hash chain.
+ * How a MachineEvent becomes a journal row (schema 4) and back.
  *
- * Payload: canonical JSON text (keys sorted, no whitespace) of the event without the columns
- * it is stored in (kind, icount, seq). JSON rather than a compact blob because a recording must
- * be queryable with sqlite3 alone (`json_extract(payload, '$.nr')`, the v_* views); the bodies
- * are a handful of small numbers, so a binary encoding would save little. Canonical, so that
- * both stores, and a re-recording, produce byte-identical rows and therefore identical hashes.
+ * A row is typed columns, chosen by measurement (README "Event encoding"): what is queried is
+ * an INTEGER column (kind, pid, syscall number or message type, the syscall's arguments and
+ * result, ...), byte data is a BLOB (console bytes, IPC payloads and wires), strings that repeat
+ * (syscall names, scheduling reasons, server names, paths) are ids into the `name` table, and the
+ * few fields of rare kinds that fit no column are canonical JSON in `body`. Every column is
+ * readable with the sqlite3 shell; the views (v_event, v_syscalls, v_ipc, v_crashes) give the
+ * events back in their old shape.
  *
- * Hash chain: hash = sha256(prev_hash || row bytes), prev_hash being the hash of the previous
- * event of the same timeline (32 zero bytes before the first event). A child branch continues
- * its parent's chain from the fork point, so equal timelines have equal hashes and two branches
- * can be compared by hash. The row bytes are the UTF-8 of
- *   seq TAB icount TAB seq_in_icount TAB kind TAB pid (empty when NULL) TAB payload
- * (no field but the last can hold a TAB, and JSON escapes control characters).
+ * Column use by kind (`a0`..`a5` are the kind's numbers, in this order):
+ *   syscall         pid, nr, a0..a5 = args, name = name
+ *   syscall-return  pid, nr, a0 = result
+ *   ipc, ipc-reject pid = src, nr = mType, a0 = dst, a1 = form of data (0 plaintext payload,
+ *                   1 sealed wire without its derivable prefix, 2 wire bytes verbatim),
+ *                   a2, a3, a4 = the wire header's src, dst and seq, a5 = its m_type when it is
+ *                   not mType; data = the payload, or nonce || ciphertext; ipc-reject: name = error
+ *   ipc-denied/-fault pid = src, nr = mType, a0 = dst, name = reason / fault
+ *   sched           pid = to, a0 = from, name = reason
+ *   irq             nr = line          idle, timer-skip   a0 = skippedNs    chaos  a0 = seed
+ *   console-*       data = the bytes   channel  a0 = initiator, a1 = responder
+ *   trap            pid, nr = cause, a0 = pc, a1 = tval     signal  pid, nr = signo, name = action
+ *   fork            pid = parent, a0 = child                exec    pid, name = path
+ *   exit            pid, a0 = status                        halt    a0 = status, name = reason
+ *   server-crash    pid = server, nr = mType, a0 = source, name = name, body = {cause, error, stack}
+ *   server-restart  pid = server, a0 = restarts, name = name, body = {lost}
+ *   server-down     pid = server, a0 = crashes, name = name, body = {reason}
+ *   boot, inject    body = every field
+ * An event whose shape is not the one above (a field missing or of another type) is stored with
+ * the negated kind code and every field in `body`, so nothing is ever lost or altered.
+ *
+ * Canonical form: rowBytes() serialises the columns (names as text, not ids) the same way in
+ * both stores, so the same run gives byte-identical rows and equal hash chains (block-chain.ts).
  */
-import { hash } from 'node:crypto';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { JournalError } from './errors.js';
 import type { Icount, JournalSeq } from './ids.js';
 import type { RawEventRow, StoredEvent } from './store.js';
 
-export const ZERO_HASH: Uint8Array = new Uint8Array(32);
+/**
+ * Kind codes as stored in event.kind (and in the event_kind table). The frequent kinds come
+ * first: the partial index event_kind covers only codes >= RARE_KIND_MIN, which keeps the
+ * index small while "all crashes" and "the inputs a seek replays" stay indexed.
+ */
+export const KIND_CODES: Readonly<Record<MachineEventKind, number>> = {
+  syscall: 1,
+  'syscall-return': 2,
+  ipc: 3,
+  sched: 4,
+  'console-output': 5,
+  irq: 6,
+  boot: 7,
+  'console-input': 8,
+  idle: 9,
+  'timer-skip': 10,
+  'ipc-reject': 11,
+  'ipc-denied': 12,
+  'ipc-fault': 13,
+  channel: 14,
+  'server-crash': 15,
+  'server-restart': 16,
+  'server-down': 17,
+  inject: 18,
+  chaos: 19,
+  trap: 20,
+  signal: 21,
+  fork: 22,
+  exec: 23,
+  exit: 24,
+  halt: 25,
+};
 
-/** The process an event belongs to, for the (branch, pid, icount) index; null for machine-wide events. */
+/** Kinds with a code at or above this are in the partial index event_kind. */
+export const RARE_KIND_MIN = 4;
+
+const KIND_NAMES: readonly (MachineEventKind | undefined)[] = (() => {
+  const out: (MachineEventKind | undefined)[] = [];
+  for (const [name, code] of Object.entries(KIND_CODES)) out[code] = name as MachineEventKind;
+  return out;
+})();
+
+export function kindCode(kind: MachineEventKind): number {
+  return KIND_CODES[kind];
+}
+
+/** The kind of a stored code (negated for a row kept whole in body); undefined for an unknown code. */
+export function kindOfCode(code: number): MachineEventKind | undefined {
+  return KIND_NAMES[Math.abs(code)];
+}
+
+/** The process an event belongs to, for pid queries; null for machine-wide events. */
 export function pidOf(e: MachineEvent): number | null {
   switch (e.kind) {
     case 'boot':
@@ -32,9 +99,9 @@ export function pidOf(e: MachineEvent): number | null {
     case 'irq':
     case 'console-output':
     case 'halt':
-    case 'channel':
     case 'inject':
     case 'chaos':
+    case 'channel':
       return null;
     case 'sched':
       return e.to; // the process given the CPU
@@ -49,7 +116,7 @@ export function pidOf(e: MachineEvent): number | null {
     case 'ipc-reject':
     case 'ipc-denied':
     case 'ipc-fault':
-      return e.src; // the sender; the receiver is in the payload (v_ipc shows both)
+      return e.src; // the sender; the receiver is a0 (v_ipc shows both)
     case 'server-crash':
     case 'server-restart':
     case 'server-down':
@@ -63,46 +130,128 @@ export function pidOf(e: MachineEvent): number | null {
   }
 }
 
-/** Sorted payload keys per kind, learnt from the first event of each kind (a shape check guards reuse). */
-const keyOrder = new Map<string, readonly string[]>();
+/** The stored columns of one event (besides branch, seq, icount, seq_in_icount), names as text. */
+export interface EventColumns {
+  kind: number;
+  pid: number | null;
+  nr: number | null;
+  a0: number | null;
+  a1: number | null;
+  a2: number | null;
+  a3: number | null;
+  a4: number | null;
+  a5: number | null;
+  name: string | null;
+  data: Uint8Array | null;
+  body: string | null;
+}
 
-function payloadKeys(e: MachineEvent): readonly string[] {
-  const cached = keyOrder.get(e.kind);
+function blank(kind: number, pid: number | null): EventColumns {
+  return { kind, pid, nr: null, a0: null, a1: null, a2: null, a3: null, a4: null, a5: null, name: null, data: null, body: null };
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+const isStr = (v: unknown): v is string => typeof v === 'string';
+/** Own enumerable keys of an event, kind/icount/seq included. */
+function keyCount(e: object): number {
+  let n = 0;
+  for (const k in e) if (Object.prototype.hasOwnProperty.call(e, k)) n++;
+  return n;
+}
+
+/** Byte values 0..255 as stored, or null when the array holds anything else. */
+function bytesOfArray(a: unknown): Buffer | null {
+  if (!Array.isArray(a)) return null;
+  // Buffers, as SQLite gives blobs back: both stores then hold the same type.
+  const out = Buffer.allocUnsafe(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * The bytes of lowercase hex text, or null for anything else. Decoding stops at the first pair
+ * that is not hex, and re-encoding gives lowercase: a text that survives both is exactly this.
+ * (Buffer's native hex rather than protocol/hex.ts: this runs for every message recorded and
+ * replayed, and a null instead of a throw is what the encoder needs to keep odd text whole.)
+ */
+function bytesOfHexText(h: unknown): Buffer | null {
+  if (typeof h !== 'string' || h.length % 2 !== 0) return null;
+  const b = Buffer.from(h, 'hex');
+  return b.length * 2 === h.length && b.toString('hex') === h ? b : null;
+}
+
+// The sealed wire's layout (src/core/ipc/wire.ts): format u8 = 1, three zero bytes, header
+// (src, dst, m_type u32, seq u64), nonce (24), ciphertext length u32, ciphertext. Only the nonce
+// and ciphertext are stored; the rest is columns or derived. A wire that does not have exactly
+// this shape is stored verbatim (form 2), so an altered or malformed wire is kept as it was.
+const WIRE_PREFIX = 52;
+const WIRE_NONCE_AT = 24;
+const TWO_32 = 2 ** 32;
+
+/** Sets a1..a5 and data for a wire; false when it is not hex (then the event goes to body). */
+function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
+  const w = bytesOfHexText(wireHex);
+  if (w === null) return false;
+  const n = w.length;
+  if (n >= WIRE_PREFIX && w[0] === 1 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w.readUInt32LE(48) === n - WIRE_PREFIX) {
+    const seq = w.readUInt32LE(16) + w.readUInt32LE(20) * TWO_32;
+    if (Number.isSafeInteger(seq)) {
+      const type = w.readUInt32LE(12);
+      c.a1 = 1;
+      c.a2 = w.readUInt32LE(4);
+      c.a3 = w.readUInt32LE(8);
+      c.a4 = seq;
+      c.a5 = type === mType ? null : type;
+      const d = Buffer.allocUnsafe(n - WIRE_PREFIX + 24);
+      w.copy(d, 0, WIRE_NONCE_AT, 48);
+      w.copy(d, 24, WIRE_PREFIX);
+      c.data = d;
+      return true;
+    }
+  }
+  c.a1 = 2;
+  c.data = w;
+  return true;
+}
+
+function wireOf(r: RawEventRow, mType: number): string {
+  const d = r.data ?? new Uint8Array(0);
+  if (r.a1 === 2) return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+  const ct = d.length - 24;
+  const w = Buffer.allocUnsafe(WIRE_PREFIX + ct);
+  w.writeUInt32LE(1, 0);
+  w.writeUInt32LE(r.a2 ?? 0, 4);
+  w.writeUInt32LE(r.a3 ?? 0, 8);
+  w.writeUInt32LE(r.a5 ?? mType, 12);
+  const seq = r.a4 ?? 0;
+  w.writeUInt32LE(seq % TWO_32, 16);
+  w.writeUInt32LE(Math.floor(seq / TWO_32), 20);
+  w.set(d.subarray(0, 24), WIRE_NONCE_AT);
+  w.writeUInt32LE(ct, 48);
+  w.set(d.subarray(24), WIRE_PREFIX);
+  return w.toString('hex');
+}
+
+/** Canonical JSON of the event's body (everything but kind, icount and seq): keys sorted at every depth. */
+export function payloadOf(e: MachineEvent): string {
   const rec = e as unknown as Record<string, unknown>;
-  // Same kind, same number of own keys, all of the cached keys present: the same shape.
-  if (cached !== undefined && Object.keys(rec).length === cached.length + 3 && cached.every((k) => k in rec)) return cached;
   const keys = Object.keys(rec)
     .filter((k) => k !== 'kind' && k !== 'icount' && k !== 'seq')
     .sort();
-  keyOrder.set(e.kind, keys);
-  return keys;
+  return canonicalObject(rec, keys, '');
 }
 
-const quotedKeys = new Map<string, string>();
-
-function quoted(k: string): string {
-  let q = quotedKeys.get(k);
-  if (q === undefined) quotedKeys.set(k, (q = JSON.stringify(k)));
-  return q;
-}
-
-/** Canonical JSON of the event's body (everything but kind, icount and seq). */
-/**
- * Whether the stored row is the event `e` (kind, icount, seq in icount and payload): what replay
- * holds every emitted event to. Compares the stored form, so no row is parsed.
- */
-export function rowMatches(r: RawEventRow, e: MachineEvent): boolean {
-  return r.kind === e.kind && r.icount === e.icount && r.seqInIcount === e.seq && r.payload === payloadOf(e);
-}
-
-export function payloadOf(e: MachineEvent): string {
-  const rec = e as unknown as Record<string, unknown>;
+function canonicalObject(rec: Record<string, unknown>, keys: readonly string[], path: string): string {
   let out = '{';
   let first = true;
-  for (const k of payloadKeys(e)) {
+  for (const k of keys) {
     const v = rec[k];
     if (v === undefined) continue;
-    out += (first ? '' : ',') + quoted(k) + ':' + canonicalJson(v, k);
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(v, path === '' ? k : `${path}.${k}`);
     first = false;
   }
   return out + '}';
@@ -112,85 +261,365 @@ function canonicalJson(v: unknown, path: string): string {
   switch (typeof v) {
     case 'number':
       if (!Number.isFinite(v)) throw new JournalError('INVALID_EVENT', `event field ${path} is ${String(v)}, which JSON cannot hold`);
-      return String(v); // the same text as JSON.stringify for finite numbers (-0 included: "0")
+      return String(v);
     case 'string':
     case 'boolean':
       return JSON.stringify(v);
     case 'object': {
       if (v === null) return 'null';
       if (Array.isArray(v)) {
-        if (v.every((x) => typeof x === 'number' && Number.isFinite(x))) return '[' + v.join(',') + ']';
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(v[i], `${path}[${i}]`);
         return out + ']';
       }
       const rec = v as Record<string, unknown>;
-      const keys = Object.keys(rec).sort();
-      let out = '{';
-      let first = true;
-      for (const k of keys) {
-        if (rec[k] === undefined) continue;
-        out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(rec[k], `${path}.${k}`);
-        first = false;
-      }
-      return out + '}';
+      return canonicalObject(rec, Object.keys(rec).sort(), path);
     }
     default:
       throw new JournalError('INVALID_EVENT', `event field ${path} is a ${typeof v}, which JSON cannot hold`);
   }
 }
 
-/** The columns a row is hashed over, as stored. */
-export interface RowFields {
-  readonly seq: number;
-  readonly icount: number;
-  readonly seqInIcount: number;
-  readonly kind: string;
-  readonly pid: number | null;
-  readonly payload: string;
+/** Canonical JSON of some of an event's fields. */
+function bodyOf(e: MachineEvent, keys: readonly string[]): string {
+  return canonicalObject(e as unknown as Record<string, unknown>, keys, '');
+}
+
+/** The row form of an event whose shape is not the expected one: every field in body. */
+function whole(e: MachineEvent): EventColumns {
+  const c = blank(-kindCode(e.kind), pidOfLoose(e));
+  c.body = payloadOf(e);
+  return c;
+}
+
+function pidOfLoose(e: MachineEvent): number | null {
+  const p = pidOf(e);
+  return isInt(p) ? p : null;
 }
 
 /**
- * crypto.hash (one call, no Hash object) over a reused buffer is about a third cheaper per row
- * than createHash().update().update().digest(), and hashing is a large share of recording cost.
+ * The columns of an event. Throws INVALID_EVENT for a value JSON cannot hold (a non-finite
+ * number, a function); anything else is stored, in columns when it has the expected shape.
  */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-export function rowHash(prev: Uint8Array, r: RowFields): Uint8Array {
-  const text = `${r.seq}\t${r.icount}\t${r.seqInIcount}\t${r.kind}\t${r.pid ?? ''}\t${r.payload}`;
-  // Buffer.write stops at the end of the buffer: grow first when the row might not fit.
-  if (text.length * 3 + 32 > scratch.length) scratch = Buffer.allocUnsafe(text.length * 3 + 32);
-  scratch.set(prev, 0);
-  const n = scratch.write(text, 32, 'utf8');
-  return hash('sha256', scratch.subarray(0, 32 + n), 'buffer');
+export function columnsOf(e: MachineEvent): EventColumns {
+  const c = encodeTyped(e);
+  return c ?? whole(e);
 }
 
-/** Rebuilds the MachineEvent from a row. Throws CORRUPT if the payload is not a JSON object. */
-export function eventOfRow(kind: string, icount: number, seqInIcount: number, payload: string, where: string): MachineEvent {
-  let body: unknown;
-  try {
-    body = JSON.parse(payload);
-  } catch (e) {
-    throw new JournalError('CORRUPT', `event ${where}: payload is not JSON (run xrr verify)`, { cause: e });
+function encodeTyped(e: MachineEvent): EventColumns | null {
+  const n = keyCount(e);
+  switch (e.kind) {
+    case 'syscall': {
+      const a = e.args;
+      if (n !== 7 || !isInt(e.pid) || !isInt(e.nr) || !isStr(e.name) || !Array.isArray(a) || a.length !== 6) return null;
+      if (!isInt(a[0]) || !isInt(a[1]) || !isInt(a[2]) || !isInt(a[3]) || !isInt(a[4]) || !isInt(a[5])) return null;
+      const c = blank(1, e.pid);
+      c.nr = e.nr;
+      c.a0 = a[0];
+      c.a1 = a[1];
+      c.a2 = a[2];
+      c.a3 = a[3];
+      c.a4 = a[4];
+      c.a5 = a[5];
+      c.name = e.name;
+      return c;
+    }
+    case 'syscall-return': {
+      if (n !== 6 || !isInt(e.pid) || !isInt(e.nr) || !isInt(e.result)) return null;
+      const c = blank(2, e.pid);
+      c.nr = e.nr;
+      c.a0 = e.result;
+      return c;
+    }
+    case 'ipc': {
+      if (!isInt(e.src) || !isInt(e.dst) || !isInt(e.mType)) return null;
+      const c = blank(3, e.src);
+      c.nr = e.mType;
+      c.a0 = e.dst;
+      if (e.wireHex !== undefined) {
+        if (n !== 7 || e.payloadHex !== undefined || !putWire(c, e.wireHex, e.mType)) return null;
+      } else if (e.payloadHex !== undefined) {
+        const p = bytesOfHexText(e.payloadHex);
+        if (n !== 7 || p === null) return null;
+        c.a1 = 0;
+        c.data = p;
+      } else if (n !== 6) return null;
+      return c;
+    }
+    case 'ipc-reject': {
+      if (n !== 8 || !isInt(e.src) || !isInt(e.dst) || !isInt(e.mType) || !isStr(e.error)) return null;
+      const c = blank(11, e.src);
+      c.nr = e.mType;
+      c.a0 = e.dst;
+      c.name = e.error;
+      return putWire(c, e.wireHex, e.mType) ? c : null;
+    }
+    case 'ipc-denied':
+    case 'ipc-fault': {
+      const text = e.kind === 'ipc-denied' ? e.reason : e.fault;
+      if (n !== 7 || !isInt(e.src) || !isInt(e.dst) || !isInt(e.mType) || !isStr(text)) return null;
+      const c = blank(KIND_CODES[e.kind], e.src);
+      c.nr = e.mType;
+      c.a0 = e.dst;
+      c.name = text;
+      return c;
+    }
+    case 'sched': {
+      if (n !== 6 || !isInt(e.to) || !isInt(e.from) || !isStr(e.reason)) return null;
+      const c = blank(4, e.to);
+      c.a0 = e.from;
+      c.name = e.reason;
+      return c;
+    }
+    case 'console-output':
+    case 'console-input': {
+      const d = bytesOfArray(e.data);
+      if (n !== 4 || d === null) return null;
+      const c = blank(KIND_CODES[e.kind], null);
+      c.data = d;
+      return c;
+    }
+    case 'irq': {
+      if (n !== 4 || !isInt(e.line)) return null;
+      const c = blank(6, null);
+      c.nr = e.line;
+      return c;
+    }
+    case 'idle':
+    case 'timer-skip': {
+      if (n !== 4 || !isInt(e.skippedNs)) return null;
+      const c = blank(KIND_CODES[e.kind], null);
+      c.a0 = e.skippedNs;
+      return c;
+    }
+    case 'chaos': {
+      if (n !== 4 || !isInt(e.seed)) return null;
+      const c = blank(19, null);
+      c.a0 = e.seed;
+      return c;
+    }
+    case 'channel': {
+      if (n !== 5 || !isInt(e.initiator) || !isInt(e.responder)) return null;
+      const c = blank(14, null);
+      c.a0 = e.initiator;
+      c.a1 = e.responder;
+      return c;
+    }
+    case 'trap': {
+      if (n !== 7 || !isInt(e.pid) || !isInt(e.cause) || !isInt(e.pc) || !isInt(e.tval)) return null;
+      const c = blank(20, e.pid);
+      c.nr = e.cause;
+      c.a0 = e.pc;
+      c.a1 = e.tval;
+      return c;
+    }
+    case 'signal': {
+      if (n !== 6 || !isInt(e.pid) || !isInt(e.signo) || !isStr(e.action)) return null;
+      const c = blank(21, e.pid);
+      c.nr = e.signo;
+      c.name = e.action;
+      return c;
+    }
+    case 'fork': {
+      if (n !== 5 || !isInt(e.parent) || !isInt(e.child)) return null;
+      const c = blank(22, e.parent);
+      c.a0 = e.child;
+      return c;
+    }
+    case 'exec': {
+      if (n !== 5 || !isInt(e.pid) || !isStr(e.path)) return null;
+      const c = blank(23, e.pid);
+      c.name = e.path;
+      return c;
+    }
+    case 'exit': {
+      if (n !== 5 || !isInt(e.pid) || !isInt(e.status)) return null;
+      const c = blank(24, e.pid);
+      c.a0 = e.status;
+      return c;
+    }
+    case 'halt': {
+      if (n !== 5 || !isInt(e.status) || !isStr(e.reason)) return null;
+      const c = blank(25, null);
+      c.a0 = e.status;
+      c.name = e.reason;
+      return c;
+    }
+    case 'server-crash': {
+      if (n !== 10 || !isInt(e.server) || !isInt(e.mType) || !isInt(e.source) || !isStr(e.name)) return null;
+      const c = blank(15, e.server);
+      c.nr = e.mType;
+      c.a0 = e.source;
+      c.name = e.name;
+      c.body = bodyOf(e, ['cause', 'error', 'stack']);
+      return c;
+    }
+    case 'server-restart': {
+      if (n !== 7 || !isInt(e.server) || !isInt(e.restarts) || !isStr(e.name)) return null;
+      const c = blank(16, e.server);
+      c.a0 = e.restarts;
+      c.name = e.name;
+      c.body = bodyOf(e, ['lost']);
+      return c;
+    }
+    case 'server-down': {
+      if (n !== 7 || !isInt(e.server) || !isInt(e.crashes) || !isStr(e.name)) return null;
+      const c = blank(17, e.server);
+      c.a0 = e.crashes;
+      c.name = e.name;
+      c.body = bodyOf(e, ['reason']);
+      return c;
+    }
+    case 'boot':
+    case 'inject':
+      return { ...blank(KIND_CODES[e.kind], null), body: payloadOf(e) };
+    default: {
+      const _exhaustive: never = e;
+      return _exhaustive;
+    }
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JournalError('CORRUPT', `event ${where}: payload is not a JSON object`);
-  // The kind column and payload were written together from a MachineEvent; verify() checks them
-  // against the hash chain, so the shape is trusted here rather than re-validated per read.
-  return { ...(body as object), kind: kind as MachineEventKind, icount, seq: seqInIcount } as MachineEvent;
+}
+
+function parseBody(r: RawEventRow, where: () => string): Record<string, unknown> {
+  if (r.body === null) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(r.body);
+  } catch (e) {
+    throw new JournalError('CORRUPT', `event ${where()}: body is not JSON (run xrr verify)`, { cause: e });
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new JournalError('CORRUPT', `event ${where()}: body is not a JSON object (run xrr verify)`);
+  return v as Record<string, unknown>;
+}
+
+const arr = (d: Uint8Array | null): number[] => (d === null ? [] : Array.from(d));
+/** Native hex (per event on replay), the same text as protocol/hex.ts hexOf. */
+const hex = (d: Uint8Array | null): string => (d === null ? '' : Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex'));
+
+/**
+ * Rebuilds the MachineEvent from a row. The columns were written together from a MachineEvent
+ * and verify() checks them against the hash chain, so the shape is trusted rather than
+ * re-validated per read; an unknown kind code or a body that is not JSON is CORRUPT.
+ */
+export function eventOfRow(r: RawEventRow): MachineEvent {
+  const where = (): string => `${r.seq} of branch ${r.branch}`;
+  const kind = kindOfCode(r.kind);
+  if (kind === undefined) throw new JournalError('CORRUPT', `event ${where()}: unknown kind code ${r.kind} (run xrr verify)`);
+  const at = { icount: r.icount, seq: r.seqInIcount };
+  if (r.kind < 0) return { ...parseBody(r, where), kind, ...at } as MachineEvent;
+  let body: Record<string, unknown>;
+  switch (kind) {
+    case 'syscall':
+      body = { pid: r.pid, nr: r.nr, name: r.name, args: [r.a0, r.a1, r.a2, r.a3, r.a4, r.a5] };
+      break;
+    case 'syscall-return':
+      body = { pid: r.pid, nr: r.nr, result: r.a0 };
+      break;
+    case 'ipc':
+      body = { src: r.pid, dst: r.a0, mType: r.nr };
+      if (r.a1 === 0) body.payloadHex = hex(r.data);
+      else if (r.a1 !== null) body.wireHex = wireOf(r, r.nr ?? 0);
+      break;
+    case 'ipc-reject':
+      body = { src: r.pid, dst: r.a0, mType: r.nr, error: r.name, wireHex: wireOf(r, r.nr ?? 0) };
+      break;
+    case 'ipc-denied':
+      body = { src: r.pid, dst: r.a0, mType: r.nr, reason: r.name };
+      break;
+    case 'ipc-fault':
+      body = { src: r.pid, dst: r.a0, mType: r.nr, fault: r.name };
+      break;
+    case 'sched':
+      body = { from: r.a0, to: r.pid, reason: r.name };
+      break;
+    case 'console-output':
+    case 'console-input':
+      body = { data: arr(r.data) };
+      break;
+    case 'irq':
+      body = { line: r.nr };
+      break;
+    case 'idle':
+    case 'timer-skip':
+      body = { skippedNs: r.a0 };
+      break;
+    case 'chaos':
+      body = { seed: r.a0 };
+      break;
+    case 'channel':
+      body = { initiator: r.a0, responder: r.a1 };
+      break;
+    case 'trap':
+      body = { pid: r.pid, cause: r.nr, pc: r.a0, tval: r.a1 };
+      break;
+    case 'signal':
+      body = { pid: r.pid, signo: r.nr, action: r.name };
+      break;
+    case 'fork':
+      body = { parent: r.pid, child: r.a0 };
+      break;
+    case 'exec':
+      body = { pid: r.pid, path: r.name };
+      break;
+    case 'exit':
+      body = { pid: r.pid, status: r.a0 };
+      break;
+    case 'halt':
+      body = { reason: r.name, status: r.a0 };
+      break;
+    case 'server-crash':
+      body = { server: r.pid, name: r.name, mType: r.nr, source: r.a0, ...parseBody(r, where) };
+      break;
+    case 'server-restart':
+      body = { server: r.pid, name: r.name, restarts: r.a0, ...parseBody(r, where) };
+      break;
+    case 'server-down':
+      body = { server: r.pid, name: r.name, crashes: r.a0, ...parseBody(r, where) };
+      break;
+    case 'boot':
+    case 'inject':
+      body = parseBody(r, where);
+      break;
+    default: {
+      const _exhaustive: never = kind;
+      return _exhaustive;
+    }
+  }
+  return { ...body, kind, ...at } as MachineEvent;
 }
 
 /** A row as the store returns it: the event rebuilt from its columns. */
 export function storedOfRow(r: RawEventRow): StoredEvent {
-  const event = eventOfRow(r.kind, r.icount, r.seqInIcount, r.payload, `${r.seq} of branch ${r.branch}`);
-  return { branch: r.branch, seq: r.seq as JournalSeq, icount: r.icount as Icount, kind: event.kind, pid: r.pid, event, hash: r.hash };
+  const event = eventOfRow(r);
+  return { branch: r.branch, seq: r.seq as JournalSeq, icount: r.icount as Icount, kind: event.kind, pid: r.pid, event };
+}
+
+function sameData(a: Uint8Array | null, b: Uint8Array | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+/**
+ * Whether the stored row is the event `e` (kind, icount, seq in icount and every field): what
+ * replay holds every emitted event to. Compares the stored form (the event's columns with the
+ * row's), so no row is parsed.
+ */
+export function rowMatches(r: RawEventRow, e: MachineEvent): boolean {
+  if (r.icount !== e.icount || r.seqInIcount !== e.seq || Math.abs(r.kind) !== KIND_CODES[e.kind]) return false;
+  const c = columnsOf(e);
+  return (
+    c.kind === r.kind && c.pid === r.pid && c.nr === r.nr && c.a0 === r.a0 && c.a1 === r.a1 && c.a2 === r.a2 && c.a3 === r.a3 &&
+    c.a4 === r.a4 && c.a5 === r.a5 && c.name === r.name && c.body === r.body && sameData(c.data, r.data)
+  );
+}
+
+/** A row of the journal from an event at a timeline position. */
+export function rowOf(branch: RawEventRow['branch'], seq: number, e: MachineEvent): RawEventRow {
+  return { branch, seq, icount: e.icount, seqInIcount: e.seq, ...columnsOf(e) };
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-export function hexOfBytes(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }

@@ -51,3 +51,16 @@ export function pageHash(hex: string): PageHash {
   if (!PAGE_HASH.test(hex)) throw new JournalError('BAD_ARGUMENT', `a page hash is 64 lowercase hex digits, got ${JSON.stringify(hex.slice(0, 80))}`);
   return hex as PageHash;
 }
+
+/**
+ * Seqs per branch in the event table's key: id = (branch - 1) * SEQS_PER_BRANCH + seq
+ * (migrations/0004). With ids exact below 2^53, that allows MAX_BRANCHES branches of up to 2^40
+ * events each.
+ */
+export const SEQS_PER_BRANCH = 2 ** 40;
+export const MAX_BRANCHES = 2 ** 13;
+
+/** The event table's key of a branch's row at seq. */
+export function eventRowId(branch: BranchId, seq: number): number {
+  return (branch - 1) * SEQS_PER_BRANCH + seq;
+}

@@ -7,5 +7,7 @@ export { SqliteJournalStore, type SqliteOpenOptions } from './sqlite-store.js';
 export { verify, type VerifyProblem, type VerifyReport, type VerifyOptions } from './verify.js';
 export { loadZstd, type Zstd } from './zstd.js';
 export { latestSchemaVersion, APPLICATION_ID } from './migrations.js';
-export { pidOf, payloadOf, rowHash, rowMatches } from './event-row.js';
+export { pidOf, payloadOf, rowMatches, columnsOf, KIND_CODES } from './event-row.js';
+
 export { sha256Hex as pageHashOf } from './base-store.js';
+export { BLOCK_EVENTS, blockOf } from './block-chain.js';

@@ -4,9 +4,10 @@
  * page blobs, so sizes and verify() behave alike.
  */
 import { JournalError } from './errors.js';
+import { kindOfCode } from './event-row.js';
 import { branchId, snapshotId, type BranchId, type PageHash, type SnapshotId } from './ids.js';
-import { BaseJournalStore, type PendingRow, type SegmentFilter } from './base-store.js';
-import type { Bookmark, BranchInfo, ChannelKey, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
+import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
+import type { Bookmark, BranchInfo, ChannelKey, EventBlock, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
 interface StoredSnapshot {
@@ -22,6 +23,8 @@ export class MemoryJournalStore extends BaseJournalStore {
   /** Each branch's own rows; rows[i].seq === branch.forkSeq + i. */
   private readonly rows = new Map<BranchId, PendingRow[]>();
   private readonly recordedHeads = new Map<BranchId, RecordedHead>();
+  /** Each branch's chain blocks by index. */
+  private readonly blocks = new Map<BranchId, EventBlock[]>();
   private readonly snapshots: StoredSnapshot[] = [];
   private readonly pages = new Map<PageHash, { size: number; data: Uint8Array }>();
   private readonly keys = new Map<string, ChannelKey>();
@@ -62,13 +65,27 @@ export class MemoryJournalStore extends BaseJournalStore {
     return info;
   }
 
-  protected commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void {
+  protected commitRows(rows: readonly PendingRow[], chain: PendingChain): void {
     for (const r of rows) {
       let list = this.rows.get(r.branch);
       if (!list) this.rows.set(r.branch, (list = []));
       list.push(r);
     }
-    for (const [b, h] of heads) this.recordedHeads.set(b, h);
+    for (const b of chain.blocks) {
+      let list = this.blocks.get(b.branch);
+      if (!list) this.blocks.set(b.branch, (list = []));
+      const lastIndex = list[list.length - 1]?.index ?? -1;
+      const at = lastIndex < b.index ? -1 : list.findIndex((x) => x.index >= b.index);
+      if (at < 0) list.push(b);
+      else if (list[at]!.index === b.index) list[at] = b;
+      else list.splice(at, 0, b);
+    }
+    for (const [b, h] of chain.heads) this.recordedHeads.set(b, h);
+  }
+
+  eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[] {
+    this.settled();
+    return (this.blocks.get(branch) ?? []).filter((b) => b.index >= fromIndex).slice(0, limit);
   }
 
   recordedHead(branch: BranchId): RecordedHead {
@@ -95,7 +112,7 @@ export class MemoryJournalStore extends BaseJournalStore {
   }
 
   private matches(r: PendingRow, f: SegmentFilter): boolean {
-    return (f.pid === null || r.pid === f.pid) && (f.kinds === null || f.kinds.includes(r.kind));
+    return (f.pid === null || r.pid === f.pid) && (f.kinds === null || f.kinds.includes(kindOfCode(r.kind) ?? ''));
   }
 
   protected selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[] {
@@ -252,6 +269,14 @@ export class MemoryJournalStore extends BaseJournalStore {
   }
 
   protected release(): void {}
+
+  /** Test hook: overwrite a stored chain block in place. */
+  tamperBlock(branch: BranchId, index: number, change: Partial<Omit<EventBlock, 'branch' | 'index'>>): void {
+    const list = this.blocks.get(branch) ?? [];
+    const at = list.findIndex((b) => b.index === index);
+    if (at < 0) throw new JournalError('BAD_ARGUMENT', `no block ${index} on branch ${branch}`);
+    list[at] = { ...list[at]!, ...change };
+  }
 
   /** Test hook: overwrite a committed row in place, as a corrupted file would hold it. */
   tamperRow(branch: BranchId, seq: number, change: Partial<Omit<RawEventRow, 'branch' | 'seq'>>): void {

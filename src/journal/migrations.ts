@@ -7,12 +7,21 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { JournalError } from './errors.js';
+import { convertEventsToSchema4 } from './migrate-v4.js';
 
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * Work SQL cannot do, run after `sql` in the same transaction (schema 4 re-encodes every event
+   * and recomputes the hash chain, which needs sha256 and the event encoding).
+   */
+  readonly convert?: (db: Database.Database) => void;
 }
+
+/** The code steps of the shipped migrations, by version. */
+const CONVERSIONS: Readonly<Record<number, (db: Database.Database) => void>> = { 4: convertEventsToSchema4 };
 
 /** 'xrr1' as a big-endian u32: SQLite's application_id, so `file` and we can tell a journal. */
 export const APPLICATION_ID = 0x78727231;
@@ -36,7 +45,8 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): readonly Migration
     if (!m) throw new JournalError('MIGRATION_FAILED', `migration file ${f} is not named NNNN_name.sql`);
     const version = Number(m[1]);
     if (version !== out.length + 1) throw new JournalError('MIGRATION_FAILED', `migration ${f} should be number ${out.length + 1}: versions are consecutive from 1`);
-    out.push({ version, name: m[2]!, sql: readFileSync(`${dir}/${f}`, 'utf8') });
+    const convert = dir === MIGRATIONS_DIR ? CONVERSIONS[version] : undefined;
+    out.push({ version, name: m[2]!, sql: readFileSync(`${dir}/${f}`, 'utf8'), ...(convert ? { convert } : {}) });
   }
   if (out.length === 0) throw new JournalError('MIGRATION_FAILED', `no migrations in ${dir}`);
   if (dir === MIGRATIONS_DIR) cached = out;
@@ -93,6 +103,7 @@ export function migrate(db: Database.Database, opts: { readonly readonly?: boole
     try {
       db.transaction(() => {
         db.exec(m.sql);
+        m.convert?.(db);
         record.run(m.version, m.name, new Date().toISOString());
       })();
     } catch (e) {

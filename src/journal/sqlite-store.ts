@@ -9,11 +9,12 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BaseJournalStore, type PendingRow, type SegmentFilter } from './base-store.js';
+import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
+import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
-import { branchId, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
+import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { loadMigrations, migrate, type Migration } from './migrations.js';
-import type { Bookmark, BranchInfo, ChannelKey, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
+import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
 export interface SqliteOpenOptions extends StoreOptions {
@@ -26,6 +27,8 @@ export interface SqliteOpenOptions extends StoreOptions {
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+/** Page size of a new journal file (bytes). */
+const PAGE_SIZE = 65536;
 
 /** Turns SQLite's failures over a bad file into JournalErrors; anything else is a bug and passes through. */
 export function translateSqliteError(e: unknown, where = 'the journal'): unknown {
@@ -106,10 +109,18 @@ interface EventRowDb {
   seq: number;
   icount: number;
   sii: number;
-  kind: string;
+  kind: number;
   pid: number | null;
-  payload: string;
-  hash: Buffer;
+  nr: number | null;
+  a0: number | null;
+  a1: number | null;
+  a2: number | null;
+  a3: number | null;
+  a4: number | null;
+  a5: number | null;
+  name: number | null;
+  data: Buffer | null;
+  body: string | null;
 }
 
 interface BranchRowDb {
@@ -132,7 +143,7 @@ interface SnapshotRowDb {
   created_at: string;
 }
 
-const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, payload, hash';
+const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body';
 const SNAPSHOT_COLUMNS = 'id, branch, icount, seq, state_size, length(state) AS csize, page_count, created_at';
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -154,6 +165,11 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly migrations: readonly Migration[];
 
   private readonly insertEvent: Database.Statement<unknown[], never>;
+  private readonly insertName: Database.Statement<unknown[], never>;
+  private readonly upsertBlock: Database.Statement<unknown[], never>;
+  /** The name table both ways (names are few: syscall names, reasons, paths, server names). */
+  private readonly nameIds = new Map<string, number>();
+  private readonly names = new Map<number, string>();
   private readonly qSetHead: Stmt<never>;
   private readonly qHead: Stmt<{ head_seq: number; head_hash: Buffer | null }>;
   private readonly qLastRow: Stmt<EventRowDb>;
@@ -179,28 +195,40 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.migrations = options.migrations ?? loadMigrations();
     try {
       if (!this.readonly) {
+        // Big pages for a new file (before WAL writes its first page): a 4 KiB message then fits in
+        // a row without an overflow chain, and rows pack densely. An existing file keeps its size.
+        if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
+        // Checkpoint every 16 MiB of WAL rather than every 1000 pages (64 MiB at this page size).
+        db.pragma(`wal_autocheckpoint = ${Math.max(16, Math.floor((16 << 20) / (db.pragma('page_size', { simple: true }) as number)))}`);
       }
       // better-sqlite3 turns foreign keys on by default; the store checks branches itself and
       // verify() runs foreign_key_check, so inserts do not pay for it (about a quarter of their cost).
       db.pragma('foreign_keys = OFF');
       db.pragma('busy_timeout = 5000');
+      // Binary searches over icount and replays read scattered pages: keep 16 MiB of them.
+      db.pragma('cache_size = -16384');
       this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
     } catch (e) {
       throw translateSqliteError(e, label);
     }
     try {
-      this.insertEvent = db.prepare<unknown[], never>('INSERT INTO event (branch, seq, icount, seq_in_icount, kind, pid, payload, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      this.insertEvent = db.prepare<unknown[], never>(
+        'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
+      this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash) VALUES (?, ?, ?, ?)');
     } catch (e) {
       throw translateSqliteError(e, label);
     }
     this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
     this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
-    this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? ORDER BY seq DESC LIMIT 1`);
-    this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?`);
+    this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
+    this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
-    this.qIcountAt = this.prep('SELECT icount FROM event WHERE branch = ? AND seq = ?');
+    this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
+    this.loadNames();
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
     this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
@@ -375,13 +403,58 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   // ---- events -------------------------------------------------------------------------------
 
-  protected commitRows(rows: readonly PendingRow[], heads: ReadonlyMap<BranchId, RecordedHead>): void {
-    this.tx(() => {
-      // The raw statement on the hot path; tx() translates its errors.
-      const insert = this.insertEvent;
-      for (const r of rows) insert.run(r.branch, r.seq, r.icount, r.seqInIcount, r.kind, r.pid, r.payload, r.hash);
-      for (const [b, h] of heads) this.qSetHead.run(h.length, h.hash, b);
-    });
+  private loadNames(): void {
+    this.nameIds.clear();
+    this.names.clear();
+    for (const r of this.prep<{ id: number; text: string }>('SELECT id, text FROM name').all()) {
+      this.nameIds.set(r.text, r.id);
+      this.names.set(r.id, r.text);
+    }
+  }
+
+  private nameId(text: string): number {
+    const hit = this.nameIds.get(text);
+    if (hit !== undefined) return hit;
+    const id = Number(this.insertName.run(text).lastInsertRowid);
+    this.nameIds.set(text, id);
+    this.names.set(id, text);
+    return id;
+  }
+
+  private nameText(id: number, where: string): string {
+    let t = this.names.get(id);
+    if (t === undefined) {
+      // Another connection (the recorder) may have added names since this one loaded them.
+      this.loadNames();
+      t = this.names.get(id);
+      if (t === undefined) throw new JournalError('CORRUPT', `event ${where} names text ${id}, which the name table does not hold (run xrr verify)`);
+    }
+    return t;
+  }
+
+  protected commitRows(rows: readonly PendingRow[], chain: PendingChain): void {
+    try {
+      this.tx(() => {
+        // The raw statements on the hot path; tx() translates their errors.
+        const insert = this.insertEvent;
+        for (const r of rows) {
+          insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
+        }
+        for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash);
+        for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, b);
+      });
+    } catch (e) {
+      // Names added inside the rolled-back transaction are gone from the file.
+      this.loadNames();
+      throw e;
+    }
+  }
+
+  eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[] {
+    this.settled();
+    return this.prep<{ block: number; count: number; hash: Buffer }>('SELECT block, count, hash FROM event_block WHERE branch = ? AND block >= ? ORDER BY block LIMIT ?')
+      .all(branch, fromIndex, limit)
+      .map((r) => ({ branch, index: r.block, count: r.count, hash: r.hash }));
   }
 
   recordedHead(branch: BranchId): RecordedHead {
@@ -392,23 +465,40 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   private raw(branch: BranchId, r: EventRowDb): RawEventRow {
-    return { branch, seq: r.seq, icount: r.icount, seqInIcount: r.sii, kind: r.kind, pid: r.pid, payload: r.payload, hash: r.hash };
+    return {
+      branch,
+      seq: r.seq,
+      icount: r.icount,
+      seqInIcount: r.sii,
+      kind: r.kind,
+      pid: r.pid,
+      nr: r.nr,
+      a0: r.a0,
+      a1: r.a1,
+      a2: r.a2,
+      a3: r.a3,
+      a4: r.a4,
+      a5: r.a5,
+      name: r.name === null ? null : this.nameText(r.name, `${r.seq} of branch ${branch}`),
+      data: r.data,
+      body: r.body,
+    };
   }
 
   protected lastOwnRow(branch: BranchId): RawEventRow | null {
-    const r = this.qLastRow.get(branch);
+    const r = this.qLastRow.get(eventRowId(branch, 0), eventRowId(branch, SEQS_PER_BRANCH - 1));
     return r ? this.raw(branch, r) : null;
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
     this.settled();
-    return this.qRawFrom.all(branch, fromSeq, limit).map((r) => this.raw(branch, r));
+    return this.qRawFrom.all(eventRowId(branch, fromSeq), eventRowId(branch, SEQS_PER_BRANCH - 1), limit).map((r) => this.raw(branch, r));
   }
 
   /** WHERE clause and parameters for one branch's rows under a filter. */
-  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string } {
-    let sql = 'branch = ? AND seq BETWEEN ? AND ?';
-    const params: unknown[] = [branch, f.loSeq, f.hiSeq];
+  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string; index?: string } {
+    let sql = 'id BETWEEN ? AND ?';
+    const params: unknown[] = [eventRowId(branch, f.loSeq), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
     let key = '';
     if (f.loIcount > 0 || f.hiIcount < MAX) {
       sql += ' AND icount BETWEEN ? AND ?';
@@ -421,9 +511,21 @@ export class SqliteJournalStore extends BaseJournalStore {
       key += 'p';
     }
     if (f.kinds !== null) {
-      sql += ` AND kind IN (${f.kinds.map(() => '?').join(', ')})`;
-      params.push(...f.kinds);
-      key += `k${f.kinds.length}`;
+      // Kind codes are literals (from a fixed table, never user text), so the planner can see
+      // when a query asks only for kinds the partial index event_kind_at holds. A row kept whole
+      // in body has its code negated.
+      const codes: number[] = [];
+      for (const k of f.kinds) {
+        const c = KIND_CODES[k as keyof typeof KIND_CODES];
+        if (c === undefined) throw new JournalError('BAD_ARGUMENT', `unknown event kind ${JSON.stringify(k)}`);
+        codes.push(c, -c);
+      }
+      const rare = codes.every((c) => Math.abs(c) >= RARE_KIND_MIN);
+      sql += `${rare ? ' AND kind NOT BETWEEN 1 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
+      key += `k${codes.join(',')}`;
+      // Without statistics the planner may prefer a long seq range on the primary key: a rare
+      // kind is a few rows in the index, so name it.
+      if (rare) return { sql, params, key, index: 'event_kind_at' };
     }
     return { sql, params, key };
   }
@@ -431,21 +533,21 @@ export class SqliteJournalStore extends BaseJournalStore {
   protected selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[] {
     const w = this.where(branch, f);
     const dir = order === 'asc' ? 'ASC' : 'DESC';
-    // Within a branch (icount, seq) order is seq order; naming icount first lets the pid, kind
-    // and icount indexes (which carry seq after icount) deliver rows already sorted.
-    const by = w.key === '' ? `seq ${dir}` : `icount ${dir}, seq ${dir}`;
-    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM event WHERE ${w.sql} ORDER BY ${by} LIMIT ?`)
+    // Within a branch (icount, seq) order is seq order, which the primary key and event_kind_at deliver.
+    const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
+    return this.prep<EventRowDb>(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`)
       .all(...w.params, limit)
       .map((r) => this.raw(branch, r));
   }
 
   protected ownIcountAt(branch: BranchId, seq: number): number | null {
-    return this.qIcountAt.get(branch, seq)?.icount ?? null;
+    return this.qIcountAt.get(eventRowId(branch, seq))?.icount ?? null;
   }
 
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const w = this.where(branch, f);
-    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM event WHERE ${w.sql}`).get(...w.params)!.n;
+    const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
+    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${w.sql}`).get(...w.params)!.n;
   }
 
   // ---- snapshots and pages ------------------------------------------------------------------
@@ -620,6 +722,19 @@ export class SqliteJournalStore extends BaseJournalStore {
       const orphans = this.db.pragma('foreign_key_check') as { table: string; rowid: number | null; parent: string }[];
       for (const o of orphans.slice(0, 10)) problems.push(`${o.table} row ${o.rowid ?? '?'} refers to a missing ${o.parent}`);
       if (orphans.length > 10) problems.push(`... and ${orphans.length - 10} more rows referring to missing rows`);
+    });
+    attempt('event branch check', () => {
+      // Events are keyed by (branch, seq) packed into id, not a foreign key: find each branch that
+      // has rows, one index probe per branch.
+      const known = new Set(this.readBranches().map((b) => b.id as number));
+      const next = this.db.prepare<[number], { id: number | null }>('SELECT min(id) AS id FROM event WHERE id >= ?');
+      for (let from = 0; ; ) {
+        const id = next.get(from)?.id ?? null;
+        if (id === null) break;
+        const branch = Math.floor(id / SEQS_PER_BRANCH) + 1;
+        if (!known.has(branch)) problems.push(`event rows of branch ${branch} refer to a missing branch`);
+        from = branch * SEQS_PER_BRANCH;
+      }
     });
     attempt('schema check', () => {
       const expected = expectedSchema(this.migrations);

@@ -58,19 +58,42 @@ export interface StoredEvent {
   readonly kind: MachineEventKind;
   readonly pid: number | null;
   readonly event: MachineEvent;
-  /** sha256 chain link, 32 bytes (see event-row.ts). */
-  readonly hash: Uint8Array;
 }
 
-/** A row as stored, unparsed: what verify() recomputes the chain from. */
+/**
+ * A row as stored, unparsed (schema 4 columns, event-row.ts says which field goes where): what
+ * replay compares emitted events with and verify() recomputes the chain from.
+ */
 export interface RawEventRow {
   readonly branch: BranchId;
   readonly seq: number;
   readonly icount: number;
   readonly seqInIcount: number;
-  readonly kind: string;
+  /** Kind code (event-row.ts KIND_CODES), negated for an event kept whole in body. */
+  readonly kind: number;
   readonly pid: number | null;
-  readonly payload: string;
+  readonly nr: number | null;
+  readonly a0: number | null;
+  readonly a1: number | null;
+  readonly a2: number | null;
+  readonly a3: number | null;
+  readonly a4: number | null;
+  readonly a5: number | null;
+  /** The text of the row's name (stored as an id into the name table). */
+  readonly name: string | null;
+  readonly data: Uint8Array | null;
+  readonly body: string | null;
+}
+
+/**
+ * A link of the hash chain (block-chain.ts): the events of a timeline with seq in
+ * [index * BLOCK_EVENTS, index * BLOCK_EVENTS + count), hashed after the previous block's hash.
+ * Stored by the branch that owns the block's last event.
+ */
+export interface EventBlock {
+  readonly branch: BranchId;
+  readonly index: number;
+  readonly count: number;
   readonly hash: Uint8Array;
 }
 
@@ -139,7 +162,7 @@ export interface Bookmark {
 export interface RecordedHead {
   /** Events in the timeline, including the inherited ones. */
   readonly length: number;
-  /** Hash of the last of them; null when there are none. */
+  /** The chain's hash after the last of them (block-chain.ts); null when there are none. */
   readonly hash: Uint8Array | null;
 }
 
@@ -186,6 +209,10 @@ export interface JournalStore {
   recordedHead(branch: BranchId): RecordedHead;
   /** The branch's own rows with seq >= fromSeq, unparsed, at most limit of them (for verify). */
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
+  /** The branch's own chain blocks with index >= fromIndex, at most limit of them, by index. */
+  eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[];
+  /** The hash chain's block `index` of the branch's timeline (from whichever ancestor stores it), or null. */
+  timelineBlock(branch: BranchId, index: number): EventBlock | null;
   /** Up to `limit` rows of the branch's timeline (its ancestors' rows before the fork point too) from `fromSeq`, unparsed. */
   timelineRows(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
 

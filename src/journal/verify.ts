@@ -1,15 +1,18 @@
 /**
  * verify(store): everything a recording promises about itself, checked from the stored bytes.
  * - the container: SQLite's quick_check and the schema objects (SQLite store);
- * - every branch's events: seqs contiguous from the fork point, each row's hash recomputed from
- *   its columns and the previous hash, the chain ending where the branch's recorded head says
- *   (so deleting or truncating rows is caught as well as editing them);
+ * - every branch's events: seqs contiguous from the fork point, each chain block's hash
+ *   recomputed from its rows and the previous block's hash (block-chain.ts), every stored block
+ *   accounted for, the chain ending where the branch's recorded head says (so deleting or
+ *   truncating rows is caught as well as editing them); a bad block is reported at its first event;
  * - every snapshot: its state decompresses to its recorded size, its pages exist;
  * - every page: it decompresses and the sha256 of its bytes is its key.
  * Problems are returned as values (STYLE.md 8); only a bug throws.
  */
 import { JournalError } from './errors.js';
-import { hexOfBytes, rowHash, sameBytes, ZERO_HASH } from './event-row.js';
+import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
+import { hexOf } from '../protocol/hex.js';
+import { sameBytes } from './event-row.js';
 import { sha256Hex } from './base-store.js';
 import type { BranchId, PageHash, SnapshotId } from './ids.js';
 import type { BranchInfo, JournalStore } from './store.js';
@@ -23,7 +26,10 @@ export type VerifyProblem =
 
 export interface VerifyReport {
   readonly ok: boolean;
-  /** The first event row whose chain breaks, in branch then seq order. */
+  /**
+   * Where the chain first breaks, in branch then seq order: the first event of the branch's own
+   * rows in the bad block (the chain locates an altered row to its block of BLOCK_EVENTS events).
+   */
   readonly firstBrokenEvent: { readonly branch: BranchId; readonly seq: number; readonly message: string } | null;
   readonly problems: readonly VerifyProblem[];
   readonly branches: number;
@@ -40,17 +46,6 @@ export interface VerifyOptions {
 }
 
 const PAGE = 4096;
-
-/** The stored hash of event seq in a branch's timeline, read from whichever ancestor owns the row. */
-function hashAt(store: JournalStore, byId: ReadonlyMap<number, BranchInfo>, branch: BranchId, seq: number): Uint8Array | null {
-  for (let b = byId.get(branch); b !== undefined; b = b.parent === null ? undefined : byId.get(b.parent)) {
-    if (seq >= b.forkSeq) {
-      const r = store.rawEvents(b.id, seq, 1)[0];
-      return r !== undefined && r.seq === seq ? r.hash : null;
-    }
-  }
-  return null;
-}
 
 interface Ctx {
   readonly store: JournalStore;
@@ -99,16 +94,52 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
       add({ kind: 'branch', branch: b.id, message: `parent branch ${b.parent} does not exist` });
       continue;
     }
-    // The chain enters the branch from the parent's event just before the fork point.
+    // The chain enters the branch's first block from the parent's timeline: the hash of the block
+    // before, then the parent's events of that block up to the fork point.
+    const firstBlock = blockOf(b.forkSeq);
     let prev: Uint8Array = ZERO_HASH;
+    let inherited: ReturnType<JournalStore['timelineRows']> = [];
     if (b.parent !== null && b.forkSeq > 0) {
-      const before = hashAt(store, byId, b.parent, b.forkSeq - 1);
-      if (before === null) {
-        add({ kind: 'branch', branch: b.id, message: `forks at seq ${b.forkSeq}, but the parent has no event ${b.forkSeq - 1}` });
+      if (firstBlock > 0) {
+        const before = store.timelineBlock(b.parent, firstBlock - 1);
+        if (before === null || before.count !== BLOCK_EVENTS) {
+          add({ kind: 'branch', branch: b.id, message: `forks at seq ${b.forkSeq}, but the parent's hash chain has no block ${firstBlock - 1}` });
+          continue;
+        }
+        prev = before.hash;
+      }
+      const from = firstBlock * BLOCK_EVENTS;
+      inherited = store.timelineRows(b.parent, from, b.forkSeq - from).filter((r) => r.seq < b.forkSeq);
+      if (inherited.length !== b.forkSeq - from) {
+        add({ kind: 'branch', branch: b.id, message: `forks at seq ${b.forkSeq}, but the parent has no event ${from + inherited.length}` });
         continue;
       }
-      prev = before;
     }
+    const chain = ChainCursor.at(b.forkSeq, prev, inherited);
+    const stored = new Map<number, { count: number; hash: Uint8Array }>();
+    for (let from = firstBlock; ; ) {
+      const page = store.eventBlocks(b.id, from, PAGE);
+      for (const x of page) stored.set(x.index, x);
+      if (page.length < PAGE) break;
+      from = page[page.length - 1]!.index + 1;
+    }
+    /** Holds the block just completed (or the partial last one) to its stored row; false when it breaks. */
+    const checkBlock = (index: number, count: number, hash: Uint8Array): boolean => {
+      const first = Math.max(index * BLOCK_EVENTS, b.forkSeq);
+      const last = index * BLOCK_EVENTS + count - 1;
+      const s = stored.get(index);
+      stored.delete(index);
+      if (s === undefined) {
+        add({ kind: 'event', branch: b.id, seq: first, message: `block ${index} (events ${first}..${last}) has no stored hash (the chain was cut)` });
+        return false;
+      }
+      if (s.count !== count || !sameBytes(s.hash, hash)) {
+        const what = s.count !== count ? `stores ${s.count} events' hash, ${count} are there` : `hash mismatch: stored ${hexOf(s.hash).slice(0, 16)}..., recomputed ${hexOf(hash).slice(0, 16)}...`;
+        add({ kind: 'event', branch: b.id, seq: first, message: `block ${index} (events ${first}..${last}): ${what} (an event in it was altered)` });
+        return false;
+      }
+      return true;
+    };
     let expectSeq: number = b.forkSeq;
     let broken = false;
     for (;;) {
@@ -119,14 +150,10 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
           broken = true;
           break;
         }
-        const h = rowHash(prev, r);
-        if (!(r.hash instanceof Uint8Array) || !sameBytes(h, r.hash)) {
-          const stored = r.hash instanceof Uint8Array ? hexOfBytes(r.hash).slice(0, 16) : String(r.hash);
-          add({ kind: 'event', branch: b.id, seq: r.seq, message: `hash mismatch: stored ${stored}..., recomputed ${hexOfBytes(h).slice(0, 16)}... (this row was altered)` });
+        if (chain.add(r) && !checkBlock(chain.block - 1, BLOCK_EVENTS, chain.previousBlockHash)) {
           broken = true;
           break;
         }
-        prev = r.hash;
         expectSeq++;
         events++;
       }
@@ -136,9 +163,16 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
     if (broken) continue;
     const head = store.recordedHead(b.id);
     if (head.length !== expectSeq) {
+      // Checked before the last block, whose stored hash covers the lost rows too.
       add({ kind: 'event', branch: b.id, seq: expectSeq, message: `the branch recorded ${head.length} events, ${expectSeq} are stored (rows lost at the end)` });
-    } else if (expectSeq > b.forkSeq && (head.hash === null || !sameBytes(head.hash, prev))) {
+      continue;
+    }
+    if (chain.rowsInBlock > 0 && expectSeq > b.forkSeq && !checkBlock(chain.block, chain.rowsInBlock, chain.current())) continue;
+    if (expectSeq > b.forkSeq && (head.hash === null || !sameBytes(head.hash, chain.current()))) {
       add({ kind: 'event', branch: b.id, seq: expectSeq - 1, message: "the last row does not match the branch's recorded head hash" });
+    } else if (stored.size > 0) {
+      const extra = Math.min(...stored.keys());
+      add({ kind: 'branch', branch: b.id, message: `stores a hash for block ${extra}, past its last event ${expectSeq - 1}` });
     }
   }
   return events;

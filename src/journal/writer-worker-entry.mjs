@@ -1,6 +1,36 @@
-// The journal writer thread's entry: registers the TypeScript loader in this thread (loaders
-// are per thread), then runs the writer.
+// The journal writer thread's entry. Loading the TypeScript loader and the store in a new thread
+// takes a few hundred milliseconds, which the machine need not wait for: for a new journal file
+// this entry creates it, answers 'ready' at once, and only then loads the writer, whose handler
+// takes the messages queued meanwhile (a port keeps them until a listener is attached). A failure
+// after that reaches the recorder as an 'error' message, as any later failure does. An existing
+// file is opened first, so that a file that is not a journal, or already holds a recording, is
+// refused before the machine runs.
+import { closeSync, openSync, statSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
-register();
-await import('./writer-worker.ts');
+const port = parentPort;
+let size = -1;
+try {
+  size = statSync(workerData.file).size;
+} catch {
+  // does not exist yet
+}
+let created = false;
+if (size <= 0) {
+  try {
+    closeSync(openSync(workerData.file, 'a'));
+    created = true;
+  } catch (e) {
+    port.postMessage({ type: 'error', message: `cannot create the journal ${workerData.file}: ${e instanceof Error ? e.message : String(e)}` });
+  }
+}
+if (size > 0 || created) {
+  if (created) {
+    workerData.readySent = true;
+    port.postMessage({ type: 'ready' });
+  }
+  // Loaders are per thread: register tsx in this one, then run the writer.
+  register();
+  await import('./writer-worker.ts');
+}

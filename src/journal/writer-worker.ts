@@ -2,10 +2,12 @@
  * The journal writer thread: owns the SQLite store of a recording being made, and commits what
  * the machine's thread sends it (event batches, snapshots) so that hashing, encoding and SQLite
  * stay off the machine's path. Each message is committed as it arrives: a recording killed at
- * any moment keeps everything up to its last committed batch.
+ * any moment keeps everything up to its last committed batch. For a new file the entry
+ * (writer-worker-entry.mjs) has answered 'ready' already, so the machine ran while this loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
+import { JournalError } from './errors.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
 import { SqliteJournalStore } from './sqlite-store.js';
 import type { ChannelKey, NewRecording } from './store.js';
@@ -27,14 +29,26 @@ export type WriterMessage =
 
 export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
 
-const { file, meta, keySeed } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array };
+/**
+ * A message that names the failure whatever was thrown: a JournalError's code and message, or
+ * for anything else its class and text (an emscripten abort can be a bare object or an empty message).
+ */
+function describe(e: unknown): string {
+  if (e instanceof JournalError) return `${e.code}: ${e.message}`;
+  if (e instanceof Error) return e.message === '' ? `${e.name} (no message)` : `${e.name}: ${e.message}`;
+  const text = String(e);
+  return text === '' ? 'an error with no message' : text;
+}
+
+/** readySent: the entry (writer-worker-entry.mjs) already answered 'ready' for a file it created. */
+const { file, meta, keySeed, readySent } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array; readySent?: boolean };
 const port = parentPort!;
 
 try {
   const store = await SqliteJournalStore.open(file);
   store.createRecording(meta);
   if (keySeed) store.putKeySeed(keySeed);
-  port.postMessage({ type: 'ready' } satisfies WriterReply);
+  if (readySent !== true) port.postMessage({ type: 'ready' } satisfies WriterReply);
   port.on('message', (m: WriterMessage) => {
     try {
       switch (m.type) {
@@ -60,9 +74,9 @@ try {
         }
       }
     } catch (e) {
-      port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+      port.postMessage({ type: 'error', message: `${m.type === 'snapshot' ? `snapshot at icount ${m.icount}` : m.type}: ${describe(e)}` } satisfies WriterReply);
     }
   });
 } catch (e) {
-  port.postMessage({ type: 'error', message: (e as Error).message } satisfies WriterReply);
+  port.postMessage({ type: 'error', message: `opening ${file}: ${describe(e)}` } satisfies WriterReply);
 }

@@ -2,22 +2,30 @@
  * zstd through zstd-codec (an emscripten build). Its runtime initialises asynchronously once;
  * after that every call is synchronous, which is what the stores need (better-sqlite3 is
  * synchronous too). loadZstd() is the one await in the journal.
+ *
+ * zstd-codec's WebAssembly heap is fixed at 16 MiB: one call with a few MiB of input runs it out
+ * of memory (it prints "OOM" and returns nothing). So input is compressed in chunks of at most
+ * CHUNK_BYTES, each its own zstd frame (with its content size), and the frames are concatenated:
+ * still a standard zstd stream (`zstd -d` reads it), decompressed here frame by frame. Any size
+ * of machine state or page set goes through in bounded memory; a blob of one frame (everything
+ * written before) reads as before.
  */
 import { createRequire } from 'node:module';
 import { JournalError } from './errors.js';
 
 export interface Zstd {
+  /** Throws JournalError COMPRESS_FAILED, naming the cause, if zstd cannot compress. */
   compress(bytes: Uint8Array): Uint8Array;
-  /** Throws JournalError CORRUPT when the input is not a whole zstd frame. */
+  /** Throws JournalError CORRUPT when the input is not whole zstd frames. */
   decompress(bytes: Uint8Array): Uint8Array;
 }
 
 /** The slice of zstd-codec's API used here (the package ships no types). */
-interface ZstdCodecSimple {
+export interface ZstdCodecSimple {
   compress(content: Uint8Array, level?: number): Uint8Array | null;
   decompress(compressed: Uint8Array): Uint8Array | null;
 }
-interface ZstdCodecGeneric {
+export interface ZstdCodecGeneric {
   contentSize(compressed: Uint8Array): number | null;
 }
 interface ZstdCodecModule {
@@ -27,6 +35,13 @@ interface ZstdCodecModule {
 /** Level 3 is zstd's default: most of the ratio of higher levels at several times the speed. */
 const LEVEL = 3;
 
+/**
+ * Input bytes per frame. Compressing one needs about the input, its bound and zstd's level-3
+ * context (~1.3 MiB) inside the 16 MiB heap; 1 MiB leaves room to spare and costs under 1% of
+ * ratio against whole-blob frames on machine states.
+ */
+export const CHUNK_BYTES = 1 << 20;
+
 let loading: Promise<Zstd> | undefined;
 
 export function loadZstd(): Promise<Zstd> {
@@ -34,7 +49,7 @@ export function loadZstd(): Promise<Zstd> {
     try {
       const require = createRequire(import.meta.url);
       const mod = require('zstd-codec') as ZstdCodecModule;
-      mod.ZstdCodec.run((z) => resolve(wrap(new z.Simple(), new z.Generic())));
+      mod.ZstdCodec.run((z) => resolve(chunkedZstd(new z.Simple(), new z.Generic())));
     } catch (e) {
       reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -42,26 +57,119 @@ export function loadZstd(): Promise<Zstd> {
   return loading;
 }
 
-function wrap(simple: ZstdCodecSimple, generic: ZstdCodecGeneric): Zstd {
+const MAGIC = 0xfd2fb528;
+const SKIPPABLE_MASK = 0xfffffff0;
+const SKIPPABLE = 0x184d2a50;
+
+/**
+ * Where the zstd frame starting at `at` ends (RFC 8878 section 3.1.1): frame header, blocks up to
+ * the last one, optional checksum. Returns -1 when the bytes are not a well-formed frame.
+ */
+export function frameEnd(b: Uint8Array, at: number): number {
+  if (at + 4 > b.length) return -1;
+  const magic = (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+  if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE) {
+    if (at + 8 > b.length) return -1;
+    const size = (b[at + 4]! | (b[at + 5]! << 8) | (b[at + 6]! << 16) | (b[at + 7]! << 24)) >>> 0;
+    const end = at + 8 + size;
+    return end <= b.length ? end : -1;
+  }
+  if (magic !== MAGIC || at + 5 > b.length) return -1;
+  const fhd = b[at + 4]!;
+  const fcsFlag = fhd >> 6;
+  const singleSegment = (fhd >> 5) & 1;
+  const checksum = (fhd >> 2) & 1;
+  const dictFlag = fhd & 3;
+  const fcsBytes = fcsFlag === 0 ? singleSegment : 1 << fcsFlag;
+  let p = at + 5 + (singleSegment ? 0 : 1) + [0, 1, 2, 4][dictFlag]! + fcsBytes;
+  for (;;) {
+    if (p + 3 > b.length) return -1;
+    const h = b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16);
+    const last = h & 1;
+    const type = (h >> 1) & 3;
+    const size = h >>> 3;
+    if (type === 3) return -1; // reserved
+    p += 3 + (type === 1 ? 1 : size);
+    if (p > b.length) return -1;
+    if (last) break;
+  }
+  p += checksum ? 4 : 0;
+  return p <= b.length ? p : -1;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function chunkedZstd(simple: ZstdCodecSimple, generic: ZstdCodecGeneric): Zstd {
+  const compressOne = (bytes: Uint8Array, total: number): Uint8Array => {
+    let out: Uint8Array | null;
+    try {
+      out = simple.compress(bytes, LEVEL);
+    } catch (e) {
+      throw new JournalError('COMPRESS_FAILED', `zstd could not compress a ${bytes.length}-byte chunk of ${total} bytes: ${describe(e)}`, { cause: e });
+    }
+    if (out === null) {
+      throw new JournalError('COMPRESS_FAILED', `zstd could not compress a ${bytes.length}-byte chunk of ${total} bytes (zstd-codec's fixed 16 MiB WebAssembly heap is full)`);
+    }
+    return out;
+  };
+  const decompressOne = (frame: Uint8Array): Uint8Array => {
+    let size: number | null;
+    let out: Uint8Array | null;
+    try {
+      size = generic.contentSize(frame);
+      // zstd-codec reads an empty frame as a failure; a frame that declares size 0 is empty.
+      if (size === 0) return new Uint8Array(0);
+      out = size === null ? null : simple.decompress(frame);
+    } catch (e) {
+      // A malformed frame can make the wasm side abort; that is bad data, not a bug here.
+      throw new JournalError('CORRUPT', `zstd frame does not decode (${describe(e)})`, { cause: e });
+    }
+    if (out === null || out.length !== size) throw new JournalError('CORRUPT', `zstd frame of ${frame.length} bytes does not decode`);
+    return out;
+  };
   return {
     compress(bytes) {
-      const out = simple.compress(bytes, LEVEL);
-      if (out === null) throw new Error(`zstd failed to compress ${bytes.length} bytes`);
+      if (bytes.length <= CHUNK_BYTES) return compressOne(bytes, bytes.length);
+      const frames: Uint8Array[] = [];
+      let total = 0;
+      for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
+        const f = compressOne(bytes.subarray(at, Math.min(at + CHUNK_BYTES, bytes.length)), bytes.length);
+        frames.push(f);
+        total += f.length;
+      }
+      const out = new Uint8Array(total);
+      let p = 0;
+      for (const f of frames) {
+        out.set(f, p);
+        p += f.length;
+      }
       return out;
     },
     decompress(bytes) {
-      let size: number | null;
-      let out: Uint8Array | null;
-      try {
-        size = generic.contentSize(bytes);
-        // zstd-codec reads an empty frame as a failure; a frame that declares size 0 is empty.
-        if (size === 0) return new Uint8Array(0);
-        out = size === null ? null : simple.decompress(bytes);
-      } catch (e) {
-        // A malformed frame can make the wasm side abort; that is bad data, not a bug here.
-        throw new JournalError('CORRUPT', `zstd frame does not decode (${e instanceof Error ? e.message : String(e)})`, { cause: e });
+      const first = frameEnd(bytes, 0);
+      if (first === bytes.length || first === -1) return decompressOne(bytes);
+      const parts: Uint8Array[] = [];
+      let total = 0;
+      for (let at = 0; at < bytes.length; ) {
+        const end = frameEnd(bytes, at);
+        if (end === -1) throw new JournalError('CORRUPT', `zstd stream of ${bytes.length} bytes has a malformed frame at byte ${at}`);
+        const frame = bytes.subarray(at, end);
+        // A skippable frame carries no data.
+        if (((frame[0]! | (frame[1]! << 8) | (frame[2]! << 16) | (frame[3]! << 24)) >>> 0) === MAGIC) {
+          const part = decompressOne(frame);
+          parts.push(part);
+          total += part.length;
+        }
+        at = end;
       }
-      if (out === null || out.length !== size) throw new JournalError('CORRUPT', `zstd frame of ${bytes.length} bytes does not decode`);
+      const out = new Uint8Array(total);
+      let p = 0;
+      for (const part of parts) {
+        out.set(part, p);
+        p += part.length;
+      }
       return out;
     },
   };

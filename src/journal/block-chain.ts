@@ -1,0 +1,167 @@
+/**
+ * The journal's hash chain, one link per block of events rather than per event.
+ *
+ * A timeline's events are cut into blocks by seq: block k holds seqs [k * BLOCK_EVENTS,
+ * (k + 1) * BLOCK_EVENTS). The chain value after event s of block k is
+ *   C(s) = sha256(H(k - 1) || rowBytes(kB) || ... || rowBytes(s))
+ * with H(k - 1) = C of the previous block's last event (32 zero bytes before block 0). The
+ * event_block table keeps, for every block, the count of events it holds and C of its last one;
+ * a branch's recorded head is C of its last event. Blocks are cut by seq, never by when a batch
+ * was committed, so the same run gives equal chains; a fork continues its parent's chain from
+ * the fork point (its first block hashes the parent's events of that block before its own), so
+ * two timelines with the same events have the same block hashes.
+ *
+ * rowBytes is the canonical serialisation of a row's columns: the same in both stores and
+ * independent of how SQLite stores a value (the name as text, never its id).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import type { RawEventRow } from './store.js';
+
+/** Events per block: a broken row is located to within this many, at 1/256 of a hash per event. */
+export const BLOCK_EVENTS = 256;
+
+export const ZERO_HASH: Uint8Array = new Uint8Array(32);
+
+export function blockOf(seq: number): number {
+  return Math.floor(seq / BLOCK_EVENTS);
+}
+
+/** Appends rows' canonical bytes to one growing buffer, to hash many rows in one call. */
+export class RowBytesWriter {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private at = 0;
+
+  get length(): number {
+    return this.at;
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.at + n));
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  private num(v: number | null): void {
+    this.room(9);
+    if (v === null) this.buf[this.at++] = 0;
+    else {
+      this.buf[this.at] = 1;
+      this.buf.writeDoubleLE(v, this.at + 1);
+      this.at += 9;
+    }
+  }
+
+  private bytes(tag: number, b: Uint8Array): void {
+    this.room(5 + b.length);
+    this.buf[this.at] = tag;
+    this.buf.writeUInt32LE(b.length, this.at + 1);
+    this.buf.set(b, this.at + 5);
+    this.at += 5 + b.length;
+  }
+
+  private text(v: string | null): void {
+    if (v === null) {
+      this.num(null);
+      return;
+    }
+    const max = v.length * 3;
+    this.room(5 + max);
+    const n = this.buf.write(v, this.at + 5, 'utf8');
+    this.buf[this.at] = 2;
+    this.buf.writeUInt32LE(n, this.at + 1);
+    this.at += 5 + n;
+  }
+
+  /** seq, icount, seq in icount, then every column in schema order. */
+  row(r: RawEventRow): void {
+    this.num(r.seq);
+    this.num(r.icount);
+    this.num(r.seqInIcount);
+    this.num(r.kind);
+    this.num(r.pid);
+    this.num(r.nr);
+    this.num(r.a0);
+    this.num(r.a1);
+    this.num(r.a2);
+    this.num(r.a3);
+    this.num(r.a4);
+    this.num(r.a5);
+    this.text(r.name);
+    if (r.data === null) this.num(null);
+    else this.bytes(3, r.data);
+    this.text(r.body);
+  }
+
+  /** A copy of what was written; empties the buffer. */
+  take(): Buffer {
+    const out = Buffer.from(this.buf.subarray(0, this.at));
+    this.at = 0;
+    return out;
+  }
+
+  /** Feeds what was written to `h` and empties the buffer. */
+  drainInto(h: Hash): void {
+    if (this.at > 0) h.update(this.buf.subarray(0, this.at));
+    this.at = 0;
+  }
+}
+
+/** Where a timeline's chain stands: the block being filled and its hash so far. */
+export class ChainCursor {
+  private hasher: Hash;
+  private readonly pending = new RowBytesWriter();
+
+  /**
+   * @param block the block the next event belongs to
+   * @param prev H(block - 1)
+   * @param rowsInBlock events of `block` already hashed into `hasher`
+   */
+  private constructor(
+    public block: number,
+    private prev: Uint8Array,
+    public rowsInBlock: number,
+    hasher: Hash,
+  ) {
+    this.hasher = hasher;
+  }
+
+  /** A chain about to take event `nextSeq`, given H of the block before and the block's earlier rows. */
+  static at(nextSeq: number, prevBlockHash: Uint8Array, earlierRowsOfBlock: readonly RawEventRow[]): ChainCursor {
+    const h = createHash('sha256').update(prevBlockHash);
+    const c = new ChainCursor(blockOf(nextSeq), prevBlockHash, 0, h);
+    for (const r of earlierRowsOfBlock) c.add(r);
+    return c;
+  }
+
+  /** Hashes the row in (its seq must be the next one); returns true when it completed its block. */
+  add(r: RawEventRow): boolean {
+    this.pending.row(r);
+    this.rowsInBlock++;
+    if (this.rowsInBlock < BLOCK_EVENTS) return false;
+    this.pending.drainInto(this.hasher);
+    this.prev = this.hasher.digest();
+    this.block++;
+    this.rowsInBlock = 0;
+    this.hasher = createHash('sha256').update(this.prev);
+    return true;
+  }
+
+  /** C of the last event added (H(block - 1) at a block boundary). */
+  current(): Uint8Array {
+    if (this.rowsInBlock === 0) return this.prev;
+    this.pending.drainInto(this.hasher);
+    return this.hasher.copy().digest();
+  }
+
+  /** H(block - 1): the hash the block being filled starts from. */
+  get previousBlockHash(): Uint8Array {
+    return this.prev;
+  }
+
+  /** An independent copy (appends are checked on a copy, so a refused batch leaves the head alone). */
+  clone(): ChainCursor {
+    this.pending.drainInto(this.hasher);
+    return new ChainCursor(this.block, this.prev, this.rowsInBlock, this.hasher.copy());
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The schema-4 event encoding (event-row.ts): every kind the machine emits goes into typed
+ * columns (none falls back to a whole-JSON body), comes back exactly, and is held by rowMatches
+ * to every one of its fields; sealed wires are stored as nonce and ciphertext and rebuilt byte
+ * for byte, an irregular wire verbatim; an event of an unexpected shape is kept whole.
+ */
+import { describe, expect, it } from 'vitest';
+import type { MachineEvent, MachineEventKind } from '../src/core/events.js';
+import { columnsOf, eventOfRow, KIND_CODES, rowMatches, rowOf } from '../src/journal/event-row.js';
+import { ROOT_BRANCH } from '../src/journal/ids.js';
+
+const WIRE = '01000000' + '00000000' + '02000000' + '67000000' + '05000000' + '00000000' + 'ab'.repeat(24) + '14000000' + 'cd'.repeat(20);
+
+/** One event of every kind, shaped as the kernel emits them. */
+const EXAMPLES: Record<MachineEventKind, MachineEvent> = {
+  boot: { kind: 'boot', seedHex: 'ab'.repeat(32), bootEpochNs: '1750000000000000000', machineVersion: 'xrr-machine/3', icount: 0, seq: 0 },
+  'console-input': { kind: 'console-input', data: [104, 105, 10], icount: 1, seq: 0 },
+  idle: { kind: 'idle', skippedNs: 123456789, icount: 2, seq: 0 },
+  'timer-skip': { kind: 'timer-skip', skippedNs: 1000, icount: 3, seq: 0 },
+  irq: { kind: 'irq', line: 2, icount: 4, seq: 0 },
+  'console-output': { kind: 'console-output', data: [0, 255, 7], icount: 5, seq: 0 },
+  sched: { kind: 'sched', from: -1, to: 8, reason: 'switch', icount: 6, seq: 0 },
+  syscall: { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 0x7ffef000, 4096, 0, -1, 0xffffffff], icount: 7, seq: 0 },
+  'syscall-return': { kind: 'syscall-return', pid: 8, nr: 6, result: -14, icount: 7, seq: 1 },
+  ipc: { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: WIRE, icount: 7, seq: 2 },
+  'ipc-reject': { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wireHex: WIRE, icount: 8, seq: 0 },
+  'ipc-denied': { kind: 'ipc-denied', src: 8, dst: 4, mType: 300, reason: 'no capability', icount: 9, seq: 0 },
+  'ipc-fault': { kind: 'ipc-fault', src: 0, dst: 2, mType: 100, fault: 'drop', icount: 10, seq: 0 },
+  channel: { kind: 'channel', initiator: 0, responder: 7, icount: 11, seq: 0 },
+  'server-crash': { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 137, source: 0, error: 'boom', stack: ['Kernel.serve'], icount: 12, seq: 0 },
+  'server-restart': { kind: 'server-restart', server: 2, name: 'vfs', restarts: 1, lost: ['1 pending request(s)'], icount: 12, seq: 1 },
+  'server-down': { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 13, seq: 0 },
+  inject: { kind: 'inject', fault: { kind: 'corrupt', src: 0, dst: 2, nth: 3, byteIndex: 5 }, icount: 14, seq: 0 },
+  chaos: { kind: 'chaos', seed: 17, icount: 15, seq: 0 },
+  trap: { kind: 'trap', pid: 9, cause: 13, pc: 0x10074, tval: 0xdeadbeef, icount: 16, seq: 0 },
+  signal: { kind: 'signal', pid: 9, signo: 11, action: 'terminate', icount: 16, seq: 1 },
+  fork: { kind: 'fork', parent: 8, child: 9, icount: 17, seq: 0 },
+  exec: { kind: 'exec', pid: 9, path: '/bin/sh', icount: 18, seq: 0 },
+  exit: { kind: 'exit', pid: 9, status: 256, icount: 19, seq: 0 },
+  halt: { kind: 'halt', reason: 'init exited', status: 0, icount: 20, seq: 0 },
+};
+
+const roundTrip = (e: MachineEvent): MachineEvent => eventOfRow(rowOf(ROOT_BRANCH, 0, e));
+
+describe('event rows', () => {
+  it('store every kind in typed columns and give it back exactly', () => {
+    for (const [kind, e] of Object.entries(EXAMPLES)) {
+      expect(columnsOf(e).kind, kind).toBe(KIND_CODES[kind as MachineEventKind]);
+      expect(roundTrip(e), kind).toEqual(e);
+      expect(rowMatches(rowOf(ROOT_BRANCH, 0, e), e), kind).toBe(true);
+    }
+  });
+
+  it('hold an event to every field: any change is a mismatch', () => {
+    for (const e of Object.values(EXAMPLES)) {
+      const row = rowOf(ROOT_BRANCH, 0, e);
+      for (const [k, v] of Object.entries(e)) {
+        if (k === 'kind') continue;
+        const changed =
+          typeof v === 'number' ? v + 1 : typeof v === 'string' ? (/^[0-9a-f]+$/.test(v) ? v.slice(0, -2) + (v.endsWith('00') ? '01' : '00') : `${v}!`) : Array.isArray(v) ? [...(v as unknown[]), 1] : { ...(v as object), nth: 99 };
+        expect(rowMatches(row, { ...e, [k]: changed } as MachineEvent), `${e.kind}.${k}`).toBe(false);
+      }
+    }
+  });
+
+  it('keep a sealed wire as nonce and ciphertext, and rebuild it byte for byte', () => {
+    const c = columnsOf(EXAMPLES.ipc);
+    expect(c.a1).toBe(1); // the compact form
+    expect(c.data!.length).toBe(24 + 20); // nonce and ciphertext: the prefix is columns and derived
+    expect([c.a2, c.a3, c.a4, c.a5]).toEqual([0, 2, 5, null]);
+    // A header whose type differs from the event's (an altered message) keeps its own type.
+    const altered = { ...EXAMPLES.ipc, mType: 104 } as MachineEvent;
+    expect(columnsOf(altered).a5).toBe(0x67);
+    expect(roundTrip(altered)).toEqual(altered);
+    // A wire that is not of this shape is kept verbatim.
+    for (const wireHex of ['00', WIRE.slice(0, 100), '02' + WIRE.slice(2), WIRE + 'ff']) {
+      const e = { ...EXAMPLES.ipc, wireHex } as MachineEvent;
+      expect(columnsOf(e).a1, wireHex.slice(0, 8)).toBe(2);
+      expect(roundTrip(e)).toEqual(e);
+    }
+    const plain = { kind: 'ipc', src: 0, dst: 2, mType: 100, payloadHex: '00ff10', icount: 1, seq: 0 } as MachineEvent;
+    expect(columnsOf(plain).a1).toBe(0);
+    expect(roundTrip(plain)).toEqual(plain);
+  });
+
+  it('keep an event of an unexpected shape whole, with its kind code negated', () => {
+    const odd: MachineEvent[] = [
+      { ...EXAMPLES.syscall, args: [1, 2, 3] } as MachineEvent,
+      { ...EXAMPLES.ipc, wireHex: WIRE.toUpperCase() } as MachineEvent,
+      { ...EXAMPLES['console-output'], data: [1, 300] } as MachineEvent,
+      { ...EXAMPLES.exit, extra: { why: 'later field' } } as unknown as MachineEvent,
+      { ...EXAMPLES.trap, pc: 1.5 } as MachineEvent,
+    ];
+    for (const e of odd) {
+      const c = columnsOf(e);
+      expect(c.kind, JSON.stringify(e).slice(0, 60)).toBe(-KIND_CODES[e.kind]);
+      expect(roundTrip(e)).toEqual(e);
+      expect(rowMatches(rowOf(ROOT_BRANCH, 0, e), e)).toBe(true);
+    }
+  });
+
+  it('refuses values JSON cannot hold', () => {
+    expect(() => columnsOf({ ...EXAMPLES.exit, extra: Number.NaN } as unknown as MachineEvent)).toThrow(expect.objectContaining({ code: 'INVALID_EVENT' }) as Error);
+  });
+});

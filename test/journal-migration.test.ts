@@ -1,0 +1,221 @@
+/**
+ * Schema 4 (typed columns, blobs, a hash chain per block) from older recordings: a schema-3 file
+ * recorded by xrr before the change (test/fixtures/schema3-recording.db, machine 3) and files
+ * written in the schema 1-3 format here migrate, verify, and list the same events; their old hash
+ * chain is checked first, so an altered old file is refused rather than laundered; forks keep a
+ * chain equal to a fresh recording of the same events; and a migrated recording of the current
+ * machine replays without divergence.
+ */
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { MachineEvent, MachineEventKind } from '../src/core/events.js';
+import {
+  icount,
+  isJournalError,
+  journalSeq,
+  MemoryJournalStore,
+  ROOT_BRANCH,
+  SqliteJournalStore,
+  verify,
+  type BranchId,
+  type JournalStore,
+} from '../src/journal/index.js';
+import { StoreTarget } from '../src/timeline/record-target.js';
+import { Recorder } from '../src/timeline/recorder.js';
+import { replay } from '../src/timeline/replay.js';
+import { writeLegacyJournal } from './journal-legacy.js';
+import { eventStream, META } from './journal-fixtures.js';
+import { newMachine } from './support/boot.js';
+
+const FIXTURE = new URL('./fixtures/schema3-recording.db', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'xrr-migration-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const file = (): string => join(dir, `m${n++}.db`);
+
+/** The events of a schema-1..3 file, read with plain SQL from its rows (kind, icount, seq_in_icount, JSON payload). */
+function eventsAsStoredInSchema3(path: string, branch = 1): { seq: number; event: MachineEvent }[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    const rows = db.prepare('SELECT seq, icount, seq_in_icount, kind, payload FROM event WHERE branch = ? ORDER BY seq').all(branch) as {
+      seq: number;
+      icount: number;
+      seq_in_icount: number;
+      kind: string;
+      payload: string;
+    }[];
+    return rows.map((r) => ({ seq: r.seq, event: { ...(JSON.parse(r.payload) as object), kind: r.kind as MachineEventKind, icount: r.icount, seq: r.seq_in_icount } as MachineEvent }));
+  } finally {
+    db.close();
+  }
+}
+
+function schemaOf(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return (db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number }).v;
+  } finally {
+    db.close();
+  }
+}
+
+describe('the committed schema-3 recording', () => {
+  it('migrates to schema 4, verifies, and lists every event as schema 3 held it', async () => {
+    const path = file();
+    copyFileSync(FIXTURE, path);
+    expect(schemaOf(path)).toBe(3);
+    const before = eventsAsStoredInSchema3(path);
+    expect(before.length).toBeGreaterThan(1000);
+    const s = await SqliteJournalStore.open(path);
+    expect(s.schemaVersion).toBe(4);
+    const report = verify(s);
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ ok: true, events: before.length, snapshots: 1 });
+    const after = s.events(ROOT_BRANCH);
+    expect(after.map((e) => e.seq)).toEqual(before.map((e) => e.seq));
+    expect(after.map((e) => e.event)).toEqual(before.map((e) => e.event));
+    // Every event of a real recording fits the typed columns (none kept whole in body).
+    expect(s.database.prepare('SELECT count(*) AS n FROM event WHERE kind < 0').get()).toEqual({ n: 0 });
+    // v_event rebuilds, with SQL alone, every event as schema 3 held it (sealed wires byte for byte).
+    const viaSql = s.database.prepare('SELECT kind, icount, seq_in_icount, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as { kind: string; icount: number; seq_in_icount: number; payload: string }[];
+    expect(viaSql.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(before.map((e) => e.event));
+    // The views answer from the new columns what they answered from JSON.
+    expect((s.database.prepare("SELECT count(*) AS n FROM v_syscalls WHERE name = 'execve'").get() as { n: number }).n).toBeGreaterThan(0);
+    expect(s.database.prepare('SELECT kind, what FROM v_crashes').all()).toEqual([{ kind: 'server-crash', what: expect.stringMatching(/^server vfs crashed \(threw\): injected crash/) as string }]);
+    const sealed = s.database.prepare('SELECT sealed, bytes, wire_hex FROM v_ipc LIMIT 1').get() as { sealed: number; bytes: number; wire_hex: string };
+    expect(sealed.sealed).toBe(1);
+    expect(sealed.wire_hex.length / 2).toBe(sealed.bytes + 68);
+    s.close();
+    // Reopened, it is schema 4 already and still verifies.
+    const again = await SqliteJournalStore.open(path, { readonly: true });
+    expect(verify(again).ok).toBe(true);
+    again.close();
+  });
+
+  it('is refused by a read-only open until migrated (as before)', async () => {
+    const path = file();
+    copyFileSync(FIXTURE, path);
+    await expect(SqliteJournalStore.open(path, { readonly: true })).rejects.toMatchObject({ code: 'OLD_SCHEMA_READONLY' });
+  });
+});
+
+describe('migrating schema 1-3 files written here', () => {
+  const evs = eventStream(5, { startIcount: 1 }).next(900);
+
+  it('converts every version, keeping events and giving the chain a fresh store gives', async () => {
+    const fresh = await MemoryJournalStore.create();
+    fresh.createRecording(META);
+    fresh.append(ROOT_BRANCH, evs);
+    fresh.flush();
+    for (const version of [1, 2, 3]) {
+      const path = file();
+      writeLegacyJournal(path, version, META, evs).close();
+      const s = await SqliteJournalStore.open(path);
+      expect(s.schemaVersion).toBe(4);
+      expect(verify(s).ok).toBe(true);
+      expect(s.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+      expect(s.recordedHead(ROOT_BRANCH)).toEqual(fresh.recordedHead(ROOT_BRANCH));
+      expect(s.eventBlocks(ROOT_BRANCH, 0, 10)).toEqual(fresh.eventBlocks(ROOT_BRANCH, 0, 10));
+      s.close();
+    }
+  });
+
+  it('converts forks, inside a block and of a fork, continuing the parent chain', async () => {
+    const path = file();
+    const at = (i: number): number => evs[i]!.icount;
+    const f1 = eventStream(6, { startIcount: at(299) + 1 }).next(400);
+    const f2 = eventStream(7, { startIcount: f1[199]!.icount + 1 }).next(50);
+    writeLegacyJournal(path, 3, META, evs, [
+      { parent: 1, forkIcount: at(299), forkSeq: 300, events: f1 },
+      { parent: 2, forkIcount: f1[199]!.icount, forkSeq: 500, events: f2 },
+      { parent: 1, forkIcount: at(511), forkSeq: 512, events: [] },
+    ]).close();
+    const s = await SqliteJournalStore.open(path);
+    expect(verify(s).ok).toBe(true);
+    expect(s.events(3 as BranchId).map((e) => e.event)).toEqual([...evs.slice(0, 300), ...f1.slice(0, 200), ...f2]);
+    // The same timelines recorded straight into a schema-4 store have the same chain.
+    const fresh = await MemoryJournalStore.create();
+    fresh.createRecording(META);
+    fresh.append(ROOT_BRANCH, evs);
+    const b2 = fresh.createBranch({ parent: ROOT_BRANCH, forkIcount: icount(at(299)), forkSeq: journalSeq(300) });
+    fresh.append(b2.id, f1);
+    const b3 = fresh.createBranch({ parent: b2.id, forkIcount: icount(f1[199]!.icount), forkSeq: journalSeq(500) });
+    fresh.append(b3.id, f2);
+    const b4 = fresh.createBranch({ parent: ROOT_BRANCH, forkIcount: icount(at(511)), forkSeq: journalSeq(512) });
+    for (const b of [ROOT_BRANCH, b2.id, b3.id, b4.id]) {
+      expect(s.recordedHead(b), `branch ${b}`).toEqual(fresh.recordedHead(b));
+      expect(s.eventBlocks(b, 0, 100), `branch ${b}`).toEqual(fresh.eventBlocks(b, 0, 100));
+    }
+    // And appending after the migration continues the chain as a fresh store would.
+    const more = eventStream(8, { startIcount: f2[49]!.icount + 1 }).next(20);
+    s.append(b3.id, more);
+    fresh.append(b3.id, more);
+    expect(s.recordedHead(b3.id)).toEqual(fresh.recordedHead(b3.id));
+    expect(verify(s).ok).toBe(true);
+    s.close();
+  });
+
+  it('refuses a file whose schema-3 chain is broken, naming the event, and leaves it at schema 3', async () => {
+    const path = file();
+    const db = writeLegacyJournal(path, 3, META, evs);
+    db.prepare("UPDATE event SET icount = icount + 1 WHERE branch = 1 AND seq = 123").run();
+    db.close();
+    try {
+      const s = await SqliteJournalStore.open(path);
+      s.close();
+      throw new Error('the altered file was migrated');
+    } catch (e) {
+      expect(isJournalError(e, 'MIGRATION_FAILED')).toBe(true);
+      expect((e as Error).message).toMatch(/event 123 of branch 1 does not match its schema-3 hash/);
+    }
+    expect(schemaOf(path)).toBe(3);
+  });
+});
+
+/** Boots the current machine with a short script and records it into `store` with snapshots. */
+function recordRun(store: JournalStore): void {
+  store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
+  const { machine } = newMachine({ seed: 0 });
+  const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { interval: 300_000, eventInterval: 500, snapshotNow: false });
+  expect(machine.boot()).toBeUndefined();
+  recorder.snapshot();
+  const input = ['echo hi | cat\n', 'ls /bin\n'];
+  for (;;) {
+    const stop = recorder.run();
+    if (stop.kind === 'idle') {
+      const next = input.shift();
+      if (next === undefined) break;
+      machine.input(new TextEncoder().encode(next));
+    }
+    if (stop.kind === 'halted') break;
+  }
+  store.flush();
+}
+
+describe('a migrated recording of the current machine', () => {
+  it('replays with every event equal', async () => {
+    // Record at schema 4, then write the same recording as schema 3 stored it.
+    const v4 = file();
+    const s4 = await SqliteJournalStore.open(v4);
+    recordRun(s4);
+    const events = s4.events(ROOT_BRANCH).map((e) => e.event);
+    expect(s4.listSnapshots(ROOT_BRANCH).length).toBeGreaterThan(1);
+    s4.close();
+    const v3 = file();
+    const db = writeLegacyJournal(v3, 3, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' }, events);
+    db.prepare('ATTACH DATABASE ? AS v4').run(v4);
+    db.exec('INSERT INTO snapshot SELECT * FROM v4.snapshot; INSERT INTO page SELECT * FROM v4.page; INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
+    db.exec('DETACH DATABASE v4');
+    db.close();
+
+    const s = await SqliteJournalStore.open(v3);
+    expect(s.schemaVersion).toBe(4);
+    expect(verify(s).ok).toBe(true);
+    const r = replay(s, ROOT_BRANCH, { from: 0 });
+    expect(r.snapshot.seq + r.matched).toBe(events.length);
+    s.close();
+  });
+});
