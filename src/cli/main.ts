@@ -13,6 +13,7 @@ const COMMANDS: Record<string, { synopsis: string; help: string; run: (argv: str
   ...JOURNAL_COMMANDS,
   // Loaded on use: the UI brings React and Ink, which the other commands do not need.
   tui: { synopsis: TUI_SYNOPSIS, help: TUI_HELP, run: async (argv) => (await import('./tui-command.js')).tuiCommand(argv) },
+  gdb: { synopsis: 'FILE [--branch B] [--pid P] [--port N]', help: 'serve a recorded process to gdb-multiarch, forward and backward', run: async (argv) => (await import('./gdb-command.js')).gdbCommand(argv) },
 };
 
 function usage(): string {
