@@ -12,7 +12,7 @@ import { frame, RspReader } from './rsp-packets.js';
 export interface GdbServerOptions {
   /** TCP port on 127.0.0.1 (0: any free port). */
   readonly port?: number;
-  /** Serve one client, then close the server when it detaches or disconnects (default true). */
+  /** Close the server once a client has been served and none waits (default true). */
   readonly once?: boolean;
   /** Protocol trace (each packet in and out). */
   readonly log?: (line: string) => void;
@@ -90,18 +90,23 @@ export function startGdbServer(session: DebugSession, opts: GdbServerOptions = {
     let busy = false;
     let resolveClosed!: () => void;
     const closed = new Promise<void>((r) => (resolveClosed = r));
-    const server: Server = createServer((socket) => {
-      if (busy) {
-        // One debugger at a time: a second one is turned away, the first keeps its session.
-        socket.end();
-        return;
-      }
+    /** Clients that connected while another was served: one debugger at a time, in turn. */
+    const waiting: Socket[] = [];
+    const serveNext = (socket: Socket) => {
       busy = true;
       socket.setNoDelay(true);
       void serveConnection(socket, session, opts.log).then(() => {
         busy = false;
-        if (once) server.close();
+        let next = waiting.shift();
+        while (next?.destroyed) next = waiting.shift();
+        if (next) serveNext(next);
+        else if (once) server.close();
       });
+    };
+    const server: Server = createServer((socket) => {
+      socket.on('error', () => undefined); // a waiting client that goes away is simply dropped
+      if (busy) waiting.push(socket);
+      else serveNext(socket);
     });
     server.on('close', () => resolveClosed());
     server.once('error', rejectStart);

@@ -45,7 +45,8 @@ export function backtrace(pc: number, x: ArrayLike<number>, readWord: WordReader
     const callerFp = readWord((fp - 8) >>> 0);
     if (ra === undefined || callerFp === undefined || ra === 0 || !symbols.locate(ra >>> 0)) break;
     previous = fp;
-    fp = callerFp >>> 0;
+    // The outermost frame (crt0's _start) clears s0: its caller's frame is unknown.
+    fp = callerFp === 0 ? undefined : callerFp >>> 0;
     add(ra, fp);
   }
   return frames;

@@ -26,6 +26,8 @@ const SHT_SYMTAB = 2;
 const STT_OBJECT = 1;
 const STT_FUNC = 2;
 const SHN_UNDEF = 0;
+/** Section indexes from here up are special (absolute, common): no address in the image. */
+const SHN_LORESERVE = 0xff00;
 const SHDR_SIZE = 40;
 const SYM_SIZE = 16;
 
@@ -109,7 +111,7 @@ export function readSymbolTable(bytes: Uint8Array): SymbolTableResult {
       const size = dv.getUint32(o + 8, true);
       const type = bytes[o + 12]! & 0xf;
       const shndx = dv.getUint16(o + 14, true);
-      if ((type !== STT_FUNC && type !== STT_OBJECT) || shndx === SHN_UNDEF || nameOff >= str.size) continue;
+      if ((type !== STT_FUNC && type !== STT_OBJECT) || shndx === SHN_UNDEF || shndx >= SHN_LORESERVE || nameOff >= str.size) continue;
       const start = str.offset + nameOff;
       let end = start;
       while (end < str.offset + str.size && bytes[end] !== 0) end++;
