@@ -7,12 +7,13 @@
  * shows at the same icount, or to the recorded syscall results.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT_BRANCH, type Icount } from '../src/journal/ids.js';
 import { seek } from '../src/journal/replay.js';
+import { runForward } from '../src/tui/forward.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { ABI_REGISTER_NAMES } from '../src/symbols/register-names.js';
 
@@ -41,8 +42,15 @@ function startServer(): Promise<{ port: number; done: Promise<number | null>; st
 function runGdb(port: number, script: string): string {
   const file = join(dir, 'script.gdb');
   writeFileSync(file, `set pagination off\nset confirm off\nset width 0\ntarget remote 127.0.0.1:${port}\n${script}\ndetach\n`);
-  const r = spawnSync('gdb-multiarch', ['--nx', '--batch', '-x', file], { encoding: 'utf8', timeout: 300_000 });
-  return `${r.stdout}\n${r.stderr}`;
+  // One file for both streams, so gdb's messages and the monitor's replies stay in order.
+  const log = join(dir, 'gdb.out');
+  const fd = openSync(log, 'w');
+  try {
+    spawnSync('gdb-multiarch', ['--nx', '--batch', '-x', file], { stdio: ['ignore', fd, fd], timeout: 300_000 });
+  } finally {
+    closeSync(fd);
+  }
+  return readFileSync(log, 'utf8');
 }
 
 /** The text between `@name` and the next `@` marker. */
@@ -55,7 +63,7 @@ function section(out: string, name: string): string {
 }
 
 const icountIn = (text: string) => Number(/^(\d+)$/m.exec(text)?.[1] ?? NaN);
-const valueOf = (text: string, expr: string) => Number(new RegExp(`^\\$\\d+ = (-?\\d+)`, 'm').exec(text.slice(text.indexOf(expr)))?.[1] ?? NaN);
+const valueOf = (text: string) => Number(/^\$\d+ = (-?\d+)/m.exec(text)?.[1] ?? NaN);
 
 describe.skipIf(!haveGdb)('gdb-multiarch against xrr gdb', () => {
   it('breaks, steps and continues both ways, and its values match a forward replay', async () => {
@@ -67,7 +75,7 @@ describe.skipIf(!haveGdb)('gdb-multiarch against xrr gdb', () => {
       'echo @HIT1\\n', 'monitor icount', 'info registers',
       'break forkrace.c:42',
       'continue',
-      'echo @LINE42\\n', 'monitor icount', 'echo @P\\n', 'print p', 'echo @ST\\n', 'print st', 'print/x $pc',
+      'echo @LINE42\\n', 'monitor icount', 'echo @P\\n', 'print p', 'echo @ST\\n', 'print st', 'echo @STADDR\\n', 'print/x &st', 'echo @PC42\\n', 'print/x $pc',
       'stepi',
       'echo @STEPPED\\n', 'print/x $pc', 'monitor icount',
       'reverse-stepi',
@@ -76,7 +84,7 @@ describe.skipIf(!haveGdb)('gdb-multiarch against xrr gdb', () => {
       'echo @HIT2\\n', 'monitor icount',
       'watch reaped',
       'reverse-continue',
-      'echo @WATCH\\n', 'monitor icount', 'echo @REAPED\\n', 'print reaped', 'print/x $pc',
+      'echo @WATCH\\n', 'monitor icount', 'echo @REAPED\\n', 'print reaped', 'echo @RADDR\\n', 'print/x &reaped',
       'delete 3',
       'reverse-continue',
       'echo @EARLIER\\n', 'monitor icount', 'print/x $pc',
@@ -90,67 +98,68 @@ describe.skipIf(!haveGdb)('gdb-multiarch against xrr gdb', () => {
     expect(out).toContain('Reading symbols from target:/bin/forkrace');
     const store = await SqliteJournalStore.open(SAMPLE, { readonly: true, create: false });
     try {
-      const pidOf = 14;
-      // The first hit of on_sigchld: every register gdb shows is the forward replay's.
+      const pid = Number(/Thread (\d+) \(forkrace/.exec(out)?.[1]);
+      const hex = (name: string) => Number(/= (0x[0-9a-f]+)/.exec(section(out, name))?.[1] ?? NaN);
+      const i1 = icountIn(section(out, 'HIT1'));
+      const i42 = icountIn(section(out, 'LINE42'));
+      const stepped = section(out, 'STEPPED');
+      const back = section(out, 'BACK');
+      const i2 = icountIn(section(out, 'HIT2'));
+      const watch = section(out, 'WATCH');
+      const iw = icountIn(watch);
+      const earlier = section(out, 'EARLIER');
+      const begin = section(out, 'BEGIN');
+
+      // The order of the stops: forward to the first SIGCHLD and line 42, a step and back,
+      // forward to the second SIGCHLD, back to the handler's write of the first, back to line 42.
+      expect(i1).toBeLessThan(i42);
+      expect(icountIn(stepped)).toBeGreaterThan(i42);
+      expect(icountIn(back)).toBe(i42);
+      expect(/= (0x[0-9a-f]+)/.exec(back)?.[1]).toBe(/= (0x[0-9a-f]+)/.exec(section(out, 'PC42'))?.[1]);
+      expect(/= (0x[0-9a-f]+)/.exec(stepped)?.[1]).not.toBe(/= (0x[0-9a-f]+)/.exec(back)?.[1]);
+      expect(i2).toBeGreaterThan(i42);
+      // gdb's report of the reverse-continue comes before the next marker.
+      expect(section(out, 'HIT2')).toMatch(/Hardware watchpoint 3: reaped\s+Old value = 1\s+New value = 0/);
+      expect(iw).toBeGreaterThan(i42);
+      expect(iw).toBeLessThan(i2);
+      expect(valueOf(section(out, 'REAPED'))).toBe(0);
+      expect(icountIn(earlier)).toBe(i42);
+      expect(section(out, 'RADDR')).toContain('Breakpoint 2, on_sigchld');
+      expect(out).toContain('No more reverse-execution history.');
+      expect(icountIn(begin)).toBeLessThan(i1);
+
+      // The values gdb showed, against a plain forward replay (journal seek, then run on) at the
+      // same icounts and the recorded syscall results.
+      const at1 = seek(store, ROOT_BRANCH, i1);
+      const p1 = at1.machine.kernel.procs.get(pid)!;
       const hit1 = section(out, 'HIT1');
-      const i1 = icountIn(hit1);
-      expect(hit1).toMatch(/on_sigchld/);
-      const forward = seek(store, ROOT_BRANCH, i1).machine.kernel.procs.get(pidOf)!;
       for (const [n, name] of ABI_REGISTER_NAMES.entries()) {
         if (n === 0) continue;
         const shown = new RegExp(`^${n === 8 ? 'fp' : name}\\s+(0x[0-9a-f]+)`, 'm').exec(hit1)?.[1];
-        expect(Number(shown), `register ${name}`).toBe(forward.regs[n]! >>> 0);
+        expect(Number(shown), `register ${name}`).toBe(p1.regs[n]! >>> 0);
       }
-      expect(Number(/^pc\s+(0x[0-9a-f]+)/m.exec(hit1)?.[1])).toBe(forward.pc >>> 0);
+      expect(Number(/^pc\s+(0x[0-9a-f]+)/m.exec(hit1)?.[1])).toBe(p1.pc >>> 0);
 
-      // The local variables at line 42: p is what the recorded wait4 returned, st its status.
-      const line42 = section(out, 'LINE42');
-      const i42 = icountIn(line42);
-      expect(i42).toBeGreaterThan(i1);
-      const wait = store.events(ROOT_BRANCH, { pid: pidOf, kinds: ['syscall-return'], fromIcount: i1 as Icount, toIcount: i42 as Icount })
+      // The local variable p is what the recorded wait4 returned; st is in memory where gdb read it.
+      const waits = store.events(ROOT_BRANCH, { pid, kinds: ['syscall-return'], fromIcount: i1 as Icount, toIcount: i42 as Icount })
         .map((e) => e.event).filter((e) => e.kind === 'syscall-return' && e.nr === 28);
-      expect(wait.length).toBe(1);
-      const p = valueOf(section(out, 'P'), 'print p');
-      expect(p).toBe(wait[0]!.kind === 'syscall-return' ? wait[0]!.result : NaN);
-      expect(p).toBeGreaterThan(14);
-      const st = valueOf(section(out, 'ST'), 'print st');
-      const child = seek(store, ROOT_BRANCH, i42).machine;
-      const stAddr = child.kernel.procs.get(pidOf)!; // st lives on the stack: read it where gdb did
-      expect(Number.isInteger(st)).toBe(true);
-      void stAddr;
+      expect(waits).toHaveLength(1);
+      const p = valueOf(section(out, 'P'));
+      expect(p).toBe(waits[0]!.kind === 'syscall-return' ? waits[0]!.result : NaN);
+      expect(p).toBeGreaterThan(pid);
+      const pos42 = runForward(store, ROOT_BRANCH, at1, i42);
+      const at42 = pos42.machine;
+      const le32 = (b: Uint8Array) => (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24));
+      expect(valueOf(section(out, 'ST'))).toBe(le32(at42.kernel.procs.get(pid)!.mem.peek(hex('STADDR'), 4)!));
+      expect(at42.kernel.procs.get(pid)!.pc >>> 0).toBe(hex('PC42'));
 
-      // stepi then reverse-stepi: back to the same pc and icount.
-      const pc42 = /\$\d+ = (0x[0-9a-f]+)/.exec(line42.slice(line42.indexOf('print/x')))?.[1] ?? /\$\d+ = (0x[0-9a-f]+)\s*$/m.exec(line42)?.[1];
-      const stepped = section(out, 'STEPPED');
-      const back = section(out, 'BACK');
-      expect(icountIn(stepped)).toBeGreaterThan(i42);
-      expect(icountIn(back)).toBe(i42);
-      expect(/= (0x[0-9a-f]+)/.exec(back)?.[1]).toBe(pc42);
-      expect(/= (0x[0-9a-f]+)/.exec(stepped)?.[1]).not.toBe(pc42);
-
-      // The second SIGCHLD, then the watchpoint going backwards stops at the handler's write
-      // of the first call: reaped goes back from 1 to 0.
-      const i2 = icountIn(section(out, 'HIT2'));
-      expect(i2).toBeGreaterThan(i42);
-      const watch = section(out, 'WATCH');
-      expect(watch).toMatch(/watchpoint 3: reaped\s+Old value = 1\s+New value = 0/);
-      const iw = icountIn(watch);
-      expect(iw).toBeGreaterThan(i42);
-      expect(iw).toBeLessThan(i2);
-      expect(valueOf(section(out, 'REAPED'), 'print reaped')).toBe(0);
-      // The forward replay agrees: reaped is 0 just before that instruction, 1 just after.
-      const reapedAddr = Number(/&reaped = \(.*\) (0x[0-9a-f]+)/.exec(out)?.[1] ?? NaN);
-      void reapedAddr;
-
-      // Reverse-continue from there: the breakpoint at line 42 of the first call.
-      const earlier = section(out, 'EARLIER');
-      expect(icountIn(earlier)).toBe(i42);
-      expect(earlier).toContain('Breakpoint 2');
-
-      // And past the start: the beginning of the history.
-      const begin = section(out, 'BEGIN');
-      expect(out).toContain('No more reverse-execution history.');
-      expect(icountIn(begin)).toBeLessThan(i1);
+      // Going forward from line 42, reaped changes from 0 to 1 exactly at the instruction the
+      // reverse watchpoint stopped at.
+      const reaped = hex('RADDR');
+      const posW = runForward(store, ROOT_BRANCH, pos42, iw);
+      expect(le32(posW.machine.kernel.procs.get(pid)!.mem.peek(reaped, 4)!)).toBe(0);
+      const afterW = runForward(store, ROOT_BRANCH, posW, iw + 1).machine;
+      expect(le32(afterW.kernel.procs.get(pid)!.mem.peek(reaped, 4)!)).toBe(1);
     } finally {
       store.close();
     }

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../src/core/decode.js';
 import { findLastWrite, lastWriteReport } from '../src/gdb/last-write.js';
 import { ProcessHistory } from '../src/gdb/process-history.js';
-import { ROOT_BRANCH, type Icount } from '../src/journal/ids.js';
+import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { seek } from '../src/journal/replay.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { readSymbolTable } from '../src/symbols/elf-symbols.js';
@@ -53,21 +53,25 @@ describe('last write', () => {
   }, 600_000);
 
   it('names the read syscall that filled a buffer with console input', () => {
-    const reads = store.events(ROOT_BRANCH, { kinds: ['syscall-return'] })
-      .filter((e) => e.event.kind === 'syscall-return' && e.event.nr === 5 && e.event.result > 0 && e.pid === 11);
-    const ret = reads[0]!;
-    const call = store.events(ROOT_BRANCH, { pid: 11, kinds: ['syscall'], toIcount: ret.icount, order: 'desc', limit: 1 })[0]!;
+    // The shell's first read of console input (fd 0) that returned bytes.
+    const ret = store.events(ROOT_BRANCH, { kinds: ['syscall-return'] })
+      .find((e) => e.event.kind === 'syscall-return' && e.event.nr === 5 && e.event.result > 0 && (() => {
+        const c = store.events(ROOT_BRANCH, { pid: e.pid!, kinds: ['syscall'], toIcount: e.icount, order: 'desc', limit: 1 })[0];
+        return c?.event.kind === 'syscall' && c.event.args[0] === 0;
+      })())!;
+    const pid = ret.pid!;
+    const call = store.events(ROOT_BRANCH, { pid, kinds: ['syscall'], toIcount: ret.icount, order: 'desc', limit: 1 })[0]!;
     if (call.event.kind !== 'syscall') throw new Error('not a syscall');
     const buf = call.event.args[1]! >>> 0;
     const at = ret.icount + 10;
-    const f = findLastWrite(store, ROOT_BRANCH, { pid: 11, addr: buf, at });
-    expect(f.before).toMatchObject({ pid: 11, by: 'kernel', syscall: { name: 'read', nr: 5, icount: call.icount } });
-    // The forward replay: the byte at the cursor is the first byte of console input the read returned.
-    const typed = store.events(ROOT_BRANCH, { kinds: ['console-input'], toIcount: ret.icount as Icount });
-    const first = typed.map((e) => (e.event.kind === 'console-input' ? e.event.data : [])).flat();
-    expect(memAt(at, 11, buf, 1)?.[0]).toBeDefined();
-    expect(first).toContain(memAt(at, 11, buf, 1)![0]);
-    expect(lastWriteReport(store, ROOT_BRANCH, at, buf, 11)).toMatch(/last write before: icount \d+, pid 11, syscall read\(0x0, 0x[0-9a-f]+, 0x200\) entered at icount \d+/);
+    const f = findLastWrite(store, ROOT_BRANCH, { pid, addr: buf, at });
+    expect(f.before).toMatchObject({ pid, by: 'kernel', syscall: { name: 'read', nr: 5, icount: call.icount } });
+    // The forward replay: at the cursor the buffer holds the bytes the read returned, the
+    // start of what was typed.
+    const typed = store.events(ROOT_BRANCH, { kinds: ['console-input'] }).flatMap((e) => (e.event.kind === 'console-input' ? e.event.data : []));
+    const n = ret.event.kind === 'syscall-return' ? ret.event.result : 0;
+    expect(Array.from(memAt(at, pid, buf, n)!)).toEqual(typed.slice(0, n));
+    expect(lastWriteReport(store, ROOT_BRANCH, at, buf, pid)).toMatch(/last write before: icount \d+, pid \d+, syscall read\(0x0, 0x[0-9a-f]+, 0x200\) entered at icount \d+/);
   }, 600_000);
 
   it('finds a store in a forked child, attributed to the child, at an instruction that stores there', () => {

@@ -184,7 +184,9 @@ export class DebugSession {
     const from = this.icount;
     const hit = lastHitBefore(this.target, this.probeSpec(undefined), from, this.beginIcount);
     if (!hit) return this.atBegin(this.pid);
-    this.target.seek(hit.icount);
+    // A watchpoint is reported just after the access, as hardware reports it going forward:
+    // gdb then steps back over the instruction itself, and shows the state before it.
+    this.target.seek(hit.kind === 'breakpoint' ? hit.icount : hit.at);
     return this.stopOf(hit);
   }
 
