@@ -6,10 +6,13 @@
  * The CPU runs translated regions that retire many instructions per call, so nothing between
  * two instructions is visible from outside. The probe therefore takes the CPU's `run` for the
  * duration of one forward run and:
- * - with only breakpoints, lets the translated code run until it enters a page that holds a
- *   breakpoint (every entry into a page's code goes through `AddressSpace.fetchPage`, which the
- *   probe makes throw a private token for those pages before anything there executes), then
- *   steps one instruction at a time while on that page, comparing each pc;
+ * - with only breakpoints, lets the translated code run, but keeps every breakpoint's
+ *   instruction out of it: the translator fetches each instruction it compiles through
+ *   `AddressSpace.fetchPage`, which the probe makes throw a private token for a breakpoint's
+ *   pc (before anything of the region runs), so no compiled region contains a breakpoint.
+ *   From where that happened the probe steps a few instructions one at a time, comparing each
+ *   pc, then drops the code compiled meanwhile on the breakpoints' pages and runs fast again.
+ *   Hot code that does not reach a breakpoint keeps its full speed;
  * - with watchpoints, steps every instruction of the watched processes one at a time, so a
  *   load or store the watch sees is attributed to its exact icount and pc; the kernel's
  *   accesses for a process (a `read` filling a buffer, a signal frame, a `write` reading one)
@@ -65,8 +68,10 @@ export interface ProbedRun {
 }
 
 const BUDGET_SPENT: StopReason = { kind: 'budget' };
-/** Thrown by fetchPage when translated code is about to enter a page with a breakpoint. */
-const PAGE_ENTRY = Symbol('breakpoint page entry');
+/** Thrown by fetchPage when the translator is about to compile a breakpoint's instruction. */
+const AT_BREAKPOINT = Symbol('breakpoint in translation');
+/** Instructions stepped one at a time from where a translation reached a breakpoint. */
+const STEP_SPAN = 32;
 
 const cpuRun = Cpu.prototype.run;
 const fetchPage = AddressSpace.prototype.fetchPage;
@@ -85,14 +90,25 @@ const readUser = proto.readUser;
 export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: number, onHit: (hit: ProbeHit) => HitAction): ProbedRun {
   const machine = target.machine;
   const cpu = machine.cpu;
-  const bpPages = new Set([...spec.breakpoints].map((pc) => pc >>> PAGE_SHIFT));
+  const bpPages = [...new Set([...spec.breakpoints].map((pc) => pc >>> PAGE_SHIFT))];
   const reads = spec.reads ?? [];
   const stepAll = spec.writes.length > 0 || reads.length > 0;
   let stoppedBy: ProbeHit | undefined;
   /** The instruction being single-stepped for a watched process. */
   let stepping: { pid: number; icount: number; pc: number } | undefined;
-  /** The address space whose entries into breakpoint pages throw, while translated code runs. */
+  /** The address space whose translations must not reach a breakpoint, while translated code runs. */
   let armed: AddressSpace | undefined;
+  /** Address spaces whose breakpoint pages were cleared of code compiled before the probe. */
+  const prepared = new WeakSet<AddressSpace>();
+  const dropBreakpointCode = (mem: AddressSpace) => {
+    for (const vpn of bpPages) {
+      try {
+        fetchPage.call(mem, vpn << PAGE_SHIFT).dropCode();
+      } catch {
+        // Not mapped executable in this process: nothing compiled there.
+      }
+    }
+  };
 
   const hit = (h: ProbeHit): boolean => {
     if (stoppedBy) return true;
@@ -139,31 +155,44 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
       if (stoppedBy) return BUDGET_SPENT;
       return undefined;
     };
-    while (left() > 0) {
-      if (stepAll || bpPages.has(this.pc >>> PAGE_SHIFT)) {
+    if (stepAll) {
+      while (left() > 0) {
         const r = stepOne();
         if (r) return r;
-        continue;
       }
+      return BUDGET_SPENT;
+    }
+    if (!prepared.has(p.mem)) {
+      prepared.add(p.mem);
+      dropBreakpointCode(p.mem);
+    }
+    while (left() > 0) {
       armed = p.mem;
       try {
         return cpuRun.call(this, left());
       } catch (e) {
-        if (e !== PAGE_ENTRY) throw e;
+        if (e !== AT_BREAKPOINT) throw e;
       } finally {
         armed = undefined;
       }
-      // At the entry of a breakpoint page (or an instruction straddling into one): step from here.
-      const r = stepOne();
-      if (r) return r;
+      // The next region would contain a breakpoint: step from its entry, then drop what the
+      // steps compiled on the breakpoints' pages (it may contain one) and go fast again.
+      for (let k = 0; k < STEP_SPAN && left() > 0; k++) {
+        const r = stepOne();
+        if (r) {
+          dropBreakpointCode(p.mem);
+          return r;
+        }
+      }
+      dropBreakpointCode(p.mem);
     }
     return BUDGET_SPENT;
   }
 
   Cpu.prototype.run = probedRun;
-  if (bpPages.size > 0) {
+  if (spec.breakpoints.size > 0 && !stepAll) {
     proto.fetchPage = function (this: AddressSpace, addr: number) {
-      if (this === armed && bpPages.has(addr >>> PAGE_SHIFT)) throw PAGE_ENTRY;
+      if (this === armed && spec.breakpoints.has(addr >>> 0)) throw AT_BREAKPOINT;
       return fetchPage.call(this, addr);
     };
   }
