@@ -6,11 +6,11 @@
  * journal. When src/timeline's Replayer lands, only `openReplayTarget` changes.
  */
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
-import type { Machine } from '../core/machine.js';
-import type { BranchId, Icount } from '../journal/ids.js';
-import { RecordedTimeline, restoreMachine } from '../journal/replay.js';
+import type { Machine, MachineState } from '../core/machine.js';
+import type { LatticeSecretState } from '../core/ipc/index.js';
+import type { BranchId, Icount, PageHash } from '../journal/ids.js';
+import { machineOf, RecordedTimeline, restoreMachine } from '../journal/replay.js';
 import type { JournalStore, StoredEvent } from '../journal/store.js';
-import { copyMachine } from '../tui/forward.js';
 
 /** How a forward run ended. */
 export type AdvanceEnd =
@@ -49,14 +49,21 @@ export interface ReplayTarget {
  * machine) half that far before its target, so a run of reverse steps or nearby seeks replays
  * at most this much after a copy, instead of a snapshot interval after a snapshot restore.
  */
-const CHECKPOINT_SPAN = 40_000;
+const CHECKPOINT_SPAN = 5_000;
+/** Distinct page versions the checkpoints may hold (4 KiB each) before they are all dropped. */
+const MAX_CHECKPOINT_PAGES = 16_384;
 const MAX_CHECKPOINTS = 24;
 
+/**
+ * A machine's state kept as data (getState, its pages by hash, the channel secrets): restoring
+ * it is a clone and a setState, without the key derivation a snapshot restore does nor the
+ * getState a copy of a live machine would.
+ */
 interface Checkpoint {
   readonly icount: number;
   readonly seq: number;
-  /** A frozen copy: never run, only copied from. */
-  readonly machine: Machine;
+  readonly state: MachineState;
+  readonly secret: LatticeSecretState;
 }
 
 /** Holds each emitted event to the recorded one (DivergenceError on a mismatch) and counts them. */
@@ -82,6 +89,8 @@ class JournalReplayTarget implements ReplayTarget {
   private readonly inputs: readonly StoredEvent[];
   private inputAt = 0;
   private readonly checkpoints: Checkpoint[] = [];
+  /** The checkpoints' pages by content hash, shared: most pages are the same in all of them. */
+  private readonly checkpointPages = new Map<string, Uint8Array>();
 
   constructor(readonly store: JournalStore, readonly branch: BranchId) {
     store.flush();
@@ -167,14 +176,24 @@ class JournalReplayTarget implements ReplayTarget {
 
   private keepCheckpoint(): void {
     if (this.checkpoints.some((c) => c.icount === this.icount)) return;
-    const frozen = copyMachine(this.store, this.machine, { emit: () => undefined });
-    this.checkpoints.push({ icount: this.icount, seq: this.seq, machine: frozen });
+    if (this.checkpointPages.size > MAX_CHECKPOINT_PAGES) {
+      this.checkpoints.length = 0;
+      this.checkpointPages.clear();
+    }
+    const pages = this.checkpointPages;
+    const state = structuredClone(this.machine.getState((hash, bytes) => {
+      if (!pages.has(hash)) pages.set(hash, bytes.slice());
+    }));
+    const secret = structuredClone(this.machine.getSecretState());
+    this.checkpoints.push({ icount: this.icount, seq: this.seq, state, secret });
     if (this.checkpoints.length > MAX_CHECKPOINTS) this.checkpoints.shift();
   }
 
   private restoreCheckpoint(c: Checkpoint): void {
     const sink = new HoldingSink(this.store, this.branch, c.seq);
-    this.current = { machine: copyMachine(this.store, c.machine, sink), sink };
+    const machine = machineOf(this.store, sink);
+    machine.setState(structuredClone(c.state), (hash) => this.checkpointPages.get(hash) ?? this.store.getPage(hash as PageHash) ?? undefined, structuredClone(c.secret));
+    this.current = { machine, sink };
     this.inputAt = 0;
   }
 }
