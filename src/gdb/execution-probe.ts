@@ -27,7 +27,6 @@
  */
 import { Cpu, type StopReason } from '../core/cpu.js';
 import { AddressSpace, PAGE_SHIFT } from '../core/memory.js';
-import type { Machine } from '../core/machine.js';
 import type { AdvanceEnd, ReplayTarget } from './replay-target.js';
 
 export interface WatchRange {
@@ -140,11 +139,15 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
   function probedRun(this: Cpu, budget: number): StopReason {
     if (this !== cpu) return cpuRun.call(this, budget);
     const p = machine.kernel.current;
-    if (!p || !spec.watches(p.pid, this.icount) || (spec.breakpoints.size === 0 && !stepAll)) return cpuRun.call(this, budget);
+    if (!p || (spec.breakpoints.size === 0 && !stepAll)) return cpuRun.call(this, budget);
+    const watched = spec.watches(p.pid, this.icount);
+    if (stepAll && !watched) return cpuRun.call(this, budget);
+    // With breakpoints every process runs armed, watched or not: they may share the pages
+    // (and so the compiled code) of the watched ones, and must not leave a breakpoint compiled.
     const start = this.icount;
     const left = () => budget - (this.icount - start);
     const stepOne = (): StopReason | undefined => {
-      if (spec.breakpoints.has(this.pc) && this.icount !== spec.skipBreakpointAt) {
+      if (watched && spec.breakpoints.has(this.pc) && this.icount !== spec.skipBreakpointAt) {
         if (hit({ kind: 'breakpoint', pid: p.pid, icount: this.icount, pc: this.pc })) return BUDGET_SPENT;
       }
       stepping = { pid: p.pid, icount: this.icount, pc: this.pc };
@@ -239,12 +242,4 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
     Object.assign(proto, loadMethods);
     proto.readUser = readUser;
   }
-}
-
-/** The machine's process `pid` about to run: its saved registers (x0..x31) and pc. */
-export function registersOf(machine: Machine, pid: number): { x: Int32Array; pc: number } | undefined {
-  const p = machine.kernel.procs.get(pid);
-  if (!p) return undefined;
-  // The kernel keeps a process's registers in its record between slices (runSlice saves them).
-  return { x: p.regs, pc: p.pc };
 }

@@ -233,7 +233,7 @@ export class RspCommands {
         const flags = parseHex(args[1]) ?? 0;
         if (path === undefined) return fail(ENOENT);
         if ((flags & 3) !== 0) return fail(EROFS);
-        const bytes = this.readGuestFile(path);
+        const bytes = this.session.readGuestFile(path);
         if (!bytes) return fail(ENOENT);
         const fd = this.nextFd++;
         this.files.set(fd, bytes);
@@ -261,11 +261,6 @@ export class RspCommands {
       default:
         return this.reply('');
     }
-  }
-
-  private readGuestFile(path: string): Uint8Array | undefined {
-    const bytes = this.session.readGuestFile(path);
-    return bytes;
   }
 }
 
