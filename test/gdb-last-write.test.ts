@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decode } from '../src/core/decode.js';
-import { findLastWrite, lastWriteReport } from '../src/gdb/last-write.js';
+import { findLastWrite, lastWriteReport, parseGuestAddress } from '../src/gdb/last-write.js';
 import { ProcessHistory } from '../src/gdb/process-history.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { seek } from '../src/journal/replay.js';
@@ -96,4 +96,11 @@ describe('last write', () => {
     expect(w.addr).toBe(Math.max(ea, sp));
     expect(w.icount).toBeLessThan(at);
   }, 600_000);
+
+  it('parses the address a user types, and refuses anything else', () => {
+    expect(parseGuestAddress('0x140f8')).toBe(0x140f8);
+    expect(parseGuestAddress('82168')).toBe(82168);
+    expect(parseGuestAddress('0xffffffff')).toBe(0xffffffff);
+    for (const bad of ['', '0x', '0x1ffffffff', '-4', 'reaped', '12abc']) expect(() => parseGuestAddress(bad), bad).toThrow(RangeError);
+  });
 });

@@ -97,6 +97,8 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
   let stepping: { pid: number; icount: number; pc: number } | undefined;
   /** The address space whose translations must not reach a breakpoint, while translated code runs. */
   let armed: AddressSpace | undefined;
+  /** A breakpoint's instruction was compiled (into a region or a single step) since the last drop. */
+  let compiledBreakpoint = false;
   /** Address spaces whose breakpoint pages were cleared of code compiled before the probe. */
   const prepared = new WeakSet<AddressSpace>();
   const dropBreakpointCode = (mem: AddressSpace) => {
@@ -178,16 +180,13 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
       } finally {
         armed = undefined;
       }
-      // The next region would contain a breakpoint: step from its entry, then drop what the
-      // steps compiled on the breakpoints' pages (it may contain one) and go fast again.
-      for (let k = 0; k < STEP_SPAN && left() > 0; k++) {
-        const r = stepOne();
-        if (r) {
-          dropBreakpointCode(p.mem);
-          return r;
-        }
-      }
-      dropBreakpointCode(p.mem);
+      // The next region would contain a breakpoint: step from its entry, then, if the steps
+      // compiled a breakpoint's instruction, drop that code, and go fast again.
+      compiledBreakpoint = false;
+      let r: StopReason | undefined;
+      for (let k = 0; k < STEP_SPAN && left() > 0 && !r; k++) r = stepOne();
+      if (compiledBreakpoint) dropBreakpointCode(p.mem);
+      if (r) return r;
     }
     return BUDGET_SPENT;
   }
@@ -195,7 +194,10 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
   Cpu.prototype.run = probedRun;
   if (spec.breakpoints.size > 0 && !stepAll) {
     proto.fetchPage = function (this: AddressSpace, addr: number) {
-      if (this === armed && spec.breakpoints.has(addr >>> 0)) throw AT_BREAKPOINT;
+      if (spec.breakpoints.has(addr >>> 0)) {
+        if (this === armed) throw AT_BREAKPOINT;
+        compiledBreakpoint = true;
+      }
       return fetchPage.call(this, addr);
     };
   }

@@ -121,3 +121,11 @@ export function lastWriteReport(store: JournalStore, branch: BranchId, at: numbe
   target.seek(at);
   return describeWrite(f, target.machine);
 }
+
+/** An address as a user types it: hex with 0x, or decimal; a RangeError says what is wrong. */
+export function parseGuestAddress(text: string): number {
+  const t = text.trim();
+  const n = /^0x[0-9a-f]{1,8}$/i.test(t) ? parseInt(t.slice(2), 16) : /^\d{1,10}$/.test(t) ? Number(t) : NaN;
+  if (!Number.isInteger(n) || n < 0 || n > 0xffff_ffff) throw new RangeError(`not a 32-bit guest address: ${JSON.stringify(text)}`);
+  return n;
+}
