@@ -133,6 +133,36 @@ describe('requests over the shipped recording', () => {
     expect(Buffer.from(fork.slice(1), 'hex').toString()).toContain(`xrr fork FILE --at ${session.icount}`);
   });
 
+  it('follows a fork: the child is a thread with its own registers, stepped on its own', () => {
+    const c = new RspCommands(session);
+    const child = session.history.get(session.pid)!.children[0]!;
+    const forkedAt = session.history.get(child)!.forkedAt!;
+    session.goto(forkedAt + 1);
+    expect(ask(c, 'qfThreadInfo').slice(1).split(',').map((t) => parseInt(t, 16))).toContain(child);
+    expect(ask(c, `Hg${child.toString(16)}`)).toBe('OK');
+    const childRegs = session.registers(child)!;
+    const pcLe = Buffer.alloc(4);
+    pcLe.writeUInt32LE(childRegs.pc);
+    expect(ask(c, 'g').slice(32 * 8)).toBe(pcLe.toString('hex'));
+    // The child's a0 after fork() is 0; the parent's is the child's pid (once its fork returned).
+    expect(ask(c, 'pa')).toBe('00000000');
+    const retired = session.retired(child)!;
+    expect(ask(c, `Hc${child.toString(16)}`)).toBe('OK');
+    expect(ask(c, 's')).toBe(`T05thread:${child.toString(16)};`);
+    expect(session.retired(child)).toBe(retired + 1);
+    expect(ask(c, 'bs')).toBe(`T05thread:${child.toString(16)};`);
+    expect(session.retired(child)).toBe(retired);
+  }, 300_000);
+
+  it('answers monitor last-write with the write and the syscall or store that did it', () => {
+    const c = new RspCommands(session);
+    session.goto(session.beginIcount + 200_000);
+    const sp = session.registers(session.pid)!.x[2]!;
+    const text = Buffer.from(c.handle(`qRcmd,${Buffer.from(`last-write 0x${sp.toString(16)}`).toString('hex')}`).packets[0]!.slice(1), 'hex').toString();
+    expect(text).toMatch(new RegExp(`last write before: icount \\d+, pid ${session.pid}, (store at pc 0x[0-9a-f]+|syscall \\w+)`));
+    expect(session.icount).toBe(session.beginIcount + 200_000);
+  }, 300_000);
+
   it('keeps serving after a client disconnects in the middle of a command', async () => {
     const server = await startGdbServer(session, { once: false });
     const talk = (s: Socket, text: string) => s.write(text);
