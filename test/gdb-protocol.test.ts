@@ -152,6 +152,17 @@ describe('requests over the shipped recording', () => {
     expect(session.retired(child)).toBe(retired + 1);
     expect(ask(c, 'bs')).toBe(`T05thread:${child.toString(16)};`);
     expect(session.retired(child)).toBe(retired);
+    // A few instructions on and back again, down to the child's first: each reverse step is
+    // found by restoring a position where the child may not exist yet.
+    for (let i = 1; i <= 3; i++) {
+      ask(c, 's');
+      expect(session.retired(child)).toBe(retired + i);
+    }
+    for (let i = 2; i >= 0; i--) {
+      expect(ask(c, 'bs')).toBe(`T05thread:${child.toString(16)};`);
+      expect(session.retired(child)).toBe(retired + i);
+    }
+    expect(session.icount).toBeGreaterThanOrEqual(forkedAt);
   }, 300_000);
 
   it('answers monitor last-write with the write and the syscall or store that did it', () => {

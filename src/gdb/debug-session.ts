@@ -40,8 +40,8 @@ export interface DebugSessionOptions {
   readonly pid?: number;
 }
 
-/** Backward search steps (in instructions) for the previous instruction of a thread. */
-const BACKOFF = [1, 64, 4096, 262_144, 16_777_216];
+/** How much further back each try looks for a thread's previous instruction (1, 64, 4096... instructions). */
+const BACKOFF = 64;
 
 export class DebugSession {
   readonly target: ReplayTarget;
@@ -157,11 +157,12 @@ export class DebugSession {
     const n = this.retired(pid);
     if (n === undefined || this.icount <= this.beginIcount) return this.atBegin(pid);
     const from = this.icount;
-    for (const back of BACKOFF) {
+    for (let back = 1; ; back *= BACKOFF) {
       const at = Math.max(this.beginIcount, from - back);
       this.target.seek(at);
-      const m = this.retired(pid);
-      if (m !== undefined && m <= n - 1) {
+      // A child not forked yet at `at` has retired nothing there.
+      const m = this.retired(pid) ?? 0;
+      if (m <= n - 1) {
         if (this.runToRetired(pid, n - 1, from)) return { kind: 'step', pid };
         break;
       }
@@ -223,7 +224,12 @@ export class DebugSession {
     const k = this.machine.kernel;
     for (let guard = 0; guard < 1_000_000; guard++) {
       const p = k.procs.get(pid);
-      if (!p || p.state === 'zombie') return false;
+      if (!p) {
+        // Not forked yet: run on to its fork.
+        if (this.target.advance(limit, () => k.procs.has(pid)) !== 'stopped') return false;
+        continue;
+      }
+      if (p.state === 'zombie') return false;
       const d = n - p.icount;
       if (d < 0) return false;
       if (d === 0) {
