@@ -112,8 +112,9 @@ export class RspCommands {
       return this.reply(`O${hexText(runMonitorCommand(s, this.gThread, line))}`, 'OK');
     }
     if (p.startsWith('Z') || p.startsWith('z')) return this.breakOrWatch(p);
-    if (p === 'c' || p.startsWith('c')) return this.stop(s.continueForward());
-    if (p === 's' || p.startsWith('s')) return this.stop(s.stepi(this.stepThread()));
+    // `c ADDR` / `s ADDR` would resume elsewhere (a pc write): the address is not honoured.
+    if (p.startsWith('c')) return this.stop(s.continueForward());
+    if (p.startsWith('s')) return this.stop(s.stepi(this.stepThread()));
     if (p === 'bc') return this.stop(s.reverseContinue());
     if (p === 'bs') return this.stop(s.reverseStepi(this.stepThread()));
     if (p === 'D' || p.startsWith('D;')) return { packets: ['OK'], close: true };
