@@ -11,6 +11,7 @@ import { diffCommand } from './commands/diff.js';
 import { eventsCommand } from './commands/events.js';
 import { exportCommand } from './commands/export.js';
 import { forkCommand } from './commands/fork.js';
+import { gdbCommand } from './commands/gdb.js';
 import { infoCommand } from './commands/info.js';
 import { lsCommand } from './commands/ls.js';
 import { recordCommand } from './commands/record.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   tuiCommand,
   diffCommand,
   exportCommand,
+  gdbCommand,
 ];
 
 function usage(): string {

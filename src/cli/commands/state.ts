@@ -1,4 +1,5 @@
 /** `xrr state FILE --at T`: the machine at an icount: processes, and for one its registers, memory, files. */
+import { lastWriteReport, parseGuestAddress } from '../../gdb/last-write.js';
 import { seek } from '../../timeline/replay.js';
 import { parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
@@ -13,9 +14,10 @@ const OPTIONS: Record<string, OptionSpec> = {
   vfs: { kind: 'flag', help: 'the VFS tree' },
   branch: { kind: 'int', help: 'branch (default 1)', valueName: 'B' },
   json: { kind: 'flag', help: 'the whole machine state as JSON' },
+  'last-write': { kind: 'string', help: 'the last write to ADDR before T and the next after it (with --pid P; default the running process)', valueName: 'ADDR' },
   help: { kind: 'flag', help: 'show this help' },
 };
-const SYNOPSIS = 'FILE --at T [--pid P [--memory ADDR[:LEN]]] [--vfs]';
+const SYNOPSIS = 'FILE --at T [--pid P [--memory ADDR[:LEN]]] [--vfs] [--last-write ADDR]';
 
 export const stateCommand: Command = {
   name: 'state',
@@ -30,8 +32,19 @@ export const stateCommand: Command = {
     const store = await openExisting(file);
     try {
       const branch = branchOf(store, options.get('branch'));
-      const r = seek(store, branch, at, { progress: seekProgress(store, branch, at) });
       const pid = options.get('pid') as number | undefined;
+      const lastWrite = options.get('last-write') as string | undefined;
+      if (lastWrite !== undefined) {
+        let addr: number;
+        try {
+          addr = parseGuestAddress(lastWrite);
+        } catch (e) {
+          throw new UsageError(`--last-write: ${(e as Error).message}`);
+        }
+        console.log(lastWriteReport(store, branch, at, addr, pid));
+        return 0;
+      }
+      const r = seek(store, branch, at, { progress: seekProgress(store, branch, at) });
       if (options.get('json')) {
         console.log(JSON.stringify(r.machine.getState(), null, 1));
         return 0;
