@@ -1,0 +1,299 @@
+/**
+ * `xrr explain`: why did this run fail? After Hermit's `analyze`: find a passing run as close to
+ * the failing one as possible, then name the two operations, in two processes, whose order
+ * decides the outcome.
+ *
+ * Finding the passing run. A failing explore run is chaos-scheduled from boot. A trial replays
+ * the recording to icount T and turns chaos off there (round robin from T on): at T = the start
+ * of chaos it is the plain schedule, at T = the end it is the failing run. Bisecting T finds
+ * the latest T that still passes and the earliest that fails, one instruction apart: the chaos
+ * decision taken at that icount (a preemption, a pick) decides the outcome, and the passing
+ * trial differs from the failing run only from there on. (Dropping single preemptions instead
+ * needs a kernel input listing them; see the report of this phase.)
+ *
+ * Naming the pair. The two timelines are the same up to the decision. After it, process A ran
+ * on in the passing run while process B ran in the failing one. B's first operation whose result
+ * differs between the runs is the one that observed the race; A's first operation that came
+ * before it in the passing run and after it in the failing run is the one it raced with.
+ */
+import type { MachineEvent } from '../core/events.js';
+import type { Machine } from '../core/machine.js';
+import type { VfsPort } from '../servers/vfs-port.js';
+import { openRecording, type RecordingHandle } from './engine.js';
+import { functionSymbols, symbolize } from './elf-symbols.js';
+import { forkTrial, type TrialLimits, type TrialResult } from './forked-trial.js';
+import { messageReader, type MessageReader } from './ipc-opener.js';
+import { callText, operationsOf, type Operation } from './operations.js';
+import { classOf, messageName, RunObserver, type Outcome } from './outcome.js';
+import { replayJudged } from './run-once.js';
+
+/** An operation with where it was in the program. */
+export interface LocatedOperation {
+  readonly op: Operation;
+  /** Address of the ecall. */
+  readonly pc: number | undefined;
+  /** The function around pc (the system call's wrapper) and the one it returns to. */
+  readonly func: string | undefined;
+  readonly caller: string | undefined;
+}
+
+export interface RacingPair {
+  /** What ran first in the failing run (B's operation that saw the race). */
+  readonly first: LocatedOperation;
+  /** What ran after it in the failing run, and before it in the passing one. */
+  readonly second: LocatedOperation;
+  /** The same two operations in the passing run (their results there). */
+  readonly passing: { readonly first: Operation; readonly second: Operation };
+}
+
+export interface Explanation {
+  readonly failing: { readonly outcome: Outcome; readonly cls: string };
+  readonly passing: { readonly outcome: Outcome; readonly cls: string; readonly how: string };
+  /** Set when the passing run was found by turning chaos off. */
+  readonly bisection?: { readonly trials: number; readonly passesUntil: number; readonly failsFrom: number };
+  /** The icount where the runs part, and each run's first events from there. */
+  readonly divergence: { readonly icount: number; readonly failing: readonly string[]; readonly passing: readonly string[] };
+  /** The failing run's operations of the two processes from the divergence to the second of the pair. */
+  readonly window: readonly Operation[];
+  readonly pair: RacingPair | undefined;
+  /** Why no pair was named, when none was. */
+  readonly noPair?: string;
+}
+
+export interface ExplainRequest {
+  readonly failing: string;
+  readonly passing?: string;
+  readonly limits: TrialLimits;
+  readonly progress?: (line: string) => void;
+}
+
+/** One line for an event at the divergence. */
+function eventLine(e: MachineEvent): string {
+  switch (e.kind) {
+    case 'sched': return `sched ${e.reason}: ${e.from} -> ${e.to < 0 ? 'queue' : e.to}`;
+    case 'syscall': return `pid ${e.pid} ${e.name}`;
+    case 'syscall-return': return `pid ${e.pid} returns ${e.result}`;
+    case 'ipc': return `ipc ${e.src} -> ${e.dst} (${messageName(e.mType)})`;
+    default: return e.kind;
+  }
+}
+
+/**
+ * Events as comparable text: keys sorted at every depth (an event read back from the journal
+ * and one just emitted list their fields in different orders). The seq is left out: a trial has
+ * one more input (chaos off) than the run it was forked from, which shifts the seqs after it.
+ */
+function keyOf(e: MachineEvent): string {
+  const { seq: _seq, ...rest } = e;
+  return JSON.stringify(rest, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
+function firstDifference(a: readonly MachineEvent[], b: readonly MachineEvent[]): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (keyOf(a[i]!) !== keyOf(b[i]!)) return i;
+  return n;
+}
+
+/** The bytes of a guest file in the machine's VFS (to read a program's symbols). */
+function guestFile(machine: Machine, path: string): Uint8Array | undefined {
+  const vfs = machine.kernel.servers.get(2) as VfsPort | undefined;
+  const inodes = vfs?.server.state.inodes;
+  if (!inodes) return undefined;
+  let ino = 1;
+  for (const part of path.split('/').filter(Boolean)) {
+    const dir = inodes.get(ino);
+    if (dir?.kind !== 'dir') return undefined;
+    const next = dir.entries.get(part);
+    if (next === undefined) return undefined;
+    ino = next;
+  }
+  const file = inodes.get(ino);
+  return file?.kind === 'file' ? file.data : undefined;
+}
+
+/** Where `op` was: seek to it and read the process's pc and return address. */
+function locate(handle: RecordingHandle, events: readonly MachineEvent[], op: Operation): LocatedOperation {
+  const machine = handle.machineAt(op.icount, new RunObserver());
+  const p = machine.kernel.procs.get(op.pid);
+  if (!p) return { op, pc: undefined, func: undefined, caller: undefined };
+  // The call has been taken: the saved pc is past the 4-byte ecall.
+  const pc = (p.pc - 4) >>> 0;
+  const ra = p.regs[1]! >>> 0;
+  let path: string | undefined;
+  let pid = op.pid;
+  for (let i = op.index; i >= 0 && path === undefined; i--) {
+    const e = events[i]!;
+    if (e.kind === 'exec' && e.pid === pid) path = e.path;
+    else if (e.kind === 'fork' && e.child === pid) pid = e.parent;
+  }
+  const elf = path === undefined ? undefined : guestFile(machine, path);
+  const symbols = elf ? functionSymbols(elf) : [];
+  return { op, pc, func: symbolize(symbols, pc), caller: symbolize(symbols, ra) };
+}
+
+/** The kth operation of `pid` at or after `from` in each run, until they differ in call or result. */
+function firstDifferentResult(failing: readonly Operation[], passing: readonly Operation[]): number {
+  const n = Math.min(failing.length, passing.length);
+  for (let k = 0; k < n; k++) {
+    const f = failing[k]!;
+    const p = passing[k]!;
+    if (f.name !== p.name || f.result !== p.result) return k;
+  }
+  return -1;
+}
+
+function namePair(F: readonly MachineEvent[], P: readonly MachineEvent[], d: number, readF: MessageReader, readP: MessageReader): { pair?: { first: Operation; second: Operation; passing: { first: Operation; second: Operation } }; window: Operation[]; noPair?: string } {
+  const opsF = operationsOf(F, readF);
+  const opsP = operationsOf(P, readP);
+  const afterF = opsF.filter((o) => o.index >= d);
+  const afterP = opsP.filter((o) => o.index >= d);
+  const a = afterP[0]?.pid;
+  const b = afterF.find((o) => o.pid !== a)?.pid;
+  if (a === undefined || b === undefined) return { window: afterF.slice(0, 12), noPair: 'after the divergence only one process made system calls' };
+  const bF = afterF.filter((o) => o.pid === b);
+  const bP = afterP.filter((o) => o.pid === b);
+  const k = firstDifferentResult(bF, bP);
+  if (k < 0) return { window: afterF.slice(0, 12), noPair: `process ${b}'s calls returned the same in both runs` };
+  const first = bF[k]!;
+  const firstP = bP[k]!;
+  const aF = afterF.filter((o) => o.pid === a);
+  const aP = afterP.filter((o) => o.pid === a);
+  let j = -1;
+  for (let i = 0; i < Math.min(aF.length, aP.length); i++) {
+    if (aP[i]!.index < firstP.index && aF[i]!.index > first.index) {
+      j = i;
+      break;
+    }
+  }
+  const window = afterF.filter((o) => (o.pid === a || o.pid === b) && o.index <= (j < 0 ? first.index : aF[j]!.index));
+  if (j < 0) return { window, noPair: `no operation of process ${a} changed order with ${callText(first)}` };
+  return { pair: { first, second: aF[j]!, passing: { first: firstP, second: aP[j]! } }, window };
+}
+
+export async function explain(req: ExplainRequest): Promise<Explanation> {
+  const say = req.progress ?? (() => undefined);
+  const judged = await replayJudged(req.failing, req.limits.rules);
+  if (!judged.ok) throw new Error(`${req.failing} does not replay: ${judged.divergence}`);
+  if (judged.outcome.kind === 'pass') throw new Error(`${req.failing} passes (${classOf(judged.outcome)}): there is no failure to explain`);
+  const failing = { outcome: judged.outcome, cls: classOf(judged.outcome) };
+  say(`failing run: ${failing.cls}`);
+  const handle = await openRecording(req.failing);
+  try {
+    let F = handle.events();
+    const readF = messageReader(handle.channelKeys());
+    let P: readonly MachineEvent[];
+    let readP: MessageReader;
+    let passing: Explanation['passing'];
+    let bisection: Explanation['bisection'];
+    if (req.passing !== undefined) {
+      const other = await replayJudged(req.passing, req.limits.rules);
+      if (!other.ok) throw new Error(`${req.passing} does not replay: ${other.divergence}`);
+      if (classOf(other.outcome) === failing.cls) throw new Error(`${req.passing} fails the same way (${failing.cls}): give a passing run`);
+      const ph = await openRecording(req.passing);
+      try {
+        P = ph.events();
+        readP = messageReader(ph.channelKeys());
+      } finally {
+        ph.close();
+      }
+      passing = { outcome: other.outcome, cls: classOf(other.outcome), how: `given: ${req.passing}` };
+    } else {
+      const found = closestPassing(handle, F, failing.cls, req.limits, say);
+      P = found.trial.events ?? [];
+      readP = messageReader(handle.channelKeys(), [found.trial.machine.channelKeys()]);
+      passing = { outcome: found.trial.outcome, cls: found.trial.cls, how: `the failing run with chaos scheduling turned off at icount ${found.passesUntil}` };
+      bisection = { trials: found.trials, passesUntil: found.passesUntil, failsFrom: found.failsFrom };
+    }
+    // Scheduling inputs differ by construction (the trial turned chaos off); what they changed is compared.
+    F = F.filter((e) => e.kind !== 'chaos');
+    P = P.filter((e) => e.kind !== 'chaos');
+    const d = firstDifference(F, P);
+    const at = Math.min(F[d]?.icount ?? Infinity, P[d]?.icount ?? Infinity);
+    const here = (events: readonly MachineEvent[]) => events.slice(d, d + 4).map((e) => `${e.icount} ${eventLine(e)}`);
+    const divergence = { icount: at, failing: here(F), passing: here(P) };
+    const named = namePair(F, P, d, readF, readP);
+    const pair = named.pair
+      ? { first: locate(handle, F, named.pair.first), second: locate(handle, F, named.pair.second), passing: named.pair.passing }
+      : undefined;
+    return { failing, passing, ...(bisection ? { bisection } : {}), divergence, window: named.window, pair, ...(named.noPair ? { noPair: named.noPair } : {}) };
+  } finally {
+    handle.close();
+  }
+}
+
+/** Recorded inputs at icount `at` other than chaos (faults armed with it), for a trial from there. */
+function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
+  return events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
+}
+
+/** Bisect the icount at which chaos is turned off: the latest that passes, the earliest that fails. */
+function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
+  const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
+  if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
+  let trials = 0;
+  const fails = (t: number): boolean => {
+    trials++;
+    return forkTrial(handle, t, 0, limits, { inputs: inputsAt(F, t) }).cls === cls;
+  };
+  let lo = chaosOn.icount;
+  let hi = F[F.length - 1]!.icount;
+  if (fails(lo)) throw new Error(`the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`);
+  if (!fails(hi)) throw new Error('the failing run does not fail again when re-run from its end: the recording is incomplete');
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fails(mid)) hi = mid;
+    else lo = mid;
+    say(`bisecting: passes with chaos off at ${lo}, fails from ${hi} (${trials} trials)`);
+  }
+  const trial = forkTrial(handle, lo, 0, limits, { keepEvents: true, inputs: inputsAt(F, lo) });
+  return { trial, passesUntil: lo, failsFrom: hi, trials: trials + 1 };
+}
+
+function hex(n: number | undefined): string {
+  return n === undefined ? '?' : `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+function located(l: LocatedOperation): string[] {
+  const o = l.op;
+  return [
+    `pid ${o.pid} (${o.process}) at icount ${o.icount}, pc ${hex(l.pc)}${l.func ? ` in ${l.func}` : ''}${l.caller ? `, called from ${l.caller}` : ''}`,
+    `  ${callText(o)}${o.file ? `  [${o.file}]` : ''}`,
+    ...(o.message ? [`  message: ${o.message}`] : []),
+  ];
+}
+
+/** The explanation as text. */
+export function formatExplanation(x: Explanation): string {
+  const lines: string[] = [];
+  lines.push(`failing: ${x.failing.cls}`);
+  lines.push(`passing: ${x.passing.cls} (${x.passing.how})`);
+  if (x.bisection) {
+    lines.push(`bisected in ${x.bisection.trials} trials: turning chaos off at icount ${x.bisection.passesUntil} passes, at ${x.bisection.failsFrom} fails:`);
+    lines.push(`the scheduling decision at icount ${x.bisection.failsFrom} decides the outcome`);
+  }
+  lines.push('');
+  lines.push(`the runs part at icount ${x.divergence.icount}:`);
+  lines.push(`  failing: ${x.divergence.failing.join(', ') || '(nothing more)'}`);
+  lines.push(`  passing: ${x.divergence.passing.join(', ') || '(nothing more)'}`);
+  if (x.window.length > 0) {
+    lines.push('');
+    lines.push('critical window (the failing run, both processes):');
+    for (const o of x.window) lines.push(`  ${String(o.icount).padStart(10)}  pid ${String(o.pid).padEnd(3)} ${o.process.padEnd(10)} ${callText(o)}${o.file ? `  [${o.file}]` : ''}`);
+  }
+  lines.push('');
+  if (!x.pair) {
+    lines.push(`no racing pair named: ${x.noPair ?? 'unknown'}`);
+    return lines.join('\n');
+  }
+  const p = x.pair;
+  lines.push('racing pair: in the failing run');
+  lines.push(...located(p.first).map((l) => `  ${l}`));
+  lines.push('ran before');
+  lines.push(...located(p.second).map((l) => `  ${l}`));
+  lines.push(
+    `in the passing run the order is the other way round, and ${p.passing.first.name} in pid ${p.passing.first.pid} returned ${p.passing.first.result ?? '(nothing)'} instead of ${p.first.op.result ?? '(nothing)'}`,
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,69 @@
+/**
+ * A single run of an exploration, three ways: plain (fast, nothing kept), recorded into a file
+ * (the confirmation of a failing seed, which keeps it), and replayed from that file (the proof
+ * that the recording reproduces the failure). All three are judged by the same rules.
+ */
+import type { RootFsEntry } from '../servers/vfs/root-fs.js';
+import { recordRun, replayRecording, type RecordingIdentity } from './engine.js';
+import { classOf, judge, RunObserver, type JudgeRules, type Outcome } from './outcome.js';
+import { applyPlanInputs, endOf, EXPLORE_MACHINE, exploreMachine, type RunPlan } from './run-plan.js';
+
+/** A judged run (plain data: it crosses from the worker threads). */
+export interface RunResult {
+  readonly seed: number;
+  readonly outcome: Outcome;
+  /** classOf(outcome). */
+  readonly cls: string;
+  readonly icount: number;
+  readonly events: number;
+  /** Messages each pid received (the calibration of the random fault mode). */
+  readonly received: Readonly<Record<number, number>>;
+}
+
+function resultOf(seed: number, observer: RunObserver, outcome: Outcome, icount: number): RunResult {
+  return { seed, outcome, cls: classOf(outcome), icount, events: observer.events, received: Object.fromEntries(observer.received) };
+}
+
+/** Run `plan` on a fresh machine, keep nothing but the verdict. */
+export function runPlain(plan: RunPlan, root: readonly RootFsEntry[], rules: JudgeRules): RunResult {
+  const observer = new RunObserver();
+  const machine = exploreMachine(root, plan.initArgv, observer);
+  const err = machine.boot();
+  if (err) throw new Error(err);
+  applyPlanInputs(machine, plan);
+  const stop = machine.run(plan.timeout);
+  return resultOf(plan.seed, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
+}
+
+/** Run `plan` again, recorded into `file` (which must not exist). */
+export async function recordPlan(
+  plan: RunPlan,
+  root: readonly RootFsEntry[],
+  rules: JudgeRules,
+  file: string,
+  id: Pick<RecordingIdentity, 'imageHash' | 'commandLine'>,
+): Promise<RunResult> {
+  const observer = new RunObserver();
+  const machine = exploreMachine(root, plan.initArgv);
+  const stop = await recordRun(
+    file,
+    { ...id, seed: EXPLORE_MACHINE.entropySeed, bootEpochNs: EXPLORE_MACHINE.bootEpochNs, keySeed: EXPLORE_MACHINE.keySeed },
+    machine,
+    (m) => applyPlanInputs(m, plan),
+    plan.timeout,
+    observer,
+  );
+  return resultOf(plan.seed, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
+}
+
+/** Replay a recording to its end (every event compared) and judge how it ends. */
+export async function replayJudged(file: string, rules: JudgeRules): Promise<{ ok: true; outcome: Outcome; icount: number } | { ok: false; divergence: string }> {
+  const observer = new RunObserver();
+  const r = await replayRecording(file, observer);
+  if (!r.ok) return r;
+  const m = r.machine;
+  // The recording ends where the run stopped; asking the machine to go no further tells how:
+  // halted, every process waiting (a deadlock), or still runnable (the instruction limit).
+  const stop = m.run(m.icount);
+  return { ok: true, outcome: judge(observer, endOf(m, stop), rules), icount: m.icount };
+}
