@@ -5,14 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { calibrateTraffic, explore, type ExploreProgress, type ExploreReport } from '../explore/explore.js';
 import { describeOutcome } from '../explore/outcome.js';
 import type { ExploreSettings } from '../explore/run-plan.js';
 import { checkAvailable, parseStrategy, StrategyUnavailable, strategyName } from '../explore/strategy.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
-import { loadGuestImage, withHostFile } from './guest-image.js';
-import { RECORDINGS_DIR } from './journal-commands.js';
+import { loadGuestImage, REPO_ROOT, withHostFile } from './guest-image.js';
 
 export const EXPLORE_SYNOPSIS =
   '[--jobs N] [--seeds A..B] [--strategy random|pct[:DEPTH]] [--faults none|random] [--fail-on REGEX] [--timeout INSTRUCTIONS] PROGRAM [ARGS...]';
@@ -75,20 +74,22 @@ export function formatReport(report: ExploreReport, total: number): string {
     lines.push('failing seeds run again, recorded:');
     for (const c of report.confirmations) {
       const first = report.runs.find((r) => r.seed === c.seed);
-      const where = relative(process.cwd(), c.file) || c.file;
+      const rel = relative(process.cwd(), c.file);
+      const where = rel.startsWith('..') ? c.file : rel;
       lines.push(`  seed ${String(c.seed).padStart(6)}  ${c.reproduced ? 'reproduced' : `DID NOT REPRODUCE (recorded: ${c.recordedClass})`}  ${where}`);
-      if (first) lines.push(`                ${describeOutcome(first.outcome)}`);
+      if (first) lines.push(`                ${describeOutcome(first.outcome)}${first.faults.length > 0 ? ` [--inject ${first.faults.join(' ')}]` : ''}`);
     }
   }
   return lines.join('\n');
 }
 
 export async function exploreCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') && (argv.indexOf('--help') < argv.findIndex((a) => !a.startsWith('--')) || !argv.some((a) => !a.startsWith('-')))) {
+  // Options end at PROGRAM: a --help after it is the program's.
+  const { options, positional } = parseArgs(argv, OPTIONS);
+  if (options.get('help')) {
     console.log(usageOf('explore', EXPLORE_SYNOPSIS, OPTIONS));
     return 0;
   }
-  const { options, positional } = parseArgs(argv, OPTIONS);
   if (positional.length === 0) throw new UsageError('PROGRAM is required (a guest path like /bin/forkrace, or a host ELF)');
   const strategyText = (options.get('strategy') as string | undefined) ?? 'random';
   const strategy = parseStrategy(strategyText);
@@ -137,7 +138,7 @@ export async function exploreCommand(argv: string[]): Promise<number> {
   };
   process.stderr.write(`explore: ${argvOfRun.join(' ')}, seeds ${from}..${to}, ${jobs} job${jobs === 1 ? '' : 's'}, strategy ${strategyName(strategy)}, faults ${faultMode}\n`);
   const report = await explore(
-    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? RECORDINGS_DIR, keepPerClass: keep },
+    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep },
     progressPrinter(),
   );
   console.log(formatReport(report, to - from + 1));

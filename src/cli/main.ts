@@ -7,12 +7,16 @@ import { UsageError } from './args.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
 import { runCommand, RUN_SYNOPSIS } from './run.js';
 import { TUI_HELP, TUI_SYNOPSIS } from './tui-synopsis.js';
+import { exploreCommand, EXPLORE_HELP, EXPLORE_SYNOPSIS } from './explore-command.js';
+import { explainCommand, EXPLAIN_HELP, EXPLAIN_SYNOPSIS } from './explain-command.js';
 
 const COMMANDS: Record<string, { synopsis: string; help: string; run: (argv: string[]) => Promise<number> }> = {
   run: { synopsis: RUN_SYNOPSIS, help: 'boot XINIM and attach the console (or run PROGRAM and exit with its status)', run: runCommand },
   ...JOURNAL_COMMANDS,
   // Loaded on use: the UI brings React and Ink, which the other commands do not need.
   tui: { synopsis: TUI_SYNOPSIS, help: TUI_HELP, run: async (argv) => (await import('./tui-command.js')).tuiCommand(argv) },
+  explore: { synopsis: EXPLORE_SYNOPSIS, help: EXPLORE_HELP, run: exploreCommand },
+  explain: { synopsis: EXPLAIN_SYNOPSIS, help: EXPLAIN_HELP, run: explainCommand },
 };
 
 function usage(): string {

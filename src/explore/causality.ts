@@ -7,7 +7,12 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { openRecording } from './engine.js';
+import { EXPLORE_WORKER } from './explore-worker-url.js';
+import type { ExploreJob, ExploreJobResult } from './explore-worker.js';
 import { forkTrials, type TrialLimits } from './forked-trial.js';
+import { classOf } from './outcome.js';
+import { replayJudged } from './run-once.js';
+import { WorkerPool } from './worker-pool.js';
 
 /** Trials from one point of a recording (a worker job). */
 export interface TrialsJob {
@@ -75,4 +80,52 @@ export function plotCausality(r: CausalityReport, width = 40): string {
     lines.push(`${String(p.at).padStart(w)} |${bar}| ${(share * 100).toFixed(0).padStart(3)}% (${p.failed}/${p.trials})${mark}`);
   }
   return lines.join('\n');
+}
+
+export interface CausalityRequest {
+  readonly file: string;
+  /** Points along the run. */
+  readonly points: number;
+  /** Schedules run from each point. */
+  readonly schedules: number;
+  readonly jobs: number;
+  readonly limits: TrialLimits;
+  readonly progress?: (done: number, total: number) => void;
+}
+
+/** Fork at `points` icounts from the start of chaos to the end, run `schedules` seeds from each. */
+export async function causality(req: CausalityRequest): Promise<CausalityReport> {
+  const judged = await replayJudged(req.file, req.limits.rules);
+  if (!judged.ok) throw new Error(`${req.file} does not replay: ${judged.divergence}`);
+  if (judged.outcome.kind === 'pass') throw new Error(`${req.file} passes: there is no failure to trace back`);
+  const cls = classOf(judged.outcome);
+  const handle = await openRecording(req.file);
+  let events: MachineEvent[];
+  try {
+    events = handle.events();
+  } finally {
+    handle.close();
+  }
+  const chaosOn = events.find((e) => e.kind === 'chaos' && e.seed !== 0);
+  const from = chaosOn?.icount ?? 0;
+  const to = events[events.length - 1]?.icount ?? 0;
+  const seeds = trialSeeds(req.schedules, chaosOn?.kind === 'chaos' ? chaosOn.seed : 0);
+  const ats = spreadPoints(from, to, req.points);
+  const pool = new WorkerPool<ExploreJob, ExploreJobResult>(EXPLORE_WORKER, Math.max(1, Math.min(req.jobs, ats.length)), {});
+  let done = 0;
+  try {
+    const points = await Promise.all(
+      ats.map(async (at): Promise<CausalityPoint> => {
+        const inputs = events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
+        const r = await pool.run({ kind: 'trials', file: req.file, at, seeds, limits: req.limits, inputs });
+        if (!Array.isArray(r)) throw new Error('a worker answered trials with something else');
+        const classes = r as readonly string[];
+        req.progress?.(++done, ats.length);
+        return { at, trials: classes.length, failed: classes.filter((c) => c === cls).length };
+      }),
+    );
+    return causalityOf(cls, points);
+  } finally {
+    await pool.close();
+  }
 }

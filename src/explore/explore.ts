@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import type { ExploreJob, ExploreJobResult, ExploreWorkerInit } from './explore-worker.js';
+import { EXPLORE_WORKER } from './explore-worker-url.js';
 import { isFailure } from './outcome.js';
 import { runPlain, type RunResult } from './run-once.js';
 import type { ExploreSettings } from './run-plan.js';
@@ -60,7 +61,6 @@ export interface ExploreReport {
   readonly elapsedMs: number;
 }
 
-export const EXPLORE_WORKER = new URL('./explore-worker-entry.mjs', import.meta.url);
 
 /** The recording of a failing seed. */
 export function recordingPathOf(outDir: string, program: string, seed: number): string {

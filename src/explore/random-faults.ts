@@ -83,3 +83,24 @@ export function drawFaults(seed: number, traffic: TrafficCounts): Fault[] {
     }
   }
 }
+
+/** A fault as `--inject` spells it (src/cli/fault-spec.ts), to say which fault a run had. */
+export function faultText(f: Fault): string {
+  const server = (pid: number) => ({ 2: 'vfs', 3: 'pm', 4: 'mm' } as Record<number, string>)[pid] ?? String(pid);
+  switch (f.kind) {
+    case 'crash':
+    case 'hang':
+      return `${f.kind}:${server(f.server)}:${f.mType < 0 ? 'any' : f.mType}:${f.nth}`;
+    case 'delay':
+      return `delay:${f.src}:${f.dst}:${f.nth}:${f.ns}`;
+    case 'corrupt':
+    case 'drop':
+    case 'replay':
+    case 'alter':
+      return `${f.kind}:${f.src}:${f.dst}:${f.nth}`;
+    default: {
+      const _exhaustive: never = f;
+      return _exhaustive;
+    }
+  }
+}

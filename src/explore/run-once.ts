@@ -5,6 +5,7 @@
  */
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import { recordRun, replayRecording, type RecordingIdentity } from './engine.js';
+import { faultText } from './random-faults.js';
 import { classOf, judge, RunObserver, type JudgeRules, type Outcome } from './outcome.js';
 import { applyPlanInputs, endOf, EXPLORE_MACHINE, exploreMachine, type RunPlan } from './run-plan.js';
 
@@ -18,10 +19,12 @@ export interface RunResult {
   readonly events: number;
   /** Messages each pid received (the calibration of the random fault mode). */
   readonly received: Readonly<Record<number, number>>;
+  /** The faults the run was given, as --inject spells them. */
+  readonly faults: readonly string[];
 }
 
-function resultOf(seed: number, observer: RunObserver, outcome: Outcome, icount: number): RunResult {
-  return { seed, outcome, cls: classOf(outcome), icount, events: observer.events, received: Object.fromEntries(observer.received) };
+function resultOf(plan: RunPlan, observer: RunObserver, outcome: Outcome, icount: number): RunResult {
+  return { seed: plan.seed, outcome, cls: classOf(outcome), icount, events: observer.events, received: Object.fromEntries(observer.received), faults: plan.faults.map(faultText) };
 }
 
 /** Run `plan` on a fresh machine, keep nothing but the verdict. */
@@ -32,7 +35,7 @@ export function runPlain(plan: RunPlan, root: readonly RootFsEntry[], rules: Jud
   if (err) throw new Error(err);
   applyPlanInputs(machine, plan);
   const stop = machine.run(plan.timeout);
-  return resultOf(plan.seed, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
+  return resultOf(plan, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
 }
 
 /** Run `plan` again, recorded into `file` (which must not exist). */
@@ -53,7 +56,7 @@ export async function recordPlan(
     plan.timeout,
     observer,
   );
-  return resultOf(plan.seed, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
+  return resultOf(plan, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
 }
 
 /** Replay a recording to its end (every event compared) and judge how it ends. */

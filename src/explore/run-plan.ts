@@ -11,7 +11,8 @@ import { createServers } from '../servers/create-servers.js';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import { drawFaults, type TrafficCounts } from './random-faults.js';
 import { chaosSeedOf, type Strategy } from './strategy.js';
-import type { EndOfRun } from './outcome.js';
+import { syscallName } from '../core/syscall-numbers.js';
+import { serverName, type EndOfRun } from './outcome.js';
 
 /** What every run of one exploration shares (plain data: it is posted to the worker threads). */
 export interface ExploreSettings {
@@ -75,7 +76,7 @@ export function applyPlanInputs(machine: Machine, plan: Pick<RunPlan, 'chaos' | 
 }
 
 /**
- * What each blocked process waits for, one line each ("12 forkrace: reply from vfs (syscall 5)"):
+ * What each blocked process waits for, one line each ("12 forkrace: read, reply from vfs"):
  * the particulars of a deadlock.
  */
 export function waitingProcesses(machine: Machine): string[] {
@@ -84,7 +85,7 @@ export function waitingProcesses(machine: Machine): string[] {
     if (p.state !== 'blocked' || !p.wait) continue;
     const w = p.wait;
     const what =
-      w.kind === 'reply' ? `reply from ${w.server === 2 ? 'vfs' : w.server === 3 ? 'pm' : w.server === 4 ? 'mm' : `pid ${w.server}`} (syscall ${w.nr})`
+      w.kind === 'reply' ? `${syscallName(w.nr) ?? `syscall ${w.nr}`}, reply from ${serverName(w.server)}`
         : w.kind === 'console-read' ? 'console input'
           : w.kind === 'recv' ? `a message from ${w.from < 0 ? 'anyone' : `pid ${w.from}`}`
             : 'sleep';
