@@ -34,7 +34,10 @@ export function functionSymbols(bytes: Uint8Array): FunctionSymbol[] {
     if (!inside(strtab.offset, strtab.size)) continue;
     for (let o = s.offset; o + 16 <= s.offset + s.size; o += s.entsize) {
       const info = bytes[o + 12]!;
-      if ((info & 0xf) !== STT_FUNC) continue;
+      // An undefined symbol (section index 0) has no address in this file, nor has one the
+      // linker defined as absolute 0 (a --defsym alias picolibc leaves unused).
+      const value = dv.getUint32(o + 4, true);
+      if ((info & 0xf) !== STT_FUNC || dv.getUint16(o + 14, true) === 0 || value === 0) continue;
       const nameOff = dv.getUint32(o, true);
       if (nameOff >= strtab.size) continue;
       let end = strtab.offset + nameOff;
