@@ -133,43 +133,51 @@ function locate(handle: RecordingHandle, events: readonly MachineEvent[], op: Op
   return { op, pc, func: symbolize(symbols, pc), caller: symbolize(symbols, ra) };
 }
 
-/** The kth operation of `pid` at or after `from` in each run, until they differ in call or result. */
-function firstDifferentResult(failing: readonly Operation[], passing: readonly Operation[]): number {
-  const n = Math.min(failing.length, passing.length);
-  for (let k = 0; k < n; k++) {
-    const f = failing[k]!;
-    const p = passing[k]!;
-    if (f.name !== p.name || f.result !== p.result) return k;
+/** Each process's operations, in order, keyed by pid. */
+function byProcess(ops: readonly Operation[]): Map<number, Operation[]> {
+  const m = new Map<number, Operation[]>();
+  for (const o of ops) {
+    const list = m.get(o.pid);
+    if (list) list.push(o);
+    else m.set(o.pid, [o]);
   }
-  return -1;
+  return m;
 }
 
+/**
+ * The pair after the divergence `d`. An operation's counterpart in the other run is the same
+ * process's operation at the same position after d. X is the first operation (in the failing
+ * run's order) whose counterpart returned something else, or nothing: the one that saw the race.
+ * Its partner Y is the operation of another process whose order with X is not the same in the
+ * two runs; of several, the nearest to X in the failing run.
+ */
 function namePair(F: readonly MachineEvent[], P: readonly MachineEvent[], d: number, readF: MessageReader, readP: MessageReader): { pair?: { first: Operation; second: Operation; passing: { first: Operation; second: Operation } }; window: Operation[]; noPair?: string } {
-  const opsF = operationsOf(F, readF);
-  const opsP = operationsOf(P, readP);
-  const afterF = opsF.filter((o) => o.index >= d);
-  const afterP = opsP.filter((o) => o.index >= d);
-  const a = afterP[0]?.pid;
-  const b = afterF.find((o) => o.pid !== a)?.pid;
-  if (a === undefined || b === undefined) return { window: afterF.slice(0, 12), noPair: 'after the divergence only one process made system calls' };
-  const bF = afterF.filter((o) => o.pid === b);
-  const bP = afterP.filter((o) => o.pid === b);
-  const k = firstDifferentResult(bF, bP);
-  if (k < 0) return { window: afterF.slice(0, 12), noPair: `process ${b}'s calls returned the same in both runs` };
-  const first = bF[k]!;
-  const firstP = bP[k]!;
-  const aF = afterF.filter((o) => o.pid === a);
-  const aP = afterP.filter((o) => o.pid === a);
-  let j = -1;
-  for (let i = 0; i < Math.min(aF.length, aP.length); i++) {
-    if (aP[i]!.index < firstP.index && aF[i]!.index > first.index) {
-      j = i;
-      break;
-    }
+  const afterF = operationsOf(F, readF).filter((o) => o.index >= d);
+  const afterP = operationsOf(P, readP).filter((o) => o.index >= d);
+  const fBy = byProcess(afterF);
+  const pBy = byProcess(afterP);
+  const counterpart = (o: Operation): Operation | undefined => pBy.get(o.pid)?.[fBy.get(o.pid)!.indexOf(o)];
+  const x = afterF.find((o) => {
+    const c = counterpart(o);
+    return c !== undefined && (c.name !== o.name || c.result !== o.result);
+  });
+  if (!x) return { window: afterF.slice(0, 12), noPair: 'every call after the divergence returned the same in both runs' };
+  const xp = counterpart(x)!;
+  let best: { y: Operation; yp: Operation } | undefined;
+  for (const y of afterF) {
+    if (y.pid === x.pid) continue;
+    const yp = counterpart(y);
+    if (!yp || y.index < x.index === yp.index < xp.index) continue;
+    if (!best || Math.abs(y.index - x.index) < Math.abs(best.y.index - x.index)) best = { y, yp };
   }
-  const window = afterF.filter((o) => (o.pid === a || o.pid === b) && o.index <= (j < 0 ? first.index : aF[j]!.index));
-  if (j < 0) return { window, noPair: `no operation of process ${a} changed order with ${callText(first)}` };
-  return { pair: { first, second: aF[j]!, passing: { first: firstP, second: aP[j]! } }, window };
+  const upTo = best ? Math.max(x.index, best.y.index) : x.index;
+  const window = afterF.filter((o) => o.index <= upTo && (o.pid === x.pid || o.pid === best?.y.pid));
+  if (!best) return { window, noPair: `no operation of another process changed order with ${callText(x)}` };
+  const xFirst = x.index < best.y.index;
+  return {
+    pair: { first: xFirst ? x : best.y, second: xFirst ? best.y : x, passing: { first: xFirst ? xp : best.yp, second: xFirst ? best.yp : xp } },
+    window,
+  };
 }
 
 export async function explain(req: ExplainRequest): Promise<Explanation> {
@@ -292,8 +300,11 @@ export function formatExplanation(x: Explanation): string {
   lines.push(...located(p.first).map((l) => `  ${l}`));
   lines.push('ran before');
   lines.push(...located(p.second).map((l) => `  ${l}`));
-  lines.push(
-    `in the passing run the order is the other way round, and ${p.passing.first.name} in pid ${p.passing.first.pid} returned ${p.passing.first.result ?? '(nothing)'} instead of ${p.first.op.result ?? '(nothing)'}`,
-  );
+  lines.push('in the passing run the order is the other way round:');
+  for (const [passing, failing] of [[p.passing.first, p.first.op], [p.passing.second, p.second.op]] as const) {
+    if (passing.result !== failing.result) {
+      lines.push(`  ${passing.name} in pid ${passing.pid} returned ${passing.result ?? '(nothing: it did not return)'} instead of ${failing.result ?? '(nothing: it did not return)'}`);
+    }
+  }
   return lines.join('\n');
 }
