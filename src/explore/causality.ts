@@ -11,7 +11,7 @@ import { EXPLORE_WORKER } from './explore-worker-url.js';
 import type { ExploreJob, ExploreJobResult } from './explore-worker.js';
 import { forkTrials, type TrialLimits } from './forked-trial.js';
 import { classOf } from './outcome.js';
-import { replayJudged } from './run-once.js';
+import { judgeRecording } from './run-once.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Trials from one point of a recording (a worker job). */
@@ -95,13 +95,13 @@ export interface CausalityRequest {
 
 /** Fork at `points` icounts from the start of chaos to the end, run `schedules` seeds from each. */
 export async function causality(req: CausalityRequest): Promise<CausalityReport> {
-  const judged = await replayJudged(req.file, req.limits.rules);
-  if (!judged.ok) throw new Error(`${req.file} does not replay: ${judged.divergence}`);
-  if (judged.outcome.kind === 'pass') throw new Error(`${req.file} passes: there is no failure to trace back`);
-  const cls = classOf(judged.outcome);
   const handle = await openRecording(req.file);
   let events: MachineEvent[];
+  let cls: string;
   try {
+    const outcome = judgeRecording(handle, req.limits.rules);
+    if (outcome.kind === 'pass') throw new Error(`${req.file} passes: there is no failure to trace back`);
+    cls = classOf(outcome);
     events = handle.events();
   } finally {
     handle.close();

@@ -25,7 +25,7 @@ import { forkTrial, type TrialLimits, type TrialResult } from './forked-trial.js
 import { messageReader, type MessageReader } from './ipc-opener.js';
 import { callText, operationsOf, type Operation } from './operations.js';
 import { classOf, messageName, RunObserver, type Outcome } from './outcome.js';
-import { replayJudged } from './run-once.js';
+import { judgeRecording } from './run-once.js';
 
 /** An operation with where it was in the program. */
 export interface LocatedOperation {
@@ -182,13 +182,13 @@ function namePair(F: readonly MachineEvent[], P: readonly MachineEvent[], d: num
 
 export async function explain(req: ExplainRequest): Promise<Explanation> {
   const say = req.progress ?? (() => undefined);
-  const judged = await replayJudged(req.failing, req.limits.rules);
-  if (!judged.ok) throw new Error(`${req.failing} does not replay: ${judged.divergence}`);
-  if (judged.outcome.kind === 'pass') throw new Error(`${req.failing} passes (${classOf(judged.outcome)}): there is no failure to explain`);
-  const failing = { outcome: judged.outcome, cls: classOf(judged.outcome) };
-  say(`failing run: ${failing.cls}`);
   const handle = await openRecording(req.failing);
   try {
+    // Judged from its events; every trial replays its prefix, so a recording that does not replay still shows.
+    const outcome = judgeRecording(handle, req.limits.rules);
+    if (outcome.kind === 'pass') throw new Error(`${req.failing} passes (${classOf(outcome)}): there is no failure to explain`);
+    const failing = { outcome, cls: classOf(outcome) };
+    say(`failing run: ${failing.cls}`);
     let F = handle.events();
     const readF = messageReader(handle.channelKeys());
     let P: readonly MachineEvent[];
@@ -196,17 +196,17 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
     let passing: Explanation['passing'];
     let bisection: Explanation['bisection'];
     if (req.passing !== undefined) {
-      const other = await replayJudged(req.passing, req.limits.rules);
-      if (!other.ok) throw new Error(`${req.passing} does not replay: ${other.divergence}`);
-      if (classOf(other.outcome) === failing.cls) throw new Error(`${req.passing} fails the same way (${failing.cls}): give a passing run`);
       const ph = await openRecording(req.passing);
+      let other: Outcome;
       try {
+        other = judgeRecording(ph, req.limits.rules);
         P = ph.events();
         readP = messageReader(ph.channelKeys());
       } finally {
         ph.close();
       }
-      passing = { outcome: other.outcome, cls: classOf(other.outcome), how: `given: ${req.passing}` };
+      if (classOf(other) === failing.cls) throw new Error(`${req.passing} fails the same way (${failing.cls}): give a passing run`);
+      passing = { outcome: other, cls: classOf(other), how: `given: ${req.passing}` };
     } else {
       const found = closestPassing(handle, F, failing.cls, req.limits, say);
       P = found.trial.events ?? [];
@@ -236,27 +236,52 @@ function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
   return events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
 }
 
-/** Bisect the icount at which chaos is turned off: the latest that passes, the earliest that fails. */
+/**
+ * Bisect the icount at which chaos is turned off: the latest that passes, the earliest that
+ * fails. Chaos can only have changed the schedule where the failing run has a scheduling event
+ * (a chaos preemption, or a pick other than the queue's head, is one), so the outcome of "off at
+ * T" changes only at those icounts: the bisection runs over them, then checks its answer with
+ * the trial one instruction before (and, should that not pass, bisects every icount between).
+ */
 function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
   const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
   if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
   let trials = 0;
-  const fails = (t: number): boolean => {
+  const trial = (t: number, keepEvents = false) => {
     trials++;
-    return forkTrial(handle, t, 0, limits, { inputs: inputsAt(F, t) }).cls === cls;
+    return forkTrial(handle, t, 0, limits, { keepEvents, inputs: inputsAt(F, t) });
   };
-  let lo = chaosOn.icount;
-  let hi = F[F.length - 1]!.icount;
-  if (fails(lo)) throw new Error(`the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`);
-  if (!fails(hi)) throw new Error('the failing run does not fail again when re-run from its end: the recording is incomplete');
+  const fails = (t: number): boolean => trial(t).cls === cls;
+  const start = chaosOn.icount;
+  const end = F[F.length - 1]!.icount;
+  if (fails(start)) throw new Error(`the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`);
+  const points = [...new Set(F.filter((e) => e.kind === 'sched' && e.icount > start).map((e) => e.icount)), end];
+  let lo = -1;
+  let hi = points.length - 1;
+  if (!fails(points[hi]!)) throw new Error('the failing run does not fail again when re-run from its end: the recording is incomplete');
   while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fails(mid)) hi = mid;
+    const mid = (lo + hi) >> 1;
+    if (fails(points[mid]!)) hi = mid;
     else lo = mid;
-    say(`bisecting: passes with chaos off at ${lo}, fails from ${hi} (${trials} trials)`);
+    say(`bisecting the scheduling points: ${hi - lo} left (${trials} trials)`);
   }
-  const trial = forkTrial(handle, lo, 0, limits, { keepEvents: true, inputs: inputsAt(F, lo) });
-  return { trial, passesUntil: lo, failsFrom: hi, trials: trials + 1 };
+  let failsFrom = points[hi]!;
+  let passesUntil = failsFrom - 1;
+  let passing = trial(passesUntil, true);
+  if (passing.cls === cls) {
+    // A decision away from the scheduling events: bisect every icount in between.
+    let a = lo < 0 ? start : points[lo]!;
+    let b = failsFrom;
+    while (b - a > 1) {
+      const mid = Math.floor((a + b) / 2);
+      if (fails(mid)) b = mid;
+      else a = mid;
+    }
+    failsFrom = b;
+    passesUntil = a;
+    passing = trial(a, true);
+  }
+  return { trial: passing, passesUntil, failsFrom, trials };
 }
 
 function hex(n: number | undefined): string {

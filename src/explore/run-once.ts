@@ -4,7 +4,7 @@
  * that the recording reproduces the failure). All three are judged by the same rules.
  */
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
-import { recordRun, replayRecording, type RecordingIdentity } from './engine.js';
+import { recordRun, replayRecording, type RecordingHandle, type RecordingIdentity } from './engine.js';
 import { faultText } from './random-faults.js';
 import { classOf, judge, RunObserver, type JudgeRules, type Outcome } from './outcome.js';
 import { applyPlanInputs, endOf, EXPLORE_MACHINE, exploreMachine, type RunPlan } from './run-plan.js';
@@ -69,4 +69,18 @@ export async function replayJudged(file: string, rules: JudgeRules): Promise<{ o
   // halted, every process waiting (a deadlock), or still runnable (the instruction limit).
   const stop = m.run(m.icount);
   return { ok: true, outcome: judge(observer, endOf(m, stop), rules), icount: m.icount };
+}
+
+/**
+ * Judge a recording from its events, without replaying it all: a halt event says how it ended;
+ * otherwise the machine at its last event tells a deadlock (every process waits) from the
+ * instruction limit, as replayJudged does.
+ */
+export function judgeRecording(handle: RecordingHandle, rules: JudgeRules): Outcome {
+  const observer = new RunObserver();
+  const events = handle.events();
+  for (const e of events) observer.emit(e);
+  if (observer.halt) return judge(observer, { kind: 'halted', ...observer.halt }, rules);
+  const m = handle.machineAt(events[events.length - 1]?.icount ?? 0, new RunObserver());
+  return judge(observer, endOf(m, m.run(m.icount)), rules);
 }
