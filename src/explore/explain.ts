@@ -195,23 +195,32 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
     let readP: MessageReader;
     let passing: Explanation['passing'];
     let bisection: Explanation['bisection'];
+    // The schedule the failing run is moved towards: round robin, or a given passing run's chaos seed.
+    let towards = 0;
+    let given: { outcome: Outcome; events: MachineEvent[]; reader: MessageReader } | undefined;
     if (req.passing !== undefined) {
       const ph = await openRecording(req.passing);
-      let other: Outcome;
       try {
-        other = judgeRecording(ph, req.limits.rules);
-        P = ph.events();
-        readP = messageReader(ph.channelKeys());
+        const other = judgeRecording(ph, req.limits.rules);
+        if (classOf(other) === failing.cls) throw new Error(`${req.passing} fails the same way (${failing.cls}): give a passing run`);
+        given = { outcome: other, events: ph.events(), reader: messageReader(ph.channelKeys()) };
       } finally {
         ph.close();
       }
-      if (classOf(other) === failing.cls) throw new Error(`${req.passing} fails the same way (${failing.cls}): give a passing run`);
-      passing = { outcome: other, cls: classOf(other), how: `given: ${req.passing}` };
+      const seed = sameRunBeforeChaos(F, given.events);
+      if (seed !== undefined) towards = seed;
+    }
+    if (given && towards === 0 && given.events.some((e) => e.kind === 'chaos' && e.seed !== 0)) {
+      // Another program, machine or fault set: the two can only be compared as they are.
+      P = given.events;
+      readP = given.reader;
+      passing = { outcome: given.outcome, cls: classOf(given.outcome), how: `given: ${req.passing ?? ''} (not the same program and inputs before chaos: compared as recorded)` };
     } else {
-      const found = closestPassing(handle, F, failing.cls, req.limits, say);
+      const found = closestPassing(handle, F, failing.cls, req.limits, say, towards);
       P = found.trial.events ?? [];
       readP = messageReader(handle.channelKeys(), [found.trial.machine.channelKeys()]);
-      passing = { outcome: found.trial.outcome, cls: found.trial.cls, how: `the failing run with chaos scheduling turned off at icount ${found.passesUntil}` };
+      const how = towards === 0 ? 'chaos scheduling turned off' : `chaos seed ${towards} (the passing run's) taken`;
+      passing = { outcome: found.trial.outcome, cls: found.trial.cls, how: `the failing run with ${how} at icount ${found.passesUntil}` };
       bisection = { trials: found.trials, passesUntil: found.passesUntil, failsFrom: found.failsFrom };
     }
     // Scheduling inputs differ by construction (the trial turned chaos off); what they changed is compared.
@@ -237,24 +246,43 @@ function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
 }
 
 /**
- * Bisect the icount at which chaos is turned off: the latest that passes, the earliest that
+ * The chaos seed of `passing` when it is the same run as `failing` up to their chaos inputs
+ * (same machine, program and faults: only the schedule differs); undefined otherwise.
+ */
+function sameRunBeforeChaos(failing: readonly MachineEvent[], passing: readonly MachineEvent[]): number | undefined {
+  const f = failing.findIndex((e) => e.kind === 'chaos');
+  const p = passing.findIndex((e) => e.kind === 'chaos');
+  const chaos = passing[p];
+  if (f < 0 || p !== f || chaos?.kind !== 'chaos') return undefined;
+  for (let i = 0; i < f; i++) if (keyOf(failing[i]!) !== keyOf(passing[i]!)) return undefined;
+  return chaos.seed;
+}
+
+/**
+ * Bisect the icount at which chaos is turned off (or switched to the passing run's seed): the latest that passes, the earliest that
  * fails. Chaos can only have changed the schedule where the failing run has a scheduling event
  * (a chaos preemption, or a pick other than the queue's head, is one), so the outcome of "off at
  * T" changes only at those icounts: the bisection runs over them, then checks its answer with
  * the trial one instruction before (and, should that not pass, bisects every icount between).
  */
-function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
+function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void, towards: number): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
   const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
   if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
   let trials = 0;
   const trial = (t: number, keepEvents = false) => {
     trials++;
-    return forkTrial(handle, t, 0, limits, { keepEvents, inputs: inputsAt(F, t) });
+    return forkTrial(handle, t, towards, limits, { keepEvents, inputs: inputsAt(F, t) });
   };
   const fails = (t: number): boolean => trial(t).cls === cls;
   const start = chaosOn.icount;
   const end = F[F.length - 1]!.icount;
-  if (fails(start)) throw new Error(`the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`);
+  if (fails(start)) {
+    throw new Error(
+      towards === 0
+        ? `the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`
+        : `the passing run does not pass when re-run from the failing run's start with its seed ${towards}`,
+    );
+  }
   const points = [...new Set(F.filter((e) => e.kind === 'sched' && e.icount > start).map((e) => e.icount)), end];
   let lo = -1;
   let hi = points.length - 1;
@@ -303,7 +331,7 @@ export function formatExplanation(x: Explanation): string {
   lines.push(`failing: ${x.failing.cls}`);
   lines.push(`passing: ${x.passing.cls} (${x.passing.how})`);
   if (x.bisection) {
-    lines.push(`bisected in ${x.bisection.trials} trials: turning chaos off at icount ${x.bisection.passesUntil} passes, at ${x.bisection.failsFrom} fails:`);
+    lines.push(`bisected in ${x.bisection.trials} trials: switching the schedule at icount ${x.bisection.passesUntil} passes, at ${x.bisection.failsFrom} fails:`);
     lines.push(`the scheduling decision at icount ${x.bisection.failsFrom} decides the outcome`);
   }
   lines.push('');
