@@ -5,12 +5,14 @@
  * read back from its command line; guest symbols name addresses as nm does.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadGuestImage, REPO_ROOT } from '../src/cli/guest-image.js';
 import { main } from '../src/cli/main.js';
 import { functionSymbols, symbolize } from '../src/explore/elf-symbols.js';
-import { commandLineOf } from '../src/explore/explore.js';
+import { commandLineOf, explore } from '../src/explore/explore.js';
 import { classOf } from '../src/explore/outcome.js';
 import { recordedLimits } from '../src/explore/recorded-rules.js';
 import { runPlain } from '../src/explore/run-once.js';
@@ -46,6 +48,23 @@ describe('judging a run', () => {
     const r = runPlain(plan(['/bin/forkrace', 'file'], 0, 20_000), image.entries, {});
     expect(r.outcome).toEqual({ kind: 'timeout', icount: 20_000 });
     expect(classOf(r.outcome)).toBe('timeout: instruction limit reached');
+  });
+});
+
+describe('a run xrr cannot carry out', () => {
+  it('is an outcome of its own, not the end of the exploration', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xrr-explore-error-'));
+    try {
+      const report = await explore({
+        settings: { argv: ['/bin/true'], strategy: { kind: 'random' }, faults: { kind: 'none' }, timeout: 1_000_000 },
+        // A root filesystem without init: the machine cannot boot.
+        from: 1, to: 2, jobs: 2, root: image.entries.filter((e) => e.path !== '/sbin/init'), imageHash: image.hash, outDir: dir, keepPerClass: 1,
+      });
+      expect(report.rows).toEqual([expect.objectContaining({ cls: expect.stringMatching(/^xrr error: cannot start \/sbin\/init/), count: 2, failing: true })]);
+      expect(report.confirmations).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import type { ExploreJob, ExploreJobResult, ExploreWorkerInit } from './explore-worker.js';
 import { EXPLORE_WORKER } from './explore-worker-url.js';
-import { isFailure } from './outcome.js';
+import { classOf, isFailure } from './outcome.js';
 import { runPlain, type RunResult } from './run-once.js';
 import type { ExploreSettings } from './run-plan.js';
 import { checkAvailable, strategyName } from './strategy.js';
@@ -108,7 +108,7 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
   }
   mkdirSync(req.outDir, { recursive: true });
   const init: ExploreWorkerInit = { root: req.root, settings: req.settings, imageHash: req.imageHash };
-  const pool = new WorkerPool<ExploreJob, ExploreJobResult>(EXPLORE_WORKER, req.jobs, init);
+  const pool = new WorkerPool<ExploreJob, ExploreJobResult>(EXPLORE_WORKER, Math.min(req.jobs, req.to - req.from + 1), init);
   const t0 = performance.now();
   const total = req.to - req.from + 1;
   const runs: RunResult[] = [];
@@ -123,16 +123,25 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
     return { seed: first.seed, file, reproduced: again.cls === first.cls, recordedClass: again.cls };
   };
 
+  const collect = (r: RunResult): void => {
+    runs.push(r);
+    if (isFailure(r.outcome)) failures++;
+    progress({ done: runs.length, total, failures, elapsedMs: performance.now() - t0 });
+  };
+
   try {
     const all: Promise<void>[] = [];
     for (let seed = req.from; seed <= req.to; seed++) {
       all.push(
-        pool.run({ kind: 'run', seed }).then((res) => {
-          const r = runResultOf(res);
-          runs.push(r);
-          if (isFailure(r.outcome)) failures++;
-          progress({ done: runs.length, total, failures, elapsedMs: performance.now() - t0 });
-        }),
+        pool.run({ kind: 'run', seed }).then(
+          (res) => collect(runResultOf(res)),
+          (e: unknown) => {
+            // A run xrr could not carry out is a result of its own; the others go on.
+            const message = e instanceof Error ? e.message : String(e);
+            const outcome = { kind: 'host-error', message } as const;
+            collect({ seed, outcome, cls: classOf(outcome), icount: 0, events: 0, received: {}, faults: [] });
+          },
+        ),
       );
     }
     await Promise.all(all);
@@ -140,7 +149,9 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
     const rows = tableOf(runs);
     // The smallest seeds of each failing class, so the same exploration keeps the same files.
     const bySeed = new Map(runs.map((r) => [r.seed, r]));
-    const chosen = rows.filter((row) => row.failing).flatMap((row) => row.seeds.slice(0, req.keepPerClass));
+    const chosen = rows
+      .filter((row) => row.failing && bySeed.get(row.seed)?.outcome.kind !== 'host-error')
+      .flatMap((row) => row.seeds.slice(0, req.keepPerClass));
     const confirmed = await Promise.all(chosen.sort((a, b) => a - b).map((seed) => confirm(bySeed.get(seed)!)));
     return { runs, rows, confirmations: confirmed, elapsedMs: performance.now() - t0 };
   } finally {

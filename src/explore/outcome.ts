@@ -62,7 +62,9 @@ export type Outcome =
   | { readonly kind: 'killed'; readonly kill: KillNote }
   | { readonly kind: 'console'; readonly pattern: string; readonly line: string }
   | { readonly kind: 'exit'; readonly status: number; readonly line: string }
-  | { readonly kind: 'halt'; readonly reason: string; readonly status: number };
+  | { readonly kind: 'halt'; readonly reason: string; readonly status: number }
+  /** The run could not be carried out: xrr itself failed (a bug to report, not the guest's doing). */
+  | { readonly kind: 'host-error'; readonly message: string };
 
 export function isFailure(o: Outcome): boolean {
   return o.kind !== 'pass';
@@ -89,6 +91,7 @@ export function classOf(o: Outcome): string {
     case 'console': return `console /${o.pattern}/: ${normalized(o.line)}`;
     case 'exit': return `exit ${o.status}: ${normalized(o.line)}`;
     case 'halt': return `halt: ${o.reason} (status ${o.status})`;
+    case 'host-error': return `xrr error: ${o.message}`;
     default: {
       const _exhaustive: never = o;
       return _exhaustive;
@@ -110,6 +113,7 @@ export function describeOutcome(o: Outcome): string {
     case 'console': return `the console matched /${o.pattern}/: ${o.line}`;
     case 'exit': return `exit status ${o.status}: ${o.line}`;
     case 'halt': return `halted: ${o.reason} (status ${o.status})`;
+    case 'host-error': return `xrr failed to run it: ${o.message}`;
     default: {
       const _exhaustive: never = o;
       return _exhaustive;
