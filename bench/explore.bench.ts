@@ -23,7 +23,7 @@ const SETTINGS: ExploreSettings = { argv: ['/bin/forkrace', 'file'], strategy: {
 async function runsPerMinute(jobs: number, outDir: string): Promise<number> {
   const done: number[] = [];
   await explore(
-    { settings: SETTINGS, from: 1, to: SEEDS, jobs, root: image.entries, imageHash: image.hash, outDir, keepPerClass: 0 },
+    { settings: SETTINGS, from: 1, to: SEEDS, jobs, root: image.entries, imageHash: image.hash, outDir, keepPerClass: 0, confirm: 'kept' },
     (p) => done.push(p.elapsedMs),
   );
   const span = done[done.length - 1]! - done[0]!;

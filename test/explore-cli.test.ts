@@ -35,6 +35,7 @@ describe('xrr explore and xrr explain', () => {
     const passRow = /^\s*(\d+)\s+[\d.]+%\s+(\d+)\s+ok\s+pass$/m.exec(explored.out);
     expect(passRow).not.toBeNull();
     const failingSeed = deadlockRow![2]!;
+    expect(explored.out).toMatch(/failing seeds run again: (\d+) of \1 reproduced\n/);
     expect(explored.out).toContain(`seed ${failingSeed.padStart(6)}  reproduced  ${join(dir, `explore-lockorder-${failingSeed}.db`)}`);
 
     // A passing seed kept too, by marking its "OK" as a failure, to give explain the passing run.

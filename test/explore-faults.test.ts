@@ -59,7 +59,8 @@ describe('random faults', () => {
     expect(kept.reproduced).toBe(true);
 
     // The fault is an input of the recording; replayed, the same crash happens at the same point.
-    const handle = await openRecording(kept.file);
+    expect(kept.file).toBeDefined();
+    const handle = await openRecording(kept.file!);
     try {
       const injects = handle.events(['inject']);
       expect(injects).toEqual([expect.objectContaining({ kind: 'inject', fault: expect.objectContaining({ kind: 'crash', server: 2 }) })]);
@@ -68,7 +69,7 @@ describe('random faults', () => {
     } finally {
       handle.close();
     }
-    const replayed = await replayJudged(kept.file, {});
+    const replayed = await replayJudged(kept.file!, {});
     expect(replayed.ok).toBe(true);
     if (!replayed.ok) return;
     expect(replayed.outcome).toEqual(first.outcome);

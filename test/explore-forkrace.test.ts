@@ -65,7 +65,7 @@ describe('xrr explore on forkrace file', () => {
     let same = 0;
     for (const c of kept) {
       const first = report.runs.find((r) => r.seed === c.seed)!;
-      const replayed = await replayJudged(c.file, {});
+      const replayed = await replayJudged(c.file!, {});
       expect(replayed.ok).toBe(true);
       if (replayed.ok && classOf(replayed.outcome) === first.cls && replayed.icount === first.icount) same++;
     }

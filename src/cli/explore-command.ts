@@ -14,7 +14,7 @@ import { parseArgs, UsageError, usageOf, type OptionSpec } from './args.js';
 import { loadGuestImage, REPO_ROOT, withHostFile } from './guest-image.js';
 
 export const EXPLORE_SYNOPSIS =
-  '[--jobs N] [--seeds A..B] [--strategy random|pct[:DEPTH]] [--faults none|random] [--fail-on REGEX] [--timeout INSTRUCTIONS] PROGRAM [ARGS...]';
+  '[--jobs N] [--seeds A..B] [--strategy random|pct[:DEPTH]] [--faults none|random] [--fail-on REGEX] [--timeout INSTRUCTIONS] [--keep N] [--confirm all|kept] [--out DIR] PROGRAM [ARGS...]';
 
 export const EXPLORE_HELP = 'run a program under many schedules and fault mixes; keep and confirm the failing runs';
 
@@ -25,7 +25,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   faults: { kind: 'string', help: 'none, or random: one fault per run drawn from its seed (server, message, kind)', valueName: 'none|random' },
   'fail-on': { kind: 'string', help: 'a run whose console matches REGEX fails (besides a non-zero exit, a crash, a deadlock, the limit)', valueName: 'REGEX' },
   timeout: { kind: 'int', help: 'stop a run after N instructions and judge it a timeout (default 200M)', valueName: 'N' },
-  keep: { kind: 'int', help: 'failing runs recorded and confirmed per outcome class, smallest seeds first (default 5)', valueName: 'N' },
+  keep: { kind: 'int', help: 'failing runs recorded per outcome class, smallest seeds first (default 5)', valueName: 'N' },
+  confirm: { kind: 'string', help: 'run every failing seed again to confirm it (all, the default), or only the recorded ones (kept)', valueName: 'all|kept' },
   out: { kind: 'string', help: 'where the recordings go (default recordings/)', valueName: 'DIR' },
   help: { kind: 'flag', help: 'show this help' },
 };
@@ -70,13 +71,15 @@ export function formatReport(report: ExploreReport, total: number): string {
   lines.push(fmt(head));
   for (const r of rows) lines.push(fmt(r));
   if (report.confirmations.length > 0) {
+    const reproduced = report.confirmations.filter((c) => c.reproduced).length;
     lines.push('');
-    lines.push('failing seeds run again, recorded:');
+    lines.push(`failing seeds run again: ${reproduced} of ${report.confirmations.length} reproduced${reproduced === report.confirmations.length ? '' : ' (a run that does not repeat itself is a determinism bug: please report it)'}`);
     for (const c of report.confirmations) {
+      if (c.reproduced && c.file === undefined) continue;
       const first = report.runs.find((r) => r.seed === c.seed);
-      const rel = relative(process.cwd(), c.file);
-      const where = rel.startsWith('..') ? c.file : rel;
-      lines.push(`  seed ${String(c.seed).padStart(6)}  ${c.reproduced ? 'reproduced' : `DID NOT REPRODUCE (recorded: ${c.recordedClass})`}  ${where}`);
+      const rel = c.file === undefined ? '' : relative(process.cwd(), c.file);
+      const where = c.file === undefined ? '(not kept)' : rel.startsWith('..') ? c.file : rel;
+      lines.push(`  seed ${String(c.seed).padStart(6)}  ${c.reproduced ? 'reproduced' : `DID NOT REPRODUCE (again: ${c.againClass})`}  ${where}`);
       if (first) lines.push(`                ${describeOutcome(first.outcome)}${first.faults.length > 0 ? ` [--inject ${first.faults.join(' ')}]` : ''}`);
     }
   }
@@ -109,6 +112,8 @@ export async function exploreCommand(argv: string[]): Promise<number> {
   const timeout = (options.get('timeout') as number | undefined) ?? DEFAULT_TIMEOUT;
   if (timeout < 1) throw new UsageError('--timeout: at least 1 instruction');
   const keep = (options.get('keep') as number | undefined) ?? 5;
+  const confirm = (options.get('confirm') as string | undefined) ?? 'all';
+  if (confirm !== 'all' && confirm !== 'kept') throw new UsageError(`--confirm ${confirm}: expected all or kept`);
   const { from, to } = seedRange(options.get('seeds') as string | undefined);
   try {
     checkAvailable(strategy);
@@ -138,7 +143,7 @@ export async function exploreCommand(argv: string[]): Promise<number> {
   };
   process.stderr.write(`explore: ${argvOfRun.join(' ')}, seeds ${from}..${to}, ${jobs} job${jobs === 1 ? '' : 's'}, strategy ${strategyName(strategy)}, faults ${faultMode}\n`);
   const report = await explore(
-    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep },
+    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep, confirm },
     progressPrinter(),
   );
   console.log(formatReport(report, to - from + 1));

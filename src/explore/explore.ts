@@ -1,8 +1,9 @@
 /**
  * `xrr explore`: run a program under many schedules (and, with random faults, many fault mixes),
- * one machine per worker thread, judge every run, and keep and confirm the failing ones: a
- * failing seed is run again, recorded into recordings/explore-<program>-<seed>.db, and counts as
- * confirmed when the recorded run fails the same way.
+ * one machine per worker thread, judge every run, and confirm and keep the failing ones: every
+ * failing seed is run once more and counts as reproduced when it fails the same way at the same
+ * icount; for the first seeds of each failing class that second run is recorded, into
+ * recordings/explore-<program>-<seed>.db.
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -25,8 +26,10 @@ export interface ExploreRequest {
   readonly imageHash: string;
   /** Where the recordings of failing runs go. */
   readonly outDir: string;
-  /** Failing runs recorded (and confirmed) per outcome class; the others are counted only. */
+  /** Failing runs recorded per outcome class, smallest seeds first. */
   readonly keepPerClass: number;
+  /** Run every failing seed again ('all'), or only those recorded ('kept'). Default 'all'. */
+  readonly confirm?: 'all' | 'kept';
 }
 
 export interface ExploreProgress {
@@ -36,13 +39,14 @@ export interface ExploreProgress {
   readonly elapsedMs: number;
 }
 
-/** A failing seed run again under the recorder. */
+/** A failing seed run again (under the recorder when it is kept). */
 export interface Confirmation {
   readonly seed: number;
-  readonly file: string;
-  /** The recorded run failed in the same class as the first run. */
+  /** The recording, when this seed is one of those kept. */
+  readonly file: string | undefined;
+  /** The second run failed in the same class, at the same icount, with as many events. */
   readonly reproduced: boolean;
-  readonly recordedClass: string;
+  readonly againClass: string;
 }
 
 export interface OutcomeRow {
@@ -115,12 +119,17 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
   let failures = 0;
   const program = req.settings.argv[0] ?? 'program';
 
-  const confirm = async (first: RunResult): Promise<Confirmation> => {
+  const confirm = async (first: RunResult, keep: boolean): Promise<Confirmation> => {
+    const same = (again: RunResult) => again.cls === first.cls && again.icount === first.icount && again.events === first.events;
+    if (!keep) {
+      const again = runResultOf(await pool.run({ kind: 'run', seed: first.seed }));
+      return { seed: first.seed, file: undefined, reproduced: same(again), againClass: again.cls };
+    }
     const file = recordingPathOf(req.outDir, program, first.seed);
     // A recording of the same seed is the same run: an earlier exploration's copy is replaced.
     for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) rmSync(f);
     const again = runResultOf(await pool.run({ kind: 'record', seed: first.seed, file, commandLine: commandLineOf(req.settings, first.seed) }));
-    return { seed: first.seed, file, reproduced: again.cls === first.cls, recordedClass: again.cls };
+    return { seed: first.seed, file, reproduced: same(again), againClass: again.cls };
   };
 
   const collect = (r: RunResult): void => {
@@ -149,10 +158,10 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
     const rows = tableOf(runs);
     // The smallest seeds of each failing class, so the same exploration keeps the same files.
     const bySeed = new Map(runs.map((r) => [r.seed, r]));
-    const chosen = rows
-      .filter((row) => row.failing && bySeed.get(row.seed)?.outcome.kind !== 'host-error')
-      .flatMap((row) => row.seeds.slice(0, req.keepPerClass));
-    const confirmed = await Promise.all(chosen.sort((a, b) => a - b).map((seed) => confirm(bySeed.get(seed)!)));
+    const failingRows = rows.filter((row) => row.failing && bySeed.get(row.seed)?.outcome.kind !== 'host-error');
+    const kept = new Set(failingRows.flatMap((row) => row.seeds.slice(0, req.keepPerClass)));
+    const again = (req.confirm ?? 'all') === 'all' ? failingRows.flatMap((row) => row.seeds) : [...kept];
+    const confirmed = await Promise.all(again.sort((a, b) => a - b).map((seed) => confirm(bySeed.get(seed)!, kept.has(seed))));
     return { runs, rows, confirmations: confirmed, elapsedMs: performance.now() - t0 };
   } finally {
     await pool.close();
