@@ -13,7 +13,9 @@ import { loadGuestImage, REPO_ROOT } from '../src/cli/guest-image.js';
 import { main } from '../src/cli/main.js';
 import { functionSymbols, symbolize } from '../src/explore/elf-symbols.js';
 import { commandLineOf, explore } from '../src/explore/explore.js';
-import { classOf } from '../src/explore/outcome.js';
+import type { MachineEvent } from '../src/core/events.js';
+import { classOf, RunObserver } from '../src/explore/outcome.js';
+import { summarizeRun } from '../src/explore/run-summary.js';
 import { recordedLimits } from '../src/explore/recorded-rules.js';
 import { runPlain } from '../src/explore/run-once.js';
 import { checkAvailable, parseStrategy, StrategyUnavailable } from '../src/explore/strategy.js';
@@ -133,5 +135,23 @@ describe('guest symbols', () => {
     const fromNm = nm.split('\n').map((l) => /^([0-9a-f]{8}) [tT] (\S+)$/.exec(l)).filter((m) => m !== null).map((m) => `${m![2]}@${parseInt(m![1]!, 16)}`);
     const ours = new Set(symbols.map((s) => `${s.name}@${s.start}`));
     for (const s of fromNm) expect(ours, s).toContain(s);
+  });
+});
+
+describe('the end-of-run summary', () => {
+  it('names a server crash with the message by name, a kill by signal, and a deadlock with each wait', () => {
+    const seen = new RunObserver();
+    const ev = (body: Record<string, unknown>, icount: number) => ({ ...body, icount, seq: 0 }) as unknown as MachineEvent;
+    seen.emit(ev({ kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 102, source: 9, error: 'injected crash', stack: [] }, 160_591));
+    seen.emit(ev({ kind: 'signal', pid: 12, signo: 11, action: 'terminate' }, 170_000));
+    seen.emit(ev({ kind: 'signal', pid: 12, signo: 17, action: 'deliver' }, 170_001));
+    expect(summarizeRun(seen, { kind: 'deadlock', waiting: ['1 init: wait4, reply from pm', '8 cat: console input'] })).toEqual([
+      'server crash: vfs (threw) handling VFS_READ from pid 9 at icount 160591: injected crash',
+      'killed: pid 12 by SIGSEGV at icount 170000',
+      'deadlock: every process waits and nothing can wake one',
+      '  1 init: wait4, reply from pm',
+      '  8 cat: console input',
+    ]);
+    expect(summarizeRun(new RunObserver(), { kind: 'halted', status: 0, reason: 'init exited' })).toEqual([]);
   });
 });
