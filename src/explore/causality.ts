@@ -9,7 +9,7 @@ import type { MachineEvent } from '../core/events.js';
 import { openRecording } from './engine.js';
 import { EXPLORE_WORKER } from './explore-worker-url.js';
 import type { ExploreJob, ExploreJobResult } from './explore-worker.js';
-import { forkTrials, type TrialLimits } from './forked-trial.js';
+import { forkTrials, inputsAt, type TrialLimits } from './forked-trial.js';
 import { classOf } from './outcome.js';
 import { judgeRecording } from './run-once.js';
 import { WorkerPool } from './worker-pool.js';
@@ -116,7 +116,7 @@ export async function causality(req: CausalityRequest): Promise<CausalityReport>
   try {
     const points = await Promise.all(
       ats.map(async (at): Promise<CausalityPoint> => {
-        const inputs = events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
+        const inputs = inputsAt(events, at);
         const r = await pool.run({ kind: 'trials', file: req.file, at, seeds, limits: req.limits, inputs });
         if (!Array.isArray(r)) throw new Error('a worker answered trials with something else');
         const classes = r as readonly string[];

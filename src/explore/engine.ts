@@ -5,6 +5,7 @@
  * the engine can be swapped (src/timeline's Recorder and Replayer) by changing this file alone.
  */
 import type { EventSink, MachineEvent, MachineEventKind } from '../core/events.js';
+import { EventTee } from './event-tee.js';
 import { MACHINE_VERSION, type Machine, type RunStop } from '../core/machine.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq } from '../journal/ids.js';
 import { SqliteJournalStore } from '../journal/sqlite-store.js';
@@ -25,14 +26,6 @@ export interface RecordingIdentity {
 }
 
 const XRR_VERSION = '0.1.0';
-
-/** Sends every event to each sink in turn. */
-class Tee implements EventSink {
-  constructor(private readonly sinks: readonly EventSink[]) {}
-  emit(e: MachineEvent): void {
-    for (const s of this.sinks) s.emit(e);
-  }
-}
 
 /**
  * Record a run into a new journal `file`: `machine` (built, not booted) is booted with its
@@ -58,7 +51,7 @@ export async function recordRun(
       xrrVersion: XRR_VERSION,
     });
     store.putKeySeed(id.keySeed);
-    machine.connect({ events: new Tee([new JournalSink(store, ROOT_BRANCH), observer]) });
+    machine.connect({ events: new EventTee([new JournalSink(store, ROOT_BRANCH), observer]) });
     journalChannelKeys(machine, store, ROOT_BRANCH);
     const err = machine.boot();
     if (err) throw new Error(err);

@@ -11,31 +11,21 @@
  * trial differs from the failing run only from there on. (Dropping single preemptions instead
  * needs a kernel input listing them; see the report of this phase.)
  *
- * Naming the pair. The two timelines are the same up to the decision. After it, process A ran
- * on in the passing run while process B ran in the failing one. B's first operation whose result
- * differs between the runs is the one that observed the race; A's first operation that came
- * before it in the passing run and after it in the failing run is the one it raced with.
+ * Naming the pair (racing-pair.ts). The two timelines are the same up to the decision. After it,
+ * the first call whose result differs between them observed the race; the nearest call of another
+ * process whose order with it is reversed is the one it raced with.
  */
 import type { MachineEvent } from '../core/events.js';
-import type { Machine } from '../core/machine.js';
-import type { VfsPort } from '../servers/vfs-port.js';
-import { openRecording, type RecordingHandle } from './engine.js';
-import { functionSymbols, symbolize } from './elf-symbols.js';
-import { forkTrial, type TrialLimits, type TrialResult } from './forked-trial.js';
+import { closestPassing, sameRunBeforeChaos } from './closest-passing.js';
+import { openRecording } from './engine.js';
+import type { TrialLimits } from './forked-trial.js';
 import { messageReader, type MessageReader } from './ipc-opener.js';
-import { callText, operationsOf, type Operation } from './operations.js';
-import { classOf, messageName, RunObserver, type Outcome } from './outcome.js';
+import { locate, type LocatedOperation } from './locate-operation.js';
+import { callText, type Operation } from './operations.js';
+import { classOf, messageName, type Outcome } from './outcome.js';
+import { namePair } from './racing-pair.js';
 import { judgeRecording } from './run-once.js';
-
-/** An operation with where it was in the program. */
-export interface LocatedOperation {
-  readonly op: Operation;
-  /** Address of the ecall. */
-  readonly pc: number | undefined;
-  /** The function around pc (the system call's wrapper) and the one it returns to. */
-  readonly func: string | undefined;
-  readonly caller: string | undefined;
-}
+import { firstDifference } from './timeline-compare.js';
 
 export interface RacingPair {
   /** What ran first in the failing run (B's operation that saw the race). */
@@ -76,108 +66,6 @@ function eventLine(e: MachineEvent): string {
     case 'ipc': return `ipc ${e.src} -> ${e.dst} (${messageName(e.mType)})`;
     default: return e.kind;
   }
-}
-
-/**
- * Events as comparable text: keys sorted at every depth (an event read back from the journal
- * and one just emitted list their fields in different orders). The seq is left out: a trial has
- * one more input (chaos off) than the run it was forked from, which shifts the seqs after it.
- */
-function keyOf(e: MachineEvent): string {
-  const { seq: _seq, ...rest } = e;
-  return JSON.stringify(rest, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
-}
-
-function firstDifference(a: readonly MachineEvent[], b: readonly MachineEvent[]): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (keyOf(a[i]!) !== keyOf(b[i]!)) return i;
-  return n;
-}
-
-/** The bytes of a guest file in the machine's VFS (to read a program's symbols). */
-function guestFile(machine: Machine, path: string): Uint8Array | undefined {
-  const vfs = machine.kernel.servers.get(2) as VfsPort | undefined;
-  const inodes = vfs?.server.state.inodes;
-  if (!inodes) return undefined;
-  let ino = 1;
-  for (const part of path.split('/').filter(Boolean)) {
-    const dir = inodes.get(ino);
-    if (dir?.kind !== 'dir') return undefined;
-    const next = dir.entries.get(part);
-    if (next === undefined) return undefined;
-    ino = next;
-  }
-  const file = inodes.get(ino);
-  return file?.kind === 'file' ? file.data : undefined;
-}
-
-/** Where `op` was: seek to it and read the process's pc and return address. */
-function locate(handle: RecordingHandle, events: readonly MachineEvent[], op: Operation): LocatedOperation {
-  const machine = handle.machineAt(op.icount, new RunObserver());
-  const p = machine.kernel.procs.get(op.pid);
-  if (!p) return { op, pc: undefined, func: undefined, caller: undefined };
-  // The call has been taken: the saved pc is past the 4-byte ecall.
-  const pc = (p.pc - 4) >>> 0;
-  const ra = p.regs[1]! >>> 0;
-  let path: string | undefined;
-  let pid = op.pid;
-  for (let i = op.index; i >= 0 && path === undefined; i--) {
-    const e = events[i]!;
-    if (e.kind === 'exec' && e.pid === pid) path = e.path;
-    else if (e.kind === 'fork' && e.child === pid) pid = e.parent;
-  }
-  const elf = path === undefined ? undefined : guestFile(machine, path);
-  const symbols = elf ? functionSymbols(elf) : [];
-  return { op, pc, func: symbolize(symbols, pc), caller: symbolize(symbols, ra) };
-}
-
-/** Each process's operations, in order, keyed by pid. */
-function byProcess(ops: readonly Operation[]): Map<number, Operation[]> {
-  const m = new Map<number, Operation[]>();
-  for (const o of ops) {
-    const list = m.get(o.pid);
-    if (list) list.push(o);
-    else m.set(o.pid, [o]);
-  }
-  return m;
-}
-
-/**
- * The pair after the divergence `d`. An operation's counterpart in the other run is the same
- * process's operation at the same position after d. X is the first operation (in the failing
- * run's order) whose counterpart returned something else, or nothing: the one that saw the race.
- * Its partner Y is the operation of another process whose order with X is not the same in the
- * two runs; of several, the nearest to X in the failing run.
- */
-function namePair(F: readonly MachineEvent[], P: readonly MachineEvent[], d: number, readF: MessageReader, readP: MessageReader): { pair?: { first: Operation; second: Operation; passing: { first: Operation; second: Operation } }; window: Operation[]; noPair?: string } {
-  const afterF = operationsOf(F, readF).filter((o) => o.index >= d);
-  const afterP = operationsOf(P, readP).filter((o) => o.index >= d);
-  const fBy = byProcess(afterF);
-  const pBy = byProcess(afterP);
-  const counterpart = (o: Operation): Operation | undefined => pBy.get(o.pid)?.[fBy.get(o.pid)!.indexOf(o)];
-  const x = afterF.find((o) => {
-    const c = counterpart(o);
-    return c !== undefined && (c.name !== o.name || c.result !== o.result);
-  });
-  if (!x) return { window: afterF.slice(0, 12), noPair: 'every call after the divergence returned the same in both runs' };
-  const xp = counterpart(x)!;
-  let best: { y: Operation; yp: Operation } | undefined;
-  for (const y of afterF) {
-    if (y.pid === x.pid) continue;
-    const yp = counterpart(y);
-    if (!yp || y.index < x.index === yp.index < xp.index) continue;
-    if (!best || Math.abs(y.index - x.index) < Math.abs(best.y.index - x.index)) best = { y, yp };
-  }
-  const upTo = best ? Math.max(x.index, best.y.index) : x.index;
-  const window = afterF.filter((o) => o.index <= upTo && (o.pid === x.pid || o.pid === best?.y.pid));
-  if (!best) return { window, noPair: `no operation of another process changed order with ${callText(x)}` };
-  const xFirst = x.index < best.y.index;
-  return {
-    pair: { first: xFirst ? x : best.y, second: xFirst ? best.y : x, passing: { first: xFirst ? xp : best.yp, second: xFirst ? best.yp : xp } },
-    window,
-  };
 }
 
 export async function explain(req: ExplainRequest): Promise<Explanation> {
@@ -238,78 +126,6 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
   } finally {
     handle.close();
   }
-}
-
-/** Recorded inputs at icount `at` other than chaos (faults armed with it), for a trial from there. */
-function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
-  return events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
-}
-
-/**
- * The chaos seed of `passing` when it is the same run as `failing` up to their chaos inputs
- * (same machine, program and faults: only the schedule differs); undefined otherwise.
- */
-function sameRunBeforeChaos(failing: readonly MachineEvent[], passing: readonly MachineEvent[]): number | undefined {
-  const f = failing.findIndex((e) => e.kind === 'chaos');
-  const p = passing.findIndex((e) => e.kind === 'chaos');
-  const chaos = passing[p];
-  if (f < 0 || p !== f || chaos?.kind !== 'chaos') return undefined;
-  for (let i = 0; i < f; i++) if (keyOf(failing[i]!) !== keyOf(passing[i]!)) return undefined;
-  return chaos.seed;
-}
-
-/**
- * Bisect the icount at which chaos is turned off (or switched to the passing run's seed): the latest that passes, the earliest that
- * fails. Chaos can only have changed the schedule where the failing run has a scheduling event
- * (a chaos preemption, or a pick other than the queue's head, is one), so the outcome of "off at
- * T" changes only at those icounts: the bisection runs over them, then checks its answer with
- * the trial one instruction before (and, should that not pass, bisects every icount between).
- */
-function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void, towards: number): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
-  const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
-  if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
-  let trials = 0;
-  const trial = (t: number, keepEvents = false) => {
-    trials++;
-    return forkTrial(handle, t, towards, limits, { keepEvents, inputs: inputsAt(F, t) });
-  };
-  const fails = (t: number): boolean => trial(t).cls === cls;
-  const start = chaosOn.icount;
-  const end = F[F.length - 1]!.icount;
-  if (fails(start)) {
-    throw new Error(
-      towards === 0
-        ? `the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`
-        : `the passing run does not pass when re-run from the failing run's start with its seed ${towards}`,
-    );
-  }
-  const points = [...new Set(F.filter((e) => e.kind === 'sched' && e.icount > start).map((e) => e.icount)), end];
-  let lo = -1;
-  let hi = points.length - 1;
-  if (!fails(points[hi]!)) throw new Error('the failing run does not fail again when re-run from its end: the recording is incomplete');
-  while (hi - lo > 1) {
-    const mid = (lo + hi) >> 1;
-    if (fails(points[mid]!)) hi = mid;
-    else lo = mid;
-    say(`bisecting the scheduling points: ${hi - lo} left (${trials} trials)`);
-  }
-  let failsFrom = points[hi]!;
-  let passesUntil = failsFrom - 1;
-  let passing = trial(passesUntil, true);
-  if (passing.cls === cls) {
-    // A decision away from the scheduling events: bisect every icount in between.
-    let a = lo < 0 ? start : points[lo]!;
-    let b = failsFrom;
-    while (b - a > 1) {
-      const mid = Math.floor((a + b) / 2);
-      if (fails(mid)) b = mid;
-      else a = mid;
-    }
-    failsFrom = b;
-    passesUntil = a;
-    passing = trial(a, true);
-  }
-  return { trial: passing, passesUntil, failsFrom, trials };
 }
 
 function hex(n: number | undefined): string {

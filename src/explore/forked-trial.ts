@@ -3,7 +3,8 @@
  * off, or another chaos seed), judged like an explore run. Explain bisects over trials with chaos
  * turned off at later and later points; the causality analysis runs many seeds from each point.
  */
-import { ArrayEventSink, type EventSink, type MachineEvent } from '../core/events.js';
+import { ArrayEventSink, type MachineEvent } from '../core/events.js';
+import { EventTee } from './event-tee.js';
 import type { Machine } from '../core/machine.js';
 import type { RecordingHandle } from './engine.js';
 import { classOf, judge, RunObserver, type JudgeRules, type Outcome } from './outcome.js';
@@ -18,13 +19,6 @@ export interface TrialResult {
   readonly events?: readonly MachineEvent[];
   /** The trial's machine at its end (its channel keys open the trial's messages). */
   readonly machine: Machine;
-}
-
-class Tee implements EventSink {
-  constructor(private readonly sinks: readonly EventSink[]) {}
-  emit(e: MachineEvent): void {
-    for (const s of this.sinks) s.emit(e);
-  }
 }
 
 export interface TrialLimits {
@@ -49,8 +43,13 @@ function finish(machine: Machine, observer: RunObserver, at: number, chaos: numb
 export function forkTrial(handle: RecordingHandle, at: number, chaos: number, limits: TrialLimits, opts: { keepEvents?: boolean; inputs?: readonly MachineEvent[] } = {}): TrialResult {
   const observer = new RunObserver();
   const events = opts.keepEvents ? new ArrayEventSink() : undefined;
-  const machine = handle.machineAt(at, events ? new Tee([observer, events]) : observer);
+  const machine = handle.machineAt(at, events ? new EventTee([observer, events]) : observer);
   return finish(machine, observer, at, chaos, limits, events, opts.inputs);
+}
+
+/** Recorded inputs at icount `at` other than chaos (faults armed with it), for a trial from there. */
+export function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
+  return events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));
 }
 
 /** Many trials from one point: one seek, then a copy of the machine per seed. */
