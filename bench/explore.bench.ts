@@ -50,7 +50,7 @@ const bench: Benchmark = {
         const t0 = performance.now();
         const x = await explain({ failing: file, limits: { rules: {}, timeout: SETTINGS.timeout } });
         explainMs.push(performance.now() - t0);
-        if (!x.pair) throw new Error('explain named no pair for forkrace');
+        if (x.kind !== 'schedule' || !x.pair) throw new Error('explain named no pair for forkrace');
         log(`explain: ${explainMs[i]!.toFixed(0)} ms (${x.bisection?.trials ?? 0} trials)`);
       }
       const speedups = one.map((v, i) => two[i]! / v);

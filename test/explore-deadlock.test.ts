@@ -63,6 +63,7 @@ describe('a schedule-dependent deadlock', () => {
 
   it('explain names the two lock operations on the same pipe whose order decides it', async () => {
     const x = await explain({ failing: deadlocked, limits });
+    if (x.kind !== 'schedule') throw new Error(`not explained by the schedule: ${x.kind}`);
     expect(x.passing.cls).toBe('pass');
     const { first, second } = x.pair!;
     expect(first.op).toMatchObject({ name: 'read', process: 'lockorder', result: 1 });

@@ -2,7 +2,8 @@
  * The random fault mode: each run's fault is drawn from its seed (server, message number, kind)
  * within the traffic a calibration run measured, and enters the machine as an input. Exploring
  * vfsstress this way finds an injected VFS crash, and the crash's recording reproduces it
- * exactly: the same crash, at the same icount, on the same message.
+ * exactly: the same crash, at the same icount, on the same message; explain says the fault, not
+ * the schedule, decides it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 import { openRecording } from '../src/explore/engine.js';
+import { explain } from '../src/explore/explain.js';
 import { calibrateTraffic, explore } from '../src/explore/explore.js';
 import { drawFaults, FAULT_KINDS } from '../src/explore/random-faults.js';
 import { replayJudged } from '../src/explore/run-once.js';
@@ -74,5 +76,9 @@ describe('random faults', () => {
     if (!replayed.ok) return;
     expect(replayed.outcome).toEqual(first.outcome);
     expect(replayed.outcome.kind === 'server-crash' && replayed.outcome.crash.server).toBe('vfs');
+
+    // explain: no schedule decides it; the injected fault does (without it the run passes).
+    const x = await explain({ failing: kept.file!, limits: { rules: {}, timeout } });
+    expect(x).toMatchObject({ kind: 'fault', faults: first.faults, without: { cls: 'pass' } });
   }, 600_000);
 });

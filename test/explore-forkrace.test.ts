@@ -77,6 +77,7 @@ describe('xrr explain on a forkrace file failure', () => {
   it('names the racing pair: the parent read the file before the child wrote the rest of it', async () => {
     const seed = report.confirmations[0]!.seed;
     const x = await explain({ failing: recordingPathOf(dir, '/bin/forkrace', seed), limits: { rules: {}, timeout: 50_000_000 } });
+    if (x.kind !== 'schedule') throw new Error(`not explained by the schedule: ${x.kind}`);
     expect(x.failing.cls).toContain('RACE');
     expect(x.passing.cls).toBe('pass');
     expect(x.bisection).toBeDefined();

@@ -98,5 +98,5 @@ export async function explainCommand(argv: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   console.log(formatExplanation(x));
   console.error(`xrr explain: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return x.pair ? 0 : 1;
+  return x.kind === 'fault' || x.pair ? 0 : 1;
 }

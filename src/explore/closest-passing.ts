@@ -28,7 +28,12 @@ export function sameRunBeforeChaos(failing: readonly MachineEvent[], passing: re
  * T" changes only at those icounts: the bisection runs over them, then checks its answer with
  * the trial one instruction before (and, should that not pass, bisects every icount between).
  */
-export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], cls: string, limits: TrialLimits, say: (line: string) => void, towards: number): { trial: TrialResult; passesUntil: number; failsFrom: number; trials: number } {
+export type ClosestPassing =
+  | { readonly ok: true; readonly trial: TrialResult; readonly passesUntil: number; readonly failsFrom: number; readonly trials: number }
+  /** The run fails (in any way) from the start of chaos with the other schedule too: the schedule does not decide it. */
+  | { readonly ok: false; readonly reason: 'schedule-independent' };
+
+export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], limits: TrialLimits, say: (line: string) => void, towards: number): ClosestPassing {
   const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
   if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
   let trials = 0;
@@ -36,16 +41,12 @@ export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent
     trials++;
     return forkTrial(handle, t, towards, limits, { keepEvents, inputs: inputsAt(F, t) });
   };
-  const fails = (t: number): boolean => trial(t).cls === cls;
+  // Any failure counts: the passing side must pass, so that the two runs differ in the outcome and
+  // not only in how they fail (an injected fault fires on another message under another schedule).
+  const fails = (t: number): boolean => trial(t).outcome.kind !== 'pass';
   const start = chaosOn.icount;
   const end = F[F.length - 1]!.icount;
-  if (fails(start)) {
-    throw new Error(
-      towards === 0
-        ? `the failure does not depend on the schedule: it happens with chaos scheduling off too (${cls})`
-        : `the passing run does not pass when re-run from the failing run's start with its seed ${towards}`,
-    );
-  }
+  if (fails(start)) return { ok: false, reason: 'schedule-independent' };
   const points = [...new Set(F.filter((e) => e.kind === 'sched' && e.icount > start).map((e) => e.icount)), end];
   let lo = -1;
   let hi = points.length - 1;
@@ -59,7 +60,7 @@ export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent
   let failsFrom = points[hi]!;
   let passesUntil = failsFrom - 1;
   let passing = trial(passesUntil, true);
-  if (passing.cls === cls) {
+  if (passing.outcome.kind !== 'pass') {
     // A decision away from the scheduling events: bisect every icount in between.
     let a = lo < 0 ? start : points[lo]!;
     let b = failsFrom;
@@ -72,5 +73,5 @@ export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent
     passesUntil = a;
     passing = trial(a, true);
   }
-  return { trial: passing, passesUntil, failsFrom, trials };
+  return { ok: true, trial: passing, passesUntil, failsFrom, trials };
 }

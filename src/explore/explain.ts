@@ -17,12 +17,13 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { closestPassing, sameRunBeforeChaos } from './closest-passing.js';
-import { openRecording } from './engine.js';
-import type { TrialLimits } from './forked-trial.js';
+import { openRecording, type RecordingHandle } from './engine.js';
+import { forkTrial, inputsAt, type TrialLimits } from './forked-trial.js';
 import { messageReader, type MessageReader } from './ipc-opener.js';
 import { locate, type LocatedOperation } from './locate-operation.js';
 import { callText, type Operation } from './operations.js';
-import { classOf, messageName, type Outcome } from './outcome.js';
+import { classOf, describeOutcome, messageName, type Outcome } from './outcome.js';
+import { faultText } from './random-faults.js';
 import { namePair } from './racing-pair.js';
 import { judgeRecording } from './run-once.js';
 import { firstDifference } from './timeline-compare.js';
@@ -36,7 +37,21 @@ export interface RacingPair {
   readonly passing: { readonly first: Operation; readonly second: Operation };
 }
 
-export interface Explanation {
+/** What explain found: a racing pair of a schedule-dependent failure, or the injected fault a failure follows from. */
+export type Explanation = ScheduleExplanation | FaultExplanation;
+
+/** A failure that follows from an injected fault, whatever the schedule. */
+export interface FaultExplanation {
+  readonly kind: 'fault';
+  readonly failing: { readonly outcome: Outcome; readonly cls: string };
+  /** The recording's faults, as --inject spells them. */
+  readonly faults: readonly string[];
+  /** How the same run ends without them. */
+  readonly without: { readonly outcome: Outcome; readonly cls: string };
+}
+
+export interface ScheduleExplanation {
+  readonly kind: 'schedule';
   readonly failing: { readonly outcome: Outcome; readonly cls: string };
   readonly passing: { readonly outcome: Outcome; readonly cls: string; readonly how: string };
   /** Set when the passing run was found by turning chaos off. */
@@ -81,8 +96,8 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
     const readF = messageReader(handle.channelKeys());
     let P: readonly MachineEvent[];
     let readP: MessageReader;
-    let passing: Explanation['passing'];
-    let bisection: Explanation['bisection'];
+    let passing: ScheduleExplanation['passing'];
+    let bisection: ScheduleExplanation['bisection'];
     // The schedule the failing run is moved towards: round robin, or a given passing run's chaos seed.
     let towards = 0;
     let given: { outcome: Outcome; events: MachineEvent[]; reader: MessageReader } | undefined;
@@ -104,7 +119,16 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
       readP = given.reader;
       passing = { outcome: given.outcome, cls: classOf(given.outcome), how: `given: ${req.passing ?? ''} (not the same program and inputs before chaos: compared as recorded)` };
     } else {
-      const found = closestPassing(handle, F, failing.cls, req.limits, say, towards);
+      const found = closestPassing(handle, F, req.limits, say, towards);
+      if (!found.ok) {
+        const byFault = towards === 0 ? faultCause(handle, F, failing, req.limits) : undefined;
+        if (byFault) return byFault;
+        throw new Error(
+          towards === 0
+            ? `the failure does not depend on the schedule: it happens with chaos scheduling off too${F.some((e) => e.kind === 'inject') ? ', and without the injected faults' : ''} (${failing.cls})`
+            : `the passing run does not pass when re-run from the failing run's start with its seed ${towards}`,
+        );
+      }
       P = found.trial.events ?? [];
       readP = messageReader(handle.channelKeys(), [found.trial.machine.channelKeys()]);
       const how = towards === 0 ? 'chaos scheduling turned off' : `chaos seed ${towards} (the passing run's) taken`;
@@ -122,10 +146,25 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
     const pair = named.pair
       ? { first: locate(handle, F, named.pair.first), second: locate(handle, F, named.pair.second), passing: named.pair.passing }
       : undefined;
-    return { failing, passing, ...(bisection ? { bisection } : {}), divergence, window: named.window, pair, ...(named.noPair ? { noPair: named.noPair } : {}) };
+    return { kind: 'schedule', failing, passing, ...(bisection ? { bisection } : {}), divergence, window: named.window, pair, ...(named.noPair ? { noPair: named.noPair } : {}) };
   } finally {
     handle.close();
   }
+}
+
+/**
+ * When the schedule does not decide a failure, an injected fault may: the run from the start of
+ * chaos, with its chaos seed and without its faults. Undefined when it has none, or still fails.
+ */
+function faultCause(handle: RecordingHandle, F: readonly MachineEvent[], failing: FaultExplanation['failing'], limits: TrialLimits): FaultExplanation | undefined {
+  const faults = F.flatMap((e) => (e.kind === 'inject' ? [e.fault] : []));
+  const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
+  if (faults.length === 0) return undefined;
+  const at = Math.min(chaosOn?.icount ?? Infinity, ...F.filter((e) => e.kind === 'inject').map((e) => e.icount));
+  const inputs = inputsAt(F, at).filter((e) => e.kind !== 'inject');
+  const without = forkTrial(handle, at, chaosOn?.kind === 'chaos' ? chaosOn.seed : 0, limits, { inputs });
+  if (without.outcome.kind !== 'pass') return undefined;
+  return { kind: 'fault', failing, faults: faults.map(faultText), without: { outcome: without.outcome, cls: without.cls } };
 }
 
 function hex(n: number | undefined): string {
@@ -141,8 +180,20 @@ function located(l: LocatedOperation): string[] {
   ];
 }
 
+/** Operations of the critical window printed at most (its start and its end). */
+const WINDOW_LINES = 16;
+
 /** The explanation as text. */
 export function formatExplanation(x: Explanation): string {
+  if (x.kind === 'fault') {
+    return [
+      `failing: ${x.failing.cls}`,
+      `  ${describeOutcome(x.failing.outcome)}`,
+      '',
+      'the schedule does not decide it: it fails with chaos scheduling off too.',
+      `the injected fault${x.faults.length === 1 ? '' : 's'} ${x.faults.map((f) => `--inject ${f}`).join(', ')} ${x.faults.length === 1 ? 'does' : 'do'}: without ${x.faults.length === 1 ? 'it' : 'them'} the same schedule ends ${x.without.cls === 'pass' ? 'passing' : `otherwise (${x.without.cls})`}.`,
+    ].join('\n');
+  }
   const lines: string[] = [];
   lines.push(`failing: ${x.failing.cls}`);
   lines.push(`passing: ${x.passing.cls} (${x.passing.how})`);
@@ -157,7 +208,10 @@ export function formatExplanation(x: Explanation): string {
   if (x.window.length > 0) {
     lines.push('');
     lines.push('critical window (the failing run, both processes):');
-    for (const o of x.window) lines.push(`  ${String(o.icount).padStart(10)}  pid ${String(o.pid).padEnd(3)} ${o.process.padEnd(10)} ${callText(o)}${o.file ? `  [${o.file}]` : ''}`);
+    const shown = x.window.length > WINDOW_LINES ? [...x.window.slice(0, WINDOW_LINES / 2), undefined, ...x.window.slice(-WINDOW_LINES / 2)] : x.window;
+    for (const o of shown) {
+      lines.push(o === undefined ? `  ... ${x.window.length - WINDOW_LINES} more ...` : `  ${String(o.icount).padStart(10)}  pid ${String(o.pid).padEnd(3)} ${o.process.padEnd(10)} ${callText(o)}${o.file ? `  [${o.file}]` : ''}`);
+    }
   }
   lines.push('');
   if (!x.pair) {
