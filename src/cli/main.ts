@@ -9,6 +9,8 @@ import { UsageError } from './args.js';
 import type { Command } from './command.js';
 import { diffCommand } from './commands/diff.js';
 import { eventsCommand } from './commands/events.js';
+import { explainCommand } from './commands/explain.js';
+import { exploreCommand } from './commands/explore.js';
 import { exportCommand } from './commands/export.js';
 import { forkCommand } from './commands/fork.js';
 import { gdbCommand } from './commands/gdb.js';
@@ -38,6 +40,8 @@ export const COMMANDS: readonly Command[] = [
   diffCommand,
   exportCommand,
   gdbCommand,
+  exploreCommand,
+  explainCommand,
 ];
 
 function usage(): string {
