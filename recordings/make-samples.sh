@@ -17,12 +17,12 @@ sqlite3 recordings/sample-vfs-crash.db 'PRAGMA journal_mode=DELETE; VACUUM;' >/d
 node bin/xrr.mjs verify recordings/sample-vfs-crash.db
 
 # A pair for `xrr diff` (the README's "Diff two boots"): the same `ls /bin` session with the same
-# seed and epoch, the second with a VFS crash injected at the VFS's 213th message, which lands on
+# seed and epoch, the second with a VFS crash injected at its third VFS_WRITE (type 103), which is
 # ls's write of its first line: the shell's listing silently loses `bootcheck`. Each recording
 # draws its own key seed, so every sealed message differs on the wire and the diff compares them
 # by meaning.
 printf 'ls /bin\n' >"$tmp/ls.txt"
-for pair in "sample-diff-ls.db:" "sample-diff-ls-vfs-crash.db:--inject crash:vfs:213"; do
+for pair in "sample-diff-ls.db:" "sample-diff-ls-vfs-crash.db:--inject crash:vfs:103:3"; do
   out=recordings/${pair%%:*}
   rm -f "$out"
   # shellcheck disable=SC2086 # the fault option is two words on purpose

@@ -26,8 +26,12 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['protocol', 'hw', 'core', 'servers', 'journal', 'symbols', 'timeline', 'diff', 'export', 'explore', 'gdb', 'tui'],
 };
 
-/** The journal files a layer above may import: its port, ids, errors and the index; the rest is the store's inside. */
-const JOURNAL_PUBLIC = new Set(['index', 'store', 'ids', 'errors']);
+/**
+ * The journal files the layers above the engine may import: the port, its two stores, verify, ids,
+ * errors and the index. The rest (row and snapshot codecs, the writer thread, migrations) is the
+ * store's inside, which only the timeline, the engine that replays rows, may use.
+ */
+const JOURNAL_PUBLIC = new Set(['index', 'store', 'sqlite-store', 'memory-store', 'verify', 'ids', 'errors']);
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -95,9 +99,9 @@ describe('architecture: imports point one way', () => {
     expect(wrong).toEqual([]);
   });
 
-  it('nothing outside the journal reaches into its inside (only its port, ids, errors and index)', () => {
+  it('nothing above the engine reaches into the journal\'s inside (tui, cli, diff, gdb ... use its port)', () => {
     const wrong = all
-      .filter((e) => e.toLayer === 'journal' && e.fromLayer !== 'journal')
+      .filter((e) => e.toLayer === 'journal' && e.fromLayer !== 'journal' && e.fromLayer !== 'timeline')
       .filter((e) => !JOURNAL_PUBLIC.has(e.to.split(sep)[1]!.replace(/\.(js|ts)$/, '')))
       .map((e) => `${e.from} -> ${e.to}`);
     expect(wrong).toEqual([]);

@@ -157,7 +157,7 @@ describe('xrr diff: recorded with the CLI', () => {
     const common = ['--seed', 'cli', '--epoch', '2026-01-01T00:00:00Z'];
     for (const [out, extra] of [
       ['cli-a.db', ['--input', input]],
-      ['cli-crash.db', ['--input', input, '--inject', 'crash:vfs:213']],
+      ['cli-crash.db', ['--input', input, '--inject', 'crash:vfs:103:3']],
       ['cli-etc.db', ['--input', at('ls-etc.txt')]],
     ] as const) {
       const r = xrr('record', ...common, ...extra, '--out', at(out));
