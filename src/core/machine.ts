@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Cpu, type CpuState } from './cpu.js';
-import { hexOf, type EventSink } from './events.js';
+import { faultProblem, type EventSink } from './events.js';
+import { hexOf } from '../protocol/hex.js';
 import { OutputBus, type MachineOutputs } from './output-bus.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
 import { LatticeLink, type LatticeLinkState } from './kernel/lattice-link.js';
@@ -24,11 +25,13 @@ import { VirtualClock } from '../hw/clock.js';
 import { Entropy } from '../hw/entropy.js';
 import { Rtc } from '../hw/rtc.js';
 import { Timer } from '../hw/timer.js';
-import { Uart16550 } from '../hw/uart16550.js';
+import { IER_RDA, UART_REG, Uart16550 } from '../hw/uart16550.js';
 import { IRQ, InterruptController } from '../hw/intc.js';
 import { WELL_KNOWN_PID } from '../protocol/message-types.js';
 import { PROC_PROTOCOL } from '../protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../protocol/vfs-protocol.js';
+
+export { faultProblem } from './events.js';
 
 /**
  * The machine's behaviour, as recordings depend on it: a change that alters any derived event of
@@ -107,7 +110,7 @@ export class Machine {
     this.entropy = new Entropy(config.seed);
     this.intc.enable(IRQ.TIMER);
     this.intc.enable(IRQ.UART);
-    this.uart.writeReg(1, 0x01); // IER: the console driver takes receive-data interrupts
+    this.uart.writeReg(UART_REG.IER, IER_RDA); // the console driver takes receive-data interrupts
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
     const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
@@ -304,25 +307,4 @@ function keyMaterial(drawn: Uint8Array, keySeed: Uint8Array | undefined): Uint8A
   if (keySeed === undefined) return drawn;
   if (keySeed.length !== 32) throw new RangeError(`the key seed must be 32 bytes, got ${keySeed.length}`);
   return keySeed;
-}
-
-/** Why a fault (from a user, a CLI, a journal) cannot be injected; undefined when it can. */
-export function faultProblem(f: Fault): string | undefined {
-  const pid = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
-  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
-  if (typeof f !== 'object' || f === null) return 'not an object';
-  if (!count(f.nth)) return 'nth must be an integer >= 1';
-  switch (f.kind) {
-    case 'crash': case 'hang':
-      if (!pid(f.server)) return 'server must be a pid';
-      if (!(Number.isInteger(f.mType) && f.mType >= -1)) return 'mType must be a message type or -1 (any)';
-      return undefined;
-    case 'corrupt': case 'drop': case 'delay': case 'replay': case 'alter':
-      if (!pid(f.src) || !pid(f.dst)) return 'src and dst must be pids';
-      if (f.kind === 'corrupt' && f.byteIndex !== undefined && !(Number.isSafeInteger(f.byteIndex) && f.byteIndex >= 0)) return 'byteIndex must be >= 0';
-      if (f.kind === 'delay' && !(Number.isSafeInteger(f.ns) && f.ns >= 0)) return 'ns must be an integer >= 0';
-      return undefined;
-    default:
-      return `unknown kind ${String((f as { kind?: unknown }).kind)}`;
-  }
 }
