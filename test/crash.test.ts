@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { INPUT_KINDS, type MachineEvent } from '../src/core/events.js';
-import type { PmPort } from '../src/servers/pm-port.js';
+import { serverViews } from '../src/servers/server-views.js';
 import { ERRNO } from '../src/protocol/errno.js';
 import { MSG } from '../src/protocol/message-types.js';
 import { A0, A1, A2, A3, DATA_BASE, exitWith, linkProgram, sys } from './support/guest-asm.js';
@@ -105,8 +105,7 @@ describe('a crashed server is restarted', () => {
     expect(t.of('server-restart')).toHaveLength(1);
     const out = t.output();
     expect(out).toMatch(/second\r?\n/);
-    const pm = (t.machine.kernel.servers.get(PM) as PmPort).server.state;
-    expect(pm.procs.get(1)?.name).toBe('init');
+    expect(serverViews(t.machine).pm()?.procs.get(1)?.name).toBe('init');
     expect(out).toMatch(/sh/);
   });
 });

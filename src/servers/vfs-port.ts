@@ -5,7 +5,8 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { buildRootFs, type RootFsEntry } from './vfs/root-fs.js';
-import { VfsServer, type VfsServerSnapshot } from './vfs/vfs-server.js';
+import { VfsServer } from './vfs/vfs-server.js';
+import type { VfsStateView } from './server-views.js';
 
 export class VfsPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.VFS;
@@ -14,6 +15,11 @@ export class VfsPort implements ServerPort {
 
   constructor(root: readonly RootFsEntry[], private readonly bootEpochNs: bigint) {
     this.server = new VfsServer(buildRootFs(root, bootEpochNs));
+  }
+
+  /** The filesystem as it is now, read-only (see server-views.ts). */
+  view(): VfsStateView {
+    return this.server.state;
   }
 
   receive(m: Message, ctx: ServerContext): ServerOutput[] {
@@ -25,7 +31,7 @@ export class VfsPort implements ServerPort {
   }
 
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void {
-    this.server.setState(state as VfsServerSnapshot, load);
+    this.server.setState(state, load);
   }
 
   /**

@@ -22,7 +22,7 @@ import { PROC_PROTOCOL, type ProcRequest } from '../../protocol/proc-protocol.js
 import { VFS_PROTOCOL } from '../../protocol/vfs-protocol.js';
 import { handlePmRequest, type PmContext } from './handle-pm-request.js';
 import type { PmEffect, PmResult } from './pm-result.js';
-import { restorePm, snapshotPm, type PmSnapshot } from './pm-snapshot.js';
+import { parsePmSnapshot, restorePm, snapshotPm, type PmSnapshot } from './pm-snapshot.js';
 import { createPmState, type PmState } from './pm-state.js';
 
 /** The effects `receive` passes on (the kernel's KernelEffect subset the PM produces). */
@@ -116,7 +116,8 @@ export class ProcessManager {
     return snapshotPm(this.pm);
   }
 
-  setState(s: PmSnapshot): void {
-    this.pm = restorePm(s);
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
+  setState(s: unknown): void {
+    this.pm = restorePm(parsePmSnapshot(s));
   }
 }

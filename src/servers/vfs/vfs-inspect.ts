@@ -5,7 +5,8 @@
  */
 import { O } from '../../protocol/vfs-protocol.js';
 import { stringToBytes } from '../../protocol/struct-codec.js';
-import { ROOT_INO, type Ino, type VfsState } from './vfs-state.js';
+import type { VfsStateView } from '../server-views.js';
+import { ROOT_INO, type Ino } from './vfs-state.js';
 
 export interface FdView {
   readonly fd: number;
@@ -37,7 +38,7 @@ export interface VfsView {
 }
 
 /** One path per reachable inode (the first in sorted tree order). */
-function pathsByIno(state: VfsState): Map<Ino, string> {
+function pathsByIno(state: VfsStateView): Map<Ino, string> {
   const paths = new Map<Ino, string>([[ROOT_INO, '/']]);
   const walk = (dirIno: Ino, prefix: string) => {
     const dir = state.inodes.get(dirIno);
@@ -53,7 +54,7 @@ function pathsByIno(state: VfsState): Map<Ino, string> {
   return paths;
 }
 
-export function inspectVfs(state: VfsState): VfsView {
+export function inspectVfs(state: VfsStateView): VfsView {
   const paths = pathsByIno(state);
   // Names are byte strings; shown as UTF-8 (invalid sequences become U+FFFD).
   const utf8 = new TextDecoder();
