@@ -16,6 +16,7 @@
  */
 import { FaultCause, MemoryFault, PAGE_MASK, PAGE_SHIFT, type AddressSpace, type Page, type PageCode } from './memory.js';
 import { translateRegion, translateSingle, type BlockHost, type RegionFn } from './translate.js';
+import { hexAddr } from '../protocol/hex.js';
 
 export const TrapCause = {
   /** An odd pc (set by the kernel: an entry point, a signal handler, a sigreturn frame). */
@@ -294,7 +295,7 @@ export class Cpu implements BlockHost {
    */
   private stepFresh(pc: number): number {
     const next = translateSingle(this.mem, pc).fn(this.x, this.mem, this, 1, pc);
-    if (next >= 0 && this.n === 0) throw new Error(`CPU: no progress at pc 0x${(pc >>> 0).toString(16)}`);
+    if (next >= 0 && this.n === 0) throw new Error(`CPU: no progress at pc ${hexAddr(pc)}`);
     return next;
   }
 }

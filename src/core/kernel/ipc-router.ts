@@ -108,7 +108,7 @@ export class IpcRouter {
     if (tamper?.kind === 'alter') wire = alterHeader(wire);
     // (A corrupted wire shows as the receiver's ipc-reject alone, as recordings have it since corrupt came first.)
     if (tamper && tamper.kind !== 'corrupt') k.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: tamper.kind });
-    const wireHex = wireHexOf(encodeWire(wire));
+    const wireHex = hexOf(encodeWire(wire));
     const opened = link.open(wire);
     if (opened.ok && tamper?.kind === 'replay') {
       // The attacker's copy arrives after the original: the receiver has accepted its sequence number.
@@ -273,9 +273,4 @@ export function errorReply(server: number, m_type: number, errno: number): Uint8
     case MM: return MM_PROTOCOL.encodeErrorReply(m_type, errno);
     default: return RS_PROTOCOL.encodeErrorReply(errno);
   }
-}
-
-/** Hex of wire bytes (Node's encoder: this runs twice per delegated call). */
-function wireHexOf(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 }
