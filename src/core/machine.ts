@@ -280,6 +280,9 @@ export class Machine {
     if (s.machineVersion !== MACHINE_VERSION) {
       throw new Error(`the state was saved by machine ${s.machineVersion}; this is ${MACHINE_VERSION}`);
     }
+    // The kernel and servers are checked before any device changes: a corrupt snapshot is refused
+    // with the path of its bad field (the devices check their own fields the same way).
+    const kernel = this.kernel.checkState(s.kernel);
     this.clock.setState(s.clock);
     this.timer.setState(s.timer);
     this.uart.setState(s.uart);
@@ -287,7 +290,7 @@ export class Machine {
     this.tty.setState(s.tty);
     this.rtc.setState(s.rtc);
     this.entropy.setState(s.entropy);
-    this.kernel.setState(s.kernel, load);
+    this.kernel.restoreChecked(kernel, load);
     this.kernel.link.setState(s.lattice, secret);
     this.cpu.setState(s.cpu);
   }

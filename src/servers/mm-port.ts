@@ -2,6 +2,7 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { MemoryManager } from './mm/mm-server.js';
+import { parseMmSnapshot } from './mm/mm-snapshot.js';
 import type { MmStateView } from './server-views.js';
 
 export class MmPort implements ServerPort {
@@ -20,6 +21,10 @@ export class MmPort implements ServerPort {
 
   getState(): unknown {
     return this.server.getState();
+  }
+
+  checkState(state: unknown): void {
+    parseMmSnapshot(state);
   }
 
   setState(state: unknown): void {

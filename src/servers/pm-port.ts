@@ -2,6 +2,7 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { ProcessManager } from './pm/pm-server.js';
+import { parsePmSnapshot } from './pm/pm-snapshot.js';
 import type { PmStateView } from './server-views.js';
 
 export class PmPort implements ServerPort {
@@ -20,6 +21,10 @@ export class PmPort implements ServerPort {
 
   getState(): unknown {
     return this.server.getState();
+  }
+
+  checkState(state: unknown): void {
+    parsePmSnapshot(state);
   }
 
   setState(state: unknown): void {

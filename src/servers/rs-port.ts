@@ -1,7 +1,7 @@
 /** The Reincarnation Server behind the kernel's ServerPort. It is not restartable itself: its crash is final. */
 import type { ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { ReincarnationServer, type RsPolicy } from './rs/rs-server.js';
+import { parseRsSnapshot, ReincarnationServer, type RsPolicy } from './rs/rs-server.js';
 import type { RsStateView } from './server-views.js';
 
 export class RsPort implements ServerPort {
@@ -24,6 +24,10 @@ export class RsPort implements ServerPort {
 
   getState(): unknown {
     return this.server.getState();
+  }
+
+  checkState(state: unknown): void {
+    parseRsSnapshot(state);
   }
 
   setState(state: unknown): void {

@@ -5,7 +5,7 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { buildRootFs, type RootFsEntry } from './vfs/root-fs.js';
-import { VfsServer } from './vfs/vfs-server.js';
+import { parseVfsServerSnapshot, VfsServer } from './vfs/vfs-server.js';
 import type { VfsStateView } from './server-views.js';
 
 export class VfsPort implements ServerPort {
@@ -28,6 +28,10 @@ export class VfsPort implements ServerPort {
 
   getState(blobs?: (bytes: Uint8Array) => string): unknown {
     return this.server.getState(blobs);
+  }
+
+  checkState(state: unknown): void {
+    parseVfsServerSnapshot(state);
   }
 
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void {

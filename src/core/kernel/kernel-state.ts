@@ -187,6 +187,7 @@ export function parseKernelState(raw: unknown, serverPids: readonly number[]): K
     if (!serverPids.includes(pid)) v.at('pid').fail(`a server of this machine (${serverPids.join(', ')})`);
     return { pid, state: v.at('state').value };
   });
+  uniqueBy(servers, (x) => x.pid, 'kernel.servers', 'server');
   const supervision = s.at('supervision').array().map((v) => {
     const pid = v.at('pid').pid();
     if (!serverPids.includes(pid)) v.at('pid').fail(`a server of this machine (${serverPids.join(', ')})`);
@@ -227,16 +228,12 @@ export function parseKernelState(raw: unknown, serverPids: readonly number[]): K
 }
 
 /**
- * Restore a checked state: the servers first (each checks its own), then the processes and
- * shared memory are rebuilt aside (a page missing from the store fails here), then the kernel
- * takes them all at once.
+ * Restore a state checked by parseKernelState and the servers' checkState: the servers restore
+ * theirs, then the processes and shared memory are rebuilt aside (a page missing from the store fails here), and
+ * the kernel takes them all at once.
  */
 export function restoreKernelState(k: Kernel, s: KernelState, load: (hash: string) => Uint8Array | undefined): void {
-  for (const srv of s.servers) {
-    const server = k.servers.get(srv.pid);
-    if (!server) throw new Error(`the saved state has a server at pid ${srv.pid} this machine does not`);
-    server.setState(srv.state, load);
-  }
+  for (const srv of s.servers) k.servers.get(srv.pid)?.setState(srv.state, load);
   const pool = new Map<string, Page>();
   const procs: Process[] = s.procs.map((ps) => {
     const mem = new AddressSpace();

@@ -292,10 +292,22 @@ export class Kernel {
   }
 
   /**
-   * Restore a state. Every kernel field is checked before anything changes (a StateError names the
-   * first bad one); then each server checks and restores its own.
+   * Check a saved state, the kernel's and every server's, changing nothing: a StateError names the
+   * first bad field. Returns it typed, for restoreChecked.
    */
+  checkState(s: unknown): KernelState {
+    const parsed = parseKernelState(s, [...this.servers.keys()]);
+    for (const srv of parsed.servers) this.servers.get(srv.pid)?.checkState?.(srv.state);
+    return parsed;
+  }
+
+  /** Restore a state that checkState accepted. */
+  restoreChecked(s: KernelState, load: (hash: string) => Uint8Array | undefined): void {
+    restoreKernelState(this, s, load);
+  }
+
+  /** Restore a state; nothing changes when it is refused. */
   setState(s: unknown, load: (hash: string) => Uint8Array | undefined): void {
-    restoreKernelState(this, parseKernelState(s, [...this.servers.keys()]), load);
+    this.restoreChecked(this.checkState(s), load);
   }
 }
