@@ -38,8 +38,10 @@ export { faultProblem } from './events.js';
  * some run bumps it, so a recording made by another version is refused rather than diverging.
  * 3: buffers checked before delegating, NULL is EFAULT, mailbox limit, deaths by signal are
  * signal events, odd pc traps, chaos scheduling and getrandom.
+ * 4: server-crash events hold no host stack (server, message type and error text only, the text
+ * cleaned of host source locations), so moving code cannot make a recording diverge.
  */
-export const MACHINE_VERSION = 'xrr-machine/3';
+export const MACHINE_VERSION = 'xrr-machine/4';
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */
