@@ -31,28 +31,30 @@ export class Replies {
     if (w.server === VFS) {
       const r = VFS_PROTOCOL.decodeReply(payload);
       if (!r.ok) this.k.finish(p, w.nr, -ERRNO.EIO);
-      else if (r.value.result < 0 || r.value.body === null) this.k.calls.fail(p, w, -r.value.result);
       else this.vfs(p, w, r.value);
     } else if (w.server === PROC) {
       const r = PROC_PROTOCOL.decodeReply(payload);
       if (!r.ok) this.k.finish(p, w.nr, -ERRNO.EIO);
-      else if (r.value.result < 0 || r.value.body === null) this.k.calls.fail(p, w, -r.value.result);
       else this.pm(p, w, r.value);
     } else {
       const r = MM_PROTOCOL.decodeReply(payload);
       if (!r.ok) this.k.finish(p, w.nr, -ERRNO.EIO);
-      else if (r.value.result < 0 || r.value.body === null) this.k.calls.fail(p, w, -r.value.result);
       else this.mm(p, w, r.value);
     }
   }
 
   private vfs(p: Process, w: ReplyWait, r: VfsReply): void {
+    // An error has no body: the call fails with it (a write that got somewhere returns what it wrote).
+    if (r.result < 0 || r.body === null) {
+      this.k.calls.fail(p, w, -r.result);
+      return;
+    }
     const { nr } = w;
     const u = argOf(w);
     const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'read': case 'getdents': {
-        const data = r.body?.data ?? new Uint8Array(0);
+        const data = r.body.data;
         finish(p.mem.writeUser(u(1), data) ? data.length : -ERRNO.EFAULT);
         return;
       }
@@ -66,23 +68,23 @@ export class Replies {
         return;
       }
       case 'stat': case 'fstat':
-        finish(r.body && p.mem.writeUser(u(1), STAT.encode(r.body)) ? 0 : -ERRNO.EFAULT);
+        finish(p.mem.writeUser(u(1), STAT.encode(r.body)) ? 0 : -ERRNO.EFAULT);
         return;
       case 'pipe': {
         const b = new Uint8Array(8);
         const v = new DataView(b.buffer);
-        v.setInt32(0, r.body?.readFd ?? -1, true);
-        v.setInt32(4, r.body?.writeFd ?? -1, true);
+        v.setInt32(0, r.body.readFd, true);
+        v.setInt32(4, r.body.writeFd, true);
         finish(p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'lseek': {
-        const off = r.body?.offset ?? 0;
+        const off = r.body.offset;
         finish(off > 0x7fffffff ? -ERRNO.EOVERFLOW : off);
         return;
       }
       case 'getcwd': {
-        const path = new TextEncoder().encode(`${r.body?.path ?? ''}\0`);
+        const path = new TextEncoder().encode(`${r.body.path}\0`);
         finish(p.mem.writeUser(u(0), path) ? path.length : -ERRNO.EFAULT);
         return;
       }
@@ -92,36 +94,41 @@ export class Replies {
   }
 
   private pm(p: Process, w: ReplyWait, r: ProcReply): void {
+    // An error has no body: the call fails with it (a write that got somewhere returns what it wrote).
+    if (r.result < 0 || r.body === null) {
+      this.k.calls.fail(p, w, -r.result);
+      return;
+    }
     const { nr } = w;
     const u = argOf(w);
     const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'wait4': {
         const b = new Uint8Array(4);
-        new DataView(b.buffer).setInt32(0, r.body?.status ?? 0, true);
+        new DataView(b.buffer).setInt32(0, r.body.status, true);
         finish(r.result > 0 && !optionalOut(p, u(1), b) ? -ERRNO.EFAULT : r.result);
         return;
       }
-      case 'signal': finish(r.body?.oldHandler ?? 0); return;
+      case 'signal': finish(r.body.oldHandler); return;
       case 'sigaction': {
         const b = new Uint8Array(16);
         const v = new DataView(b.buffer);
-        v.setUint32(0, r.body?.handler ?? 0, true);
-        v.setUint32(4, r.body?.flags ?? 0, true);
-        v.setUint32(8, r.body?.restorer ?? 0, true);
-        v.setUint32(12, r.body?.mask ?? 0, true);
+        v.setUint32(0, r.body.handler, true);
+        v.setUint32(4, r.body.flags, true);
+        v.setUint32(8, r.body.restorer, true);
+        v.setUint32(12, r.body.mask, true);
         finish(optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'sigprocmask': {
         const b = new Uint8Array(4);
-        new DataView(b.buffer).setUint32(0, r.body?.oldMask ?? 0, true);
+        new DataView(b.buffer).setUint32(0, r.body.oldMask, true);
         finish(optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'sigreturn': this.k.signals.resumeAfterSigreturn(p); return;
       case 'psList': {
-        const entries = r.body?.entries ?? [];
+        const entries = r.body.entries;
         const max = Math.min(entries.length, u(1));
         const bytes = new Uint8Array(max * PS_ENTRY.fixedSize);
         entries.slice(0, max).forEach((e, i) => bytes.set(PS_ENTRY.encode(e), i * PS_ENTRY.fixedSize));
@@ -134,15 +141,20 @@ export class Replies {
   }
 
   private mm(p: Process, w: ReplyWait, r: MmReply): void {
+    // An error has no body: the call fails with it (a write that got somewhere returns what it wrote).
+    if (r.result < 0 || r.body === null) {
+      this.k.calls.fail(p, w, -r.result);
+      return;
+    }
     const { nr } = w;
     const u = argOf(w);
     const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'brk': case 'mmap': case 'shmat':
-        finish((r.body?.addr ?? 0) | 0);
+        finish(r.body.addr | 0);
         return;
       case 'shmctl':
-        finish(u(1) === IPC_STAT && !(r.body && p.mem.writeUser(u(2), SHMID_DS.encode(r.body))) ? -ERRNO.EFAULT : r.result);
+        finish(u(1) === IPC_STAT && !p.mem.writeUser(u(2), SHMID_DS.encode(r.body)) ? -ERRNO.EFAULT : r.result);
         return;
       default:
         finish(r.result);
