@@ -318,14 +318,14 @@ export class ChannelTable {
     return [...nestedValues(this.directions)].sort((a, b) => a.from - b.from || a.to - b.to);
   }
 
-  private sortedPids(): number[] {
-    return [...this.endpoints.keys()].sort((a, b) => a - b);
+  private sortedEndpoints() {
+    return [...this.endpoints].sort((a, b) => a[0] - b[0]);
   }
 
   getPublicState(): LatticePublicState {
     return {
       version: STATE_VERSION,
-      endpoints: this.sortedPids().map((pid) => ({ pid, publicKey: hexOf(this.endpoints.get(pid)!.publicKey) })),
+      endpoints: this.sortedEndpoints().map(([pid, e]) => ({ pid, publicKey: hexOf(e.publicKey) })),
       channels: [...nestedValues(this.channels)]
         .sort((a, b) => lo(a.initiator, a.responder) - lo(b.initiator, b.responder) || hi(a.initiator, a.responder) - hi(b.initiator, b.responder))
         .map((c) => ({ initiator: c.initiator, responder: c.responder, encapsulation: hexOf(c.encapsulation) })),
@@ -336,7 +336,7 @@ export class ChannelTable {
   getSecretState(): LatticeSecretState {
     return {
       version: STATE_VERSION,
-      endpoints: this.sortedPids().map((pid) => ({ pid, secretKey: hexOf(this.endpoints.get(pid)!.secretKey) })),
+      endpoints: this.sortedEndpoints().map(([pid, e]) => ({ pid, secretKey: hexOf(e.secretKey) })),
       directions: this.keyEntries(),
     };
   }

@@ -43,8 +43,7 @@ function pathsByIno(state: VfsStateView): Map<Ino, string> {
   const walk = (dirIno: Ino, prefix: string) => {
     const dir = state.inodes.get(dirIno);
     if (dir?.kind !== 'dir') return;
-    for (const name of [...dir.entries.keys()].sort()) {
-      const ino = dir.entries.get(name)!;
+    for (const [name, ino] of [...dir.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       const path = `${prefix}/${name}`;
       if (!paths.has(ino)) paths.set(ino, path);
       if (state.inodes.get(ino)?.kind === 'dir') walk(ino, path);
@@ -70,14 +69,18 @@ export function inspectVfs(state: VfsStateView): VfsView {
     const p = paths.get(ino);
     return p === undefined ? `(deleted) ino ${ino}` : show(p);
   };
-  const procs = [...state.procs.keys()]
-    .sort((a, b) => a - b)
-    .map((pid): ProcView => {
-      const p = state.procs.get(pid)!;
+  const procs = [...state.procs]
+    .sort((a, b) => a[0] - b[0])
+    .map(([pid, p]): ProcView => {
       const fds: FdView[] = [];
       p.fds.forEach((slot, fd) => {
         if (!slot) return;
-        const f = state.files.get(slot.file)!;
+        const f = state.files.get(slot.file);
+        // A state that lost the description (a corrupt snapshot the VFS itself would crash on) still shows.
+        if (!f) {
+          fds.push({ fd, target: `(missing open file ${slot.file})`, access: 'r', flags: [], offset: 0, shared: 0 });
+          return;
+        }
         const acc = f.flags & O.ACCMODE;
         const flags: ('append' | 'nonblock' | 'cloexec')[] = [];
         if (f.flags & O.APPEND) flags.push('append');

@@ -64,8 +64,6 @@ export interface VfsSnapshot {
   readonly procs: readonly ProcSnapshot[];
 }
 
-const byNumber = (a: number, b: number) => a - b;
-
 /** File data is cut into chunks of this size when stored by content hash. */
 const CHUNK = 4096;
 
@@ -88,8 +86,8 @@ function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
   };
   switch (node.kind) {
     case 'dir': {
-      const names = [...node.entries.keys()].sort();
-      return { ...common, kind: 'dir', parent: node.parent, entries: names.map((n) => [n, node.entries.get(n)!] as const) };
+      const entries = [...node.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return { ...common, kind: 'dir', parent: node.parent, entries };
     }
     case 'file': {
       const bytes = node.data.subarray(0, node.size);
@@ -111,8 +109,7 @@ function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
 
 /** The VFS's state; with `blobs`, file contents go there by content hash instead of inline. */
 export function snapshotVfs(state: VfsState, blobs?: BlobSink): VfsSnapshot {
-  const procs: ProcSnapshot[] = [...state.procs.keys()].sort(byNumber).map((pid) => {
-    const p = state.procs.get(pid)!;
+  const procs: ProcSnapshot[] = [...state.procs].sort((a, b) => a[0] - b[0]).map(([pid, p]) => {
     const fds: (readonly [number, number, boolean])[] = [];
     p.fds.forEach((slot, fd) => {
       if (slot) fds.push([fd, slot.file, slot.cloexec]);
@@ -123,9 +120,8 @@ export function snapshotVfs(state: VfsState, blobs?: BlobSink): VfsSnapshot {
     version: VFS_STATE_VERSION,
     nextIno: state.nextIno,
     nextFileId: state.nextFileId,
-    inodes: [...state.inodes.keys()].sort(byNumber).map((ino) => inodeSnapshot(state.inodes.get(ino)!, blobs)),
-    files: [...state.files.keys()].sort(byNumber).map((id) => {
-      const f = state.files.get(id)!;
+    inodes: [...state.inodes].sort((a, b) => a[0] - b[0]).map(([, node]) => inodeSnapshot(node, blobs)),
+    files: [...state.files].sort((a, b) => a[0] - b[0]).map(([, f]) => {
       return { id: f.id, ino: f.ino, flags: f.flags, offset: f.offset, dirAfter: f.dirAfter, refs: f.refs };
     }),
     procs,
