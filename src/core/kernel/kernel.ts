@@ -26,7 +26,7 @@
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */
 import type { Cpu } from '../cpu.js';
-import type { Fault, MachineEventBody } from '../events.js';
+import type { Fault, MachineEvent, MachineEventBody } from '../events.js';
 import type { OutputBus } from '../output-bus.js';
 import type { Tty } from '../tty.js';
 import type { Entropy } from '../../hw/entropy.js';
@@ -35,7 +35,6 @@ import type { Timer } from '../../hw/timer.js';
 import type { VirtualClock } from '../../hw/clock.js';
 import type { Rtc } from '../../hw/rtc.js';
 import type { Uart16550 } from '../../hw/uart16550.js';
-import type { Message } from '../../protocol/message-types.js';
 import { SYSCALLS } from '../syscall-numbers.js';
 import type { VFS_PROTOCOL } from '../../protocol/vfs-protocol.js';
 import { KernelConsole } from './console.js';
@@ -44,7 +43,7 @@ import { DelegatedCalls } from './delegated-calls.js';
 import { Exec } from './exec.js';
 import type { Image } from './exec-image.js';
 import { FaultInjector } from './fault-injector.js';
-import { IpcRouter, type DeliverStatus } from './ipc-router.js';
+import { IpcRouter } from './ipc-router.js';
 import { kernelStateOf, parseKernelState, restoreKernelState, type KernelState } from './kernel-state.js';
 import { LatticeCalls } from './lattice-calls.js';
 import type { LatticeLink } from './lattice-link.js';
@@ -175,7 +174,7 @@ export class Kernel {
     e.icount = icount;
     e.seq = this.seq++;
     this.emitted++;
-    this.bus.event(body as never);
+    this.bus.event(body as MachineEvent);
   }
 
   // ---- what the machine drives --------------------------------------------------------------
@@ -218,11 +217,6 @@ export class Kernel {
     this.sched.finish(p, nr, result);
   }
 
-  /** Put a message into a server's mailbox and carry out what comes out. */
-  deliver(dst: number, m: Message, withFaults = true): DeliverStatus {
-    return this.router.deliver(dst, m, withFaults);
-  }
-
   /** A request from the kernel itself (m_source 0) that servers answer at once; EIO when one cannot. */
   kcall(dst: number, m_type: number, payload: Uint8Array): Uint8Array {
     return this.router.kcall(dst, m_type, payload);
@@ -230,11 +224,6 @@ export class Kernel {
 
   vfsCall(req: Parameters<typeof VFS_PROTOCOL.encodeRequest>[0]): ReturnType<typeof VFS_PROTOCOL.decodeReply> {
     return this.router.vfsCall(req);
-  }
-
-  /** Ask the Process Manager to post a signal (pid < -1: a process group). */
-  postSignal(pid: number, signo: number, flags = 0): void {
-    this.signals.post(pid, signo, flags);
   }
 
   /** Read an executable through the VFS (as `pid`, with its permissions) and build its image. */
@@ -279,7 +268,7 @@ export class Kernel {
   }
 
   /** A nanosleep deadline (id = pid) has passed. */
-  wakeSleeper(pid: number): void {
+  private wakeSleeper(pid: number): void {
     const p = this.procs.get(pid);
     if (p?.wait?.kind === 'sleep') this.finish(p, SYSCALLS.nanosleep, 0);
   }
