@@ -20,6 +20,7 @@ import type { Fault, MachineEvent } from './events.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
 import { AddressSpace } from './memory.js';
+import { StateValue } from './state-check.js';
 import { Tty } from './tty.js';
 import { VirtualClock } from '../hw/clock.js';
 import { Entropy } from '../hw/entropy.js';
@@ -278,10 +279,10 @@ export class Machine {
    * are derived again from the seed (slower: one key generation per endpoint and channel).
    */
   setState(s: MachineState, load: (hash: string) => Uint8Array | undefined, secret?: LatticeSecretState): void {
-    if (s.version !== 1) throw new Error(`machine state version ${String(s.version)} is not supported`);
-    if (s.machineVersion !== MACHINE_VERSION) {
-      throw new Error(`the state was saved by machine ${s.machineVersion}; this is ${MACHINE_VERSION}`);
-    }
+    const saved = StateValue.root(s, 'machine');
+    saved.version(1);
+    const by = saved.at('machineVersion').string(64);
+    if (by !== MACHINE_VERSION) throw new Error(`the state was saved by machine ${by}; this is ${MACHINE_VERSION}`);
     // The kernel and servers are checked before any device changes: a corrupt snapshot is refused
     // with the path of its bad field (the devices check their own fields the same way).
     const kernel = this.kernel.checkState(s.kernel);

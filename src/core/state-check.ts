@@ -163,7 +163,7 @@ export class StateValue {
   /** The version field, which must be exactly `supported`. */
   version(supported: number): number {
     const v = this.at('version');
-    if (v.value !== supported) v.fail(`version ${supported} (this build reads no other)`);
+    if (v.value !== supported) throw new StateError(v.path, `version ${shown(v.value)} is not supported (this build reads version ${supported})`);
     return supported;
   }
 }
