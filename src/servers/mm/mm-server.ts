@@ -54,7 +54,7 @@ export class MemoryManager {
     const result = this.handle(decoded.value, { ...ctx, source: m.m_source });
     const r = result.reply;
     const out: MmOutput[] = result.effects.map((effect) => ({ kind: 'effect', effect }));
-    out.push(this.message(m.m_source, MM_PROTOCOL.encodeReply(r.kind, r.result, (r.body ?? undefined) as never)));
+    out.push(this.message(m.m_source, MM_PROTOCOL.encodeReply(r.kind, r.result, r.body ?? undefined)));
     return out;
   }
 

@@ -71,7 +71,7 @@ export class ProcessManager {
     const out: PmOutput[] = [];
     if (result.outcome.kind === 'reply') {
       const r = result.outcome.reply;
-      out.push(this.message(m.m_source, PROC_PROTOCOL.encodeReply(r.kind, r.result, (r.body ?? undefined) as never)));
+      out.push(this.message(m.m_source, PROC_PROTOCOL.encodeReply(r.kind, r.result, r.body ?? undefined)));
     }
     for (const e of result.effects) this.output(e, out);
     return out;

@@ -187,7 +187,7 @@ export class VfsServer {
   }
 
   private replyTo(to: number, reply: VfsReply): VfsOutput {
-    const payload = VFS_PROTOCOL.encodeReply(reply.kind, reply.result, (reply.body ?? undefined) as never);
+    const payload = VFS_PROTOCOL.encodeReply(reply.kind, reply.result, reply.body ?? undefined);
     return this.replyMessage(to, payload);
   }
 
