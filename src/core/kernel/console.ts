@@ -56,7 +56,7 @@ export class KernelConsole {
     let i = 0;
     while (i < bytes.length) {
       const n = Math.min(uart.txSpace, bytes.length - i);
-      for (const b of bytes.subarray(i, i + n)) uart.writeReg(UART_REG.THR, b);
+      for (let k = i; k < i + n; k++) uart.writeReg(UART_REG.THR, bytes[k] ?? 0);
       i += n;
       uart.drainTx();
     }
