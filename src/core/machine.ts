@@ -144,16 +144,18 @@ export class Machine {
   /** Start init (pid 1) from the root filesystem. Returns an error message if it cannot. */
   boot(): string | undefined {
     const k = this.kernel;
+    const argv = this.config.initArgv ?? ['/sbin/init'];
+    const path = argv[0];
+    if (path === undefined) return 'cannot start init: its argv is empty (argv[0] is the path)';
     k.emit({ kind: 'boot', seedHex: hexOf(this.config.seed), bootEpochNs: this.config.bootEpochNs.toString(), machineVersion: MACHINE_VERSION });
     k.connectServers();
-    const argv = this.config.initArgv ?? ['/sbin/init'];
     const env = this.config.initEnv ?? ['PATH=/bin:/sbin', 'HOME=/', 'TERM=vt100'];
     const enc = (s: string) => new TextEncoder().encode(s);
     const { m_type, payload } = PROC_PROTOCOL.encodeRequest({ kind: 'ctlInit', uid: 0, gid: 0, name: 'init' });
     k.kcall(WELL_KNOWN_PID.PROC, m_type, payload);
     k.vfsCall({ kind: 'procNew', pid: WELL_KNOWN_PID.INIT, uid: 0, gid: 0, flags: PROC_NEW_CONSOLE });
-    const image = k.loadImage(WELL_KNOWN_PID.INIT, argv[0]!, argv.map(enc), env.map(enc));
-    if (typeof image === 'number') return `cannot start ${argv[0]}: error ${-image}`;
+    const image = k.loadImage(WELL_KNOWN_PID.INIT, path, argv.map(enc), env.map(enc));
+    if (typeof image === 'number') return `cannot start ${path}: error ${-image}`;
     const init = newProcess(WELL_KNOWN_PID.INIT, 'init', image.mem);
     init.regs[2] = image.sp;
     init.pc = image.entry;
