@@ -16,7 +16,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   core: ['protocol', 'hw'],
   servers: ['protocol', 'hw', 'core'],
   journal: ['protocol', 'core'],
-  symbols: ['protocol', 'core'],
+  symbols: ['protocol', 'hw', 'core', 'servers'],
   timeline: ['protocol', 'hw', 'core', 'servers', 'journal', 'symbols'],
   diff: ['protocol', 'hw', 'core', 'servers', 'journal', 'symbols', 'timeline', 'export'],
   export: ['protocol', 'hw', 'core', 'servers', 'journal', 'symbols', 'timeline'],

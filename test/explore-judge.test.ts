@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadGuestImage, REPO_ROOT } from '../src/cli/guest-image.js';
 import { main } from '../src/cli/main.js';
-import { functionSymbols, symbolize } from '../src/explore/elf-symbols.js';
 import { commandLineOf, explore } from '../src/explore/explore.js';
 import type { MachineEvent } from '../src/core/events.js';
 import { classOf, RunObserver } from '../src/explore/outcome.js';
@@ -117,25 +116,6 @@ describe('a recording remembers how it was judged', () => {
 });
 
 describe('guest symbols', () => {
-  it('name addresses of the guest programs as nm does', () => {
-    const elf = readFileSync(`${REPO_ROOT}/guest/bin/forkrace`);
-    const symbols = functionSymbols(elf);
-    const raceFile = symbols.find((s) => s.name === 'race_file')!;
-    expect(raceFile.size).toBeGreaterThan(0);
-    expect(symbolize(symbols, raceFile.start)).toBe('race_file');
-    expect(symbolize(symbols, raceFile.start + 6)).toBe('race_file+0x6');
-    expect(symbolize(symbols, 0x10)).toBeUndefined();
-    expect(functionSymbols(new Uint8Array(64))).toEqual([]);
-    let nm: string;
-    try {
-      nm = execFileSync('riscv64-unknown-elf-nm', [`${REPO_ROOT}/guest/bin/forkrace`], { encoding: 'utf8' });
-    } catch {
-      return; // the cross toolchain is optional (.ci/run installs it)
-    }
-    const fromNm = nm.split('\n').map((l) => /^([0-9a-f]{8}) [tT] (\S+)$/.exec(l)).filter((m) => m !== null).map((m) => `${m![2]}@${parseInt(m![1]!, 16)}`);
-    const ours = new Set(symbols.map((s) => `${s.name}@${s.start}`));
-    for (const s of fromNm) expect(ours, s).toContain(s);
-  });
 });
 
 describe('the end-of-run summary', () => {

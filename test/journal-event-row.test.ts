@@ -27,7 +27,7 @@ const EXAMPLES: Record<MachineEventKind, MachineEvent> = {
   'ipc-denied': { kind: 'ipc-denied', src: 8, dst: 4, mType: 300, reason: 'no capability', icount: 9, seq: 0 },
   'ipc-fault': { kind: 'ipc-fault', src: 0, dst: 2, mType: 100, fault: 'drop', icount: 10, seq: 0 },
   channel: { kind: 'channel', initiator: 0, responder: 7, icount: 11, seq: 0 },
-  'server-crash': { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 137, source: 0, error: 'boom', stack: ['Kernel.serve'], icount: 12, seq: 0 },
+  'server-crash': { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 137, source: 0, error: 'boom', icount: 12, seq: 0 },
   'server-restart': { kind: 'server-restart', server: 2, name: 'vfs', restarts: 1, lost: ['1 pending request(s)'], icount: 12, seq: 1 },
   'server-down': { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 13, seq: 0 },
   inject: { kind: 'inject', fault: { kind: 'corrupt', src: 0, dst: 2, nth: 3, byteIndex: 5 }, icount: 14, seq: 0 },

@@ -102,7 +102,7 @@ describe('SQLite journal file', () => {
       { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
       { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 12 + 16), icount: 32, seq: 0 },
-      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', stack: [], icount: 32, seq: 1 },
+      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', icount: 32, seq: 1 },
       { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wireHex: '00', icount: 33, seq: 0 },
       { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 34, seq: 0 },
       { kind: 'halt', reason: 'init exited', status: 0, icount: 40, seq: 0 },
@@ -364,7 +364,7 @@ describe('migrations', () => {
     const path = file();
     writeLegacyJournal(path, 1, META, [
       { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 5 + 16), icount: 5, seq: 0 },
-      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'boom', stack: [], icount: 5, seq: 1 },
+      { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'boom', icount: 5, seq: 1 },
     ]).close();
     const s = SqliteJournalStore.openWith(zstd, path);
     expect(s.schemaVersion).toBe(latestSchemaVersion());

@@ -172,7 +172,10 @@ describe('struct codec', () => {
           check(() => svc.decodeRequest(spec.type, junk));
           // Flip one byte of a valid message.
           const flipped = valid.slice();
-          if (flipped.length > 0) flipped[next() % flipped.length] ^= 1 << (next() % 8);
+          if (flipped.length > 0) {
+            const at = next() % flipped.length;
+            flipped[at] = (flipped[at] ?? 0) ^ (1 << (next() % 8));
+          }
           check(() => svc.decodeRequest(spec.type, flipped));
           const junkReply = validReply.slice();
           junkReply[next() % junkReply.length] = next() & 0xff;

@@ -3,9 +3,7 @@
  * Process Manager see them, and for one process its registers, memory regions and open files.
  */
 import type { Machine } from '../core/machine.js';
-import type { MmPort } from '../servers/mm-port.js';
-import type { PmPort } from '../servers/pm-port.js';
-import type { VfsPort } from '../servers/vfs-port.js';
+import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 
 export const ABI_NAMES = [
@@ -36,7 +34,8 @@ export function hexDump(machine: Machine, pid: number, addr: number, len: number
 
 /** The VFS tree: one line per entry with mode, owner, size. */
 export function vfsTree(machine: Machine): string {
-  const st = (machine.kernel.servers.get(2) as VfsPort).server.state;
+  const st = serverViews(machine).vfs();
+  if (!st) return 'this machine has no VFS';
   const lines: string[] = [];
   const walk = (ino: number, path: string, depth: number) => {
     const node = st.inodes.get(ino);
@@ -52,9 +51,12 @@ export function vfsTree(machine: Machine): string {
 
 export function describeState(machine: Machine, pid?: number): string {
   const k = machine.kernel;
-  const pm = (k.servers.get(3) as PmPort).server.state;
-  const mm = (k.servers.get(4) as MmPort).server.state;
-  const vfs = inspectVfs((k.servers.get(2) as VfsPort).server.state);
+  const views = serverViews(machine);
+  const pm = views.pm();
+  const mm = views.mm();
+  const vfsState = views.vfs();
+  if (!pm || !mm || !vfsState) return 'this machine lacks the PM, MM or VFS server';
+  const vfs = inspectVfs(vfsState);
   const lines: string[] = [];
   const ns = machine.clock.nowNs(machine.icount);
   lines.push(`icount ${machine.icount}, virtual time ${(ns / 1e9).toFixed(6)} s since boot${k.halted ? `, halted (${k.halted.reason}, status ${k.halted.status})` : ''}`);

@@ -16,6 +16,8 @@
  */
 import { FaultCause, MemoryFault, PAGE_MASK, PAGE_SHIFT, type AddressSpace, type Page, type PageCode } from './memory.js';
 import { translateRegion, translateSingle, type BlockHost, type RegionFn } from './translate.js';
+import { hexAddr } from '../protocol/hex.js';
+import { StateValue } from './state-check.js';
 
 export const TrapCause = {
   /** An odd pc (set by the kernel: an entry point, a signal handler, a sigreturn frame). */
@@ -208,14 +210,20 @@ export class Cpu implements BlockHost {
     return { version: 1, x: Array.from(this.x), pc: this.pc, icount: this.icount, reservation: this.reservation };
   }
 
-  setState(s: CpuState): void {
-    if (s.version !== 1) throw new Error(`CPU state version ${s.version} is not supported`);
-    if (s.x.length !== 32) throw new Error('CPU state: x must have 32 registers');
-    this.x.set(s.x);
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
+  setState(raw: unknown): void {
+    const s = StateValue.root(raw, 'cpu');
+    s.version(1);
+    const x = s.at('x').tuple(32).map((r) => r.word());
+    const pc = s.at('pc').u32();
+    const icount = s.at('icount').count();
+    // -1: no reservation (lr.w has not run or sc.w cleared it).
+    const reservation = s.at('reservation').int(-1, 0xffff_ffff);
+    this.x.set(x);
     this.x[0] = 0;
-    this.pc = s.pc >>> 0;
-    this.icount = s.icount;
-    this.reservation = s.reservation;
+    this.pc = pc;
+    this.icount = icount;
+    this.reservation = reservation;
   }
 
   // ---- internals ----------------------------------------------------------------------------
@@ -294,7 +302,7 @@ export class Cpu implements BlockHost {
    */
   private stepFresh(pc: number): number {
     const next = translateSingle(this.mem, pc).fn(this.x, this.mem, this, 1, pc);
-    if (next >= 0 && this.n === 0) throw new Error(`CPU: no progress at pc 0x${(pc >>> 0).toString(16)}`);
+    if (next >= 0 && this.n === 0) throw new Error(`CPU: no progress at pc ${hexAddr(pc)}`);
     return next;
   }
 }

@@ -6,6 +6,7 @@
  * exception and never a half-loaded image.
  */
 import { PAGE_MASK, PAGE_SIZE, PERM_R, PERM_W, PERM_X, type AddressSpace } from './memory.js';
+import { hexAddr } from '../protocol/hex.js';
 
 export interface ElfSegment {
   readonly vaddr: number;
@@ -59,11 +60,11 @@ export function parseElf(bytes: Uint8Array): ElfResult {
   if (flags & EF_RISCV_RVE) return fail('RV32E binaries are not supported');
   const floatAbi = flags & EF_RISCV_FLOAT_ABI;
   if (floatAbi !== 0) {
-    return fail(`hard-float ABI (${FLOAT_ABI_NAMES[floatAbi]}-float, e_flags 0x${flags.toString(16)}) is not supported: the CPU has no F/D registers, build for -mabi=ilp32`);
+    return fail(`hard-float ABI (${FLOAT_ABI_NAMES[floatAbi]}-float, e_flags ${hexAddr(flags)}) is not supported: the CPU has no F/D registers, build for -mabi=ilp32`);
   }
   const entry = u32(24);
   // Instructions are 2-byte aligned (C extension): an odd entry could never run.
-  if (entry & 1) return fail(`entry point 0x${entry.toString(16)} is not 2-byte aligned`);
+  if (entry & 1) return fail(`entry point ${hexAddr(entry)} is not 2-byte aligned`);
   const phoff = u32(28);
   const ehsize = u16(40);
   const phentsize = u16(42);
@@ -90,7 +91,7 @@ export function parseElf(bytes: Uint8Array): ElfResult {
     if (filesz > memsz) return fail(`segment ${i}: p_filesz > p_memsz`);
     if (offset + filesz > bytes.length) return fail(`segment ${i}: file data lies outside the file`);
     if (vaddr < MIN_VADDR || vaddr + memsz > USER_LIMIT) {
-      return fail(`segment ${i}: [0x${vaddr.toString(16)}, +0x${memsz.toString(16)}) is outside user space`);
+      return fail(`segment ${i}: [${hexAddr(vaddr)}, +${hexAddr(memsz)}) is outside user space`);
     }
     if (align > 1 && (vaddr % PAGE_SIZE) !== (offset % PAGE_SIZE) && align >= PAGE_SIZE) {
       return fail(`segment ${i}: p_vaddr and p_offset disagree modulo the page size`);
@@ -105,7 +106,7 @@ export function parseElf(bytes: Uint8Array): ElfResult {
   const total = segments.reduce((n, s) => n + s.memsz, 0);
   if (total > MAX_IMAGE_BYTES) return fail(`segments need ${total} bytes, more than the ${MAX_IMAGE_BYTES} allowed`);
   const inText = segments.some((s) => s.perm & PERM_X && entry >= s.vaddr && entry < s.vaddr + s.memsz);
-  if (!inText) return fail(`entry point 0x${entry.toString(16)} is not in an executable segment`);
+  if (!inText) return fail(`entry point ${hexAddr(entry)} is not in an executable segment`);
   return { ok: true, value: { entry, segments, bytes } };
 }
 

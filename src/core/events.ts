@@ -42,10 +42,15 @@ export type MachineEventBody =
   | { readonly kind: 'ipc-fault'; readonly src: number; readonly dst: number; readonly mType: number; readonly fault: 'drop' | 'delay' | 'corrupt' | 'replay' | 'alter' }
   /** A Lattice channel was set up (ML-KEM encapsulation from initiator to responder): new keys from here on. */
   | { readonly kind: 'channel'; readonly initiator: number; readonly responder: number }
-  /** A server crashed handling a message (it threw, or did not answer within the deadline). */
+  /**
+   * A server crashed handling a message (it threw, or did not answer within the deadline). Replay
+   * compares it byte for byte, so it holds nothing of the host's code: no stack, no function names,
+   * no file paths or line numbers (the error's text is cleaned of source locations), and moving
+   * code cannot make a recording diverge.
+   */
   | {
       readonly kind: 'server-crash'; readonly server: number; readonly name: string; readonly cause: 'threw' | 'hung';
-      readonly mType: number; readonly source: number; readonly error: string; readonly stack: readonly string[];
+      readonly mType: number; readonly source: number; readonly error: string;
     }
   /** The Reincarnation Server started a fresh instance; `lost` says what did not survive. */
   | { readonly kind: 'server-restart'; readonly server: number; readonly name: string; readonly restarts: number; readonly lost: readonly string[] }
@@ -109,3 +114,24 @@ export class ArrayEventSink implements EventSink {
 }
 
 export { hexOf } from '../protocol/hex.js';
+
+/** Why a fault (from a user, a CLI, a journal) cannot be injected; undefined when it can. */
+export function faultProblem(f: Fault): string | undefined {
+  const pid = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
+  if (typeof f !== 'object' || f === null) return 'not an object';
+  if (!count(f.nth)) return 'nth must be an integer >= 1';
+  switch (f.kind) {
+    case 'crash': case 'hang':
+      if (!pid(f.server)) return 'server must be a pid';
+      if (!(Number.isInteger(f.mType) && f.mType >= -1)) return 'mType must be a message type or -1 (any)';
+      return undefined;
+    case 'corrupt': case 'drop': case 'delay': case 'replay': case 'alter':
+      if (!pid(f.src) || !pid(f.dst)) return 'src and dst must be pids';
+      if (f.kind === 'corrupt' && f.byteIndex !== undefined && !(Number.isSafeInteger(f.byteIndex) && f.byteIndex >= 0)) return 'byteIndex must be >= 0';
+      if (f.kind === 'delay' && !(Number.isSafeInteger(f.ns) && f.ns >= 0)) return 'ns must be an integer >= 0';
+      return undefined;
+    default:
+      return `unknown kind ${String((f as { kind?: unknown }).kind)}`;
+  }
+}

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { Cpu, type CpuState } from './cpu.js';
-import { hexOf, type EventSink } from './events.js';
+import { faultProblem, type EventSink } from './events.js';
+import { hexOf } from '../protocol/hex.js';
 import { OutputBus, type MachineOutputs } from './output-bus.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
 import { LatticeLink, type LatticeLinkState } from './kernel/lattice-link.js';
@@ -19,24 +20,29 @@ import type { Fault, MachineEvent } from './events.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
 import { AddressSpace } from './memory.js';
+import { StateValue } from './state-check.js';
 import { Tty } from './tty.js';
 import { VirtualClock } from '../hw/clock.js';
 import { Entropy } from '../hw/entropy.js';
 import { Rtc } from '../hw/rtc.js';
 import { Timer } from '../hw/timer.js';
-import { Uart16550 } from '../hw/uart16550.js';
+import { IER_RDA, UART_REG, Uart16550 } from '../hw/uart16550.js';
 import { IRQ, InterruptController } from '../hw/intc.js';
 import { WELL_KNOWN_PID } from '../protocol/message-types.js';
 import { PROC_PROTOCOL } from '../protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../protocol/vfs-protocol.js';
+
+export { faultProblem } from './events.js';
 
 /**
  * The machine's behaviour, as recordings depend on it: a change that alters any derived event of
  * some run bumps it, so a recording made by another version is refused rather than diverging.
  * 3: buffers checked before delegating, NULL is EFAULT, mailbox limit, deaths by signal are
  * signal events, odd pc traps, chaos scheduling and getrandom.
+ * 4: server-crash events hold no host stack (server, message type and error text only, the text
+ * cleaned of host source locations), so moving code cannot make a recording diverge.
  */
-export const MACHINE_VERSION = 'xrr-machine/3';
+export const MACHINE_VERSION = 'xrr-machine/4';
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */
@@ -107,7 +113,7 @@ export class Machine {
     this.entropy = new Entropy(config.seed);
     this.intc.enable(IRQ.TIMER);
     this.intc.enable(IRQ.UART);
-    this.uart.writeReg(1, 0x01); // IER: the console driver takes receive-data interrupts
+    this.uart.writeReg(UART_REG.IER, IER_RDA); // the console driver takes receive-data interrupts
     this.cpu.timeAt = (icount) => Math.floor(this.clock.nowNs(icount) / 100); // time CSR: 10 MHz
     const seedId = new DataView(createHash('sha256').update(config.seed).digest().buffer).getBigUint64(0, true);
     this.kernel = new Kernel(
@@ -138,16 +144,18 @@ export class Machine {
   /** Start init (pid 1) from the root filesystem. Returns an error message if it cannot. */
   boot(): string | undefined {
     const k = this.kernel;
+    const argv = this.config.initArgv ?? ['/sbin/init'];
+    const path = argv[0];
+    if (path === undefined) return 'cannot start init: its argv is empty (argv[0] is the path)';
     k.emit({ kind: 'boot', seedHex: hexOf(this.config.seed), bootEpochNs: this.config.bootEpochNs.toString(), machineVersion: MACHINE_VERSION });
     k.connectServers();
-    const argv = this.config.initArgv ?? ['/sbin/init'];
     const env = this.config.initEnv ?? ['PATH=/bin:/sbin', 'HOME=/', 'TERM=vt100'];
     const enc = (s: string) => new TextEncoder().encode(s);
     const { m_type, payload } = PROC_PROTOCOL.encodeRequest({ kind: 'ctlInit', uid: 0, gid: 0, name: 'init' });
     k.kcall(WELL_KNOWN_PID.PROC, m_type, payload);
     k.vfsCall({ kind: 'procNew', pid: WELL_KNOWN_PID.INIT, uid: 0, gid: 0, flags: PROC_NEW_CONSOLE });
-    const image = k.loadImage(WELL_KNOWN_PID.INIT, argv[0]!, argv.map(enc), env.map(enc));
-    if (typeof image === 'number') return `cannot start ${argv[0]}: error ${-image}`;
+    const image = k.loadImage(WELL_KNOWN_PID.INIT, path, argv.map(enc), env.map(enc));
+    if (typeof image === 'number') return `cannot start ${path}: error ${-image}`;
     const init = newProcess(WELL_KNOWN_PID.INIT, 'init', image.mem);
     init.regs[2] = image.sp;
     init.pc = image.entry;
@@ -273,10 +281,13 @@ export class Machine {
    * are derived again from the seed (slower: one key generation per endpoint and channel).
    */
   setState(s: MachineState, load: (hash: string) => Uint8Array | undefined, secret?: LatticeSecretState): void {
-    if (s.version !== 1) throw new Error(`machine state version ${String(s.version)} is not supported`);
-    if (s.machineVersion !== MACHINE_VERSION) {
-      throw new Error(`the state was saved by machine ${s.machineVersion}; this is ${MACHINE_VERSION}`);
-    }
+    const saved = StateValue.root(s, 'machine');
+    saved.version(1);
+    const by = saved.at('machineVersion').string(64);
+    if (by !== MACHINE_VERSION) throw new Error(`the state was saved by machine ${by}; this is ${MACHINE_VERSION}`);
+    // The kernel and servers are checked before any device changes: a corrupt snapshot is refused
+    // with the path of its bad field (the devices check their own fields the same way).
+    const kernel = this.kernel.checkState(s.kernel);
     this.clock.setState(s.clock);
     this.timer.setState(s.timer);
     this.uart.setState(s.uart);
@@ -284,7 +295,7 @@ export class Machine {
     this.tty.setState(s.tty);
     this.rtc.setState(s.rtc);
     this.entropy.setState(s.entropy);
-    this.kernel.setState(s.kernel, load);
+    this.kernel.restoreChecked(kernel, load);
     this.kernel.link.setState(s.lattice, secret);
     this.cpu.setState(s.cpu);
   }
@@ -304,25 +315,4 @@ function keyMaterial(drawn: Uint8Array, keySeed: Uint8Array | undefined): Uint8A
   if (keySeed === undefined) return drawn;
   if (keySeed.length !== 32) throw new RangeError(`the key seed must be 32 bytes, got ${keySeed.length}`);
   return keySeed;
-}
-
-/** Why a fault (from a user, a CLI, a journal) cannot be injected; undefined when it can. */
-export function faultProblem(f: Fault): string | undefined {
-  const pid = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
-  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 1;
-  if (typeof f !== 'object' || f === null) return 'not an object';
-  if (!count(f.nth)) return 'nth must be an integer >= 1';
-  switch (f.kind) {
-    case 'crash': case 'hang':
-      if (!pid(f.server)) return 'server must be a pid';
-      if (!(Number.isInteger(f.mType) && f.mType >= -1)) return 'mType must be a message type or -1 (any)';
-      return undefined;
-    case 'corrupt': case 'drop': case 'delay': case 'replay': case 'alter':
-      if (!pid(f.src) || !pid(f.dst)) return 'src and dst must be pids';
-      if (f.kind === 'corrupt' && f.byteIndex !== undefined && !(Number.isSafeInteger(f.byteIndex) && f.byteIndex >= 0)) return 'byteIndex must be >= 0';
-      if (f.kind === 'delay' && !(Number.isSafeInteger(f.ns) && f.ns >= 0)) return 'ns must be an integer >= 0';
-      return undefined;
-    default:
-      return `unknown kind ${String((f as { kind?: unknown }).kind)}`;
-  }
 }

@@ -18,6 +18,7 @@
  * like RISC-V (x86-64 and AArch64 are).
  */
 import { createHash } from 'node:crypto';
+import { hexAddr } from '../protocol/hex.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -281,7 +282,7 @@ export class AddressSpace {
     for (let i = 0; i < bytes.length; ) {
       const a = (addr + i) >>> 0;
       const page = this.pageForWrite(a >>> PAGE_SHIFT, false);
-      if (!page) throw new RangeError(`poke: address 0x${a.toString(16)} is not mapped`);
+      if (!page) throw new RangeError(`poke: address ${hexAddr(a)} is not mapped`);
       const off = a & PAGE_MASK;
       const n = Math.min(PAGE_SIZE - off, bytes.length - i);
       page.u8.set(bytes.subarray(i, i + n), off);

@@ -12,6 +12,7 @@
  */
 import { decode, type Inst } from './decode.js';
 import { MemoryFault, PAGE_MASK, PAGE_SIZE, type AddressSpace } from './memory.js';
+import { hexAddr } from '../protocol/hex.js';
 
 export const MAX_BLOCK = 64;
 
@@ -68,7 +69,7 @@ export const arith = { mulhu, mulh, mulhsu, div, divu, rem, remu };
  * the halfword at pc & ~1 instead would run the wrong instruction.
  */
 function fetchParcels(m: AddressSpace, pc: number): [number, number] {
-  if ((pc & 1) !== 0) throw new RangeError(`translate: odd pc 0x${(pc >>> 0).toString(16)}`);
+  if ((pc & 1) !== 0) throw new RangeError(`translate: odd pc ${hexAddr(pc)}`);
   const page = m.fetchPage(pc);
   const off = pc & PAGE_MASK;
   const lo = page.u16[off >> 1]!;
@@ -78,7 +79,6 @@ function fetchParcels(m: AddressSpace, pc: number): [number, number] {
   return [lo, next.u16[0]!];
 }
 
-const hex = (n: number): string => '0x' + (n >>> 0).toString(16);
 // Registers live in locals r1..r31 inside a region (V8 keeps them in machine registers); they
 // are loaded from x at entry and written back at every exit, marked WB in the generated code.
 const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
@@ -91,7 +91,7 @@ function genStraight(d: Inst, pc: number, idx: number): string {
   const b = reg(d.rs2);
   const set = (expr: string): string => (rd === 0 ? `${expr};` : `r${rd} = ${expr};`);
   const setPure = (expr: string): string => (rd === 0 ? '' : `r${rd} = ${expr};`);
-  const at = `i = ${idx}; p = ${hex(pc)};`;
+  const at = `i = ${idx}; p = ${hexAddr(pc)};`;
   const addr = `(${a} + ${imm}) | 0`;
   switch (d.op) {
     case 'lui': return setPure(`${imm | 0}`);
@@ -151,7 +151,7 @@ function genStraight(d: Inst, pc: number, idx: number): string {
     case 'csrrw': case 'csrrs': case 'csrrc': case 'csrrwi': case 'csrrsi': case 'csrrci': {
       // Only the user counters exist and they are read-only: any write is illegal.
       const writes = d.op === 'csrrw' || d.op === 'csrrwi' || d.rs1 !== 0;
-      const trap = `{ ${WB} return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx}); }`;
+      const trap = `{ ${WB} return c.trap(${TRAP_ILLEGAL}, ${hexAddr(pc)}, ${hexAddr(d.bits)}, n + ${idx}); }`;
       if (writes) return trap;
       return `{ const v = c.csrRead(${imm}, n + ${idx}); if (v === undefined) ${trap} ${setPure('v')} }`;
     }
@@ -186,10 +186,10 @@ function genEnd(d: Inst, pc: number, idx: number, len: number, fallsInto: number
   const next = (pc + d.len) >>> 0;
   const target = (pc + d.imm) >>> 0;
   const link = d.rd === 0 ? '' : `r${d.rd} = ${next | 0};`;
-  const goNext = next === fallsInto ? `pc = ${hex(next)};` : `pc = ${hex(next)}; continue;`;
-  const branch = (cond: string) => `n += ${len}; if (${cond}) { pc = ${hex(target)}; continue; } ${goNext}`;
+  const goNext = next === fallsInto ? `pc = ${hexAddr(next)};` : `pc = ${hexAddr(next)}; continue;`;
+  const branch = (cond: string) => `n += ${len}; if (${cond}) { pc = ${hexAddr(target)}; continue; } ${goNext}`;
   switch (d.op) {
-    case 'jal': return `${link} n += ${len}; pc = ${hex(target)}; continue;`;
+    case 'jal': return `${link} n += ${len}; pc = ${hexAddr(target)}; continue;`;
     case 'jalr': return `{ const t = ((${a} + ${d.imm}) & -2) >>> 0; ${link} n += ${len}; pc = t; continue; }`;
     case 'beq': return branch(`${a} === ${b}`);
     case 'bne': return branch(`${a} !== ${b}`);
@@ -197,11 +197,11 @@ function genEnd(d: Inst, pc: number, idx: number, len: number, fallsInto: number
     case 'bge': return branch(`${a} >= ${b}`);
     case 'bltu': return branch(`(${a} >>> 0) < (${b} >>> 0)`);
     case 'bgeu': return branch(`(${a} >>> 0) >= (${b} >>> 0)`);
-    case 'ecall': return `${WB} return c.trap(${TRAP_ECALL}, ${hex(pc)}, 0, n + ${idx});`;
-    case 'ebreak': return `${WB} return c.trap(${TRAP_BREAKPOINT}, ${hex(pc)}, ${hex(pc)}, n + ${idx});`;
-    case 'illegal': return `${WB} return c.trap(${TRAP_ILLEGAL}, ${hex(pc)}, ${hex(d.bits)}, n + ${idx});`;
+    case 'ecall': return `${WB} return c.trap(${TRAP_ECALL}, ${hexAddr(pc)}, 0, n + ${idx});`;
+    case 'ebreak': return `${WB} return c.trap(${TRAP_BREAKPOINT}, ${hexAddr(pc)}, ${hexAddr(pc)}, n + ${idx});`;
+    case 'illegal': return `${WB} return c.trap(${TRAP_ILLEGAL}, ${hexAddr(pc)}, ${hexAddr(d.bits)}, n + ${idx});`;
     // Leave the region: a store may have changed code, and the dispatcher retranslates.
-    case 'fence.i': return `n += ${len}; c.n = n; ${WB} return ${hex(next)};`;
+    case 'fence.i': return `n += ${len}; c.n = n; ${WB} return ${hexAddr(next)};`;
     default: throw new Error(`genEnd: ${d.op} does not end a block`);
   }
 }
@@ -280,15 +280,15 @@ const STORE_OPS = new Set<string>([
 /** One block of code, entered at its start with the dispatch loop around it. */
 function genBlock(b: FoundBlock, fallsInto: number | undefined): string {
   const len = b.insts.length;
-  const lines = [`case ${hex(b.start)}: if (n + ${len} > b) break;`];
+  const lines = [`case ${hexAddr(b.start)}: if (n + ${len} > b) break;`];
   b.insts.forEach(({ d, pc }, idx) => {
     lines.push(b.end && idx === len - 1 ? genEnd(d, pc, idx, len, fallsInto) : genStraight(d, pc, idx));
     if (STORE_OPS.has(d.op) && !(b.end && idx === len - 1)) {
       // The store may have overwritten code, this region's included: continue in fresh code.
-      lines.push(`if (m.codeDrops !== D) { n += ${idx + 1}; c.n = n; ${WB} return ${hex((pc + d.len) >>> 0)}; }`);
+      lines.push(`if (m.codeDrops !== D) { n += ${idx + 1}; c.n = n; ${WB} return ${hexAddr((pc + d.len) >>> 0)}; }`);
     }
   });
-  if (!b.end) lines.push(b.next === fallsInto ? `n += ${len}; pc = ${hex(b.next)};` : `n += ${len}; pc = ${hex(b.next)}; continue;`);
+  if (!b.end) lines.push(b.next === fallsInto ? `n += ${len}; pc = ${hexAddr(b.next)};` : `n += ${len}; pc = ${hexAddr(b.next)}; continue;`);
   return lines.join('\n');
 }
 

@@ -7,9 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Machine } from '../core/machine.js';
 import { hexAddr, hexWord } from '../protocol/hex.js';
-import type { MmPort } from '../servers/mm-port.js';
-import type { PmPort } from '../servers/pm-port.js';
-import type { VfsPort } from '../servers/vfs-port.js';
+import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 import { canonical } from './event-meaning.js';
 
@@ -44,9 +42,9 @@ export function machineFacts(machine: Machine): Facts {
     put('processes', `pid ${p.pid}`, `${p.name} ${p.state}${wait ? ` waiting ${wait}` : ''} icount ${p.icount} mailbox ${p.mailbox.length}`);
   }
 
-  const vfsPort = k.servers.get(2) as VfsPort | undefined;
-  if (vfsPort) {
-    const st = vfsPort.server.state;
+  const views = serverViews(machine);
+  const st = views.vfs();
+  if (st) {
     for (const v of inspectVfs(st).procs) {
       put('fds', `pid ${v.pid} cwd`, `${v.cwd} uid ${v.uid}/${v.euid} gid ${v.gid}/${v.egid} umask ${v.umask.toString(8)}`);
       for (const f of v.fds) put('fds', `pid ${v.pid} fd ${f.fd}`, `${f.access} ${f.target} @${f.offset}${f.flags.length ? ` ${f.flags.join(',')}` : ''}`);
@@ -65,7 +63,7 @@ export function machineFacts(machine: Machine): Facts {
     walk(1, '/');
   }
 
-  const pm = (k.servers.get(3) as PmPort | undefined)?.server.state;
+  const pm = views.pm();
   for (const pcb of pm ? [...pm.procs.values()].sort((x, y) => x.pid - y.pid) : []) {
     put(
       'pm',
@@ -73,7 +71,7 @@ export function machineFacts(machine: Machine): Facts {
       `${pcb.name} ${pcb.state} ppid ${pcb.ppid} pgid ${pcb.pgid} uid ${pcb.uid} status ${pcb.status} blocked ${hexWord(pcb.blocked)} pending ${hexWord(pcb.pending)}${pcb.waiter ? ` waiting ${canonical(pcb.waiter)}` : ''}`,
     );
   }
-  const mm = (k.servers.get(4) as MmPort | undefined)?.server.state;
+  const mm = views.mm();
   for (const proc of mm ? [...mm.procs.values()].sort((x, y) => x.pid - y.pid) : []) {
     put('mm', `pid ${proc.pid} brk`, `${hexAddr(proc.brkBase)}..${hexAddr(proc.brk)}`);
     for (const r of proc.regions) put('mm', `pid ${proc.pid} ${hexAddr(r.start)}`, `${hexAddr(r.start)}-${hexAddr(r.end)} ${perm(r.perm)} ${r.kind}`);

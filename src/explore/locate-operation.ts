@@ -4,10 +4,9 @@
  * so a recording needs no guest image beside it).
  */
 import type { MachineEvent } from '../core/events.js';
-import type { Machine } from '../core/machine.js';
-import type { VfsPort } from '../servers/vfs-port.js';
 import type { RecordingHandle } from './engine.js';
-import { functionSymbols, symbolize } from './elf-symbols.js';
+import { readSymbolTable } from '../symbols/elf-symbols.js';
+import { readGuestFile } from '../symbols/guest-images.js';
 import type { Operation } from './operations.js';
 import { RunObserver } from './outcome.js';
 
@@ -21,21 +20,11 @@ export interface LocatedOperation {
   readonly caller: string | undefined;
 }
 
-/** The bytes of a guest file in the machine's VFS (to read a program's symbols). */
-function guestFile(machine: Machine, path: string): Uint8Array | undefined {
-  const vfs = machine.kernel.servers.get(2) as VfsPort | undefined;
-  const inodes = vfs?.server.state.inodes;
-  if (!inodes) return undefined;
-  let ino = 1;
-  for (const part of path.split('/').filter(Boolean)) {
-    const dir = inodes.get(ino);
-    if (dir?.kind !== 'dir') return undefined;
-    const next = dir.entries.get(part);
-    if (next === undefined) return undefined;
-    ino = next;
-  }
-  const file = inodes.get(ino);
-  return file?.kind === 'file' ? file.data : undefined;
+/** `name` or `name+0x1a` for a pc inside a known function of `elf`; undefined outside all of them. */
+function functionAt(elf: Uint8Array | undefined, pc: number): string | undefined {
+  const read = elf ? readSymbolTable(elf) : undefined;
+  if (!read?.ok || read.table.locate(pc) === undefined) return undefined;
+  return read.table.describe(pc);
 }
 
 /** Where `op` was: seek to it and read the process's pc and return address. */
@@ -53,7 +42,6 @@ export function locate(handle: RecordingHandle, events: readonly MachineEvent[],
     if (e.kind === 'exec' && e.pid === pid) path = e.path;
     else if (e.kind === 'fork' && e.child === pid) pid = e.parent;
   }
-  const elf = path === undefined ? undefined : guestFile(machine, path);
-  const symbols = elf ? functionSymbols(elf) : [];
-  return { op, pc, func: symbolize(symbols, pc), caller: symbolize(symbols, ra) };
+  const elf = path === undefined ? undefined : readGuestFile(machine, path);
+  return { op, pc, func: functionAt(elf, pc), caller: functionAt(elf, ra) };
 }

@@ -9,7 +9,8 @@
  * here, never from the host.
  */
 import { chacha20 } from '@noble/ciphers/chacha.js';
-import { DeviceStateError, expectHex, expectInt, expectState, toHex } from './state.js';
+import { hexOf } from '../protocol/hex.js';
+import { DeviceStateError, expectHex, expectInt, expectState } from './state.js';
 
 export const ENTROPY_SEED_BYTES = 32;
 /** Domain separation: "xrr/drbg/v1" + NUL, so this stream differs from any other use of the seed. */
@@ -87,9 +88,9 @@ export class Entropy {
   getState(): EntropyState {
     return {
       version: ENTROPY_STATE_VERSION,
-      key: toHex(this.key),
+      key: hexOf(this.key),
       nextBlock: this.nextBlock,
-      buffered: toHex(this.buffer.subarray(this.bufferPos)),
+      buffered: hexOf(this.buffer.subarray(this.bufferPos)),
     };
   }
 

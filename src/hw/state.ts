@@ -4,6 +4,8 @@
  * applied: a bad state throws a `DeviceStateError` and leaves the device untouched.
  */
 
+import { bytesOfHex } from '../protocol/hex.js';
+
 export class DeviceStateError extends Error {
   readonly code = 'EDEVSTATE';
   constructor(
@@ -73,13 +75,5 @@ export function expectHex(device: string, record: StateRecord, field: string, ma
   if (typeof value !== 'string' || value.length % 2 !== 0 || value.length > maxBytes * 2 || !/^[0-9a-f]*$/.test(value)) {
     throw new DeviceStateError(device, `field ${field} must be lowercase hex of at most ${maxBytes} bytes`);
   }
-  const out = new Uint8Array(value.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(value.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
+  return bytesOfHex(value);
 }

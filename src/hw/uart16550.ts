@@ -133,25 +133,25 @@ export class Uart16550 {
 
   readReg(offset: number): number {
     switch (checkOffset(offset)) {
-      case 0:
+      case UART_REG.RBR: // DLL when DLAB is set
         if (this.dlab) return this.dll;
         return this.readRbr();
-      case 1:
+      case UART_REG.IER: // DLM when DLAB is set
         return this.dlab ? this.dlm : this.ier;
-      case 2:
+      case UART_REG.IIR:
         return this.readIir();
-      case 3:
+      case UART_REG.LCR:
         return this.lcr;
-      case 4:
+      case UART_REG.MCR:
         return this.mcr;
-      case 5:
+      case UART_REG.LSR:
         return this.readLsr();
-      case 6: {
+      case UART_REG.MSR: {
         const value = this.msr;
         this.msr &= 0xf0;
         return value;
       }
-      case 7:
+      case UART_REG.SCR:
         return this.scr;
     }
     throw new Error('unreachable');
@@ -161,11 +161,11 @@ export class Uart16550 {
     if (!Number.isInteger(value)) throw new RangeError(`UART register value must be an integer, got ${value}`);
     const v = value & 0xff;
     switch (checkOffset(offset)) {
-      case 0:
+      case UART_REG.THR: // DLL when DLAB is set
         if (this.dlab) this.dll = v;
         else this.writeThr(v);
         return;
-      case 1:
+      case UART_REG.IER: // DLM when DLAB is set
         if (this.dlab) {
           this.dlm = v;
         } else {
@@ -175,20 +175,20 @@ export class Uart16550 {
           if (!wasThre && (this.ier & IER_THRE) !== 0 && this.txFifo.length === 0) this.threPending = true;
         }
         return;
-      case 2:
+      case UART_REG.FCR:
         this.writeFcr(v);
         return;
-      case 3:
+      case UART_REG.LCR:
         this.lcr = v;
         return;
-      case 4:
+      case UART_REG.MCR:
         this.writeMcr(v & 0x1f);
         return;
-      case 5:
-      case 6:
+      case UART_REG.LSR:
+      case UART_REG.MSR:
         // LSR and MSR are read-only here (the datasheet's factory-test writes are not modelled).
         return;
-      case 7:
+      case UART_REG.SCR:
         this.scr = v;
         return;
     }

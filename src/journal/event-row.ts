@@ -23,7 +23,7 @@
  *   trap            pid, nr = cause, a0 = pc, a1 = tval     signal  pid, nr = signo, name = action
  *   fork            pid = parent, a0 = child                exec    pid, name = path
  *   exit            pid, a0 = status                        halt    a0 = status, name = reason
- *   server-crash    pid = server, nr = mType, a0 = source, name = name, body = {cause, error, stack}
+ *   server-crash    pid = server, nr = mType, a0 = source, name = name, body = {cause, error} (and stack, in rows of machines before 4)
  *   server-restart  pid = server, a0 = restarts, name = name, body = {lost}
  *   server-down     pid = server, a0 = crashes, name = name, body = {reason}
  *   boot, inject    body = every field

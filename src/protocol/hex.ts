@@ -4,12 +4,12 @@
  * byte with no separator (`hexOf`, what the journal stores) and back (`bytesOfHex`).
  */
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
+/**
+ * Node's own encoder: this runs for every sealed wire the kernel journals (twice per delegated
+ * call), where it is several times faster than building the string in JavaScript.
+ */
 export function hexOf(bytes: Uint8Array): string {
-  const parts = new Array<string>(bytes.length);
-  for (let i = 0; i < bytes.length; i++) parts[i] = HEX[bytes[i]!]!;
-  return parts.join('');
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
 /** The bytes of an even-length hex string; throws a RangeError naming what is wrong otherwise. */

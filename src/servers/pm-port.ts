@@ -2,12 +2,18 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { ProcessManager } from './pm/pm-server.js';
-import type { PmSnapshot } from './pm/pm-snapshot.js';
+import { parsePmSnapshot } from './pm/pm-snapshot.js';
+import type { PmStateView } from './server-views.js';
 
 export class PmPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.PROC;
   readonly name = 'pm';
   server = new ProcessManager();
+
+  /** The process table as it is now, read-only (see server-views.ts). */
+  view(): PmStateView {
+    return this.server.state;
+  }
 
   receive(m: Message, ctx: ServerContext): ServerOutput[] {
     return this.server.receive(m, { now: ctx.now, procFacts: ctx.procFacts });
@@ -17,8 +23,12 @@ export class PmPort implements ServerPort {
     return this.server.getState();
   }
 
+  checkState(state: unknown): void {
+    parsePmSnapshot(state);
+  }
+
   setState(state: unknown): void {
-    this.server.setState(state as PmSnapshot);
+    this.server.setState(state);
   }
 
   /**

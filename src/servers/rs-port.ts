@@ -1,7 +1,8 @@
 /** The Reincarnation Server behind the kernel's ServerPort. It is not restartable itself: its crash is final. */
 import type { ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
-import { ReincarnationServer, type RsPolicy, type RsSnapshot } from './rs/rs-server.js';
+import { parseRsSnapshot, ReincarnationServer, type RsPolicy } from './rs/rs-server.js';
+import type { RsStateView } from './server-views.js';
 
 export class RsPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.RS;
@@ -12,6 +13,11 @@ export class RsPort implements ServerPort {
     this.server = new ReincarnationServer(policy);
   }
 
+  /** Policy and crash records as they are now, read-only (see server-views.ts). */
+  view(): RsStateView {
+    return this.server.getState();
+  }
+
   receive(m: Message): ServerOutput[] {
     return this.server.receive(m);
   }
@@ -20,7 +26,11 @@ export class RsPort implements ServerPort {
     return this.server.getState();
   }
 
+  checkState(state: unknown): void {
+    parseRsSnapshot(state);
+  }
+
   setState(state: unknown): void {
-    this.server.setState(state as RsSnapshot);
+    this.server.setState(state);
   }
 }

@@ -5,7 +5,8 @@
 import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { buildRootFs, type RootFsEntry } from './vfs/root-fs.js';
-import { VfsServer, type VfsServerSnapshot } from './vfs/vfs-server.js';
+import { parseVfsServerSnapshot, VfsServer } from './vfs/vfs-server.js';
+import type { VfsStateView } from './server-views.js';
 
 export class VfsPort implements ServerPort {
   readonly pid = WELL_KNOWN_PID.VFS;
@@ -16,6 +17,11 @@ export class VfsPort implements ServerPort {
     this.server = new VfsServer(buildRootFs(root, bootEpochNs));
   }
 
+  /** The filesystem as it is now, read-only (see server-views.ts). */
+  view(): VfsStateView {
+    return this.server.state;
+  }
+
   receive(m: Message, ctx: ServerContext): ServerOutput[] {
     return this.server.receive(m, { now: ctx.now });
   }
@@ -24,8 +30,12 @@ export class VfsPort implements ServerPort {
     return this.server.getState(blobs);
   }
 
+  checkState(state: unknown): void {
+    parseVfsServerSnapshot(state);
+  }
+
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void {
-    this.server.setState(state as VfsServerSnapshot, load);
+    this.server.setState(state, load);
   }
 
   /**

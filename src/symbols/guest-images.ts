@@ -6,14 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Machine } from '../core/machine.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
-import type { VfsPort } from '../servers/vfs-port.js';
+import { serverViews } from '../servers/server-views.js';
 import { readSymbolTable, SymbolTable } from './elf-symbols.js';
 
 /** The bytes of the regular file at absolute `path` in the machine's filesystem, or undefined. */
 export function readGuestFile(machine: Machine, path: string): Uint8Array | undefined {
-  const port = machine.kernel.servers.get(WELL_KNOWN_PID.VFS) as VfsPort | undefined;
-  const state = port?.server.state;
+  const state = serverViews(machine).vfs();
   if (!state || !path.startsWith('/')) return undefined;
   let ino = 1;
   for (const name of path.split('/').filter((s) => s.length > 0 && s !== '.')) {

@@ -5,9 +5,7 @@
  * panes are plain lists of lines and a test can check them without a terminal.
  */
 import type { Machine } from '../core/machine.js';
-import type { MmPort } from '../servers/mm-port.js';
-import type { PmPort } from '../servers/pm-port.js';
-import type { VfsPort } from '../servers/vfs-port.js';
+import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 import { disassembleAround, REG_NAMES } from './disasm.js';
 
@@ -25,7 +23,7 @@ export interface ProcRow {
 }
 
 function pmState(m: Machine) {
-  return (m.kernel.servers.get(3) as PmPort | undefined)?.server.state;
+  return serverViews(m).pm();
 }
 
 /** Processes as a tree (children under their parent), with what each is blocked on. */
@@ -131,11 +129,10 @@ export function memoryLines(m: Machine, pid: number | null, addr: number, rows: 
 }
 
 export function serverLines(m: Machine, pid: number | null): string[] {
-  const k = m.kernel;
   const lines: string[] = [];
   const pm = pmState(m);
-  const vfsPort = k.servers.get(2) as VfsPort | undefined;
-  const mm = (k.servers.get(4) as MmPort | undefined)?.server.state;
+  const vfsState = serverViews(m).vfs();
+  const mm = serverViews(m).mm();
   lines.push('PM process table');
   for (const pcb of [...(pm?.procs.values() ?? [])].sort((a, b) => a.pid - b.pid)) {
     lines.push(
@@ -143,8 +140,8 @@ export function serverLines(m: Machine, pid: number | null): string[] {
         ` pend ${pcb.pending.toString(16)} blk ${pcb.blocked.toString(16)} ${pcb.name}`,
     );
   }
-  if (vfsPort) {
-    const vfs = inspectVfs(vfsPort.server.state);
+  if (vfsState) {
+    const vfs = inspectVfs(vfsState);
     lines.push(`VFS: ${vfs.inodes} inodes, ${vfs.bytesStored} bytes, ${vfs.openFiles} open files`);
     for (const p of vfs.procs) {
       if (pid !== null && p.pid !== pid) continue;

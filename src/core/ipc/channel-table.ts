@@ -13,7 +13,8 @@
  * State splits into a public part (public keys, encapsulation ciphertexts, sequence numbers: safe
  * to share with a recording) and a secret part (secret keys, channel keys) kept in a separate store.
  */
-import { DeviceStateError, expectHex, expectInt, expectState, toHex, type StateRecord } from '../../hw/state.js';
+import { DeviceStateError, expectHex, expectInt, expectState, type StateRecord } from '../../hw/state.js';
+import { hexOf } from '../../protocol/hex.js';
 import {
   acceptChannel,
   bytesEqual,
@@ -310,24 +311,24 @@ export class ChannelTable {
   }
 
   private keyEntries(): ChannelKeyEntry[] {
-    return this.sortedDirections().map((d) => ({ from: d.from, to: d.to, senderKey: toHex(d.senderKey), receiverKey: toHex(d.receiverKey) }));
+    return this.sortedDirections().map((d) => ({ from: d.from, to: d.to, senderKey: hexOf(d.senderKey), receiverKey: hexOf(d.receiverKey) }));
   }
 
   private sortedDirections(): Direction[] {
     return [...nestedValues(this.directions)].sort((a, b) => a.from - b.from || a.to - b.to);
   }
 
-  private sortedPids(): number[] {
-    return [...this.endpoints.keys()].sort((a, b) => a - b);
+  private sortedEndpoints() {
+    return [...this.endpoints].sort((a, b) => a[0] - b[0]);
   }
 
   getPublicState(): LatticePublicState {
     return {
       version: STATE_VERSION,
-      endpoints: this.sortedPids().map((pid) => ({ pid, publicKey: toHex(this.endpoints.get(pid)!.publicKey) })),
+      endpoints: this.sortedEndpoints().map(([pid, e]) => ({ pid, publicKey: hexOf(e.publicKey) })),
       channels: [...nestedValues(this.channels)]
         .sort((a, b) => lo(a.initiator, a.responder) - lo(b.initiator, b.responder) || hi(a.initiator, a.responder) - hi(b.initiator, b.responder))
-        .map((c) => ({ initiator: c.initiator, responder: c.responder, encapsulation: toHex(c.encapsulation) })),
+        .map((c) => ({ initiator: c.initiator, responder: c.responder, encapsulation: hexOf(c.encapsulation) })),
       directions: this.sortedDirections().map((d) => ({ from: d.from, to: d.to, nextSeq: d.nextSeq, lastAccepted: d.lastAccepted })),
     };
   }
@@ -335,7 +336,7 @@ export class ChannelTable {
   getSecretState(): LatticeSecretState {
     return {
       version: STATE_VERSION,
-      endpoints: this.sortedPids().map((pid) => ({ pid, secretKey: toHex(this.endpoints.get(pid)!.secretKey) })),
+      endpoints: this.sortedEndpoints().map(([pid, e]) => ({ pid, secretKey: hexOf(e.secretKey) })),
       directions: this.keyEntries(),
     };
   }

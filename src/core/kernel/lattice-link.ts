@@ -20,6 +20,7 @@
  * a recording without it and the channel keys cannot be decrypted from the entropy seed that every
  * snapshot holds; without one (recordings before schema 3, tests), the entropy seed derives them.
  */
+import { StateValue } from '../state-check.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import {
@@ -81,6 +82,27 @@ export interface LatticeLinkState {
   /** Generation of each pid's key pair and of each channel (bumped when a restarted server gets new keys). */
   readonly endpointGen: readonly (readonly [number, number])[];
   readonly channelGen: readonly (readonly [number, number, number])[];
+}
+
+/** Reads and checks the link's saved state (the channel table checks its own half). */
+function parseLinkState(raw: unknown): LatticeLinkState {
+  const s = StateValue.root(raw, 'lattice');
+  s.version(1);
+  const table = s.at('table');
+  return {
+    version: 1,
+    encrypted: s.at('encrypted').bool(),
+    // The channel table checks every field of its half when it is restored.
+    table: table.isNull() ? null : (table.object(), table.value as LatticePublicState),
+    endpointGen: s.at('endpointGen').array().map((e) => {
+      const [pid, gen] = e.tuple(2).map((v) => v.count());
+      return [pid ?? 0, gen ?? 0] as const;
+    }),
+    channelGen: s.at('channelGen').array().map((e) => {
+      const [lo, hi, gen] = e.tuple(3).map((v) => v.count());
+      return [lo ?? 0, hi ?? 0, gen ?? 0] as const;
+    }),
+  };
 }
 
 export class LatticeLink {
@@ -162,8 +184,8 @@ export class LatticeLink {
    * Restores the public half and joins the secret half to it. Without a secret half the keys are
    * derived again from the seed (one key generation per endpoint, one encapsulation per channel).
    */
-  setState(s: LatticeLinkState, secret?: LatticeSecretState): void {
-    if (s.version !== 1) throw new Error(`lattice link state version ${String(s.version)} is not supported`);
+  setState(raw: unknown, secret?: LatticeSecretState): void {
+    const s = parseLinkState(raw);
     if (s.encrypted !== this.encrypted) throw new Error(`the state was saved with encryption ${s.encrypted ? 'on' : 'off'}; this machine has it ${this.encrypted ? 'on' : 'off'}`);
     this.endpointGen = new Map(s.endpointGen.map(([p, g]) => [p, g]));
     this.channelGen = new Map(s.channelGen.map(([lo, hi, g]) => [`${lo}:${hi}`, g]));

@@ -54,7 +54,13 @@ export interface ServerPort {
   receive(m: Message, ctx: ServerContext): ServerOutput[];
   /** The server's state; bulky data (file contents) may go to `blobs` by content hash. */
   getState(blobs?: (bytes: Uint8Array) => string): unknown;
+  /** Restore a saved state; a bad field is refused (a StateError naming it) before anything changes. */
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void;
+  /**
+   * Check a saved state as setState would, changing nothing: the kernel checks every server's
+   * state before it restores any, so a bad one leaves the whole machine as it was.
+   */
+  checkState?(state: unknown): void;
   /**
    * After a crash: replace the instance with a fresh one rebuilt from what the old one persisted
    * (its durable state, minus the requests it was holding, which the kernel failed with EIO).

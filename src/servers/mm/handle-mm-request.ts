@@ -162,7 +162,8 @@ function control(run: Run, req: MmRequest): MmReply {
         if (attach === undefined) {
           attach = state.nextAttachId++;
           attachOf.set(r.attach, attach);
-          state.segments.get(r.segment)!.nattch++;
+          const seg = state.segments.get(r.segment);
+          if (seg) seg.nattch++;
         }
         return { ...r, attach };
       });

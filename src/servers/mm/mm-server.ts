@@ -12,7 +12,7 @@ import { MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.
 import { MM_PROTOCOL, type MmRequest } from '../../protocol/mm-protocol.js';
 import { handleMmRequest, type MmContext } from './handle-mm-request.js';
 import type { MmEffect, MmResult } from './mm-result.js';
-import { restoreMm, snapshotMm, type MmSnapshot } from './mm-snapshot.js';
+import { parseMmSnapshot, restoreMm, snapshotMm, type MmSnapshot } from './mm-snapshot.js';
 import { createMmState, type MmState } from './mm-state.js';
 
 export type MmOutput =
@@ -54,7 +54,7 @@ export class MemoryManager {
     const result = this.handle(decoded.value, { ...ctx, source: m.m_source });
     const r = result.reply;
     const out: MmOutput[] = result.effects.map((effect) => ({ kind: 'effect', effect }));
-    out.push(this.message(m.m_source, MM_PROTOCOL.encodeReply(r.kind, r.result, (r.body ?? undefined) as never)));
+    out.push(this.message(m.m_source, MM_PROTOCOL.encodeReply(r.kind, r.result, r.body ?? undefined)));
     return out;
   }
 
@@ -66,7 +66,8 @@ export class MemoryManager {
     return snapshotMm(this.mm);
   }
 
-  setState(s: MmSnapshot): void {
-    this.mm = restoreMm(s);
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
+  setState(s: unknown): void {
+    this.mm = restoreMm(parseMmSnapshot(s));
   }
 }

@@ -22,7 +22,7 @@ import { PROC_PROTOCOL, type ProcRequest } from '../../protocol/proc-protocol.js
 import { VFS_PROTOCOL } from '../../protocol/vfs-protocol.js';
 import { handlePmRequest, type PmContext } from './handle-pm-request.js';
 import type { PmEffect, PmResult } from './pm-result.js';
-import { restorePm, snapshotPm, type PmSnapshot } from './pm-snapshot.js';
+import { parsePmSnapshot, restorePm, snapshotPm, type PmSnapshot } from './pm-snapshot.js';
 import { createPmState, type PmState } from './pm-state.js';
 
 /** The effects `receive` passes on (the kernel's KernelEffect subset the PM produces). */
@@ -71,7 +71,7 @@ export class ProcessManager {
     const out: PmOutput[] = [];
     if (result.outcome.kind === 'reply') {
       const r = result.outcome.reply;
-      out.push(this.message(m.m_source, PROC_PROTOCOL.encodeReply(r.kind, r.result, (r.body ?? undefined) as never)));
+      out.push(this.message(m.m_source, PROC_PROTOCOL.encodeReply(r.kind, r.result, r.body ?? undefined)));
     }
     for (const e of result.effects) this.output(e, out);
     return out;
@@ -116,7 +116,8 @@ export class ProcessManager {
     return snapshotPm(this.pm);
   }
 
-  setState(s: PmSnapshot): void {
-    this.pm = restorePm(s);
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
+  setState(s: unknown): void {
+    this.pm = restorePm(parsePmSnapshot(s));
   }
 }

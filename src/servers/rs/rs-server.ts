@@ -11,6 +11,7 @@
 import { ERRNO } from '../../protocol/errno.js';
 import { RS_MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
 import { RS_PROTOCOL, type RsDecision } from '../../protocol/rs-protocol.js';
+import { StateValue, uniqueBy } from '../../core/state-check.js';
 
 export interface RsPolicy {
   /** Crashes inside the window that make the RS give up. */
@@ -34,6 +35,22 @@ export interface RsSnapshot {
   readonly version: 1;
   readonly policy: RsPolicy;
   readonly servers: readonly RsServerRecord[];
+}
+
+/** Reads and checks a saved Reincarnation Server state; a bad field is a StateError naming it. */
+export function parseRsSnapshot(raw: unknown, root = 'rs'): RsSnapshot {
+  const s = StateValue.root(raw, root);
+  s.version(1);
+  const p = s.at('policy');
+  const policy: RsPolicy = { limit: p.at('limit').int(1, 1_000_000), windowNs: p.at('windowNs').count(), backoffNs: p.at('backoffNs').count() };
+  const servers = s.at('servers').array().map((v): RsServerRecord => ({
+    server: v.at('server').pid(),
+    crashesNs: v.at('crashesNs').array().map((t) => t.count()),
+    restarts: v.at('restarts').count(),
+    state: v.at('state').oneOf(['up', 'restarting', 'down'] as const),
+  }));
+  uniqueBy(servers, (r) => r.server, `${root}.servers`, 'server');
+  return { version: 1, policy, servers };
 }
 
 export type RsOutput = { readonly kind: 'reply'; readonly to: number; readonly message: Message };
@@ -86,8 +103,9 @@ export class ReincarnationServer {
     return { version: 1, policy: this.policy, servers: [...this.records.values()].sort((a, b) => a.server - b.server) };
   }
 
-  setState(s: RsSnapshot): void {
-    if (typeof s !== 'object' || s === null || s.version !== 1) throw new Error(`Reincarnation Server state version ${String(s?.version)} is not supported (expected 1)`);
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
+  setState(raw: unknown): void {
+    const s = parseRsSnapshot(raw);
     this.policy = { ...s.policy };
     this.records = new Map(s.servers.map((r) => [r.server, { ...r, crashesNs: [...r.crashesNs] }]));
   }

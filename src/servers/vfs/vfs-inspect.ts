@@ -5,7 +5,8 @@
  */
 import { O } from '../../protocol/vfs-protocol.js';
 import { stringToBytes } from '../../protocol/struct-codec.js';
-import { ROOT_INO, type Ino, type VfsState } from './vfs-state.js';
+import type { VfsStateView } from '../server-views.js';
+import { ROOT_INO, type Ino } from './vfs-state.js';
 
 export interface FdView {
   readonly fd: number;
@@ -37,13 +38,12 @@ export interface VfsView {
 }
 
 /** One path per reachable inode (the first in sorted tree order). */
-function pathsByIno(state: VfsState): Map<Ino, string> {
+function pathsByIno(state: VfsStateView): Map<Ino, string> {
   const paths = new Map<Ino, string>([[ROOT_INO, '/']]);
   const walk = (dirIno: Ino, prefix: string) => {
     const dir = state.inodes.get(dirIno);
     if (dir?.kind !== 'dir') return;
-    for (const name of [...dir.entries.keys()].sort()) {
-      const ino = dir.entries.get(name)!;
+    for (const [name, ino] of [...dir.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
       const path = `${prefix}/${name}`;
       if (!paths.has(ino)) paths.set(ino, path);
       if (state.inodes.get(ino)?.kind === 'dir') walk(ino, path);
@@ -53,7 +53,7 @@ function pathsByIno(state: VfsState): Map<Ino, string> {
   return paths;
 }
 
-export function inspectVfs(state: VfsState): VfsView {
+export function inspectVfs(state: VfsStateView): VfsView {
   const paths = pathsByIno(state);
   // Names are byte strings; shown as UTF-8 (invalid sequences become U+FFFD).
   const utf8 = new TextDecoder();
@@ -69,14 +69,18 @@ export function inspectVfs(state: VfsState): VfsView {
     const p = paths.get(ino);
     return p === undefined ? `(deleted) ino ${ino}` : show(p);
   };
-  const procs = [...state.procs.keys()]
-    .sort((a, b) => a - b)
-    .map((pid): ProcView => {
-      const p = state.procs.get(pid)!;
+  const procs = [...state.procs]
+    .sort((a, b) => a[0] - b[0])
+    .map(([pid, p]): ProcView => {
       const fds: FdView[] = [];
       p.fds.forEach((slot, fd) => {
         if (!slot) return;
-        const f = state.files.get(slot.file)!;
+        const f = state.files.get(slot.file);
+        // A state that lost the description (a corrupt snapshot the VFS itself would crash on) still shows.
+        if (!f) {
+          fds.push({ fd, target: `(missing open file ${slot.file})`, access: 'r', flags: [], offset: 0, shared: 0 });
+          return;
+        }
         const acc = f.flags & O.ACCMODE;
         const flags: ('append' | 'nonblock' | 'cloexec')[] = [];
         if (f.flags & O.APPEND) flags.push('append');

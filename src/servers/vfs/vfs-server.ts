@@ -15,13 +15,15 @@
  *   - when a signal interrupts a blocked process, send VFS_PROC_CANCEL (its reply -EINTR comes out);
  *     on exit, VFS_PROC_EXIT (a pending request of that pid is dropped without a reply).
  */
+import { StateValue } from '../../core/state-check.js';
 import { ERRNO } from '../../protocol/errno.js';
+import { MAX_PAYLOAD } from '../../protocol/struct-codec.js';
 import { MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
 import { VFS_PROTOCOL, type VfsReply, type VfsRequest } from '../../protocol/vfs-protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
 import { handleVfsRequest, type VfsContext } from './handle-vfs-request.js';
 import { waitQueueKey, type ConsoleOp, type VfsEffect, type WaitQueue } from './vfs-result.js';
-import { restoreVfs, snapshotVfs, type BlobSink, type BlobSource, type VfsSnapshot } from './vfs-snapshot.js';
+import { base64At, parseVfsSnapshot, restoreVfs, snapshotVfs, type BlobSink, type BlobSource, type VfsSnapshot } from './vfs-snapshot.js';
 import type { VfsState } from './vfs-state.js';
 
 export type VfsOutput =
@@ -41,6 +43,20 @@ export interface VfsServerSnapshot {
   readonly fs: VfsSnapshot;
   /** In arrival order (the order retries happen in). */
   readonly pending: readonly { readonly pid: number; readonly m_type: number; readonly payload: string; readonly queue: WaitQueue }[];
+}
+
+/** Reads and checks a saved VFS server state (its filesystem and its pending requests). */
+export function parseVfsServerSnapshot(raw: unknown, root = 'vfs'): VfsServerSnapshot {
+  const s = StateValue.root(raw, root);
+  s.version(1);
+  const fs = parseVfsSnapshot(s.at('fs'));
+  const pending = s.at('pending').array().map((v) => ({
+    pid: v.at('pid').pid(),
+    m_type: v.at('m_type').u16(),
+    payload: base64At(v.at('payload'), MAX_PAYLOAD),
+    queue: { kind: v.at('queue').at('kind').oneOf(['pipe-readable', 'pipe-writable'] as const), pipe: v.at('queue').at('pipe').u32() },
+  }));
+  return { version: 1, fs, pending };
 }
 
 const ERRNO_OF_DECODE = { EBADMSG: ERRNO.EBADMSG, EINVAL: ERRNO.EINVAL } as const;
@@ -171,7 +187,7 @@ export class VfsServer {
   }
 
   private replyTo(to: number, reply: VfsReply): VfsOutput {
-    const payload = VFS_PROTOCOL.encodeReply(reply.kind, reply.result, (reply.body ?? undefined) as never);
+    const payload = VFS_PROTOCOL.encodeReply(reply.kind, reply.result, reply.body ?? undefined);
     return this.replyMessage(to, payload);
   }
 
@@ -197,9 +213,9 @@ export class VfsServer {
     };
   }
 
+  /** Restores a saved state after checking every field (a StateError names a bad one). */
   setState(state: unknown, load?: BlobSource): void {
-    const s = state as VfsServerSnapshot;
-    if (typeof s !== 'object' || s === null || s.version !== 1) throw new Error(`VFS server state version ${String(s?.version)} is not supported (expected 1)`);
+    const s = parseVfsServerSnapshot(state);
     this.fs = restoreVfs(s.fs, load);
     this.pending = s.pending.map((p) => ({ pid: p.pid, m_type: p.m_type, payload: fromBase64(p.payload), queue: { ...p.queue } }));
   }

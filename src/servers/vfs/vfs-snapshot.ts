@@ -4,8 +4,10 @@
  * pipe contents are base64, timestamps decimal strings of nanoseconds. A field once retired is never
  * reused (STYLE.md 4).
  */
+import { StateValue, uniqueBy } from '../../core/state-check.js';
+import { NAME_MAX } from '../../protocol/vfs-protocol.js';
 import { fromBase64, toBase64 } from './base64.js';
-import { OPEN_MAX, rdevOf, type CharDevice, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
+import { FILE_SIZE_MAX, OPEN_MAX, PIPE_CAPACITY, rdevOf, type CharDevice, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
 
 export const VFS_STATE_VERSION = 1;
 
@@ -62,8 +64,6 @@ export interface VfsSnapshot {
   readonly procs: readonly ProcSnapshot[];
 }
 
-const byNumber = (a: number, b: number) => a - b;
-
 /** File data is cut into chunks of this size when stored by content hash. */
 const CHUNK = 4096;
 
@@ -86,8 +86,8 @@ function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
   };
   switch (node.kind) {
     case 'dir': {
-      const names = [...node.entries.keys()].sort();
-      return { ...common, kind: 'dir', parent: node.parent, entries: names.map((n) => [n, node.entries.get(n)!] as const) };
+      const entries = [...node.entries].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+      return { ...common, kind: 'dir', parent: node.parent, entries };
     }
     case 'file': {
       const bytes = node.data.subarray(0, node.size);
@@ -109,8 +109,7 @@ function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
 
 /** The VFS's state; with `blobs`, file contents go there by content hash instead of inline. */
 export function snapshotVfs(state: VfsState, blobs?: BlobSink): VfsSnapshot {
-  const procs: ProcSnapshot[] = [...state.procs.keys()].sort(byNumber).map((pid) => {
-    const p = state.procs.get(pid)!;
+  const procs: ProcSnapshot[] = [...state.procs].sort((a, b) => a[0] - b[0]).map(([pid, p]) => {
     const fds: (readonly [number, number, boolean])[] = [];
     p.fds.forEach((slot, fd) => {
       if (slot) fds.push([fd, slot.file, slot.cloexec]);
@@ -121,9 +120,8 @@ export function snapshotVfs(state: VfsState, blobs?: BlobSink): VfsSnapshot {
     version: VFS_STATE_VERSION,
     nextIno: state.nextIno,
     nextFileId: state.nextFileId,
-    inodes: [...state.inodes.keys()].sort(byNumber).map((ino) => inodeSnapshot(state.inodes.get(ino)!, blobs)),
-    files: [...state.files.keys()].sort(byNumber).map((id) => {
-      const f = state.files.get(id)!;
+    inodes: [...state.inodes].sort((a, b) => a[0] - b[0]).map(([, node]) => inodeSnapshot(node, blobs)),
+    files: [...state.files].sort((a, b) => a[0] - b[0]).map(([, f]) => {
       return { id: f.id, ino: f.ino, flags: f.flags, offset: f.offset, dirAfter: f.dirAfter, refs: f.refs };
     }),
     procs,
@@ -169,11 +167,98 @@ function restoreInode(s: InodeSnapshot, load?: BlobSource): Inode {
   }
 }
 
-/** Rebuilds a VFS state from a snapshot; throws on a version this build does not know. */
-export function restoreVfs(snapshot: VfsSnapshot, load?: BlobSource): VfsState {
-  if (snapshot.version !== VFS_STATE_VERSION) {
-    throw new Error(`VFS state version ${String(snapshot.version)} is not supported (expected ${VFS_STATE_VERSION})`);
+// ---- reading a saved state -------------------------------------------------------------------
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const DEVICES: readonly CharDevice[] = ['console', 'null'];
+
+/** Base64 of at most `maxBytes` bytes. */
+export function base64At(v: StateValue, maxBytes: number): string {
+  const s = v.string(Math.ceil(maxBytes / 3) * 4);
+  if (!BASE64.test(s)) v.fail('base64');
+  return s;
+}
+
+function inode(v: StateValue): InodeSnapshot {
+  const common: InodeSnapshotCommon = {
+    ino: v.at('ino').int(1, 0xffff_ffff, 'an inode number (>= 1)'),
+    mode: v.at('mode').int(0, 0o7777, 'permission bits (0..0o7777)'),
+    uid: v.at('uid').u32(),
+    gid: v.at('gid').u32(),
+    nlink: v.at('nlink').count(),
+    refs: v.at('refs').count(),
+    atime: v.at('atime').bigintString().toString(),
+    mtime: v.at('mtime').bigintString().toString(),
+    ctime: v.at('ctime').bigintString().toString(),
+  };
+  const kind = v.at('kind').oneOf(['dir', 'file', 'fifo', 'chr'] as const);
+  switch (kind) {
+    case 'dir': {
+      const entries = v.at('entries').array().map((e) => {
+        const [name, ino] = e.tuple(2);
+        return [name?.string(NAME_MAX) ?? '', ino?.u32() ?? 0] as const;
+      });
+      uniqueBy(entries, (e) => e[0], `${v.path}.entries`, 'name');
+      return { ...common, kind, parent: v.at('parent').u32(), entries };
+    }
+    case 'file': {
+      if (v.at('data').value !== undefined) return { ...common, kind, data: base64At(v.at('data'), FILE_SIZE_MAX) };
+      const size = v.at('size').int(0, FILE_SIZE_MAX);
+      const chunks = v.at('chunks').array().map((c) => {
+        const h = c.string(128);
+        if (h.length === 0) c.fail('a chunk hash');
+        return h;
+      });
+      if (chunks.length !== Math.ceil(size / CHUNK)) v.at('chunks').fail(`${Math.ceil(size / CHUNK)} chunk hashes for ${size} bytes`);
+      return { ...common, kind, chunks, size };
+    }
+    case 'fifo':
+      return { ...common, kind, buffer: base64At(v.at('buffer'), PIPE_CAPACITY), readers: v.at('readers').count(), writers: v.at('writers').count() };
+    case 'chr':
+      return { ...common, kind, device: v.at('device').oneOf(DEVICES) };
   }
+}
+
+/**
+ * Reads and checks a saved filesystem: every field present, typed and in range; a bad one is a
+ * StateError naming it (`vfs.fs.inodes[4].mode: expected permission bits (0..0o7777), got -1`).
+ */
+export function parseVfsSnapshot(s: StateValue): VfsSnapshot {
+  s.version(VFS_STATE_VERSION);
+  const inodes = s.at('inodes').array().map(inode);
+  uniqueBy(inodes, (n) => n.ino, `${s.path}.inodes`, 'inode');
+  const files = s.at('files').array().map((v): OpenFileSnapshot => ({
+    id: v.at('id').u32(),
+    ino: v.at('ino').u32(),
+    flags: v.at('flags').u32(),
+    offset: v.at('offset').count(),
+    dirAfter: v.at('dirAfter').string(NAME_MAX),
+    refs: v.at('refs').count(),
+  }));
+  uniqueBy(files, (f) => f.id, `${s.path}.files`, 'open file');
+  const procs = s.at('procs').array().map((v): ProcSnapshot => {
+    const fds = v.at('fds').array(OPEN_MAX).map((e) => {
+      const [fd, file, cloexec] = e.tuple(3);
+      return [fd?.int(0, OPEN_MAX - 1) ?? 0, file?.u32() ?? 0, cloexec?.bool() ?? false] as const;
+    });
+    uniqueBy(fds, (f) => f[0], `${v.path}.fds`, 'fd');
+    return {
+      pid: v.at('pid').pid(),
+      uid: v.at('uid').u32(),
+      euid: v.at('euid').u32(),
+      gid: v.at('gid').u32(),
+      egid: v.at('egid').u32(),
+      umask: v.at('umask').int(0, 0o777, 'a umask (0..0o777)'),
+      cwd: v.at('cwd').u32(),
+      fds,
+    };
+  });
+  uniqueBy(procs, (p) => p.pid, `${s.path}.procs`, 'pid');
+  return { version: VFS_STATE_VERSION, nextIno: s.at('nextIno').u32(), nextFileId: s.at('nextFileId').u32(), inodes, files, procs };
+}
+
+/** Rebuilds a VFS state from a checked snapshot (parseVfsSnapshot). */
+export function restoreVfs(snapshot: VfsSnapshot, load?: BlobSource): VfsState {
   const inodes = new Map<number, Inode>(snapshot.inodes.map((s) => [s.ino, restoreInode(s, load)]));
   const files = new Map<number, OpenFile>(snapshot.files.map((f) => [f.id, { ...f }]));
   const procs = new Map<number, ProcFiles>(
