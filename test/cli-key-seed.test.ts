@@ -34,15 +34,16 @@ interface Row {
   icount: number;
   kind: string;
   payload: string;
-  hash: string;
 }
 
-function rows(file: string): { events: Row[]; head: string } {
+/** The events as the v_event view spells them, the hash chain's blocks and the branch head. */
+function rows(file: string): { events: Row[]; blocks: string[]; head: string } {
   const db = new Database(file, { readonly: true });
-  const events = db.prepare('SELECT seq, icount, kind, payload, hex(hash) AS hash FROM event WHERE branch = 1 ORDER BY seq').all() as Row[];
+  const events = db.prepare('SELECT seq, icount, kind, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as Row[];
+  const blocks = (db.prepare('SELECT block, count, hex(hash) AS h FROM event_block WHERE branch = 1 ORDER BY block').all() as { block: number; count: number; h: string }[]).map((b) => `${b.block} ${b.count} ${b.h}`);
   const head = (db.prepare('SELECT hex(head_hash) AS h FROM branch WHERE id = 1').get() as { h: string }).h;
   db.close();
-  return { events, head };
+  return { events, blocks, head };
 }
 
 describe('--key-seed', () => {
@@ -58,6 +59,8 @@ describe('--key-seed', () => {
     expect(ra.events.length).toBeGreaterThan(500);
     expect(ra.events.some((e) => e.kind === 'ipc' && e.payload.includes('wireHex'))).toBe(true);
     expect(rb.events).toEqual(ra.events);
+    expect(ra.blocks.length).toBeGreaterThan(1);
+    expect(rb.blocks).toEqual(ra.blocks);
     expect(rb.head).toBe(ra.head);
   });
 
