@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KIND_CODES } from '../src/journal/event-row.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { DivergenceError, type Divergence } from '../src/timeline/divergence.js';
@@ -30,13 +31,16 @@ beforeAll(() => {
   expect(r.status, r.stderr).toBe(0);
 });
 
-/** A copy of the recording with one row's payload rewritten by `edit`. */
-function tampered(name: string, where: string, edit: (payload: string) => string): { copy: string; seq: number } {
+/**
+ * A copy of the recording with the first row of kind `kind` (and `where`) changed by the SQL
+ * `set` (schema 4's typed columns: a syscall's result is a0, console bytes are data).
+ */
+function tampered(name: string, kind: keyof typeof KIND_CODES, where: string, set: string, ...params: unknown[]): { copy: string; seq: number } {
   const copy = join(dir, name);
   copyFileSync(file, copy);
   const db = new Database(copy);
-  const row = db.prepare(`SELECT seq, payload FROM event WHERE branch = 1 AND ${where} ORDER BY seq LIMIT 1`).get() as { seq: number; payload: string };
-  db.prepare('UPDATE event SET payload = ? WHERE branch = 1 AND seq = ?').run(edit(row.payload), row.seq);
+  const row = db.prepare(`SELECT seq FROM event WHERE branch = 1 AND kind = ? AND ${where} ORDER BY seq LIMIT 1`).get(KIND_CODES[kind]) as { seq: number };
+  db.prepare(`UPDATE event SET ${set} WHERE branch = 1 AND seq = ?`).run(...params, row.seq);
   db.close();
   return { copy, seq: row.seq };
 }
@@ -57,7 +61,7 @@ async function tuiDivergence(copy: string): Promise<Divergence> {
 
 describe('a divergence, from xrr replay and from the TUI', () => {
   it('a changed derived row', async () => {
-    const { copy, seq } = tampered('row.db', "kind = 'syscall-return' AND icount > 30000", (p) => p.replace(/"result":-?\d+/, '"result":777'));
+    const { copy, seq } = tampered('row.db', 'syscall-return', 'icount > 30000', 'a0 = 777');
     const cli = xrr('replay', copy);
     expect(cli.status).toBe(3);
     expect(cli.stdout).toContain(`DIVERGENCE at event ${seq}`);
@@ -69,7 +73,7 @@ describe('a divergence, from xrr replay and from the TUI', () => {
 
   it('a different input', async () => {
     // "ls /bin\n" becomes "ls /sbin": the machine reads another command and goes another way.
-    const { copy, seq } = tampered('input.db', "kind = 'console-input'", () => JSON.stringify({ data: [...Buffer.from('ls /sbin\n')] }));
+    const { copy, seq } = tampered('input.db', 'console-input', '1', 'data = ?', Buffer.from('ls /sbin\n'));
     const cli = xrr('replay', copy);
     expect(cli.status).toBe(3);
     const at = Number(/DIVERGENCE at event (\d+)/.exec(cli.stdout)?.[1]);

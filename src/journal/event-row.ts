@@ -446,7 +446,8 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
       return c;
     }
     case 'server-crash': {
-      if (n !== 10 || !isInt(e.server) || !isInt(e.mType) || !isInt(e.source) || !isStr(e.name)) return null;
+      // Nine keys; ten in rows of machines before 4, whose crash events also held a host stack.
+      if (n !== ('stack' in e ? 10 : 9) || !isInt(e.server) || !isInt(e.mType) || !isInt(e.source) || !isStr(e.name)) return null;
       const c = blank(15, e.server);
       c.nr = e.mType;
       c.a0 = e.source;
