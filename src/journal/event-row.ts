@@ -146,6 +146,15 @@ export interface EventColumns {
   body: string | null;
 }
 
+/** An event row as SQLite hands it back (the name as its id in the name table, blobs as Buffers). */
+export interface EventRowDb extends Omit<EventColumns, 'name' | 'data'> {
+  seq: number;
+  icount: number;
+  sii: number;
+  name: number | null;
+  data: Buffer | null;
+}
+
 function blank(kind: number, pid: number | null): EventColumns {
   return { kind, pid, nr: null, a0: null, a1: null, a2: null, a3: null, a4: null, a5: null, name: null, data: null, body: null };
 }

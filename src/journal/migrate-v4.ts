@@ -14,7 +14,7 @@ import type Database from 'better-sqlite3';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
 import { JournalError } from './errors.js';
-import { kindOfCode, KIND_CODES, rowOf, sameBytes } from './event-row.js';
+import { kindOfCode, KIND_CODES, rowOf, sameBytes, type EventRowDb } from './event-row.js';
 import { eventRowId, type BranchId } from './ids.js';
 import type { RawEventRow } from './store.js';
 
@@ -34,23 +34,6 @@ interface BranchRow {
   fork_seq: number;
 }
 
-interface V4Row {
-  seq: number;
-  icount: number;
-  sii: number;
-  kind: number;
-  pid: number | null;
-  nr: number | null;
-  a0: number | null;
-  a1: number | null;
-  a2: number | null;
-  a3: number | null;
-  a4: number | null;
-  a5: number | null;
-  name: number | null;
-  data: Buffer | null;
-  body: string | null;
-}
 
 /** Rows converted at a time (the read statement cannot stay open while inserting). */
 const PAGE = 4096;
@@ -96,7 +79,7 @@ export function convertEventsToSchema4(db: Database.Database): void {
     'SELECT seq, icount, seq_in_icount AS sii, kind, pid, payload, hash FROM event_v3 WHERE branch = ? AND seq >= ? ORDER BY seq LIMIT ?',
   );
   const v3HashAt = db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM event_v3 WHERE branch = ? AND seq = ?');
-  const readV4 = db.prepare<[number], V4Row>('SELECT seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body FROM event WHERE id = ?');
+  const readV4 = db.prepare<[number], EventRowDb>('SELECT seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body FROM event WHERE id = ?');
   const blockHash = db.prepare<[number, number], { hash: Buffer; count: number }>('SELECT hash, count FROM event_block WHERE branch = ? AND block = ?');
 
   /** The branch of `timeline` (or an ancestor) that owns seq. */

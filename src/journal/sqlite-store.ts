@@ -10,7 +10,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
-import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
+import { KIND_CODES, RARE_KIND_MIN, type EventRowDb } from './event-row.js';
 import { JournalError } from './errors.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { loadMigrations, migrate, type Migration } from './migrations.js';
@@ -105,23 +105,6 @@ class Stmt<Row> {
   }
 }
 
-interface EventRowDb {
-  seq: number;
-  icount: number;
-  sii: number;
-  kind: number;
-  pid: number | null;
-  nr: number | null;
-  a0: number | null;
-  a1: number | null;
-  a2: number | null;
-  a3: number | null;
-  a4: number | null;
-  a5: number | null;
-  name: number | null;
-  data: Buffer | null;
-  body: string | null;
-}
 
 interface BranchRowDb {
   id: number;
