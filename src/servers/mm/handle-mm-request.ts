@@ -61,6 +61,8 @@ export interface MmContext {
   readonly now?: bigint;
   /** Credentials of a pid; without it (or for an unknown pid) System V permission checks pass, as for root. */
   readonly cred?: (pid: number) => MmCred | undefined;
+  /** The machine's memory in pages; MACHINE_MEMORY_PAGES unless a test gives another. */
+  readonly memoryPages?: number;
 }
 
 type Body<K extends MmRequestKind> = ReplyValue<(typeof MM_SPECS)[K]>;
@@ -240,7 +242,7 @@ function unmapRange(run: Run, p: MmProc, start: number, end: number): void {
  */
 function canMap(run: Run, p: MmProc, bytes: number, released: number): boolean {
   if (p.regions.length >= MAX_MAP_COUNT) return false;
-  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= MACHINE_MEMORY_PAGES;
+  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= (run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES);
 }
 
 /** A new region (free space by now) of p, counted against the machine's memory. */
