@@ -140,6 +140,16 @@ describe('Memory Manager: the machine memory', () => {
     expect(mm.mmap(64 * PAGE)).toBeGreaterThan(0);
   });
 
+  it("shmat counts against the machine memory, at an address of its choice or the caller's", () => {
+    const mm = new Mm({ memoryPages: IMAGE_PAGES + 20 });
+    const id = mm.call(P, { kind: 'shmget', key: 0, size: 16 * PAGE, flags: 0o600 }).reply.result;
+    expect(id).toBeGreaterThan(0);
+    expect(mm.call(P, { kind: 'shmat', shmid: id, addr: 0, flags: 0 }).reply.result).toBe(0);
+    expect(mm.call(P, { kind: 'shmat', shmid: id, addr: 0, flags: 0 }).reply.result).toBe(-ERRNO.ENOMEM);
+    expect(mm.call(P, { kind: 'shmat', shmid: id, addr: 0x40000000, flags: 0 }).reply.result).toBe(-ERRNO.ENOMEM);
+    expect(mm.server.state.mappedPages).toBe(IMAGE_PAGES + 16);
+  });
+
   it('a forked child counts its pages (each may become a private copy); exit gives them back', () => {
     const mm = new Mm();
     expect(mm.mmap(1000 * PAGE)).toBeGreaterThan(0);

@@ -402,6 +402,8 @@ function shmat(run: Run, p: MmProc, shmid: number, addr: number, flags: number):
   if (at !== 0) {
     if ((flags & SHM_RND) !== 0) at -= at % 4096;
     if (!isPageAligned(at) || at < MMAP_MIN || at + length > USER_TOP) return reply('shmat', -ERRNO.EINVAL);
+    const replaced = (flags & SHM_REMAP) !== 0 ? mappedBytesIn(p.regions, at, at + length) : 0;
+    if (!canMap(run, p, length, replaced)) return reply('shmat', -ERRNO.ENOMEM);
     if (overlaps(p.regions, at, at + length)) {
       if ((flags & SHM_REMAP) === 0) return reply('shmat', -ERRNO.EINVAL);
       unmapRange(run, p, at, at + length);
