@@ -41,7 +41,7 @@ describe('hostile guests', () => {
 
   it('the file system has a capacity: ENOSPC when full, space back after unlink', () => {
     const r = hostile('fsfull');
-    expect(r.out).toContain('hostile fsfull: 3 files of 64 MiB, then ENOSPC');
+    expect(r.out).toContain('hostile fsfull: 7 files of 64 MiB, then ENOSPC');
     expect(r.out).toContain('hostile fsfull: after unlink, write ok');
     expect(r.status).toBe(0);
   }, 120_000);

@@ -134,7 +134,7 @@ static int fsfull(void)
     ssize_t n = write(fd, "z", 1);
     printf("hostile fsfull: after unlink, write %s\n", n == 1 ? "ok" : errname(errno));
     close(fd);
-    return files < 8 && n == 1 ? 0 : 1;
+    return files < 16 && n == 1 ? 0 : 1;
 }
 
 static void on_segv(int sig)

@@ -44,7 +44,7 @@ export { faultProblem } from './events.js';
  * 5 (hostile guests): a write whose buffer turns unreadable returns its partial count; a path
  * running into unmapped memory is EFAULT; no room for a signal frame (or a forged one) is death
  * by SIGSEGV; the machine's memory (mmap, brk) is ENOMEM past 256 MiB of mappings and 65530
- * regions; the ramfs is ENOSPC past 256 MiB of files or 65536 inodes.
+ * regions; the ramfs is ENOSPC past 512 MiB of files or 65536 inodes.
  */
 export const MACHINE_VERSION = 'xrr-machine/5';
 
