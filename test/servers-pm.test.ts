@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerPort } from '../src/core/kernel/server-port.js';
-import { CTL_SIGNAL_FORCE, ERRNO, MSG, PROC_PROTOCOL, PS_LIST_MAX, VFS_PROTOCOL, type ProcRequest } from '../src/protocol/index.js';
+import { CTL_SIGNAL_DEFAULT, CTL_SIGNAL_FORCE, ERRNO, MSG, PROC_PROTOCOL, PS_LIST_MAX, VFS_PROTOCOL, type ProcRequest } from '../src/protocol/index.js';
 import {
   FIRST_USER_PID,
   PID_MAX,
@@ -337,6 +337,18 @@ describe('Process Manager: kill and default actions', () => {
     expect(pm.result(KERNEL, { kind: 'ctlSignal', pid: 0, signo: SIGINT, flags: 0 })).toBe(-EINVAL);
     expect(pm.result(KERNEL, { kind: 'ctlSignal', pid: 999, signo: SIGINT, flags: 0 })).toBe(-ESRCH);
     expect(pm.result(g, { kind: 'ctlSignal', pid: INIT, signo: SIGKILL, flags: 0 })).toBe(-EPERM);
+  });
+
+  it('CTL_SIGNAL_DEFAULT (no signal frame possible): a handler is reset too, so the process dies of the signal', () => {
+    const pm = new Pm();
+    const a = pm.fork(INIT);
+    pm.call(a, { kind: 'signal', signo: SIGSEGV, handler: 0x10100 });
+    expect(pm.call(KERNEL, { kind: 'ctlSignal', pid: a, signo: SIGSEGV, flags: CTL_SIGNAL_FORCE }).effects.map((e) => e.kind)).toContain('deliver');
+    const b = pm.fork(INIT);
+    pm.call(b, { kind: 'signal', signo: SIGSEGV, handler: 0x10100 });
+    expect(pm.call(KERNEL, { kind: 'ctlSignal', pid: b, signo: SIGSEGV, flags: CTL_SIGNAL_FORCE | CTL_SIGNAL_DEFAULT }).effects).toEqual([
+      { kind: 'exited', pid: b, status: SIGSEGV | 0x80 },
+    ]);
   });
 });
 

@@ -41,8 +41,12 @@ export { faultProblem } from './events.js';
  * signal events, odd pc traps, chaos scheduling and getrandom.
  * 4: server-crash events hold no host stack (server, message type and error text only, the text
  * cleaned of host source locations), so moving code cannot make a recording diverge.
+ * 5 (hostile guests): a write whose buffer turns unreadable returns its partial count; a path
+ * running into unmapped memory is EFAULT; no room for a signal frame (or a forged one) is death
+ * by SIGSEGV; the machine's memory (mmap, brk) is ENOMEM past 256 MiB of mappings and 65530
+ * regions; the ramfs is ENOSPC past 512 MiB of files or 65536 inodes.
  */
-export const MACHINE_VERSION = 'xrr-machine/4';
+export const MACHINE_VERSION = 'xrr-machine/5';
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */

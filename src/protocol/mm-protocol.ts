@@ -19,6 +19,12 @@ export const SHMID_DS = struct('xk_shmid_ds', 32, {
 });
 
 /** Kinds of the regions of a new image (MM_PROC_EXEC). */
+/**
+ * The machine's memory, in 4 KiB pages (256 MiB): what sysinfo reports, and what the Memory
+ * Manager lets every process's mappings add up to (beyond it mmap and brk are ENOMEM).
+ */
+export const MACHINE_MEMORY_PAGES = 65536;
+
 export const MM_REGION_KIND = { TEXT: 0, DATA: 1, STACK: 2, OTHER: 3 } as const;
 /** At most this many regions in one MM_PROC_EXEC. */
 export const MM_EXEC_REGIONS_MAX = 32;

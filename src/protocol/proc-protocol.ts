@@ -36,6 +36,12 @@ export const PS_ENTRY = struct('xk_proc', 64, {
 
 /** PROC_CTL_SIGNAL flag: the signal is a synchronous fault that must not be blocked or ignored (Linux force_sig). */
 export const CTL_SIGNAL_FORCE = 1;
+/**
+ * PROC_CTL_SIGNAL flag: the process cannot take the signal on a handler (no room for the frame, a
+ * forged sigreturn frame): its handler is reset to SIG_DFL first, so the default action kills it
+ * (Linux force_sigsegv).
+ */
+export const CTL_SIGNAL_DEFAULT = 2;
 
 const none = (name: string) => struct(name, 0, {});
 
@@ -143,7 +149,7 @@ export const PROC_SPECS = {
     request: struct('ProcCtlSignal', 12, { pid: i32(0), signo: u32(4), flags: u32(8) }),
     reply: EMPTY,
     trusted: true,
-    doc: 'post signo from the kernel (fault, Ctrl-C, SIGPIPE from the VFS): pid > 0 one process, pid < -1 the group -pid; flags CTL_SIGNAL_FORCE: a blocked or ignored signal is unblocked and reset to SIG_DFL first (faults); result = 0',
+    doc: 'post signo from the kernel (fault, Ctrl-C, SIGPIPE from the VFS): pid > 0 one process, pid < -1 the group -pid; flags CTL_SIGNAL_FORCE: a blocked or ignored signal is unblocked and reset to SIG_DFL first (faults); CTL_SIGNAL_DEFAULT: a handler too is reset to SIG_DFL first (no signal frame possible); result = 0',
   },
 } as const;
 

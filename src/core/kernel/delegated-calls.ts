@@ -64,9 +64,16 @@ export class DelegatedCalls {
   }
 }
 
-/** Copy a NUL-terminated path from user memory (EFAULT / ENAMETOOLONG as values). */
+/** Longest path with its NUL (Linux PATH_MAX). */
+const PATH_MAX = 4096;
+
+/**
+ * Copy a NUL-terminated path from user memory (EFAULT / ENAMETOOLONG as values). As Linux's
+ * strncpy_from_user: a string that runs into an unreadable byte before its NUL is EFAULT; only
+ * PATH_MAX readable bytes without a NUL are ENAMETOOLONG.
+ */
 export function readPath(p: Process, ptr: number): string | number {
-  const s = p.mem.readCString(ptr >>> 0, 4096);
-  if (!s) return p.mem.readUser(ptr >>> 0, 1) ? -ERRNO.ENAMETOOLONG : -ERRNO.EFAULT;
-  return new TextDecoder().decode(s);
+  const s = p.mem.readCString(ptr >>> 0, PATH_MAX);
+  if (s) return new TextDecoder().decode(s);
+  return p.mem.readUser(ptr >>> 0, PATH_MAX) ? -ERRNO.ENAMETOOLONG : -ERRNO.EFAULT;
 }

@@ -61,7 +61,9 @@ export class Replies {
       case 'write': {
         const done = w.done + r.result;
         if (r.result > 0 && done < u(2)) {
-          this.k.calls.writeChunk(p, w.args, done);
+          // The next chunk may be unreadable: then the call ends with what was written (as Linux).
+          const next = this.k.calls.writeChunk(p, w.args, done);
+          if (typeof next === 'number') finish(next);
           return;
         }
         finish(done);

@@ -3,12 +3,12 @@
  * carries it out on the process): a guest fault becomes a signal, a signal interrupts a blocking
  * call with EINTR, a handler runs on a frame pushed on the user stack, and sigreturn takes the
  * frame back. A process that cannot take its signal (no room for the frame, a forged frame) is
- * killed.
+ * killed by SIGSEGV.
  */
 import { TrapCause, type StopReason } from '../cpu.js';
 import { ERRNO } from '../../protocol/errno.js';
 import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
-import { CTL_SIGNAL_FORCE, PROC_PROTOCOL } from '../../protocol/proc-protocol.js';
+import { CTL_SIGNAL_DEFAULT, CTL_SIGNAL_FORCE, PROC_PROTOCOL } from '../../protocol/proc-protocol.js';
 import { SYSCALLS } from '../syscall-numbers.js';
 import { timespecBytes } from './guest-values.js';
 import type { Kernel, SyscallOutcome } from './kernel.js';
@@ -18,7 +18,7 @@ import type { KernelEffect } from './server-port.js';
 const { VFS, PROC } = WELL_KNOWN_PID;
 
 /** Linux signal numbers the kernel raises itself. */
-const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGKILL = 9, SIGSEGV = 11;
+const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGSEGV = 11;
 
 /** Signal frame: magic, saved pc, saved signal mask, x1..x31; 16-byte aligned on the user stack. */
 const FRAME_MAGIC = 0x5349_4746; // "FGIS"
@@ -47,10 +47,13 @@ export class Signals {
     this.post(p.pid, signo, CTL_SIGNAL_FORCE);
   }
 
-  /** The process cannot go on (no room for a signal frame, a forged frame): SIGKILL. */
-  private forceKill(p: Process, signo: number): void {
-    this.k.emit({ kind: 'signal', pid: p.pid, signo, action: 'terminate' });
-    this.post(p.pid, SIGKILL, CTL_SIGNAL_FORCE);
+  /**
+   * The process cannot go on (no room for a signal frame, a forged frame): SIGSEGV with its
+   * handler reset to SIG_DFL, so it dies of SIGSEGV (Linux force_sigsegv; the ABI says SIGSEGV).
+   * The death itself is the signal event (process-effects.ts).
+   */
+  private forceSegv(p: Process): void {
+    this.post(p.pid, SIGSEGV, CTL_SIGNAL_FORCE | CTL_SIGNAL_DEFAULT);
   }
 
   /** A signal interrupts p's blocking call: it returns EINTR. */
@@ -99,7 +102,7 @@ export class Signals {
     words.setUint32(8, e.savedMask >>> 0, true);
     p.regs.subarray(1, 32).forEach((x, i) => words.setInt32(FRAME_REGS + i * 4, x, true));
     if (!p.mem.writeUser(frame >>> 0, new Uint8Array(words.buffer))) {
-      this.forceKill(p, SIGSEGV); // no room for the frame: the process cannot take the signal
+      this.forceSegv(p); // no room for the frame: the process cannot take the signal
       return;
     }
     p.regs[1] = e.restorer | 0;
@@ -117,7 +120,7 @@ export class Signals {
     const b = p.mem.readUser(frame, FRAME_BYTES);
     const v = b && new DataView(b.buffer, b.byteOffset);
     if (!v || v.getUint32(0, true) !== FRAME_MAGIC) {
-      this.forceKill(p, SIGSEGV);
+      this.forceSegv(p);
       return 'no-return';
     }
     p.pc = v.getUint32(4, true);

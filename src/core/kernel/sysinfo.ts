@@ -3,6 +3,7 @@
  * the virtual time, the recording's seed id, the processes and how the servers are doing.
  */
 import { ERRNO } from '../../protocol/errno.js';
+import { MACHINE_MEMORY_PAGES as PHYS_PAGES } from '../../protocol/mm-protocol.js';
 import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
@@ -17,7 +18,6 @@ export interface SysinfoFacts {
 const SYSINFO_SIZE = 320;
 const SERVER_SLOTS = 8;
 const SERVER_SLOT = 32;
-const PHYS_PAGES = 65536;
 
 export function sysinfo(k: Kernel, p: Process, ptr: number, size: number): number {
   const b = new Uint8Array(SYSINFO_SIZE);

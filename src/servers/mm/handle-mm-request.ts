@@ -9,14 +9,16 @@
  */
 import { ERRNO } from '../../protocol/errno.js';
 import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
-import { MM_REGION_KIND, MM_SPECS, type MmReply, type MmRequest, type MmRequestKind } from '../../protocol/mm-protocol.js';
+import { MACHINE_MEMORY_PAGES, MM_REGION_KIND, MM_SPECS, type MmReply, type MmRequest, type MmRequestKind } from '../../protocol/mm-protocol.js';
 import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import type { MmEffect, MmResult } from './mm-result.js';
 import {
   HEAP_MAX,
   isPageAligned,
+  MAX_MAP_COUNT,
   MMAP_MIN,
   MMAP_TOP,
+  PAGE_SIZE,
   pageUp,
   PERM_R,
   PERM_RWX,
@@ -31,7 +33,7 @@ import {
   type RegionKind,
   type ShmSegment,
 } from './mm-state.js';
-import { cutRange, findFreeTopDown, fullyMapped, normalize, overlaps, protectRange, regionsIn } from './regions.js';
+import { cutRange, findFreeTopDown, fullyMapped, insertRegion, mappedBytes, mappedBytesIn, normalize, overlaps, protectRange, regionsIn, splits } from './regions.js';
 
 export const MAP_SHARED = 0x01;
 export const MAP_PRIVATE = 0x02;
@@ -59,6 +61,8 @@ export interface MmContext {
   readonly now?: bigint;
   /** Credentials of a pid; without it (or for an unknown pid) System V permission checks pass, as for root. */
   readonly cred?: (pid: number) => MmCred | undefined;
+  /** The machine's memory in pages; MACHINE_MEMORY_PAGES unless a test gives another. */
+  readonly memoryPages?: number;
 }
 
 type Body<K extends MmRequestKind> = ReplyValue<(typeof MM_SPECS)[K]>;
@@ -147,7 +151,11 @@ function control(run: Run, req: MmRequest): MmReply {
       // The old image is gone with the kernel's old address space: only the shm bookkeeping remains to do.
       const old = state.procs.get(req.pid);
       if (old !== undefined) dropProc(run, old);
-      state.procs.set(req.pid, { pid: req.pid, regions: normalize(regions), brkBase: req.brkBase, brk: req.brkBase });
+      // The image is counted but not refused: the kernel has already built it, and its size is
+      // bounded by the file system's capacity.
+      const image = normalize(regions);
+      state.mappedPages += mappedBytes(image) / PAGE_SIZE;
+      state.procs.set(req.pid, { pid: req.pid, regions: image, brkBase: req.brkBase, brk: req.brkBase });
       return reply('procExec', 0);
     }
     case 'procFork': {
@@ -167,6 +175,8 @@ function control(run: Run, req: MmRequest): MmReply {
         }
         return { ...r, attach };
       });
+      // The child's pages count as its own: each may become a private copy on its first write.
+      state.mappedPages += mappedBytes(regions) / PAGE_SIZE;
       state.procs.set(req.child, { pid: req.child, regions, brkBase: parent.brkBase, brk: parent.brk });
       return reply('procFork', 0);
     }
@@ -184,6 +194,7 @@ function control(run: Run, req: MmRequest): MmReply {
 /** Forgets a process's address space (exec or exit): its shm attachments end. */
 function dropProc(run: Run, p: MmProc): void {
   const attaches = p.regions.filter((r) => r.kind === 'shm');
+  run.state.mappedPages -= mappedBytes(p.regions) / PAGE_SIZE;
   p.regions = [];
   run.state.procs.delete(p.pid);
   settleAttachments(run, p, attaches);
@@ -212,10 +223,10 @@ function destroy(run: Run, seg: ShmSegment): void {
 
 /** Removes [start, end) from `p`'s address space, with the unmap / shm-detach effects. */
 function unmapRange(run: Run, p: MmProc, start: number, end: number): void {
-  const { kept, removed } = cutRange(p.regions, start, end);
+  const removed = cutRange(p, start, end);
   if (removed.length === 0) return;
-  p.regions = kept;
   for (const r of removed) {
+    run.state.mappedPages -= (r.end - r.start) / PAGE_SIZE;
     const length = r.end - r.start;
     run.fx.push(r.kind === 'shm' ? { kind: 'shm-detach', pid: p.pid, addr: r.start, length } : { kind: 'unmap', pid: p.pid, addr: r.start, length });
   }
@@ -224,6 +235,22 @@ function unmapRange(run: Run, p: MmProc, start: number, end: number): void {
 
 // ---- brk, mmap, munmap, mprotect --------------------------------------------------------------------
 
+/**
+ * Whether p may map `bytes` more, `released` bytes of its own being given back by the same call:
+ * the machine's memory (every process's mappings together) and p's mapping count (Linux's
+ * max_map_count; a mapping that merges with a neighbour is counted too, as Linux checks first).
+ */
+function canMap(run: Run, p: MmProc, bytes: number, released: number): boolean {
+  if (p.regions.length >= MAX_MAP_COUNT) return false;
+  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= (run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES);
+}
+
+/** A new region (free space by now) of p, counted against the machine's memory. */
+function addRegion(run: Run, p: MmProc, r: Region): void {
+  insertRegion(p.regions, r);
+  run.state.mappedPages += (r.end - r.start) / PAGE_SIZE;
+}
+
 /** Linux brk: returns the new break, or the old one when the request is refused. */
 function brk(run: Run, p: MmProc, addr: number): number {
   if (addr < p.brkBase || addr - p.brkBase > HEAP_MAX) return p.brk;
@@ -231,7 +258,8 @@ function brk(run: Run, p: MmProc, addr: number): number {
   const newEnd = pageUp(addr);
   if (newEnd > oldEnd) {
     if (newEnd > MMAP_TOP || overlaps(p.regions, oldEnd, newEnd)) return p.brk;
-    p.regions = normalize([...p.regions, { start: oldEnd, end: newEnd, perm: PERM_R | PERM_W, maxPerm: PERM_RWX, kind: 'heap', ...NO_SHM }]);
+    if (!canMap(run, p, newEnd - oldEnd, 0)) return p.brk;
+    addRegion(run, p, { start: oldEnd, end: newEnd, perm: PERM_R | PERM_W, maxPerm: PERM_RWX, kind: 'heap', ...NO_SHM });
     run.fx.push({ kind: 'map', pid: p.pid, addr: oldEnd, length: newEnd - oldEnd, perm: PERM_R | PERM_W });
   } else if (newEnd < oldEnd) {
     unmapRange(run, p, newEnd, oldEnd);
@@ -254,11 +282,14 @@ function mmap(run: Run, p: MmProc, req: Extract<MmRequest, { kind: 'mmap' }>): M
     if (req.addr < MMAP_MIN) return reply('mmap', -ERRNO.EPERM);
     if (req.addr + length > USER_TOP) return reply('mmap', -ERRNO.ENOMEM);
     addr = req.addr;
+    // What the new mapping replaces is given back first.
+    if (!canMap(run, p, length, mappedBytesIn(p.regions, addr, addr + length))) return reply('mmap', -ERRNO.ENOMEM);
     unmapRange(run, p, addr, addr + length);
   } else {
+    if (!canMap(run, p, length, 0)) return reply('mmap', -ERRNO.ENOMEM);
     const hint = req.addr - (req.addr % 4096);
     if (hint >= MMAP_MIN && hint + length <= USER_TOP && !overlaps(p.regions, hint, hint + length)) addr = hint;
-    else addr = findFreeTopDown(p.regions, length, MMAP_TOP);
+    else addr = findFreeTopDown(p, length, MMAP_TOP);
     if (addr < 0) return reply('mmap', -ERRNO.ENOMEM);
   }
   if (type === MAP_SHARED) {
@@ -267,7 +298,7 @@ function mmap(run: Run, p: MmProc, req: Extract<MmRequest, { kind: 'mmap' }>): M
     seg.removed = true;
     attach(run, p, seg, addr, req.prot, PERM_RWX);
   } else {
-    p.regions = normalize([...p.regions, { start: addr, end: addr + length, perm: req.prot, maxPerm: PERM_RWX, kind: 'anon', ...NO_SHM }]);
+    addRegion(run, p, { start: addr, end: addr + length, perm: req.prot, maxPerm: PERM_RWX, kind: 'anon', ...NO_SHM });
     run.fx.push({ kind: 'map', pid: p.pid, addr, length, perm: req.prot });
   }
   return reply('mmap', 0, { addr });
@@ -277,6 +308,7 @@ function munmap(run: Run, p: MmProc, addr: number, length: number): number {
   if (!isPageAligned(addr) || length === 0) return -ERRNO.EINVAL;
   const end = addr + pageUp(length);
   if (end > USER_TOP) return -ERRNO.EINVAL;
+  if (splits(p.regions, addr, end) && p.regions.length >= MAX_MAP_COUNT) return -ERRNO.ENOMEM;
   unmapRange(run, p, addr, end);
   return 0;
 }
@@ -287,7 +319,9 @@ function mprotect(run: Run, p: MmProc, addr: number, length: number, prot: numbe
   if (end === addr) return 0;
   if (end > USER_TOP || !fullyMapped(p.regions, addr, end)) return -ERRNO.ENOMEM;
   if (regionsIn(p.regions, addr, end).some((r) => (prot & ~r.maxPerm) !== 0)) return -ERRNO.EACCES;
-  p.regions = protectRange(p.regions, addr, end, prot);
+  // A range inside one region splits it in three: two more mappings.
+  if (p.regions.length + 2 > MAX_MAP_COUNT && regionsIn(p.regions, addr, end).length > 0) return -ERRNO.ENOMEM;
+  protectRange(p, addr, end, prot);
   run.fx.push({ kind: 'protect', pid: p.pid, addr, length: end - addr, perm: prot });
   return 0;
 }
@@ -352,7 +386,7 @@ function shmget(run: Run, key: number, size: number, flags: number): number {
 function attach(run: Run, p: MmProc, seg: ShmSegment, addr: number, perm: number, maxPerm: number): void {
   const length = pageUp(seg.size);
   const region: Region = { start: addr, end: addr + length, perm, maxPerm, kind: 'shm', segment: seg.id, attach: run.state.nextAttachId++, attachStart: addr };
-  p.regions = normalize([...p.regions, region]);
+  addRegion(run, p, region);
   seg.nattch++;
   seg.lpid = p.pid;
   run.fx.push({ kind: 'shm-attach', pid: p.pid, addr, segment: seg.id, length, perm });
@@ -368,12 +402,15 @@ function shmat(run: Run, p: MmProc, shmid: number, addr: number, flags: number):
   if (at !== 0) {
     if ((flags & SHM_RND) !== 0) at -= at % 4096;
     if (!isPageAligned(at) || at < MMAP_MIN || at + length > USER_TOP) return reply('shmat', -ERRNO.EINVAL);
+    const replaced = (flags & SHM_REMAP) !== 0 ? mappedBytesIn(p.regions, at, at + length) : 0;
+    if (!canMap(run, p, length, replaced)) return reply('shmat', -ERRNO.ENOMEM);
     if (overlaps(p.regions, at, at + length)) {
       if ((flags & SHM_REMAP) === 0) return reply('shmat', -ERRNO.EINVAL);
       unmapRange(run, p, at, at + length);
     }
   } else {
-    at = findFreeTopDown(p.regions, length, MMAP_TOP);
+    if (!canMap(run, p, length, 0)) return reply('shmat', -ERRNO.ENOMEM);
+    at = findFreeTopDown(p, length, MMAP_TOP);
     if (at < 0) return reply('shmat', -ERRNO.ENOMEM);
   }
   const exec = (flags & SHM_EXEC) !== 0 ? PERM_X : 0;
@@ -386,7 +423,8 @@ function shmdt(run: Run, p: MmProc, addr: number): number {
   const first = p.regions.find((r) => r.kind === 'shm' && r.attachStart === addr && !run.state.segments.get(r.segment)?.hidden);
   if (first === undefined) return -ERRNO.EINVAL;
   const pieces = p.regions.filter((r) => r.attach === first.attach);
-  p.regions = p.regions.filter((r) => r.attach !== first.attach);
+  for (const r of pieces) cutRange(p, r.start, r.end);
+  for (const r of pieces) run.state.mappedPages -= (r.end - r.start) / PAGE_SIZE;
   for (const r of pieces) run.fx.push({ kind: 'shm-detach', pid: p.pid, addr: r.start, length: r.end - r.start });
   settleAttachments(run, p, pieces);
   return 0;

@@ -3,7 +3,8 @@
  * address order, segments by id.
  */
 import { StateValue, uniqueBy } from '../../core/state-check.js';
-import { PAGE_SIZE, SHMMAX, USER_TOP, type MmProc, type MmState, type Region, type RegionKind, type ShmSegment } from './mm-state.js';
+import { mappedBytes } from './regions.js';
+import { MAX_MAP_COUNT, PAGE_SIZE, SHMMAX, USER_TOP, type MmProc, type MmState, type Region, type RegionKind, type ShmSegment } from './mm-state.js';
 
 export interface MmSnapshot {
   readonly version: 1;
@@ -46,6 +47,16 @@ function region(v: StateValue): Region {
   };
 }
 
+/** A process's regions: sorted by address and not overlapping (the searches rely on it), at most MAX_MAP_COUNT. */
+function sortedRegions(v: StateValue): Region[] {
+  const list = v.array(MAX_MAP_COUNT);
+  const regions = list.map(region);
+  for (let i = 1; i < regions.length; i++) {
+    if (regions[i]!.start < regions[i - 1]!.end) list[i]!.fail(`a region starting at or above the previous one's end (${regions[i - 1]!.end})`);
+  }
+  return regions;
+}
+
 function segment(v: StateValue): ShmSegment {
   return {
     id: v.at('id').u32(),
@@ -74,7 +85,7 @@ export function parseMmSnapshot(raw: unknown, root = 'mm'): MmSnapshot {
     pid: v.at('pid').pid(),
     brkBase: v.at('brkBase').u32(),
     brk: v.at('brk').u32(),
-    regions: v.at('regions').array().map(region),
+    regions: sortedRegions(v.at('regions')),
   }));
   uniqueBy(procs, (p) => p.pid, `${root}.procs`, 'pid');
   const segments = s.at('segments').array().map(segment);
@@ -96,5 +107,7 @@ export function restoreMm(s: MmSnapshot): MmState {
   }
   const segments = new Map<number, ShmSegment>();
   for (const seg of s.segments) segments.set(seg.id, { ...seg });
-  return { procs, segments, nextShmId: s.nextShmId, nextAttachId: s.nextAttachId };
+  let mappedPages = 0;
+  for (const p of procs.values()) mappedPages += mappedBytes(p.regions) / PAGE_SIZE;
+  return { procs, segments, nextShmId: s.nextShmId, nextAttachId: s.nextAttachId, mappedPages };
 }

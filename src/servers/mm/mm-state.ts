@@ -18,6 +18,8 @@ export const HEAP_MAX = 256 * 1024 * 1024;
 /** System V limits: largest segment, most segments. */
 export const SHMMAX = 32 * 1024 * 1024;
 export const SHMMNI = 128;
+/** Most regions a process may have (Linux's vm.max_map_count); beyond it mmap is ENOMEM. */
+export const MAX_MAP_COUNT = 65530;
 
 export const PERM_R = 1;
 export const PERM_W = 2;
@@ -52,6 +54,19 @@ export interface MmProc {
   brkBase: number;
   /** Current break: the heap is [brkBase, brk), mapped up to the page boundary above brk. */
   brk: number;
+  /** What the last top-down search learnt (regions.ts); not saved: it never changes an answer. */
+  topDown?: TopDownCache;
+}
+
+/**
+ * What a top-down search learnt, so the next one need not walk the regions it walked: every free
+ * gap above `below` (a mapped address) and under `top` is at most `largestGapAbove` bytes, so a
+ * larger request fits only below `below`. The search finds the same address with or without it.
+ */
+export interface TopDownCache {
+  readonly top: number;
+  readonly below: number;
+  readonly largestGapAbove: number;
 }
 
 export interface ShmSegment {
@@ -79,10 +94,15 @@ export interface MmState {
   readonly segments: Map<number, ShmSegment>;
   nextShmId: number;
   nextAttachId: number;
+  /**
+   * Pages of every process's regions together, counted against the machine's memory
+   * (MACHINE_MEMORY_PAGES). Derived from the regions: recounted on restore, never saved.
+   */
+  mappedPages: number;
 }
 
 export function createMmState(): MmState {
-  return { procs: new Map(), segments: new Map(), nextShmId: 1, nextAttachId: 1 };
+  return { procs: new Map(), segments: new Map(), nextShmId: 1, nextAttachId: 1, mappedPages: 0 };
 }
 
 export function pageUp(n: number): number {

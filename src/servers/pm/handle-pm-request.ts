@@ -9,7 +9,7 @@
  */
 import { ERRNO } from '../../protocol/errno.js';
 import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
-import { CTL_SIGNAL_FORCE, PS_LIST_MAX, PS_NAME_SIZE, PROC_SPECS, type ProcReply, type ProcRequest, type ProcRequestKind } from '../../protocol/proc-protocol.js';
+import { CTL_SIGNAL_DEFAULT, CTL_SIGNAL_FORCE, PS_LIST_MAX, PS_NAME_SIZE, PROC_SPECS, type ProcReply, type ProcRequest, type ProcRequestKind } from '../../protocol/proc-protocol.js';
 import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import type { PmEffect, PmOutcome, PmResult } from './pm-result.js';
 import {
@@ -205,10 +205,11 @@ function control(run: Run, req: ProcRequest): PmOutcome {
     }
     case 'ctlSignal': {
       if (!isValidSignal(req.signo)) return reply('ctlSignal', -ERRNO.EINVAL);
-      const force = (req.flags & CTL_SIGNAL_FORCE) !== 0;
+      const force = (req.flags & (CTL_SIGNAL_FORCE | CTL_SIGNAL_DEFAULT)) !== 0;
       if (req.pid > 0) {
         const p = state.procs.get(req.pid);
         if (p === undefined || p.kind !== 'user') return reply('ctlSignal', -ERRNO.ESRCH);
+        if ((req.flags & CTL_SIGNAL_DEFAULT) !== 0) p.actions[req.signo] = { handler: SIG_DFL, flags: 0, restorer: 0, mask: 0 };
         post(run, p, req.signo, force);
         return reply('ctlSignal', 0);
       }

@@ -58,6 +58,8 @@ import {
   releaseIfUnused,
   resolve,
   setFileSize,
+  inodesFull,
+  spaceLeft,
   statOf,
   stickyForbids,
   unlinkEntry,
@@ -289,6 +291,7 @@ function open(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'open'>, ctx: 
     if (lk.trailingSlash) return -ERRNO.EISDIR;
     if (lk.dir.nlink === 0) return -ERRNO.ENOENT;
     if (!permitsEffective(proc.cred, lk.dir, MAY_WRITE | MAY_EXEC)) return -ERRNO.EACCES;
+    if (inodesFull(state)) return -ERRNO.ENOSPC;
     const gid = (lk.dir.mode & S_ISGID) !== 0 ? lk.dir.gid : proc.cred.egid;
     node = createFile(state, lk.dir, lk.name, { mode: req.mode & 0o7777 & ~proc.umask, uid: proc.cred.euid, gid, now: ctx.now });
   } else {
@@ -300,7 +303,7 @@ function open(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'open'>, ctx: 
     const want = (acc !== O.WRONLY ? MAY_READ : 0) | (acc !== O.RDONLY ? MAY_WRITE : 0);
     if (!permitsEffective(proc.cred, node, want)) return -ERRNO.EACCES;
     if (node.kind === 'file' && (req.flags & O.TRUNC) !== 0 && acc !== O.RDONLY && node.size > 0) {
-      setFileSize(node, 0);
+      setFileSize(state, node, 0);
       node.mtime = ctx.now;
       node.ctime = ctx.now;
     }
@@ -364,16 +367,18 @@ function write(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'write'>, ctx
     case 'file': {
       if (n === 0) return done('write', 0);
       const start = (file.flags & O.APPEND) !== 0 ? node.size : file.offset;
-      const end = start + n;
+      // A full file system takes what fits (a short write), as Linux; ENOSPC when nothing does.
+      const end = Math.min(start + n, node.size + spaceLeft(state));
+      if (end <= start) return done('write', -ERRNO.ENOSPC);
       if (end > node.size) {
-        const r = setFileSize(node, end);
+        const r = setFileSize(state, node, end);
         if (r < 0) return done('write', r);
       }
-      node.data.set(req.data, start);
+      node.data.set(req.data.subarray(0, end - start), start);
       file.offset = end;
       node.mtime = ctx.now;
       node.ctime = ctx.now;
-      return done('write', n);
+      return done('write', end - start);
     }
     case 'fifo': {
       if (node.readers === 0) {
@@ -581,6 +586,7 @@ function mkdir(state: VfsState, proc: ProcFiles, path: string, mode: number, ctx
   if (!permitsEffective(proc.cred, lk.dir, MAY_WRITE | MAY_EXEC)) return -ERRNO.EACCES;
   const inheritGid = (lk.dir.mode & S_ISGID) !== 0;
   const bits = (mode & 0o1777 & ~proc.umask) | (inheritGid ? S_ISGID : 0);
+  if (inodesFull(state)) return -ERRNO.ENOSPC;
   createDir(state, lk.dir, lk.name, { mode: bits, uid: proc.cred.euid, gid: inheritGid ? lk.dir.gid : proc.cred.egid, now: ctx.now });
   return 0;
 }

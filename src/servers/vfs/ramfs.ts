@@ -7,6 +7,8 @@ import { S_IFCHR, S_IFDIR, S_IFIFO, S_IFREG, S_ISVTX, type Stat } from '../../pr
 import { NAME_MAX, PATH_BYTES_MAX } from '../../protocol/vfs-protocol.js';
 import {
   FILE_SIZE_MAX,
+  FS_CAPACITY_BYTES,
+  FS_INODES_MAX,
   RAMFS_DEV,
   ROOT_INO,
   rdevOf,
@@ -68,8 +70,14 @@ function common(state: VfsState, a: NewInodeAttrs, nlink: number) {
 export function createFile(state: VfsState, dir: DirInode, name: string, a: NewInodeAttrs, data?: Uint8Array): FileInode {
   const node: FileInode = { kind: 'file', ...common(state, a, 1), data: data ? data.slice() : new Uint8Array(0), size: data?.length ?? 0 };
   state.inodes.set(node.ino, node);
+  state.fileBytes += node.size;
   linkEntry(dir, name, node.ino, a.now);
   return node;
+}
+
+/** Whether the ramfs holds as many inodes as it may: creating another is ENOSPC. */
+export function inodesFull(state: VfsState): boolean {
+  return state.inodes.size >= FS_INODES_MAX;
 }
 
 export function createDir(state: VfsState, parent: DirInode, name: string, a: NewInodeAttrs): DirInode {
@@ -108,7 +116,9 @@ export function unlinkEntry(dir: DirInode, name: string, now: bigint): void {
 
 /** Frees an inode nobody can reach any more: no links, no open descriptions, no cwd. */
 export function releaseIfUnused(state: VfsState, node: Inode): void {
-  if (node.nlink === 0 && node.refs === 0 && node.ino !== ROOT_INO) state.inodes.delete(node.ino);
+  if (node.nlink !== 0 || node.refs !== 0 || node.ino === ROOT_INO) return;
+  state.inodes.delete(node.ino);
+  if (node.kind === 'file') state.fileBytes -= node.size;
 }
 
 /** POSIX permission check with the given ids; root bypasses read/write, and exec needs some x bit. */
@@ -222,9 +232,16 @@ export function pathOf(state: VfsState, dirIno: Ino): string | number {
   return '/' + names.reverse().join('/');
 }
 
-/** Grows (zero-filled) or shrinks a regular file. */
-export function setFileSize(node: FileInode, size: number): number {
+/** Bytes a file may still grow by before the ramfs is full. */
+export function spaceLeft(state: VfsState): number {
+  return Math.max(0, FS_CAPACITY_BYTES - state.fileBytes);
+}
+
+/** Grows (zero-filled) or shrinks a regular file: EFBIG past the largest file, ENOSPC past the capacity. */
+export function setFileSize(state: VfsState, node: FileInode, size: number): number {
   if (size > FILE_SIZE_MAX) return -ERRNO.EFBIG;
+  if (size - node.size > spaceLeft(state)) return -ERRNO.ENOSPC;
+  state.fileBytes += size - node.size;
   if (size > node.data.length) {
     const grown = new Uint8Array(Math.min(FILE_SIZE_MAX, Math.max(size, node.data.length * 2, 256)));
     grown.set(node.data.subarray(0, node.size));

@@ -5,7 +5,7 @@
  * Returns the list of violations (empty when consistent).
  */
 import { O } from '../../protocol/vfs-protocol.js';
-import { PIPE_CAPACITY, ROOT_INO, type VfsState } from './vfs-state.js';
+import { FS_CAPACITY_BYTES, PIPE_CAPACITY, ROOT_INO, type VfsState } from './vfs-state.js';
 
 export function checkVfsInvariants(state: VfsState): string[] {
   const problems: string[] = [];
@@ -77,6 +77,10 @@ export function checkVfsInvariants(state: VfsState): string[] {
       if (node.buffer.length > PIPE_CAPACITY) problems.push(`pipe ${node.ino}: ${node.buffer.length} bytes buffered`);
     }
   }
+  let fileBytes = 0;
+  for (const node of state.inodes.values()) if (node.kind === 'file') fileBytes += node.size;
+  if (fileBytes !== state.fileBytes) problems.push(`file bytes counted ${state.fileBytes}, files hold ${fileBytes}`);
+  if (fileBytes > FS_CAPACITY_BYTES) problems.push(`files hold ${fileBytes} bytes, beyond the capacity`);
   if (!state.inodes.has(ROOT_INO)) problems.push('root inode missing');
   for (const ino of state.inodes.keys()) if (ino >= state.nextIno) problems.push(`inode ${ino} >= nextIno`);
   for (const id of state.files.keys()) if (id >= state.nextFileId) problems.push(`file ${id} >= nextFileId`);

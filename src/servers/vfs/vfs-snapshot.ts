@@ -268,5 +268,7 @@ export function restoreVfs(snapshot: VfsSnapshot, load?: BlobSource): VfsState {
       return [p.pid, { pid: p.pid, cred: { uid: p.uid, euid: p.euid, gid: p.gid, egid: p.egid }, umask: p.umask, cwd: p.cwd, fds }];
     }),
   );
-  return { inodes, files, procs, nextIno: snapshot.nextIno, nextFileId: snapshot.nextFileId };
+  let fileBytes = 0;
+  for (const node of inodes.values()) if (node.kind === 'file') fileBytes += node.size;
+  return { inodes, files, procs, nextIno: snapshot.nextIno, nextFileId: snapshot.nextFileId, fileBytes };
 }

@@ -14,6 +14,14 @@ export const PIPE_CAPACITY = 4096;
 export const OPEN_MAX = 64;
 /** Largest regular file the ramfs keeps. */
 export const FILE_SIZE_MAX = 64 * 1024 * 1024;
+/**
+ * The ramfs's capacity: the bytes of every regular file together, so a guest cannot make the
+ * host hold more, nor a journal grow without bound per guest byte; beyond it a write is ENOSPC.
+ * Twice the machine's memory, as room for the large images of the journal's scale tests.
+ */
+export const FS_CAPACITY_BYTES = 512 * 1024 * 1024;
+/** Most inodes the ramfs holds (tmpfs nr_inodes); beyond it creating a file or directory is ENOSPC. */
+export const FS_INODES_MAX = 65536;
 export const ROOT_INO: Ino = 1;
 /** st_dev of every ramfs inode. */
 export const RAMFS_DEV = 1;
@@ -131,6 +139,8 @@ export interface VfsState {
   readonly procs: Map<number, ProcFiles>;
   nextIno: Ino;
   nextFileId: FileId;
+  /** Bytes of every regular file together, against FS_CAPACITY_BYTES. Derived: recounted on restore, never saved. */
+  fileBytes: number;
 }
 
 /** An empty filesystem: just the root directory (0755, root:root). */
@@ -149,5 +159,5 @@ export function createVfsState(now: bigint): VfsState {
     entries: new Map(),
     parent: ROOT_INO,
   };
-  return { inodes: new Map([[ROOT_INO, root]]), files: new Map(), procs: new Map(), nextIno: ROOT_INO + 1, nextFileId: 1 };
+  return { inodes: new Map([[ROOT_INO, root]]), files: new Map(), procs: new Map(), nextIno: ROOT_INO + 1, nextFileId: 1, fileBytes: 0 };
 }
