@@ -13,7 +13,7 @@ import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilte
 import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
-import { loadMigrations, migrate, type Migration } from './migrations.js';
+import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
@@ -24,6 +24,8 @@ export interface SqliteOpenOptions extends StoreOptions {
   readonly create?: boolean;
   /** Migrations to apply instead of migrations/ (tests of the migration logic). */
   readonly migrations?: readonly Migration[];
+  /** Set by open(): the database is an in-memory copy of a file at this older schema, to upgrade and read. */
+  readonly upgradedFrom?: number;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -161,6 +163,11 @@ function blobToHashes(blob: Buffer): PageHash[] {
 
 export class SqliteJournalStore extends BaseJournalStore {
   readonly schemaVersion: number;
+  /**
+   * The schema version of the file when a read-only open found it older than this build's: the
+   * store then reads a copy upgraded in memory and the file is never written. Null otherwise.
+   */
+  readonly upgradedFrom: number | null;
   private readonly stmts = new Map<string, Stmt<unknown>>();
   private readonly migrations: readonly Migration[];
 
@@ -193,8 +200,16 @@ export class SqliteJournalStore extends BaseJournalStore {
   ) {
     super(zstd, options, options.readonly ?? false);
     this.migrations = options.migrations ?? loadMigrations();
+    this.upgradedFrom = options.upgradedFrom ?? null;
+    const inMemory = this.upgradedFrom !== null;
     try {
-      if (!this.readonly) {
+      // What the file is, found by reading only: another application's database or an empty file
+      // opened without create is refused before anything (a WAL switch, a schema) is written.
+      const found = currentSchemaVersion(db);
+      if (found === 0 && !this.readonly && !(options.create ?? true)) {
+        throw new JournalError('NOT_A_JOURNAL', `${label} is empty: no journal has been written to it yet`);
+      }
+      if (!this.readonly && !inMemory) {
         // Big pages for a new file (before WAL writes its first page): a 4 KiB message then fits in
         // a row without an overflow chain, and rows pack densely. An existing file keeps its size.
         if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
@@ -209,7 +224,7 @@ export class SqliteJournalStore extends BaseJournalStore {
       db.pragma('busy_timeout = 5000');
       // Binary searches over icount and replays read scattered pages: keep 16 MiB of them.
       db.pragma('cache_size = -16384');
-      this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
+      this.schemaVersion = migrate(db, { readonly: this.readonly && !inMemory, migrations: this.migrations, label });
     } catch (e) {
       throw translateSqliteError(e, label);
     }
@@ -259,10 +274,22 @@ export class SqliteJournalStore extends BaseJournalStore {
       throw translateSqliteError(e, path);
     }
     try {
-      return new SqliteJournalStore(db, zstd, options, path);
+      if (readonly) {
+        // A read-only command must never rewrite a file (a damaged WAL would be cut short by the
+        // first write): an older schema is upgraded in a copy in memory.
+        const found = currentSchemaVersion(db);
+        const latest = latestSchemaVersion(options.migrations ?? loadMigrations());
+        if (found > 0 && found < latest) {
+          const copy = new Database(db.serialize());
+          db.close();
+          db = copy;
+          return new SqliteJournalStore(db, zstd, { ...options, upgradedFrom: found }, path);
+        }
+      }
+      return new SqliteJournalStore(db, zstd, { ...options, create }, path);
     } catch (e) {
       db.close();
-      throw e;
+      throw translateSqliteError(e, path);
     }
   }
 
