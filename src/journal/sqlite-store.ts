@@ -41,7 +41,10 @@ export function translateSqliteError(e: unknown, where = 'the journal'): unknown
     return new JournalError('CORRUPT', `${where} is damaged: ${e.message} (run xrr verify)`, { cause: e });
   }
   if (code.startsWith('SQLITE_READONLY')) return new JournalError('READONLY', `${where} cannot be written: ${e.message}`, { cause: e });
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PERM') {
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') {
+    return new JournalError('IO', `${where} cannot be written: the disk is full or a file size limit was reached (${code})`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PERM') {
     return new JournalError('IO', `${where}: ${e.message} (${code})`, { cause: e });
   }
   return e;
