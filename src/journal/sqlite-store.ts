@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
+import { BaseJournalStore, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
@@ -236,11 +236,11 @@ export class SqliteJournalStore extends BaseJournalStore {
         'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
-      this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash) VALUES (?, ?, ?, ?)');
+      this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash, mac) VALUES (?, ?, ?, ?, ?)');
     } catch (e) {
       throw translateSqliteError(e, label);
     }
-    this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
+    this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ?, head_mac = ? WHERE id = ?');
     this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
     this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
     this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
@@ -283,7 +283,11 @@ export class SqliteJournalStore extends BaseJournalStore {
         const found = currentSchemaVersion(db);
         const latest = latestSchemaVersion(options.migrations ?? loadMigrations());
         if (found > 0 && found < latest) {
-          const copy = new Database(db.serialize());
+          const image = db.serialize();
+          // An image of a WAL file says so in its header (bytes 18-19); a database in memory has no WAL.
+          image[18] = 1;
+          image[19] = 1;
+          const copy = new Database(image);
           db.close();
           db = copy;
           return new SqliteJournalStore(db, zstd, { ...options, upgradedFrom: found }, path);
@@ -312,7 +316,7 @@ export class SqliteJournalStore extends BaseJournalStore {
           copy.pragma('secure_delete = ON');
           // The key seed is withheld (an empty row says so), not just absent: a reader of the copy
           // must not take its keys to come from the entropy seed.
-          copy.exec("DELETE FROM channel_key; UPDATE key_seed SET seed = x''; VACUUM");
+          copy.exec("DELETE FROM channel_key; UPDATE key_seed SET seed = x''; UPDATE seal_key SET key = x''; VACUUM");
         } finally {
           copy.close();
         }
@@ -351,16 +355,18 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   // ---- recording and branches ---------------------------------------------------------------
 
-  protected insertRecording(meta: RecordingMeta, root: BranchInfo): void {
+  protected insertRecording(meta: RecordingMeta, root: BranchInfo, sealKey: Uint8Array, rootHeadMac: Uint8Array): void {
     this.tx(() => {
+      this.prep('INSERT OR REPLACE INTO seal_key (id, key) VALUES (1, ?)').run(Buffer.from(sealKey));
       this.prep(
         `INSERT INTO recording (id, machine_version, image_hash, seed_hex, boot_epoch_ns, command_line, created_at, xrr_version)
          VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(meta.machineVersion, meta.imageHash, meta.seedHex, meta.bootEpochNs, JSON.stringify(meta.commandLine), meta.createdAt, meta.xrrVersion);
-      this.prep('INSERT INTO branch (id, parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, NULL, 0, 0, ?, ?, 0, NULL)').run(
+      this.prep('INSERT INTO branch (id, parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash, head_mac) VALUES (?, NULL, 0, 0, ?, ?, 0, NULL, ?)').run(
         root.id,
         root.createdAt,
         root.label,
+        Buffer.from(rootHeadMac),
       );
     });
   }
@@ -418,17 +424,53 @@ export class SqliteJournalStore extends BaseJournalStore {
       .map((r) => this.branchOfRow(r));
   }
 
-  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo {
-    const res = this.prep('INSERT INTO branch (parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      b.parent,
-      b.forkIcount,
-      b.forkSeq,
-      b.createdAt,
-      b.label,
-      head.length,
-      head.hash === null ? null : Buffer.from(head.hash),
-    );
-    return { ...b, id: branchId(Number(res.lastInsertRowid)) };
+  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead, headMac: (id: BranchId) => Uint8Array | null): BranchInfo {
+    return this.tx(() => {
+      const res = this.prep('INSERT INTO branch (parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        b.parent,
+        b.forkIcount,
+        b.forkSeq,
+        b.createdAt,
+        b.label,
+        head.length,
+        head.hash === null ? null : Buffer.from(head.hash),
+      );
+      const id = branchId(Number(res.lastInsertRowid));
+      const mac = headMac(id);
+      this.prep('UPDATE branch SET head_mac = ? WHERE id = ?').run(mac === null ? null : Buffer.from(mac), id);
+      return { ...b, id };
+    });
+  }
+
+  protected readSealKey(): Uint8Array | null {
+    const r = this.prep<{ key: Buffer }>('SELECT key FROM seal_key WHERE id = 1').get();
+    return r ? Uint8Array.from(r.key) : null;
+  }
+
+  protected readSealedHead(branch: BranchId): SealedHead | null {
+    const r = this.prep<{ snap_count: number; snap_hash: Buffer | null; head_mac: Buffer | null }>('SELECT snap_count, snap_hash, head_mac FROM branch WHERE id = ?').get(branch);
+    return r ? { snapshots: r.snap_count, snapshotHash: r.snap_hash, mac: r.head_mac } : null;
+  }
+
+  protected readBlockMac(branch: BranchId, index: number): Uint8Array | null {
+    return this.prep<{ mac: Buffer | null }>('SELECT mac FROM event_block WHERE branch = ? AND block = ?').get(branch, index)?.mac ?? null;
+  }
+
+  protected readSnapshotSeal(id: SnapshotId): SnapshotSeal | null {
+    const r = this.prep<{ digest: Buffer | null; mac: Buffer | null }>('SELECT digest, mac FROM snapshot WHERE id = ?').get(id);
+    return r ? { digest: r.digest, mac: r.mac } : null;
+  }
+
+  protected ownSnapshotDigests(branch: BranchId): { readonly id: SnapshotId; readonly digest: Uint8Array | null }[] {
+    return this.prep<{ id: number; digest: Buffer | null }>('SELECT id, digest FROM snapshot WHERE branch = ? ORDER BY id')
+      .all(branch)
+      .map((r) => ({ id: r.id as SnapshotId, digest: r.digest }));
+  }
+
+  override readConsistently<T>(fn: () => T): T {
+    // One read transaction: a recording being written commits between two reads otherwise.
+    if (this.db.inTransaction) return fn();
+    return this.tx(fn);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -470,8 +512,8 @@ export class SqliteJournalStore extends BaseJournalStore {
         for (const r of rows) {
           insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
         }
-        for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash);
-        for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, b);
+        for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash, b.mac);
+        for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
     } catch (e) {
       // Names added inside the rolled-back transaction are gone from the file.
@@ -595,10 +637,14 @@ export class SqliteJournalStore extends BaseJournalStore {
     };
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord {
-    const res = this.prep(
-      'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt);
+  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+    const res = this.tx(() => {
+      const r = this.prep(
+        'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt, seal.digest, seal.mac);
+      this.prep('UPDATE branch SET snap_count = ?, snap_hash = ?, head_mac = ? WHERE id = ?').run(seal.head.snapshots, seal.head.snapshotHash, seal.head.mac, s.branch);
+      return r;
+    });
     return {
       id: snapshotId(Number(res.lastInsertRowid)),
       branch: s.branch,
@@ -743,9 +789,11 @@ export class SqliteJournalStore extends BaseJournalStore {
         return false;
       }
     };
-    const sound = attempt('sqlite quick_check', () => {
-      const rows = this.db.pragma('quick_check') as { quick_check: string }[];
-      for (const r of rows) if (r.quick_check !== 'ok') problems.push(`sqlite quick_check: ${r.quick_check}`);
+    // The full check: quick_check does not compare indexes with their tables, and a damaged
+    // index makes sqlite3's queries give wrong answers.
+    const sound = attempt('sqlite integrity_check', () => {
+      const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+      for (const r of rows) if (r.integrity_check !== 'ok') problems.push(`sqlite integrity_check: ${r.integrity_check}`);
     });
     if (!sound) return problems;
     attempt('foreign key check', () => {
