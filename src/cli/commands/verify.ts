@@ -1,10 +1,19 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
+import type { SealStatus } from '../../journal/seal.js';
 import { verify } from '../../journal/verify.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { parseArgs } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
 import { openExisting } from '../recording-file.js';
+
+/** What a verdict rests on: the recording's own key, or only hashes anyone can recompute. */
+const SEAL_NOTES: Record<SealStatus, string> = {
+  keyed: 'seal: sealed, checked with this recording\'s key: every event, the end of every branch, every snapshot and the recording row are as the recorder committed them',
+  withheld:
+    'seal: withheld (a copy shared without its keys): the hashes show accidental damage, but not an edit whose hashes were recomputed; only the owner\'s file proves that',
+  none: 'seal: unsealed (made before schema 5, or its key removed): the hashes show accidental damage, but not an edit whose hashes were recomputed',
+};
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -33,6 +42,7 @@ export const verifyCommand: Command = {
           console.log(`problem: snapshot ${s.id} (branch ${s.branch}, icount ${s.icount}) does not restore: ${(e as Error).message}`);
         }
       }
+      console.log(SEAL_NOTES[report.seal]);
       const chain = report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact';
       console.log(`${ok ? 'ok' : 'FAILED'}: ${report.branches} branches, ${report.events} events (hash chain ${chain}), ${report.snapshots} snapshots, ${report.pages} pages`);
       return ok ? 0 : 3;
