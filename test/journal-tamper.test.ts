@@ -193,6 +193,26 @@ describe('tampering with a recording', () => {
     }, 120_000);
   }
 
+  it('replay checks the chain it reads: events before the boot snapshot, a cut tail, a recomputed chain', async () => {
+    const clean = await SqliteJournalStore.open(original, { readonly: true, create: false });
+    const boot = clean.listSnapshots(ROOT_BRANCH)[0]!;
+    expect(boot.seq).toBeGreaterThan(20);
+    expect(replay(clean, ROOT_BRANCH).end).toBe(true);
+    clean.close();
+    const cases: [string, (db: Database.Database) => Promise<void>, RegExp][] = [
+      // Never re-executed (the replay starts at the boot snapshot), so only the chain can tell.
+      ['an event before the boot snapshot', async (db) => void db.prepare('UPDATE event SET a0 = coalesce(a0, 0) + 1 WHERE id = 5').run(), /do not match block 0|events before it, were altered/],
+      ['the tail cut behind the branch row', cutTail, /rows lost at the end/],
+      ['the tail cut, the chain and head recomputed', async (db) => (await cutTail(db), await recomputeChain(db)), /fails its seal/],
+      ['an event edited, the chain recomputed', async (db) => (await eventEdit(db), await recomputeChain(db)), /fails its seal/],
+    ];
+    for (const [what, edit, message] of cases) {
+      const s = await SqliteJournalStore.open(await edited(original, edit), { readonly: true, create: false });
+      expect(() => replay(s, ROOT_BRANCH), what).toThrow(message);
+      s.close();
+    }
+  }, 300_000);
+
   it('replay and seeks refuse a forged snapshot and a forged page, naming them', async () => {
     for (const recompute of [false, true]) {
       const s = await SqliteJournalStore.open(await edited(original, (db) => forgeSnapshot(db, FORGE_VFS, recompute)), { readonly: true, create: false });
