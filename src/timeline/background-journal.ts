@@ -14,9 +14,7 @@ import type { MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { ChannelKeysReport } from '../core/output-bus.js';
 import { ROOT_BRANCH } from '../journal/ids.js';
-import { encodeState } from '../journal/snapshot-codec.js';
-import type { NewRecording } from '../journal/store.js';
-import type { WriterMessage, WriterReply } from '../journal/writer-worker.js';
+import { encodeState, type NewRecording, type WriterMessage, type WriterReply } from '../journal/index.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;

@@ -7,9 +7,8 @@ import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { ChannelKeysReport } from '../core/output-bus.js';
 import { bytesOfHex } from '../protocol/hex.js';
-import { isJournalError } from '../journal/errors.js';
+import { encodeState, isJournalError } from '../journal/index.js';
 import type { BranchId, Icount, PageHash } from '../journal/ids.js';
-import { encodeState } from '../journal/snapshot-codec.js';
 import type { ChannelKey, JournalStore, SnapshotRecord } from '../journal/store.js';
 
 export interface RecordTarget extends EventSink {

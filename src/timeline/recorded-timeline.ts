@@ -6,7 +6,7 @@
  * re-serialized objects was most of a replay's own cost.
  */
 import type { MachineEvent } from '../core/events.js';
-import { CheckedTimeline } from '../journal/checked-timeline.js';
+import { CheckedTimeline } from '../journal/index.js';
 import { rowMatches, storedOfRow } from '../journal/event-row.js';
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore, RawEventRow, StoredEvent } from '../journal/store.js';

@@ -1,8 +1,6 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
-import type { SealStatus } from '../../journal/seal.js';
-import { verify } from '../../journal/verify.js';
+import { SqliteJournalStore, verify, type SealStatus } from '../../journal/index.js';
 import { restoreMachine } from '../../timeline/machines.js';
-import { SqliteJournalStore } from '../../journal/sqlite-store.js';
 import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
