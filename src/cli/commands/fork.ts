@@ -3,6 +3,7 @@
  * console (as `xrr run`) and recorded onto the branch by the timeline's Recorder; a chaos seed
  * and faults can go in first.
  */
+import { isJournalError } from '../../journal/index.js';
 import { forkAt } from '../../timeline/fork.js';
 import { faultsOf } from '../../timeline/fault-spec.js';
 import { StoreTarget } from '../../timeline/record-target.js';
@@ -70,7 +71,12 @@ export const forkCommand: Command = {
       process.stderr.write(`xrr: ${summary}\n`);
       return stop.kind === 'halted' ? stop.status : 0;
     } finally {
-      store.close();
+      try {
+        store.close();
+      } catch (e) {
+        // A disk that filled fails the last commit as well: the failure was reported above.
+        if (!isJournalError(e, 'IO')) throw e;
+      }
     }
   },
 };
