@@ -4,7 +4,7 @@
  * opens, verifies and replays up to its last committed batch.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -157,14 +157,20 @@ describe('xrr record / replay / verify', () => {
     expect(xrr('replay', rec).stdout).toContain('no divergence'); // the original is untouched
   });
 
-  it('reads a recording made by an older schema, migrating it once', async () => {
+  it('reads a recording made by an older schema without rewriting it; verify --upgrade upgrades it', async () => {
     const old = join(dir, 'schema1.db');
     writeLegacyJournal(old, 1, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '0', commandLine: [], xrrVersion: 'old' }, []).close();
-    const r = xrr('info', old);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('schema migrated to version');
-    expect(r.stdout).toMatch(/schema [2-9]/);
-    expect(xrr('info', old).stderr).not.toContain('migrated'); // once
+    const before = readFileSync(old);
+    for (const args of [['info', old], ['events', old], ['verify', old], ['ls', dir]]) {
+      const r = xrr(...args);
+      expect(r.status, `${args.join(' ')}: ${r.stderr}`).toBe(0);
+      expect(readFileSync(old).equals(before), `${args[0]} rewrote the file`).toBe(true);
+    }
+    expect(xrr('info', old).stderr).toContain('upgraded in memory; the file is unchanged');
+    const up = xrr('verify', '--upgrade', old);
+    expect(up.status, up.stdout + up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/upgraded .* to schema version/);
+    expect(xrr('info', old).stderr).not.toContain('upgraded in memory');
   });
 
   it('refuses bad input with clear errors', () => {

@@ -6,7 +6,7 @@
  * chain equal to a fresh recording of the same events; and a migrated recording of the current
  * machine replays without divergence.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +26,7 @@ import {
 import { StoreTarget } from '../src/timeline/record-target.js';
 import { Recorder } from '../src/timeline/recorder.js';
 import { replay } from '../src/timeline/replay.js';
+import { latestSchemaVersion } from '../src/journal/migrations.js';
 import { writeLegacyJournal } from './journal-legacy.js';
 import { eventStream, META } from './journal-fixtures.js';
 import { newMachine } from './support/boot.js';
@@ -70,7 +71,7 @@ describe('the committed schema-3 recording', () => {
     const before = eventsAsStoredInSchema3(path);
     expect(before.length).toBeGreaterThan(1000);
     const s = await SqliteJournalStore.open(path);
-    expect(s.schemaVersion).toBe(4);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
     const report = verify(s);
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, events: before.length, snapshots: 1 });
@@ -95,10 +96,17 @@ describe('the committed schema-3 recording', () => {
     again.close();
   });
 
-  it('is refused by a read-only open until migrated (as before)', async () => {
+  it('is read by a read-only open through a copy upgraded in memory, the file unchanged', async () => {
     const path = file();
     copyFileSync(FIXTURE, path);
-    await expect(SqliteJournalStore.open(path, { readonly: true })).rejects.toMatchObject({ code: 'OLD_SCHEMA_READONLY' });
+    // Read through a copy upgraded in memory: the file itself is not written.
+    const before = readFileSync(path);
+    const s = await SqliteJournalStore.open(path, { readonly: true });
+    expect(s.upgradedFrom).toBe(3);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
+    expect(s.countEvents(ROOT_BRANCH)).toBeGreaterThan(1000);
+    s.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 });
 
@@ -114,7 +122,7 @@ describe('migrating schema 1-3 files written here', () => {
       const path = file();
       writeLegacyJournal(path, version, META, evs).close();
       const s = await SqliteJournalStore.open(path);
-      expect(s.schemaVersion).toBe(4);
+      expect(s.schemaVersion).toBe(latestSchemaVersion());
       expect(verify(s).ok).toBe(true);
       expect(s.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
       expect(s.recordedHead(ROOT_BRANCH)).toEqual(fresh.recordedHead(ROOT_BRANCH));
@@ -207,12 +215,12 @@ describe('a migrated recording of the current machine', () => {
     const v3 = file();
     const db = writeLegacyJournal(v3, 3, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' }, events);
     db.prepare('ATTACH DATABASE ? AS v4').run(v4);
-    db.exec('INSERT INTO snapshot SELECT * FROM v4.snapshot; INSERT INTO page SELECT * FROM v4.page; INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
+    db.exec('INSERT INTO snapshot SELECT id, branch, icount, seq, state, state_size, page_count, page_hashes, created_at FROM v4.snapshot; INSERT INTO page SELECT * FROM v4.page; INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
     db.exec('DETACH DATABASE v4');
     db.close();
 
     const s = await SqliteJournalStore.open(v3);
-    expect(s.schemaVersion).toBe(4);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
     expect(verify(s).ok).toBe(true);
     const r = replay(s, ROOT_BRANCH, { from: 0 });
     expect(r.snapshot.seq + r.matched).toBe(events.length);

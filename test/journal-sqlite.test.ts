@@ -286,7 +286,7 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       ['snapshot state', 'UPDATE snapshot SET state = x\'00112233\'', (r) => r.problems.some((p) => p.kind === 'snapshot')],
       ['a missing page', 'DELETE FROM page WHERE rowid = (SELECT min(rowid) FROM page)', (r) => r.problems.some((p) => p.kind === 'snapshot' && /not stored/.test(p.message))],
       ['page content', 'UPDATE page SET data = (SELECT state FROM snapshot LIMIT 1)', (r) => r.problems.some((p) => p.kind === 'page')],
-      ['a page blob', "UPDATE page SET data = x'28b52ffd0102'", (r) => r.problems.some((p) => p.kind === 'page' && /decompress/.test(p.message))],
+      ['a page blob', "UPDATE page SET data = x'28b52ffd0102'", (r) => r.problems.some((p) => p.kind === 'page' && /does not load/.test(p.message))],
       ['an orphan event', 'INSERT INTO event (id, icount, seq_in_icount, kind, nr) VALUES (8 << 40, 0, 0, 6, 1)', (r) => r.problems.some((p) => p.kind === 'container' && /missing branch/.test(p.message))],
       ['the schema', 'DROP INDEX event_kind_at', (r) => r.problems.some((p) => p.kind === 'container' && /event_kind_at/.test(p.message))],
     ];
@@ -374,13 +374,17 @@ describe('migrations', () => {
     s.close();
   });
 
-  it('refuses to migrate a read-only file', async () => {
+  it('never migrates a read-only file in place: it reads a copy upgraded in memory', async () => {
     const zstd = await zstdP;
     const path = file();
     SqliteJournalStore.openWith(zstd, path).close();
+    const before = readFileSync(path);
     const next = [...base, { version: base.length + 1, name: 'x', sql: 'CREATE TABLE x (y)' }];
-    expect(() => SqliteJournalStore.openWith(zstd, path, { readonly: true, migrations: next })).toThrow(
-      expect.objectContaining({ code: 'OLD_SCHEMA_READONLY' }) as Error,
-    );
+    const s = SqliteJournalStore.openWith(zstd, path, { readonly: true, migrations: next });
+    expect(s.upgradedFrom).toBe(base.length);
+    expect(s.schemaVersion).toBe(base.length + 1);
+    expect(() => s.createRecording(META)).toThrow(expect.objectContaining({ code: 'READONLY' }) as Error);
+    s.close();
+    expect(readFileSync(path).equals(before)).toBe(true);
   });
 });

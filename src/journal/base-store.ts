@@ -8,7 +8,9 @@ import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
-import { rowOf, storedOfRow } from './event-row.js';
+import { rowOf, sameBytes, storedOfRow } from './event-row.js';
+import { hexOf } from '../protocol/hex.js';
+import { newSealKey, nextSnapshotHash, recordingDigest, Seal, snapshotDigest, type SealStatus } from './seal.js';
 import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import {
   DEFAULT_FLUSH_EVERY,
@@ -42,6 +44,27 @@ interface Head {
   last: { readonly icount: number; readonly seqInIcount: number } | null;
   /** A branch's events cannot precede its fork icount. */
   readonly minIcount: number;
+  /** The branch's own snapshots so far, and the chain of their digests. */
+  snapshots: number;
+  snapshotHash: Uint8Array | null;
+}
+
+/** What the seal adds to a branch's row: its snapshot chain and the head's tag. */
+export interface SealedHead {
+  readonly snapshots: number;
+  readonly snapshotHash: Uint8Array | null;
+  readonly mac: Uint8Array | null;
+}
+
+/** A chain block as committed, with its tag (null without a seal key). */
+export interface SealedBlock extends EventBlock {
+  readonly mac: Uint8Array | null;
+}
+
+/** What a snapshot row adds for the seal. */
+export interface SnapshotSeal {
+  readonly digest: Uint8Array | null;
+  readonly mac: Uint8Array | null;
 }
 
 /**
@@ -69,8 +92,9 @@ export type PendingRow = RawEventRow;
 
 /** What one flush commits besides the rows: the chain blocks they filled or extended, and the heads. */
 export interface PendingChain {
-  readonly blocks: readonly EventBlock[];
+  readonly blocks: readonly SealedBlock[];
   readonly heads: ReadonlyMap<BranchId, RecordedHead>;
+  readonly headMacs: ReadonlyMap<BranchId, Uint8Array | null>;
 }
 
 export function sha256Hex(bytes: Uint8Array): PageHash {
@@ -102,12 +126,22 @@ export abstract class BaseJournalStore implements JournalStore {
 
   // ---- primitives the adapters supply -------------------------------------------------------
 
-  protected abstract insertRecording(meta: RecordingMeta, root: BranchInfo): void;
+  /** Writes the recording, the root branch (with its head's tag) and the seal key, atomically. */
+  protected abstract insertRecording(meta: RecordingMeta, root: BranchInfo, sealKey: Uint8Array, rootHeadMac: Uint8Array): void;
+  /** The seal key: null when there is none (before schema 5), empty when withheld. */
+  protected abstract readSealKey(): Uint8Array | null;
+  /** The seal's columns of a branch row. */
+  protected abstract readSealedHead(branch: BranchId): SealedHead | null;
+  /** The tag stored with a chain block, or null (none stored, or no such block). */
+  protected abstract readBlockMac(branch: BranchId, index: number): Uint8Array | null;
+  protected abstract readSnapshotSeal(id: SnapshotId): SnapshotSeal | null;
+  /** A branch's own snapshots' digests, by id. */
+  protected abstract ownSnapshotDigests(branch: BranchId): { readonly id: SnapshotId; readonly digest: Uint8Array | null }[];
   protected abstract readRecording(): RecordingMeta | null;
   protected abstract readBranch(id: BranchId): BranchInfo | null;
   protected abstract readBranches(): BranchInfo[];
-  /** Inserts a branch with the next free id; head is its timeline's end (the parent's fork point). */
-  protected abstract insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo;
+  /** Inserts a branch with the next free id; head is its timeline's end (the parent's fork point), tagged by headMac(id). */
+  protected abstract insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead, headMac: (id: BranchId) => Uint8Array | null): BranchInfo;
   /** Writes the rows, their chain blocks (replacing a stored block of the same index) and the branches' new heads atomically. */
   protected abstract commitRows(rows: readonly PendingRow[], chain: PendingChain): void;
   abstract eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[];
@@ -119,7 +153,8 @@ export abstract class BaseJournalStore implements JournalStore {
   /** icount of the branch's own row at seq, or null if there is none. */
   protected abstract ownIcountAt(branch: BranchId, seq: number): number | null;
   abstract rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
-  protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord;
+  /** Inserts the snapshot and updates its branch's snapshot chain and head tag, atomically. */
+  protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord;
   /** Latest own snapshot of branch with icount <= maxIcount and seq <= maxSeq, by (icount, seq). */
   protected abstract latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null;
   protected abstract ownSnapshots(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord[];
@@ -161,6 +196,129 @@ export abstract class BaseJournalStore implements JournalStore {
     if (this.pending.length > 0) this.flush();
   }
 
+  // ---- the seal -----------------------------------------------------------------------------
+
+  private sealState: { readonly status: SealStatus; readonly seal: Seal | null } | undefined;
+  private recordingHash: Uint8Array | undefined;
+  /** Per branch, the snapshot chain and head last found sound (so a reader checks each state once). */
+  private readonly soundSnapshotSets = new Map<BranchId, string>();
+
+  private sealed(): { readonly status: SealStatus; readonly seal: Seal | null } {
+    if (this.sealState) return this.sealState;
+    const key = this.readSealKey();
+    const state = key === null ? { status: 'none' as const, seal: null } : key.length === 0 ? { status: 'withheld' as const, seal: null } : { status: 'keyed' as const, seal: new Seal(key) };
+    // 'none' may still change: createRecording writes the key of a new file.
+    if (state.status !== 'none') this.sealState = state;
+    return state;
+  }
+
+  sealStatus(): SealStatus {
+    this.live();
+    return this.sealed().status;
+  }
+
+  private recordingTag(): Uint8Array {
+    if (this.recordingHash) return this.recordingHash;
+    const meta = this.readRecording();
+    if (meta === null) throw new JournalError('NO_RECORDING', 'the journal has no recording row');
+    return (this.recordingHash = recordingDigest(meta));
+  }
+
+  /** The head's tag for a branch at (length, hash) with its snapshot chain, or null without a key. */
+  private headTag(info: BranchInfo, length: number, hash: Uint8Array | null, snapshots: number, snapshotHash: Uint8Array | null): Uint8Array | null {
+    const seal = this.sealed().seal;
+    if (seal === null) return null;
+    return seal.head({ branch: info.id, parent: info.parent, forkIcount: info.forkIcount, forkSeq: info.forkSeq, length, hash, snapshots, snapshotHash }, this.recordingTag());
+  }
+
+  /** Runs `fn` over one consistent view of the store (the SQLite store: one read transaction). */
+  readConsistently<T>(fn: () => T): T {
+    return fn();
+  }
+
+  /** Whether block `index` of the branch carries a sound tag: 'unchecked' without a key. */
+  checkBlockSeal(branch: BranchId, index: number, count: number, hash: Uint8Array): 'ok' | 'bad' | 'unchecked' {
+    this.live();
+    const seal = this.sealed().seal;
+    if (seal === null) return 'unchecked';
+    const mac = this.readBlockMac(branch, index);
+    return mac !== null && sameBytes(mac, seal.block(branch, index, count, hash)) ? 'ok' : 'bad';
+  }
+
+  /**
+   * What is wrong with a branch's snapshot list and head (null when sound): its snapshots must
+   * chain to what its row records (none deleted, added or replaced) and, with the key, the
+   * row's tag must hold (its head, fork point and snapshot chain, and the recording row).
+   */
+  branchSealProblem(branch: BranchId): string | null {
+    this.live();
+    return this.readConsistently(() => {
+      const info = this.branchOrThrow(branch);
+      const sealed = this.readSealedHead(branch);
+      const head = this.recordedHead(branch);
+      if (sealed === null) return `branch ${branch} has no row`;
+      const state = `${head.length}:${head.hash === null ? '' : hexOf(head.hash)}:${sealed.snapshots}:${sealed.snapshotHash === null ? '' : hexOf(sealed.snapshotHash)}:${sealed.mac === null ? '' : hexOf(sealed.mac)}`;
+      if (this.soundSnapshotSets.get(branch) === state) return null;
+      const status = this.sealed().status;
+      let chain: Uint8Array | null = null;
+      let count = 0;
+      let undigested = 0;
+      for (const d of this.ownSnapshotDigests(branch)) {
+        if (d.digest === null) undigested++;
+        else {
+          chain = nextSnapshotHash(chain, d.digest);
+          count++;
+        }
+      }
+      if (undigested > 0 && status !== 'none') return `branch ${branch} has ${undigested} snapshot(s) without a digest in a sealed recording (added by hand)`;
+      if (count !== sealed.snapshots) return `branch ${branch} holds ${count} snapshots, its row records ${sealed.snapshots} (a snapshot was deleted or added)`;
+      if (count > 0 && (sealed.snapshotHash === null || chain === null || !sameBytes(chain, sealed.snapshotHash))) {
+        return `branch ${branch}'s snapshots do not chain to what its row records (a snapshot was replaced or reordered)`;
+      }
+      if (status === 'keyed') {
+        const want = this.headTag(info, head.length, head.hash, sealed.snapshots, sealed.snapshotHash);
+        if (sealed.mac === null || want === null || !sameBytes(sealed.mac, want)) {
+          return `branch ${branch}'s head fails its seal: its length, last hash, fork point or snapshots, or the recording row, were altered`;
+        }
+      }
+      this.soundSnapshotSets.set(branch, state);
+      return null;
+    });
+  }
+
+  /** What is wrong with a snapshot's row against its digest and tag (null when sound; legacy snapshots of an unsealed file pass). */
+  snapshotProblem(id: SnapshotId, state?: Uint8Array): string | null {
+    this.live();
+    const record = this.getSnapshot(id);
+    const seal = this.readSnapshotSeal(id);
+    if (record === null || seal === null) return `no snapshot ${id}`;
+    const where = `snapshot ${id} (branch ${record.branch}, icount ${record.icount})`;
+    const status = this.sealed().status;
+    if (seal.digest === null) return status === 'none' ? null : `${where} has no digest, in a sealed recording (added by hand)`;
+    const bytes = state ?? this.decompressSnapshot(id);
+    const pages = this.readSnapshotPages(id) ?? [];
+    const chainAt = record.seq === 0 ? null : this.chainValueAt(record.branch, record.seq);
+    const digest = snapshotDigest({ branch: record.branch, icount: record.icount, seq: record.seq, state: bytes, pages, chainAt });
+    if (!sameBytes(digest, seal.digest)) return `${where} does not match its digest: its state, page list or position, or the events before it, were altered`;
+    const s = this.sealed().seal;
+    if (s !== null && (seal.mac === null || !sameBytes(seal.mac, s.snapshot(digest)))) return `${where} fails its seal: it was altered and its digest recomputed`;
+    return null;
+  }
+
+  private decompressSnapshot(id: SnapshotId): Uint8Array {
+    const blob = this.readSnapshotBlob(id);
+    if (blob === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
+    return this.zstd.decompress(blob);
+  }
+
+  /** Throws CORRUPT unless the snapshot lists of the branch's timeline are sound. */
+  private checkSnapshotSets(branch: BranchId): void {
+    for (const seg of this.segments(branch)) {
+      const problem = this.branchSealProblem(seg.branch);
+      if (problem !== null) throw new JournalError('CORRUPT', `${problem} (run xrr verify)`);
+    }
+  }
+
   // ---- recording and branches ---------------------------------------------------------------
 
   createRecording(meta: NewRecording): RecordingMeta {
@@ -169,7 +327,11 @@ export abstract class BaseJournalStore implements JournalStore {
     const createdAt = meta.createdAt ?? new Date().toISOString();
     const full: RecordingMeta = { ...meta, commandLine: [...meta.commandLine], createdAt };
     const root: BranchInfo = { id: ROOT_BRANCH, parent: null, forkIcount: 0 as Icount, forkSeq: 0 as JournalSeq, createdAt, label: 'main' };
-    this.insertRecording(full, root);
+    const key = newSealKey();
+    const mac = new Seal(key).head({ branch: root.id, parent: null, forkIcount: 0, forkSeq: 0, length: 0, hash: null, snapshots: 0, snapshotHash: null }, recordingDigest(full));
+    this.insertRecording(full, root, key, mac);
+    this.sealState = undefined;
+    this.recordingHash = undefined;
     return full;
   }
 
@@ -218,13 +380,9 @@ export abstract class BaseJournalStore implements JournalStore {
         throw new JournalError('BAD_FORK_POINT', `${where}: event ${nb.forkSeq}, after the fork, happens earlier, at icount ${after.icount}`);
       }
     }
-    return this.insertBranch({
-      parent: parent.id,
-      forkIcount: nb.forkIcount,
-      forkSeq: nb.forkSeq,
-      createdAt: nb.createdAt ?? new Date().toISOString(),
-      label: nb.label ?? '',
-    }, { length: nb.forkSeq, hash: nb.forkSeq === 0 ? null : this.chainValueAt(parent.id, nb.forkSeq) });
+    const info = { parent: parent.id, forkIcount: nb.forkIcount, forkSeq: nb.forkSeq, createdAt: nb.createdAt ?? new Date().toISOString(), label: nb.label ?? '' };
+    const head = { length: nb.forkSeq, hash: nb.forkSeq === 0 ? null : this.chainValueAt(parent.id, nb.forkSeq) };
+    return this.insertBranch(info, head, (id) => this.headTag({ ...info, id }, head.length, head.hash, 0, null));
   }
 
   /** The chain's value after the first `length` events of the branch's timeline (length > 0). */
@@ -314,11 +472,14 @@ export abstract class BaseJournalStore implements JournalStore {
     if (earlier.length !== nextSeq - blockStart) throw new JournalError('CORRUPT', `branch ${branch}: events ${blockStart}..${nextSeq - 1} are not all stored (run xrr verify)`);
     const lastRow = nextSeq === 0 ? null : (earlier[earlier.length - 1] ?? this.rawAt(branch, nextSeq - 1));
     if (nextSeq > 0 && lastRow === null) throw new JournalError('CORRUPT', `branch ${branch} forks at seq ${info.forkSeq}, but its parent has no event ${nextSeq - 1}`);
+    const sealed = this.readSealedHead(branch);
     const head: Head = {
       nextSeq,
       chain: ChainCursor.at(nextSeq, prev, earlier),
       last: lastRow === null ? null : { icount: lastRow.icount, seqInIcount: lastRow.seqInIcount },
       minIcount: info.forkIcount,
+      snapshots: sealed?.snapshots ?? 0,
+      snapshotHash: sealed?.snapshotHash ?? null,
     };
     this.heads.set(branch, head);
     return head;
@@ -369,20 +530,25 @@ export abstract class BaseJournalStore implements JournalStore {
     this.live();
     if (this.pending.length === 0) return;
     const rows = this.pending;
-    const blocks = this.completedBlocks;
+    const completed = this.completedBlocks;
     this.pending = [];
     this.completedBlocks = [];
+    const seal = this.sealed().seal;
+    const tagged = (b: EventBlock): SealedBlock => ({ ...b, mac: seal === null ? null : seal.block(b.branch, b.index, b.count, b.hash) });
+    const blocks = completed.map(tagged);
     const heads = new Map<BranchId, RecordedHead>();
+    const headMacs = new Map<BranchId, Uint8Array | null>();
     for (const r of rows) heads.set(r.branch, { length: r.seq + 1, hash: null });
     for (const b of heads.keys()) {
-      const chain = this.head(b).chain;
-      const hash = chain.current();
-      heads.set(b, { length: this.head(b).nextSeq, hash });
+      const head = this.head(b);
+      const hash = head.chain.current();
+      heads.set(b, { length: head.nextSeq, hash });
+      headMacs.set(b, this.headTag(this.branchOrThrow(b), head.nextSeq, hash, head.snapshots, head.snapshotHash));
       // The block still being filled is stored as far as it goes; the next flush replaces it.
-      if (chain.rowsInBlock > 0) blocks.push({ branch: b, index: chain.block, count: chain.rowsInBlock, hash });
+      if (head.chain.rowsInBlock > 0) blocks.push(tagged({ branch: b, index: head.chain.block, count: head.chain.rowsInBlock, hash }));
     }
     try {
-      this.commitRows(rows, { blocks, heads });
+      this.commitRows(rows, { blocks, heads, headMacs });
     } catch (e) {
       // The batch is lost; forget the in-memory heads so the next append starts from what is on disk.
       this.heads.clear();
@@ -523,11 +689,23 @@ export abstract class BaseJournalStore implements JournalStore {
     for (const h of s.pages) {
       if (!this.pageExists(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
     }
-    return this.insertSnapshot(s, this.zstd.compress(s.state), new Date().toISOString());
+    const head = this.head(s.branch);
+    const chainAt = s.seq === 0 ? null : s.seq === head.nextSeq ? head.chain.current() : this.chainValueAt(s.branch, s.seq);
+    const digest = snapshotDigest({ branch: s.branch, icount: s.icount, seq: s.seq, state: s.state, pages: s.pages, chainAt });
+    const seal = this.sealed().seal;
+    const snapshots = head.snapshots + 1;
+    const snapshotHash = nextSnapshotHash(head.snapshotHash, digest);
+    const headHash = head.nextSeq === 0 ? null : head.chain.current();
+    const sealedHead: SealedHead = { snapshots, snapshotHash, mac: this.headTag(info, head.nextSeq, headHash, snapshots, snapshotHash) };
+    const record = this.insertSnapshot(s, this.zstd.compress(s.state), new Date().toISOString(), { digest, mac: seal === null ? null : seal.snapshot(digest), head: sealedHead });
+    head.snapshots = snapshots;
+    head.snapshotHash = snapshotHash;
+    return record;
   }
 
   nearestSnapshot(branch: BranchId, atOrBefore: Icount): SnapshotRecord | null {
     this.settled();
+    this.checkSnapshotSets(branch);
     let best: SnapshotRecord | null = null;
     for (const seg of this.segments(branch)) {
       const s = this.latestSnapshot(seg.branch, Math.min(atOrBefore, seg.maxIcount), seg.hi);
@@ -538,6 +716,7 @@ export abstract class BaseJournalStore implements JournalStore {
 
   listSnapshots(branch: BranchId): SnapshotRecord[] {
     this.settled();
+    this.checkSnapshotSets(branch);
     const out: SnapshotRecord[] = [];
     for (const seg of this.segments(branch)) out.push(...this.ownSnapshots(seg.branch, seg.maxIcount, seg.hi));
     return out.sort((a, b) => a.icount - b.icount || a.seq - b.seq || a.id - b.id);
@@ -552,9 +731,10 @@ export abstract class BaseJournalStore implements JournalStore {
 
   loadSnapshotState(id: SnapshotId): Uint8Array {
     this.live();
-    const blob = this.readSnapshotBlob(id);
-    if (blob === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
-    return this.zstd.decompress(blob);
+    const state = this.decompressSnapshot(id);
+    const problem = this.snapshotProblem(id, state);
+    if (problem !== null) throw new JournalError('CORRUPT', `${problem} (run xrr verify)`);
+    return state;
   }
 
   putPage(bytes: Uint8Array): PageHash {
@@ -594,6 +774,8 @@ export abstract class BaseJournalStore implements JournalStore {
     const blob = this.readPageBlob(hash);
     if (blob === null) return null;
     const page = this.zstd.decompress(blob);
+    // A page is its content's hash: a blob replaced by other bytes (even a valid frame) is refused.
+    if (sha256Hex(page) !== hash) throw new JournalError('CORRUPT', `page ${hash} holds other bytes (they hash to ${sha256Hex(page)}; run xrr verify)`);
     this.pageCache.set(hash, page.slice());
     if (this.pageCache.size > PAGE_CACHE) this.pageCache.delete(this.pageCache.keys().next().value!);
     return page;

@@ -11,3 +11,7 @@ export { pidOf, payloadOf, rowMatches, columnsOf, KIND_CODES } from './event-row
 
 export { sha256Hex as pageHashOf } from './base-store.js';
 export { BLOCK_EVENTS, blockOf } from './block-chain.js';
+export type { SealStatus } from './seal.js';
+export { CheckedTimeline } from './checked-timeline.js';
+export { encodeState, decodeState } from './snapshot-codec.js';
+export type { WriterMessage, WriterReply } from './writer-worker.js';

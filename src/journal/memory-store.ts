@@ -6,7 +6,7 @@
 import { JournalError } from './errors.js';
 import { kindOfCode } from './event-row.js';
 import { branchId, snapshotId, type BranchId, type PageHash, type SnapshotId } from './ids.js';
-import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
+import { BaseJournalStore, type PendingChain, type PendingRow, type SealedBlock, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
@@ -14,6 +14,7 @@ interface StoredSnapshot {
   readonly record: SnapshotRecord;
   readonly blob: Uint8Array;
   readonly pages: readonly PageHash[];
+  readonly seal: SnapshotSeal;
 }
 
 export class MemoryJournalStore extends BaseJournalStore {
@@ -24,7 +25,9 @@ export class MemoryJournalStore extends BaseJournalStore {
   private readonly rows = new Map<BranchId, PendingRow[]>();
   private readonly recordedHeads = new Map<BranchId, RecordedHead>();
   /** Each branch's chain blocks by index. */
-  private readonly blocks = new Map<BranchId, EventBlock[]>();
+  private readonly blocks = new Map<BranchId, SealedBlock[]>();
+  private readonly sealedHeads = new Map<BranchId, SealedHead>();
+  private sealKey: Uint8Array | null = null;
   private readonly snapshots: StoredSnapshot[] = [];
   private readonly pages = new Map<PageHash, { size: number; data: Uint8Array }>();
   private readonly keys = new Map<string, ChannelKey>();
@@ -40,10 +43,32 @@ export class MemoryJournalStore extends BaseJournalStore {
     return new MemoryJournalStore(await loadZstd(), options, latestSchemaVersion());
   }
 
-  protected insertRecording(meta: RecordingMeta, root: BranchInfo): void {
+  protected insertRecording(meta: RecordingMeta, root: BranchInfo, sealKey: Uint8Array, rootHeadMac: Uint8Array): void {
     this.recording = meta;
     this.branches.push(root);
     this.recordedHeads.set(root.id, { length: 0, hash: null });
+    this.sealedHeads.set(root.id, { snapshots: 0, snapshotHash: null, mac: rootHeadMac });
+    this.sealKey = Uint8Array.from(sealKey);
+  }
+
+  protected readSealKey(): Uint8Array | null {
+    return this.sealKey;
+  }
+
+  protected readSealedHead(branch: BranchId): SealedHead | null {
+    return this.sealedHeads.get(branch) ?? null;
+  }
+
+  protected readBlockMac(branch: BranchId, index: number): Uint8Array | null {
+    return (this.blocks.get(branch) ?? []).find((b) => b.index === index)?.mac ?? null;
+  }
+
+  protected readSnapshotSeal(id: SnapshotId): SnapshotSeal | null {
+    return this.snapshots[id - 1]?.seal ?? null;
+  }
+
+  protected ownSnapshotDigests(branch: BranchId): { readonly id: SnapshotId; readonly digest: Uint8Array | null }[] {
+    return this.snapshots.filter((s) => s.record.branch === branch).map((s) => ({ id: s.record.id, digest: s.seal.digest }));
   }
 
   protected readRecording(): RecordingMeta | null {
@@ -58,10 +83,11 @@ export class MemoryJournalStore extends BaseJournalStore {
     return [...this.branches];
   }
 
-  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo {
+  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead, headMac: (id: BranchId) => Uint8Array | null): BranchInfo {
     const info: BranchInfo = { ...b, id: branchId(this.branches.length + 1) };
     this.branches.push(info);
     this.recordedHeads.set(info.id, head);
+    this.sealedHeads.set(info.id, { snapshots: 0, snapshotHash: null, mac: headMac(info.id) });
     return info;
   }
 
@@ -80,12 +106,19 @@ export class MemoryJournalStore extends BaseJournalStore {
       else if (list[at]!.index === b.index) list[at] = b;
       else list.splice(at, 0, b);
     }
-    for (const [b, h] of chain.heads) this.recordedHeads.set(b, h);
+    for (const [b, h] of chain.heads) {
+      this.recordedHeads.set(b, h);
+      const sealed = this.sealedHeads.get(b);
+      if (sealed) this.sealedHeads.set(b, { ...sealed, mac: chain.headMacs.get(b) ?? null });
+    }
   }
 
   eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[] {
     this.settled();
-    return (this.blocks.get(branch) ?? []).filter((b) => b.index >= fromIndex).slice(0, limit);
+    return (this.blocks.get(branch) ?? [])
+      .filter((b) => b.index >= fromIndex)
+      .slice(0, limit)
+      .map((b) => ({ branch: b.branch, index: b.index, count: b.count, hash: b.hash }));
   }
 
   recordedHead(branch: BranchId): RecordedHead {
@@ -148,7 +181,7 @@ export class MemoryJournalStore extends BaseJournalStore {
     return list.slice(from, from + limit);
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord {
+  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
     const record: SnapshotRecord = {
       id: snapshotId(this.snapshots.length + 1),
       branch: s.branch,
@@ -159,7 +192,8 @@ export class MemoryJournalStore extends BaseJournalStore {
       compressedBytes: compressed.length,
       createdAt,
     };
-    this.snapshots.push({ record, blob: compressed, pages: [...s.pages] });
+    this.snapshots.push({ record, blob: compressed, pages: [...s.pages], seal: { digest: seal.digest, mac: seal.mac } });
+    this.sealedHeads.set(s.branch, seal.head);
     return record;
   }
 
@@ -271,7 +305,7 @@ export class MemoryJournalStore extends BaseJournalStore {
   protected release(): void {}
 
   /** Test hook: overwrite a stored chain block in place. */
-  tamperBlock(branch: BranchId, index: number, change: Partial<Omit<EventBlock, 'branch' | 'index'>>): void {
+  tamperBlock(branch: BranchId, index: number, change: Partial<Omit<SealedBlock, 'branch' | 'index'>>): void {
     const list = this.blocks.get(branch) ?? [];
     const at = list.findIndex((b) => b.index === index);
     if (at < 0) throw new JournalError('BAD_ARGUMENT', `no block ${index} on branch ${branch}`);

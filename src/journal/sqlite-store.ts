@@ -9,11 +9,11 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BaseJournalStore, type PendingChain, type PendingRow, type SegmentFilter } from './base-store.js';
+import { BaseJournalStore, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN, type EventRowDb } from './event-row.js';
 import { JournalError } from './errors.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
-import { loadMigrations, migrate, type Migration } from './migrations.js';
+import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
@@ -24,6 +24,8 @@ export interface SqliteOpenOptions extends StoreOptions {
   readonly create?: boolean;
   /** Migrations to apply instead of migrations/ (tests of the migration logic). */
   readonly migrations?: readonly Migration[];
+  /** Set by open(): the database is an in-memory copy of a file at this older schema, to upgrade and read. */
+  readonly upgradedFrom?: number;
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -39,7 +41,10 @@ export function translateSqliteError(e: unknown, where = 'the journal'): unknown
     return new JournalError('CORRUPT', `${where} is damaged: ${e.message} (run xrr verify)`, { cause: e });
   }
   if (code.startsWith('SQLITE_READONLY')) return new JournalError('READONLY', `${where} cannot be written: ${e.message}`, { cause: e });
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PERM') {
+  if (code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_WRITE') {
+    return new JournalError('IO', `${where} cannot be written: the disk is full or a file size limit was reached (${code})`, { cause: e });
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CANTOPEN') || code.startsWith('SQLITE_BUSY') || code === 'SQLITE_PERM') {
     return new JournalError('IO', `${where}: ${e.message} (${code})`, { cause: e });
   }
   return e;
@@ -144,6 +149,11 @@ function blobToHashes(blob: Buffer): PageHash[] {
 
 export class SqliteJournalStore extends BaseJournalStore {
   readonly schemaVersion: number;
+  /**
+   * The schema version of the file when a read-only open found it older than this build's: the
+   * store then reads a copy upgraded in memory and the file is never written. Null otherwise.
+   */
+  readonly upgradedFrom: number | null;
   private readonly stmts = new Map<string, Stmt<unknown>>();
   private readonly migrations: readonly Migration[];
 
@@ -176,8 +186,16 @@ export class SqliteJournalStore extends BaseJournalStore {
   ) {
     super(zstd, options, options.readonly ?? false);
     this.migrations = options.migrations ?? loadMigrations();
+    this.upgradedFrom = options.upgradedFrom ?? null;
+    const inMemory = this.upgradedFrom !== null;
     try {
-      if (!this.readonly) {
+      // What the file is, found by reading only: another application's database or an empty file
+      // opened without create is refused before anything (a WAL switch, a schema) is written.
+      const found = currentSchemaVersion(db);
+      if (found === 0 && !this.readonly && !(options.create ?? true)) {
+        throw new JournalError('NOT_A_JOURNAL', `${label} is empty: no journal has been written to it yet`);
+      }
+      if (!this.readonly && !inMemory) {
         // Big pages for a new file (before WAL writes its first page): a 4 KiB message then fits in
         // a row without an overflow chain, and rows pack densely. An existing file keeps its size.
         if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
@@ -192,7 +210,7 @@ export class SqliteJournalStore extends BaseJournalStore {
       db.pragma('busy_timeout = 5000');
       // Binary searches over icount and replays read scattered pages: keep 16 MiB of them.
       db.pragma('cache_size = -16384');
-      this.schemaVersion = migrate(db, { readonly: this.readonly, migrations: this.migrations, label });
+      this.schemaVersion = migrate(db, { readonly: this.readonly && !inMemory, migrations: this.migrations, label });
     } catch (e) {
       throw translateSqliteError(e, label);
     }
@@ -201,11 +219,11 @@ export class SqliteJournalStore extends BaseJournalStore {
         'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
-      this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash) VALUES (?, ?, ?, ?)');
+      this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash, mac) VALUES (?, ?, ?, ?, ?)');
     } catch (e) {
       throw translateSqliteError(e, label);
     }
-    this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = ?');
+    this.qSetHead = this.prep('UPDATE branch SET head_seq = ?, head_hash = ?, head_mac = ? WHERE id = ?');
     this.qHead = this.prep('SELECT head_seq, head_hash FROM branch WHERE id = ?');
     this.qLastRow = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
     this.qRawFrom = this.prep(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
@@ -242,10 +260,26 @@ export class SqliteJournalStore extends BaseJournalStore {
       throw translateSqliteError(e, path);
     }
     try {
-      return new SqliteJournalStore(db, zstd, options, path);
+      if (readonly) {
+        // A read-only command must never rewrite a file (a damaged WAL would be cut short by the
+        // first write): an older schema is upgraded in a copy in memory.
+        const found = currentSchemaVersion(db);
+        const latest = latestSchemaVersion(options.migrations ?? loadMigrations());
+        if (found > 0 && found < latest) {
+          const image = db.serialize();
+          // An image of a WAL file says so in its header (bytes 18-19); a database in memory has no WAL.
+          image[18] = 1;
+          image[19] = 1;
+          const copy = new Database(image);
+          db.close();
+          db = copy;
+          return new SqliteJournalStore(db, zstd, { ...options, upgradedFrom: found }, path);
+        }
+      }
+      return new SqliteJournalStore(db, zstd, { ...options, create }, path);
     } catch (e) {
       db.close();
-      throw e;
+      throw translateSqliteError(e, path);
     }
   }
 
@@ -265,7 +299,7 @@ export class SqliteJournalStore extends BaseJournalStore {
           copy.pragma('secure_delete = ON');
           // The key seed is withheld (an empty row says so), not just absent: a reader of the copy
           // must not take its keys to come from the entropy seed.
-          copy.exec("DELETE FROM channel_key; UPDATE key_seed SET seed = x''; VACUUM");
+          copy.exec("DELETE FROM channel_key; UPDATE key_seed SET seed = x''; UPDATE seal_key SET key = x''; VACUUM");
         } finally {
           copy.close();
         }
@@ -304,16 +338,18 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   // ---- recording and branches ---------------------------------------------------------------
 
-  protected insertRecording(meta: RecordingMeta, root: BranchInfo): void {
+  protected insertRecording(meta: RecordingMeta, root: BranchInfo, sealKey: Uint8Array, rootHeadMac: Uint8Array): void {
     this.tx(() => {
+      this.prep('INSERT OR REPLACE INTO seal_key (id, key) VALUES (1, ?)').run(Buffer.from(sealKey));
       this.prep(
         `INSERT INTO recording (id, machine_version, image_hash, seed_hex, boot_epoch_ns, command_line, created_at, xrr_version)
          VALUES (1, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(meta.machineVersion, meta.imageHash, meta.seedHex, meta.bootEpochNs, JSON.stringify(meta.commandLine), meta.createdAt, meta.xrrVersion);
-      this.prep('INSERT INTO branch (id, parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, NULL, 0, 0, ?, ?, 0, NULL)').run(
+      this.prep('INSERT INTO branch (id, parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash, head_mac) VALUES (?, NULL, 0, 0, ?, ?, 0, NULL, ?)').run(
         root.id,
         root.createdAt,
         root.label,
+        Buffer.from(rootHeadMac),
       );
     });
   }
@@ -371,17 +407,53 @@ export class SqliteJournalStore extends BaseJournalStore {
       .map((r) => this.branchOfRow(r));
   }
 
-  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead): BranchInfo {
-    const res = this.prep('INSERT INTO branch (parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      b.parent,
-      b.forkIcount,
-      b.forkSeq,
-      b.createdAt,
-      b.label,
-      head.length,
-      head.hash === null ? null : Buffer.from(head.hash),
-    );
-    return { ...b, id: branchId(Number(res.lastInsertRowid)) };
+  protected insertBranch(b: Omit<BranchInfo, 'id'>, head: RecordedHead, headMac: (id: BranchId) => Uint8Array | null): BranchInfo {
+    return this.tx(() => {
+      const res = this.prep('INSERT INTO branch (parent, fork_icount, fork_seq, created_at, label, head_seq, head_hash) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+        b.parent,
+        b.forkIcount,
+        b.forkSeq,
+        b.createdAt,
+        b.label,
+        head.length,
+        head.hash === null ? null : Buffer.from(head.hash),
+      );
+      const id = branchId(Number(res.lastInsertRowid));
+      const mac = headMac(id);
+      this.prep('UPDATE branch SET head_mac = ? WHERE id = ?').run(mac === null ? null : Buffer.from(mac), id);
+      return { ...b, id };
+    });
+  }
+
+  protected readSealKey(): Uint8Array | null {
+    const r = this.prep<{ key: Buffer }>('SELECT key FROM seal_key WHERE id = 1').get();
+    return r ? Uint8Array.from(r.key) : null;
+  }
+
+  protected readSealedHead(branch: BranchId): SealedHead | null {
+    const r = this.prep<{ snap_count: number; snap_hash: Buffer | null; head_mac: Buffer | null }>('SELECT snap_count, snap_hash, head_mac FROM branch WHERE id = ?').get(branch);
+    return r ? { snapshots: r.snap_count, snapshotHash: r.snap_hash, mac: r.head_mac } : null;
+  }
+
+  protected readBlockMac(branch: BranchId, index: number): Uint8Array | null {
+    return this.prep<{ mac: Buffer | null }>('SELECT mac FROM event_block WHERE branch = ? AND block = ?').get(branch, index)?.mac ?? null;
+  }
+
+  protected readSnapshotSeal(id: SnapshotId): SnapshotSeal | null {
+    const r = this.prep<{ digest: Buffer | null; mac: Buffer | null }>('SELECT digest, mac FROM snapshot WHERE id = ?').get(id);
+    return r ? { digest: r.digest, mac: r.mac } : null;
+  }
+
+  protected ownSnapshotDigests(branch: BranchId): { readonly id: SnapshotId; readonly digest: Uint8Array | null }[] {
+    return this.prep<{ id: number; digest: Buffer | null }>('SELECT id, digest FROM snapshot WHERE branch = ? ORDER BY id')
+      .all(branch)
+      .map((r) => ({ id: r.id as SnapshotId, digest: r.digest }));
+  }
+
+  override readConsistently<T>(fn: () => T): T {
+    // One read transaction: a recording being written commits between two reads otherwise.
+    if (this.db.inTransaction) return fn();
+    return this.tx(fn);
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -423,8 +495,8 @@ export class SqliteJournalStore extends BaseJournalStore {
         for (const r of rows) {
           insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
         }
-        for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash);
-        for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, b);
+        for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash, b.mac);
+        for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
     } catch (e) {
       // Names added inside the rolled-back transaction are gone from the file.
@@ -548,10 +620,14 @@ export class SqliteJournalStore extends BaseJournalStore {
     };
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string): SnapshotRecord {
-    const res = this.prep(
-      'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-    ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt);
+  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+    const res = this.tx(() => {
+      const r = this.prep(
+        'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt, seal.digest, seal.mac);
+      this.prep('UPDATE branch SET snap_count = ?, snap_hash = ?, head_mac = ? WHERE id = ?').run(seal.head.snapshots, seal.head.snapshotHash, seal.head.mac, s.branch);
+      return r;
+    });
     return {
       id: snapshotId(Number(res.lastInsertRowid)),
       branch: s.branch,
@@ -696,9 +772,11 @@ export class SqliteJournalStore extends BaseJournalStore {
         return false;
       }
     };
-    const sound = attempt('sqlite quick_check', () => {
-      const rows = this.db.pragma('quick_check') as { quick_check: string }[];
-      for (const r of rows) if (r.quick_check !== 'ok') problems.push(`sqlite quick_check: ${r.quick_check}`);
+    // The full check: quick_check does not compare indexes with their tables, and a damaged
+    // index makes sqlite3's queries give wrong answers.
+    const sound = attempt('sqlite integrity_check', () => {
+      const rows = this.db.pragma('integrity_check') as { integrity_check: string }[];
+      for (const r of rows) if (r.integrity_check !== 'ok') problems.push(`sqlite integrity_check: ${r.integrity_check}`);
     });
     if (!sound) return problems;
     attempt('foreign key check', () => {

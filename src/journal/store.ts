@@ -13,6 +13,7 @@
  */
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import type { BranchId, Icount, JournalSeq, PageHash, SnapshotId } from './ids.js';
+import type { SealStatus } from './seal.js';
 
 export interface NewRecording {
   readonly machineVersion: string;
@@ -257,6 +258,18 @@ export interface JournalStore {
   putBookmark(b: Bookmark): void;
   bookmarks(branch?: BranchId): Bookmark[];
   deleteBookmark(branch: BranchId, name: string): boolean;
+
+  // The seal (seal.ts): keyed tags over the chain, the heads and the snapshots
+  /** 'keyed' (this file holds its seal key), 'withheld' (a copy shared without it), 'none' (made before schema 5). */
+  sealStatus(): SealStatus;
+  /** Whether block `index` of the branch carries a sound tag for (count, hash); 'unchecked' without the key. */
+  checkBlockSeal(branch: BranchId, index: number, count: number, hash: Uint8Array): 'ok' | 'bad' | 'unchecked';
+  /** What is wrong with the branch's snapshot list and (with the key) its head's tag; null when sound. */
+  branchSealProblem(branch: BranchId): string | null;
+  /** What is wrong with a snapshot against its digest and (with the key) its tag; null when sound. */
+  snapshotProblem(id: SnapshotId): string | null;
+  /** Runs fn over one consistent view of the store (a recording being written commits meanwhile). */
+  readConsistently<T>(fn: () => T): T;
 
   stats(): StoreStats;
   /** Problems with the container itself (schema objects, SQLite integrity); [] when sound. */

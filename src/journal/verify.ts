@@ -1,11 +1,15 @@
 /**
- * verify(store): everything a recording promises about itself, checked from the stored bytes.
- * - the container: SQLite's quick_check and the schema objects (SQLite store);
+ * verify(store): everything a recording promises about itself, checked from the stored bytes,
+ * in one read transaction (a recording still being written commits meanwhile).
+ * - the container: SQLite's integrity_check (indexes against their tables) and the schema objects (SQLite store);
  * - every branch's events: seqs contiguous from the fork point, each chain block's hash
  *   recomputed from its rows and the previous block's hash (block-chain.ts), every stored block
  *   accounted for, the chain ending where the branch's recorded head says (so deleting or
  *   truncating rows is caught as well as editing them); a bad block is reported at its first event;
- * - every snapshot: its state decompresses to its recorded size, its pages exist;
+ * - the seal (seal.ts), with the recording's key: every block's tag, every head's tag; without
+ *   it (a shared copy) only what the unkeyed hashes show;
+ * - every branch's snapshot list chains to what its row records (none deleted or added);
+ * - every snapshot: its state decompresses to its recorded size and matches its digest (and tag), its pages exist;
  * - every page: it decompresses and the sha256 of its bytes is its key.
  * Problems are returned as values (STYLE.md 8); only a bug throws.
  */
@@ -15,6 +19,7 @@ import { hexOf } from '../protocol/hex.js';
 import { sameBytes } from './event-row.js';
 import { sha256Hex } from './base-store.js';
 import type { BranchId, PageHash, SnapshotId } from './ids.js';
+import type { SealStatus } from './seal.js';
 import type { BranchInfo, JournalStore } from './store.js';
 
 export type VerifyProblem =
@@ -36,6 +41,8 @@ export interface VerifyReport {
   readonly events: number;
   readonly snapshots: number;
   readonly pages: number;
+  /** Whether the keyed tags were checked: 'keyed'; 'withheld' (a shared copy); 'none' (made before schema 5). */
+  readonly seal: SealStatus;
 }
 
 export interface VerifyOptions {
@@ -55,6 +62,11 @@ interface Ctx {
 }
 
 export function verify(store: JournalStore, options: VerifyOptions = {}): VerifyReport {
+  store.flush();
+  return store.readConsistently(() => verifyNow(store, options));
+}
+
+function verifyNow(store: JournalStore, options: VerifyOptions): VerifyReport {
   const max = options.maxProblems ?? 100;
   const problems: VerifyProblem[] = [];
   let firstBrokenEvent: VerifyReport['firstBrokenEvent'] = null;
@@ -74,7 +86,6 @@ export function verify(store: JournalStore, options: VerifyOptions = {}): Verify
     }
   };
   const branches = guarded('container', [] as readonly BranchInfo[], () => {
-    store.flush();
     for (const message of store.checkIntegrity()) add({ kind: 'container', message });
     if (store.getRecording() === null) add({ kind: 'container', message: 'no recording row' });
     return store.listBranches();
@@ -83,7 +94,8 @@ export function verify(store: JournalStore, options: VerifyOptions = {}): Verify
   const events = guarded('events', 0, () => verifyEvents(ctx));
   const snapshots = guarded('snapshots', 0, () => verifySnapshots(ctx));
   const pages = guarded('pages', 0, () => verifyPages(ctx));
-  return { ok: problems.length === 0 && firstBrokenEvent === null, firstBrokenEvent, problems, branches: branches.length, events, snapshots, pages };
+  const seal = guarded('seal', 'none' as SealStatus, () => store.sealStatus());
+  return { ok: problems.length === 0 && firstBrokenEvent === null, firstBrokenEvent, problems, branches: branches.length, events, snapshots, pages, seal };
 }
 
 function verifyEvents({ store, options, add, branches }: Ctx): number {
@@ -138,6 +150,10 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
         add({ kind: 'event', branch: b.id, seq: first, message: `block ${index} (events ${first}..${last}): ${what} (an event in it was altered)` });
         return false;
       }
+      if (store.checkBlockSeal(b.id, index, count, hash) === 'bad') {
+        add({ kind: 'event', branch: b.id, seq: first, message: `block ${index} (events ${first}..${last}) fails its seal: an event in it or before it was altered and the hashes recomputed` });
+        return false;
+      }
       return true;
     };
     let expectSeq: number = b.forkSeq;
@@ -170,6 +186,12 @@ function verifyEvents({ store, options, add, branches }: Ctx): number {
     if (chain.rowsInBlock > 0 && expectSeq > b.forkSeq && !checkBlock(chain.block, chain.rowsInBlock, chain.current())) continue;
     if (expectSeq > b.forkSeq && (head.hash === null || !sameBytes(head.hash, chain.current()))) {
       add({ kind: 'event', branch: b.id, seq: expectSeq - 1, message: "the last row does not match the branch's recorded head hash" });
+      continue;
+    }
+    const sealProblem = store.branchSealProblem(b.id);
+    if (sealProblem !== null) {
+      // A cut tail with a rewritten head, or a deleted snapshot: the head's tag no longer holds.
+      add({ kind: 'event', branch: b.id, seq: expectSeq, message: sealProblem });
     } else if (stored.size > 0) {
       const extra = Math.min(...stored.keys());
       add({ kind: 'branch', branch: b.id, message: `stores a hash for block ${extra}, past its last event ${expectSeq - 1}` });
@@ -183,11 +205,15 @@ function verifySnapshots({ store, options, add, branches }: Ctx): number {
   let done = 0;
   for (const s of snapshots) {
     try {
-      const state = store.loadSnapshotState(s.id);
-      if (state.length !== s.stateBytes) add({ kind: 'snapshot', snapshot: s.id, message: `state decompresses to ${state.length} bytes, ${s.stateBytes} recorded` });
+      const problem = store.snapshotProblem(s.id);
+      if (problem !== null) add({ kind: 'snapshot', snapshot: s.id, message: problem });
+      else {
+        const state = store.loadSnapshotState(s.id);
+        if (state.length !== s.stateBytes) add({ kind: 'snapshot', snapshot: s.id, message: `state decompresses to ${state.length} bytes, ${s.stateBytes} recorded` });
+      }
     } catch (e) {
       if (!(e instanceof JournalError)) throw e;
-      add({ kind: 'snapshot', snapshot: s.id, message: `state does not decompress: ${e.message}` });
+      add({ kind: 'snapshot', snapshot: s.id, message: `state does not load: ${e.message}` });
     }
     const pages = store.snapshotPages(s.id);
     if (pages.length !== s.pageCount) add({ kind: 'snapshot', snapshot: s.id, message: `lists ${pages.length} pages, ${s.pageCount} recorded` });
@@ -212,7 +238,7 @@ function verifyPages({ store, options, add }: Ctx): number {
         else if (sha256Hex(bytes) !== h) add({ kind: 'page', hash: h, message: `content hashes to ${sha256Hex(bytes)}, not its key` });
       } catch (e) {
         if (!(e instanceof JournalError)) throw e;
-        add({ kind: 'page', hash: h, message: `does not decompress: ${e.message}` });
+        add({ kind: 'page', hash: h, message: `does not load: ${e.message}` });
       }
     }
     if (hashes.length < PAGE) return pages;

@@ -2,7 +2,9 @@
  * The journal writer thread: owns the SQLite store of a recording being made, and commits what
  * the machine's thread sends it (event batches, snapshots) so that hashing, encoding and SQLite
  * stay off the machine's path. Each message is committed as it arrives: a recording killed at
- * any moment keeps everything up to its last committed batch. For a new file the entry
+ * any moment keeps everything up to its last committed batch. After a failed commit (disk full)
+ * nothing more is written, whatever arrives: a later batch would leave a gap in the timeline;
+ * the file stays as it was at its last commit. For a new file the entry
  * (writer-worker-entry.mjs) has answered 'ready' already, so the machine ran while this loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
@@ -25,9 +27,16 @@ export type WriterMessage =
       readonly pages: string[];
     }
   | { readonly type: 'keys'; readonly keys: ChannelKey[] }
+  /** Answered with 'synced' once everything before it is committed. */
+  | { readonly type: 'sync'; readonly id: number }
   | { readonly type: 'close' };
 
-export type WriterReply = { readonly type: 'ready' } | { readonly type: 'closed'; readonly events: number } | { readonly type: 'error'; readonly message: string };
+export type WriterReply =
+  | { readonly type: 'ready' }
+  | { readonly type: 'synced'; readonly id: number }
+  /** failure: the first failed commit's message, when there was one. */
+  | { readonly type: 'closed'; readonly events: number; readonly failure?: string }
+  | { readonly type: 'error'; readonly message: string };
 
 /**
  * A message that names the failure whatever was thrown: a JournalError's code and message, or
@@ -49,32 +58,51 @@ try {
   store.createRecording(meta);
   if (keySeed) store.putKeySeed(keySeed);
   if (readySent !== true) port.postMessage({ type: 'ready' } satisfies WriterReply);
+  let failure: string | undefined;
   port.on('message', (m: WriterMessage) => {
     try {
       switch (m.type) {
         case 'events':
+          if (failure !== undefined) break;
           store.append(ROOT_BRANCH, m.events);
           store.flush();
           break;
         case 'snapshot':
+          if (failure !== undefined) break;
           if (m.newPages.length > 0) store.putPages(m.newPages);
           store.flush();
           store.putSnapshot({ branch: ROOT_BRANCH, icount: m.icount as Icount, seq: m.seq as JournalSeq, state: m.state, pages: m.pages as PageHash[] });
           break;
         case 'keys':
+          if (failure !== undefined) break;
           for (const k of m.keys) store.putChannelKey(k);
           break;
+        case 'sync':
+          port.postMessage({ type: 'synced', id: m.id } satisfies WriterReply);
+          break;
         case 'close': {
-          store.flush();
-          const events = store.branchLength(ROOT_BRANCH);
-          store.close();
-          port.postMessage({ type: 'closed', events } satisfies WriterReply);
+          let events = 0;
+          try {
+            if (failure === undefined) store.flush();
+            events = store.branchLength(ROOT_BRANCH);
+          } catch (e) {
+            failure ??= describe(e);
+          } finally {
+            try {
+              store.close();
+            } catch (e) {
+              failure ??= `closing: ${describe(e)}`;
+            }
+          }
+          port.postMessage({ type: 'closed', events, ...(failure === undefined ? {} : { failure }) } satisfies WriterReply);
           port.close();
           break;
         }
       }
     } catch (e) {
-      port.postMessage({ type: 'error', message: `${m.type === 'snapshot' ? `snapshot at icount ${m.icount}` : m.type}: ${describe(e)}` } satisfies WriterReply);
+      const message = `${m.type === 'snapshot' ? `snapshot at icount ${m.icount}` : m.type}: ${describe(e)}`;
+      failure ??= message;
+      port.postMessage({ type: 'error', message } satisfies WriterReply);
     }
   });
 } catch (e) {

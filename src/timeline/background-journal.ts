@@ -2,32 +2,59 @@
  * A recording written by the journal writer thread (journal/writer-worker.ts): the machine's
  * thread only collects events into batches and snapshots into messages, which keeps recording
  * close to the speed of an unrecorded run. Always the root branch of a new file.
+ *
+ * Nothing recorded waits long on this thread: a batch goes to the writer (which commits each
+ * message as it arrives) when it is full, when COMMIT_MS of host time have passed since the last
+ * one, and whenever the driver calls commit() (the machine waits for input). A failure of the
+ * writer (disk full) never throws into the machine's run: the journal stops taking events,
+ * `failure` says why, and the driver stops the run; close() always ends the thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { ChannelKeysReport } from '../core/output-bus.js';
 import { ROOT_BRANCH } from '../journal/ids.js';
-import { encodeState } from '../journal/snapshot-codec.js';
-import type { NewRecording } from '../journal/store.js';
-import type { WriterMessage, WriterReply } from '../journal/writer-worker.js';
+import { encodeState, type NewRecording, type WriterMessage, type WriterReply } from '../journal/index.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;
+/** Host milliseconds a batch may wait before it goes to the writer. */
+export const COMMIT_MS = 1000;
+/** Events between two looks at the host clock (a look costs about as much as 50 events). */
+const CLOCK_EVERY = 256;
 
 export class BackgroundJournal implements RecordTarget {
   private batch: MachineEvent[] = [];
   /** Events emitted so far: the timeline position of the next one. */
   events = 0;
   private readonly sentPages = new Set<string>();
-  private failure: string | undefined;
+  private failed: string | undefined;
+  private lastSent = performance.now();
+  private nextSync = 1;
+  private readonly syncs = new Map<number, () => void>();
   snapshots = 0;
 
   private constructor(private readonly worker: Worker) {
     worker.on('message', (m: WriterReply) => {
-      if (m.type === 'error') this.failure ??= m.message;
+      if (m.type === 'error') this.fail(m.message);
+      else if (m.type === 'synced') {
+        this.syncs.get(m.id)?.();
+        this.syncs.delete(m.id);
+      }
     });
-    worker.on('error', (e) => (this.failure ??= e.message));
+    worker.on('error', (e) => this.fail(e.message));
+    worker.on('exit', () => this.fail('the journal writer stopped'));
+  }
+
+  private fail(message: string): void {
+    this.failed ??= message;
+    for (const wake of this.syncs.values()) wake();
+    this.syncs.clear();
+  }
+
+  /** Why the writer failed (nothing is committed after it), or undefined while it works. */
+  get failure(): string | undefined {
+    return this.failed;
   }
 
   /** Start the writer thread on `file` (created with `meta`, and `keySeed` kept apart); resolves once the file is ready. */
@@ -45,25 +72,48 @@ export class BackgroundJournal implements RecordTarget {
   }
 
   emit(event: MachineEvent): void {
+    if (this.failed !== undefined) return; // nothing more can be committed; the driver stops the run
     this.batch.push(event);
     this.events++;
-    if (this.batch.length >= BATCH) this.sendBatch();
+    if (this.batch.length >= BATCH || (this.batch.length % CLOCK_EVERY === 0 && performance.now() - this.lastSent >= COMMIT_MS)) this.sendBatch();
   }
 
   private send(m: WriterMessage): void {
-    if (this.failure) throw new Error(`the journal writer failed: ${this.failure}`);
+    if (this.failed !== undefined) return;
     this.worker.postMessage(m);
   }
 
   private sendBatch(): void {
+    this.lastSent = performance.now();
     if (this.batch.length === 0) return;
     this.send({ type: 'events', events: this.batch });
     this.batch = [];
   }
 
+  /** Hand everything emitted so far to the writer, which commits it as it arrives. */
+  commit(): void {
+    this.sendBatch();
+  }
+
+  /** Host milliseconds since the last hand-over. */
+  get sinceCommit(): number {
+    return performance.now() - this.lastSent;
+  }
+
+  /** Resolves once everything emitted so far is committed (or the writer has failed: see `failure`). */
+  synced(): Promise<void> {
+    this.sendBatch();
+    if (this.failed !== undefined) return Promise.resolve();
+    const id = this.nextSync++;
+    const done = new Promise<void>((resolve) => this.syncs.set(id, resolve));
+    this.send({ type: 'sync', id });
+    return done;
+  }
+
   readonly channelKeys = (k: ChannelKeysReport): void => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
 
   snapshot(machine: Machine): void {
+    if (this.failed !== undefined) return;
     this.sendBatch();
     const pages = new Map<string, Uint8Array>();
     const state = machine.getState((hash, bytes) => pages.set(hash, bytes));
@@ -78,19 +128,34 @@ export class BackgroundJournal implements RecordTarget {
     this.snapshots++;
   }
 
-  /** Commit everything and stop the writer; resolves with the number of events stored. */
+  /**
+   * Commit everything and stop the writer; resolves with the number of events stored, rejects
+   * when the writer failed (the file then holds everything up to its last commit). The thread
+   * is ended either way.
+   */
   async close(): Promise<number> {
-    this.sendBatch();
-    const closed = new Promise<number>((resolve, reject) => {
-      this.worker.on('message', (m: WriterReply) => {
-        if (m.type === 'closed') resolve(m.events);
-        if (m.type === 'error') reject(new Error(m.message));
+    try {
+      if (this.failed === undefined) {
+        this.sendBatch();
+        const closed = new Promise<number>((resolve, reject) => {
+          this.worker.on('message', (m: WriterReply) => {
+            if (m.type === 'closed') (m.failure === undefined ? resolve(m.events) : reject(new Error(m.failure)));
+          });
+          this.worker.once('exit', () => reject(new Error(this.failed ?? 'the journal writer stopped')));
+        });
+        this.worker.postMessage({ type: 'close' } satisfies WriterMessage);
+        return await closed;
+      }
+      // The writer failed: let it close the file (no commit is pending), then say why.
+      const closed = new Promise<void>((resolve) => {
+        this.worker.on('message', (m: WriterReply) => m.type === 'closed' && resolve());
+        this.worker.once('exit', () => resolve());
       });
-      this.worker.once('exit', () => reject(new Error(this.failure ?? 'the journal writer stopped')));
-    });
-    this.send({ type: 'close' });
-    const n = await closed;
-    await this.worker.terminate();
-    return n;
+      this.worker.postMessage({ type: 'close' } satisfies WriterMessage);
+      await closed;
+      throw new Error(this.failed);
+    } finally {
+      await this.worker.terminate();
+    }
   }
 }

@@ -7,8 +7,8 @@ import type { EventSink, MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { ChannelKeysReport } from '../core/output-bus.js';
 import { bytesOfHex } from '../protocol/hex.js';
+import { encodeState, isJournalError } from '../journal/index.js';
 import type { BranchId, Icount, PageHash } from '../journal/ids.js';
-import { encodeState } from '../journal/snapshot-codec.js';
 import type { ChannelKey, JournalStore, SnapshotRecord } from '../journal/store.js';
 
 export interface RecordTarget extends EventSink {
@@ -49,26 +49,56 @@ export function takeSnapshot(store: JournalStore, branch: BranchId, machine: Mac
   });
 }
 
-/** A branch of a journal store, written on this thread; the store commits events in batches. */
+/**
+ * A branch of a journal store, written on this thread; the store commits events in batches, and
+ * commit() commits now. A store that can no longer be written (disk full, I/O error) never
+ * throws into the machine's run: the target stops taking events and `failure` says why; a
+ * later batch would leave a gap in the timeline.
+ */
 export class StoreTarget implements RecordTarget {
   events = 0;
   readonly taken: SnapshotRecord[] = [];
+  private failed: string | undefined;
 
   constructor(
     readonly store: JournalStore,
     readonly branch: BranchId,
   ) {}
 
+  /** Why the store could not be written (nothing was committed after), or undefined. */
+  get failure(): string | undefined {
+    return this.failed;
+  }
+
+  private guarded(fn: () => void): void {
+    if (this.failed !== undefined) return;
+    try {
+      fn();
+    } catch (e) {
+      if (!isJournalError(e, 'IO') && !isJournalError(e, 'CORRUPT') && !isJournalError(e, 'READONLY')) throw e;
+      this.failed = e.message;
+    }
+  }
+
   emit(event: MachineEvent): void {
-    this.store.append(this.branch, [event]);
+    this.guarded(() => this.store.append(this.branch, [event]));
     this.events++;
   }
 
+  /** Commit everything appended so far. */
+  commit(): void {
+    this.guarded(() => this.store.flush());
+  }
+
   readonly channelKeys = (k: ChannelKeysReport): void => {
-    for (const row of channelKeyRows(this.branch, k)) this.store.putChannelKey(row);
+    this.guarded(() => {
+      for (const row of channelKeyRows(this.branch, k)) this.store.putChannelKey(row);
+    });
   };
 
   snapshot(machine: Machine): void {
-    this.taken.push(takeSnapshot(this.store, this.branch, machine));
+    this.guarded(() => {
+      this.taken.push(takeSnapshot(this.store, this.branch, machine));
+    });
   }
 }

@@ -6,6 +6,7 @@
  * re-serialized objects was most of a replay's own cost.
  */
 import type { MachineEvent } from '../core/events.js';
+import { CheckedTimeline } from '../journal/index.js';
 import { rowMatches, storedOfRow } from '../journal/event-row.js';
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore, RawEventRow, StoredEvent } from '../journal/store.js';
@@ -23,11 +24,16 @@ export class RecordedTimeline {
   /** Events the machine emitted past the recording's last one (nothing to compare them with). */
   beyond = 0;
 
+  /** The rows, each checked against the hash chain (and its seal) before it is served. */
+  private readonly checked: CheckedTimeline;
+
   constructor(
-    private readonly store: JournalStore,
+    store: JournalStore,
     readonly branch: BranchId,
     readonly fromSeq: number,
-  ) {}
+  ) {
+    this.checked = new CheckedTimeline(store, branch);
+  }
 
   /** The timeline position of the next recorded event not yet matched. */
   get seq(): number {
@@ -36,7 +42,7 @@ export class RecordedTimeline {
 
   private row(): RawEventRow | undefined {
     if (this.at >= this.page.length) {
-      this.page = this.store.timelineRows(this.branch, this.seq, PAGE);
+      this.page = this.checked.rows(this.seq, PAGE);
       this.at = 0;
     }
     return this.page[this.at];

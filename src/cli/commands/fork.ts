@@ -3,11 +3,13 @@
  * console (as `xrr run`) and recorded onto the branch by the timeline's Recorder; a chaos seed
  * and faults can go in first.
  */
+import { isJournalError } from '../../journal/index.js';
 import { forkAt } from '../../timeline/fork.js';
 import { faultsOf } from '../../timeline/fault-spec.js';
+import { StoreTarget } from '../../timeline/record-target.js';
 import { parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
-import { driveConsole } from '../console-driver.js';
+import { driveConsole, signalStatus } from '../console-driver.js';
 import { seekProgress } from '../progress.js';
 import { branchOf, openExisting } from '../recording-file.js';
 import { applyStartInputs, chaosOption, KEY_SEED_OPTION, parseKeySeed, resolveRunSetup, RUN_OPTIONS } from '../run-setup.js';
@@ -45,15 +47,36 @@ export const forkCommand: Command = {
       const parent = branchOf(store, options.get('branch'));
       const label = (options.get('label') as string | undefined) ?? '';
       const fork = forkAt(store, parent, at, label, { progress: seekProgress(store, parent, at), keySeed });
+      const target = fork.recorder.target;
+      if (!(target instanceof StoreTarget)) throw new Error('a fork records onto its branch of the store');
+      // The fork point's snapshot is committed before the branch runs.
+      target.commit();
       process.stderr.write(`xrr: branch ${fork.branch} forked at icount ${fork.machine.icount}; the console is live\n`);
       applyStartInputs(fork.machine, { faults, chaos });
       const max = options.get('max-instructions') as number | undefined;
-      const stop = await driveConsole(fork.recorder, { input: setup.input, maxInstructions: max === undefined ? undefined : fork.machine.icount + max });
-      store.flush();
-      process.stderr.write(`xrr: branch ${fork.branch}: ${store.branchLength(fork.branch)} events to icount ${fork.machine.icount}\n`);
+      const stop = await driveConsole(
+        fork.recorder,
+        { input: setup.input, maxInstructions: max === undefined ? undefined : fork.machine.icount + max },
+        { commit: () => target.commit(), failure: () => target.failure },
+      );
+      target.commit();
+      if (stop.kind === 'journal-failed' || target.failure !== undefined) {
+        throw new Error(`cannot write ${file}: ${target.failure ?? (stop.kind === 'journal-failed' ? stop.message : '')}; branch ${fork.branch} holds everything up to its last commit`);
+      }
+      const summary = `branch ${fork.branch}: ${store.branchLength(fork.branch)} events to icount ${fork.machine.icount}`;
+      if (stop.kind === 'signal') {
+        process.stderr.write(`xrr: ${stop.signal}: ${summary} (closed cleanly)\n`);
+        return signalStatus(stop.signal);
+      }
+      process.stderr.write(`xrr: ${summary}\n`);
       return stop.kind === 'halted' ? stop.status : 0;
     } finally {
-      store.close();
+      try {
+        store.close();
+      } catch (e) {
+        // A disk that filled fails the last commit as well: the failure was reported above.
+        if (!isJournalError(e, 'IO')) throw e;
+      }
     }
   },
 };

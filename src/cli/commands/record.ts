@@ -7,8 +7,8 @@ import { BackgroundJournal } from '../../timeline/background-journal.js';
 import { Recorder } from '../../timeline/recorder.js';
 import { parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { printHelp, type Command } from '../command.js';
-import { driveConsole } from '../console-driver.js';
-import { newRecordingPath, recordingMeta } from '../recording-file.js';
+import { driveConsole, signalStatus } from '../console-driver.js';
+import { newRecordingPath, recordingMeta, removeRecording } from '../recording-file.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions, type RunSetup } from '../run-setup.js';
 
 export const RECORD_OPTIONS: Record<string, OptionSpec> = {
@@ -27,6 +27,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   const file = newRecordingPath((options.get('out') as string | undefined) ?? out);
   const journal = await BackgroundJournal.start(file, recordingMeta(setup, ['xrr', 'record', ...argv]), setup.keySeed);
   let closed = false;
+  let booted = false;
   try {
     const machine = createMachine(setup);
     // Connected before boot, so the boot's events and channel keys are recorded; the first snapshot after it.
@@ -34,14 +35,34 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     const err = machine.boot();
     if (err) throw new Error(err);
     recorder.snapshot();
+    // The boot snapshot is committed before the machine goes on: a recording killed at any
+    // moment after this replays.
+    await journal.synced();
+    if (journal.failure === undefined) booted = true;
     applyStartInputs(machine, setup);
-    const stop = await driveConsole(recorder, setup);
-    const events = await journal.close();
-    closed = true;
-    process.stderr.write(`xrr: recorded ${events} events, ${journal.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
+    const stop = await driveConsole(recorder, setup, { commit: () => journal.commit(), failure: () => journal.failure });
+    let events: number;
+    try {
+      events = await journal.close();
+    } finally {
+      closed = true;
+    }
+    const summary = `${events} events, ${journal.snapshots} snapshots, ${machine.icount} instructions into ${file}`;
+    if (stop.kind === 'signal') {
+      process.stderr.write(`xrr: ${stop.signal}: recorded ${summary} (closed cleanly)\n`);
+      return { status: signalStatus(stop.signal), file, machine, setup };
+    }
+    process.stderr.write(`xrr: recorded ${summary}\n`);
     return { status: stop.kind === 'halted' ? stop.status : 0, file, machine, setup };
-  } finally {
-    if (!closed) await journal.close().catch(() => 0);
+  } catch (e) {
+    if (!closed) {
+      closed = true;
+      await journal.close().catch(() => 0);
+    }
+    // Before its boot snapshot a recording holds nothing to replay: leave no file to block --out.
+    if (!booted) removeRecording(file);
+    else if (journal.failure !== undefined) throw new Error(`cannot write the journal ${file}: ${journal.failure}; it holds everything up to its last commit (it verifies and replays to there)`);
+    throw e;
   }
 }
 

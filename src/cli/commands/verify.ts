@@ -1,19 +1,35 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
-import { verify } from '../../journal/verify.js';
+import { SqliteJournalStore, verify, type SealStatus } from '../../journal/index.js';
 import { restoreMachine } from '../../timeline/machines.js';
-import { parseArgs } from '../args.js';
+import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
 import { openExisting } from '../recording-file.js';
 
+/** What a verdict rests on: the recording's own key, or only hashes anyone can recompute. */
+const SEAL_NOTES: Record<SealStatus, string> = {
+  keyed: 'seal: sealed, checked with this recording\'s key: every event, the end of every branch, every snapshot and the recording row are as the recorder committed them',
+  withheld:
+    'seal: withheld (a copy shared without its keys): the hashes show accidental damage, but not an edit whose hashes were recomputed; only the owner\'s file proves that',
+  none: 'seal: unsealed (made before schema 5, or its key removed): the hashes show accidental damage, but not an edit whose hashes were recomputed',
+};
+
+const OPTIONS: Record<string, OptionSpec> = {
+  upgrade: { kind: 'flag', help: 'if it verifies, upgrade a recording made by an older xrr to this schema, in place' },
+  help: { kind: 'flag', help: 'show this help' },
+};
+const SYNOPSIS = '[--upgrade] FILE';
+
 export const verifyCommand: Command = {
   name: 'verify',
-  synopsis: 'FILE',
+  synopsis: SYNOPSIS,
   help: 'check the hash chain, the schema and that every snapshot restores',
   async run(argv) {
-    if (argv.includes('--help')) return printHelp('verify', 'FILE', {});
-    const { positional } = parseArgs(argv, {}, true);
-    const store = await openExisting(one(positional, 'FILE'));
+    if (argv.includes('--help')) return printHelp('verify', SYNOPSIS, OPTIONS);
+    const { options, positional } = parseArgs(argv, OPTIONS, true);
+    const file = one(positional, 'FILE');
+    const store = await openExisting(file);
+    const upgrade = options.get('upgrade') === true && store.upgradedFrom !== null;
     try {
       const stats = store.stats();
       const total = { events: stats.events, snapshots: stats.snapshots, pages: stats.pages };
@@ -33,9 +49,18 @@ export const verifyCommand: Command = {
           console.log(`problem: snapshot ${s.id} (branch ${s.branch}, icount ${s.icount}) does not restore: ${(e as Error).message}`);
         }
       }
+      console.log(SEAL_NOTES[report.seal]);
       const chain = report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact';
       console.log(`${ok ? 'ok' : 'FAILED'}: ${report.branches} branches, ${report.events} events (hash chain ${chain}), ${report.snapshots} snapshots, ${report.pages} pages`);
-      return ok ? 0 : 3;
+      if (!ok) return 3;
+      if (upgrade) {
+        // Only a file that verified is rewritten: upgrading a damaged one would destroy what could be recovered.
+        store.close();
+        const writable = await SqliteJournalStore.open(file, { readonly: false, create: false });
+        console.log(`upgraded ${file} from schema version ${store.upgradedFrom} to schema version ${writable.schemaVersion} (unsealed: it was made without a seal key)`);
+        writable.close();
+      }
+      return 0;
     } finally {
       store.close();
     }

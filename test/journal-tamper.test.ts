@@ -1,0 +1,250 @@
+/**
+ * Every kind of single edit to a recording is caught by verify on the file with its keys: event
+ * rows (plain, and with the hash chain recomputed as anyone can), the tail cut with the branch
+ * head rewritten to match, snapshots (an edited VFS tree, with and without its digest
+ * recomputed; the boot snapshot deleted), pages (a valid zstd frame of other bytes), an index
+ * that no longer matches its table, the branch row and the recording row. Replay and seeks
+ * refuse the forged snapshots and pages. A copy shared without its keys still catches every
+ * edit that does not recompute the hashes, and (as the README says) not those that do.
+ */
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BLOCK_EVENTS, ChainCursor, ZERO_HASH } from '../src/journal/block-chain.js';
+import { isJournalError } from '../src/journal/errors.js';
+import { ROOT_BRANCH, type PageHash } from '../src/journal/ids.js';
+import { nextSnapshotHash, snapshotDigest } from '../src/journal/seal.js';
+import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
+import { verify, type VerifyReport } from '../src/journal/verify.js';
+import { loadZstd } from '../src/journal/zstd.js';
+import { replay } from '../src/timeline/replay.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'xrr-tamper-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const original = join(dir, 'original.db');
+const shared = join(dir, 'shared.db');
+
+function xrr(...args: string[]): { status: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['bin/xrr.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  const input = join(dir, 'input.txt');
+  writeFileSync(input, 'ls /bin\necho one > /tmp/a\ncat /tmp/a\nforkrace\n');
+  const rec = xrr('record', '--seed', '11', '--input', input, '--out', original);
+  expect(rec.status, rec.stderr).toBe(0);
+  const share = xrr('share', original, '--out', shared);
+  expect(share.status, share.stderr).toBe(0);
+}, 300_000);
+
+let n = 0;
+/** A copy of `from` with `edit` applied through sqlite3, as anyone with the file can. */
+async function edited(from: string, edit: (db: Database.Database) => void | Promise<void>): Promise<string> {
+  const path = join(dir, `edit-${n++}.db`);
+  copyFileSync(from, path);
+  const db = new Database(path);
+  try {
+    await edit(db);
+  } finally {
+    db.close();
+  }
+  return path;
+}
+
+async function verified(path: string): Promise<VerifyReport> {
+  const s = await SqliteJournalStore.open(path, { readonly: true, create: false });
+  try {
+    return verify(s);
+  } finally {
+    s.close();
+  }
+}
+
+/** What an editor without the key can do after changing rows: recompute every block hash and the head of branch 1. */
+async function recomputeChain(db: Database.Database): Promise<void> {
+  const path = db.name;
+  const s = await SqliteJournalStore.open(path, { readonly: true, create: false });
+  const rows = s.rawEvents(ROOT_BRANCH, 0, 10_000_000);
+  s.close();
+  const chain = ChainCursor.at(0, ZERO_HASH, []);
+  db.prepare('DELETE FROM event_block WHERE branch = 1').run();
+  const put = db.prepare('INSERT INTO event_block (branch, block, count, hash, mac) VALUES (1, ?, ?, ?, (SELECT mac FROM event_block WHERE 0))');
+  for (const r of rows) if (chain.add(r)) put.run(chain.block - 1, BLOCK_EVENTS, Buffer.from(chain.previousBlockHash));
+  if (chain.rowsInBlock > 0) put.run(chain.block, chain.rowsInBlock, Buffer.from(chain.current()));
+  db.prepare('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = 1').run(rows.length, Buffer.from(chain.current()));
+}
+
+/** Replaces the boot snapshot's state by `change` of its JSON; with `digest`, recomputes its digest and the branch's snapshot chain too. */
+async function forgeSnapshot(db: Database.Database, change: (json: string) => string, digest: boolean): Promise<void> {
+  const zstd = await loadZstd();
+  const s = await SqliteJournalStore.open(original, { readonly: true, create: false });
+  const boot = s.listSnapshots(ROOT_BRANCH)[0]!;
+  const json = new TextDecoder().decode(s.loadSnapshotState(boot.id));
+  const forged = new TextEncoder().encode(change(json));
+  expect(forged.length).not.toBe(json.length);
+  db.prepare('UPDATE snapshot SET state = ?, state_size = ? WHERE id = ?').run(zstd.compress(forged), forged.length, boot.id);
+  if (digest) {
+    const chainAt = Buffer.from(s.timelineBlock(ROOT_BRANCH, Math.floor((boot.seq - 1) / BLOCK_EVENTS)) ? chainValue(s, boot.seq) : ZERO_HASH);
+    const d = snapshotDigest({ branch: ROOT_BRANCH, icount: boot.icount, seq: boot.seq, state: forged, pages: s.snapshotPages(boot.id), chainAt });
+    db.prepare('UPDATE snapshot SET digest = ? WHERE id = ?').run(Buffer.from(d), boot.id);
+    let chain: Uint8Array | null = null;
+    for (const r of db.prepare('SELECT digest FROM snapshot WHERE branch = 1 ORDER BY id').all() as { digest: Buffer }[]) chain = nextSnapshotHash(chain, r.digest);
+    db.prepare('UPDATE branch SET snap_hash = ? WHERE id = 1').run(Buffer.from(chain!));
+  }
+  s.close();
+}
+
+/** The chain value after the first `length` events, as the attacker computes it. */
+function chainValue(s: SqliteJournalStore, length: number): Uint8Array {
+  const c = ChainCursor.at(0, ZERO_HASH, []);
+  for (const r of s.rawEvents(ROOT_BRANCH, 0, length)) c.add(r);
+  return c.current();
+}
+
+const FORGE_VFS = (json: string): string => {
+  expect(json).toContain('"forkrace"');
+  return json.replace('"forkrace"', '"forged-name"');
+};
+
+async function eventEdit(db: Database.Database): Promise<void> {
+  const victim = db.prepare('SELECT id, a0 FROM event WHERE a0 IS NOT NULL ORDER BY id LIMIT 1 OFFSET 600').get() as { id: number; a0: number };
+  db.prepare('UPDATE event SET a0 = ? WHERE id = ?').run(victim.a0 + 1, victim.id);
+}
+
+async function cutTail(db: Database.Database): Promise<void> {
+  const { n } = db.prepare('SELECT count(*) AS n FROM event').get() as { n: number };
+  db.prepare('DELETE FROM event WHERE id >= ?').run(n - 300);
+}
+
+/** The kinds of edit, and whether a copy without keys still catches each. */
+const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => Promise<void>; readonly withoutKeys: boolean }[] = [
+  { what: 'an event column', edit: eventEdit, withoutKeys: true },
+  { what: 'an event column, the chain recomputed', edit: async (db) => (await eventEdit(db), await recomputeChain(db)), withoutKeys: false },
+  { what: 'a deleted event row', edit: async (db) => void db.prepare('DELETE FROM event WHERE id = 500').run(), withoutKeys: true },
+  { what: 'the tail cut, the head left', edit: cutTail, withoutKeys: true },
+  { what: 'the tail cut, head_seq/head_hash and blocks rewritten', edit: async (db) => (await cutTail(db), await recomputeChain(db)), withoutKeys: false },
+  { what: 'a snapshot state (the VFS tree)', edit: (db) => forgeSnapshot(db, FORGE_VFS, false), withoutKeys: true },
+  { what: 'a snapshot state, its digest and the snapshot chain recomputed', edit: (db) => forgeSnapshot(db, FORGE_VFS, true), withoutKeys: false },
+  { what: 'the boot snapshot deleted', edit: async (db) => void db.prepare('DELETE FROM snapshot WHERE id = (SELECT min(id) FROM snapshot)').run(), withoutKeys: true },
+  {
+    what: 'the boot snapshot deleted, the snapshot chain recomputed',
+    edit: async (db) => {
+      db.prepare('DELETE FROM snapshot WHERE id = (SELECT min(id) FROM snapshot)').run();
+      let chain: Uint8Array | null = null;
+      const rows = db.prepare('SELECT digest FROM snapshot WHERE branch = 1 ORDER BY id').all() as { digest: Buffer }[];
+      for (const r of rows) chain = nextSnapshotHash(chain, r.digest);
+      db.prepare('UPDATE branch SET snap_count = ?, snap_hash = ? WHERE id = 1').run(rows.length, chain === null ? null : Buffer.from(chain));
+    },
+    withoutKeys: false,
+  },
+  {
+    what: 'a page replaced by a valid zstd frame of other bytes',
+    edit: async (db) => {
+      const zstd = await loadZstd();
+      db.prepare('UPDATE page SET data = ? WHERE hash = (SELECT hash FROM page ORDER BY hash LIMIT 1)').run(zstd.compress(new Uint8Array(4096).fill(0x5a)));
+    },
+    withoutKeys: true,
+  },
+  {
+    what: 'an index that no longer matches its table',
+    edit: async (db) => {
+      // Rebuild event_kind_at under another condition, then put its definition back: the index
+      // now lacks the rows of kind 4 (sched) that its definition says it holds.
+      db.unsafeMode(true);
+      db.pragma('writable_schema = ON');
+      db.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 1 AND 3', 'BETWEEN 1 AND 4') WHERE name = 'event_kind_at'").run();
+      db.close();
+      const again = new Database(db.name);
+      again.exec('REINDEX event_kind_at');
+      again.unsafeMode(true);
+      again.pragma('writable_schema = ON');
+      again.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 1 AND 4', 'BETWEEN 1 AND 3') WHERE name = 'event_kind_at'").run();
+      again.close();
+      Object.assign(db, { close: () => undefined });
+    },
+    withoutKeys: true,
+  },
+  { what: "a branch's head_seq", edit: async (db) => void db.prepare('UPDATE branch SET head_seq = head_seq - 1 WHERE id = 1').run(), withoutKeys: true },
+  { what: 'the recording seed', edit: async (db) => void db.prepare("UPDATE recording SET seed_hex = '00' || substr(seed_hex, 3)").run(), withoutKeys: false },
+];
+
+describe('tampering with a recording', () => {
+  it('the untouched recording and its shared copy verify; the copy says what it cannot check', async () => {
+    const own = await verified(original);
+    expect(own, JSON.stringify(own.problems)).toMatchObject({ ok: true, seal: 'keyed' });
+    const copy = await verified(shared);
+    expect(copy, JSON.stringify(copy.problems)).toMatchObject({ ok: true, seal: 'withheld' });
+    const out = xrr('verify', shared).stdout;
+    expect(out).toMatch(/withheld/);
+    expect(xrr('verify', original).stdout).toMatch(/sealed/);
+  });
+
+  for (const { what, edit, withoutKeys } of EDITS) {
+    it(`catches ${what} with the keys${withoutKeys ? ', and without them' : ''}`, async () => {
+      const path = await edited(original, edit);
+      const report = await verified(path);
+      expect(report.ok, `${what}: verify passed`).toBe(false);
+      const copy = await verified(await edited(shared, edit));
+      expect(copy.ok, `${what} on the shared copy: ${JSON.stringify(copy.problems)}`).toBe(!withoutKeys);
+    }, 120_000);
+  }
+
+  it('replay checks the chain it reads: events before the boot snapshot, a cut tail, a recomputed chain', async () => {
+    const clean = await SqliteJournalStore.open(original, { readonly: true, create: false });
+    const boot = clean.listSnapshots(ROOT_BRANCH)[0]!;
+    expect(boot.seq).toBeGreaterThan(20);
+    expect(replay(clean, ROOT_BRANCH).end).toBe(true);
+    clean.close();
+    const cases: [string, (db: Database.Database) => Promise<void>, RegExp][] = [
+      // Never re-executed (the replay starts at the boot snapshot), so only the chain can tell.
+      ['an event before the boot snapshot', async (db) => void db.prepare('UPDATE event SET a0 = coalesce(a0, 0) + 1 WHERE id = 5').run(), /do not match block 0|events before it, were altered/],
+      ['the tail cut behind the branch row', cutTail, /rows lost at the end/],
+      ['the tail cut, the chain and head recomputed', async (db) => (await cutTail(db), await recomputeChain(db)), /fails its seal/],
+      ['an event edited, the chain recomputed', async (db) => (await eventEdit(db), await recomputeChain(db)), /fails its seal/],
+    ];
+    for (const [what, edit, message] of cases) {
+      const s = await SqliteJournalStore.open(await edited(original, edit), { readonly: true, create: false });
+      expect(() => replay(s, ROOT_BRANCH), what).toThrow(message);
+      s.close();
+    }
+  }, 300_000);
+
+  it('replay and seeks refuse a forged snapshot and a forged page, naming them', async () => {
+    for (const recompute of [false, true]) {
+      const s = await SqliteJournalStore.open(await edited(original, (db) => forgeSnapshot(db, FORGE_VFS, recompute)), { readonly: true, create: false });
+      expect(() => replay(s, ROOT_BRANCH), `digest recomputed: ${recompute}`).toThrow(recompute ? /head fails its seal/ : /snapshot 1 .*digest/);
+      s.close();
+    }
+    const gone = await SqliteJournalStore.open(await edited(original, async (db) => void db.prepare('DELETE FROM snapshot WHERE id = 1').run()), { readonly: true, create: false });
+    expect(() => replay(gone, ROOT_BRANCH)).toThrow(/snapshot was deleted/);
+    gone.close();
+    const zstd = await loadZstd();
+    let victim = '' as PageHash;
+    const paged = await SqliteJournalStore.open(
+      await edited(original, async (db) => {
+        const r = db.prepare('SELECT hex(hash) AS h FROM page ORDER BY hash LIMIT 1').get() as { h: string };
+        victim = r.h.toLowerCase() as PageHash;
+        db.prepare('UPDATE page SET data = ? WHERE hash = ?').run(zstd.compress(new Uint8Array(4096).fill(7)), Buffer.from(victim, 'hex'));
+      }),
+      { readonly: true, create: false },
+    );
+    try {
+      paged.getPage(victim);
+      throw new Error('a forged page was served');
+    } catch (e) {
+      expect(isJournalError(e, 'CORRUPT')).toBe(true);
+      expect((e as Error).message).toContain(`page ${victim}`);
+    }
+    paged.close();
+    // `xrr state` shows nothing of a forged tree.
+    const forgedFile = await edited(original, (db) => forgeSnapshot(db, FORGE_VFS, true));
+    const state = xrr('state', forgedFile, '--at', '0');
+    expect(state.stdout).not.toContain('forged-name');
+    expect(state.status).not.toBe(0);
+    expect(state.stderr).toMatch(/fails its seal/);
+  }, 300_000);
+});
