@@ -4,23 +4,23 @@
  * time every process waits; a pipe). The machine runs through a Runner: the machine itself
  * (`xrr run`) or the timeline's Recorder (`xrr record`, `xrr fork`), which snapshots on the way.
  */
-import type { Machine, RunStop } from '../core/machine.js';
+import type { IdleUntil, Machine, RunOptions, RunStop } from '../core/machine.js';
 import type { RunSetup } from './run-setup.js';
 
 export interface Runner {
   readonly machine: Machine;
-  run(maxIcount: number, stopEarly?: () => boolean): RunStop;
+  run(maxIcount: number, stopEarly: (() => boolean) | undefined, opts: RunOptions): RunStop | IdleUntil;
 }
 
 /** The machine as its own Runner (nothing recorded). */
 export function plainRunner(machine: Machine): Runner {
-  return { machine, run: (max, stopEarly) => machine.run(max, stopEarly) };
+  return { machine, run: (max, stopEarly, opts) => machine.run(max, stopEarly, opts) };
 }
 
 /** Instructions between two looks at typed input. */
 const SLICE = 20_000_000;
 
-export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>): Promise<RunStop> {
+export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>): Promise<RunStop | IdleUntil> {
   const machine = runner.machine;
   machine.connect({ console: (bytes) => process.stdout.write(bytes) });
   const limit = setup.maxInstructions ?? Number.MAX_SAFE_INTEGER;
@@ -65,9 +65,12 @@ export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input'
       wake?.();
     });
   }
+  // At a terminal the run is live: idle time follows the host clock (`sleep 30` takes 30 s), and
+  // the skip is made, or a key typed meanwhile goes in, once that has passed. Without one, skipped.
+  const live: RunOptions = { holdIdleSkips: source === 'tty' };
   try {
     for (;;) {
-      const stop = runner.run(Math.min(limit, machine.icount + SLICE));
+      const stop = runner.run(Math.min(limit, machine.icount + SLICE), undefined, live);
       if (stop.kind === 'halted' || quit) return stop;
       if (stop.kind === 'limit') {
         if (machine.icount >= limit) return stop;
@@ -79,6 +82,20 @@ export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input'
       const next = pending.shift();
       if (next) {
         machine.input(next);
+        continue;
+      }
+      if (stop.kind === 'idle-until') {
+        const since = process.hrtime.bigint();
+        const waited = () => Number(process.hrtime.bigint() - since);
+        while (pending.length === 0 && !quit && waited() < stop.ns) {
+          const timer = setTimeout(() => wake?.(), Math.min(Math.ceil((stop.ns - waited()) / 1e6), 2 ** 31 - 1));
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          clearTimeout(timer);
+        }
+        const ns = waited();
+        if (ns >= stop.ns) machine.skipIdle();
+        else machine.idle(ns);
         continue;
       }
       if (stop.kind === 'idle') {

@@ -49,6 +49,7 @@ export const forkCommand: Command = {
       applyStartInputs(fork.machine, { faults, chaos });
       const max = options.get('max-instructions') as number | undefined;
       const stop = await driveConsole(fork.recorder, { input: setup.input, maxInstructions: max === undefined ? undefined : fork.machine.icount + max });
+      fork.recorder.finish(); // a snapshot at the end: `xrr tui` opens there without replaying
       store.flush();
       process.stderr.write(`xrr: branch ${fork.branch}: ${store.branchLength(fork.branch)} events to icount ${fork.machine.icount}\n`);
       return stop.kind === 'halted' ? stop.status : 0;

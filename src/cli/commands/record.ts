@@ -36,6 +36,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     recorder.snapshot();
     applyStartInputs(machine, setup);
     const stop = await driveConsole(recorder, setup);
+    recorder.finish(); // a snapshot at the end: `xrr tui` opens there without replaying
     const events = await journal.close();
     closed = true;
     process.stderr.write(`xrr: recorded ${events} events, ${journal.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
