@@ -49,7 +49,7 @@ async function liveMachine(initArgv?: string[]): Promise<{ store: JournalStore; 
   return { store, machine, live, output, states };
 }
 
-const kinds = (events: readonly { event: MachineEvent }[], k: MachineEvent['kind']) => events.filter((e) => e.event.kind === k);
+const kinds = <T extends { readonly event: MachineEvent }>(events: readonly T[], k: MachineEvent['kind']): T[] => events.filter((e) => e.event.kind === k);
 const text = (s: string) => new TextEncoder().encode(s);
 
 describe('idle time in a live run', () => {
