@@ -10,7 +10,7 @@
  * that can no longer be written.
  */
 import { constants } from 'node:os';
-import type { Machine, RunStop } from '../core/machine.js';
+import type { IdleUntil, Machine, RunOptions, RunStop } from '../core/machine.js';
 import type { RunSetup } from './run-setup.js';
 
 /** Host milliseconds between two commits of a recording while the machine runs. */
@@ -36,18 +36,18 @@ export function signalStatus(signal: NodeJS.Signals): number {
 
 export interface Runner {
   readonly machine: Machine;
-  run(maxIcount: number, stopEarly?: () => boolean): RunStop;
+  run(maxIcount: number, stopEarly: (() => boolean) | undefined, opts: RunOptions): RunStop | IdleUntil;
 }
 
 /** The machine as its own Runner (nothing recorded). */
 export function plainRunner(machine: Machine): Runner {
-  return { machine, run: (max, stopEarly) => machine.run(max, stopEarly) };
+  return { machine, run: (max, stopEarly, opts) => machine.run(max, stopEarly, opts) };
 }
 
 /** Instructions between two looks at typed input. */
 const SLICE = 20_000_000;
 
-export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>, journal?: Journaling): Promise<DriveStop> {
+export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>, journal?: Journaling): Promise<DriveStop | IdleUntil> {
   const machine = runner.machine;
   let signalled: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
@@ -106,9 +106,12 @@ export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input'
       wake?.();
     });
   }
+  // At a terminal the run is live: idle time follows the host clock (`sleep 30` takes 30 s), and
+  // the skip is made, or a key typed meanwhile goes in, once that has passed. Without one, skipped.
+  const live: RunOptions = { holdIdleSkips: source === 'tty' };
   try {
     for (;;) {
-      const stop = runner.run(Math.min(limit, machine.icount + SLICE), stopEarly);
+      const stop = runner.run(Math.min(limit, machine.icount + SLICE), stopEarly, live);
       if (journal) {
         const failure = journal.failure();
         if (failure !== undefined) return { kind: 'journal-failed', message: failure };
@@ -126,6 +129,21 @@ export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input'
       const next = pending.shift();
       if (next) {
         machine.input(next);
+        continue;
+      }
+      if (stop.kind === 'idle-until') {
+        const since = process.hrtime.bigint();
+        const waited = () => Number(process.hrtime.bigint() - since);
+        while (pending.length === 0 && !quit && signalled === undefined && waited() < stop.ns) {
+          const timer = setTimeout(() => wake?.(), Math.min(Math.ceil((stop.ns - waited()) / 1e6), 2 ** 31 - 1));
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          clearTimeout(timer);
+        }
+        if (signalled !== undefined) return { kind: 'signal', signal: signalled };
+        const ns = waited();
+        if (ns >= stop.ns) machine.skipIdle();
+        else machine.idle(ns);
         continue;
       }
       if (stop.kind === 'idle') {

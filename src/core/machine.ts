@@ -4,8 +4,9 @@
  * Time is the instruction count. The loop gives the CPU a budget that ends exactly at the
  * next timer event, so ticks (100 Hz of virtual time, which preempt) and nanosleep deadlines
  * fire at exact icounts. When every process is blocked, the machine idles: it skips virtual
- * time to the next deadline if there is one, or stops and reports that it waits for console
- * input. Inputs from outside (console bytes, the virtual time that passed while a live run
+ * time to the next deadline if there is one (or, asked to hold such skips, stops there so that a
+ * live driver waits for the deadline on the host clock), or stops and reports that it waits for
+ * console input. Inputs from outside (console bytes, the virtual time that passed while a live run
  * waited) enter only through `input()` and are events, so a replay can feed them back.
  */
 import { createHash } from 'node:crypto';
@@ -96,6 +97,22 @@ export type RunStop =
   /** Every process waits for console input. */
   | { readonly kind: 'idle' }
   | { readonly kind: 'limit' };
+
+/** Where a run with `holdIdleSkips` may also stop: every process is blocked and a timer deadline is `ns` of virtual time away. */
+export interface IdleUntil {
+  readonly kind: 'idle-until';
+  readonly ns: number;
+}
+
+export interface RunOptions {
+  /**
+   * When every process is blocked until a timer deadline, stop ('idle-until') instead of skipping
+   * virtual time to it; skipIdle() then skips. A live driver waits that long on the host clock
+   * first (a key typed meanwhile goes in before the skip, after an idle input for the time
+   * waited), and a replay puts back the inputs such a run recorded before its skip.
+   */
+  readonly holdIdleSkips?: boolean;
+}
 
 export class Machine {
   readonly cpu = new Cpu(new AddressSpace());
@@ -229,7 +246,9 @@ export class Machine {
    * responsive (the TUI replaying syscall-dense code) bounds a run by its own clock this way;
    * the machine reads no clock, and a run split anywhere gives the same events.
    */
-  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean): RunStop {
+  run(maxIcount?: number, stopEarly?: () => boolean): RunStop;
+  run(maxIcount: number, stopEarly: (() => boolean) | undefined, opts: RunOptions): RunStop | IdleUntil;
+  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean, opts: RunOptions = {}): RunStop | IdleUntil {
     const k = this.kernel;
     let ran = false;
     for (;;) {
@@ -241,9 +260,9 @@ export class Machine {
       if (k.halted) continue;
       const p = k.pickNext();
       if (!p) {
-        const skipped = this.timer.skipToNextDeadline(this.cpu.icount);
-        if (skipped === null) return { kind: 'idle' };
-        k.emit({ kind: 'timer-skip', skippedNs: skipped });
+        const deadline = opts.holdIdleSkips ? this.timer.nextOneShotNs() : null;
+        if (deadline !== null) return { kind: 'idle-until', ns: Math.max(0, deadline - this.clock.nowNs(this.cpu.icount)) };
+        if (!this.skipToDeadline()) return { kind: 'idle' };
         continue;
       }
       const now = this.cpu.icount;
@@ -256,6 +275,25 @@ export class Machine {
       if (k.chaosState && this.cpu.icount >= k.chaosState.nextAt) k.chaosPoint();
       ran = true;
     }
+  }
+
+  /**
+   * Where run() stopped with 'idle-until': skip virtual time to the deadline (a derived event,
+   * which a replay recomputes), then run what that makes due at this icount (the timer fires, a
+   * process is picked) as a run would, so that an input given next goes in where a replay puts it.
+   * Returns where that stopped (another 'idle-until' when the deadline woke nobody).
+   */
+  skipIdle(): RunStop | IdleUntil {
+    this.skipToDeadline();
+    return this.run(this.cpu.icount, undefined, { holdIdleSkips: true });
+  }
+
+  /** Every process is blocked: skip virtual time to the next timer deadline; false when none is armed. */
+  private skipToDeadline(): boolean {
+    const skipped = this.timer.skipToNextDeadline(this.cpu.icount);
+    if (skipped === null) return false;
+    this.kernel.emit({ kind: 'timer-skip', skippedNs: skipped });
+    return true;
   }
 
   /**

@@ -1,9 +1,12 @@
 /**
  * The one run + snapshot loop: a machine's events, channel keys and snapshots go to a
- * RecordTarget, with a snapshot at the start and then as SnapshotSpacing says. `xrr record`,
- * `xrr fork`, the TUI's live runs and forks, and tests all record through it.
+ * RecordTarget, with a snapshot at the start, then as SnapshotSpacing says, and one where the
+ * recording ends (when the machine halts, or when its driver calls finish()), so that opening a
+ * recording at its end (what `xrr tui` does) restores a snapshot and replays nothing, however
+ * long the recording. `xrr record`, `xrr fork`, the TUI's live runs and forks, and tests all
+ * record through it.
  */
-import type { Machine, RunStop } from '../core/machine.js';
+import type { IdleUntil, Machine, RunOptions, RunStop } from '../core/machine.js';
 import type { RecordTarget } from './record-target.js';
 import { SnapshotSpacing } from './snapshot-spacing.js';
 
@@ -44,15 +47,30 @@ export class Recorder {
   }
 
   /**
-   * Runs the machine as Machine.run does (to `maxIcount`, or until it halts or waits for input,
-   * or `stopEarly` answers true between slices), snapshotting on the way whenever one is due.
+   * The recording ends (or pauses) here: a snapshot of the machine where it is, unless the last
+   * one was taken at this very position. Call it when a run is over for now (input ended, the
+   * user quit or paused, an instruction limit); a halt calls it by itself. Without it a recording
+   * still opens at its end, by replaying from the last spaced snapshot (up to SNAPSHOT_EVENTS).
    */
-  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean): RunStop {
+  finish(): void {
+    if (!this.spacing.takenAt(this.machine.icount, this.target.events)) this.snapshot();
+  }
+
+  /**
+   * Runs the machine as Machine.run does (to `maxIcount`, or until it halts or waits for input,
+   * or `stopEarly` answers true between slices, or with `opts.holdIdleSkips` until it would skip
+   * idle time), snapshotting on the way whenever one is due.
+   */
+  run(maxIcount?: number, stopEarly?: () => boolean): RunStop;
+  run(maxIcount: number, stopEarly: (() => boolean) | undefined, opts: RunOptions): RunStop | IdleUntil;
+  run(maxIcount = Number.MAX_SAFE_INTEGER, stopEarly?: () => boolean, opts: RunOptions = {}): RunStop | IdleUntil {
     const m = this.machine;
     const early = () => this.spacing.dueByEvents(this.target.events) || (stopEarly?.() ?? false);
     for (;;) {
-      const stop = m.run(Math.min(maxIcount, this.spacing.due), early);
+      const stop = m.run(Math.min(maxIcount, this.spacing.due), early, opts);
       if (this.spacing.isDue(m.icount, this.target.events)) this.snapshot();
+      // A halted machine never runs again: this is where its recording ends.
+      if (stop.kind === 'halted') this.finish();
       if (stop.kind !== 'limit' || m.icount >= maxIcount || stopEarly?.()) return stop;
     }
   }

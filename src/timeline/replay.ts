@@ -16,7 +16,10 @@ const SLICE = 5_000_000;
 export interface ReplayOptions {
   /** Stop at this icount (default: the end of the recording). */
   readonly to?: number;
-  /** Start from the nearest snapshot at or before this icount (default: the one nearest `to` or the end). */
+  /**
+   * Start from the nearest snapshot at or before this icount (default: the one nearest `to`; with
+   * no `to`, the first: a whole replay, which a snapshot where the recording ends would make empty).
+   */
   readonly from?: number;
   /** Receives every replayed event that matched (e.g. to print it). */
   readonly onEvent?: (e: MachineEvent) => void;
@@ -45,7 +48,7 @@ export function replay(store: JournalStore, branch: BranchId, opts: ReplayOption
   store.flush();
   const last = store.events(branch, { order: 'desc', limit: 1 })[0];
   const end = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, last?.icount ?? 0);
-  const snapshot = store.nearestSnapshot(branch, (opts.from ?? end) as Icount) ?? store.listSnapshots(branch)[0];
+  const snapshot = store.nearestSnapshot(branch, (opts.from ?? (opts.to === undefined ? 0 : end)) as Icount) ?? store.listSnapshots(branch)[0];
   if (!snapshot) throw new Error('the recording has no snapshot to replay from');
   const r = Replayer.atSnapshot(store, branch, snapshot, { onEvent: opts.onEvent, console: opts.consoleOut, keySeed: opts.keySeed });
   // A full replay goes through the last recorded event (inputs at its icount too); a seek stops

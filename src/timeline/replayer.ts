@@ -11,7 +11,7 @@
  * events. A diverged Replayer stays diverged (its machine was stopped mid-instruction).
  */
 import { INPUT_KINDS, type EventSink, type MachineEvent } from '../core/events.js';
-import type { Machine } from '../core/machine.js';
+import type { Machine, RunOptions as MachineRunOptions } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
 import { DivergenceError, type Divergence } from './divergence.js';
@@ -21,6 +21,13 @@ import { processPosition, sameBytes, watchedBytes, type RunOutcome, type StopAt 
 
 /** Instructions a watch runs between two looks at its bytes before it searches one instruction at a time. */
 const WATCH_CHUNK = 50_000;
+
+/**
+ * A replay holds the machine's idle skips and makes each one itself unless the recording has
+ * inputs first: a live run waits for a deadline on the host clock, and a key typed meanwhile
+ * went in (after an idle input for the time waited) before the skip.
+ */
+const HOLD: MachineRunOptions = { holdIdleSkips: true };
 
 export interface ReplayerOptions {
   /** Receives every event the machine emitted and the recording holds (after it was compared). */
@@ -190,7 +197,7 @@ export class Replayer {
         // run between two of them would service the timer where the recording did not.
         m.applyInput(next.event);
         const after = this.sink.recorded.peek();
-        if (!(after && INPUT_KINDS.has(after.kind) && after.icount === m.icount)) m.run(m.icount);
+        if (!(after && INPUT_KINDS.has(after.kind) && after.icount === m.icount)) m.run(m.icount, undefined, HOLD);
         continue;
       }
       if (m.kernel.halted) return this.diverged(next, null);
@@ -201,7 +208,7 @@ export class Replayer {
       // one may (woken, forked). What is due at this boundary happens first, so that no slice
       // starts before that is known.
       if (run.hasBreakpoints && !run.exact && !run.breakpointRunnable(m)) {
-        m.run(m.icount);
+        m.run(m.icount, undefined, HOLD);
         if (run.breakpointRunnable(m)) continue;
       }
       const stepping = run.exact || (run.hasBreakpoints && run.breakpointRunnable(m));
@@ -210,11 +217,16 @@ export class Replayer {
       const before = m.icount;
       const beforeSeq = this.seq;
       const early = run.hasBreakpoints && !stepping ? () => run.breakpointRunnable(m) : () => false;
-      const stop = m.run(max, () => this.sink.hit !== null || this.seq >= run.seq || early() || (opts.stopEarly?.() ?? false));
+      let stop = m.run(max, () => this.sink.hit !== null || this.seq >= run.seq || early() || (opts.stopEarly?.() ?? false), HOLD);
       if (run.watching && !stepping) {
         const found = this.findWrite(run, before, m.icount);
         if (found) return found;
       }
+      // Skips the recording made here, with what they make due at this boundary, as one run would.
+      for (let n = this.sink.recorded.peek(); stop.kind === 'idle-until' && n && !(INPUT_KINDS.has(n.kind) && n.icount === m.icount); n = this.sink.recorded.peek()) {
+        stop = m.skipIdle();
+      }
+      if (stop.kind === 'idle-until') continue; // the inputs of this boundary go in first, or the recording ends here
       if (stop.kind === 'idle') {
         const n = this.sink.recorded.peek();
         if (n && !(INPUT_KINDS.has(n.kind) && n.icount === m.icount)) {

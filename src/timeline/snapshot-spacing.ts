@@ -1,7 +1,8 @@
 /**
  * When a recorder snapshots the machine: at boot (or the fork point) and then every
  * SNAPSHOT_INTERVAL instructions or SNAPSHOT_EVENTS events, whichever comes first, so any point
- * of a recording is reached by restoring a snapshot and replaying a bounded stretch.
+ * of a recording is reached by restoring a snapshot and replaying a bounded stretch; and where the
+ * recording ends (Recorder.finish), so opening it at its end replays nothing.
  */
 
 /**
@@ -38,6 +39,11 @@ export class SnapshotSpacing {
 
   isDue(icount: number, events: number): boolean {
     return icount >= this.due || this.dueByEvents(events);
+  }
+
+  /** Whether the last snapshot was taken at this very position (nothing ran or was emitted since). */
+  takenAt(icount: number, events: number): boolean {
+    return icount === this.icount && events === this.events;
   }
 
   taken(icount: number, events: number): void {

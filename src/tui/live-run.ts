@@ -1,11 +1,13 @@
 /**
  * A machine running live under the TUI: it runs in short slices between turns of the event loop
  * (so keys and renders get through), recorded onto its branch by the timeline's Recorder (the
- * fork's or the new recording's, else a new one), and typed bytes are console input. When every
- * process waits for input it stops until a key arrives and then records the host time it waited
- * (an idle input event), as `xrr fork` does.
+ * fork's or the new recording's, else a new one), and typed bytes are console input. Idle time
+ * follows the host clock: when every process waits for input it stops until a key arrives, and
+ * when every process sleeps until a timer deadline (`sleep 30`) it waits that long on the host
+ * (the machine skips to the deadline after, a derived event that a replay makes at once). A key
+ * typed while it waits goes in after an idle input for the host time waited, as `xrr fork` does.
  */
-import type { Machine, RunStop } from '../core/machine.js';
+import type { IdleUntil, Machine, RunOptions, RunStop } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
 import { StoreTarget } from '../timeline/record-target.js';
@@ -14,12 +16,22 @@ import { Recorder } from '../timeline/recorder.js';
 /** Instructions per slice at most, and host time (a slice of syscall-dense code holds far fewer). */
 const SLICE = 200_000;
 const SLICE_MS = 20;
+/** A live machine stops where it would skip idle time, and waits for it on the host clock. */
+const LIVE: RunOptions = { holdIdleSkips: true };
 
-export type LiveState = 'running' | 'waiting-input' | 'halted' | 'stopped';
+/** `sleeping`: every process waits for a timer deadline, which the host clock is waited for. */
+export type LiveState = 'running' | 'waiting-input' | 'sleeping' | 'halted' | 'stopped';
+
+/** Where the machine waits on the host: since when, and for a deadline `ns` of virtual time away (else for input). */
+interface HostWait {
+  readonly since: bigint;
+  readonly ns: number | null;
+  readonly timer: NodeJS.Timeout | null;
+}
 
 export class LiveRun {
   private pending: Uint8Array[] = [];
-  private waitingSince: bigint | null = null;
+  private waiting: HostWait | null = null;
   private timer: NodeJS.Immediate | null = null;
   private readonly recorder: Recorder;
   state: LiveState = 'running';
@@ -28,7 +40,7 @@ export class LiveRun {
   /** Guest instructions per host second over the last second of running (the header's speed). */
   mips = 0;
   private window: { t: number; icount: number } = { t: Date.now(), icount: 0 };
-  lastStop: RunStop | null = null;
+  lastStop: RunStop | IdleUntil | null = null;
 
   constructor(
     readonly store: JournalStore,
@@ -51,11 +63,17 @@ export class LiveRun {
     this.schedule();
   }
 
-  /** Stop running; the branch keeps everything so far (flushed). */
+  /**
+   * Stop running; the branch keeps everything so far (flushed), with a snapshot where it stopped,
+   * so the branch opens (or is seeked to) at its end without a replay.
+   */
   stop(): void {
     if (this.timer) clearImmediate(this.timer);
     this.timer = null;
+    // The host time waited so far counts (a pause does not: resumed, the machine waits again).
+    this.endWait();
     if (this.state !== 'halted') this.state = 'stopped';
+    this.recorder.finish();
     this.store.flush();
   }
 
@@ -74,21 +92,50 @@ export class LiveRun {
     });
   }
 
+  /**
+   * The machine stops waiting (a key, a pause): the host time it waited goes in first, as an idle
+   * input; or, when that reached the deadline it waited for, as the skip to it.
+   */
+  private endWait(): void {
+    const w = this.waiting;
+    if (w === null) return;
+    this.waiting = null;
+    if (w.timer) clearTimeout(w.timer);
+    const waited = Number(process.hrtime.bigint() - w.since);
+    if (w.ns !== null && waited >= w.ns) this.machine.skipIdle();
+    else this.machine.idle(waited);
+  }
+
+  /** Wait on the host until the deadline `ns` after `since` (again, if a timer fired early). */
+  private sleepUntil(since: bigint, ns: number): void {
+    const left = ns - Number(process.hrtime.bigint() - since);
+    if (left <= 0) return this.deadlineReached();
+    // Whole milliseconds, rounded up, and at most what a Node timer takes (about 24 days).
+    const timer = setTimeout(() => this.sleepUntil(since, ns), Math.min(Math.ceil(left / 1e6), 2 ** 31 - 1));
+    this.waiting = { since, ns, timer };
+  }
+
+  /** The deadline the machine slept until has come on the host clock. */
+  private deadlineReached(): void {
+    if (this.waiting === null) return;
+    this.waiting = null;
+    this.machine.skipIdle();
+    this.state = 'running';
+    this.schedule();
+  }
+
   private step(): void {
     if (this.state === 'stopped' || this.state === 'halted') return;
     const m = this.machine;
     const typed = this.pending.shift();
     if (typed) {
-      if (this.waitingSince !== null) {
-        m.idle(Number(process.hrtime.bigint() - this.waitingSince));
-        this.waitingSince = null;
-      }
+      this.endWait();
       m.input(typed);
     }
     const before = m.icount;
     const t0 = Date.now();
     const sliceEnd = performance.now() + SLICE_MS;
-    const stop = this.recorder.run(m.icount + SLICE, () => performance.now() > sliceEnd);
+    const stop = this.recorder.run(m.icount + SLICE, () => performance.now() > sliceEnd, LIVE);
     if (m.icount > before) {
       if (t0 - this.window.t > 1000 || this.window.icount === 0) this.window = { t: t0, icount: before };
       const dt = Date.now() - this.window.t;
@@ -98,9 +145,11 @@ export class LiveRun {
     if (stop.kind === 'halted') {
       this.state = 'halted';
       this.store.flush();
-    } else if (stop.kind === 'idle' && this.pending.length === 0) {
-      this.state = 'waiting-input';
-      this.waitingSince = process.hrtime.bigint();
+    } else if ((stop.kind === 'idle' || stop.kind === 'idle-until') && this.pending.length === 0) {
+      const since = process.hrtime.bigint();
+      this.waiting = { since, ns: null, timer: null };
+      this.state = stop.kind === 'idle' ? 'waiting-input' : 'sleeping';
+      if (stop.kind === 'idle-until') this.sleepUntil(since, stop.ns);
       this.store.flush();
     } else {
       this.state = 'running';

@@ -59,6 +59,7 @@ export const forkCommand: Command = {
         { input: setup.input, maxInstructions: max === undefined ? undefined : fork.machine.icount + max },
         { commit: () => target.commit(), failure: () => target.failure },
       );
+      fork.recorder.finish(); // a snapshot at the end: `xrr tui` opens there without replaying
       target.commit();
       if (stop.kind === 'journal-failed' || target.failure !== undefined) {
         throw new Error(`cannot write ${file}: ${target.failure ?? (stop.kind === 'journal-failed' ? stop.message : '')}; branch ${fork.branch} holds everything up to its last commit`);

@@ -41,6 +41,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     if (journal.failure === undefined) booted = true;
     applyStartInputs(machine, setup);
     const stop = await driveConsole(recorder, setup, { commit: () => journal.commit(), failure: () => journal.failure });
+    recorder.finish(); // a snapshot at the end: `xrr tui` opens there without replaying
     let events: number;
     try {
       events = await journal.close();

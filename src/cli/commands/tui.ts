@@ -135,6 +135,7 @@ async function liveTui(argv: string[]): Promise<number> {
     recorder.snapshot();
     applyStartInputs(machine, setup);
     await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
+    recorder.finish(); // the live run's stop took it unless it never ran: the recording opens at its end
     store.flush();
     process.stderr.write(`xrr: recorded ${store.branchLength(ROOT_BRANCH)} events, ${machine.icount} instructions into ${file}\n`);
     return 0;
