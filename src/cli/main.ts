@@ -5,7 +5,7 @@
  */
 import { isJournalError } from '../journal/errors.js';
 import { FaultSpecError } from '../timeline/fault-spec.js';
-import { UsageError } from './args.js';
+import { UsageError, usageOf } from './args.js';
 import type { Command } from './command.js';
 import { diffCommand } from './commands/diff.js';
 import { eventsCommand } from './commands/events.js';
@@ -70,7 +70,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     if (e instanceof UsageError || e instanceof FaultSpecError) {
-      console.error(`xrr ${name}: ${e.message}\nusage: xrr ${name} ${command.synopsis}`);
+      // The whole usage, as --help shows it: a synopsis alone leaves the reader guessing.
+      const usage = command.options ? usageOf(name, command.synopsis, command.options) : `usage: xrr ${name} ${command.synopsis}`;
+      console.error(`xrr ${name}: ${e.message}\n${usage}`);
       return 2;
     }
     console.error(`xrr ${name}: ${(e as Error).message}`);
