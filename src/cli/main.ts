@@ -16,8 +16,10 @@ import { forkCommand } from './commands/fork.js';
 import { gdbCommand } from './commands/gdb.js';
 import { infoCommand } from './commands/info.js';
 import { lsCommand } from './commands/ls.js';
+import { pruneCommand } from './commands/prune.js';
 import { recordCommand } from './commands/record.js';
 import { replayCommand } from './commands/replay.js';
+import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { shareCommand } from './commands/share.js';
 import { stateCommand } from './commands/state.js';
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   forkCommand,
   verifyCommand,
   lsCommand,
+  rmCommand,
+  pruneCommand,
   shareCommand,
   tuiCommand,
   diffCommand,

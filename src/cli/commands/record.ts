@@ -13,6 +13,7 @@ import { driveConsole } from '../console-driver.js';
 import { newRecordingPath, recordingMeta } from '../recording-file.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions, type RunSetup } from '../run-setup.js';
 import { observeRun, reportRun } from '../run-summary.js';
+import { counted } from '../counted.js';
 
 export const RECORD_OPTIONS: Record<string, OptionSpec> = {
   ...RUN_OPTIONS,
@@ -48,7 +49,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     const stop = await driveConsole(recorder, setup);
     const events = await journal.close();
     closed = true;
-    process.stderr.write(`xrr: recorded ${events} events, ${journal.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
+    process.stderr.write(`xrr: recorded ${counted(events, 'event')}, ${counted(journal.snapshots, 'snapshot')}, ${counted(machine.icount, 'instruction')} into ${file}\n`);
     const status = reportRun('record', seen, machine, stop, stop.kind === 'halted' ? stop.status : 0, setup.faults.length > 0);
     return { status, file, machine, setup };
   } finally {

@@ -5,6 +5,7 @@ import { parseArgs } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
 import { openExisting } from '../recording-file.js';
+import { counted } from '../counted.js';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -34,7 +35,7 @@ export const verifyCommand: Command = {
         }
       }
       const chain = report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact';
-      console.log(`${ok ? 'ok' : 'FAILED'}: ${report.branches} branches, ${report.events} events (hash chain ${chain}), ${report.snapshots} snapshots, ${report.pages} pages`);
+      console.log(`${ok ? 'ok' : 'FAILED'}: ${counted(report.branches, 'branch', 'branches')}, ${counted(report.events, 'event')} (hash chain ${chain}), ${counted(report.snapshots, 'snapshot')}, ${counted(report.pages, 'page')}`);
       return ok ? 0 : 3;
     } finally {
       store.close();
