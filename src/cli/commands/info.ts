@@ -11,6 +11,7 @@ export const infoCommand: Command = {
   name: 'info',
   synopsis: 'FILE',
   help: 'what a recording holds: machine, seed, branches, sizes',
+  options: {},
   async run(argv) {
     if (argv.includes('--help')) return printHelp('info', 'FILE', {});
     const { positional } = parseArgs(argv, {}, true);

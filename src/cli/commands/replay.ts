@@ -39,6 +39,7 @@ export const replayCommand: Command = {
       const bar = progressLine('replaying');
       const seen = new RunObserver();
       const showConsole = options.get('console') === true;
+      let consoleEndsLine = true;
       const say = (line: string) => (showConsole ? process.stderr.write(`xrr replay: ${line}\n`) : process.stdout.write(`${line}\n`));
       const t0 = performance.now();
       try {
@@ -46,10 +47,15 @@ export const replayCommand: Command = {
           to,
           from: 0,
           onEvent: (e) => seen.emit(e),
-          consoleOut: showConsole ? (b) => process.stdout.write(b) : undefined,
+          consoleOut: showConsole ? (b) => {
+            if (b.length > 0) consoleEndsLine = b[b.length - 1] === 0x0a;
+            process.stdout.write(b);
+          } : undefined,
           progress: (i) => bar(i, total),
         });
         bar(total, total);
+        // On a terminal the guest's last line (a prompt) is ended, so the verdict on stderr starts a line of its own.
+        if (!consoleEndsLine && process.stdout.isTTY) process.stdout.write('\n');
         const ms = performance.now() - t0;
         say(`replayed ${r.matched} events to icount ${r.machine.icount} in ${ms.toFixed(0)} ms: no divergence`);
         // The recording's own ending (halted, or stopped where recording stopped): only what went wrong on the way is told.
