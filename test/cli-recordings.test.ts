@@ -8,7 +8,8 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, utimesSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { humanAge, humanSize, parseDuration } from '../src/cli/recording-files.js';
+import { recordedNote } from '../src/cli/recorded-note.js';
+import { humanAge, humanSize, parseDuration, sizeOnDisk } from '../src/cli/recording-files.js';
 
 const SAMPLE = 'recordings/sample-diff-ls.db';
 const root = mkdtempSync(join(tmpdir(), 'xrr-recordings-'));
@@ -99,5 +100,17 @@ describe('sizes, ages and durations for people', () => {
     expect(humanSize(50 * 1024 * 1024)).toBe('50.0 MiB');
     expect(humanAge(90_000)).toBe('1m');
     expect(humanAge(3 * 86_400_000)).toBe('3d');
+  });
+});
+
+describe('what a live session says when it quits (npm start)', () => {
+  it('names the file, its size on disk with its WAL, and how to remove recordings', () => {
+    const file = join(dir, 'new.db');
+    writeFileSync(`${file}-wal`, new Uint8Array(2048));
+    const note = recordedNote(file, 1, 12345);
+    expect(sizeOnDisk(file)).toBeGreaterThan(2048);
+    expect(note).toContain(`recorded 1 event, 12345 instructions into ${file} (${humanSize(sizeOnDisk(file))})`);
+    expect(note).toContain(`xrr tui ${file}`);
+    expect(note).toMatch(/xrr rm FILE and xrr prune --older-than 7d/);
   });
 });

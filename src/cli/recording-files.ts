@@ -6,7 +6,7 @@
  */
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { SqliteJournalStore } from '../journal/sqlite-store.js';
+import { SqliteJournalStore } from '../journal/index.js';
 import type { RecordingMeta } from '../journal/store.js';
 import { UsageError } from './args.js';
 
