@@ -34,15 +34,16 @@ interface Row {
   icount: number;
   kind: string;
   payload: string;
-  hash: string;
 }
 
-function rows(file: string): { events: Row[]; head: string } {
+/** The events as schema 4's v_event view puts them together, and the hash chain (one hash per block of 256 events, and the head). */
+function rows(file: string): { events: Row[]; head: string; blocks: string[] } {
   const db = new Database(file, { readonly: true });
-  const events = db.prepare('SELECT seq, icount, kind, payload, hex(hash) AS hash FROM event WHERE branch = 1 ORDER BY seq').all() as Row[];
+  const events = db.prepare('SELECT seq, icount, kind, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as Row[];
+  const blocks = (db.prepare('SELECT hex(hash) AS h FROM event_block WHERE branch = 1 ORDER BY block').all() as { h: string }[]).map((r) => r.h);
   const head = (db.prepare('SELECT hex(head_hash) AS h FROM branch WHERE id = 1').get() as { h: string }).h;
   db.close();
-  return { events, head };
+  return { events, head, blocks };
 }
 
 describe('--key-seed', () => {
@@ -58,6 +59,8 @@ describe('--key-seed', () => {
     expect(ra.events.length).toBeGreaterThan(500);
     expect(ra.events.some((e) => e.kind === 'ipc' && e.payload.includes('wireHex'))).toBe(true);
     expect(rb.events).toEqual(ra.events);
+    expect(ra.blocks.length).toBeGreaterThan(1);
+    expect(rb.blocks).toEqual(ra.blocks);
     expect(rb.head).toBe(ra.head);
   });
 

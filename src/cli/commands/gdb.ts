@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { ROOT_BRANCH, branchId, type BranchId } from '../../journal/ids.js';
-import { SqliteJournalStore } from '../../journal/sqlite-store.js';
+import { SqliteJournalStore } from '../../journal/index.js';
 import { DebugSession } from '../../gdb/debug-session.js';
 import { startGdbServer } from '../../gdb/rsp-server.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
