@@ -49,6 +49,12 @@ export function reportRun(command: string, seen: RunObserver, machine: Machine, 
   return status === 0 ? 1 : status;
 }
 
+/** On a terminal, ends the guest's last line (a prompt, say) so that what xrr says next starts a line of its own. */
+export function endConsoleLine(seen: RunObserver): void {
+  const text = seen.console;
+  if (process.stdout.isTTY && text.length > 0 && !text.endsWith('\n')) process.stdout.write('\n');
+}
+
 /** An observer of a machine's events, teed beside the sink already connected (`to`), or alone. */
 export function observeRun(machine: Machine, to?: EventSink): RunObserver {
   const seen = new RunObserver();

@@ -10,10 +10,10 @@ import { Recorder } from '../../timeline/recorder.js';
 import { parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { printHelp, type Command } from '../command.js';
 import { driveConsole } from '../console-driver.js';
+import { counted } from '../counted.js';
 import { newRecordingPath, recordingMeta } from '../recording-file.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions, type RunSetup } from '../run-setup.js';
-import { observeRun, reportRun } from '../run-summary.js';
-import { counted } from '../counted.js';
+import { endConsoleLine, observeRun, reportRun } from '../run-summary.js';
 
 export const RECORD_OPTIONS: Record<string, OptionSpec> = {
   ...RUN_OPTIONS,
@@ -49,6 +49,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     const stop = await driveConsole(recorder, setup);
     const events = await journal.close();
     closed = true;
+    endConsoleLine(seen);
     process.stderr.write(`xrr: recorded ${counted(events, 'event')}, ${counted(journal.snapshots, 'snapshot')}, ${counted(machine.icount, 'instruction')} into ${file}\n`);
     const status = reportRun('record', seen, machine, stop, stop.kind === 'halted' ? stop.status : 0, setup.faults.length > 0);
     return { status, file, machine, setup };

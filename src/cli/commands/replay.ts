@@ -12,6 +12,7 @@ import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
 import { endIcount, withinRecording } from '../recording-end.js';
+import { endConsoleLine } from '../run-summary.js';
 import { branchOf, openExisting } from '../recording-file.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -36,10 +37,10 @@ export const replayCommand: Command = {
       const toOption = options.get('to') as number | undefined;
       const to = toOption === undefined ? undefined : withinRecording(store, branch, '--to', toOption);
       const total = to ?? endIcount(store, branch);
-      const bar = progressLine('replaying');
       const seen = new RunObserver();
       const showConsole = options.get('console') === true;
-      let consoleEndsLine = true;
+      // With the console shown, its text is the progress: a bar on the same terminal would draw over it.
+      const bar = showConsole ? () => undefined : progressLine('replaying');
       const say = (line: string) => (showConsole ? process.stderr.write(`xrr replay: ${line}\n`) : process.stdout.write(`${line}\n`));
       const t0 = performance.now();
       try {
@@ -47,15 +48,11 @@ export const replayCommand: Command = {
           to,
           from: 0,
           onEvent: (e) => seen.emit(e),
-          consoleOut: showConsole ? (b) => {
-            if (b.length > 0) consoleEndsLine = b[b.length - 1] === 0x0a;
-            process.stdout.write(b);
-          } : undefined,
+          consoleOut: showConsole ? (b) => process.stdout.write(b) : undefined,
           progress: (i) => bar(i, total),
         });
         bar(total, total);
-        // On a terminal the guest's last line (a prompt) is ended, so the verdict on stderr starts a line of its own.
-        if (!consoleEndsLine && process.stdout.isTTY) process.stdout.write('\n');
+        if (showConsole) endConsoleLine(seen);
         const ms = performance.now() - t0;
         say(`replayed ${r.matched} events to icount ${r.machine.icount} in ${ms.toFixed(0)} ms: no divergence`);
         // The recording's own ending (halted, or stopped where recording stopped): only what went wrong on the way is told.

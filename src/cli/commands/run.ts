@@ -9,7 +9,7 @@ import type { Command } from '../command.js';
 import { printHelp } from '../command.js';
 import { driveConsole, plainRunner } from '../console-driver.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, RUN_SYNOPSIS } from '../run-setup.js';
-import { observeRun, reportRun } from '../run-summary.js';
+import { endConsoleLine, observeRun, reportRun } from '../run-summary.js';
 
 export const runCommand: Command = {
   name: 'run',
@@ -29,6 +29,7 @@ export const runCommand: Command = {
     }
     applyStartInputs(machine, setup);
     const stop = await driveConsole(plainRunner(machine), setup);
+    endConsoleLine(seen);
     const status = stop.kind === 'halted' ? stop.status : 0;
     const reported = reportRun('run', seen, machine, stop, status, setup.faults.length > 0);
     if (stop.kind === 'limit') {
