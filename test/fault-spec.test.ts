@@ -29,4 +29,15 @@ describe('--inject SPEC', () => {
     }
     expect(faultProblem({ kind: 'replay', src: 0, dst: 2, nth: 0 })).toMatch(/nth/);
   });
+
+  it('takes message types and processes by name', () => {
+    expect(parseFault('crash:vfs:VFS_CLOSE:3')).toEqual({ kind: 'crash', server: 2, mType: 101, nth: 3 });
+    expect(parseFault('hang:PM:proc_fork:1')).toEqual({ kind: 'hang', server: 3, mType: 200, nth: 1 });
+    expect(parseFault('crash:proc:any:2')).toEqual({ kind: 'crash', server: 3, mType: -1, nth: 2 });
+    expect(parseFault('drop:kernel:vfs:4')).toEqual({ kind: 'drop', src: 0, dst: 2, nth: 4 });
+    expect(parseFault('delay:mm:kernel:1:500')).toEqual({ kind: 'delay', src: 4, dst: 0, nth: 1, ns: 500 });
+    expect(() => parseFault('crash:vfs:CLOSE:1')).toThrow(/no message type CLOSE \(did you mean .*VFS_CLOSE/);
+    expect(() => parseFault('crash:constructor:1')).toThrow(FaultSpecError);
+  });
 });
+

@@ -213,7 +213,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
 
     const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'replay', out, '--console'], { encoding: 'utf8' });
     expect(r.status, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('no divergence');
+    expect(r.stderr).toContain('no divergence'); // with --console, stdout is the console's alone
     expect(r.stdout).toMatch(/echo first-\s+first-/);
     expect(r.stdout).toMatch(/echo second-\s+second-/);
   });

@@ -3,6 +3,7 @@
  * arguments collected in order, and a clear UsageError for anything unexpected (the CLI
  * prints it with the command's usage and exits 2).
  */
+import { FAULT_SYNTAX } from '../timeline/fault-spec.js';
 
 export class UsageError extends Error {}
 
@@ -81,5 +82,6 @@ export function usageOf(command: string, synopsis: string, spec: Readonly<Record
     const left = o.kind === 'flag' ? `--${name}` : `--${name} ${o.valueName ?? o.kind.toUpperCase()}`;
     lines.push(`  ${left.padEnd(28)} ${o.help}`);
   }
+  if ('inject' in spec) lines.push('', 'faults (--inject SPEC):', ...FAULT_SYNTAX.map((l) => `  ${l}`));
   return lines.join('\n');
 }

@@ -10,6 +10,8 @@ export interface Command {
   readonly name: string;
   readonly synopsis: string;
   readonly help: string;
+  /** Its options: a usage error prints them, as --help does. */
+  readonly options?: Readonly<Record<string, OptionSpec>>;
   run(argv: string[]): Promise<number>;
 }
 

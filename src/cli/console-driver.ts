@@ -47,7 +47,7 @@ export function plainRunner(machine: Machine): Runner {
 /** Instructions between two looks at typed input. */
 const SLICE = 20_000_000;
 
-export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>, journal?: Journaling): Promise<DriveStop | IdleUntil> {
+export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input' | 'maxInstructions'>, journal?: Journaling): Promise<DriveStop> {
   const machine = runner.machine;
   let signalled: NodeJS.Signals | undefined;
   let wake: (() => void) | undefined;
@@ -118,7 +118,8 @@ export async function driveConsole(runner: Runner, setup: Pick<RunSetup, 'input'
         if (signalled !== undefined) return { kind: 'signal', signal: signalled };
         if (stop.kind !== 'limit' || performance.now() - lastCommit >= COMMIT_MS) commit();
       }
-      if (stop.kind === 'halted' || quit) return stop;
+      // Quitting while a sleep was held leaves the machine waiting, as an idle one does.
+      if (stop.kind === 'halted' || quit) return stop.kind === 'idle-until' ? { kind: 'idle' } : stop;
       if (stop.kind === 'limit') {
         if (machine.icount >= limit) return stop;
         // Let signals, the writer's replies and typed input arrive between slices.

@@ -5,7 +5,7 @@
  */
 import { isJournalError } from '../journal/errors.js';
 import { FaultSpecError } from '../timeline/fault-spec.js';
-import { UsageError } from './args.js';
+import { UsageError, usageOf } from './args.js';
 import type { Command } from './command.js';
 import { diffCommand } from './commands/diff.js';
 import { eventsCommand } from './commands/events.js';
@@ -16,8 +16,10 @@ import { forkCommand } from './commands/fork.js';
 import { gdbCommand } from './commands/gdb.js';
 import { infoCommand } from './commands/info.js';
 import { lsCommand } from './commands/ls.js';
+import { pruneCommand } from './commands/prune.js';
 import { recordCommand } from './commands/record.js';
 import { replayCommand } from './commands/replay.js';
+import { rmCommand } from './commands/rm.js';
 import { runCommand } from './commands/run.js';
 import { shareCommand } from './commands/share.js';
 import { stateCommand } from './commands/state.js';
@@ -35,6 +37,8 @@ export const COMMANDS: readonly Command[] = [
   forkCommand,
   verifyCommand,
   lsCommand,
+  rmCommand,
+  pruneCommand,
   shareCommand,
   tuiCommand,
   diffCommand,
@@ -70,7 +74,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 1;
     }
     if (e instanceof UsageError || e instanceof FaultSpecError) {
-      console.error(`xrr ${name}: ${e.message}\nusage: xrr ${name} ${command.synopsis}`);
+      // The whole usage, as --help shows it: a synopsis alone leaves the reader guessing.
+      const usage = command.options ? usageOf(name, command.synopsis, command.options) : `usage: xrr ${name} ${command.synopsis}`;
+      console.error(`xrr ${name}: ${e.message}\n${usage}`);
       return 2;
     }
     console.error(`xrr ${name}: ${(e as Error).message}`);

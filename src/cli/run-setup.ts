@@ -27,7 +27,7 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
   input: { kind: 'string', help: 'console input from FILE, or - for standard input', valueName: 'FILE|-' },
   'max-instructions': { kind: 'int', help: 'stop after N instructions (k/M/G suffixes)', valueName: 'N' },
   epoch: { kind: 'string', help: 'boot wall-clock time, ISO 8601 or seconds since 1970; now by default', valueName: 'T' },
-  inject: { kind: 'list', help: 'inject a fault at boot, e.g. crash:vfs:3 (see src/timeline/fault-spec.ts); repeatable', valueName: 'SPEC' },
+  inject: { kind: 'list', help: 'inject a fault at boot, e.g. crash:vfs:VFS_CLOSE:3 (the syntax is below); repeatable', valueName: 'SPEC' },
   chaos: { kind: 'int', help: 'chaos scheduling: random picks and preemptions drawn from seed N (an input, so replay is exact)', valueName: 'N' },
   help: { kind: 'flag', help: 'show this help' },
 };

@@ -3,6 +3,7 @@
  * Process Manager see them, and for one process its registers, memory regions and open files.
  */
 import type { Machine } from '../core/machine.js';
+import { syscallName } from '../core/syscall-numbers.js';
 import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 
@@ -67,7 +68,7 @@ export function describeState(machine: Machine, pid?: number): string {
     const state = pcb.state === 'zombie' ? 'zombie' : pcb.kind !== 'user' ? pcb.kind : (p?.state ?? '?');
     const wait = p?.wait
       ? p.wait.kind === 'reply'
-        ? `reply from ${p.wait.server === 2 ? 'vfs' : p.wait.server === 3 ? 'pm' : 'mm'} (syscall ${p.wait.nr})`
+        ? `reply from ${p.wait.server === 2 ? 'vfs' : p.wait.server === 3 ? 'pm' : 'mm'} (${syscallName(p.wait.nr) ?? `syscall ${p.wait.nr}`})`
         : p.wait.kind
       : pcb.waiter
         ? pcb.waiter.kind

@@ -11,6 +11,7 @@ import { describeMessage, type MessageView } from '../protocol/describe-message.
 import { bytesOfHex, hexAddr } from '../protocol/hex.js';
 import { messageTypeName } from '../protocol/message-types.js';
 import { JournalWires, type OpenedWire } from './journal-wires.js';
+import { signalName, trapCauseName, waitStatusText } from './number-names.js';
 
 export interface DecodedEvent {
   readonly summary: string;
@@ -91,11 +92,11 @@ export function summaryOf(e: MachineEvent): string {
     case 'server-down': return `SERVER DOWN ${e.name}: ${e.reason}`;
     case 'inject': return `inject ${JSON.stringify(e.fault)}`;
     case 'chaos': return e.seed === 0 ? 'chaos scheduling off' : `chaos scheduling, seed ${e.seed}`;
-    case 'trap': return `TRAP pid ${e.pid} cause ${e.cause} pc ${hexAddr(e.pc)} tval ${hexAddr(e.tval)}`;
-    case 'signal': return `signal pid ${e.pid} sig ${e.signo} ${e.action}`;
+    case 'trap': return `TRAP pid ${e.pid} ${trapCauseName(e.cause)} pc ${hexAddr(e.pc)} tval ${hexAddr(e.tval)}`;
+    case 'signal': return `signal pid ${e.pid} ${signalName(e.signo)} ${e.action}`;
     case 'fork': return `fork ${e.parent} -> ${e.child}`;
     case 'exec': return `exec ${e.pid} ${e.path}`;
-    case 'exit': return `exit ${e.pid} status ${e.status}`;
+    case 'exit': return `exit ${e.pid} ${waitStatusText(e.status)}`;
     case 'halt': return `HALT ${e.reason} status ${e.status}`;
     default: {
       const _exhaustive: never = e;

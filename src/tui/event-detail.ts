@@ -6,24 +6,9 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { describeMessage } from '../protocol/describe-message.js';
-import { bytesOfHex, hexAddr } from '../protocol/hex.js';
-import { messageTypeName } from '../protocol/message-types.js';
+import { bytesOfHex } from '../protocol/hex.js';
+import { fieldText } from '../export/number-names.js';
 import type { IpcOpener } from './ipc-open.js';
-import { signalName, trapCauseName, waitStatusText } from './signal-names.js';
-
-/** Fields that hold a guest address or instruction bits. */
-const ADDRESS_FIELDS = new Set(['pc', 'tval', 'addr', 'brk']);
-
-/** A scalar field of `e` as the convention writes it. */
-function fieldText(e: MachineEvent, key: string, v: unknown): string {
-  if (typeof v !== 'number') return typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
-  if (ADDRESS_FIELDS.has(key)) return hexAddr(v);
-  if (key === 'mType') return v === -1 ? 'any' : `${messageTypeName(v) ?? 'unknown type'} (${v})`;
-  if (key === 'signo') return `${signalName(v)} (${v})`;
-  if (key === 'cause' && e.kind === 'trap') return `${trapCauseName(v)} (${v})`;
-  if (key === 'status' && e.kind === 'exit') return `${waitStatusText(v)} (wait status ${hexAddr(v)})`;
-  return String(v);
-}
 
 /** Every field of an event, one a line; IPC payloads decoded field by field. */
 export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: IpcOpener): string[] {

@@ -91,4 +91,4 @@ async function runDiff(argv: readonly string[]): Promise<number> {
   }
 }
 
-export const diffCommand: Command = { name: 'diff', synopsis: DIFF_SYNOPSIS, help: DIFF_HELP, run: runDiff };
+export const diffCommand: Command = { name: 'diff', synopsis: DIFF_SYNOPSIS, help: DIFF_HELP, options: DIFF_OPTIONS, run: runDiff };

@@ -102,4 +102,4 @@ async function runExplain(argv: string[]): Promise<number> {
   return x.kind === 'fault' || x.pair ? 0 : 1;
 }
 
-export const explainCommand: Command = { name: 'explain', synopsis: EXPLAIN_SYNOPSIS, help: EXPLAIN_HELP, run: runExplain };
+export const explainCommand: Command = { name: 'explain', synopsis: EXPLAIN_SYNOPSIS, help: EXPLAIN_HELP, options: OPTIONS, run: runExplain };

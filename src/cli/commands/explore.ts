@@ -151,4 +151,4 @@ async function runExplore(argv: string[]): Promise<number> {
   return report.rows.some((r) => r.failing) ? 1 : 0;
 }
 
-export const exploreCommand: Command = { name: 'explore', synopsis: EXPLORE_SYNOPSIS, help: EXPLORE_HELP, run: runExplore };
+export const exploreCommand: Command = { name: 'explore', synopsis: EXPLORE_SYNOPSIS, help: EXPLORE_HELP, options: OPTIONS, run: runExplore };

@@ -69,4 +69,4 @@ async function runExport(argv: readonly string[]): Promise<number> {
   }
 }
 
-export const exportCommand: Command = { name: 'export', synopsis: EXPORT_SYNOPSIS, help: EXPORT_HELP, run: runExport };
+export const exportCommand: Command = { name: 'export', synopsis: EXPORT_SYNOPSIS, help: EXPORT_HELP, options: EXPORT_OPTIONS, run: runExport };

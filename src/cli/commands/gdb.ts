@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { ROOT_BRANCH, branchId, type BranchId } from '../../journal/ids.js';
-import { SqliteJournalStore } from '../../journal/sqlite-store.js';
+import { SqliteJournalStore } from '../../journal/index.js';
 import { DebugSession } from '../../gdb/debug-session.js';
 import { startGdbServer } from '../../gdb/rsp-server.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
 import type { Command } from '../command.js';
 
-const GDB_SYNOPSIS = 'FILE [--branch B] [--pid P] [--port N]';
+const GDB_SYNOPSIS = 'FILE [--branch B] [--pid P] [--port N] [--trace]';
 const GDB_HELP = 'serve a recorded process to gdb-multiarch (reverse-stepi, reverse-continue, watchpoints)';
 
 const GDB_OPTIONS: Record<string, OptionSpec> = {
@@ -56,4 +56,4 @@ function branchOption(known: readonly number[], v: unknown): BranchId {
   return branchId(v as number);
 }
 
-export const gdbCommand: Command = { name: 'gdb', synopsis: GDB_SYNOPSIS, help: GDB_HELP, run: runGdb };
+export const gdbCommand: Command = { name: 'gdb', synopsis: GDB_SYNOPSIS, help: GDB_HELP, options: GDB_OPTIONS, run: runGdb };

@@ -5,11 +5,13 @@ import { buildBranchTree, type BranchTreeNode } from '../../journal/store.js';
 import { parseArgs } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { openExisting } from '../recording-file.js';
+import { counted } from '../counted.js';
 
 export const infoCommand: Command = {
   name: 'info',
   synopsis: 'FILE',
   help: 'what a recording holds: machine, seed, branches, sizes',
+  options: {},
   async run(argv) {
     if (argv.includes('--help')) return printHelp('info', 'FILE', {});
     const { positional } = parseArgs(argv, {}, true);
@@ -26,7 +28,7 @@ export const infoCommand: Command = {
       console.log(`seed        ${meta.seedHex}`);
       console.log(`boot epoch  ${new Date(Number(BigInt(meta.bootEpochNs) / 1_000_000n)).toISOString()}`);
       console.log(`image       ${meta.imageHash.slice(0, 16)}`);
-      console.log(`contents    ${stats.events} events, ${stats.snapshots} snapshots, ${stats.pages} pages (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
+      console.log(`contents    ${counted(stats.events, 'event')}, ${counted(stats.snapshots, 'snapshot')}, ${counted(stats.pages, 'page')} (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
       const seed = store.keySeed();
       const keys = store.channelKeys().length;
       console.log(
@@ -45,7 +47,7 @@ export const infoCommand: Command = {
         const halted = store.countEvents(b.id, { kinds: ['halt'] }) > 0;
         const crashes = store.countEvents(b.id, { kinds: ['server-crash'] });
         console.log(
-          `  ${'  '.repeat(depth)}${b.id} ${b.label || '(unnamed)'}: ${store.branchLength(b.id)} events, to icount ${last?.icount ?? 0}` +
+          `  ${'  '.repeat(depth)}${b.id} ${b.label || '(unnamed)'}: ${counted(store.branchLength(b.id), 'event')}, to icount ${last?.icount ?? 0}` +
             (b.parent === null ? '' : `, forked from ${b.parent} at icount ${b.forkIcount}`) +
             (crashes ? `, ${crashes} server crash${crashes === 1 ? '' : 'es'}` : '') +
             (halted ? ', halted' : ''),

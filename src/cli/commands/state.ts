@@ -4,11 +4,12 @@ import { seek } from '../../timeline/replay.js';
 import { parseArgs, UsageError, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { seekProgress } from '../progress.js';
+import { withinRecording } from '../recording-end.js';
 import { branchOf, openExisting } from '../recording-file.js';
 import { describeState, hexDump, vfsTree } from '../state-view.js';
 
 const OPTIONS: Record<string, OptionSpec> = {
-  at: { kind: 'int', help: 'the icount to inspect', valueName: 'T' },
+  at: { kind: 'int', help: 'the icount to inspect (at most the end of the recording)', valueName: 'T' },
   pid: { kind: 'int', help: 'show this process in detail (registers, memory map, fds)', valueName: 'P' },
   memory: { kind: 'string', help: 'with --pid: hex dump of LEN bytes at ADDR (hex or decimal)', valueName: 'ADDR[:LEN]' },
   vfs: { kind: 'flag', help: 'the VFS tree' },
@@ -17,12 +18,13 @@ const OPTIONS: Record<string, OptionSpec> = {
   'last-write': { kind: 'string', help: 'the last write to ADDR before T and the next after it (with --pid P; default the running process)', valueName: 'ADDR' },
   help: { kind: 'flag', help: 'show this help' },
 };
-const SYNOPSIS = 'FILE --at T [--pid P [--memory ADDR[:LEN]]] [--vfs] [--last-write ADDR]';
+const SYNOPSIS = 'FILE --at T [--branch B] [--pid P [--memory ADDR[:LEN]]] [--vfs] [--last-write ADDR] [--json]';
 
 export const stateCommand: Command = {
   name: 'state',
   synopsis: SYNOPSIS,
   help: 'the machine state at an icount: processes, registers, files, memory',
+  options: OPTIONS,
   async run(argv) {
     if (argv.includes('--help')) return printHelp('state', SYNOPSIS, OPTIONS);
     const { options, positional } = parseArgs(argv, OPTIONS, true);
@@ -32,6 +34,7 @@ export const stateCommand: Command = {
     const store = await openExisting(file);
     try {
       const branch = branchOf(store, options.get('branch'));
+      withinRecording(store, branch, '--at', at);
       const pid = options.get('pid') as number | undefined;
       const lastWrite = options.get('last-write') as string | undefined;
       if (lastWrite !== undefined) {

@@ -19,6 +19,7 @@ import type { AppProps } from '../../tui/app.js';
 import { TuiSession } from '../../tui/session.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
 import type { Command } from '../command.js';
+import { recordedNote } from '../recorded-note.js';
 import { newRecordingPath, recordingMeta } from '../recording-file.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions } from '../run-setup.js';
 
@@ -137,7 +138,7 @@ async function liveTui(argv: string[]): Promise<number> {
     await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
     recorder.finish(); // the live run's stop took it unless it never ran: the recording opens at its end
     store.flush();
-    process.stderr.write(`xrr: recorded ${store.branchLength(ROOT_BRANCH)} events, ${machine.icount} instructions into ${file}\n`);
+    process.stderr.write(recordedNote(file, store.branchLength(ROOT_BRANCH), machine.icount));
     return 0;
   } finally {
     store.close();

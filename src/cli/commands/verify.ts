@@ -5,6 +5,7 @@ import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
 import { progressLine } from '../progress.js';
 import { openExisting } from '../recording-file.js';
+import { counted } from '../counted.js';
 
 /** What a verdict rests on: the recording's own key, or only hashes anyone can recompute. */
 const SEAL_NOTES: Record<SealStatus, string> = {
@@ -51,7 +52,7 @@ export const verifyCommand: Command = {
       }
       console.log(SEAL_NOTES[report.seal]);
       const chain = report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact';
-      console.log(`${ok ? 'ok' : 'FAILED'}: ${report.branches} branches, ${report.events} events (hash chain ${chain}), ${report.snapshots} snapshots, ${report.pages} pages`);
+      console.log(`${ok ? 'ok' : 'FAILED'}: ${counted(report.branches, 'branch', 'branches')}, ${counted(report.events, 'event')} (hash chain ${chain}), ${counted(report.snapshots, 'snapshot')}, ${counted(report.pages, 'page')}`);
       if (!ok) return 3;
       if (upgrade) {
         // Only a file that verified is rewritten: upgrading a damaged one would destroy what could be recovered.
