@@ -7,7 +7,7 @@
  * (panes/); this component only composes them.
  */
 import { Box, useApp } from 'ink';
-import { useEffect, type ReactElement } from 'react';
+import { useEffect, useRef, type ReactElement } from 'react';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
 import type { DiffSide } from '../diff/side.js';
@@ -77,11 +77,12 @@ export function App(props: AppProps): ReactElement {
   const diff = useDiffView(session, seek, view.say);
   const run = useCommands({ session, seek, live, view, layout, inspected, diff, quit: exit });
   useKeys(modeOf({ live: live.run !== null, prompt: view.prompt !== null, help: view.help !== null, seeking: seek.busy !== null, diff: diff.data !== null }), run);
-  // `xrr tui --diff`: the comparison replaces the first seek (the newest move wins).
-  const { open: openDiff } = diff;
+  // `xrr tui --diff`: the comparison replaces the first seek (the newest move wins); once, on mount.
+  const diffAtStart = useRef(props.diff);
+  const openDiff = useRef(diff.open);
   useEffect(() => {
-    if (props.diff) openDiff(props.diff.a, props.diff.b);
-  }, [props.diff, openDiff]);
+    if (diffAtStart.current) openDiff.current(diffAtStart.current.a, diffAtStart.current.b);
+  }, []);
 
   const { cursor } = seek;
   const color = !props.noColor;

@@ -33,17 +33,19 @@ export function diffPoints(report: DiffReport): DiffPoint[] {
     // The side without an event stands at the other's instruction count.
     const at = a?.icount ?? b?.icount ?? 0;
     const bt = b?.icount ?? a?.icount ?? 0;
-    return { what, track, a, b, icountA: Math.min(endA, a ? at + 1 : at), icountB: Math.min(endB, b ? bt + 1 : bt) };
+    return { what, track, a, b, icountA: Math.min(endA, at + 1), icountB: Math.min(endB, bt + 1) };
   };
   const first = report.firstDivergence;
   if (!first) return [];
-  const points = [point('first divergence', first.a?.track ?? first.b?.track ?? 'machine', first.a, first.b)];
-  const seen = (p: DiffPoint) => `${p.a?.seq ?? '-'}:${p.b?.seq ?? '-'}`;
-  const firstKey = seen(points[0]!);
+  // A process's track before the machine's own (console output): it names whose registers matter.
+  const tracks = [first.a?.track, first.b?.track].filter((t): t is string => t !== undefined);
+  const points = [point('first divergence', tracks.find((t) => pidOfTrack(t) !== null) ?? tracks[0] ?? 'machine', first.a, first.b)];
+  // The aligned diff starts at the divergence: its first differences are the divergence's own events.
+  const atDivergence = (d: { a: EventView | null; b: EventView | null }) =>
+    (d.a === null || d.a.seq === first.a?.seq) && (d.b === null || d.b.seq === first.b?.seq);
   for (const d of report.aligned?.differences ?? []) {
-    const p = point(d.change === 'changed' ? 'changed' : d.change === 'only-a' ? 'only in A' : 'only in B', d.track, d.a, d.b);
-    // The aligned diff starts at the divergence: its first difference is usually the same pair.
-    if (seen(p) !== firstKey) points.push(p);
+    if (atDivergence(d)) continue;
+    points.push(point(d.change === 'changed' ? 'changed' : d.change === 'only-a' ? 'only in A' : 'only in B', d.track, d.a, d.b));
   }
   return points;
 }

@@ -33,7 +33,7 @@ export function registersSideBySide(ma: Machine, mb: Machine, pid: number | null
       for (let j = i; j < Math.min(names.length, i + perLine); j++) {
         const v = value(p, j);
         const mark = differing.includes(names[j]!) ? DIFFERS : ' ';
-        cells.push(`${mark}${names[j]!.padStart(4)} ${v === undefined ? '--------' : hexWord(v)}`);
+        cells.push(`${names[j]!.padStart(4)} ${v === undefined ? '--------' : hexWord(v)}${mark}`);
       }
       lines.push(cells.join(' '));
     }

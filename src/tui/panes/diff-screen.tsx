@@ -28,8 +28,10 @@ export interface DiffScreenProps {
   readonly pending: string;
 }
 
-function sideLine(side: 'A' | 'B', e: EventView | null): string {
-  return e === null ? `${side}  (ended: no event here)` : `${side}  seq ${fmt(e.seq)}  icount ${fmt(e.icount)}  ${e.summary}`;
+function sideLine(side: 'A' | 'B', e: EventView | null, point: DiffPoint): string {
+  if (e !== null) return `${side}  seq ${fmt(e.seq)}  icount ${fmt(e.icount)}  ${e.summary}`;
+  const icount = side === 'A' ? point.icountA : point.icountB;
+  return point.what === 'first divergence' ? `${side}  (ended: no more events)` : `${side}  (no such event: shown at icount ${fmt(icount)})`;
 }
 
 /** The events of one side around `center`, marked. */
@@ -55,8 +57,8 @@ export function DiffScreen(p: DiffScreenProps): ReactElement {
     `xrr diff  A ${report.a.label} (${fmt(report.a.events)} events)  B ${report.b.label} (${fmt(report.b.events)} events)`,
     `verdict ${report.verdict}${inputs.length ? `; inputs differ: ${inputs.join(', ')}` : ''}  ` +
       (point ? `difference ${index + 1}/${points.length}${report.aligned?.omitted ? ` (+${fmt(report.aligned.omitted)} not listed)` : ''}: ${point.what}, ${point.track}` : 'no differences'),
-    point ? sideLine('A', point.a) : '',
-    point ? sideLine('B', point.b) : '',
+    point ? sideLine('A', point.a, point) : '',
+    point ? sideLine('B', point.b, point) : '',
   ];
   const markedA = new Set(points.flatMap((q) => (q.a ? [q.a.seq] : [])));
   const markedB = new Set(points.flatMap((q) => (q.b ? [q.b.seq] : [])));
