@@ -102,7 +102,7 @@ describe('last write of a memory word (w / W)', () => {
     // The shell's last read of console input that returned bytes: its buffer holds "posixtest\n".
     const reads = store.events(ROOT_BRANCH, { kinds: ['syscall'] }).filter((e) => e.event.kind === 'syscall' && e.event.name === 'read' && e.event.args[0] === 0);
     const result = (r: (typeof reads)[number]) => {
-      const ret = store.events(ROOT_BRANCH, { kinds: ['syscall-return'], pid: r.pid, fromSeq: (r.seq + 1) as never, limit: 1 })[0]?.event;
+      const ret = store.events(ROOT_BRANCH, { kinds: ['syscall-return'], pid: r.pid ?? undefined, fromSeq: (r.seq + 1) as never, limit: 1 })[0]?.event;
       return ret?.kind === 'syscall-return' ? ret.result : 0;
     };
     const read = reads.filter((r) => result(r) > 0).at(-1);
