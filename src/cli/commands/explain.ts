@@ -101,7 +101,7 @@ async function runExplain(argv: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   console.log(formatExplanation(x));
   console.error(`xrr explain: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  if (options.get('open') && x.kind === 'schedule' && x.pair) return openTuiOnPair(failing, { first: x.pair.first.op.index, second: x.pair.second.op.index, bookmark: 'race-second', note: `pid ${x.pair.second.op.pid} ${x.pair.second.op.name}` });
+  if (options.get('open') && x.kind === 'schedule' && x.pair) return openTuiOnPair(failing, { first: x.pair.first.op, second: x.pair.second.op, bookmark: 'race-second', note: `pid ${x.pair.second.op.pid} ${x.pair.second.op.name}` });
   return x.kind === 'fault' || x.pair ? 0 : 1;
 }
 

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { MACHINE_VERSION } from '../../core/machine.js';
 import { isJournalError } from '../../journal/errors.js';
 import { CannotCompare, openSides } from '../../diff/side.js';
-import { ROOT_BRANCH, branchId, type BranchId, type Icount, type JournalSeq } from '../../journal/ids.js';
+import { ROOT_BRANCH, branchId, type BranchId, type Icount } from '../../journal/ids.js';
 import { SqliteJournalStore } from '../../journal/sqlite-store.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { StoreTarget } from '../../timeline/record-target.js';
@@ -31,6 +31,7 @@ const TUI_OPTIONS: Record<string, OptionSpec> = {
   branch: { kind: 'int', help: 'branch to open (default 1, the recording itself)', valueName: 'B' },
   at: { kind: 'int', help: 'start at this icount (default: the end)', valueName: 'T' },
   new: { kind: 'flag', help: 'boot XINIM, record into a new file and open it live' },
+  diff: { kind: 'flag', help: 'the diff view of two timelines A and B (FILE, FILE#BRANCH or #BRANCH), from their first divergence' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
@@ -142,13 +143,22 @@ async function diffTui(positional: readonly string[]): Promise<number> {
   }
 }
 
+/** An operation of a racing pair: the syscall `pid` entered at `icount`. */
+export interface PairOperation {
+  readonly pid: number;
+  readonly icount: number;
+}
+
 /**
- * Opens the UI on FILE's main timeline with the cursor on event `first` and event `second`
- * bookmarked (named `bookmark`, its note `note`): `xrr explain --open` shows a racing pair so.
- * The bookmark is written into the file when it is writable; a read-only file still opens, and
- * the status line says the bookmark could not be kept. Returns the exit status.
+ * Opens the UI on FILE's main timeline with the cursor on the syscall event of `first` and that
+ * of `second` bookmarked (named `bookmark`, its note `note`): `xrr explain --open` shows a racing
+ * pair so. The bookmark is written into the file when it is writable; a read-only file still
+ * opens, and the status line says the bookmark could not be kept. Returns the exit status.
  */
-export async function openTuiOnPair(file: string, pair: { readonly first: number; readonly second: number; readonly bookmark: string; readonly note: string }): Promise<number> {
+export async function openTuiOnPair(
+  file: string,
+  pair: { readonly first: PairOperation; readonly second: PairOperation; readonly bookmark: string; readonly note: string },
+): Promise<number> {
   const opened = await openRecording(file);
   if (!opened.ok) {
     console.error(`xrr tui: ${opened.error}`);
@@ -156,10 +166,13 @@ export async function openTuiOnPair(file: string, pair: { readonly first: number
   }
   const { store } = opened;
   try {
-    const first = store.eventAt(ROOT_BRANCH, pair.first as JournalSeq);
-    const second = store.eventAt(ROOT_BRANCH, pair.second as JournalSeq);
+    const syscallOf = (op: PairOperation) =>
+      store.events(ROOT_BRANCH, { kinds: ['syscall'], pid: op.pid, fromIcount: op.icount as Icount, toIcount: op.icount as Icount, limit: 1 })[0];
+    const first = syscallOf(pair.first);
+    const second = syscallOf(pair.second);
     if (!first || !second) {
-      console.error(`xrr tui: ${file} has no event ${first ? pair.second : pair.first} on its main branch`);
+      const op = first ? pair.second : pair.first;
+      console.error(`xrr tui: ${file} has no syscall of pid ${op.pid} at icount ${op.icount} on its main branch`);
       return 1;
     }
     let kept = true;
