@@ -78,7 +78,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     keys(t, 'g', '0', 'Enter');
     s = await waitScreen(t, (x) => paused(x) && x.includes('icount 0/'), 'go to icount 0');
     keys(t, 'x');
-    s = await waitScreen(t, (x) => paused(x) && x.includes('halt/crash/trap: event'), 'next crash');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('crash/deadlock: event'), 'next crash');
     expect(s).toContain('SERVER CRASH vfs');
     expect(s).toContain('injected crash');
 
