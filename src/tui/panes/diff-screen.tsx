@@ -11,6 +11,7 @@ import type { EventView } from '../../diff/diff-timelines.js';
 import type { DiffPoint } from '../diff-points.js';
 import { DIFFERS, registersSideBySide } from '../diff-state.js';
 import type { DiffViewData } from '../hooks/use-diff-view.js';
+import { openerFor } from '../ipc-open.js';
 import { eventText, type TuiSession } from '../session.js';
 import { fit, fmt } from '../text.js';
 import { PaneFrame } from './pane-frame.js';
@@ -34,8 +35,17 @@ function sideLine(side: 'A' | 'B', e: EventView | null, point: DiffPoint): strin
   return point.what === 'first divergence' ? `${side}  (ended: no more events)` : `${side}  (no such event: shown at icount ${fmt(icount)})`;
 }
 
+/** Whose difference it is: one track, or each side's when they differ (A's console output, B's server crash). */
+function trackText(p: DiffPoint): string {
+  const a = p.a?.track;
+  const b = p.b?.track;
+  return a !== undefined && b !== undefined && a !== b ? `A ${a}, B ${b}` : p.track;
+}
+
 /** The events of one side around `center`, marked. */
 function eventLines(session: TuiSession, side: DiffViewData['a'], point: DiffPoint | undefined, which: 'a' | 'b', marked: ReadonlySet<number>, rows: number): string[] {
+  // Each side's messages opened with its own journaled keys (two recordings seal with different ones).
+  const open = openerFor(null, session.journaledKeys());
   const own = point?.[which] ?? null;
   const icount = which === 'a' ? point?.icountA : point?.icountB;
   // Centred on the difference's event, else on the side's position at the other's instruction count.
@@ -43,7 +53,7 @@ function eventLines(session: TuiSession, side: DiffViewData['a'], point: DiffPoi
   const seqW = String(side.length).length;
   return session.window(side.branch, center, rows).map((e) => {
     const mark = e.seq === own?.seq ? '>' : marked.has(e.seq) ? DIFFERS : icount !== undefined && e.icount >= icount ? '.' : ' ';
-    return `${mark}${String(e.seq).padStart(seqW)} ${String(e.icount).padStart(9)} ${eventText(e.event)}`;
+    return `${mark}${String(e.seq).padStart(seqW)} ${String(e.icount).padStart(9)} ${eventText(e.event, open)}`;
   });
 }
 
@@ -56,7 +66,7 @@ export function DiffScreen(p: DiffScreenProps): ReactElement {
   const head = [
     `xrr diff  A ${report.a.label} (${fmt(report.a.events)} events)  B ${report.b.label} (${fmt(report.b.events)} events)`,
     `verdict ${report.verdict}${inputs.length ? `; inputs differ: ${inputs.join(', ')}` : ''}  ` +
-      (point ? `difference ${index + 1}/${points.length}${report.aligned?.omitted ? ` (+${fmt(report.aligned.omitted)} not listed)` : ''}: ${point.what}, ${point.track}` : 'no differences'),
+      (point ? `difference ${index + 1}/${points.length}${report.aligned?.omitted ? ` (+${fmt(report.aligned.omitted)} not listed)` : ''}: ${point.what}, ${trackText(point)}` : 'no differences'),
     point ? sideLine('A', point.a, point) : '',
     point ? sideLine('B', point.b, point) : '',
   ];
