@@ -4,7 +4,7 @@
  * either side of the cursor; and the App opened on an event with a message (what
  * `xrr explain --open` does: the cursor on the first of the racing pair).
  */
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { render } from 'ink-testing-library';
@@ -13,6 +13,7 @@ import type { MachineEvent } from '../src/core/events.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { MemoryJournalStore } from '../src/journal/memory-store.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
+import { readSymbolTable } from '../src/symbols/elf-symbols.js';
 import { App } from '../src/tui/app.js';
 import { isDeadlockHalt, LANDMARKS } from '../src/tui/landmarks.js';
 import { TuiSession } from '../src/tui/session.js';
@@ -53,6 +54,34 @@ describe('landmarks', () => {
     expect(s.findLandmark(ROOT_BRANCH, 0, 1, trap)?.icount).toBe(25);
     expect(s.findLandmark(ROOT_BRANCH, 3, -1, trap)?.icount).toBe(5);
   });
+});
+
+describe('a server crash in the TUI', () => {
+  it("x goes to it; its detail lists the stack of the process whose request it was handling, named by that program's own symbols", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xrr-tui-crash-'));
+    const file = join(dir, 'ls-vfs-crash.db');
+    copyFileSync(resolve(import.meta.dirname, '../recordings/sample-diff-ls-vfs-crash.db'), file);
+    const ls = readSymbolTable(readFileSync(resolve(import.meta.dirname, '../guest/bin/ls')));
+    if (!ls.ok) throw new Error(ls.error);
+    const store = await SqliteJournalStore.open(file, { readonly: true, create: false });
+    try {
+      const crash = store.events(ROOT_BRANCH, { kinds: ['server-crash'], limit: 1 })[0]!;
+      if (crash.event.kind !== 'server-crash') throw new Error('not a crash');
+      const ui = render(<App session={new TuiSession(store, file)} branch={ROOT_BRANCH} startIcount={0} width={120} height={40} noColor />);
+      await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('icount 0/'), 'the start');
+      ui.stdin.write('x');
+      const f = await waitFor(ui.lastFrame, (s) => settled(s) && s.includes(`crash/deadlock: event ${crash.seq}`), 'the crash');
+      expect(f).toContain(`pid ${crash.event.source} request sent from:`);
+      const frames = [...f.matchAll(/^ {4}#(\d+) (\S+)/gm)].map((m) => m[2]!);
+      expect(frames.length).toBeGreaterThanOrEqual(2);
+      for (const w of frames) expect(ls.table.lookup(w.replace(/\+0x[0-9a-f]+$/, ''))?.kind).toBe('function');
+      ui.stdin.write('x');
+      await waitFor(ui.lastFrame, (s) => settled(s) && s.includes('no crash/deadlock in that direction'), 'no later crash');
+      ui.unmount();
+    } finally {
+      store.close();
+    }
+  }, 60_000);
 });
 
 describe('opening on an event (xrr explain --open)', () => {

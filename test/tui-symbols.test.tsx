@@ -54,6 +54,12 @@ describe('function names in the cpu pane', () => {
     expect(f).toContain(`pc ${pc.toString(16).padStart(8, '0')} ${sh.describe(pc)}`);
     // The function holding pc starts a few instructions before it: its label is on screen.
     if (pc - fn!.symbol.address < 16) expect(f).toContain(`<${fn!.symbol.name}>:`);
+    // The shell waits in a leaf syscall wrapper (no frame of its own): its caller is the one ra names.
+    const ra = Number.parseInt(/ ra ([0-9a-f]{8})/.exec(f)![1]!, 16);
+    ui.stdin.write('k');
+    const bt = await waitFor(ui.lastFrame, (s) => s.includes('backtrace of pid'), 'the backtrace');
+    expect(bt).toMatch(new RegExp(`#0 +${pc.toString(16).padStart(8, '0')}  ${sh.describe(pc).replace(/\+/g, '\\+')}`));
+    expect(bt).toMatch(new RegExp(`#1 +${ra.toString(16).padStart(8, '0')}  ${sh.describe(ra).replace(/\+/g, '\\+')}`));
     ui.unmount();
   }, 60_000);
 });

@@ -54,7 +54,11 @@ export class GuestSymbols {
     return table.locate(pc >>> 0) ? table.describe(pc >>> 0) : undefined;
   }
 
-  /** The call stack of `pid` in `machine` by its frame pointers; empty when the process is gone. */
+  /**
+   * The call stack of `pid` in `machine` by its frame pointers; empty when the process is gone.
+   * A leaf function (the libc syscall wrappers, where a process waits) sets up no frame and keeps
+   * its return address in ra: when the frame walk finds no caller, ra names it.
+   */
   backtrace(branch: BranchId, machine: Machine, pid: number): StackFrame[] {
     const p = machine.kernel.procs.get(pid);
     if (!p) return [];
@@ -63,6 +67,11 @@ export class GuestSymbols {
       const b = p.mem.peek(addr >>> 0, 4);
       return b ? (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0 : undefined;
     };
-    return backtrace(p.pc, p.regs, readWord, table);
+    const frames = backtrace(p.pc, p.regs, readWord, table);
+    const ra = (p.regs[1] ?? 0) >>> 0;
+    if (frames.length === 1 && ra !== 0 && table.locate(ra) && table.locate(ra)?.symbol !== table.locate(p.pc >>> 0)?.symbol) {
+      frames.push({ level: 1, pc: ra, fp: undefined, where: table.describe(ra) });
+    }
+    return frames;
   }
 }
