@@ -78,7 +78,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     keys(t, 'g', '0', 'Enter');
     s = await waitScreen(t, (x) => paused(x) && x.includes('icount 0/'), 'go to icount 0');
     keys(t, 'x');
-    s = await waitScreen(t, (x) => paused(x) && x.includes('halt/crash/trap: event'), 'next crash');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('crash/deadlock: event'), 'next crash');
     expect(s).toContain('SERVER CRASH vfs');
     expect(s).toContain('injected crash');
 
@@ -91,10 +91,11 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     s = await waitScreen(t, (x) => paused(x) && x.includes(`icount ${(mid - 1000).toLocaleString('en-US')}/`), 'jump back 1k');
 
     keys(t, '?');
-    s = await waitScreen(t, (x) => x.includes('Keys (any key closes this help)'), 'help');
+    // One page, or the first of several (Space turns it; any other key closes).
+    s = await waitScreen(t, (x) => /Keys( \(any key closes this help\)|, page 1\/\d+)/.test(x), 'help');
     expect(s).toContain('fork here');
     keys(t, 'Escape');
-    await waitScreen(t, (x) => !x.includes('Keys (any key'), 'help closed');
+    await waitScreen(t, (x) => !/Keys( \(any key|, page)/.test(x), 'help closed');
 
     // To the end, the console pane, and fork there: the guest's shell prompt takes our typing.
     keys(t, '>', '>');
@@ -117,7 +118,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
 
     keys(t, 'q');
     await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
-  });
+  }, 240_000);
 
   it('fits 80x24 and draws its markers without color under NO_COLOR', async () => {
     const t = `xrr-tui-${process.pid}-b`;
@@ -162,7 +163,7 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     await waitScreen(t, paused, 'pause');
     keys(t, 'q');
     await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
-  });
+  }, 240_000);
 
   it('a forked branch that halts leaves live mode: the next keys are the UI\'s', async () => {
     const race = join(dir, 'race.db');
@@ -217,4 +218,53 @@ describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
     expect(r.stdout).toMatch(/echo first-\s+first-/);
     expect(r.stdout).toMatch(/echo second-\s+second-/);
   });
+  it('xrr tui --diff A B: the first divergence of the shipped pair, both machines, n steps, Esc to A, q quits (NO_COLOR)', async () => {
+    const a = join(dir, 'diff-ls.db');
+    const b = join(dir, 'diff-ls-vfs-crash.db');
+    copyFileSync(join(ROOT, 'recordings/sample-diff-ls.db'), a);
+    copyFileSync(join(ROOT, 'recordings/sample-diff-ls-vfs-crash.db'), b);
+    const t = `xrr-tui-${process.pid}-g`;
+    start(t, 120, 40, xrr('tui', '--diff', a, b), 'NO_COLOR=1');
+    let s = await waitScreen(t, (x) => x.includes('difference 1/') && x.includes('machine at icount'), 'the diff view at the first divergence', 60_000);
+    expect(s).toContain('first divergence');
+    expect(s).toMatch(/^A  seq [\d,]+  icount [\d,]+  output "bootcheck\\n"/m);
+    expect(s).toMatch(/^B  seq [\d,]+  icount [\d,]+  SERVER CRASH vfs/m);
+    expect(s).toContain('a0 0000000a*');
+    expect(s).toContain('a0 fffffffb*');
+    expect(tmux('capture-pane', '-p', '-e', '-t', t)).not.toMatch(/\x1b\[3[0-7]m/);
+    keys(t, 'n');
+    s = await waitScreen(t, (x) => x.includes('difference 2/') && x.includes('machine at icount') && !x.includes('restoring'), 'the next difference', 60_000);
+    keys(t, 'Escape');
+    s = await waitScreen(t, (x) => paused(x) && x.includes('back on the timeline of A'), 'the timeline of A');
+    expect(s).toContain('-- events');
+    keys(t, 'q');
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+
+    const u = `xrr-tui-${process.pid}-h`;
+    start(u, 100, 20, xrr('tui', '--diff', a, join(dir, 'missing.db')));
+    s = await waitScreen(u, (x) => x.includes('EXITED'), 'exit');
+    expect(s).toContain('xrr tui: no such recording');
+    expect(s).toContain('EXITED 1');
+  }, 240_000);
+
+  it('xrr explain --open: the UI on the failing run, the cursor on the first of the racing pair, the second bookmarked', async () => {
+    const out = join(dir, 'explore');
+    const r = spawnSync('node', [join(ROOT, 'bin/xrr.mjs'), 'explore', '--seeds', '1..2', '--jobs', '1', '--out', out, '/bin/forkrace', 'file'], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toContain('explore-forkrace-1.db');
+    const failing = join(out, 'explore-forkrace-1.db');
+    const t = `xrr-tui-${process.pid}-i`;
+    start(t, 120, 40, xrr('explain', '--open', failing));
+    let s = await waitScreen(t, (x) => paused(x) && x.includes('is bookmark race-second'), 'the UI on the pair', 120_000);
+    const first = /^> *(\d+) +(\d+) syscall (\d+) read\(/m.exec(s); // forkrace's parent reads before the child wrote
+    expect(first, s).not.toBeNull();
+    const second = /the second, event (\d+) at icount (\d+)/.exec(s)!;
+    expect(s).toContain(`icount ${Number(first![2]).toLocaleString('en-US')}/`);
+    expect(s).toContain(`event ${first![1]} selected`);
+    keys(t, "'");
+    s = await waitScreen(t, (x) => paused(x) && x.includes('bookmark race-second at icount'), 'the bookmark');
+    expect(s).toContain(`icount ${Number(second[2]).toLocaleString('en-US')}/`);
+    expect(s).toMatch(new RegExp(`^[ .>] *${second[1]} +${second[2]} syscall \\d+ write\\(`, 'm'));
+    keys(t, 'q');
+    await waitScreen(t, (x) => x.includes('EXITED 0'), 'quit with status 0');
+  }, 240_000);
 });

@@ -4,12 +4,14 @@
  * input, or as the App quitting); a key the table does not bind changes nothing; and the table
  * binds no key twice in a mode.
  */
+import { join, resolve } from 'node:path';
 import { render } from 'ink-testing-library';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import type { JournalStore } from '../src/journal/store.js';
 import { App } from '../src/tui/app.js';
-import { ANY_KEY, dispatchOf, KEYMAP, keyName, TEXT, type Command, type KeyName, type Mode } from '../src/tui/keymap.js';
+import { ANY_KEY, dispatchOf, KEYMAP, keyName, MODES, TEXT, type Command, type KeyName, type Mode } from '../src/tui/keymap.js';
+import { openSides } from '../src/diff/side.js';
 import { TuiSession, type Cursor } from '../src/tui/session.js';
 import { fmt } from '../src/tui/text.js';
 import { recordBoot, settled, waitFor } from './support/tui-recording.js';
@@ -58,7 +60,13 @@ const DOES: { readonly [K in Command['kind']]: (s: Seen, c: Extract<Command, { k
   'step-event': (s, c) => settled(s.after) && new RegExp(`${c.dir === 1 ? 'next' : 'previous'} event: event \\d+`).test(s.after),
   jump: (s, c) => settled(s.after) && icountShown(s.after) === s.at + c.by,
   'find-syscall': (s) => settled(s.after) && /(syscall of pid \d+: event \d+|no syscall of pid \d+ in that direction)/.test(s.after),
-  'find-crash': (s) => settled(s.after) && /(halt\/crash\/trap: event \d+|no halt\/crash\/trap in that direction)/.test(s.after),
+  'find-crash': (s) => settled(s.after) && /(crash\/deadlock: event \d+|no crash\/deadlock in that direction)/.test(s.after),
+  'find-trap': (s) => settled(s.after) && /(trap: event \d+|no trap in that direction)/.test(s.after),
+  'find-write': (s, c) => settled(s.after) && new RegExp(`^(${c.dir === 1 ? 'next' : 'last'} write: icount|no write to the 4 bytes at)`).test(statusLine(s.after)),
+  'toggle-backtrace': (s) => /backtrace of pid \d+ \(k: disassembly\)/.test(s.after) && tab(s.after) === 'cpu',
+  'diff-branch': (s) => /branch \d+ picked as A/.test(statusLine(s.after)) && tab(s.after) === 'branches',
+  'diff-step': (s, c) => (c.dir === 1 ? /difference 2\/\d+: /.test(s.after) && s.after.includes('machine at icount') : statusLine(s.after).startsWith('no previous difference')),
+  'close-diff': (s) => settled(s.after) && statusLine(s.after).startsWith('back on the timeline of A'),
   continue: (s) => settled(s.after) && /match of \(any event\): event \d+/.test(s.after),
   select: (s, c) => Number(selectedRow(s.after)) === Number(selectedRow(s.before)) + c.by,
   'seek-selected': (s) => settled(s.after) && /event \d+ at icount/.test(s.after),
@@ -68,7 +76,7 @@ const DOES: { readonly [K in Command['kind']]: (s: Seen, c: Extract<Command, { k
   fork: (s) => /LIVE \(/.test(s.after) && /LIVE on branch \d+/.test(s.after),
   'resume-live': (s) => s.after.includes('nothing to resume'),
   'next-branch': (s) => settled(s.after) && /^(only one branch|branch \d+ )/.test(statusLine(s.after)),
-  'next-process': (s) => /process \d+ selected/.test(s.after),
+  'next-process': (s) => /process \d+ selected/.test(s.after) && (!s.before.includes('xrr diff') || /state A, pid \d+/.test(s.after)),
   'cycle-pane': (s) => tab(s.after) !== undefined && tab(s.after) !== tab(s.before),
   'open-help': (s) => s.after.includes('Keys, page 1/'),
   quit: (s) => quitted(s.ui),
@@ -106,8 +114,7 @@ async function check(ui: Ui, key: KeyName, command: Command, at: number, before:
 
 describe('the keymap table', () => {
   it('binds no key twice in a mode, and every key it names is one a terminal can send', () => {
-    const modes: Mode[] = ['browse', 'seeking', 'help', 'prompt', 'live'];
-    for (const mode of modes) {
+    for (const mode of MODES) {
       const names = cases(mode).map((c) => c.key);
       expect(new Set(names).size, mode).toBe(names.length);
     }
@@ -198,6 +205,21 @@ describe('every binding, sent to the App, does what its command says', () => {
       ui.unmount();
     }
   }, 120_000);
+
+  it('in the diff view (the shipped pair of recordings)', async () => {
+    const samples = resolve(import.meta.dirname, '../recordings');
+    const sides = await openSides(join(samples, 'sample-diff-ls.db'), join(samples, 'sample-diff-ls-vfs-crash.db'));
+    try {
+      for (const { key, command } of cases('diff')) {
+        const ui = render(<App session={new TuiSession(sides.a.store, 'a.db')} branch={sides.a.branch} diff={{ a: sides.a, b: sides.b }} width={80} height={24} noColor />);
+        const before = await waitFor(ui.lastFrame, (f) => f.includes('difference 1/') && f.includes('machine at icount'), 'the diff view', 60_000);
+        await check(ui, key, command, 0, before);
+        ui.unmount();
+      }
+    } finally {
+      sides.close();
+    }
+  }, 240_000);
 
   it('while a seek runs (held at its start until the key is in)', async () => {
     for (const { key, command } of cases('seeking')) {

@@ -7,10 +7,14 @@
  * (panes/); this component only composes them.
  */
 import { Box, useApp } from 'ink';
-import type { ReactElement } from 'react';
+import { useEffect, useRef, type ReactElement } from 'react';
 import type { Machine } from '../core/machine.js';
 import type { BranchId } from '../journal/ids.js';
+import type { DiffSide } from '../diff/side.js';
+import { pidOfTrack } from './diff-points.js';
+import type { DetailSymbols } from './event-detail.js';
 import { useCommands } from './hooks/use-commands.js';
+import { useDiffView } from './hooks/use-diff-view.js';
 import { useInspected } from './hooks/use-inspected.js';
 import { useKeys } from './hooks/use-keys.js';
 import { useLiveRun } from './hooks/use-live-run.js';
@@ -26,6 +30,7 @@ import { EventsPane } from './panes/events.js';
 import { Header, modeLabel } from './panes/header.js';
 import { HelpOverlay } from './panes/help-overlay.js';
 import { CpuPane } from './panes/cpu.js';
+import { DiffScreen } from './panes/diff-screen.js';
 import { layoutFor, shownPane, type PaneName } from './panes/layout.js';
 import { MemoryPane } from './panes/memory.js';
 import { ProcsPane } from './panes/procs.js';
@@ -45,6 +50,12 @@ export interface AppProps {
   readonly noColor?: boolean;
   /** Where the cursor starts (default: the end of the recording). */
   readonly startIcount?: number;
+  /** The event selected at the start (its icount is where the cursor starts): `xrr explain --open`. */
+  readonly startEvent?: number;
+  /** What the status line says once the cursor is at the start. */
+  readonly startMessage?: string;
+  /** Open on the diff view of these two timelines (`xrr tui --diff A B`; `branch` is A's). */
+  readonly diff?: { readonly a: DiffSide; readonly b: DiffSide };
   /** A machine recording onto `branch` (xrr tui --new): the UI starts live on it. */
   readonly live?: Machine;
 }
@@ -55,11 +66,23 @@ export function App(props: AppProps): ReactElement {
   const size = useTerminalSize(props.width, props.height);
   const layout = layoutFor(size.columns, size.rows);
   const view = useViewState();
-  const seek = useSeek(session, { branch: props.branch, icount: props.startIcount, liveIcount: props.live?.icount }, view.say);
+  const startEvent = props.startEvent === undefined ? null : session.eventAt(props.branch, props.startEvent);
+  const seek = useSeek(
+    session,
+    { branch: props.branch, icount: startEvent?.icount ?? props.startIcount, liveIcount: props.live?.icount, sel: startEvent?.seq, note: props.startMessage },
+    view.say,
+  );
   const live = useLiveRun(session, seek, view.say, props.live ? { machine: props.live, branch: props.branch } : undefined);
   const inspected = useInspected(session, seek, live, view);
-  const run = useCommands({ session, seek, live, view, layout, inspected, quit: exit });
-  useKeys(modeOf({ live: live.run !== null, prompt: view.prompt !== null, help: view.help !== null, seeking: seek.busy !== null }), run);
+  const diff = useDiffView(session, seek, view.say);
+  const run = useCommands({ session, seek, live, view, layout, inspected, diff, quit: exit });
+  useKeys(modeOf({ live: live.run !== null, prompt: view.prompt !== null, help: view.help !== null, seeking: seek.busy !== null, diff: diff.data !== null }), run);
+  // `xrr tui --diff`: the comparison replaces the first seek (the newest move wins); once, on mount.
+  const diffAtStart = useRef(props.diff);
+  const openDiff = useRef(diff.open);
+  useEffect(() => {
+    if (diffAtStart.current) openDiff.current(diffAtStart.current.a, diffAtStart.current.b);
+  }, []);
 
   const { cursor } = seek;
   const color = !props.noColor;
@@ -71,19 +94,34 @@ export function App(props: AppProps): ReactElement {
   // A compact pane has no room for every tab name: it shows its own and where it is in the cycle.
   const tabs = large ? layout.cycle.map((p) => (p === pane ? `[${p}]` : ` ${p} `)).join('') : `[${pane}] ${layout.cycle.indexOf(pane) + 1}/${layout.cycle.length} Tab`;
   const pending = seek.busy ? seek.busy.label : 'seeking...';
+  const machine = inspected.machine;
+  const detailSymbols: DetailSymbols | undefined = machine
+    ? {
+        at: (pid, icount, pc) => session.symbols.describe(cursor.branch, machine, pid, icount, pc),
+        stackAt: (pid, icount) =>
+          icount === machine.icount || icount + 1 === machine.icount ? session.symbols.backtrace(cursor.branch, machine, pid).map((f) => `#${f.level} ${f.where}`) : undefined,
+      }
+    : undefined;
+  const cpuSymbols =
+    machine && inspected.pid !== null
+      ? {
+          table: session.symbols.tableFor(cursor.branch, machine, inspected.pid, machine.icount),
+          frames: view.cpuView === 'backtrace' ? session.symbols.backtrace(cursor.branch, machine, inspected.pid) : undefined,
+        }
+      : undefined;
 
   const statePane = (name: PaneName, title: string, rows: number): ReactElement => {
     const slot = { title, width: rightWidth, rows, color };
     const m = { ...slot, machine: inspected.machine, pid: inspected.pid, pending };
     switch (name) {
       case 'detail':
-        return <DetailPane {...slot} event={selected} open={open} />;
+        return <DetailPane {...slot} event={selected} open={open} symbols={detailSymbols} />;
       case 'procs':
         return <ProcsPane {...m} />;
       case 'cpu':
-        return <CpuPane {...m} />;
+        return <CpuPane {...m} symbols={cpuSymbols} view={view.cpuView} />;
       case 'memory':
-        return <MemoryPane {...m} addr={view.memAddr} />;
+        return <MemoryPane {...m} addr={view.memAddr} note={view.writeNote} />;
       case 'servers':
         return <ServersPane {...m} status={serverStatuses(session.store, cursor.branch, live.run ? length : cursor.seq)} />;
       case 'console':
@@ -97,6 +135,18 @@ export function App(props: AppProps): ReactElement {
     }
   };
   const procsRows = Math.floor(mainRows * 0.4);
+
+  const statusLine = <StatusLine prompt={view.prompt} busy={seek.busy} progress={seek.progress} message={view.message} width={width} color={color} />;
+  if (diff.data && view.help === null) {
+    const point = diff.data.points[diff.data.index];
+    const pid = view.pidChoice ?? (point ? pidOfTrack(point.track) : null) ?? inspected.pid;
+    return (
+      <Box flexDirection="column" width={width} height={layout.height}>
+        <DiffScreen data={diff.data} sessionA={session} pid={pid} width={width} rows={layout.height - 1} color={color} pending={pending} />
+        {statusLine}
+      </Box>
+    );
+  }
 
   return (
     <Box flexDirection="column" width={width} height={layout.height}>
@@ -113,7 +163,7 @@ export function App(props: AppProps): ReactElement {
         <Box flexDirection="row" height={mainRows}>
           <Box flexDirection="column" width={leftWidth}>
             <EventsPane session={session} cursor={cursor} selSeq={seek.selSeq} live={live.run !== null} filter={view.filter} open={open} rows={eventRows} width={leftWidth} color={color} />
-            {large ? <DetailPane title="detail" width={leftWidth} rows={mainRows - eventRows - 1} color={color} event={selected} open={open} /> : null}
+            {large ? <DetailPane title="detail" width={leftWidth} rows={mainRows - eventRows - 1} color={color} event={selected} open={open} symbols={detailSymbols} /> : null}
           </Box>
           <Box width={1} />
           <Box flexDirection="column" width={rightWidth}>
@@ -128,7 +178,7 @@ export function App(props: AppProps): ReactElement {
           </Box>
         </Box>
       )}
-      <StatusLine prompt={view.prompt} busy={seek.busy} progress={seek.progress} message={view.message} width={width} color={color} />
+      {statusLine}
     </Box>
   );
 }

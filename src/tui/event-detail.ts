@@ -6,12 +6,32 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { describeMessage } from '../protocol/describe-message.js';
-import { bytesOfHex } from '../protocol/hex.js';
+import { bytesOfHex, hexAddr } from '../protocol/hex.js';
 import { fieldText } from '../export/number-names.js';
 import type { IpcOpener } from './ipc-open.js';
 
+/**
+ * Function names for the detail pane (guest-symbols.ts at the cursor): a pc of a process's
+ * image, and a process's call stack when the machine at the cursor is at the event.
+ */
+export interface DetailSymbols {
+  /** `function+0x1c` for `pc` in what `pid` ran at `icount`, when a function holds it. */
+  at(pid: number, icount: number, pc: number): string | undefined;
+  /** `pid`'s call stack, one frame a line, when the machine at the cursor is at `icount`. */
+  stackAt(pid: number, icount: number): readonly string[] | undefined;
+}
+
+/** A field as the shared convention writes it, and a trap's pc with the function that holds it. */
+function detailFieldText(e: MachineEvent, key: string, v: unknown, symbols: DetailSymbols | undefined): string {
+  if (key === 'pc' && e.kind === 'trap' && typeof v === 'number') {
+    const fn = symbols?.at(e.pid, e.icount, v);
+    if (fn) return `${hexAddr(v)} (${fn})`;
+  }
+  return fieldText(e, key, v);
+}
+
 /** Every field of an event, one a line; IPC payloads decoded field by field. */
-export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: IpcOpener): string[] {
+export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: IpcOpener, symbols?: DetailSymbols): string[] {
   const head = `event ${journalSeq}: ${e.kind} at icount ${e.icount} (seq in icount ${e.seq})`;
   const fields: string[] = [];
   for (const [k, v] of Object.entries(e)) {
@@ -26,10 +46,19 @@ export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: Ipc
       for (let i = 0; i < v.length; i += 32) fields.push(`    ${v.slice(i, i + 32).replace(/(..)/g, '$1 ').trimEnd()}`);
       continue;
     }
-    fields.push(`  ${k}: ${fieldText(e, k, v)}`);
+    fields.push(`  ${k}: ${detailFieldText(e, k, v, symbols)}`);
   }
   // The decoded message first: the raw fields (the sealed wire in hex) are below it.
-  return [head, ...ipcLines(e, open), ...fields];
+  return [head, ...ipcLines(e, open), ...guestStackLines(e, symbols), ...fields];
+}
+
+/** Where the guest was: the trapping process's stack, or the stack of the process whose request crashed a server. */
+function guestStackLines(e: MachineEvent, symbols: DetailSymbols | undefined): string[] {
+  const who = e.kind === 'trap' ? { pid: e.pid, what: 'trapped in' } : e.kind === 'server-crash' ? { pid: e.source, what: 'request sent from' } : null;
+  if (!who || !symbols) return [];
+  const stack = symbols.stackAt(who.pid, e.icount);
+  if (!stack || stack.length === 0) return [];
+  return [`  pid ${who.pid} ${who.what}:`, ...stack.map((l) => `    ${l}`)];
 }
 
 function ipcLines(e: MachineEvent, open: IpcOpener | undefined): string[] {

@@ -9,14 +9,17 @@ import type { Key } from 'ink';
 
 /**
  * What the keys act on. `live`: a running machine owns the keyboard (its console); `prompt`: a
- * line of text is being typed; `help`: the overlay is open; `seeking`: a move (seek, search,
- * fork) is under way; `browse`: the paused timeline.
+ * line of text is being typed; `help`: the overlay is open; `diff`: the diff view of two
+ * timelines is open (its keys act during its own moves too: the newest move wins);
+ * `seeking`: a move (seek, search, fork) is under way; `browse`: the paused timeline.
  */
-export type Mode = 'browse' | 'seeking' | 'help' | 'prompt' | 'live';
+export type Mode = 'browse' | 'seeking' | 'help' | 'prompt' | 'live' | 'diff';
 
-/** The mode the keys are in: a live machine owns them first, then an open prompt, the help, a move. */
-export function modeOf(s: { readonly live: boolean; readonly prompt: boolean; readonly help: boolean; readonly seeking: boolean }): Mode {
-  return s.live ? 'live' : s.prompt ? 'prompt' : s.help ? 'help' : s.seeking ? 'seeking' : 'browse';
+export const MODES: readonly Mode[] = ['browse', 'seeking', 'help', 'prompt', 'live', 'diff'];
+
+/** The mode the keys are in: a live machine owns them first, then an open prompt, the help, the diff view, a move. */
+export function modeOf(s: { readonly live: boolean; readonly prompt: boolean; readonly help: boolean; readonly seeking: boolean; readonly diff?: boolean }): Mode {
+  return s.live ? 'live' : s.prompt ? 'prompt' : s.help ? 'help' : s.diff ? 'diff' : s.seeking ? 'seeking' : 'browse';
 }
 
 export type PromptKind = 'icount' | 'seq' | 'filter' | 'addr' | 'fork';
@@ -26,7 +29,18 @@ export type Command =
   /** Move the cursor by a number of instructions (from where a pending seek is heading). */
   | { readonly kind: 'jump'; readonly by: number }
   | { readonly kind: 'find-syscall'; readonly dir: 1 | -1 }
+  /** The next or previous server crash or deadlock (landmarks.ts). */
   | { readonly kind: 'find-crash'; readonly dir: 1 | -1 }
+  | { readonly kind: 'find-trap'; readonly dir: 1 | -1 }
+  /** The last write (-1) to the memory pane's address before the cursor, or the next (1) after it. */
+  | { readonly kind: 'find-write'; readonly dir: 1 | -1 }
+  /** The CPU pane: disassembly or the selected process's backtrace. */
+  | { readonly kind: 'toggle-backtrace' }
+  /** Pick the cursor's branch for a diff; with one picked, open the diff view of the two. */
+  | { readonly kind: 'diff-branch' }
+  /** In the diff view: the next or previous difference. */
+  | { readonly kind: 'diff-step'; readonly dir: 1 | -1 }
+  | { readonly kind: 'close-diff' }
   | { readonly kind: 'continue'; readonly dir: 1 | -1 }
   /** Move the selection in the event list (among matches when filtered). */
   | { readonly kind: 'select'; readonly by: number }
@@ -77,6 +91,8 @@ const both = (a: KeyName, b: KeyName, make: (dir: 1 | -1) => Command): Binding['
 ];
 /** Jumps apply while a seek runs too: the new target replaces the stale one (see use-seek). */
 const MOVING: readonly Mode[] = ['browse', 'seeking'];
+/** Help and quit work in the diff view too. */
+const ALWAYS: readonly Mode[] = ['browse', 'seeking', 'diff'];
 const BROWSE: readonly Mode[] = ['browse'];
 
 export const KEYMAP: readonly Binding[] = [
@@ -88,7 +104,8 @@ export const KEYMAP: readonly Binding[] = [
   { keys: [['>', { kind: 'jump', by: 100_000 }], ['<', { kind: 'jump', by: -100_000 }]], help: 'jump +100k / -100k instructions', modes: MOVING },
   { keys: [['g', { kind: 'open-prompt', prompt: 'icount' }]], usage: 'g N Enter', help: 'go to icount N', modes: BROWSE },
   { keys: [['e', { kind: 'open-prompt', prompt: 'seq' }]], usage: 'e N Enter', help: 'go to event seq N', modes: BROWSE },
-  { keys: both('x', 'X', (dir) => ({ kind: 'find-crash', dir })), help: 'next / previous halt, crash or trap', modes: BROWSE },
+  { keys: both('x', 'X', (dir) => ({ kind: 'find-crash', dir })), help: 'next / previous server crash or deadlock', modes: BROWSE },
+  { keys: both('t', 'T', (dir) => ({ kind: 'find-trap', dir })), help: 'next / previous trap (a process fault)', modes: BROWSE },
   { keys: [['/', { kind: 'open-prompt', prompt: 'filter' }]], usage: '/ F Enter', help: 'filter the list: kind:K[,K] pid:P chan:A->B text (empty: all)', modes: BROWSE },
   { keys: both('c', 'C', (dir) => ({ kind: 'continue', dir })), help: 'continue / reverse-continue to the filter', modes: BROWSE },
   {
@@ -105,9 +122,15 @@ export const KEYMAP: readonly Binding[] = [
   { keys: [['b', { kind: 'next-branch' }]], help: 'switch to the next branch', modes: BROWSE },
   { keys: [['p', { kind: 'next-process' }]], help: 'select the next process (CPU, memory, y)', modes: BROWSE },
   { keys: [['a', { kind: 'open-prompt', prompt: 'addr' }]], usage: 'a HEX Enter', help: 'memory pane: go to address', modes: BROWSE },
+  { keys: [['w', { kind: 'find-write', dir: -1 }], ['W', { kind: 'find-write', dir: 1 }]], help: "memory pane: last write to its address's word before the cursor / next after", modes: BROWSE },
+  { keys: [['k', { kind: 'toggle-backtrace' }]], help: "cpu pane: the selected process's backtrace / disassembly", modes: BROWSE },
+  { keys: [['d', { kind: 'diff-branch' }]], help: 'diff: pick this branch; b to another, d again opens the diff view', modes: BROWSE },
+  { keys: both('n', 'N', (dir) => ({ kind: 'diff-step', dir })), help: 'diff view: next / previous difference', modes: ['diff'] },
+  { keys: [['p', { kind: 'next-process' }]], help: 'diff view: registers of the next process', modes: ['diff'] },
+  { keys: [['Esc', { kind: 'close-diff' }]], help: 'diff view: close it (back to the timeline of A)', modes: ['diff'] },
   { keys: both('Tab', 'Shift-Tab', (dir) => ({ kind: 'cycle-pane', dir })), help: 'cycle panes', modes: MOVING },
-  { keys: [['?', { kind: 'open-help' }]], help: 'this help', modes: MOVING },
-  { keys: [['q', { kind: 'quit' }]], help: 'quit', modes: MOVING, urgent: true },
+  { keys: [['?', { kind: 'open-help' }]], help: 'this help', modes: ALWAYS },
+  { keys: [['q', { kind: 'quit' }]], help: 'quit', modes: ALWAYS, urgent: true },
   { keys: [['Esc', { kind: 'cancel-move' }]], help: 'while seeking: cancel the seek and the keys typed after it', modes: ['seeking'], urgent: true },
   { keys: [['Space', { kind: 'help-next-page' }]], help: 'in this help: the next page', modes: ['help'] },
   { keys: [[ANY_KEY, { kind: 'close-help' }]], help: 'in this help: close it', modes: ['help'] },

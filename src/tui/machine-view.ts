@@ -7,6 +7,8 @@
 import type { Machine } from '../core/machine.js';
 import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
+import type { StackFrame } from '../symbols/backtrace.js';
+import type { SymbolTable } from '../symbols/elf-symbols.js';
 import { disassembleAround, REG_NAMES } from './disasm.js';
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
@@ -86,10 +88,36 @@ export function defaultPid(m: Machine): number | null {
   return userPids(m)[0] ?? null;
 }
 
-export function cpuLines(m: Machine, pid: number | null, disasmRows: number, wide: boolean): string[] {
+/** What the CPU pane shows under the registers: the code around pc, or the call stack. */
+export type CpuView = 'disasm' | 'backtrace';
+
+export interface CpuSymbols {
+  /** The symbols of the image the process runs (empty when unknown). */
+  readonly table: SymbolTable;
+  /** The call stack, when the pane shows it. */
+  readonly frames?: readonly StackFrame[];
+}
+
+/** objdump's ` <main+0x1c>` after a jump, call or branch target that a function holds. */
+function withTarget(text: string, table: SymbolTable): string {
+  const m = /^(c\.)?(j|jal|call|beq|bne|blt|bge|bltu|bgeu|beqz|bnez)\b.*\b0x([0-9a-f]+)$/.exec(text);
+  if (!m) return text;
+  const target = Number.parseInt(m[3]!, 16);
+  return table.locate(target) ? `${text} <${table.describe(target)}>` : text;
+}
+
+/** The call stack as the pane lists it: `#1 000116f2 main+0x40`. */
+export function backtraceLines(frames: readonly StackFrame[]): string[] {
+  if (frames.length === 0) return ['no frames (no process, or no symbols for its image)'];
+  return frames.map((f) => `#${String(f.level).padEnd(2)} ${hex8(f.pc)}  ${f.where}`);
+}
+
+export function cpuLines(m: Machine, pid: number | null, disasmRows: number, wide: boolean, symbols?: CpuSymbols, view: CpuView = 'disasm'): string[] {
   const p = pid === null ? undefined : m.kernel.procs.get(pid);
   if (!p) return [pid === null ? 'no process' : `process ${pid}: no registers (not running or gone)`];
-  const lines = [`pid ${p.pid} (${p.name}) ${p.state}  pc ${hex8(p.pc)}  retired ${p.icount}`];
+  const table = symbols?.table;
+  const fn = table?.locate(p.pc >>> 0) ? ` ${table.describe(p.pc >>> 0)}` : '';
+  const lines = [`pid ${p.pid} (${p.name}) ${p.state}  pc ${hex8(p.pc)}${fn}  retired ${p.icount}`];
   // Four registers a line when there is room, three (with short names) in a compact pane.
   const perLine = wide ? 4 : 3;
   for (let i = 0; i < 32; i += perLine) {
@@ -101,9 +129,18 @@ export function cpuLines(m: Machine, pid: number | null, disasmRows: number, wid
     lines.push(cells.join(wide ? '  ' : ' '));
   }
   lines.push('');
+  if (view === 'backtrace') {
+    lines.push(`backtrace of pid ${p.pid} (k: disassembly)`);
+    lines.push(...backtraceLines(symbols?.frames ?? []));
+    return lines;
+  }
   const before = Math.floor(disasmRows / 3);
   for (const l of disassembleAround(p.mem, p.pc, before, disasmRows - before - 1)) {
-    lines.push(`${l.pc === p.pc >>> 0 ? '=>' : '  '} ${hex8(l.pc)}  ${l.bytes.padEnd(8)}  ${l.text}`);
+    // A function's first instruction is labelled, as objdump does.
+    const start = table?.locate(l.pc);
+    if (start && start.offset === 0) lines.push(`   <${start.symbol.name}>:`);
+    const text = table ? withTarget(l.text, table) : l.text;
+    lines.push(`${l.pc === p.pc >>> 0 ? '=>' : '  '} ${hex8(l.pc)}  ${l.bytes.padEnd(8)}  ${text}`);
   }
   return lines;
 }
@@ -112,7 +149,7 @@ export function cpuLines(m: Machine, pid: number | null, disasmRows: number, wid
 export function memoryLines(m: Machine, pid: number | null, addr: number, rows: number, bytesPerRow = 16): string[] {
   const p = pid === null ? undefined : m.kernel.procs.get(pid);
   if (!p) return ['no process selected (p cycles processes)'];
-  const lines = [`pid ${p.pid} memory at ${hex8(addr)} (a: go to address)`];
+  const lines = [`pid ${p.pid} memory at ${hex8(addr)} (a: go to address, w / W: last / next write)`];
   for (let r = 0; r < rows; r++) {
     const a = (addr + r * bytesPerRow) >>> 0;
     const bytes = p.mem.peek(a, bytesPerRow);

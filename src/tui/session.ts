@@ -8,6 +8,8 @@
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import { eventSummary } from './event-summary.js';
+import { GuestSymbols } from './guest-symbols.js';
+import { TIMELINE_MARK_KINDS, type Landmark } from './landmarks.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type ChannelKey, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
@@ -26,8 +28,6 @@ export interface Cursor {
   readonly seq: number;
 }
 
-/** Kinds the "next/previous crash" keys stop at. */
-export const CRASH_KINDS: readonly MachineEventKind[] = ['halt', 'server-crash', 'server-down', 'trap', 'ipc-reject'];
 
 export interface TextFilter {
   readonly kinds?: readonly MachineEventKind[];
@@ -110,13 +110,17 @@ export class TuiSession {
   readonly divergences = new Map<BranchId, { seq: number; icount: number }>();
   /** A machine that is not in the cache because it was not replayed: the live fork's. */
   live: { branch: BranchId; machine: Machine } | null = null;
+  /** Function names of the guest programs (cpu pane, trap and crash details, backtraces). */
+  readonly symbols: GuestSymbols;
 
   constructor(
     readonly store: JournalStore,
     readonly file: string,
     /** Host time a seek runs between two turns of the event loop (tests make it 0: a turn a machine slice). */
     private readonly turnMs = TURN_MS,
-  ) {}
+  ) {
+    this.symbols = new GuestSymbols(store);
+  }
 
   branches(): readonly BranchInfo[] {
     return this.store.listBranches();
@@ -300,7 +304,7 @@ export class TuiSession {
     for (const b of this.bookmarks(branch)) put(b.icount, 'B', RANK);
     // One kind at a time, with an icount range: SQLite then uses its (kind, branch, icount) index
     // (a query for several kinds at once scans every event).
-    for (const e of CRASH_KINDS.flatMap((k) => this.store.events(branch, { kinds: [k], fromIcount: 0 as Icount, toIcount: end as Icount, limit: 500 }))) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
+    for (const e of TIMELINE_MARK_KINDS.flatMap((k) => this.store.events(branch, { kinds: [k], fromIcount: 0 as Icount, toIcount: end as Icount, limit: 500 }))) put(e.icount, e.kind === 'trap' ? 'T' : 'X', RANK);
     const d = this.divergences.get(branch);
     if (d) put(d.icount, 'D', RANK);
     const t = { spark, marks: marks.join(''), end };
@@ -348,6 +352,25 @@ export class TuiSession {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * The nearest landmark (crash, deadlock, trap: landmarks.ts) after (dir 1) or before (dir -1)
+   * `seq`. Candidates come by kind from the store's index a few at a time, nearest first, and
+   * are checked one by one (a halt is a landmark only when it was a deadlock).
+   */
+  findLandmark(branch: BranchId, seq: number, dir: 1 | -1, landmark: Landmark): StoredEvent | null {
+    const BATCH = 16;
+    let from = seq;
+    for (let guard = 0; guard < 1000; guard++) {
+      const batch = this.findEvents(branch, from, dir, { kinds: landmark.kinds }, BATCH);
+      const hit = batch.find((e) => landmark.accepts(e.event));
+      if (hit) return hit;
+      const last = batch[batch.length - 1];
+      if (!last || batch.length < BATCH) return null;
+      from = last.seq;
+    }
+    return null;
   }
 
   private matchCache: { key: string; events: StoredEvent[] } | null = null;

@@ -11,9 +11,10 @@ import { explain, formatExplanation } from '../../explore/explain.js';
 import type { TrialLimits } from '../../explore/forked-trial.js';
 import { recordedLimits } from '../../explore/recorded-rules.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
+import { openTuiOnPair } from './tui.js';
 import type { Command } from '../command.js';
 
-const EXPLAIN_SYNOPSIS = 'FAILING [PASSING] [--fail-on REGEX] [--timeout N] | --causality FAILING [--points K] [--schedules M] [--jobs N]';
+const EXPLAIN_SYNOPSIS = 'FAILING [PASSING] [--fail-on REGEX] [--timeout N] [--open] | --causality FAILING [--points K] [--schedules M] [--jobs N]';
 const EXPLAIN_HELP = 'name the racing pair of a failing run, or plot how likely its failure is along the run';
 
 const OPTIONS: Record<string, OptionSpec> = {
@@ -23,6 +24,7 @@ const OPTIONS: Record<string, OptionSpec> = {
   jobs: { kind: 'int', help: 'with --causality: worker threads (default: the number of cores)', valueName: 'N' },
   'fail-on': { kind: 'string', help: 'judge runs with this console pattern (default: as the recording was explored)', valueName: 'REGEX' },
   timeout: { kind: 'int', help: 'instruction limit of each trial (default: as explored, else 200M)', valueName: 'N' },
+  open: { kind: 'flag', help: 'then open the TUI on the failing run: the cursor on the first of the pair, the second bookmarked' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
@@ -99,6 +101,7 @@ async function runExplain(argv: string[]): Promise<number> {
   if (tty) process.stderr.write('\n');
   console.log(formatExplanation(x));
   console.error(`xrr explain: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  if (options.get('open') && x.kind === 'schedule' && x.pair) return openTuiOnPair(failing, { first: x.pair.first.op, second: x.pair.second.op, bookmark: 'race-second', note: `pid ${x.pair.second.op.pid} ${x.pair.second.op.name}` });
   return x.kind === 'fault' || x.pair ? 0 : 1;
 }
 

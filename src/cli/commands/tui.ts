@@ -2,6 +2,8 @@
  * `xrr tui FILE [--branch B] [--at T]`: the time-travel terminal UI over a recording. Thin:
  * opens the journal (writable when it can, for bookmarks and forks), checks it can be replayed,
  * and renders src/tui's App on the alternate screen.
+ * `xrr tui --diff A B` opens the diff view of two timelines (A and B as `xrr diff` takes them:
+ * FILE, FILE#BRANCH, #BRANCH); Esc leaves it for A's timeline.
  * `xrr tui --new [...] [PROGRAM [ARGS...]]` (what `npm start` runs) boots XINIM, records it into
  * a new file and opens the UI live on it, the console attached: Ctrl-] pauses to rewind and
  * inspect, `l` resumes recording. Exit codes: 0 quit, 1 the recording cannot be opened or
@@ -10,7 +12,8 @@
 import { existsSync } from 'node:fs';
 import { MACHINE_VERSION } from '../../core/machine.js';
 import { isJournalError } from '../../journal/errors.js';
-import { ROOT_BRANCH, branchId, type BranchId } from '../../journal/ids.js';
+import { CannotCompare, openSides } from '../../diff/side.js';
+import { ROOT_BRANCH, branchId, type BranchId, type Icount } from '../../journal/ids.js';
 import { SqliteJournalStore } from '../../journal/sqlite-store.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { StoreTarget } from '../../timeline/record-target.js';
@@ -23,12 +26,13 @@ import { recordedNote } from '../recorded-note.js';
 import { newRecordingPath, recordingMeta } from '../recording-file.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, stripOptions } from '../run-setup.js';
 
-export const TUI_SYNOPSIS = 'FILE [--branch B] [--at T]  |  --new [--out FILE] [--seed S] [--key-seed HEX64] [--epoch T] [--inject SPEC] [--chaos N] [PROGRAM [ARGS...]]';
+export const TUI_SYNOPSIS = 'FILE [--branch B] [--at T]  |  --diff A B  |  --new [--out FILE] [--seed S] [--key-seed HEX64] [--epoch T] [--inject SPEC] [--chaos N] [PROGRAM [ARGS...]]';
 
 const TUI_OPTIONS: Record<string, OptionSpec> = {
   branch: { kind: 'int', help: 'branch to open (default 1, the recording itself)', valueName: 'B' },
   at: { kind: 'int', help: 'start at this icount (default: the end)', valueName: 'T' },
   new: { kind: 'flag', help: 'boot XINIM, record into a new file and open it live' },
+  diff: { kind: 'flag', help: 'the diff view of two timelines A and B (FILE, FILE#BRANCH or #BRANCH), from their first divergence' },
   help: { kind: 'flag', help: 'show this help' },
 };
 
@@ -96,6 +100,7 @@ async function tuiMain(argv: string[]): Promise<number> {
   if (fresh) return liveTui(argv);
   const { options, positional } = parseArgs(argv, TUI_OPTIONS, true);
   if (options.get('new')) throw new UsageError('--new comes first: xrr tui --new [OPTIONS] [PROGRAM [ARGS...]]');
+  if (options.get('diff')) return diffTui(positional);
   if (positional.length !== 1) throw new UsageError(positional.length === 0 ? 'FILE is required' : `unexpected argument ${positional[1]}`);
   const file = positional[0]!;
   const opened = await openRecording(file);
@@ -112,6 +117,76 @@ async function tuiMain(argv: string[]): Promise<number> {
     }
     if (!hasTerminal()) return 1;
     await show({ session: new TuiSession(store, file), branch, startIcount: options.get('at') as number | undefined });
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+/** `--diff A B`: both timelines opened read-only (as `xrr diff` opens them); the UI's own timeline is A. */
+async function diffTui(positional: readonly string[]): Promise<number> {
+  if (positional.length !== 2) throw new UsageError('--diff takes two timelines: xrr tui --diff A B (FILE, FILE#BRANCH or #BRANCH)');
+  let sides: Awaited<ReturnType<typeof openSides>>;
+  try {
+    sides = await openSides(positional[0]!, positional[1]!);
+  } catch (e) {
+    if (!(e instanceof CannotCompare)) throw e;
+    console.error(`xrr tui: ${e.message}`);
+    return 1;
+  }
+  try {
+    if (!hasTerminal()) return 1;
+    const { a, b } = sides;
+    await show({ session: new TuiSession(a.store, a.label), branch: a.branch, diff: { a, b } });
+    return 0;
+  } finally {
+    sides.close();
+  }
+}
+
+/** An operation of a racing pair: the syscall `pid` entered at `icount`. */
+export interface PairOperation {
+  readonly pid: number;
+  readonly icount: number;
+}
+
+/**
+ * Opens the UI on FILE's main timeline with the cursor on the syscall event of `first` and that
+ * of `second` bookmarked (named `bookmark`, its note `note`): `xrr explain --open` shows a racing
+ * pair so. The bookmark is written into the file when it is writable; a read-only file still
+ * opens, and the status line says the bookmark could not be kept. Returns the exit status.
+ */
+export async function openTuiOnPair(
+  file: string,
+  pair: { readonly first: PairOperation; readonly second: PairOperation; readonly bookmark: string; readonly note: string },
+): Promise<number> {
+  const opened = await openRecording(file);
+  if (!opened.ok) {
+    console.error(`xrr tui: ${opened.error}`);
+    return 1;
+  }
+  const { store } = opened;
+  try {
+    const syscallOf = (op: PairOperation) =>
+      store.events(ROOT_BRANCH, { kinds: ['syscall'], pid: op.pid, fromIcount: op.icount as Icount, toIcount: op.icount as Icount, limit: 1 })[0];
+    const first = syscallOf(pair.first);
+    const second = syscallOf(pair.second);
+    if (!first || !second) {
+      const op = first ? pair.second : pair.first;
+      console.error(`xrr tui: ${file} has no syscall of pid ${op.pid} at icount ${op.icount} on its main branch`);
+      return 1;
+    }
+    let kept = true;
+    try {
+      if (!store.bookmarks(ROOT_BRANCH).some((m) => m.name === pair.bookmark && m.icount === second.icount)) {
+        store.putBookmark({ branch: ROOT_BRANCH, icount: second.icount as Icount, name: pair.bookmark, note: pair.note });
+      }
+    } catch {
+      kept = false;
+    }
+    if (!hasTerminal()) return 1;
+    const message = `event ${first.seq} selected; the second, event ${second.seq} at icount ${second.icount}, ${kept ? `is bookmark ${pair.bookmark} (' goes there)` : 'could not be bookmarked (read-only file)'}`;
+    await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, startEvent: first.seq, startMessage: message });
     return 0;
   } finally {
     store.close();

@@ -4,7 +4,8 @@
  * Moves that need a machine go through the seek hook (after a frame that says so); the rest
  * change what is shown.
  */
-import type { MachineEventKind } from '../../core/events.js';
+import { sideOf } from '../../diff/side.js';
+import { findLastWrite } from '../../gdb/last-write.js';
 import type { BranchId } from '../../journal/ids.js';
 import type { StoredEvent } from '../../journal/store.js';
 import { hexAddr } from '../../protocol/hex.js';
@@ -12,8 +13,11 @@ import { parseForkInputs } from '../fork-inputs.js';
 import { consoleBytes, helpRows, type Command, type Keystroke, type PromptKind } from '../keymap.js';
 import { userPids } from '../machine-view.js';
 import { helpPages, shownPane, type Layout } from '../panes/layout.js';
-import { CRASH_KINDS, describeFilter, isEmptyFilter, parseFilter, type TextFilter, type TuiSession } from '../session.js';
+import { LANDMARKS, type LandmarkKind } from '../landmarks.js';
+import { writeText } from '../write-text.js';
+import { describeFilter, isEmptyFilter, parseFilter, type TextFilter, type TuiSession } from '../session.js';
 import { fmt } from '../text.js';
+import type { DiffView } from './use-diff-view.js';
 import type { Inspected } from './use-inspected.js';
 import type { Live } from './use-live-run.js';
 import type { Seek } from './use-seek.js';
@@ -26,14 +30,18 @@ export interface CommandContext {
   readonly view: ViewState;
   readonly layout: Layout;
   readonly inspected: Inspected;
+  readonly diff: DiffView;
   readonly quit: () => void;
 }
+
+/** Bytes the last-write keys watch from the memory pane's address: a word, what a value usually is. */
+const WATCHED_BYTES = 4;
 
 /** Runs a command for a key press; `dropTypeAhead` forgets the keys typed while a move ran. */
 export type RunCommand = (command: Command, stroke: Keystroke, dropTypeAhead: () => void) => void;
 
 export function useCommands(ctx: CommandContext): RunCommand {
-  const { session, seek, live, view, layout, inspected, quit } = ctx;
+  const { session, seek, live, view, layout, inspected, diff, quit } = ctx;
   const { cursor, selSeq } = seek;
   const say = view.say;
   const filtered = !isEmptyFilter(view.filter);
@@ -58,6 +66,43 @@ export function useCommands(ctx: CommandContext): RunCommand {
         await goToEvent(session.findEvent(cursor.branch, from, dir, f), what, signal);
       },
     });
+
+  const findLandmark = (dir: 1 | -1, kind: LandmarkKind) => {
+    const landmark = LANDMARKS[kind];
+    seek.move({
+      label: `searching for a ${landmark.what}...`,
+      run: async (signal) => {
+        const from = dir === 1 ? Math.max(selSeq, cursor.seq - 1) : Math.min(selSeq, cursor.seq);
+        await goToEvent(session.findLandmark(cursor.branch, from, dir, landmark), landmark.what, signal);
+      },
+    });
+  };
+
+  /** `w` / `W`: replays around the cursor watching the word at the memory pane's address, and goes to the write found. */
+  const findWrite = (dir: 1 | -1) => {
+    const m = inspected.machine;
+    const pid = inspected.pid;
+    if (!m || pid === null) return say('no process selected (p) or no machine at the cursor yet');
+    const sp = m.kernel.procs.get(pid)?.regs[2] ?? 0;
+    const addr = (view.memAddr ?? sp & ~0xf) >>> 0;
+    const branch = cursor.branch;
+    // "Next" is strictly after the cursor: standing on a write, W goes on to the one after it.
+    const at = dir === 1 ? cursor.icount + 1 : cursor.icount;
+    const word = `the ${WATCHED_BYTES} bytes at ${hexAddr(addr)} of pid ${pid}`;
+    seek.move({
+      label: `replaying to find the ${dir === 1 ? 'next' : 'last'} write to ${word}...`,
+      run: async (signal) => {
+        const found = findLastWrite(session.store, branch, { pid, addr, len: WATCHED_BYTES, at });
+        const w = dir === 1 ? found.after : found.before;
+        if (!w) return say(`no write to ${word} ${dir === 1 ? 'after' : 'before'} icount ${fmt(cursor.icount)}`);
+        const text = writeText(w);
+        view.setMemAddr(addr);
+        view.setPidChoice(pid);
+        await seek.seekNow(branch, w.icount, signal, undefined, `${dir === 1 ? 'next' : 'last'} write: ${text}`);
+        view.setWriteNote(`${dir === 1 ? 'next' : 'last'} write: ${text}`);
+      },
+    });
+  };
 
   const submit = (kind: PromptKind, text: string): void => {
     const t = text.trim();
@@ -114,7 +159,36 @@ export function useCommands(ctx: CommandContext): RunCommand {
         return find(command.dir, { kinds: ['syscall'], pid }, `syscall of pid ${pid}`);
       }
       case 'find-crash':
-        return find(command.dir, { kinds: CRASH_KINDS as MachineEventKind[] }, 'halt/crash/trap');
+        return findLandmark(command.dir, 'crash');
+      case 'find-trap':
+        return findLandmark(command.dir, 'trap');
+      case 'find-write':
+        return findWrite(command.dir);
+      case 'toggle-backtrace': {
+        view.setCpuView((v) => (v === 'disasm' ? 'backtrace' : 'disasm'));
+        view.setPane('cpu');
+        return say(view.cpuView === 'disasm' ? `backtrace of pid ${inspected.pid ?? '-'} (k: disassembly)` : 'disassembly around pc');
+      }
+      case 'diff-branch': {
+        const picked = view.diffPick;
+        if (picked === null || picked === cursor.branch) {
+          view.setDiffPick(cursor.branch);
+          view.setPane('branches');
+          return say(`branch ${cursor.branch} picked as A: b to another branch, then d compares them`);
+        }
+        view.setDiffPick(null);
+        try {
+          const side = (b: BranchId) => sideOf(session.store, { file: session.file, branch: b, branchNamed: true });
+          return diff.open(side(picked), side(cursor.branch));
+        } catch (e) {
+          return say(`cannot compare: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+      case 'diff-step':
+        return diff.step(command.dir);
+      case 'close-diff':
+        diff.close();
+        return say(`back on the timeline of A at icount ${fmt(cursor.icount)}`);
       case 'continue':
         return find(command.dir, view.filter, `match of ${describeFilter(view.filter)}`);
       case 'select': {

@@ -48,6 +48,10 @@ export interface SeekStart {
   readonly icount?: number;
   /** The icount of a machine that is live from the start: no first seek then. */
   readonly liveIcount?: number;
+  /** The event selected once there (default: the last one applied). */
+  readonly sel?: number;
+  /** What the status line says once there. */
+  readonly note?: string;
 }
 
 /** A throttle for progress frames: a redraw costs more than a slice of replay. */
@@ -96,7 +100,7 @@ export function useSeek(session: TuiSession, start: SeekStart, say: (message: st
     if (start.liveIcount !== undefined) return null;
     const end = session.endIcount(start.branch);
     const icount = Math.min(start.icount ?? end, end);
-    return { label: 'seeking...', target: { branch: start.branch, icount }, run: (signal) => seekNow(start.branch, icount, signal) };
+    return { label: 'seeking...', target: { branch: start.branch, icount }, run: (signal) => seekNow(start.branch, icount, signal, start.sel, start.note) };
   };
   const [busy, setBusy] = useState<Move | null>(firstMove);
   const busyRef = useRef(busy);

@@ -2,10 +2,10 @@
 import type { ReactElement } from 'react';
 import type { StoredEvent } from '../../journal/store.js';
 import type { IpcOpener } from '../ipc-open.js';
-import { eventDetailLines } from '../event-detail.js';
+import { eventDetailLines, type DetailSymbols } from '../event-detail.js';
 import { PaneFrame, type FrameSlot } from './pane-frame.js';
 
-export function DetailPane(p: FrameSlot & { readonly event: StoredEvent | null; readonly open: IpcOpener | undefined }): ReactElement {
-  const lines = p.event ? eventDetailLines(p.event.event, p.event.seq, p.open) : ['no event selected'];
+export function DetailPane(p: FrameSlot & { readonly event: StoredEvent | null; readonly open: IpcOpener | undefined; readonly symbols?: DetailSymbols }): ReactElement {
+  const lines = p.event ? eventDetailLines(p.event.event, p.event.seq, p.open, p.symbols) : ['no event selected'];
   return <PaneFrame {...p} lines={lines} />;
 }
