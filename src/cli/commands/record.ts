@@ -2,6 +2,7 @@
  * `xrr record`: a run (as `xrr run`) recorded into a new journal file by the timeline's
  * Recorder, the journal written on its own thread.
  */
+import { deadlockText } from '../../core/events.js';
 import type { Machine } from '../../core/machine.js';
 import { BackgroundJournal } from '../../timeline/background-journal.js';
 import { Recorder } from '../../timeline/recorder.js';
@@ -39,6 +40,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
     const events = await journal.close();
     closed = true;
     process.stderr.write(`xrr: recorded ${events} events, ${journal.snapshots} snapshots, ${machine.icount} instructions into ${file}\n`);
+    if (stop.kind === 'halted' && stop.reason === 'deadlock') process.stderr.write(`xrr: deadlock: every process waits and nothing can wake one (${deadlockText(machine.waiting())})\n`);
     return { status: stop.kind === 'halted' ? stop.status : 0, file, machine, setup };
   } finally {
     if (!closed) await journal.close().catch(() => 0);

@@ -5,6 +5,7 @@
  * process waits.
  */
 import type { Command } from '../command.js';
+import { deadlockText } from '../../core/events.js';
 import { printHelp } from '../command.js';
 import { driveConsole, plainRunner } from '../console-driver.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, RUN_SYNOPSIS } from '../run-setup.js';
@@ -24,7 +25,10 @@ export const runCommand: Command = {
     }
     applyStartInputs(machine, setup);
     const stop = await driveConsole(plainRunner(machine), setup);
-    if (stop.kind === 'halted') return stop.status;
+    if (stop.kind === 'halted') {
+      if (stop.reason === 'deadlock') console.error(`xrr: deadlock: every process waits and nothing can wake one (${deadlockText(machine.waiting())})`);
+      return stop.status;
+    }
     if (stop.kind === 'limit') {
       console.error(`xrr: stopped after ${machine.icount} instructions (--max-instructions)`);
       return 124;
