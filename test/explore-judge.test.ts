@@ -116,9 +116,6 @@ describe('a recording remembers how it was judged', () => {
   });
 });
 
-describe('guest symbols', () => {
-});
-
 describe('the end-of-run summary', () => {
   it('names a server crash with the message by name, a kill by signal, and a deadlock with each wait', () => {
     const seen = new RunObserver();
