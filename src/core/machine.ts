@@ -269,7 +269,8 @@ export class Machine {
       if (!p) {
         const skipped = this.timer.skipToNextDeadline(this.cpu.icount);
         if (skipped === null) {
-          if (this.awaitsConsole()) return { kind: 'idle' };
+          // No process at all (not booted yet) is not a deadlock; a console reader may still be woken.
+          if (k.procs.size === 0 || this.awaitsConsole()) return { kind: 'idle' };
           // Nothing can ever wake a process: say who waits for what, and stop for good.
           k.emit({ kind: 'deadlock', waiting: this.waiting() });
           k.halted = { reason: 'deadlock', status: DEADLOCK_STATUS };
