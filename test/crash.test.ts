@@ -182,7 +182,7 @@ describe('a hung server', () => {
 describe('channel faults', () => {
   const getpid = linkProgram([sys(29), sys(25)]);
 
-  it('a delayed reply arrives later; a dropped request leaves the caller waiting', () => {
+  it('a delayed reply arrives later; a dropped request leaves the caller waiting for ever: a deadlock', () => {
     const delayed = testMachine({ initArgv: ['/tmp/prog'], files: { '/tmp/prog': getpid } });
     delayed.machine.inject({ kind: 'delay', src: PM, dst: 0, nth: 1, ns: 5_000_000 });
     expect(delayed.run()).toMatchObject({ kind: 'halted', status: 1 });
@@ -191,7 +191,8 @@ describe('channel faults', () => {
 
     const dropped = testMachine({ initArgv: ['/tmp/prog'], files: { '/tmp/prog': getpid } });
     dropped.machine.inject({ kind: 'drop', src: 0, dst: PM, nth: 1 });
-    expect(dropped.run()).toEqual({ kind: 'idle' });
+    expect(dropped.run()).toEqual({ kind: 'halted', reason: 'deadlock', status: 1 });
+    expect(dropped.of('deadlock')).toEqual([expect.objectContaining({ waiting: [{ pid: 1, name: 'init', wait: 'getpid: reply from pm' }] })]);
     expect(dropped.of('ipc-fault')).toEqual([expect.objectContaining({ src: 1, dst: PM, fault: 'drop' })]);
   });
 });

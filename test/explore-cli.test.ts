@@ -30,7 +30,7 @@ describe('xrr explore and xrr explain', () => {
     expect(explored.code).toBe(1);
     expect(explored.err).toMatch(/explore: 8\/8 runs, \d+ runs\/min, \d+ failing/);
     expect(explored.out).toMatch(/^8 runs in [\d.]+ s/);
-    const deadlockRow = /^\s*(\d+)\s+[\d.]+%\s+(\d+)\s+FAIL deadlock: init: wait4, reply from pm, lockorder: read/m.exec(explored.out);
+    const deadlockRow = /^\s*(\d+)\s+[\d.]+%\s+(\d+)\s+FAIL deadlock: init: wait4: reply from pm, lockorder: read/m.exec(explored.out);
     expect(deadlockRow).not.toBeNull();
     const passRow = /^\s*(\d+)\s+[\d.]+%\s+(\d+)\s+ok\s+pass$/m.exec(explored.out);
     expect(passRow).not.toBeNull();

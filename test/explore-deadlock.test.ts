@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 import { causality, plotCausality } from '../src/explore/causality.js';
+import { openRecording } from '../src/explore/engine.js';
 import { explain } from '../src/explore/explain.js';
 import { explore, type ExploreReport } from '../src/explore/explore.js';
 import { replayJudged } from '../src/explore/run-once.js';
@@ -41,13 +42,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('a schedule-dependent deadlock', () => {
   it('is judged a deadlock in some schedules and passes in others', () => {
     const dead = report.rows.find((r) => r.failing)!;
-    expect(dead.cls).toBe('deadlock: init: wait4, reply from pm, lockorder: read, reply from vfs, lockorder: read, reply from vfs');
+    expect(dead.cls).toBe('deadlock: init: wait4: reply from pm, lockorder: read: reply from vfs, lockorder: read: reply from vfs');
     expect(report.rows.find((r) => r.cls === 'pass')?.count).toBeGreaterThan(0);
     const first = report.runs.find((r) => r.seed === dead.seed)!;
     expect(first.outcome.kind === 'deadlock' && first.outcome.waiting).toEqual([
-      '1 init: wait4, reply from pm',
-      expect.stringMatching(/^\d+ lockorder: read, reply from vfs$/),
-      expect.stringMatching(/^\d+ lockorder: read, reply from vfs$/),
+      '1 init: wait4: reply from pm',
+      expect.stringMatching(/^\d+ lockorder: read: reply from vfs$/),
+      expect.stringMatching(/^\d+ lockorder: read: reply from vfs$/),
     ]);
     // Every failing seed was run again and failed alike; the first of them was recorded.
     expect(report.confirmations.map((c) => c.seed)).toEqual(dead.seeds);
@@ -57,6 +58,13 @@ describe('a schedule-dependent deadlock', () => {
 
   it('replays from its recording to the same deadlock', async () => {
     const replayed = await replayJudged(deadlocked, {});
+    // The machine itself called it: the recording ends with the deadlock event and the halt.
+    const handle = await openRecording(deadlocked);
+    try {
+      expect(handle.events().slice(-2).map((e) => (e.kind === 'halt' ? `halt ${e.reason}` : e.kind))).toEqual(['deadlock', 'halt deadlock']);
+    } finally {
+      handle.close();
+    }
     const first = report.runs.find((r) => r.seed === report.rows.find((row) => row.failing)!.seed)!;
     expect(replayed.ok && replayed.outcome).toEqual(first.outcome);
   });

@@ -17,7 +17,7 @@ import { classOf, RunObserver } from '../src/explore/outcome.js';
 import { summarizeRun } from '../src/explore/run-summary.js';
 import { recordedLimits } from '../src/explore/recorded-rules.js';
 import { runPlain } from '../src/explore/run-once.js';
-import { checkAvailable, parseStrategy, StrategyUnavailable } from '../src/explore/strategy.js';
+import { parseStrategy, policyOf, strategyName } from '../src/explore/strategy.js';
 
 const image = loadGuestImage();
 const plan = (argv: string[], chaos: number, timeout = 50_000_000) => ({ seed: chaos || 1, initArgv: ['/sbin/init', ...argv], chaos, faults: [], timeout });
@@ -41,8 +41,8 @@ describe('judging a run', () => {
   it('calls a machine whose processes all wait for what cannot come a deadlock, naming each wait', () => {
     const r = runPlain(plan(['/bin/cat'], 0), image.entries, {});
     expect(r.outcome.kind).toBe('deadlock');
-    expect(r.outcome.kind === 'deadlock' && r.outcome.waiting).toEqual(['1 init: wait4, reply from pm', expect.stringMatching(/^\d+ cat: console input$/)]);
-    expect(r.cls).toBe('deadlock: init: wait4, reply from pm, cat: console input');
+    expect(r.outcome.kind === 'deadlock' && r.outcome.waiting).toEqual(['1 init: wait4: reply from pm', expect.stringMatching(/^\d+ cat: console input$/)]);
+    expect(r.cls).toBe('deadlock: init: wait4: reply from pm, cat: console input');
   });
 
   it('stops a run at the instruction limit and calls it a timeout', () => {
@@ -70,14 +70,18 @@ describe('a run xrr cannot carry out', () => {
 });
 
 describe('strategies', () => {
-  it('parses random and pct[:DEPTH], and refuses pct until the kernel has its hook', () => {
+  it('parses random and pct[:DEPTH[:STEPS]], and gives each seed its scheduling policy', () => {
     expect(parseStrategy('random')).toEqual({ kind: 'random' });
     expect(parseStrategy('pct')).toEqual({ kind: 'pct', depth: 3 });
     expect(parseStrategy('pct:2')).toEqual({ kind: 'pct', depth: 2 });
     expect(parseStrategy('pct:0')).toBeUndefined();
     expect(parseStrategy('chaos')).toBeUndefined();
-    expect(() => checkAvailable({ kind: 'random' })).not.toThrow();
-    expect(() => checkAvailable({ kind: 'pct', depth: 2 })).toThrow(StrategyUnavailable);
+    expect(parseStrategy('pct:2:150')).toEqual({ kind: 'pct', depth: 2, steps: 150 });
+    expect(parseStrategy('pct:2:0')).toBeUndefined();
+    expect(strategyName({ kind: 'pct', depth: 2, steps: 150 })).toBe('pct:2:150');
+    expect(policyOf({ kind: 'random' }, 9)).toEqual({ kind: 'chaos', seed: 9 });
+    expect(policyOf({ kind: 'pct', depth: 2, steps: 150 }, 9)).toEqual({ kind: 'pct', seed: 9, depth: 2, steps: 150 });
+    expect(() => policyOf({ kind: 'pct', depth: 2 }, 9)).toThrow(/calibrate/);
   });
 });
 
@@ -92,10 +96,7 @@ describe('xrr explore arguments', () => {
     return { code, err };
   }
 
-  it('exits 2 with a clear message for pct and for bad options', async () => {
-    const pct = await run(['explore', '--strategy', 'pct:2', '/bin/forkrace', 'file']);
-    expect(pct.code).toBe(2);
-    expect(pct.err).toContain('scheduling-policy hook');
+  it('exits 2 with a clear message for bad options', async () => {
     expect((await run(['explore'])).err).toContain('PROGRAM is required');
     for (const bad of [['--seeds', '5..2'], ['--seeds', '0..3'], ['--faults', 'some'], ['--fail-on', '('], ['--strategy', 'fifo'], ['--jobs', '0']]) {
       const r = await run(['explore', ...bad, '/bin/forkrace', 'file']);

@@ -38,6 +38,8 @@ const EXAMPLES: Record<MachineEventKind, MachineEvent> = {
   exec: { kind: 'exec', pid: 9, path: '/bin/sh', icount: 18, seq: 0 },
   exit: { kind: 'exit', pid: 9, status: 256, icount: 19, seq: 0 },
   halt: { kind: 'halt', reason: 'init exited', status: 0, icount: 20, seq: 0 },
+  schedule: { kind: 'schedule', policy: { kind: 'pct', seed: 7, depth: 2, steps: 120 }, icount: 21, seq: 0 },
+  deadlock: { kind: 'deadlock', waiting: [{ pid: 1, name: 'init', wait: 'wait4: reply from pm' }], icount: 22, seq: 0 },
 };
 
 const roundTrip = (e: MachineEvent): MachineEvent => eventOfRow(rowOf(ROOT_BRANCH, 0, e));

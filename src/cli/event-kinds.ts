@@ -6,6 +6,7 @@ const KINDS: Readonly<Record<MachineEventKind, true>> = {
   syscall: true, 'syscall-return': true, ipc: true, 'ipc-reject': true, 'ipc-denied': true, 'ipc-fault': true,
   channel: true, 'server-crash': true, 'server-restart': true, 'server-down': true, inject: true, chaos: true,
   trap: true, signal: true, fork: true, exec: true, exit: true, halt: true,
+  schedule: true, deadlock: true,
 };
 
 export const EVENT_KINDS: readonly MachineEventKind[] = Object.keys(KINDS) as MachineEventKind[];

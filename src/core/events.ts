@@ -17,6 +17,13 @@ export type MachineEventBody =
   | { readonly kind: 'timer-skip'; readonly skippedNs: number }
   | { readonly kind: 'irq'; readonly line: number }
   | { readonly kind: 'console-output'; readonly data: readonly number[] }
+  /**
+   * The CPU changes hands. `to` -1: `from` was preempted (back to the run queue) and `reason` is
+   * why: 'timer', 'yield', 'chaos', 'pct-change' (a PCT change point lowered its priority) or
+   * 'priority' (PCT: a process of higher priority is ready). Otherwise `to` is given the CPU and
+   * `reason` says why `from` left it: one of those, or 'block', 'exit', 'start' (nothing ran yet).
+   * A SchedReason; typed as text because recordings of older machines hold other words.
+   */
   | { readonly kind: 'sched'; readonly from: number; readonly to: number; readonly reason: string }
   | { readonly kind: 'syscall'; readonly pid: number; readonly nr: number; readonly name: string; readonly args: readonly number[] }
   | { readonly kind: 'syscall-return'; readonly pid: number; readonly nr: number; readonly result: number }
@@ -60,6 +67,13 @@ export type MachineEventBody =
   | { readonly kind: 'inject'; readonly fault: Fault }
   /** Input: chaos scheduling from here on, its choices drawn from `seed` (0: the plain round robin again). */
   | { readonly kind: 'chaos'; readonly seed: number }
+  /** Input: the scheduling policy from here on (round robin, chaos or PCT). */
+  | { readonly kind: 'schedule'; readonly policy: SchedulePolicySpec }
+  /**
+   * Every process is blocked, no timer deadline is pending and none waits for console input:
+   * nothing can ever wake one. The machine halts (reason 'deadlock') right after.
+   */
+  | { readonly kind: 'deadlock'; readonly waiting: readonly DeadlockWait[] }
   | { readonly kind: 'trap'; readonly pid: number; readonly cause: number; readonly pc: number; readonly tval: number }
   | { readonly kind: 'signal'; readonly pid: number; readonly signo: number; readonly action: 'deliver' | 'terminate' | 'interrupt' }
   | { readonly kind: 'fork'; readonly parent: number; readonly child: number }
@@ -89,12 +103,70 @@ export type Fault =
   /** The Nth message on src -> dst arrives with its header rewritten (another m_type): refused, the sender gets an error. */
   | { readonly kind: 'alter'; readonly src: number; readonly dst: number; readonly nth: number };
 
+/** Why a `sched` event happened (see the event). */
+export type SchedReason = 'timer' | 'yield' | 'chaos' | 'pct-change' | 'priority' | 'block' | 'exit' | 'start';
+
+/**
+ * How the scheduler picks, a recorded input. PCT (Burckhardt et al., ASPLOS 2010): random
+ * distinct priorities, the highest-priority ready process runs, and at `depth - 1` change points
+ * drawn among the first `steps` scheduling steps (a step is a system call) the running process
+ * drops below every other. It finds any bug of depth `depth` with probability at least
+ * 1/(n steps^(depth-1)) per run (n processes).
+ */
+export type SchedulePolicySpec =
+  | { readonly kind: 'round-robin' }
+  | { readonly kind: 'chaos'; readonly seed: number }
+  | { readonly kind: 'pct'; readonly seed: number; readonly depth: number; readonly steps: number };
+
+/** The largest PCT depth and step horizon a policy may ask for. */
+export const PCT_MAX_DEPTH = 64;
+export const PCT_MAX_STEPS = 100_000_000;
+
+/** Why a schedule policy (from a user, a CLI, a journal) cannot be used; undefined when it can. */
+export function schedulePolicyProblem(p: SchedulePolicySpec): string | undefined {
+  const u32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xffff_ffff;
+  if (typeof p !== 'object' || p === null) return 'not an object';
+  switch (p.kind) {
+    case 'round-robin': return undefined;
+    case 'chaos': return u32(p.seed) && p.seed !== 0 ? undefined : 'seed must be a u32 other than 0';
+    case 'pct':
+      if (!u32(p.seed)) return 'seed must be a u32';
+      if (!(Number.isInteger(p.depth) && p.depth >= 1 && p.depth <= PCT_MAX_DEPTH)) return `depth must be an integer from 1 to ${PCT_MAX_DEPTH}`;
+      if (!(Number.isInteger(p.steps) && p.steps >= 1 && p.steps <= PCT_MAX_STEPS)) return `steps must be an integer from 1 to ${PCT_MAX_STEPS}`;
+      return undefined;
+    default:
+      return `unknown kind ${String((p as { kind?: unknown }).kind)}`;
+  }
+}
+
+/** A policy as people read it: "round robin", "chaos seed 7", "pct seed 7 depth 2 over 120 steps". */
+export function schedulePolicyText(p: SchedulePolicySpec): string {
+  switch (p.kind) {
+    case 'round-robin': return 'round robin';
+    case 'chaos': return `chaos seed ${p.seed}`;
+    case 'pct': return `pct seed ${p.seed} depth ${p.depth} over ${p.steps} steps`;
+    default: return `unknown policy ${String((p as { kind?: unknown }).kind)}`;
+  }
+}
+
+/** "2 ordering2: wait4: reply from pm; 9 ordering2: read: reply from vfs". */
+export function deadlockText(waiting: readonly DeadlockWait[]): string {
+  return waiting.length === 0 ? 'no process left' : waiting.map((w) => `${w.pid} ${w.name}: ${w.wait}`).join('; ');
+}
+
+/** A process of a deadlock and what it waits for ("wait4: reply from pm", "recv from pid 9"). */
+export interface DeadlockWait {
+  readonly pid: number;
+  readonly name: string;
+  readonly wait: string;
+}
+
 export type MachineEventKind = MachineEventBody['kind'];
 
 export type MachineEvent = MachineEventBody & { readonly icount: number; readonly seq: number };
 
 /** Kinds whose content comes from outside the machine; replay feeds them back in. */
-export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle', 'inject', 'chaos']);
+export const INPUT_KINDS: ReadonlySet<MachineEventKind> = new Set(['boot', 'console-input', 'idle', 'inject', 'chaos', 'schedule']);
 
 export interface EventSink {
   emit(event: MachineEvent): void;

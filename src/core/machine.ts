@@ -6,7 +6,8 @@
  * fire at exact icounts. When every process is blocked, the machine idles: it skips virtual
  * time to the next deadline if there is one (or, asked to hold such skips, stops there so that a
  * live driver waits for the deadline on the host clock), or stops and reports that it waits for
- * console input. Inputs from outside (console bytes, the virtual time that passed while a live run
+ * console input; when no process even waits for input, nothing can ever wake one: it emits
+ * `deadlock` (who waits for what) and halts. Inputs from outside (console bytes, the virtual time that passed while a live run
  * waited) enter only through `input()` and are events, so a replay can feed them back.
  */
 import { createHash } from 'node:crypto';
@@ -17,7 +18,9 @@ import { OutputBus, type MachineOutputs } from './output-bus.js';
 import { Kernel, type KernelState } from './kernel/kernel.js';
 import { LatticeLink, type LatticeLinkState } from './kernel/lattice-link.js';
 import type { ChannelKeys, LatticeSecretState } from './ipc/index.js';
-import type { Fault, MachineEvent } from './events.js';
+import { schedulePolicyProblem, type DeadlockWait, type Fault, type MachineEvent, type SchedulePolicySpec } from './events.js';
+import { syscallName } from './syscall-numbers.js';
+import type { Wait } from './kernel/process.js';
 import { newProcess } from './kernel/process.js';
 import type { ServerPort } from './kernel/server-port.js';
 import { AddressSpace } from './memory.js';
@@ -42,12 +45,18 @@ export { faultProblem } from './events.js';
  * signal events, odd pc traps, chaos scheduling and getrandom.
  * 4: server-crash events hold no host stack (server, message type and error text only, the text
  * cleaned of host source locations), so moving code cannot make a recording diverge.
- * 5 (hostile guests): a write whose buffer turns unreadable returns its partial count; a path
+ * 5: scheduling policies as an input (`schedule`: round robin, chaos, PCT), `sched` events say why
+ * (timer, yield, chaos, pct-change, priority, block, exit, start), and a machine that can never
+ * go on (every process blocked, no deadline, no console reader) emits `deadlock` and halts. And
+ * hostile guests: a write whose buffer turns unreadable returns its partial count; a path
  * running into unmapped memory is EFAULT; no room for a signal frame (or a forged one) is death
  * by SIGSEGV; the machine's memory (mmap, brk) is ENOMEM past 256 MiB of mappings and 65530
  * regions; the ramfs is ENOSPC past 512 MiB of files or 65536 inodes.
  */
 export const MACHINE_VERSION = 'xrr-machine/5';
+
+/** The status a deadlocked machine halts with (its `halt` event's reason is 'deadlock'). */
+export const DEADLOCK_STATUS = 1;
 
 export interface MachineConfig {
   /** 32 bytes: the one source of randomness (recorded). */
@@ -94,7 +103,7 @@ export interface MachineState {
 
 export type RunStop =
   | { readonly kind: 'halted'; readonly status: number; readonly reason: string }
-  /** Every process waits for console input. */
+  /** Every process is blocked and one of them waits for console input. */
   | { readonly kind: 'idle' }
   | { readonly kind: 'limit' };
 
@@ -214,7 +223,27 @@ export class Machine {
   chaos(seed: number): void {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new RangeError(`chaos seed must be a u32, got ${seed}`);
     this.kernel.emit({ kind: 'chaos', seed });
-    this.kernel.setChaos(seed);
+    this.kernel.setSchedulePolicy(seed === 0 ? { kind: 'round-robin' } : { kind: 'chaos', seed });
+  }
+
+  /**
+   * The scheduling policy from now on: round robin, chaos (as `chaos(seed)`), or PCT with its
+   * seed, depth and step horizon. An input, recorded like typed input.
+   */
+  schedule(policy: SchedulePolicySpec): void {
+    const bad = schedulePolicyProblem(policy);
+    if (bad !== undefined) throw new RangeError(`bad schedule policy ${JSON.stringify(policy)}: ${bad}`);
+    this.kernel.emit({ kind: 'schedule', policy });
+    this.kernel.setSchedulePolicy(policy);
+  }
+
+  /** What each blocked process waits for, by pid (the particulars of a deadlock). */
+  waiting(): DeadlockWait[] {
+    const out: DeadlockWait[] = [];
+    for (const p of [...this.kernel.procs.values()].sort((a, b) => a.pid - b.pid)) {
+      if (p.state === 'blocked' && p.wait) out.push({ pid: p.pid, name: p.name, wait: waitText(p.wait) });
+    }
+    return out;
   }
 
   /** Feed a recorded input event back (replay): the machine emits the same event again. */
@@ -224,6 +253,7 @@ export class Machine {
       case 'idle': this.idle(e.skippedNs); break;
       case 'inject': this.inject(e.fault); break;
       case 'chaos': this.chaos(e.seed); break;
+      case 'schedule': this.schedule(e.policy); break;
       case 'boot': break;
       default: throw new Error(`not an input event: ${e.kind}`);
     }
@@ -262,14 +292,22 @@ export class Machine {
       if (!p) {
         const deadline = opts.holdIdleSkips ? this.timer.nextOneShotNs() : null;
         if (deadline !== null) return { kind: 'idle-until', ns: Math.max(0, deadline - this.clock.nowNs(this.cpu.icount)) };
-        if (!this.skipToDeadline()) return { kind: 'idle' };
+        if (!this.skipToDeadline()) {
+          // No process at all (not booted yet) is not a deadlock; a console reader may still be woken.
+          if (k.procs.size === 0 || this.awaitsConsole()) return { kind: 'idle' };
+          // Nothing can ever wake a process: say who waits for what, and stop for good.
+          k.emit({ kind: 'deadlock', waiting: this.waiting() });
+          k.halted = { reason: 'deadlock', status: DEADLOCK_STATUS };
+          k.emit({ kind: 'halt', reason: 'deadlock', status: DEADLOCK_STATUS });
+        }
         continue;
       }
       const now = this.cpu.icount;
       if (now >= maxIcount || (ran && stopEarly?.())) return { kind: 'limit' };
       const untilTimer = this.timer.nextDeadlineIcount(now) - now;
       // Chaos decision points are absolute icounts, so a run split anywhere meets them alike.
-      const untilChaos = k.chaosState ? k.chaosState.nextAt - now : Number.MAX_SAFE_INTEGER;
+      const chaos = k.chaosState;
+      const untilChaos = chaos ? chaos.nextAt - now : Number.MAX_SAFE_INTEGER;
       const budget = Math.max(1, Math.min(untilTimer, maxIcount - now, untilChaos));
       k.runSlice(p, budget);
       if (k.chaosState && this.cpu.icount >= k.chaosState.nextAt) k.chaosPoint();
@@ -342,6 +380,12 @@ export class Machine {
     this.cpu.setState(s.cpu);
   }
 
+  /** Whether a process waits for console input (typed bytes could still wake it). */
+  private awaitsConsole(): boolean {
+    for (const p of this.kernel.procs.values()) if (p.state === 'blocked' && p.wait?.kind === 'console-read') return true;
+    return false;
+  }
+
   private serviceTimer(): void {
     for (const e of this.timer.expire(this.cpu.icount)) {
       if (e.kind === 'tick') {
@@ -352,6 +396,24 @@ export class Machine {
     }
   }
 }
+
+/** A wait as a deadlock names it: "wait4: reply from pm", "recv from pid 9", "console input". */
+function waitText(w: Wait): string {
+  switch (w.kind) {
+    case 'reply': return `${syscallName(w.nr) ?? `syscall ${w.nr}`}: reply from ${SERVER_NAMES[w.server] ?? `pid ${w.server}`}`;
+    case 'console-read': return 'console input';
+    case 'recv': return w.from < 0 ? 'recv from anyone' : `recv from pid ${w.from}`;
+    case 'sleep': return 'sleep';
+    default: {
+      const _exhaustive: never = w;
+      return String(_exhaustive);
+    }
+  }
+}
+
+const SERVER_NAMES: Readonly<Record<number, string>> = {
+  [WELL_KNOWN_PID.VFS]: 'vfs', [WELL_KNOWN_PID.PROC]: 'pm', [WELL_KNOWN_PID.MM]: 'mm', [WELL_KNOWN_PID.RS]: 'rs',
+};
 
 function keyMaterial(drawn: Uint8Array, keySeed: Uint8Array | undefined): Uint8Array {
   if (keySeed === undefined) return drawn;

@@ -9,7 +9,7 @@ import type { MachineEvent } from '../core/events.js';
 import { openRecording } from './engine.js';
 import { EXPLORE_WORKER } from './explore-worker-url.js';
 import type { ExploreJob, ExploreJobResult } from './explore-worker.js';
-import { forkTrials, inputsAt, type TrialLimits } from './forked-trial.js';
+import { forkTrials, inputsAt, scheduleStart, type TrialLimits } from './forked-trial.js';
 import { classOf } from './outcome.js';
 import { judgeRecording } from './run-once.js';
 import { WorkerPool } from './worker-pool.js';
@@ -106,7 +106,7 @@ export async function causality(req: CausalityRequest): Promise<CausalityReport>
   } finally {
     handle.close();
   }
-  const chaosOn = events.find((e) => e.kind === 'chaos' && e.seed !== 0);
+  const chaosOn = scheduleStart(events);
   const from = chaosOn?.icount ?? 0;
   const to = events[events.length - 1]?.icount ?? 0;
   const seeds = trialSeeds(req.schedules, chaosOn?.kind === 'chaos' ? chaosOn.seed : 0);

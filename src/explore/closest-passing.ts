@@ -5,7 +5,7 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import type { RecordingHandle } from './engine.js';
-import { forkTrial, inputsAt, type TrialLimits, type TrialResult } from './forked-trial.js';
+import { forkTrial, inputsAt, scheduleStart, type TrialLimits, type TrialResult } from './forked-trial.js';
 import { eventKey } from './timeline-compare.js';
 
 /**
@@ -34,8 +34,8 @@ export type ClosestPassing =
   | { readonly ok: false; readonly reason: 'schedule-independent' };
 
 export function closestPassing(handle: RecordingHandle, F: readonly MachineEvent[], limits: TrialLimits, say: (line: string) => void, towards: number): ClosestPassing {
-  const chaosOn = F.find((e) => e.kind === 'chaos' && e.seed !== 0);
-  if (!chaosOn) throw new Error('the failing run has no chaos scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
+  const chaosOn = scheduleStart(F);
+  if (!chaosOn) throw new Error('the failing run has no chaos or PCT scheduling to turn off: give a passing recording to compare it with (xrr explain FAILING PASSING)');
   let trials = 0;
   const trial = (t: number, keepEvents = false) => {
     trials++;

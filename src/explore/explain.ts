@@ -136,8 +136,8 @@ export async function explain(req: ExplainRequest): Promise<Explanation> {
       bisection = { trials: found.trials, passesUntil: found.passesUntil, failsFrom: found.failsFrom };
     }
     // Scheduling inputs differ by construction (the trial turned chaos off); what they changed is compared.
-    F = F.filter((e) => e.kind !== 'chaos');
-    P = P.filter((e) => e.kind !== 'chaos');
+    F = F.filter((e) => e.kind !== 'chaos' && e.kind !== 'schedule');
+    P = P.filter((e) => e.kind !== 'chaos' && e.kind !== 'schedule');
     const d = firstDifference(F, P);
     const at = Math.min(F[d]?.icount ?? Infinity, P[d]?.icount ?? Infinity);
     const here = (events: readonly MachineEvent[]) => events.slice(d, d + 4).map((e) => `${e.icount} ${eventLine(e)}`);

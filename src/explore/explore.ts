@@ -13,7 +13,7 @@ import { EXPLORE_WORKER } from './explore-worker-url.js';
 import { classOf, isFailure } from './outcome.js';
 import { runPlain, type RunResult } from './run-once.js';
 import type { ExploreSettings } from './run-plan.js';
-import { checkAvailable, strategyName } from './strategy.js';
+import { strategyName } from './strategy.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface ExploreRequest {
@@ -89,6 +89,22 @@ export function calibrateTraffic(argv: readonly string[], root: readonly RootFsE
   return { ...r.received };
 }
 
+/**
+ * System calls in a run of the program without chaos or faults: the horizon PCT draws its
+ * change points from (the step count of the paper's k).
+ */
+export function calibrateSteps(argv: readonly string[], root: readonly RootFsEntry[], timeout: number): number {
+  const r = runPlain({ seed: 0, initArgv: ['/sbin/init', ...argv], chaos: 0, faults: [], timeout }, root, {});
+  return Math.max(1, r.syscalls);
+}
+
+/** The settings with the pct strategy's step horizon measured, if it was not given. */
+export function withCalibratedStrategy(settings: ExploreSettings, root: readonly RootFsEntry[]): ExploreSettings {
+  const s = settings.strategy;
+  if (s.kind !== 'pct' || s.steps !== undefined) return settings;
+  return { ...settings, strategy: { ...s, steps: calibrateSteps(settings.argv, root, settings.timeout) } };
+}
+
 function runResultOf(r: ExploreJobResult): RunResult {
   if (Array.isArray(r) || !('cls' in r)) throw new Error('a worker answered a run with something else');
   return r;
@@ -105,8 +121,8 @@ function tableOf(runs: readonly RunResult[]): OutcomeRow[] {
     .sort((a, b) => Number(b.failing) - Number(a.failing) || b.count - a.count || a.seed - b.seed);
 }
 
-export async function explore(req: ExploreRequest, progress: (p: ExploreProgress) => void = () => undefined): Promise<ExploreReport> {
-  checkAvailable(req.settings.strategy);
+export async function explore(request: ExploreRequest, progress: (p: ExploreProgress) => void = () => undefined): Promise<ExploreReport> {
+  const req = { ...request, settings: withCalibratedStrategy(request.settings, request.root) };
   if (!(Number.isSafeInteger(req.from) && Number.isSafeInteger(req.to) && 1 <= req.from && req.from <= req.to)) {
     throw new RangeError(`seeds ${req.from}..${req.to}: from 1 up, and from <= to`);
   }
@@ -148,7 +164,7 @@ export async function explore(req: ExploreRequest, progress: (p: ExploreProgress
             // A run xrr could not carry out is a result of its own; the others go on.
             const message = e instanceof Error ? e.message : String(e);
             const outcome = { kind: 'host-error', message } as const;
-            collect({ seed, outcome, cls: classOf(outcome), icount: 0, events: 0, received: {}, faults: [] });
+            collect({ seed, outcome, cls: classOf(outcome), icount: 0, events: 0, received: {}, syscalls: 0, faults: [] });
           },
         ),
       );

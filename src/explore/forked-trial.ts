@@ -47,6 +47,14 @@ export function forkTrial(handle: RecordingHandle, at: number, chaos: number, li
   return finish(machine, observer, at, chaos, limits, events, opts.inputs);
 }
 
+/**
+ * Where the recorded run's own schedule starts: its first chaos input (seed not 0) or scheduling
+ * policy other than round robin (PCT). Trials replace the schedule from there on.
+ */
+export function scheduleStart(events: readonly MachineEvent[]): MachineEvent | undefined {
+  return events.find((e) => (e.kind === 'chaos' && e.seed !== 0) || (e.kind === 'schedule' && e.policy.kind !== 'round-robin'));
+}
+
 /** Recorded inputs at icount `at` other than chaos (faults armed with it), for a trial from there. */
 export function inputsAt(events: readonly MachineEvent[], at: number): MachineEvent[] {
   return events.filter((e) => e.icount === at && (e.kind === 'inject' || e.kind === 'console-input' || e.kind === 'idle'));

@@ -136,7 +136,11 @@ export class RunObserver implements EventSink {
   /** Messages delivered to each pid (ipc events by destination). */
   readonly received = new Map<number, number>();
   events = 0;
+  /** System calls made (PCT's step horizon is measured in them). */
+  syscalls = 0;
   halt: { readonly reason: string; readonly status: number } | undefined;
+  /** The machine's `deadlock` event: who waited for what ("12 lockorder: read: reply from vfs"). */
+  deadlock: readonly string[] | undefined;
 
   emit(e: MachineEvent): void {
     this.events++;
@@ -155,6 +159,12 @@ export class RunObserver implements EventSink {
         break;
       case 'halt':
         this.halt = { reason: e.reason, status: e.status };
+        break;
+      case 'syscall':
+        this.syscalls++;
+        break;
+      case 'deadlock':
+        this.deadlock = e.waiting.map((w) => `${w.pid} ${w.name}: ${w.wait}`);
         break;
       default:
         break;
@@ -179,7 +189,9 @@ export class RunObserver implements EventSink {
     c.kills.push(...this.kills);
     for (const [k, v] of this.received) c.received.set(k, v);
     c.events = this.events;
+    c.syscalls = this.syscalls;
     c.halt = this.halt;
+    c.deadlock = this.deadlock;
     return c;
   }
 }
@@ -193,6 +205,7 @@ export interface JudgeRules {
 export function judge(seen: RunObserver, end: EndOfRun, rules: JudgeRules = {}): Outcome {
   const crash = seen.crashes[0];
   if (crash) return { kind: 'server-crash', crash };
+  if (seen.deadlock) return { kind: 'deadlock', waiting: seen.deadlock };
   if (end.kind === 'deadlock') return { kind: 'deadlock', waiting: end.waiting };
   if (end.kind === 'timeout') return { kind: 'timeout', icount: end.icount };
   const kill = seen.kills.find((k) => k.signal !== 'SIGCHLD');

@@ -19,12 +19,14 @@ export interface RunResult {
   readonly events: number;
   /** Messages each pid received (the calibration of the random fault mode). */
   readonly received: Readonly<Record<number, number>>;
+  /** System calls made (the calibration of the pct strategy). */
+  readonly syscalls: number;
   /** The faults the run was given, as --inject spells them. */
   readonly faults: readonly string[];
 }
 
 function resultOf(plan: RunPlan, observer: RunObserver, outcome: Outcome, icount: number): RunResult {
-  return { seed: plan.seed, outcome, cls: classOf(outcome), icount, events: observer.events, received: Object.fromEntries(observer.received), faults: plan.faults.map(faultText) };
+  return { seed: plan.seed, outcome, cls: classOf(outcome), icount, events: observer.events, received: Object.fromEntries(observer.received), syscalls: observer.syscalls, faults: plan.faults.map(faultText) };
 }
 
 /** Run `plan` on a fresh machine, keep nothing but the verdict. */

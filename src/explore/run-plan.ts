@@ -5,14 +5,13 @@
  * same run again, on any day, and its recording replays it.
  */
 import { createHash } from 'node:crypto';
-import type { EventSink, Fault } from '../core/events.js';
+import type { EventSink, Fault, SchedulePolicySpec } from '../core/events.js';
 import { Machine, type RunStop } from '../core/machine.js';
 import { createServers } from '../servers/create-servers.js';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import { drawFaults, type TrafficCounts } from './random-faults.js';
-import { chaosSeedOf, type Strategy } from './strategy.js';
-import { syscallName } from '../core/syscall-numbers.js';
-import { serverName, type EndOfRun } from './outcome.js';
+import { policyOf, type Strategy } from './strategy.js';
+import type { EndOfRun } from './outcome.js';
 
 /** What every run of one exploration shares (plain data: it is posted to the worker threads). */
 export interface ExploreSettings {
@@ -31,17 +30,20 @@ export interface ExploreSettings {
 export interface RunPlan {
   readonly seed: number;
   readonly initArgv: readonly string[];
-  /** Chaos scheduling seed (0: round robin). */
+  /** Chaos scheduling seed (0: round robin); `schedule`, when given, is applied instead. */
   readonly chaos: number;
+  /** The scheduling policy (PCT runs), a recorded input like the chaos seed. */
+  readonly schedule?: SchedulePolicySpec;
   readonly faults: readonly Fault[];
   readonly timeout: number;
 }
 
 export function planOf(settings: ExploreSettings, seed: number): RunPlan {
+  const policy = policyOf(settings.strategy, seed);
   return {
     seed,
     initArgv: ['/sbin/init', ...settings.argv],
-    chaos: chaosSeedOf(seed),
+    ...(policy.kind === 'chaos' ? { chaos: policy.seed } : { chaos: 0, schedule: policy }),
     faults: settings.faults.kind === 'random' ? drawFaults(seed, settings.faults.traffic) : [],
     timeout: settings.timeout,
   };
@@ -69,35 +71,22 @@ export function exploreMachine(root: readonly RootFsEntry[], initArgv: readonly 
   });
 }
 
-/** The plan's inputs, right after boot: faults armed, then chaos scheduling. */
-export function applyPlanInputs(machine: Machine, plan: Pick<RunPlan, 'chaos' | 'faults'>): void {
+/** The plan's inputs, right after boot: faults armed, then the scheduling policy. */
+export function applyPlanInputs(machine: Machine, plan: Pick<RunPlan, 'chaos' | 'schedule' | 'faults'>): void {
   for (const f of plan.faults) machine.inject(f);
-  if (plan.chaos !== 0) machine.chaos(plan.chaos);
+  if (plan.schedule) machine.schedule(plan.schedule);
+  else if (plan.chaos !== 0) machine.chaos(plan.chaos);
 }
 
-/**
- * What each blocked process waits for, one line each ("12 forkrace: read, reply from vfs"):
- * the particulars of a deadlock.
- */
+/** What each blocked process waits for, one line each ("12 forkrace: read: reply from vfs"). */
 export function waitingProcesses(machine: Machine): string[] {
-  const out: string[] = [];
-  for (const p of [...machine.kernel.procs.values()].sort((a, b) => a.pid - b.pid)) {
-    if (p.state !== 'blocked' || !p.wait) continue;
-    const w = p.wait;
-    const what =
-      w.kind === 'reply' ? `${syscallName(w.nr) ?? `syscall ${w.nr}`}, reply from ${serverName(w.server)}`
-        : w.kind === 'console-read' ? 'console input'
-          : w.kind === 'recv' ? `a message from ${w.from < 0 ? 'anyone' : `pid ${w.from}`}`
-            : 'sleep';
-    out.push(`${p.pid} ${p.name}: ${what}`);
-  }
-  return out;
+  return machine.waiting().map((w) => `${w.pid} ${w.name}: ${w.wait}`);
 }
 
 /**
- * How a run ended. An exploration has no console input, so a machine that idles (every process
- * blocked, no timer pending) can never go on: a deadlock. (The kernel has no deadlock event
- * yet; this is the same condition seen from outside.)
+ * How a run ended. A deadlock halts the machine with a `deadlock` event (the judge reads it);
+ * an exploration has no console input either, so a machine that idles with a process waiting
+ * for the console can never go on too, and is judged a deadlock the same way.
  */
 export function endOf(machine: Machine, stop: RunStop): EndOfRun {
   switch (stop.kind) {

@@ -3,7 +3,7 @@
  * fields, console bytes as text) and, for a sealed IPC message, what opening it gave. The line is
  * the one `xrr diff` shows; `xrr export --decode` and `xrr events --decode` print it too.
  */
-import type { MachineEvent } from '../core/events.js';
+import { deadlockText, schedulePolicyText, type MachineEvent } from '../core/events.js';
 import { syscallName } from '../core/syscall-numbers.js';
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
@@ -98,6 +98,8 @@ export function summaryOf(e: MachineEvent): string {
     case 'exec': return `exec ${e.pid} ${e.path}`;
     case 'exit': return `exit ${e.pid} ${waitStatusText(e.status)}`;
     case 'halt': return `HALT ${e.reason} status ${e.status}`;
+    case 'schedule': return `scheduling: ${schedulePolicyText(e.policy)}`;
+    case 'deadlock': return `DEADLOCK ${deadlockText(e.waiting)}`;
     default: {
       const _exhaustive: never = e;
       return (_exhaustive as { kind: string }).kind;

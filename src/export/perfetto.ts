@@ -249,7 +249,11 @@ export function* traceEvents(store: JournalStore, branch: BranchId, options: Per
       case 'channel':
       case 'inject':
       case 'chaos':
-        instant(summaryOf(e), e.kind === 'inject' || e.kind === 'chaos' ? 'input' : 'machine', ts, MACHINE_TID);
+      case 'schedule':
+        instant(summaryOf(e), e.kind === 'inject' || e.kind === 'chaos' || e.kind === 'schedule' ? 'input' : 'machine', ts, MACHINE_TID);
+        break;
+      case 'deadlock':
+        instant(summaryOf(e), 'crash', ts, MACHINE_TID, { waiting: e.waiting.map((w) => `${w.pid} ${w.name}: ${w.wait}`) }, 'g');
         break;
       default: {
         const _exhaustive: never = e;

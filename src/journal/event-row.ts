@@ -26,7 +26,7 @@
  *   server-crash    pid = server, nr = mType, a0 = source, name = name, body = {cause, error} (and stack, in rows of machines before 4)
  *   server-restart  pid = server, a0 = restarts, name = name, body = {lost}
  *   server-down     pid = server, a0 = crashes, name = name, body = {reason}
- *   boot, inject    body = every field
+ *   boot, inject, schedule, deadlock    body = every field
  * An event whose shape is not the one above (a field missing or of another type) is stored with
  * the negated kind code and every field in `body`, so nothing is ever lost or altered.
  *
@@ -69,6 +69,8 @@ export const KIND_CODES: Readonly<Record<MachineEventKind, number>> = {
   exec: 23,
   exit: 24,
   halt: 25,
+  schedule: 26,
+  deadlock: 27,
 };
 
 /** Kinds with a code at or above this are in the partial index event_kind. */
@@ -101,6 +103,8 @@ export function pidOf(e: MachineEvent): number | null {
     case 'halt':
     case 'inject':
     case 'chaos':
+    case 'schedule':
+    case 'deadlock':
     case 'channel':
       return null;
     case 'sched':
@@ -482,6 +486,8 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
     }
     case 'boot':
     case 'inject':
+    case 'schedule':
+    case 'deadlock':
       return { ...blank(KIND_CODES[e.kind], null), body: payloadOf(e) };
     default: {
       const _exhaustive: never = e;
@@ -588,6 +594,8 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
       break;
     case 'boot':
     case 'inject':
+    case 'schedule':
+    case 'deadlock':
       body = parseBody(r, where);
       break;
     default: {

@@ -6,10 +6,10 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, relative } from 'node:path';
-import { calibrateTraffic, explore, type ExploreProgress, type ExploreReport } from '../../explore/explore.js';
+import { calibrateTraffic, explore, withCalibratedStrategy, type ExploreProgress, type ExploreReport } from '../../explore/explore.js';
 import { describeOutcome } from '../../explore/outcome.js';
 import type { ExploreSettings } from '../../explore/run-plan.js';
-import { checkAvailable, parseStrategy, StrategyUnavailable, strategyName } from '../../explore/strategy.js';
+import { parseStrategy, strategyName } from '../../explore/strategy.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
 import type { Command } from '../command.js';
 import { loadGuestImage, REPO_ROOT, withHostFile } from '../guest-image.js';
@@ -22,7 +22,7 @@ const EXPLORE_HELP = 'run a program under many schedules and fault mixes; keep a
 const OPTIONS: Record<string, OptionSpec> = {
   jobs: { kind: 'int', help: 'worker threads, one machine each (default: the number of cores)', valueName: 'N' },
   seeds: { kind: 'string', help: 'the seeds to run, from A to B (default 1..100); seed N is chaos seed N', valueName: 'A..B' },
-  strategy: { kind: 'string', help: 'random (chaos scheduling) or pct[:DEPTH] (needs the kernel hook: not yet)', valueName: 'S' },
+  strategy: { kind: 'string', help: 'random (chaos scheduling) or pct[:DEPTH[:STEPS]] (PCT: random priorities, DEPTH-1 change points among STEPS system calls, measured when not given)', valueName: 'S' },
   faults: { kind: 'string', help: 'none, or random: one fault per run drawn from its seed (server, message, kind)', valueName: 'none|random' },
   'fail-on': { kind: 'string', help: 'a run whose console matches REGEX fails (besides a non-zero exit, a crash, a deadlock, the limit)', valueName: 'REGEX' },
   timeout: { kind: 'int', help: 'stop a run after N instructions and judge it a timeout (default 200M)', valueName: 'N' },
@@ -116,15 +116,6 @@ async function runExplore(argv: string[]): Promise<number> {
   const confirm = (options.get('confirm') as string | undefined) ?? 'all';
   if (confirm !== 'all' && confirm !== 'kept') throw new UsageError(`--confirm ${confirm}: expected all or kept`);
   const { from, to } = seedRange(options.get('seeds') as string | undefined);
-  try {
-    checkAvailable(strategy);
-  } catch (e) {
-    if (e instanceof StrategyUnavailable) {
-      console.error(`xrr explore: --strategy ${strategyName(strategy)}: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
 
   let image = loadGuestImage();
   let program = positional[0]!;
@@ -135,14 +126,15 @@ async function runExplore(argv: string[]): Promise<number> {
     program = guestPath;
   }
   const argvOfRun = [program, ...positional.slice(1)];
-  const settings: ExploreSettings = {
+  // PCT's step horizon is measured once, from a round-robin run, before the header names it.
+  const settings: ExploreSettings = withCalibratedStrategy({
     argv: argvOfRun,
     strategy,
     faults: faultMode === 'random' ? { kind: 'random', traffic: calibrateTraffic(argvOfRun, image.entries, timeout) } : { kind: 'none' },
     ...(failOn === undefined ? {} : { failOn }),
     timeout,
-  };
-  process.stderr.write(`explore: ${argvOfRun.join(' ')}, seeds ${from}..${to}, ${jobs} job${jobs === 1 ? '' : 's'}, strategy ${strategyName(strategy)}, faults ${faultMode}\n`);
+  }, image.entries);
+  process.stderr.write(`explore: ${argvOfRun.join(' ')}, seeds ${from}..${to}, ${jobs} job${jobs === 1 ? '' : 's'}, strategy ${strategyName(settings.strategy)}, faults ${faultMode}\n`);
   const report = await explore(
     { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep, confirm },
     progressPrinter(),

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { deadlockText } from '../../core/events.js';
 import type { Machine } from '../../core/machine.js';
 import { BackgroundJournal } from '../../timeline/background-journal.js';
 import { Recorder } from '../../timeline/recorder.js';
@@ -66,6 +67,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
       return { status: signalStatus(stop.signal), file, machine, setup };
     }
     process.stderr.write(`xrr: recorded ${summary}\n`);
+    if (stop.kind === 'halted' && stop.reason === 'deadlock') process.stderr.write(`xrr: deadlock: every process waits and nothing can wake one (${deadlockText(machine.waiting())})\n`);
     const runStop = stop.kind === 'journal-failed' ? ({ kind: 'limit' } as const) : stop;
     const status = reportRun('record', seen, machine, runStop, stop.kind === 'halted' ? stop.status : 0, setup.faults.length > 0);
     return { status, file, machine, setup };

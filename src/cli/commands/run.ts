@@ -6,6 +6,7 @@
  */
 import { parseArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { deadlockText } from '../../core/events.js';
 import { printHelp } from '../command.js';
 import { driveConsole, plainRunner } from '../console-driver.js';
 import { applyStartInputs, createMachine, resolveRunSetup, RUN_OPTIONS, RUN_SYNOPSIS } from '../run-setup.js';
@@ -32,6 +33,7 @@ export const runCommand: Command = {
     // Without a journal the drive ends only as the machine's run does (no signal handling, no writer).
     if (stop.kind === 'signal' || stop.kind === 'journal-failed') return 1;
     endConsoleLine(seen);
+    if (stop.kind === 'halted' && stop.reason === 'deadlock') console.error(`xrr: deadlock: every process waits and nothing can wake one (${deadlockText(machine.waiting())})`);
     const status = stop.kind === 'halted' ? stop.status : 0;
     const reported = reportRun('run', seen, machine, stop, status, setup.faults.length > 0);
     if (stop.kind === 'limit') {

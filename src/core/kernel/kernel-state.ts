@@ -4,7 +4,7 @@
  * the path of the first bad field (`kernel.procs[2].pc: expected u32, got "x"`) before the kernel
  * changes; each server then checks its own state the same way.
  */
-import { faultProblem, type Fault } from '../events.js';
+import { faultProblem, PCT_MAX_DEPTH, PCT_MAX_STEPS, type Fault, type SchedReason } from '../events.js';
 import { AddressSpace, pageHash, SharedSegment, type AddressSpaceState, type Page, type PageEntry } from '../memory.js';
 import { StateError, StateValue, uniqueBy } from '../state-check.js';
 import { bytesOfHex, hexOf } from '../../protocol/hex.js';
@@ -12,7 +12,7 @@ import { DELAY_ID } from './deadline-ids.js';
 import type { ArmedFault, DelayedMessage } from './fault-injector.js';
 import type { Kernel } from './kernel.js';
 import { newProcess, type Process, type ProcState, type Wait } from './process.js';
-import type { ChaosState } from './scheduler.js';
+import type { PolicyState } from './scheduler.js';
 import type { ShmAttachment } from './shm.js';
 import type { HeldMessage, Supervision } from './supervisor.js';
 
@@ -44,7 +44,10 @@ export interface KernelState {
   readonly faults: readonly { readonly fault: Fault; readonly seen: number }[];
   readonly delayed: readonly DelayedMessage[];
   readonly nextDelayId: number;
-  readonly chaos: { readonly s: number; readonly nextAt: number } | null;
+  /** The scheduling policy and its state (round robin, chaos, PCT). */
+  readonly policy: PolicyState;
+  /** Why the CPU changes hands at the next switch. */
+  readonly switchReason: SchedReason;
 }
 
 export function kernelStateOf(k: Kernel, store: (hash: string, bytes: Uint8Array) => void): KernelState {
@@ -85,7 +88,8 @@ export function kernelStateOf(k: Kernel, store: (hash: string, bytes: Uint8Array
     faults: k.faults.armed.map((f) => ({ fault: f.fault, seen: f.seen })),
     delayed: [...k.faults.delayed],
     nextDelayId: k.faults.nextDelayId,
-    chaos: k.chaosState ? { ...k.chaosState } : null,
+    policy: copyPolicy(k.sched.policy),
+    switchReason: k.sched.switchReason,
   };
 }
 
@@ -223,7 +227,44 @@ export function parseKernelState(raw: unknown, serverPids: readonly number[]): K
     faults,
     delayed,
     nextDelayId: s.at('nextDelayId').int(DELAY_ID, Number.MAX_SAFE_INTEGER, `a deadline id >= ${DELAY_ID}`),
-    chaos: s.at('chaos').nullable((v) => ({ s: v.at('s').u32(), nextAt: v.at('nextAt').count() })),
+    policy: policyState(s.at('policy'), pids),
+    switchReason: s.at('switchReason').oneOf(SCHED_REASONS),
+  };
+}
+
+const SCHED_REASONS: readonly SchedReason[] = ['timer', 'yield', 'chaos', 'pct-change', 'priority', 'block', 'exit', 'start'];
+
+/** A deep copy: the scheduler goes on mutating its own. */
+function copyPolicy(p: PolicyState): PolicyState {
+  if (p.kind !== 'pct') return { ...p };
+  return { ...p, changePoints: [...p.changePoints], priorities: p.priorities.map((x) => ({ ...x })) };
+}
+
+/** A saved scheduling policy, every field checked (a PCT state's priorities belong to saved processes). */
+function policyState(v: StateValue, pids: ReadonlySet<number>): PolicyState {
+  const kind = v.at('kind').oneOf(['round-robin', 'chaos', 'pct'] as const);
+  if (kind === 'round-robin') return { kind };
+  if (kind === 'chaos') return { kind, s: v.at('s').u32(), nextAt: v.at('nextAt').count() };
+  const depth = v.at('depth').int(1, PCT_MAX_DEPTH);
+  const steps = v.at('steps').int(1, PCT_MAX_STEPS);
+  const changePoints = v.at('changePoints').array(PCT_MAX_DEPTH).map((c) => c.int(1, steps, `a step from 1 to ${steps}`));
+  if (changePoints.some((c, i) => i > 0 && c < changePoints[i - 1]!)) v.at('changePoints').fail('steps in ascending order');
+  const priorities = v.at('priorities').array().map((x) => {
+    const pid = x.at('pid').pid();
+    if (!pids.has(pid)) x.at('pid').fail('the pid of a saved process');
+    return { pid, priority: x.at('priority').int(1, Number.MAX_SAFE_INTEGER) };
+  });
+  uniqueBy(priorities, (x) => x.pid, 'kernel.policy.priorities', 'pid');
+  uniqueBy(priorities, (x) => x.priority, 'kernel.policy.priorities', 'priority');
+  return {
+    kind,
+    s: v.at('s').int(1, 0xffff_ffff, 'a non-zero u32'),
+    depth,
+    steps,
+    step: v.at('step').count(),
+    changePoints,
+    lowered: v.at('lowered').int(0, depth - 1),
+    priorities,
   };
 }
 
@@ -282,6 +323,7 @@ export function restoreKernelState(k: Kernel, s: KernelState, load: (hash: strin
   k.faults.armed = s.faults.map((f): ArmedFault => ({ fault: f.fault, seen: f.seen }));
   k.faults.delayed = [...s.delayed];
   k.faults.nextDelayId = s.nextDelayId;
-  sched.chaos = s.chaos ? ({ s: s.chaos.s, nextAt: s.chaos.nextAt } satisfies ChaosState) : null;
+  sched.policy = copyPolicy(s.policy);
+  sched.switchReason = s.switchReason;
   if (sched.current) k.dev.cpu.setAddressSpace(sched.current.mem);
 }

@@ -8,7 +8,7 @@
  *
  * This class is the facade the machine drives: it owns the event stamping and the halt flag and
  * composes the parts, one concern a file, which reach each other through it:
- *   scheduler.ts        processes, run queue, chaos scheduling, running a slice on the CPU
+ *   scheduler.ts        processes, run queue, scheduling policies (round robin, chaos, PCT), running a slice on the CPU
  *   ipc-router.ts       carrying messages over Lattice channels, server mailboxes, kernel calls
  *   fault-injector.ts   injected faults and the messages they hold back
  *   supervisor.ts       server crashes, the hang watchdog, the Reincarnation Server's decisions
@@ -26,7 +26,7 @@
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */
 import type { Cpu } from '../cpu.js';
-import type { Fault, MachineEvent, MachineEventBody } from '../events.js';
+import type { Fault, MachineEvent, MachineEventBody, SchedulePolicySpec } from '../events.js';
 import type { OutputBus } from '../output-bus.js';
 import type { Tty } from '../tty.js';
 import type { Entropy } from '../../hw/entropy.js';
@@ -50,7 +50,7 @@ import type { LatticeLink } from './lattice-link.js';
 import type { Process } from './process.js';
 import { ProcessEffects } from './process-effects.js';
 import { Replies } from './replies.js';
-import { Scheduler, type ChaosState } from './scheduler.js';
+import { Scheduler, type ChaosState, type PolicyState } from './scheduler.js';
 import type { ServerPort } from './server-port.js';
 import { SharedMemory } from './shm.js';
 import { Signals } from './signals.js';
@@ -189,8 +189,14 @@ export class Kernel {
     this.faults.inject(fault);
   }
 
-  setChaos(seed: number): void {
-    this.sched.setChaos(seed);
+  /** The scheduling policy from now on (an input: the machine records it). */
+  setSchedulePolicy(spec: SchedulePolicySpec): void {
+    this.sched.setPolicy(spec);
+  }
+
+  /** The scheduling policy's state (plain data). */
+  get schedulePolicy(): Readonly<PolicyState> {
+    return this.sched.policy;
   }
 
   /** The chaos point is reached: preempt the running process one time in two, and draw the next point. */
@@ -252,7 +258,7 @@ export class Kernel {
     const { intc, uart } = this.dev;
     for (let line = intc.claim(); line !== null; line = intc.claim()) {
       this.emit({ kind: 'irq', line });
-      if (line === IRQ.TIMER) this.sched.preempt();
+      if (line === IRQ.TIMER) this.sched.preempt('timer');
       else if (line === IRQ.UART) this.console.uartInterrupt();
       intc.complete(line);
       intc.setLevel(IRQ.UART, uart.irqPending());

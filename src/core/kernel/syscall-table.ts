@@ -117,7 +117,7 @@ const TABLE: { readonly [N in SyscallName]: SyscallEntry } = {
   sched_yield: {
     run: (k, p, _a, nr) => {
       k.finish(p, nr, 0);
-      k.sched.preempt();
+      k.sched.preempt('yield');
       return 'no-return';
     },
   },
