@@ -6,6 +6,7 @@
  */
 import { RunObserver } from '../../explore/outcome.js';
 import { summarizeRun } from '../../explore/run-summary.js';
+import { isJournalError } from '../../journal/errors.js';
 import { DivergenceError } from '../../timeline/divergence.js';
 import { replay } from '../../timeline/replay.js';
 import { parseArgs, type OptionSpec } from '../args.js';
@@ -60,6 +61,11 @@ export const replayCommand: Command = {
         for (const l of summarizeRun(seen, end)) process.stderr.write(`xrr replay: ${l}\n`);
         return 0;
       } catch (e) {
+        if (isJournalError(e, 'CORRUPT')) {
+          // An altered or forged recording does not replay: the same status as a divergence.
+          say(`NOT REPLAYED: ${e.message}`);
+          return 3;
+        }
         if (!(e instanceof DivergenceError)) throw e;
         const d = e.divergence;
         say(`DIVERGENCE at event ${d.seq}`);
