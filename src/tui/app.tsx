@@ -77,12 +77,17 @@ export function App(props: AppProps): ReactElement {
   const diff = useDiffView(session, seek, view.say);
   const run = useCommands({ session, seek, live, view, layout, inspected, diff, quit: exit });
   useKeys(modeOf({ live: live.run !== null, prompt: view.prompt !== null, help: view.help !== null, seeking: seek.busy !== null, diff: diff.data !== null }), run);
-  // `xrr tui --diff`: the comparison replaces the first seek (the newest move wins); once, on mount.
+  // `xrr tui --diff`: the comparison opens once the first seek has settled (it may settle within the
+  // same turn, from a snapshot at the end, and would then drop a move made meanwhile); once.
   const diffAtStart = useRef(props.diff);
   const openDiff = useRef(diff.open);
+  openDiff.current = diff.open;
   useEffect(() => {
-    if (diffAtStart.current) openDiff.current(diffAtStart.current.a, diffAtStart.current.b);
-  }, []);
+    const d = diffAtStart.current;
+    if (!d || seek.busy !== null) return;
+    diffAtStart.current = undefined;
+    openDiff.current(d.a, d.b);
+  }, [seek.busy]);
 
   const { cursor } = seek;
   const color = !props.noColor;
