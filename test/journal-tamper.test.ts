@@ -188,8 +188,12 @@ describe('tampering with a recording', () => {
       const path = await edited(original, edit);
       const report = await verified(path);
       expect(report.ok, `${what}: verify passed`).toBe(false);
-      const copy = await verified(await edited(shared, edit));
-      expect(copy.ok, `${what} on the shared copy: ${JSON.stringify(copy.problems)}`).toBe(!withoutKeys);
+      // Without the keys only some edits can be proven: those marked. (The others may still be
+      // caught there, e.g. by the digest of a snapshot after them, but a copy cannot promise it.)
+      if (withoutKeys) {
+        const copy = await verified(await edited(shared, edit));
+        expect(copy.ok, `${what} on the shared copy: ${JSON.stringify(copy.problems)}`).toBe(false);
+      }
     }, 120_000);
   }
 

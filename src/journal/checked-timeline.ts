@@ -66,17 +66,27 @@ export class CheckedTimeline {
     const chain = this.chain!;
     const want = CHUNK_BLOCKS * BLOCK_EVENTS;
     this.store.readConsistently(() => {
-      const rows = this.store.timelineRows(this.branch, this.nextSeq, want);
-      for (const r of rows) {
-        if (r.seq !== this.nextSeq) this.fail(`event ${this.nextSeq} is missing`);
-        if (chain.add(r)) this.checkBlock(chain.block - 1, BLOCK_EVENTS, chain.previousBlockHash);
-        this.buffer.push(r);
-        this.nextSeq++;
+      // A forked branch's timeline comes in segments (the parent's rows up to the fork point,
+      // then its own): a short read is the end only when nothing more comes.
+      let read = 0;
+      for (;;) {
+        const rows = this.store.timelineRows(this.branch, this.nextSeq, want - read);
+        for (const r of rows) {
+          if (r.seq !== this.nextSeq) this.fail(`event ${this.nextSeq} is missing`);
+          if (chain.add(r)) this.checkBlock(chain.block - 1, BLOCK_EVENTS, chain.previousBlockHash);
+          this.buffer.push(r);
+          this.nextSeq++;
+        }
+        read += rows.length;
+        if (rows.length === 0 || read >= want) break;
       }
-      if (rows.length < want) {
+      if (read < want) {
         const head = this.store.recordedHead(this.branch);
         if (head.length !== this.nextSeq) this.fail(`the timeline holds ${this.nextSeq} events, its head records ${head.length} (rows lost at the end)`);
-        if (chain.rowsInBlock > 0) this.checkBlock(chain.block, chain.rowsInBlock, chain.current());
+        // A last block this branch stores is checked as such; one it only shares with its parent
+        // (a fork with no events of its own past the fork point in it) is the parent's whole
+        // block: the branch's head below, sealed, covers the rows up to the fork point instead.
+        if (chain.rowsInBlock > 0 && this.store.timelineBlock(this.branch, chain.block)?.branch === this.branch) this.checkBlock(chain.block, chain.rowsInBlock, chain.current());
         if (this.nextSeq > 0 && (head.hash === null || !sameBytes(head.hash, chain.current()))) this.fail("the last event does not match the head's hash");
         const sealProblem = this.store.branchSealProblem(this.branch);
         if (sealProblem !== null) this.fail(sealProblem);

@@ -123,7 +123,8 @@ export function useSeek(session: TuiSession, start: SeekStart, say: (message: st
           say(`DIVERGENCE at event ${d.seq} (icount ${fmt(d.icount)}): recorded ${d.recorded}, replayed ${d.replayed}; marked D`);
         } else say(isCancelled(o.error) ? 'cancelled: the cursor stays where it was' : errorMessage(o.error));
       }
-      settle();
+      // A move asked for while this one finished is still to run: only the latest one settles.
+      if (o.kind === 'cancelled' || busyRef.current === null || busyRef.current === o.move) settle();
     };
     const sub = latestMove(requests).subscribe(onOutcome);
     return () => sub.unsubscribe();
