@@ -15,55 +15,14 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
-import { Machine, MACHINE_VERSION } from '../src/core/machine.js';
-import { loadGuestImage } from '../src/cli/guest-image.js';
-import { createServers } from '../src/servers/create-servers.js';
-import { BackgroundJournal } from '../src/timeline/background-journal.js';
-import { Recorder } from '../src/timeline/recorder.js';
+import { recordGetpidLoop } from './getpid-recording.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { App } from '../src/tui/app.js';
 import { TuiSession } from '../src/tui/session.js';
-import { exitWith, linkProgram, S0, addi, sys } from '../test/support/guest-asm.js';
-import { li } from '../test/support/rv-encode.js';
 import { median, percentile, type Benchmark, type Figure } from './figure.js';
 
 const EVENTS = Number(process.env.XRR_BENCH_TUI_EVENTS ?? 10_000_000);
-const image = loadGuestImage();
-const EPOCH = 1_750_000_000_000_000_000n;
-const SEED = new Uint8Array(32).fill(3);
-
-/** getpid `n` times, then exit: syscall, request, reply and return events per call. */
-function getpidLoop(n: number): Uint8Array {
-  return linkProgram([li(S0, n), { label: 'loop' }, { branch: 'beq', rs1: S0, rs2: 0, to: 'done' }, sys(29), addi(S0, S0, -1), { jal: 0, to: 'loop' }, { label: 'done' }, exitWith(0)]);
-}
-
-async function recordLarge(file: string, log: (s: string) => void): Promise<{ events: number; icount: number; ms: number }> {
-  const t0 = performance.now();
-  const journal = await BackgroundJournal.start(file, {
-    machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(SEED).toString('hex'),
-    bootEpochNs: EPOCH.toString(), commandLine: ['bench', 'tui'], xrrVersion: 'bench',
-  });
-  const program = getpidLoop(Math.ceil(EVENTS / 4));
-  const m = new Machine({
-    seed: SEED, bootEpochNs: EPOCH, initArgv: ['/tmp/getpid'],
-    servers: createServers([...image.entries, { path: '/tmp/getpid', kind: 'file', mode: 0o755, data: program }], EPOCH),
-  });
-  const recorder = new Recorder(m, journal, { snapshotNow: false });
-  const err = m.boot();
-  if (err) throw new Error(err);
-  recorder.snapshot();
-  // Progress every ten seconds of host time, between the recorder's runs.
-  for (;;) {
-    const until = performance.now() + 10_000;
-    const stop = recorder.run(Number.MAX_SAFE_INTEGER, () => performance.now() > until);
-    if (stop.kind === 'halted') break;
-    if (stop.kind === 'idle') throw new Error('the getpid loop waits for input');
-    log(`recording: icount ${m.icount.toLocaleString('en-US')}...`);
-  }
-  const events = await journal.close();
-  return { events, icount: m.icount, ms: performance.now() - t0 };
-}
 
 interface Sample {
   readonly key: string;
@@ -82,7 +41,7 @@ const bench: Benchmark = {
     const dir = mkdtempSync(join(tmpdir(), 'xrr-bench-tui-'));
     try {
       const file = join(dir, 'large.db');
-      const rec = await recordLarge(file, log);
+      const rec = await recordGetpidLoop(file, EVENTS, log);
       log(`recorded ${rec.events.toLocaleString('en-US')} events, ${rec.icount.toLocaleString('en-US')} instructions in ${(rec.ms / 1000).toFixed(1)} s (${(statSync(file).size / 2 ** 20).toFixed(0)} MiB)`);
       const store = await SqliteJournalStore.open(file, { readonly: false, create: false });
       const session = new TuiSession(store, file);
