@@ -6,6 +6,7 @@ import type { Machine } from '../core/machine.js';
 import { syscallName } from '../core/syscall-numbers.js';
 import { serverViews } from '../servers/server-views.js';
 import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
+import { SERVER_NAMES } from '../protocol/message-types.js';
 
 export const ABI_NAMES = [
   'zero', 'ra', 'sp', 'gp', 'tp', 't0', 't1', 't2', 's0', 's1', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5',
@@ -68,7 +69,7 @@ export function describeState(machine: Machine, pid?: number): string {
     const state = pcb.state === 'zombie' ? 'zombie' : pcb.kind !== 'user' ? pcb.kind : (p?.state ?? '?');
     const wait = p?.wait
       ? p.wait.kind === 'reply'
-        ? `reply from ${p.wait.server === 2 ? 'vfs' : p.wait.server === 3 ? 'pm' : 'mm'} (${syscallName(p.wait.nr) ?? `syscall ${p.wait.nr}`})`
+        ? `reply from ${SERVER_NAMES[p.wait.server] ?? `pid ${p.wait.server}`} (${syscallName(p.wait.nr) ?? `syscall ${p.wait.nr}`})`
         : p.wait.kind
       : pcb.waiter
         ? pcb.waiter.kind

@@ -32,7 +32,7 @@ import { Rtc } from '../hw/rtc.js';
 import { Timer } from '../hw/timer.js';
 import { IER_RDA, UART_REG, Uart16550 } from '../hw/uart16550.js';
 import { IRQ, InterruptController } from '../hw/intc.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
+import { SERVER_NAMES, WELL_KNOWN_PID } from '../protocol/message-types.js';
 import { PROC_PROTOCOL } from '../protocol/proc-protocol.js';
 import { PROC_NEW_CONSOLE } from '../protocol/vfs-protocol.js';
 
@@ -410,10 +410,6 @@ function waitText(w: Wait): string {
     }
   }
 }
-
-const SERVER_NAMES: Readonly<Record<number, string>> = {
-  [WELL_KNOWN_PID.VFS]: 'vfs', [WELL_KNOWN_PID.PROC]: 'pm', [WELL_KNOWN_PID.MM]: 'mm', [WELL_KNOWN_PID.RS]: 'rs',
-};
 
 function keyMaterial(drawn: Uint8Array, keySeed: Uint8Array | undefined): Uint8Array {
   if (keySeed === undefined) return drawn;

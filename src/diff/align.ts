@@ -13,6 +13,7 @@ import type { MachineEvent } from '../core/events.js';
 import type { StoredEvent } from '../journal/store.js';
 import type { JournalWires } from '../export/journal-wires.js';
 import { contentKey } from './event-meaning.js';
+import { KERNEL_AND_SERVER_NAMES } from '../protocol/message-types.js';
 
 export type Change = 'only-a' | 'only-b' | 'changed';
 
@@ -51,8 +52,7 @@ export interface AlignedDiff {
   readonly differences: readonly AlignedDifference[];
 }
 
-export const SERVER_NAMES: Readonly<Record<number, string>> = { 0: 'kernel', 2: 'vfs', 3: 'pm', 4: 'mm', 7: 'rs' };
-const isServer = (pid: number) => pid in SERVER_NAMES;
+const isServer = (pid: number) => pid in KERNEL_AND_SERVER_NAMES;
 
 /** The track an event belongs to: the process it concerns, a server's own events, or the machine. */
 export function trackOf(e: MachineEvent): string {
@@ -65,7 +65,7 @@ export function trackOf(e: MachineEvent): string {
       // A delegated call and its reply both go to the caller's track.
       return `pid ${!isServer(e.src) ? e.src : !isServer(e.dst) ? e.dst : e.src}`;
     case 'server-crash': case 'server-restart': case 'server-down':
-      return `server ${SERVER_NAMES[e.server] ?? e.server}`;
+      return `server ${KERNEL_AND_SERVER_NAMES[e.server] ?? e.server}`;
     default:
       return 'machine';
   }
@@ -76,10 +76,10 @@ export function serverOf(e: MachineEvent): string | null {
   switch (e.kind) {
     case 'ipc': case 'ipc-reject': case 'ipc-denied': case 'ipc-fault': {
       const s = isServer(e.dst) && e.dst !== 0 ? e.dst : isServer(e.src) && e.src !== 0 ? e.src : null;
-      return s === null ? null : (SERVER_NAMES[s] ?? String(s));
+      return s === null ? null : (KERNEL_AND_SERVER_NAMES[s] ?? String(s));
     }
     case 'server-crash': case 'server-restart': case 'server-down':
-      return SERVER_NAMES[e.server] ?? String(e.server);
+      return KERNEL_AND_SERVER_NAMES[e.server] ?? String(e.server);
     default:
       return null;
   }

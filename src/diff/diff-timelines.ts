@@ -8,7 +8,7 @@
 import type { MachineEvent } from '../core/events.js';
 import type { StoredEvent } from '../journal/store.js';
 import { EventDecoder } from '../export/decode-event.js';
-import { alignEvents, trackOf, type Change, type Tally } from './align.js';
+import { alignEvents, trackOf, type AlignedDiff, type Change } from './align.js';
 import { consoleOutput, unifiedDiff } from './console-diff.js';
 import { derivedEvents, firstDivergence } from './first-divergence.js';
 import { compareInputs, type InputDifference } from './inputs.js';
@@ -60,20 +60,10 @@ export interface DivergenceView {
   readonly explainedBy: readonly InputDifference[];
 }
 
-export interface AlignedView {
-  readonly eventsA: number;
-  readonly eventsB: number;
+/** The aligned diff as the report gives it: the aligner's counts, its differences as event views. */
+export interface AlignedView extends Omit<AlignedDiff, 'differences'> {
   /** The window stopped at alignLimit events on a side. */
   readonly limited: boolean;
-  readonly matched: number;
-  readonly shifted: number;
-  readonly onlyA: number;
-  readonly onlyB: number;
-  readonly changed: number;
-  readonly resyncs: number;
-  readonly byProcess: readonly Tally[];
-  readonly byKind: readonly Tally[];
-  readonly byServer: readonly Tally[];
   readonly differences: readonly { readonly change: Change; readonly track: string; readonly a: EventView | null; readonly b: EventView | null }[];
   /** Differences left out of `differences` (maxDifferences). */
   readonly omitted: number;

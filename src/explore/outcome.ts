@@ -7,7 +7,7 @@
  * run, its recording and a replay of that recording are judged alike.
  */
 import type { EventSink, MachineEvent } from '../core/events.js';
-import { messageTypeName } from '../protocol/message-types.js';
+import { messageTypeName, SERVER_NAMES } from '../protocol/message-types.js';
 
 /** Signals by number, as the guest ABI numbers them (Linux). */
 const SIGNAL_NAMES: Readonly<Record<number, string>> = {
@@ -20,7 +20,6 @@ export function signalName(signo: number): string {
   return SIGNAL_NAMES[signo] ?? `signal ${signo}`;
 }
 
-const SERVER_NAMES: Readonly<Record<number, string>> = { 2: 'vfs', 3: 'pm', 4: 'mm', 7: 'rs' };
 
 export function serverName(pid: number): string {
   return SERVER_NAMES[pid] ?? `pid ${pid}`;

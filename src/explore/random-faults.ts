@@ -9,7 +9,7 @@
  * than after its end.
  */
 import type { Fault } from '../core/events.js';
-import { WELL_KNOWN_PID } from '../protocol/message-types.js';
+import { SERVER_NAMES, WELL_KNOWN_PID } from '../protocol/message-types.js';
 
 /** The servers faults are aimed at. */
 export const FAULT_SERVERS = [WELL_KNOWN_PID.VFS, WELL_KNOWN_PID.PROC, WELL_KNOWN_PID.MM] as const;
@@ -86,7 +86,7 @@ export function drawFaults(seed: number, traffic: TrafficCounts): Fault[] {
 
 /** A fault as `--inject` spells it (src/cli/fault-spec.ts), to say which fault a run had. */
 export function faultText(f: Fault): string {
-  const server = (pid: number) => ({ 2: 'vfs', 3: 'pm', 4: 'mm' } as Record<number, string>)[pid] ?? String(pid);
+  const server = (pid: number) => SERVER_NAMES[pid] ?? String(pid);
   switch (f.kind) {
     case 'crash':
     case 'hang':

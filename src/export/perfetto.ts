@@ -15,7 +15,7 @@
 import type { MachineEvent } from '../core/events.js';
 import type { BranchId, JournalSeq } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
-import { MSG, RS_MSG, messageTypeName } from '../protocol/message-types.js';
+import { KERNEL_AND_SERVER_NAMES, MSG, RS_MSG, messageTypeName } from '../protocol/message-types.js';
 import { EventDecoder, summaryOf } from './decode-event.js';
 
 /** One trace event as the format defines it (the fields this exporter uses). */
@@ -51,7 +51,6 @@ const MACHINE_PID = 1;
 const TID_BASE = 1000;
 const CPU_TID = 1;
 const MACHINE_TID = 2;
-const SERVER_NAMES: Readonly<Record<number, string>> = { 0: 'kernel', 2: 'vfs', 3: 'pm', 4: 'mm', 7: 'rs' };
 const REPLY_TYPES: ReadonlySet<number> = new Set([MSG.VFS_REPLY, MSG.PROC_REPLY, MSG.MM_REPLY, RS_MSG.RS_REPLY]);
 const TYPE_BY_NAME: ReadonlyMap<string, number> = new Map([...Object.entries(MSG), ...Object.entries(RS_MSG)]);
 
@@ -98,7 +97,7 @@ export function* traceEvents(store: JournalStore, branch: BranchId, options: Per
   /** Events made by the current journal event, handed out before the next is read. */
   let out: TraceEvent[] = [];
   // init is started by the kernel, not by an exec event.
-  const names = new Map<number, string>([[1, 'init'], ...Object.entries(SERVER_NAMES).map(([pid, n]): [number, string] => [Number(pid), n])]);
+  const names = new Map<number, string>([[1, 'init'], ...Object.entries(KERNEL_AND_SERVER_NAMES).map(([pid, n]): [number, string] => [Number(pid), n])]);
   const seenPids = new Set<number>();
   const openCalls = new Map<number, OpenSyscall>();
   /** Requests awaiting their reply, by "requester->replier". */
@@ -271,7 +270,7 @@ export function* traceEvents(store: JournalStore, branch: BranchId, options: Per
   yield { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { name: 'machine' } };
   yield { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: MACHINE_TID, args: { sort_index: -1 } };
   for (const pid of [...seenPids].sort((x, y) => x - y)) {
-    const label = pid in SERVER_NAMES ? `${SERVER_NAMES[pid]} (${pid})` : `pid ${pid} ${names.get(pid) ?? ''}`.trim();
+    const label = pid in KERNEL_AND_SERVER_NAMES ? `${KERNEL_AND_SERVER_NAMES[pid]} (${pid})` : `pid ${pid} ${names.get(pid) ?? ''}`.trim();
     yield { name: 'thread_name', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { name: label } };
     yield { name: 'thread_sort_index', ph: 'M', ts: 0, pid: MACHINE_PID, tid: tidOf(pid), args: { sort_index: pid } };
   }

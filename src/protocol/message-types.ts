@@ -134,6 +134,14 @@ export const WELL_KNOWN_PID = {
   RS: 7,
 } as const;
 
+/** The servers' short names, by pid (what the CLI, the TUI, traces and summaries call them). */
+export const SERVER_NAMES: Readonly<Record<number, string>> = {
+  [WELL_KNOWN_PID.VFS]: 'vfs', [WELL_KNOWN_PID.PROC]: 'pm', [WELL_KNOWN_PID.MM]: 'mm', [WELL_KNOWN_PID.RS]: 'rs',
+};
+
+/** The same with the kernel (pid 0), for what treats it as one of the servers. */
+export const KERNEL_AND_SERVER_NAMES: Readonly<Record<number, string>> = { [WELL_KNOWN_PID.KERNEL]: 'kernel', ...SERVER_NAMES };
+
 /** A message as it crosses Lattice IPC: the kernel stamps `m_source`. */
 export interface Message {
   readonly m_source: number;

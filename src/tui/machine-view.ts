@@ -10,10 +10,10 @@ import { inspectVfs } from '../servers/vfs/vfs-inspect.js';
 import type { StackFrame } from '../symbols/backtrace.js';
 import type { SymbolTable } from '../symbols/elf-symbols.js';
 import { disassembleAround, REG_NAMES } from './disasm.js';
+import { SERVER_NAMES } from '../protocol/message-types.js';
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
 const perm = (p: number) => `${p & 1 ? 'r' : '-'}${p & 2 ? 'w' : '-'}${p & 4 ? 'x' : '-'}`;
-const SERVER_NAMES: Record<number, string> = { 2: 'vfs', 3: 'pm', 4: 'mm', 7: 'rs' };
 
 export interface ProcRow {
   readonly pid: number;
