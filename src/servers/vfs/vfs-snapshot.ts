@@ -6,7 +6,7 @@
  */
 import { StateValue, uniqueBy } from '../../core/state-check.js';
 import { NAME_MAX } from '../../protocol/vfs-protocol.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, isBase64, toBase64 } from './base64.js';
 import { FILE_SIZE_MAX, OPEN_MAX, PIPE_CAPACITY, rdevOf, type CharDevice, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
 
 export const VFS_STATE_VERSION = 1;
@@ -169,13 +169,12 @@ function restoreInode(s: InodeSnapshot, load?: BlobSource): Inode {
 
 // ---- reading a saved state -------------------------------------------------------------------
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const DEVICES: readonly CharDevice[] = ['console', 'null'];
 
 /** Base64 of at most `maxBytes` bytes. */
 export function base64At(v: StateValue, maxBytes: number): string {
   const s = v.string(Math.ceil(maxBytes / 3) * 4);
-  if (!BASE64.test(s)) v.fail('base64');
+  if (!isBase64(s)) v.fail('base64');
   return s;
 }
 
