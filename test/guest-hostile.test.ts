@@ -31,11 +31,13 @@ describe('hostile guests', () => {
     // About 6 s alone; each mmap copying and sorting the region list took over two minutes.
   }, 60_000);
 
-  it('the machine has a memory size: a GiB is ENOMEM, and pieces stop short of 256 MiB', () => {
+  it('the machine has a memory size: a GiB is ENOMEM, pieces stop short of 256 MiB, then sbrk and fork are refused', () => {
     const r = hostile('memory');
     expect(r.out).toContain('hostile memory: 1 GiB ENOMEM');
     expect(r.out).toMatch(/hostile memory: (2[0-4]\d) MiB mapped, then ENOMEM/);
     expect(r.out).toContain('hostile memory: sbrk 16 MiB refused');
+    // The child's pages would count as its own: what the parent mapped does not fit twice.
+    expect(r.out).toContain('hostile memory: fork ENOMEM');
     expect(r.status).toBe(0);
   }, 120_000);
 

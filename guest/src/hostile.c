@@ -5,7 +5,8 @@
  *   hostile write-partial   write() whose buffer turns unreadable after the first 4064-byte
  *                           chunk: returns the 4064 bytes written (Linux: the partial count)
  *   hostile mmap-many [N]   N one-page mmaps that cannot merge (default 32000), then frees them
- *   hostile memory          mmap of 1 GiB, then 16 MiB pieces until ENOMEM: the machine's memory
+ *   hostile memory          mmap of 1 GiB, then 16 MiB pieces until ENOMEM: the machine's memory;
+ *                           then sbrk and fork, refused for the same memory
  *   hostile fsfull          sparse 64 MiB files until the file system is full (ENOSPC)
  *   hostile sigframe        a child overflows its stack with a SIGSEGV handler, another forges a
  *                           sigreturn frame: both die of SIGSEGV (no signal frame possible)
@@ -103,7 +104,16 @@ static int memory(void)
     void *brk_before = sbrk(0);
     void *grown = sbrk(16L << 20);
     printf("hostile memory: sbrk 16 MiB %s\n", grown == (void *)-1 || grown != brk_before ? "refused" : "granted");
-    return gib == MAP_FAILED && mib < 256 ? 0 : 1;
+    /* So is a fork: the child's pages count as its own (each may become a private copy), and
+     * what this process has mapped does not fit twice (Linux with strict overcommit: ENOMEM). */
+    fflush(stdout);
+    errno = 0;
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    int fork_errno = errno;
+    if (child > 0) waitpid(child, NULL, 0);
+    printf("hostile memory: fork %s\n", child < 0 ? errname(fork_errno) : "succeeded");
+    return gib == MAP_FAILED && mib < 256 && child < 0 ? 0 : 1;
 }
 
 static int fsfull(void)
