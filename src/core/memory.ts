@@ -237,6 +237,16 @@ export class AddressSpace {
     return t?.pages[vpn & 1023] ? t.perms[vpn & 1023]! : 0;
   }
 
+  /**
+   * The shared memory page holding `addr`, or undefined when it is unmapped or private: the same
+   * object in every address space that has the segment attached, wherever it is attached (a
+   * debugger's watch on one process's attachment sees the stores of the others through it).
+   */
+  sharedPageAt(addr: number): Page | undefined {
+    const page = this.pageAt(addr >>> PAGE_SHIFT);
+    return page?.shared ? page : undefined;
+  }
+
   isMapped(addr: number): boolean {
     return this.pageAt(addr >>> PAGE_SHIFT) !== undefined;
   }

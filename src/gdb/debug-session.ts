@@ -207,7 +207,10 @@ export class DebugSession {
     if (h.kind === 'breakpoint') return { kind: 'breakpoint', pid: h.pid, pc: h.pc };
     // Report the watchpoint as set (gdb matches the address it asked for), and which kind it was.
     const w = this.watchpoints.find((w) => h.addr < w.addr + w.len && w.addr < h.addr + h.len && (w.kind === 'access' || w.kind === h.kind));
-    return { kind: 'watch', pid: h.pid, addr: w?.addr ?? h.addr, access: w?.kind ?? h.kind };
+    // A process outside the family that wrote through shared memory is no thread of gdb's: the
+    // stop is the watched process's, whose bytes changed.
+    const pid = h.watched !== undefined && !this.family.has(h.pid) ? h.watched : h.pid;
+    return { kind: 'watch', pid, addr: w?.addr ?? h.addr, access: w?.kind ?? h.kind };
   }
 
   private atBegin(pid: number): StopReason {

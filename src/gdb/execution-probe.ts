@@ -16,7 +16,10 @@
  * - with watchpoints, steps every instruction of the watched processes one at a time, so a
  *   load or store the watch sees is attributed to its exact icount and pc; the kernel's
  *   accesses for a process (a `read` filling a buffer, a signal frame, a `write` reading one)
- *   are seen through `writeUser`/`poke`/`readUser`.
+ *   are seen through `writeUser`/`poke`/`readUser`. A watched range on System V shared memory
+ *   is watched wherever its pages are: the processes that have its segment attached are stepped
+ *   too, and their accesses through their own mappings (at any address) count as accesses to
+ *   the watched bytes.
  * A hit may stop the run: the CPU's run returns early as if its budget were spent (a run split
  * anywhere gives the same events), and the between-slices check of `advance` ends it.
  *
@@ -26,7 +29,7 @@
  * does not have yet.
  */
 import { Cpu, type StopReason } from '../core/cpu.js';
-import { AddressSpace, PAGE_SHIFT } from '../core/memory.js';
+import { AddressSpace, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, type Page } from '../core/memory.js';
 import type { AdvanceEnd, ReplayTarget } from './replay-target.js';
 
 export interface WatchRange {
@@ -55,7 +58,18 @@ export type ProbeHit =
       readonly by: 'store' | 'kernel';
       /** The machine's icount when the bytes changed (after the store; during the syscall). */
       readonly at: number;
+      /**
+       * Set when `pid` reached the watched bytes through shared memory: the watched process whose
+       * bytes they are (`addr` is in its address space, not necessarily in `pid`'s).
+       */
+      readonly watched?: number;
     };
+
+/** A shared memory page under a watch range: the watched process and the page's address there. */
+interface SharedAlias {
+  readonly pid: number;
+  readonly base: number;
+}
 
 /** What to do after a hit: stop the run there, or record it and go on. */
 export type HitAction = 'stop' | 'continue';
@@ -122,19 +136,72 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
     for (const p of machine.kernel.procs.values()) if (p.mem === mem) return p.pid;
     return undefined;
   };
-  const note = (kind: 'write' | 'read', mem: AddressSpace, a: number, n: number): void => {
-    const w = overlap(kind === 'write' ? spec.writes : reads, a, n);
-    if (!w) return;
-    const pid = stepping?.pid ?? ownerOf(mem);
-    if (pid === undefined || !spec.watches(pid, machine.icount)) return;
-    const lo = Math.max(a, w.addr);
-    const len = Math.min(a + n, w.addr + w.len) - lo;
+  /**
+   * The shared memory pages under a watch range of a watched process, each with where it lies
+   * there, and the processes that have one of their segments attached (stepped like watched
+   * ones). Found again at each CPU run: attachments change only at system calls, between runs.
+   */
+  let aliases = new Map<Page, SharedAlias[]>();
+  let sharers = new Set<number>();
+  const findAliases = (icount: number): void => {
+    aliases = new Map();
+    sharers = new Set();
+    const k = machine.kernel;
+    if (k.shm.segments.size === 0) return;
+    for (const w of k.procs.values()) {
+      if (!spec.watches(w.pid, icount)) continue;
+      for (const r of [...spec.writes, ...reads]) {
+        const last = ((r.addr + Math.max(1, r.len) - 1) >>> 0) >>> PAGE_SHIFT;
+        for (let vpn = r.addr >>> PAGE_SHIFT; vpn <= last; vpn++) {
+          const base = (vpn << PAGE_SHIFT) >>> 0;
+          const page = w.mem.sharedPageAt(base);
+          if (!page) continue;
+          const list = aliases.get(page) ?? [];
+          if (!list.some((x) => x.pid === w.pid && x.base === base)) list.push({ pid: w.pid, base });
+          aliases.set(page, list);
+        }
+      }
+    }
+    if (aliases.size === 0) return;
+    const segments = new Set<number>();
+    for (const [id, seg] of k.shm.segments) if (seg.pages.some((pg) => aliases.has(pg))) segments.add(id);
+    for (const [pid, attached] of k.shm.attachments) if (attached.some((x) => segments.has(x.segment))) sharers.add(pid);
+  };
+  const report = (kind: 'write' | 'read', pid: number, addr: number, len: number, watched: number | undefined): void => {
+    const through = watched === undefined ? {} : { watched };
     if (stepping && stepping.pid === pid) {
-      hit({ kind, pid, icount: stepping.icount, pc: stepping.pc, addr: lo, len, by: 'store', at: stepping.icount + 1 });
+      hit({ kind, pid, icount: stepping.icount, pc: stepping.pc, addr, len, by: 'store', at: stepping.icount + 1, ...through });
     } else {
       const p = machine.kernel.procs.get(pid);
       // The kernel writes for a process that is in (or has just completed) an ecall.
-      hit({ kind, pid, icount: machine.icount - 1, pc: ((p?.pc ?? 4) - 4) >>> 0, addr: lo, len, by: 'kernel', at: machine.icount });
+      hit({ kind, pid, icount: machine.icount - 1, pc: ((p?.pc ?? 4) - 4) >>> 0, addr, len, by: 'kernel', at: machine.icount, ...through });
+    }
+  };
+  const note = (kind: 'write' | 'read', mem: AddressSpace, a: number, n: number): void => {
+    const ranges = kind === 'write' ? spec.writes : reads;
+    const w = overlap(ranges, a, n);
+    if (!w && aliases.size === 0) return;
+    const pid = stepping?.pid ?? ownerOf(mem);
+    if (pid === undefined) return;
+    if (w && spec.watches(pid, machine.icount)) {
+      const lo = Math.max(a, w.addr);
+      report(kind, pid, lo, Math.min(a + n, w.addr + w.len) - lo, undefined);
+      return;
+    }
+    // Through shared memory: the same page under a watch range of a watched process, at its address there.
+    for (let at = a; at < a + n; ) {
+      const chunk = Math.min(a + n, ((at >>> PAGE_SHIFT) + 1) * PAGE_SIZE) - at;
+      const page = aliases.size > 0 ? mem.sharedPageAt(at) : undefined;
+      for (const x of (page && aliases.get(page)) ?? []) {
+        const there = x.base + (at & PAGE_MASK);
+        if (x.pid === pid && x.base === ((at >>> PAGE_SHIFT) << PAGE_SHIFT) >>> 0) continue; // the direct case, above
+        const v = overlap(ranges, there, chunk);
+        if (!v || !spec.watches(x.pid, machine.icount)) continue;
+        const lo = Math.max(there, v.addr);
+        report(kind, pid, lo, Math.min(there + chunk, v.addr + v.len) - lo, x.pid);
+        return;
+      }
+      at += chunk;
     }
   };
 
@@ -143,7 +210,8 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
     const p = machine.kernel.current;
     if (!p || (spec.breakpoints.size === 0 && !stepAll)) return cpuRun.call(this, budget);
     const watched = spec.watches(p.pid, this.icount);
-    if (stepAll && !watched) return cpuRun.call(this, budget);
+    if (stepAll) findAliases(this.icount);
+    if (stepAll && !watched && !sharers.has(p.pid)) return cpuRun.call(this, budget);
     // With breakpoints every process runs armed, watched or not: they may share the pages
     // (and so the compiled code) of the watched ones, and must not leave a breakpoint compiled.
     const start = this.icount;
@@ -230,6 +298,7 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
       return r;
     };
   }
+  if (stepAll) findAliases(machine.icount);
   try {
     const end = target.advance(maxIcount, () => stoppedBy !== undefined);
     return { end, stoppedBy };
