@@ -222,9 +222,10 @@ static const char *t_zombie_reaping(void)
     CHECK(pid >= 0, "fork: %s", strerror(errno));
     if (pid == 0) _exit(3);
     int st;
-    /* WNOHANG until the child has exited: it stays a zombie until we reap it. */
+    /* WNOHANG until the child has exited: it stays a zombie until we reap it. Bounded by count,
+     * and generously: under qemu on a busy host the child may take seconds to run. */
     pid_t r = 0;
-    for (int i = 0; i < 200 && r == 0; i++) {
+    for (int i = 0; i < 4000 && r == 0; i++) {
         r = waitpid(pid, &st, WNOHANG);
         if (r == 0) sleep_ms(5);
     }
@@ -316,13 +317,23 @@ static const char *t_signals(void)
     int st = wait_status(pid);
     CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM, "TERM: status %#x", st);
 
+    /* The child says through a pipe when it ignores SIGTERM: a sleep was a race when the host
+     * is busy (under qemu the child may not have run at all after 10 ms). */
+    int ready[2];
+    CHECK_SYS(pipe(ready));
     pid = fork();
     if (pid == 0) {
+        close(ready[0]);
         signal(SIGTERM, SIG_IGN);
         signal(SIGKILL, on_usr1); /* must fail */
+        if (write(ready[1], "r", 1) != 1) _exit(1);
+        close(ready[1]);
         for (;;) sched_yield();
     }
-    sleep_ms(10);
+    close(ready[1]);
+    char r;
+    CHECK(read(ready[0], &r, 1) == 1, "the child did not say it was ready");
+    close(ready[0]);
     kill(pid, SIGTERM);
     sleep_ms(10);
     CHECK(waitpid(pid, &st, WNOHANG) == 0, "ignored SIGTERM killed the child");
