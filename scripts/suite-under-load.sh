@@ -29,14 +29,27 @@ case "$top" in ''|*[!0-9]*|0) echo "--top wants a positive whole number, got '$t
 
 tmp=$(mktemp -d)
 hog_pids=()
+suite_pid=
 stop_hogs() {
   for pid in "${hog_pids[@]}"; do kill "$pid" 2>/dev/null; done
   for pid in "${hog_pids[@]}"; do wait "$pid" 2>/dev/null; done
   hog_pids=()
 }
 cleanup() {
+  # A suite still running (the script was interrupted) goes with it: its own process group.
+  if [ -n "$suite_pid" ]; then kill -TERM -- "-$suite_pid" 2>/dev/null; wait "$suite_pid" 2>/dev/null; fi
   stop_hogs
   rm -rf "$tmp"
+}
+# Each step runs in a process group of its own, in the background, so that a signal to this
+# script is handled at once (bash defers traps while a foreground command runs).
+step() {
+  setsid "$@" &
+  suite_pid=$!
+  wait "$suite_pid"
+  local s=$?
+  suite_pid=
+  return "$s"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -51,10 +64,10 @@ echo "test:load: $hogs busy loop(s) running (pids ${hog_pids[*]:-none}) on $(npr
 
 export CI="${CI:-true}"
 start=$(date +%s.%N)
-npx tsc --noEmit
+step npx tsc --noEmit
 status=$?
 if [ "$status" -eq 0 ]; then
-  XRR_TIMING_OUT="$tmp/timing.json" npx vitest run --reporter=default --reporter=./scripts/timing-reporter.ts "${vitest_args[@]}"
+  XRR_TIMING_OUT="$tmp/timing.json" step npx vitest run --reporter=default --reporter=./scripts/timing-reporter.ts "${vitest_args[@]}"
   status=$?
 else
   echo "test:load: tsc --noEmit failed; vitest not run" >&2
