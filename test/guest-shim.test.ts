@@ -6,7 +6,7 @@
  * XINIM itself. Needs the RISC-V cross compiler and qemu-riscv32 (CI installs both); skipped
  * otherwise.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +48,21 @@ describe.skipIf(!available)('guest programs over the Linux shim (qemu-riscv32)',
     expect(r.stdout).toContain(`posixtest: ${cases.length} passed, 0 failed`);
     expect(r.status).toBe(0);
   });
+
+  it('passes the signals case 48 times, 8 at once: the ignored-SIGTERM child is waited for, not raced', async () => {
+    // The parent used to sleep 10 ms and then send SIGTERM; on a busy host qemu had not yet run
+    // the child's signal(SIGTERM, SIG_IGN) and it died (3 of 48 runs failed beside the suite).
+    // The child now says through a pipe when it is ready; running many at once makes the host busy.
+    const once = () => new Promise<string>((resolve) => {
+      const child = spawn('qemu-riscv32', [join(bin, 'posixtest'), 'signals'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+      child.on('close', (status) => resolve(status === 0 && out.includes('posixtest: 1 passed, 0 failed') ? '' : out.split('\n').filter((l) => l.includes('FAIL')).join('; ') || `status ${status}`));
+    });
+    const failures: string[] = [];
+    for (let round = 0; round < 6; round++) failures.push(...(await Promise.all(Array.from({ length: 8 }, once))).filter((f) => f !== ''));
+    expect(failures).toEqual([]);
+  }, 120_000);
 
   it('runs a shell script with quotes, variables, lists, pipes and redirections', () => {
     const dir = mkdtempSync(join(tmpdir(), 'xrr-sh-'));
