@@ -19,7 +19,8 @@ function xrr(args: string[], input?: string) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('xrr run', () => {
+// Each test starts xrr (node + tsx) several times: up to 27 s each beside the suite under load.
+describe('xrr run', { timeout: 180_000 }, () => {
   it('runs a guest program and exits with its status', () => {
     expect(xrr(['run', '--seed', '1', '/bin/true']).status).toBe(0);
     expect(xrr(['run', '--seed', '1', '/bin/false']).status).toBe(1);

@@ -213,7 +213,7 @@ describe('xrr diff: recorded with the CLI', () => {
     const sealed = xrr('diff', at('shared.db'), at('cli-crash.db'));
     expect(sealed.status).toBe(2);
     expect(sealed.stderr).toContain('shared without its keys');
-  }, 60_000);
+  }, 180_000);
 });
 
 describe('the shipped pair (README, "Diff two boots")', () => {

@@ -137,7 +137,7 @@ describe('xrr export --format perfetto', () => {
     expect(xrr('export', file).status).toBe(2);
     expect(xrr('export', file, '--format', 'svg').status).toBe(2);
     expect(xrr('export', file, '--format', 'jsonl', '--branch', '99').status).toBe(2);
-  }, 30_000);
+  }, 60_000);
 });
 
 describe('xrr export --format jsonl', () => {

@@ -25,7 +25,9 @@ function xrr(...args: string[]): { status: number; stdout: string; stderr: strin
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-describe('xrr record / replay / verify', () => {
+// Each test starts xrr (node + tsx) two to six times: up to 19 s each beside the suite under load,
+// where two of them once ran past the 60 s default.
+describe('xrr record / replay / verify', { timeout: 240_000 }, () => {
   const file = join(dir, 'boot.db');
   const input = join(dir, 'input.txt');
   writeFileSync(input, 'ls /bin\nforkrace\necho recorded-here\n');
@@ -92,9 +94,12 @@ describe('xrr record / replay / verify', () => {
     const child = spawn(process.execPath, ['bin/xrr.mjs', 'record', '--seed', '7', '--out', killed, '/bin/vfsstress', '8', '4000'], {
       stdio: 'ignore',
     });
-    const deadline = Date.now() + 60_000;
+    // Until it has written 20,000 events, or ended by itself; bounded by count (10 minutes at
+    // 4 looks a second, the test's timeout comes first), not by a deadline a busy host can pass.
+    let exited = false;
+    child.once('exit', () => (exited = true));
     let events = 0;
-    while (Date.now() < deadline && events < 20_000) {
+    for (let look = 0; look < 2400 && !exited && events < 20_000; look++) {
       await new Promise((r) => setTimeout(r, 250));
       if (!existsSync(killed)) continue;
       try {
@@ -105,6 +110,7 @@ describe('xrr record / replay / verify', () => {
         // not yet initialised
       }
     }
+    expect(exited, 'vfsstress ended before 20,000 events: nothing was killed').toBe(false);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
     expect(events).toBeGreaterThan(0);

@@ -98,7 +98,7 @@ describe('determinism across processes', () => {
     expect(a.events).toBeGreaterThan(1000);
     expect(b).toEqual(a);
     expect(run('12').hash).not.toBe(a.hash); // the seed is an input: another seed, another boot
-  });
+  }, 180_000); // three host processes, each started with tsx: 27 s together beside the suite under load
 });
 
 describe('machine state', () => {
