@@ -44,7 +44,8 @@ async function waitScreen(name: string, pred: (s: string) => boolean, what: stri
   throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
 }
 
-describe.skipIf(!hasTmux)('live idle time in a terminal', () => {
+// The real CLI in tmux: 18 s for the slowest beside the suite under load, against the 60 s default.
+describe.skipIf(!hasTmux)('live idle time in a terminal', { timeout: 180_000 }, () => {
   afterAll(() => {
     for (const s of sessions) spawnSync('tmux', ['kill-session', '-t', s]);
     rmSync(dir, { recursive: true, force: true });

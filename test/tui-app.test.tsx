@@ -49,7 +49,7 @@ async function record(): Promise<{ store: JournalStore; end: number }> {
   return { store, end: machine.icount };
 }
 
-async function waitFor(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 20_000): Promise<string> {
+async function waitFor(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 60_000): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const f = frame() ?? '';

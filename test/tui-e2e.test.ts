@@ -34,7 +34,7 @@ function start(name: string, w: number, h: number, cmd: string, env = ''): void 
 
 const screen = (name: string) => tmux('capture-pane', '-p', '-t', name);
 
-async function waitScreen(name: string, pred: (s: string) => boolean, what: string, ms = 30_000): Promise<string> {
+async function waitScreen(name: string, pred: (s: string) => boolean, what: string, ms = 60_000): Promise<string> {
   const t0 = Date.now();
   let s = '';
   while (Date.now() - t0 < ms) {
@@ -48,7 +48,8 @@ async function waitScreen(name: string, pred: (s: string) => boolean, what: stri
 const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
 const paused = (s: string) => s.includes('[PAUSED]');
 
-describe.skipIf(!hasTmux)('xrr tui in a terminal', () => {
+// The real CLI in tmux: the tests without a timeout of their own took up to 17 s beside the suite under load.
+describe.skipIf(!hasTmux)('xrr tui in a terminal', { timeout: 180_000 }, () => {
   beforeAll(() => {
     // A copy: forking and bookmarking write to the file, and the shipped one stays as it is.
     copyFileSync(join(ROOT, 'recordings/sample-vfs-crash.db'), db);

@@ -34,7 +34,7 @@ export async function recordBoot(options: RecordOptions = {}): Promise<{ store: 
 }
 
 /** The frame once `pred` holds (polled; a generous bound for a busy machine). */
-export async function waitFor(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 30_000): Promise<string> {
+export async function waitFor(frame: () => string | undefined, pred: (f: string) => boolean, what: string, ms = 60_000): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const f = frame() ?? '';
