@@ -3,10 +3,13 @@
  * failed ones, and the tests closest to their timeouts (timeout / duration, smallest first: the
  * suite's rule is at least 3 for a test alone, docs/testing.md).
  *
- *   npx tsx scripts/test-durations.ts TIMING.json [--top N] [--markdown]
+ *   npx tsx scripts/test-durations.ts TIMING.json [--top N] [--markdown] [--timeouts-from NOW.json]
  *
- * `--markdown` prints instead the audit table of docs/testing.md: per file, its time, its slowest
- * test with that test's timeout and ratio, and the time outside its tests against hookTimeout.
+ * `--markdown` prints instead the audit table of docs/testing.md: per file, its time, the test
+ * nearest its timeout with that timeout and the ratio, and the time outside its tests.
+ * `--timeouts-from` takes each test's timeout from another report, e.g. of a run that only
+ * collects (`vitest run -t NO_SUCH_TEST` with the reporter: every test skipped, its timeout
+ * known), so durations measured once can be set against timeouts changed since.
  */
 import { readFileSync } from 'node:fs';
 import type { TimedFile, TimedTest, TimingReport } from './timing-reporter.js';
@@ -74,10 +77,20 @@ function markdown(r: TimingReport): void {
   }
 }
 
+/** A test's name without hex numbers (the differential test names its run's random seed). */
+const stableName = (t: TimedTest) => `${t.file}\u0000${t.name.replace(/0x[0-9a-f]+/g, '0x')}`;
+
+/** `r` with each test's timeout as `now` has it (tests `now` does not know keep theirs). */
+function withTimeoutsOf(r: TimingReport, now: TimingReport): TimingReport {
+  const limits = new Map(now.tests.map((t) => [stableName(t), t.timeoutMs]));
+  return { ...r, tests: r.tests.map((t) => ({ ...t, timeoutMs: limits.get(stableName(t)) ?? t.timeoutMs })) };
+}
+
 function main(argv: readonly string[]): number {
-  const file = argv.find((a, i) => !a.startsWith('--') && argv[i - 1] !== '--top');
+  const optionValues = new Set(['--top', '--timeouts-from']);
+  const file = argv.find((a, i) => !a.startsWith('--') && !optionValues.has(argv[i - 1] ?? ''));
   if (!file) {
-    console.error('usage: tsx scripts/test-durations.ts TIMING.json [--top N] [--markdown]');
+    console.error('usage: tsx scripts/test-durations.ts TIMING.json [--top N] [--markdown] [--timeouts-from NOW.json]');
     return 2;
   }
   const topAt = argv.indexOf('--top');
@@ -86,9 +99,15 @@ function main(argv: readonly string[]): number {
     console.error('--top wants a positive whole number');
     return 2;
   }
+  const nowAt = argv.indexOf('--timeouts-from');
   let report: TimingReport;
   try {
     report = readTiming(file);
+    if (nowAt >= 0) {
+      const now = argv[nowAt + 1];
+      if (!now) throw new Error('--timeouts-from wants a timing report');
+      report = withTimeoutsOf(report, readTiming(now));
+    }
   } catch (e) {
     console.error(e instanceof Error ? e.message : String(e));
     return 1;

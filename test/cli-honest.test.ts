@@ -173,7 +173,8 @@ describe('usage', () => {
   });
 });
 
-describe('run summaries', () => {
+// Records through the CLI: up to 15 s beside the suite under load.
+describe('run summaries', { timeout: 120_000 }, () => {
   it('record names the server crash (server, message, sender, icount) on stderr; an injected crash keeps the status', () => {
     const out = join(dir, 'crash.db');
     const r = xrr(['record', '--seed', 'sample-1', '--epoch', '2026-01-01T00:00:00Z', '--inject', 'crash:vfs:200', '--out', out, '--input', '-'], 'echo hello\nforkrace\n');

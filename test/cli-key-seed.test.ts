@@ -46,7 +46,8 @@ function rows(file: string): { events: Row[]; blocks: string[]; head: string } {
   return { events, blocks, head };
 }
 
-describe('--key-seed', () => {
+// Each test records and forks through the CLI: up to 15 s beside the suite under load.
+describe('--key-seed', { timeout: 120_000 }, () => {
   const a = join(dir, 'a.db');
   const b = join(dir, 'b.db');
   const c = join(dir, 'c.db');
