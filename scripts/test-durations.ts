@@ -60,7 +60,7 @@ function summary(r: TimingReport, top: number): void {
 }
 
 function markdown(r: TimingReport): void {
-  console.log('| test file | tests | file time | slowest test | its timeout | ratio | outside tests (hooks) |');
+  console.log('| test file | tests | file time | test nearest its timeout (its time) | its timeout | ratio | outside tests (hooks) |');
   console.log('|---|---:|---:|---|---:|---:|---:|');
   const byFile = new Map<string, TimedTest[]>();
   for (const t of r.tests) byFile.set(t.file, [...(byFile.get(t.file) ?? []), t]);
