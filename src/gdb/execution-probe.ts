@@ -180,26 +180,34 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
   const note = (kind: 'write' | 'read', mem: AddressSpace, a: number, n: number): void => {
     const ranges = kind === 'write' ? spec.writes : reads;
     const w = overlap(ranges, a, n);
-    if (!w && aliases.size === 0) return;
-    const pid = stepping?.pid ?? ownerOf(mem);
-    if (pid === undefined) return;
-    if (w && spec.watches(pid, machine.icount)) {
-      const lo = Math.max(a, w.addr);
-      report(kind, pid, lo, Math.min(a + n, w.addr + w.len) - lo, undefined);
-      return;
+    if (w) {
+      const pid = stepping?.pid ?? ownerOf(mem);
+      if (pid !== undefined && spec.watches(pid, machine.icount)) {
+        const lo = Math.max(a, w.addr);
+        report(kind, pid, lo, Math.min(a + n, w.addr + w.len) - lo, undefined);
+        return;
+      }
     }
-    // Through shared memory: the same page under a watch range of a watched process, at its address there.
+    if (aliases.size === 0) return;
+    // Through shared memory: the same page under a watch range of a watched process, at its
+    // address there. (The page is looked up first: most accesses are to private pages.)
     for (let at = a; at < a + n; ) {
       const chunk = Math.min(a + n, ((at >>> PAGE_SHIFT) + 1) * PAGE_SIZE) - at;
-      const page = aliases.size > 0 ? mem.sharedPageAt(at) : undefined;
-      for (const x of (page && aliases.get(page)) ?? []) {
-        const there = x.base + (at & PAGE_MASK);
-        if (x.pid === pid && x.base === ((at >>> PAGE_SHIFT) << PAGE_SHIFT) >>> 0) continue; // the direct case, above
-        const v = overlap(ranges, there, chunk);
-        if (!v || !spec.watches(x.pid, machine.icount)) continue;
-        const lo = Math.max(there, v.addr);
-        report(kind, pid, lo, Math.min(there + chunk, v.addr + v.len) - lo, x.pid);
-        return;
+      const page = mem.sharedPageAt(at);
+      const under = page && aliases.get(page);
+      if (under) {
+        const pid = stepping?.pid ?? ownerOf(mem);
+        if (pid === undefined) return;
+        const base = ((at >>> PAGE_SHIFT) << PAGE_SHIFT) >>> 0;
+        for (const x of under) {
+          if (x.pid === pid && x.base === base) continue; // the direct case, above
+          const there = x.base + (at & PAGE_MASK);
+          const v = overlap(ranges, there, chunk);
+          if (!v || !spec.watches(x.pid, machine.icount)) continue;
+          const lo = Math.max(there, v.addr);
+          report(kind, pid, lo, Math.min(there + chunk, v.addr + v.len) - lo, x.pid);
+          return;
+        }
       }
       at += chunk;
     }
