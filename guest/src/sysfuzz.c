@@ -100,6 +100,14 @@ static long any_ptr(void)
     }
 }
 
+/* A pointer to nothing readable (or NULL): what the kernel reads there must not matter. */
+static long any_unreadable(void)
+{
+    static const long bad[] = { 0, 1, 4, 0x1000, 0x50000000, 0x7fff0000, (long)0x80000000u, (long)0xc0000000u,
+                                (long)0xfffff000u, (long)0xffffffffu };
+    return bad[below(sizeof bad / sizeof bad[0])];
+}
+
 /* A file descriptor: mostly open ones, some closed, negative or huge. */
 static long any_fd(void)
 {
@@ -288,7 +296,7 @@ static long issue(long nr)
         if (nr == SYS_signal) return raw(nr, sig, below(2), 0, 0, 0, 0);
         memset(scratch, 0, 32);
         scratch[0] = (unsigned char)below(2);
-        return raw(nr, sig, below(3) ? (long)(uintptr_t)scratch : any_ptr(), any_ptr(), any_int(), 0, 0);
+        return raw(nr, sig, below(3) ? (long)(uintptr_t)scratch : any_unreadable(), any_ptr(), any_int(), 0, 0);
     }
     case SYS_sigprocmask:
         return raw(nr, any_int(), any_ptr(), any_ptr(), any_int(), 0, 0);
