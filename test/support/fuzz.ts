@@ -44,7 +44,9 @@ export function params<T>(base: number): fc.Parameters<T> {
 
 /** Rethrows `e` with the seed and how to repeat it at the front of its message. */
 export function withSeed(what: string, e: unknown): Error {
-  const message = e instanceof Error ? e.message : String(e);
+  // fast-check puts the property's own error in `cause`: its message says what failed.
+  const cause = e instanceof Error && e.cause instanceof Error ? `\nGot error: ${e.cause.message}` : '';
+  const message = (e instanceof Error ? e.message : String(e)) + cause;
   const err = new Error(`${what} failed (${repeatHint()}):\n${message}`);
   if (e instanceof Error && e.stack) err.stack = `${err.message}\n${e.stack.split('\n').slice(1).join('\n')}`;
   return err;
@@ -63,4 +65,14 @@ export function check<Ts extends [unknown, ...unknown[]]>(what: string, base: nu
 /** Samples `count` values of `arb` from this process's seed (for loops that are not properties). */
 export function sample<T>(arb: fc.Arbitrary<T>, count: number): T[] {
   return fc.sample(arb, { seed: FUZZ_SEED, numRuns: count });
+}
+
+/** Checks an asynchronous property with this process's seed; a failure names the seed. */
+export async function checkAsync<Ts extends [unknown, ...unknown[]]>(what: string, base: number, arbs: { [K in keyof Ts]: fc.Arbitrary<Ts[K]> },
+  predicate: (...args: Ts) => Promise<boolean | void>, more: fc.Parameters<Ts> = {}): Promise<void> {
+  try {
+    await fc.assert(fc.asyncProperty(...arbs, predicate), { ...params<Ts>(base), ...more });
+  } catch (e) {
+    throw withSeed(what, e);
+  }
 }
