@@ -122,7 +122,7 @@ static long any_fd(void)
 static const char *const paths[] = {
     "/", "/tmp", "/tmp/fz", "/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/a/c", "/tmp/f1", "/tmp/f2", "/etc/motd",
     "/etc/rc", "/dev/null", "/dev/console", "/bin/sh", "/nonexistent/x", "", ".", "..", "tmp",
-    "/tmp/fz/../f1", "//tmp///f2",
+    "/tmp/fz/../f1", "//tmp///f2", "/bin/true", "/bin/echo",
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
 
@@ -225,7 +225,9 @@ static long issue(long nr)
         return in_child(nr, any_int(), any_int(), any_int(), 0, 0, 0);
     case SYS_read: case SYS_write: case SYS_getdents: case SYS_ioctl: {
         long fd = any_fd();
-        if (fd_may_block(fd)) fd = 100 + below(10); /* closed */
+        /* Only a read or a write can wait: on the console (a write there cannot) or a pipe, a closed fd instead. */
+        int console_write = nr == SYS_write && (fd == 1 || fd == 2);
+        if ((nr == SYS_read || nr == SYS_write) && fd_may_block(fd) && !console_write) fd = 100 + below(10);
         long len = any_len();
         if (nr == SYS_write && (fd == 1 || fd == 2) && (unsigned long)len > 256) len = 256; /* keep the console short */
         long ptr = nr == SYS_write ? (below(3) ? (long)(uintptr_t)(scratch + below(SCRATCH)) : any_int()) : any_ptr();
