@@ -190,6 +190,32 @@ static long in_child_killed(long nr, long a, long b, long c)
     return r < 0 ? r : status;
 }
 
+static volatile int caught;
+static void on_signal(int sig) { caught = sig; }
+void __xinim_sigreturn(void);
+
+/*
+ * A child installs a real handler with random flags, mask and restorer (the library's
+ * sigreturn trampoline or garbage), sends itself the signal and exits: the kernel builds the
+ * signal frame, and the handler returns through whatever restorer it was given.
+ */
+static long signal_in_child(void)
+{
+    long pid = raw(SYS_fork, 0, 0, 0, 0, 0, 0);
+    if (pid < 0) return pid;
+    if (pid == 0) {
+        long sig = 1 + (long)below(31);
+        uint32_t act[4] = { (uint32_t)(uintptr_t)on_signal, next(), below(2) ? (uint32_t)(uintptr_t)__xinim_sigreturn : next(), next() };
+        raw(SYS_sigaction, sig, (long)(uintptr_t)act, any_ptr(), 0, 0, 0);
+        raw(SYS_sigprocmask, below(3), (long)(uintptr_t)(scratch + below(64)), 0, 0, 0, 0);
+        raw(SYS_kill, raw(SYS_getpid, 0, 0, 0, 0, 0, 0), sig, 0, 0, 0, 0);
+        raw(SYS_exit, caught, 0, 0, 0, 0, 0);
+    }
+    int status = 0;
+    long r = raw(SYS_wait4, pid, (long)(uintptr_t)&status, 0, 0, 0, 0);
+    return r < 0 ? r : status;
+}
+
 /* Fill in the arguments of one call to nr, and issue it where it cannot end or stall the run. */
 static long issue(long nr)
 {
@@ -292,7 +318,10 @@ static long issue(long nr)
         return in_child_killed(nr, below(2) ? (long)(uintptr_t)(scratch + below(SCRATCH)) : any_ptr(), any_ptr(), 0);
     case SYS_wait4:
         return raw(nr, any_int(), any_ptr(), any_int() | 1 /* WNOHANG */, any_ptr(), 0, 0);
-    case SYS_signal: case SYS_sigaction: {
+    case SYS_sigaction:
+        if (below(3) == 0) return signal_in_child();
+        /* fall through */
+    case SYS_signal: {
         /* Any signal number, only SIG_DFL or SIG_IGN: a random handler would end the run at the next SIGCHLD. */
         long sig = any_int();
         if (nr == SYS_signal) return raw(nr, sig, below(2), 0, 0, 0, 0);
