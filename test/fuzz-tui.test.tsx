@@ -5,7 +5,7 @@
  * Keys: every key the keymap table names (src/tui/keymap.ts) except `q`, random printable
  * characters, arrows, Esc, Enter, Backspace, Ctrl-]. Seeks, searches, prompts, forks into a live
  * run (whose keys go to the guest's shell), the diff view and the help overlay are all reached.
- * Properties, for each sequence on a fresh App:
+ * Properties, for each sequence on a fresh App of a random terminal size (80x24 to 200x60):
  *   - nothing throws and nothing is logged as an error; after every key the frame renders (the
  *     header with the cursor's icount, or the help overlay);
  *   - after the sequence the app still answers: once back in browse mode (Esc, Ctrl-], any key
@@ -46,7 +46,8 @@ const icountShown = (f: string): { at: number; of: number } | undefined => {
   const m = /icount ([\d,]+)\/([\d,]+)/.exec(f);
   return m ? { at: Number(m[1]!.replace(/,/g, '')), of: Number(m[2]!.replace(/,/g, '')) } : undefined;
 };
-const helpOpen = (f: string) => f.includes('Keys, page');
+// The help's title: one page (a tall terminal) or several.
+const helpOpen = (f: string) => f.includes('Keys, page') || f.includes('Keys (any key closes this help)');
 const isLive = (f: string) => f.includes('LIVE (');
 const atPrompt = (f: string) => f.includes('_  (Enter, Esc cancels)');
 const inDiff = (f: string) => /difference \d+\/\d+/.test(f) && f.includes('machine at icount');
@@ -108,8 +109,10 @@ async function backToBrowse(ui: Ui): Promise<string> {
 
 describe('random key sequences into the TUI', () => {
   it('render every frame, throw nothing, and leave an App that still answers', async () => {
-    await checkAsync('tui keys', 6, [fc.array(key, { minLength: 5, maxLength: 25 })], async (keys) => {
-      const ui = render(<App session={new TuiSession(store, 'fuzz.db')} branch={ROOT_BRANCH} width={100} height={30} startIcount={Math.floor(end / 2)} noColor />);
+    // Terminal sizes from the smallest whose status line shows a whole prompt (the test reads it).
+    const size = fc.record({ width: fc.integer({ min: 80, max: 200 }), height: fc.integer({ min: 24, max: 60 }) });
+    await checkAsync('tui keys', 6, [fc.array(key, { minLength: 5, maxLength: 25 }), size], async (keys, { width, height }) => {
+      const ui = render(<App session={new TuiSession(store, 'fuzz.db')} branch={ROOT_BRANCH} width={width} height={height} startIcount={Math.floor(end / 2)} noColor />);
       try {
         await waitFor(ui.lastFrame, settled, 'the first seek', 60_000);
         for (const k of keys) {
@@ -122,7 +125,11 @@ describe('random key sequences into the TUI', () => {
         const pos = icountShown(browse);
         expect(pos, browse).toBeDefined();
         expect(pos!.at).toBeGreaterThanOrEqual(0);
-        expect(pos!.at).toBeLessThanOrEqual(pos!.of);
+        // Inside the branch: up to its last event, or (a paused live run, see the case below) up
+        // to the snapshot its Recorder left where the run stopped.
+        const branch = Number(/branch (\d+)/.exec(browse)?.[1] ?? NaN);
+        const endSnapshot = store.listSnapshots(branch as never).at(-1)?.icount ?? 0;
+        expect(pos!.at, browse).toBeLessThanOrEqual(Math.max(pos!.of, endSnapshot));
         ui.stdin.write('?');
         await waitFor(ui.lastFrame, helpOpen, 'the help after ?', 60_000);
         ui.stdin.write('z');
@@ -135,4 +142,29 @@ describe('random key sequences into the TUI', () => {
     // A case costs seconds: report the first failing sequence as it is rather than shrink it.
     }, { endOnFailure: true });
   }, 300_000);
+});
+
+describe('a case the fuzzer found, not fixed', () => {
+  // Fork live and pause at once: the live machine has run past the fork's last event (no event
+  // on the way), so the cursor is past what the header and every seek take as the branch's end
+  // (the last event's icount): the header reads e.g. "icount 3,600,000/3,000,188", and a jump
+  // from there lands back at or before 3,000,188. The Recorder's snapshot where the run stopped
+  // is beyond the last event, and the Replayer ends at the last event. When this is fixed (the
+  // branch's end taken as its end snapshot, or the pause recorded as an event), this test passes
+  // and vitest's `fails` turns it red: make it a plain test then.
+  it.fails('a paused live run shows a position inside its branch', async () => {
+    const ui = render(<App session={new TuiSession(store, 'fuzz.db')} branch={ROOT_BRANCH} width={120} height={30} startIcount={Math.floor(end / 2)} noColor />);
+    try {
+      await backToBrowse(ui);
+      ui.stdin.write('f');
+      await waitFor(ui.lastFrame, isLive, 'the live run', 60_000);
+      ui.stdin.write('\x1d');
+      const paused = await backToBrowse(ui);
+      const pos = icountShown(paused)!;
+      expect(pos.at, paused).toBeLessThanOrEqual(pos.of);
+    } finally {
+      ui.unmount();
+      ui.cleanup();
+    }
+  }, 120_000);
 });
