@@ -12,6 +12,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../src/core/events.js';
+import { SYSCALLS } from '../src/core/syscall-numbers.js';
 import { ERRNO } from '../src/protocol/errno.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { replay } from '../src/timeline/replay.js';
@@ -64,7 +65,7 @@ describe('random system calls from a guest (sysfuzz)', () => {
 
 // ---- cases found by the fuzzer ---------------------------------------------------------------
 
-const S = { exit: 25, link: 20, chdir: 18, mkdir: 16, nanosleep: 45, fork: 26, kill: 31, wait4: 28, signal: 32, sigaction: 33, setuid: 50, geteuid: 47, sched_yield: 62 };
+const S = SYSCALLS;
 const mv = (rd: number, rs: number) => op('add', rd, rs, 0);
 const NEG = (rd: number, rs: number) => op('sub', rd, 0, rs);
 
