@@ -119,9 +119,12 @@ static long any_fd(void)
 }
 
 /* A path: real names, names to create under /tmp, garbage from the scratch buffer, bad pointers. */
+/* The shell reads the console: an execve of it would wait for input for good. */
+static const char SHELL[] = "/bin/sh";
+static const char NOT_AN_ELF[] = "/etc/motd";
 static const char *const paths[] = {
-    "/", "/tmp", "/tmp/fz", "/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/a/c", "/tmp/f1", "/tmp/f2", "/etc/motd",
-    "/etc/rc", "/dev/null", "/dev/console", "/bin/sh", "/nonexistent/x", "", ".", "..", "tmp",
+    "/", "/tmp", "/tmp/fz", "/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/a/c", "/tmp/f1", "/tmp/f2", NOT_AN_ELF,
+    "/etc/rc", "/dev/null", "/dev/console", SHELL, "/nonexistent/x", "", ".", "..", "tmp",
     "/tmp/fz/../f1", "//tmp///f2", "/bin/true", "/bin/echo",
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
@@ -227,7 +230,7 @@ static long issue(long nr)
         a[0] = nr == SYS_exit ? any_int() : any_path();
         a[1] = any_ptr();
         a[2] = any_ptr();
-        if (nr == SYS_execve && a[0] == (long)(uintptr_t)paths[12]) a[0] = (long)(uintptr_t)paths[8]; /* not /bin/sh: it would read the console */
+        if (nr == SYS_execve && a[0] == (long)(uintptr_t)SHELL) a[0] = (long)(uintptr_t)NOT_AN_ELF;
         return in_child(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
     case SYS_kill:
         if (below(2) == 0) return in_child(SYS_kill, -1 /* itself, see in_child */, any_int() & 31, 0, 0, 0, 0);
