@@ -8,7 +8,8 @@ import { ERRNO } from '../../protocol/errno.js';
 import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
 import { MM_PROTOCOL, type MmRequest } from '../../protocol/mm-protocol.js';
 import { PROC_PROTOCOL, type ProcRequest } from '../../protocol/proc-protocol.js';
-import { VFS_IO_MAX, VFS_PROTOCOL, type VfsRequest } from '../../protocol/vfs-protocol.js';
+import { bytesToString } from '../../protocol/struct-codec.js';
+import { PATH_BYTES_MAX, VFS_IO_MAX, VFS_PROTOCOL, type VfsRequest } from '../../protocol/vfs-protocol.js';
 import { SYSCALLS } from '../syscall-numbers.js';
 import type { Kernel, SyscallOutcome } from './kernel.js';
 import type { Process, Wait } from './process.js';
@@ -74,6 +75,10 @@ const PATH_MAX = 4096;
  */
 export function readPath(p: Process, ptr: number): string | number {
   const s = p.mem.readCString(ptr >>> 0, PATH_MAX);
-  if (s) return new TextDecoder().decode(s);
+  // A path is bytes: one char a byte (as the protocol carries it), not UTF-8, which would turn
+  // a byte above 0x7f into a char the VFS messages cannot hold.
+  // The VFS takes paths of at most PATH_BYTES_MAX bytes: a longer one, though Linux would take
+  // it, is too long for this machine (a message cannot carry it).
+  if (s) return s.length > PATH_BYTES_MAX ? -ERRNO.ENAMETOOLONG : bytesToString(s);
   return p.mem.readUser(ptr >>> 0, PATH_MAX) ? -ERRNO.ENAMETOOLONG : -ERRNO.EFAULT;
 }

@@ -41,6 +41,8 @@ const GETRANDOM_MAX = 256;
 const PS_LIST_MAX = 4096;
 /** shmctl's IPC_SET and IPC_STAT. */
 const IPC_SET = 1, IPC_STAT = 2;
+/** The latest virtual time (ns since boot) a nanosleep can end at: half the clock's exact range, about 52 days. */
+export const SLEEP_HORIZON_NS = 2 ** 52;
 /** clock_gettime's clocks. */
 const CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1;
 
@@ -110,7 +112,10 @@ const TABLE: { readonly [N in SyscallName]: SyscallEntry } = {
       if (sec < 0 || nsec < 0 || nsec >= 1e9) return -ERRNO.EINVAL;
       const untilNs = k.nowNs() + sec * 1e9 + nsec;
       k.sched.block(p, { kind: 'sleep', untilNs, remPtr: a[1] >>> 0 });
-      k.dev.timer.addDeadline(p.pid, untilNs);
+      // Virtual time is exact only below 2^53 ns (the clock throws beyond): a sleep that would end
+      // past SLEEP_HORIZON_NS never ends in this machine (a signal still interrupts it), rather
+      // than letting an idle skip carry the clock up to its overflow.
+      if (untilNs <= SLEEP_HORIZON_NS) k.dev.timer.addDeadline(p.pid, untilNs);
       return 'blocked';
     },
   },

@@ -139,14 +139,16 @@ function dispatch(run: Run, req: ProcRequest, ctx: PmContext): PmOutcome {
       const t = req.pid === 0 ? p : state.procs.get(req.pid);
       return reply('getpgid', t === undefined || req.pid < 0 ? -ERRNO.ESRCH : t.pgid);
     }
+    // An id is a u32 and the result an i32 register: `| 0` passes its bits as Linux does (an id
+    // of 2^31 or more reads back negative) instead of failing the reply's range check.
     case 'getuid':
-      return reply('getuid', p.uid);
+      return reply('getuid', p.uid | 0);
     case 'geteuid':
-      return reply('geteuid', p.euid);
+      return reply('geteuid', p.euid | 0);
     case 'getgid':
-      return reply('getgid', p.gid);
+      return reply('getgid', p.gid | 0);
     case 'getegid':
-      return reply('getegid', p.egid);
+      return reply('getegid', p.egid | 0);
     case 'setuid':
       return reply('setuid', setId(run, p, 'uid', req.uid));
     case 'setgid':
@@ -437,7 +439,8 @@ function signalCall(p: Pcb, signo: number, handler: number): PmOutcome {
   const old = p.actions[signo]!;
   // The old System V signal(): one-shot and not masked while running (Linux sys_signal); the restorer
   // registered earlier through sigaction, if any, is kept so the handler can still return.
-  setAction(p, signo, { handler, flags: SA_RESETHAND | SA_NODEFER, restorer: old.restorer, mask: 0 });
+  // `>>> 0`: the flags are a u32 (SA_RESETHAND is bit 31), as every reply and snapshot carries them.
+  setAction(p, signo, { handler, flags: (SA_RESETHAND | SA_NODEFER) >>> 0, restorer: old.restorer, mask: 0 });
   return reply('signal', 0, { oldHandler: old.handler });
 }
 
