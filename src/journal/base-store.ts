@@ -154,11 +154,13 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract ownIcountAt(branch: BranchId, seq: number): number | null;
   abstract rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
   /** Inserts the snapshot and updates its branch's snapshot chain and head tag, atomically. */
-  protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord;
+  /** Compresses and inserts the snapshot (the store chooses how: snapshot-codec.ts) and updates its branch's snapshot chain and head tag, atomically. */
+  protected abstract insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord;
   /** Latest own snapshot of branch with icount <= maxIcount and seq <= maxSeq, by (icount, seq). */
   protected abstract latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null;
   protected abstract ownSnapshots(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord[];
-  protected abstract readSnapshotBlob(id: SnapshotId): Uint8Array | null;
+  /** A snapshot's state, decompressed; null when there is no such snapshot. */
+  protected abstract readSnapshotState(id: SnapshotId): Uint8Array | null;
   protected abstract readSnapshotPages(id: SnapshotId): PageHash[] | null;
   abstract getSnapshot(id: SnapshotId): SnapshotRecord | null;
   abstract allSnapshots(): SnapshotRecord[];
@@ -306,9 +308,9 @@ export abstract class BaseJournalStore implements JournalStore {
   }
 
   private decompressSnapshot(id: SnapshotId): Uint8Array {
-    const blob = this.readSnapshotBlob(id);
-    if (blob === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
-    return this.zstd.decompress(blob);
+    const state = this.readSnapshotState(id);
+    if (state === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
+    return state;
   }
 
   /** Throws CORRUPT unless the snapshot lists of the branch's timeline are sound. */
@@ -697,7 +699,7 @@ export abstract class BaseJournalStore implements JournalStore {
     const snapshotHash = nextSnapshotHash(head.snapshotHash, digest);
     const headHash = head.nextSeq === 0 ? null : head.chain.current();
     const sealedHead: SealedHead = { snapshots, snapshotHash, mac: this.headTag(info, head.nextSeq, headHash, snapshots, snapshotHash) };
-    const record = this.insertSnapshot(s, this.zstd.compress(s.state), new Date().toISOString(), { digest, mac: seal === null ? null : seal.snapshot(digest), head: sealedHead });
+    const record = this.insertSnapshot(s, new Date().toISOString(), { digest, mac: seal === null ? null : seal.snapshot(digest), head: sealedHead });
     head.snapshots = snapshots;
     head.snapshotHash = snapshotHash;
     return record;

@@ -181,7 +181,8 @@ export class MemoryJournalStore extends BaseJournalStore {
     return list.slice(from, from + limit);
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+  protected insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+    const compressed = this.zstd.compress(s.state);
     const record: SnapshotRecord = {
       id: snapshotId(this.snapshots.length + 1),
       branch: s.branch,
@@ -213,8 +214,9 @@ export class MemoryJournalStore extends BaseJournalStore {
     return this.own(branch, maxIcount, maxSeq);
   }
 
-  protected readSnapshotBlob(id: SnapshotId): Uint8Array | null {
-    return this.snapshots[id - 1]?.blob ?? null;
+  protected readSnapshotState(id: SnapshotId): Uint8Array | null {
+    const blob = this.snapshots[id - 1]?.blob;
+    return blob === undefined ? null : this.zstd.decompress(blob);
   }
 
   protected readSnapshotPages(id: SnapshotId): PageHash[] | null {

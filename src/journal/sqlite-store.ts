@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { BaseJournalStore, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN, type EventRowDb } from './event-row.js';
 import { JournalError } from './errors.js';
+import { decodePageIds, encodePageIds, keepsDelta, SNAPSHOT_CODEC } from './snapshot-codec.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
@@ -147,6 +148,12 @@ function blobToHashes(blob: Buffer): PageHash[] {
   return out;
 }
 
+interface Keyframe {
+  readonly id: SnapshotId;
+  readonly state: Uint8Array;
+  readonly compressedBytes: number;
+}
+
 export class SqliteJournalStore extends BaseJournalStore {
   readonly schemaVersion: number;
   /**
@@ -172,6 +179,12 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
   private readonly qPage: Stmt<{ data: Buffer }>;
+  private readonly qPageId: Stmt<{ id: number }>;
+  private readonly qPageHash: Stmt<{ hash: Buffer }>;
+  /** Per branch, the keyframe its next snapshot is compressed against (snapshot-codec.ts). */
+  private readonly keyframes = new Map<BranchId, Keyframe>();
+  /** The keyframe state read last: the snapshots of a seek share one. */
+  private lastBase: { readonly id: SnapshotId; readonly state: Uint8Array } | null = null;
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
 
   /**
@@ -233,6 +246,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
     this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
+    this.qPageId = this.prep('SELECT id FROM page WHERE hash = ?');
+    this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
       `SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount DESC, seq DESC LIMIT 1`,
     );
@@ -620,16 +635,27 @@ export class SqliteJournalStore extends BaseJournalStore {
     };
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+  protected insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+    const pageList = this.zstd.compress(encodePageIds(s.pages.map((h) => this.pageIdOf(h))));
+    const keyframe = this.keyframeOf(s.branch);
+    let compressed: Uint8Array | null = null;
+    if (keyframe !== null) {
+      const delta = this.zstd.compressWithDictionary(s.state, keyframe.state);
+      if (keepsDelta(delta.length, keyframe.compressedBytes)) compressed = delta;
+    }
+    const base = compressed === null ? null : keyframe!.id;
+    compressed ??= this.zstd.compress(s.state);
     const res = this.tx(() => {
       const r = this.prep(
-        'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, hashesToBlob(s.pages), createdAt, seal.digest, seal.mac);
+        'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac, codec, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, pageList, createdAt, seal.digest, seal.mac, SNAPSHOT_CODEC.COMPACT, base);
       this.prep('UPDATE branch SET snap_count = ?, snap_hash = ?, head_mac = ? WHERE id = ?').run(seal.head.snapshots, seal.head.snapshotHash, seal.head.mac, s.branch);
       return r;
     });
+    const id = snapshotId(Number(res.lastInsertRowid));
+    if (base === null) this.keyframes.set(s.branch, { id, state: Uint8Array.from(s.state), compressedBytes: compressed.length });
     return {
-      id: snapshotId(Number(res.lastInsertRowid)),
+      id,
       branch: s.branch,
       icount: s.icount,
       seq: s.seq,
@@ -638,6 +664,27 @@ export class SqliteJournalStore extends BaseJournalStore {
       compressedBytes: compressed.length,
       createdAt,
     };
+  }
+
+  /** The branch's latest keyframe (its latest snapshot stored without a base, or that one's base). */
+  private keyframeOf(branch: BranchId): Keyframe | null {
+    const known = this.keyframes.get(branch);
+    if (known) return known;
+    const last = this.prep<{ id: number; base: number | null }>('SELECT id, base FROM snapshot WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch);
+    if (!last) return null;
+    const id = snapshotId(last.base ?? last.id);
+    const row = this.prep<{ csize: number }>('SELECT length(state) AS csize FROM snapshot WHERE id = ? AND base IS NULL').get(id);
+    const state = row ? this.readSnapshotState(id) : null;
+    if (!row || state === null) return null; // a damaged file: the next snapshot stands on its own
+    const k = { id, state, compressedBytes: row.csize };
+    this.keyframes.set(branch, k);
+    return k;
+  }
+
+  private pageIdOf(hash: PageHash): number {
+    const r = this.qPageId.get(Buffer.from(hash, 'hex'));
+    if (!r) throw new JournalError('MISSING_PAGE', `page ${hash} is not stored; putPage it first`);
+    return r.id;
   }
 
   protected latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null {
@@ -651,13 +698,35 @@ export class SqliteJournalStore extends BaseJournalStore {
       .map((r) => this.snapshotOfRow(r));
   }
 
-  protected readSnapshotBlob(id: SnapshotId): Uint8Array | null {
-    return this.prep<{ state: Buffer }>('SELECT state FROM snapshot WHERE id = ?').get(id)?.state ?? null;
+  protected readSnapshotState(id: SnapshotId): Uint8Array | null {
+    const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(id);
+    if (!r) return null;
+    if (r.base === null) return this.zstd.decompress(r.state);
+    return this.zstd.decompressWithDictionary(r.state, this.baseState(snapshotId(r.base), id));
+  }
+
+  /** The state of a keyframe other snapshots are stored against (the last one read is kept). */
+  private baseState(base: SnapshotId, of: SnapshotId): Uint8Array {
+    if (this.lastBase?.id === base) return this.lastBase.state;
+    const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(base);
+    // A base is always stored on its own: anything else is an edited file, and no chain is followed.
+    if (!r || r.base !== null) throw new JournalError('CORRUPT', `snapshot ${of} is stored against snapshot ${base}, which ${r ? 'is not a keyframe' : 'does not exist'} (run xrr verify)`);
+    const state = this.zstd.decompress(r.state);
+    this.lastBase = { id: base, state };
+    return state;
   }
 
   protected readSnapshotPages(id: SnapshotId): PageHash[] | null {
-    const r = this.prep<{ page_hashes: Buffer }>('SELECT page_hashes FROM snapshot WHERE id = ?').get(id);
-    return r ? blobToHashes(r.page_hashes) : null;
+    const r = this.prep<{ page_hashes: Buffer; codec: number; page_count: number }>('SELECT page_hashes, codec, page_count FROM snapshot WHERE id = ?').get(id);
+    if (!r) return null;
+    if (r.codec === SNAPSHOT_CODEC.HASH_LIST) return blobToHashes(r.page_hashes);
+    if (r.codec !== SNAPSHOT_CODEC.COMPACT) throw new JournalError('CORRUPT', `snapshot ${id} has unknown codec ${r.codec} (run xrr verify)`);
+    const where = `snapshot ${id}`;
+    return decodePageIds(this.zstd.decompress(r.page_hashes), r.page_count, where).map((pid) => {
+      const p = this.qPageHash.get(pid);
+      if (!p) throw new JournalError('CORRUPT', `${where} refers to page id ${pid}, which is not stored (run xrr verify)`);
+      return p.hash.toString('hex') as PageHash;
+    });
   }
 
   getSnapshot(id: SnapshotId): SnapshotRecord | null {

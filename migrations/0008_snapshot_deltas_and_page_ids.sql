@@ -1,0 +1,23 @@
+-- Schema 8: compact snapshots (src/journal/snapshot-codec.ts, measured in src/journal/README.md).
+-- A snapshot's state may be compressed with an earlier snapshot's state (a keyframe of its branch,
+-- `base`) as a zstd dictionary, and its page list is the pages' ids rather than their 32-byte
+-- hashes. Consecutive machine states share most of their bytes, so a snapshot costs a tenth of
+-- what it did. `codec` says how a row's blobs are stored; rows written before keep codec 0.
+
+-- Pages get an explicit integer id, so that VACUUM (which `xrr share` and the samples run) keeps
+-- it: a rowid alone may be renumbered. The ids are the old rowids.
+CREATE TABLE page_by_id (
+  id   INTEGER PRIMARY KEY,
+  hash BLOB NOT NULL UNIQUE,                -- sha256 of the uncompressed bytes
+  size INTEGER NOT NULL,                    -- uncompressed bytes
+  data BLOB NOT NULL                        -- zstd frames
+);
+INSERT INTO page_by_id (id, hash, size, data) SELECT rowid, hash, size, data FROM page ORDER BY rowid;
+DROP TABLE page;
+ALTER TABLE page_by_id RENAME TO page;
+
+-- 0: state is zstd frames, page_hashes the 32-byte hashes one after the other.
+-- 1: state is zstd frames made with the state of snapshot `base` as dictionary (base NULL: none),
+--    page_hashes is zstd frames of page ids as zigzag varints of their differences.
+ALTER TABLE snapshot ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE snapshot ADD COLUMN base INTEGER;              -- snapshot.id of the keyframe (the store checks it)
