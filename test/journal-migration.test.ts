@@ -216,13 +216,17 @@ describe('a migrated recording of the current machine', () => {
     // The snapshots as schema 3 stored them: each state compressed on its own, pages by hash.
     const zstd = await loadZstd();
     const legacySnapshots = snapshots.map((r) => ({ r, state: zstd.compress(s4.loadSnapshotState(r.id)), pages: Buffer.from(s4.snapshotPages(r.id).join(''), 'hex') }));
+    // And the pages each compressed on its own, in another order than the store's ids.
+    const legacyPages = s4.pageHashes(null, 1 << 20).map((h) => ({ hash: Buffer.from(h, 'hex'), bytes: s4.getPage(h)! }));
     s4.close();
     const v3 = file();
     const db = writeLegacyJournal(v3, 3, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' }, events);
     const insertSnapshot = db.prepare('INSERT INTO snapshot (id, branch, icount, seq, state, state_size, page_count, page_hashes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (const { r, state, pages } of legacySnapshots) insertSnapshot.run(r.id, r.branch, r.icount, r.seq, state, r.stateBytes, r.pageCount, pages, r.createdAt);
     db.prepare('ATTACH DATABASE ? AS v4').run(v4);
-    db.exec('INSERT INTO page SELECT hash, size, data FROM v4.page ORDER BY id DESC; INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
+    const insertPage = db.prepare('INSERT INTO page (hash, size, data) VALUES (?, ?, ?)');
+    for (const p of legacyPages) insertPage.run(p.hash, p.bytes.length, zstd.compress(p.bytes));
+    db.exec('INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
     db.exec('DETACH DATABASE v4');
     db.close();
 

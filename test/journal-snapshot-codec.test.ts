@@ -103,4 +103,38 @@ describe('snapshots in a journal file', () => {
     expect(verify(s).ok).toBe(false);
     s.close();
   });
+
+  it('compress pages with a dictionary of the first large batch, which a reopened store goes on using', async () => {
+    const path = join(dir, 'c.db');
+    /** Program-like pages: much shared text, a little of their own. */
+    const programPage = (n: number): Uint8Array => {
+      const p = new TextEncoder().encode(randomHex(5 + (n % 7), 600).slice(0, 4096).padEnd(4096, 'x'));
+      new DataView(p.buffer).setUint32(100, n);
+      return p;
+    };
+    let s = await SqliteJournalStore.open(path);
+    s.createRecording(META);
+    s.putPages([programPage(0)]); // a small batch: no dictionary yet
+    const batch = Array.from({ length: 100 }, (_, i) => programPage(i + 1));
+    const hashes = s.putPages(batch);
+    s.close();
+    s = await SqliteJournalStore.open(path);
+    const later = s.putPages([programPage(500)]);
+    expect(s.getPage(later[0]!)).toEqual(programPage(500));
+    hashes.forEach((h, i) => expect(s.getPage(h), `page ${i}`).toEqual(batch[i]));
+    const db = s.database;
+    expect(db.prepare('SELECT count(*) AS n FROM page_dictionary').get()).toEqual({ n: 1 });
+    expect(db.prepare('SELECT count(*) AS n FROM page WHERE dictionary IS NULL').get()).toEqual({ n: 1 });
+    const withDictionary = (db.prepare('SELECT sum(length(data)) AS n FROM page WHERE dictionary IS NOT NULL').get() as { n: number }).n;
+    expect(withDictionary).toBeLessThan(101 * 200);
+    expect(verify(s).ok).toBe(true);
+    s.close();
+
+    // The dictionary lost or altered: every page compressed with it is refused, never misread.
+    const broken = await SqliteJournalStore.open(path);
+    broken.database.prepare('DELETE FROM page_dictionary').run();
+    expect(() => broken.getPage(hashes[3]!)).toThrow(/page dictionary 1, which is not stored/);
+    expect(verify(broken).ok).toBe(false);
+    broken.close();
+  });
 });

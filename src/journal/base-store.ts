@@ -164,8 +164,10 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract readSnapshotPages(id: SnapshotId): PageHash[] | null;
   abstract getSnapshot(id: SnapshotId): SnapshotRecord | null;
   abstract allSnapshots(): SnapshotRecord[];
-  protected abstract insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void;
-  protected abstract readPageBlob(hash: PageHash): Uint8Array | null;
+  /** Compresses and inserts pages not stored yet (the store chooses how). */
+  protected abstract insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void;
+  /** A page's bytes, decompressed (not yet checked against its hash); null when not stored. */
+  protected abstract readPage(hash: PageHash): Uint8Array | null;
   protected abstract pageExists(hash: PageHash): boolean;
   abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
   protected abstract writeChannelKey(k: ChannelKey): void;
@@ -746,7 +748,7 @@ export abstract class BaseJournalStore implements JournalStore {
   putPages(pages: readonly Uint8Array[]): PageHash[] {
     this.writable();
     const hashes: PageHash[] = [];
-    const fresh: { hash: PageHash; size: number; data: Uint8Array }[] = [];
+    const fresh: { hash: PageHash; bytes: Uint8Array }[] = [];
     const seen = new Set<string>();
     for (const p of pages) {
       const hash = sha256Hex(p);
@@ -754,7 +756,7 @@ export abstract class BaseJournalStore implements JournalStore {
       // Hash first, compress only what is new: unchanged pages are the common case.
       if (seen.has(hash) || this.pageExists(hash)) continue;
       seen.add(hash);
-      fresh.push({ hash, size: p.length, data: this.zstd.compress(p) });
+      fresh.push({ hash, bytes: p });
     }
     if (fresh.length > 0) this.insertPages(fresh);
     return hashes;
@@ -773,9 +775,8 @@ export abstract class BaseJournalStore implements JournalStore {
       this.pageCache.set(hash, hit);
       return hit.slice(); // the caller may write to its copy
     }
-    const blob = this.readPageBlob(hash);
-    if (blob === null) return null;
-    const page = this.zstd.decompress(blob);
+    const page = this.readPage(hash);
+    if (page === null) return null;
     // A page is its content's hash: a blob replaced by other bytes (even a valid frame) is refused.
     if (sha256Hex(page) !== hash) throw new JournalError('CORRUPT', `page ${hash} holds other bytes (they hash to ${sha256Hex(page)}; run xrr verify)`);
     this.pageCache.set(hash, page.slice());

@@ -234,12 +234,13 @@ export class MemoryJournalStore extends BaseJournalStore {
     return this.snapshots.map((s) => s.record);
   }
 
-  protected insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void {
-    for (const p of pages) this.pages.set(p.hash, { size: p.size, data: p.data });
+  protected insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void {
+    for (const p of pages) this.pages.set(p.hash, { size: p.bytes.length, data: this.zstd.compress(p.bytes) });
   }
 
-  protected readPageBlob(hash: PageHash): Uint8Array | null {
-    return this.pages.get(hash)?.data ?? null;
+  protected readPage(hash: PageHash): Uint8Array | null {
+    const blob = this.pages.get(hash)?.data;
+    return blob === undefined ? null : this.zstd.decompress(blob);
   }
 
   protected pageExists(hash: PageHash): boolean {

@@ -16,7 +16,7 @@ import { decodePageIds, encodePageIds, keepsDelta, SNAPSHOT_CODEC } from './snap
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
-import { loadZstd, type Zstd } from './zstd.js';
+import { loadZstd, type Zstd, type ZstdDictionary } from './zstd.js';
 
 export interface SqliteOpenOptions extends StoreOptions {
   /** Open without writing (no migration, no WAL switch); writes throw READONLY. */
@@ -30,6 +30,13 @@ export interface SqliteOpenOptions extends StoreOptions {
 }
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
+/**
+ * Pages that make a journal's page dictionary (256 KiB): measured on posixtest's 1119 pages, the
+ * first 64 as a dictionary take the pages from 1.66 MB to 0.85 MB (plus 70 KB for the dictionary);
+ * a larger or evenly spread sample did no better.
+ */
+const PAGE_DICTIONARY_PAGES = 64;
+
 /** Page size of a new journal file (bytes). */
 const PAGE_SIZE = 65536;
 
@@ -178,7 +185,11 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qIcountAt: Stmt<{ icount: number }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
-  private readonly qPage: Stmt<{ data: Buffer }>;
+  private readonly qPage: Stmt<{ data: Buffer; dictionary: number | null }>;
+  /** The page dictionary new pages are compressed with (undefined: not looked up yet; null: none yet). */
+  private pageDictionary: { readonly id: number; readonly z: ZstdDictionary } | null | undefined = undefined;
+  /** Page dictionaries digested so far, by id (freed on close). */
+  private readonly pageDictionaries = new Map<number, ZstdDictionary>();
   private readonly qPageId: Stmt<{ id: number }>;
   private readonly qPageHash: Stmt<{ hash: Buffer }>;
   /** Per branch, the keyframe its next snapshot is compressed against (snapshot-codec.ts). */
@@ -244,8 +255,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
     this.loadNames();
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
-    this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
-    this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
+    this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
+    this.qPage = this.prep('SELECT data, dictionary FROM page WHERE hash = ?');
     this.qPageId = this.prep('SELECT id FROM page WHERE hash = ?');
     this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
@@ -742,14 +753,57 @@ export class SqliteJournalStore extends BaseJournalStore {
       .map((r) => this.snapshotOfRow(r));
   }
 
-  protected insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void {
-    this.tx(() => {
-      for (const p of pages) this.qInsertPage.run(Buffer.from(p.hash, 'hex'), p.size, p.data);
-    });
+  protected insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void {
+    let dict = this.writingDictionary();
+    let fresh: { readonly bytes: Uint8Array; readonly z: ZstdDictionary } | null = null;
+    if (dict === null && pages.length >= PAGE_DICTIONARY_PAGES) {
+      // The journal's first large batch (the boot snapshot's pages): its first pages become the dictionary.
+      const bytes = Buffer.concat(pages.slice(0, PAGE_DICTIONARY_PAGES).map((p) => p.bytes));
+      fresh = { bytes, z: this.zstd.prepareDictionary(bytes) };
+    }
+    const z = fresh?.z ?? dict?.z ?? null;
+    const blobs = pages.map((p) => (z === null ? this.zstd.compress(p.bytes) : z.compress(p.bytes)));
+    try {
+      this.tx(() => {
+        let id = dict?.id ?? null;
+        if (fresh !== null) id = Number(this.prep('INSERT INTO page_dictionary (data) VALUES (?)').run(this.zstd.compress(fresh.bytes)).lastInsertRowid);
+        pages.forEach((p, i) => this.qInsertPage.run(Buffer.from(p.hash, 'hex'), p.bytes.length, blobs[i]!, id));
+        if (fresh !== null) dict = { id: id!, z: fresh.z };
+      });
+    } catch (e) {
+      fresh?.z.close();
+      throw e;
+    }
+    if (fresh !== null && dict !== null) {
+      this.pageDictionary = dict;
+      this.pageDictionaries.set(dict.id, dict.z);
+    }
   }
 
-  protected readPageBlob(hash: PageHash): Uint8Array | null {
-    return this.qPage.get(Buffer.from(hash, 'hex'))?.data ?? null;
+  /** The dictionary new pages are compressed with: the journal's newest, once it has one. */
+  private writingDictionary(): { readonly id: number; readonly z: ZstdDictionary } | null {
+    if (this.pageDictionary === undefined) {
+      const r = this.prep<{ id: number }>('SELECT max(id) AS id FROM page_dictionary').get();
+      this.pageDictionary = r?.id == null ? null : { id: r.id, z: this.readingDictionary(r.id, 'the newest page dictionary') };
+    }
+    return this.pageDictionary;
+  }
+
+  private readingDictionary(id: number, of: string): ZstdDictionary {
+    const known = this.pageDictionaries.get(id);
+    if (known) return known;
+    const r = this.prep<{ data: Buffer }>('SELECT data FROM page_dictionary WHERE id = ?').get(id);
+    if (!r) throw new JournalError('CORRUPT', `${of} was compressed with page dictionary ${id}, which is not stored (run xrr verify)`);
+    const z = this.zstd.prepareDictionary(this.zstd.decompress(r.data));
+    this.pageDictionaries.set(id, z);
+    return z;
+  }
+
+  protected readPage(hash: PageHash): Uint8Array | null {
+    const r = this.qPage.get(Buffer.from(hash, 'hex'));
+    if (!r) return null;
+    if (r.dictionary === null) return this.zstd.decompress(r.data);
+    return this.readingDictionary(r.dictionary, `page ${hash}`).decompress(r.data);
   }
 
   protected pageExists(hash: PageHash): boolean {
@@ -823,7 +877,7 @@ export class SqliteJournalStore extends BaseJournalStore {
       events: one('SELECT count(*) AS n FROM event'),
       snapshots: one('SELECT count(*) AS n FROM snapshot'),
       pages: one('SELECT count(*) AS n FROM page'),
-      pageBytes: one('SELECT sum(length(data)) AS n FROM page'),
+      pageBytes: one('SELECT (SELECT coalesce(sum(length(data)), 0) FROM page) + (SELECT coalesce(sum(length(data)), 0) FROM page_dictionary) AS n'),
     };
   }
 
@@ -880,6 +934,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   protected release(): void {
+    for (const z of this.pageDictionaries.values()) z.close();
+    this.pageDictionaries.clear();
     this.db.close();
   }
 }

@@ -26,6 +26,15 @@ export interface Zstd {
   compressWithDictionary(bytes: Uint8Array, dictionary: Uint8Array): Uint8Array;
   /** decompress() of what compressWithDictionary gave, with the same dictionary. */
   decompressWithDictionary(bytes: Uint8Array, dictionary: Uint8Array): Uint8Array;
+  /** A dictionary digested once for many calls (the pages of a journal); close() frees it. */
+  prepareDictionary(dictionary: Uint8Array): ZstdDictionary;
+}
+
+/** compressWithDictionary / decompressWithDictionary with one dictionary, digested on first use. */
+export interface ZstdDictionary {
+  compress(bytes: Uint8Array): Uint8Array;
+  decompress(bytes: Uint8Array): Uint8Array;
+  close(): void;
 }
 
 /** The slice of zstd-codec's API used here (the package ships no types). */
@@ -175,15 +184,18 @@ export function chunkedZstd(simple: ZstdCodecSimple, generic: ZstdCodecGeneric, 
     }
     return concat(parts);
   };
-  /** Runs `f` with a digested dictionary, freed afterwards (the wasm heap does not collect garbage). */
-  const withDict = <T>(make: () => ZstdCodecDict, what: string, f: (d: ZstdCodecDict) => T): T => {
+  /** A digested dictionary; the caller frees it (the wasm heap does not collect garbage). */
+  const digest = (make: () => ZstdCodecDict, what: string): ZstdCodecDict => {
     if (!dicts || !simple.compressUsingDict || !simple.decompressUsingDict) throw new JournalError('COMPRESS_FAILED', 'this zstd build has no dictionary support');
-    let d: ZstdCodecDict;
     try {
-      d = make();
+      return make();
     } catch (e) {
       throw new JournalError(what === 'compress' ? 'COMPRESS_FAILED' : 'CORRUPT', `zstd could not load a dictionary to ${what} with: ${describe(e)}`, { cause: e });
     }
+  };
+  /** Runs `f` with a digested dictionary, freed afterwards. */
+  const withDict = <T>(make: () => ZstdCodecDict, what: string, f: (d: ZstdCodecDict) => T): T => {
+    const d = digest(make, what);
     try {
       return f(d);
     } finally {
@@ -196,6 +208,20 @@ export function chunkedZstd(simple: ZstdCodecSimple, generic: ZstdCodecGeneric, 
     decompress: (bytes) => decompress(bytes, null),
     compressWithDictionary: (bytes, dictionary) => withDict(() => new dicts!.Compression(capped(dictionary), LEVEL), 'compress', (d) => compress(bytes, d)),
     decompressWithDictionary: (bytes, dictionary) => withDict(() => new dicts!.Decompression(capped(dictionary)), 'decompress', (d) => decompress(bytes, d)),
+    prepareDictionary(dictionary) {
+      const bytes = Uint8Array.from(capped(dictionary));
+      let forCompressing: ZstdCodecDict | null = null;
+      let forDecompressing: ZstdCodecDict | null = null;
+      return {
+        compress: (b) => compress(b, (forCompressing ??= digest(() => new dicts!.Compression(bytes, LEVEL), 'compress'))),
+        decompress: (b) => decompress(b, (forDecompressing ??= digest(() => new dicts!.Decompression(bytes), 'decompress'))),
+        close() {
+          forCompressing?.close();
+          forDecompressing?.close();
+          forCompressing = forDecompressing = null;
+        },
+      };
+    },
   };
 }
 
