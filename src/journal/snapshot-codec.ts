@@ -43,11 +43,12 @@ export const SNAPSHOT_CODEC = { HASH_LIST: 0, COMPACT: 1 } as const;
 
 /**
  * Whether a state compressed against a keyframe is worth keeping as a delta: while it is under
- * half the keyframe's own compressed size. Past that the machine has drifted from the keyframe,
- * and the state is stored on its own and becomes the branch's next keyframe.
+ * half of `reference`, the keyframe's own compressed size (the cheap test, made first) or the
+ * state's compressed alone (made when the first fails). Past both the machine has drifted from
+ * the keyframe, and the state is stored on its own and becomes the branch's next keyframe.
  */
-export function keepsDelta(deltaBytes: number, keyframeBytes: number): boolean {
-  return deltaBytes * 2 < keyframeBytes;
+export function keepsDelta(deltaBytes: number, reference: number): boolean {
+  return deltaBytes * 2 < reference;
 }
 
 /** Page ids as zigzag varints of each id's difference from the one before (the first from 0). */

@@ -650,12 +650,15 @@ export class SqliteJournalStore extends BaseJournalStore {
     const pageList = this.zstd.compress(encodePageIds(s.pages.map((h) => this.pageIdOf(h))));
     const keyframe = this.keyframeOf(s.branch);
     let compressed: Uint8Array | null = null;
+    let alone: Uint8Array | null = null;
     if (keyframe !== null) {
       const delta = this.zstd.compressWithDictionary(s.state, keyframe.state);
-      if (keepsDelta(delta.length, keyframe.compressedBytes)) compressed = delta;
+      // Small against the keyframe: kept. Otherwise against the state compressed on its own (a
+      // machine whose file system grows adds bytes no keyframe has, and keeps the rest).
+      if (keepsDelta(delta.length, keyframe.compressedBytes) || keepsDelta(delta.length, (alone = this.zstd.compress(s.state)).length)) compressed = delta;
     }
     const base = compressed === null ? null : keyframe!.id;
-    compressed ??= this.zstd.compress(s.state);
+    compressed ??= alone ?? this.zstd.compress(s.state);
     const res = this.tx(() => {
       const r = this.prep(
         'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac, codec, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
