@@ -55,7 +55,7 @@ function recordWith(tree: string, argv: readonly string[], out: string): Measure
       events: sum('SELECT count(*) AS n FROM event'),
       eventRows: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'"),
       snapshots: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'snapshot' OR name = 'snapshot_at'"),
-      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'page' OR name LIKE 'sqlite_autoindex_page%'"),
+      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary') OR name LIKE 'sqlite_autoindex_page%'"),
     };
   } finally {
     db.close();

@@ -16,7 +16,7 @@ import { decodePageIds, encodePageIds, keepsDelta, SNAPSHOT_CODEC } from './snap
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
-import { loadZstd, type Zstd, type ZstdDictionary } from './zstd.js';
+import { DICTIONARY_MAX, loadZstd, type Zstd, type ZstdDictionary } from './zstd.js';
 
 export interface SqliteOpenOptions extends StoreOptions {
   /** Open without writing (no migration, no WAL switch); writes throw READONLY. */
@@ -36,6 +36,9 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
  * a larger or evenly spread sample did no better.
  */
 const PAGE_DICTIONARY_PAGES = 64;
+
+/** Page ids whose hashes a store keeps (about 10 MB at most). */
+const PAGE_HASHES_KEPT = 1 << 17;
 
 /** Page size of a new journal file (bytes). */
 const PAGE_SIZE = 65536;
@@ -195,7 +198,9 @@ export class SqliteJournalStore extends BaseJournalStore {
   /** Per branch, the keyframe its next snapshot is compressed against (snapshot-codec.ts). */
   private readonly keyframes = new Map<BranchId, Keyframe>();
   /** The keyframe state read last: the snapshots of a seek share one. */
-  private lastBase: { readonly id: SnapshotId; readonly state: Uint8Array } | null = null;
+  private lastBase: { readonly id: SnapshotId; readonly z: ZstdDictionary } | null = null;
+  /** Page hashes by page id (a page never changes): restoring a snapshot maps every id of its list. */
+  private readonly pageHashById = new Map<number, PageHash>();
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
 
   /**
@@ -667,7 +672,8 @@ export class SqliteJournalStore extends BaseJournalStore {
       return r;
     });
     const id = snapshotId(Number(res.lastInsertRowid));
-    if (base === null) this.keyframes.set(s.branch, { id, state: Uint8Array.from(s.state), compressedBytes: compressed.length });
+    // Only the dictionary's share of a keyframe is ever used: a large machine's state is not kept whole.
+    if (base === null) this.keyframes.set(s.branch, { id, state: Uint8Array.from(s.state.subarray(0, DICTIONARY_MAX)), compressedBytes: compressed.length });
     return {
       id,
       branch: s.branch,
@@ -690,7 +696,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     const row = this.prep<{ csize: number }>('SELECT length(state) AS csize FROM snapshot WHERE id = ? AND base IS NULL').get(id);
     const state = row ? this.readSnapshotState(id) : null;
     if (!row || state === null) return null; // a damaged file: the next snapshot stands on its own
-    const k = { id, state, compressedBytes: row.csize };
+    const k = { id, state: state.slice(0, DICTIONARY_MAX), compressedBytes: row.csize };
     this.keyframes.set(branch, k);
     return k;
   }
@@ -716,18 +722,19 @@ export class SqliteJournalStore extends BaseJournalStore {
     const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(id);
     if (!r) return null;
     if (r.base === null) return this.zstd.decompress(r.state);
-    return this.zstd.decompressWithDictionary(r.state, this.baseState(snapshotId(r.base), id));
+    return this.baseDictionary(snapshotId(r.base), id).decompress(r.state);
   }
 
-  /** The state of a keyframe other snapshots are stored against (the last one read is kept). */
-  private baseState(base: SnapshotId, of: SnapshotId): Uint8Array {
-    if (this.lastBase?.id === base) return this.lastBase.state;
+  /** The state of a keyframe other snapshots are stored against, digested (the last one read is kept: the snapshots of a seek share one). */
+  private baseDictionary(base: SnapshotId, of: SnapshotId): ZstdDictionary {
+    if (this.lastBase?.id === base) return this.lastBase.z;
     const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(base);
     // A base is always stored on its own: anything else is an edited file, and no chain is followed.
     if (!r || r.base !== null) throw new JournalError('CORRUPT', `snapshot ${of} is stored against snapshot ${base}, which ${r ? 'is not a keyframe' : 'does not exist'} (run xrr verify)`);
-    const state = this.zstd.decompress(r.state);
-    this.lastBase = { id: base, state };
-    return state;
+    const z = this.zstd.prepareDictionary(this.zstd.decompress(r.state));
+    this.lastBase?.z.close();
+    this.lastBase = { id: base, z };
+    return z;
   }
 
   protected readSnapshotPages(id: SnapshotId): PageHash[] | null {
@@ -737,9 +744,14 @@ export class SqliteJournalStore extends BaseJournalStore {
     if (r.codec !== SNAPSHOT_CODEC.COMPACT) throw new JournalError('CORRUPT', `snapshot ${id} has unknown codec ${r.codec} (run xrr verify)`);
     const where = `snapshot ${id}`;
     return decodePageIds(this.zstd.decompress(r.page_hashes), r.page_count, where).map((pid) => {
+      const known = this.pageHashById.get(pid);
+      if (known !== undefined) return known;
       const p = this.qPageHash.get(pid);
       if (!p) throw new JournalError('CORRUPT', `${where} refers to page id ${pid}, which is not stored (run xrr verify)`);
-      return p.hash.toString('hex') as PageHash;
+      const hash = p.hash.toString('hex') as PageHash;
+      if (this.pageHashById.size >= PAGE_HASHES_KEPT) this.pageHashById.clear();
+      this.pageHashById.set(pid, hash);
+      return hash;
     });
   }
 
@@ -937,6 +949,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   protected release(): void {
+    this.lastBase?.z.close();
+    this.lastBase = null;
     for (const z of this.pageDictionaries.values()) z.close();
     this.pageDictionaries.clear();
     this.db.close();
