@@ -31,3 +31,30 @@ CREATE TABLE page_dictionary (
 --    page_hashes is zstd frames of page ids as zigzag varints of their differences.
 ALTER TABLE snapshot ADD COLUMN codec INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE snapshot ADD COLUMN base INTEGER;              -- snapshot.id of the keyframe (the store checks it)
+
+-- The two tables keyed by several columns, with few rows, become WITHOUT ROWID: the primary key is
+-- then the table itself rather than a table and an index beside it, one 64 KiB page less each in
+-- every new file (1% of a short recording).
+CREATE TABLE channel_key_by_key (
+  branch    INTEGER NOT NULL REFERENCES branch(id),
+  src       INTEGER NOT NULL,
+  dst       INTEGER NOT NULL,
+  direction TEXT NOT NULL CHECK (direction IN ('forward', 'reverse')),  -- forward seals src -> dst
+  icount    INTEGER NOT NULL,               -- when the channel was (re)established
+  key       BLOB NOT NULL,
+  PRIMARY KEY (branch, src, dst, direction, icount)
+) WITHOUT ROWID;
+INSERT INTO channel_key_by_key (branch, src, dst, direction, icount, key) SELECT branch, src, dst, direction, icount, key FROM channel_key;
+DROP TABLE channel_key;
+ALTER TABLE channel_key_by_key RENAME TO channel_key;
+
+CREATE TABLE bookmark_by_key (
+  branch INTEGER NOT NULL REFERENCES branch(id),
+  name   TEXT NOT NULL,
+  icount INTEGER NOT NULL,
+  note   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (branch, name)
+) WITHOUT ROWID;
+INSERT INTO bookmark_by_key (branch, name, icount, note) SELECT branch, name, icount, note FROM bookmark;
+DROP TABLE bookmark;
+ALTER TABLE bookmark_by_key RENAME TO bookmark;
