@@ -1,11 +1,12 @@
 /**
  * The schema-4 event encoding (event-row.ts): every kind the machine emits goes into typed
  * columns (none falls back to a whole-JSON body), comes back exactly, and is held by rowMatches
- * to every one of its fields; sealed wires are stored as nonce and ciphertext and rebuilt byte
- * for byte, an irregular wire verbatim; an event of an unexpected shape is kept whole.
+ * to every one of its fields; sealed wires are stored as their ciphertext (the nonce derived from
+ * the header) or nonce and ciphertext and rebuilt byte for byte, an irregular wire verbatim; an event of an unexpected shape is kept whole.
  */
 import { describe, expect, it } from 'vitest';
 import type { MachineEvent, MachineEventKind } from '../src/core/events.js';
+import { derivedNonce } from '../src/core/ipc/wire.js';
 import { columnsOf, eventOfRow, KIND_CODES, rowMatches, rowOf } from '../src/journal/event-row.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 
@@ -65,9 +66,29 @@ describe('event rows', () => {
     }
   });
 
+  it('keep a sealed wire whose nonce derives from its header as its ciphertext alone', () => {
+    // src 8, dst 2, seq 5 and the nonce derivedNonce(8, 2, 5), as machines from 6 on seal.
+    const nonce = Buffer.from(derivedNonce(8, 2, 5)).toString('hex');
+    const wireHex = '01000000' + '08000000' + '02000000' + '67000000' + '05000000' + '00000000' + nonce + '14000000' + 'cd'.repeat(20);
+    const e = { ...EXAMPLES.ipc, src: 8, dst: 2, wireHex } as MachineEvent;
+    const c = columnsOf(e);
+    expect(c.a1).toBe(3);
+    expect(Buffer.from(c.data!).toString('hex')).toBe('cd'.repeat(20));
+    expect(roundTrip(e)).toEqual(e);
+    expect(rowMatches(rowOf(ROOT_BRANCH, 0, e), e)).toBe(true);
+    // One nonce byte changed (an old machine's or an altered wire): the nonce is stored.
+    for (const at of [0, 23]) {
+      const other = wireHex.slice(0, 48 + at * 2) + 'ff' + wireHex.slice(50 + at * 2);
+      const o = { ...e, wireHex: other } as MachineEvent;
+      expect(columnsOf(o).a1, `nonce byte ${at}`).toBe(1);
+      expect(roundTrip(o)).toEqual(o);
+      expect(rowMatches(rowOf(ROOT_BRANCH, 0, e), o)).toBe(false);
+    }
+  });
+
   it('keep a sealed wire as nonce and ciphertext, and rebuild it byte for byte', () => {
     const c = columnsOf(EXAMPLES.ipc);
-    expect(c.a1).toBe(1); // the compact form
+    expect(c.a1).toBe(1); // the nonce is not the derived one: kept
     expect(c.data!.length).toBe(24 + 20); // nonce and ciphertext: the prefix is columns and derived
     expect([c.a2, c.a3, c.a4, c.a5]).toEqual([0, 2, 5, null]);
     // A header whose type differs from the event's (an altered message) keeps its own type.

@@ -27,6 +27,7 @@ import { StoreTarget } from '../src/timeline/record-target.js';
 import { Recorder } from '../src/timeline/recorder.js';
 import { replay } from '../src/timeline/replay.js';
 import { latestSchemaVersion } from '../src/journal/migrations.js';
+import { loadZstd } from '../src/journal/zstd.js';
 import { writeLegacyJournal } from './journal-legacy.js';
 import { eventStream, META } from './journal-fixtures.js';
 import { newMachine } from './support/boot.js';
@@ -210,12 +211,22 @@ describe('a migrated recording of the current machine', () => {
     const s4 = await SqliteJournalStore.open(v4);
     recordRun(s4);
     const events = s4.events(ROOT_BRANCH).map((e) => e.event);
-    expect(s4.listSnapshots(ROOT_BRANCH).length).toBeGreaterThan(1);
+    const snapshots = s4.listSnapshots(ROOT_BRANCH);
+    expect(snapshots.length).toBeGreaterThan(1);
+    // The snapshots as schema 3 stored them: each state compressed on its own, pages by hash.
+    const zstd = await loadZstd();
+    const legacySnapshots = snapshots.map((r) => ({ r, state: zstd.compress(s4.loadSnapshotState(r.id)), pages: Buffer.from(s4.snapshotPages(r.id).join(''), 'hex') }));
+    // And the pages each compressed on its own, in another order than the store's ids.
+    const legacyPages = s4.pageHashes(null, 1 << 20).map((h) => ({ hash: Buffer.from(h, 'hex'), bytes: s4.getPage(h)! }));
     s4.close();
     const v3 = file();
     const db = writeLegacyJournal(v3, 3, { machineVersion: 'test', imageHash: 'x', seedHex: '00'.repeat(32), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' }, events);
+    const insertSnapshot = db.prepare('INSERT INTO snapshot (id, branch, icount, seq, state, state_size, page_count, page_hashes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const { r, state, pages } of legacySnapshots) insertSnapshot.run(r.id, r.branch, r.icount, r.seq, state, r.stateBytes, r.pageCount, pages, r.createdAt);
     db.prepare('ATTACH DATABASE ? AS v4').run(v4);
-    db.exec('INSERT INTO snapshot SELECT id, branch, icount, seq, state, state_size, page_count, page_hashes, created_at FROM v4.snapshot; INSERT INTO page SELECT * FROM v4.page; INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
+    const insertPage = db.prepare('INSERT INTO page (hash, size, data) VALUES (?, ?, ?)');
+    for (const p of legacyPages) insertPage.run(p.hash, p.bytes.length, zstd.compress(p.bytes));
+    db.exec('INSERT INTO channel_key SELECT * FROM v4.channel_key; INSERT INTO key_seed SELECT * FROM v4.key_seed');
     db.exec('DETACH DATABASE v4');
     db.close();
 
@@ -224,6 +235,13 @@ describe('a migrated recording of the current machine', () => {
     expect(verify(s).ok).toBe(true);
     const r = replay(s, ROOT_BRANCH, { from: 0 });
     expect(r.snapshot.seq + r.matched).toBe(events.length);
+    // Every old snapshot reads as it was written, and a new one (compact, against the newest) joins them.
+    for (const { r: old } of legacySnapshots) expect(s.snapshotPages(old.id).length).toBe(old.pageCount);
+    const last = legacySnapshots[legacySnapshots.length - 1]!.r;
+    const added = s.putSnapshot({ branch: ROOT_BRANCH, icount: last.icount, seq: last.seq, state: s.loadSnapshotState(last.id), pages: s.snapshotPages(last.id) });
+    expect(s.snapshotPages(added.id)).toEqual(s.snapshotPages(last.id));
+    expect(added.compressedBytes).toBeLessThan(last.compressedBytes / 4);
+    expect(verify(s).ok).toBe(true);
     s.close();
   });
 });

@@ -20,6 +20,7 @@ import {
   type BranchId,
   type JournalErrorCode,
 } from '../src/journal/index.js';
+import { derivedNonce } from '../src/core/ipc/wire.js';
 import { loadMigrations, migrate } from '../src/journal/migrations.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
 import { writeLegacyJournal } from './journal-legacy.js';
@@ -28,6 +29,9 @@ const dir = mkdtempSync(join(tmpdir(), 'xrr-journal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const file = (): string => join(dir, `j${n++}.db`);
+/** A wire from 2 to 8, seq 3, with the nonce a machine from 6 on seals it with, and 5 bytes of payload. */
+const DERIVED_NONCE_WIRE =
+  '01000000' + '02000000' + '08000000' + '96000000' + '03000000' + '00000000' + Buffer.from(derivedNonce(2, 8, 3)).toString('hex') + '15000000' + 'ee'.repeat(21);
 
 async function expectOpenFails(path: string, code: JournalErrorCode, options = {}): Promise<Error> {
   try {
@@ -103,6 +107,7 @@ describe('SQLite journal file', () => {
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
       { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 12 + 16), icount: 32, seq: 0 },
       { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', icount: 32, seq: 1 },
+      { kind: 'ipc', src: 2, dst: 8, mType: 150, wireHex: DERIVED_NONCE_WIRE, icount: 32, seq: 2 },
       { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wireHex: '00', icount: 33, seq: 0 },
       { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 34, seq: 0 },
       { kind: 'halt', reason: 'init exited', status: 0, icount: 40, seq: 0 },
@@ -119,10 +124,14 @@ describe('SQLite journal file', () => {
     expect(asStored.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(s.events(ROOT_BRANCH).map((e) => e.event));
     const wire = db.prepare('SELECT wire_hex FROM v_ipc WHERE sealed = 1').get() as { wire_hex: string };
     expect(wire.wire_hex).toBe('01'.repeat(52 + 12 + 16));
+    // A wire stored as its ciphertext alone: the view rebuilds its nonce from the header.
+    expect(db.prepare('SELECT a1, length(data) AS n FROM event WHERE kind = 3 AND pid = 2 AND a0 = 8').get()).toEqual({ a1: 3, n: 5 + 16 });
+    expect((db.prepare("SELECT wire_hex FROM v_ipc WHERE channel = '2->8'").get() as { wire_hex: string }).wire_hex).toBe(DERIVED_NONCE_WIRE);
     expect(db.prepare('SELECT channel, m_type, sealed, bytes FROM v_ipc ORDER BY icount, seq').all()).toEqual([
       { channel: '0->2', m_type: 106, sealed: 0, bytes: 3 },
       { channel: '2->0', m_type: 150, sealed: 0, bytes: 1 },
       { channel: '8->2', m_type: 103, sealed: 1, bytes: 12 },
+      { channel: '2->8', m_type: 150, sealed: 1, bytes: 5 },
     ]);
     expect(db.prepare('SELECT kind, pid, what FROM v_crashes ORDER BY icount, seq').all()).toEqual([
       { kind: 'trap', pid: 8, what: 'fault cause 13 at pc 0x00010074' },

@@ -52,8 +52,11 @@ export { faultProblem } from './events.js';
  * running into unmapped memory is EFAULT; no room for a signal frame (or a forged one) is death
  * by SIGSEGV; the machine's memory (mmap, brk) is ENOMEM past 256 MiB of mappings and 65530
  * regions; the ramfs is ENOSPC past 512 MiB of files or 65536 inodes.
+ * 6: a sealed message's nonce is a function of its header (src, dst, sequence number) rather
+ * than 24 DRBG bytes, so the journal stores wires without their nonces; the DRBG's stream after
+ * the first message (keys, getrandom, chaos) differs from machine 5's.
  */
-export const MACHINE_VERSION = 'xrr-machine/5';
+export const MACHINE_VERSION = 'xrr-machine/6';
 
 /** The status a deadlocked machine halts with (its `halt` event's reason is 'deadlock'). */
 export const DEADLOCK_STATUS = 1;

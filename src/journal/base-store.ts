@@ -154,16 +154,20 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract ownIcountAt(branch: BranchId, seq: number): number | null;
   abstract rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[];
   /** Inserts the snapshot and updates its branch's snapshot chain and head tag, atomically. */
-  protected abstract insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord;
+  /** Compresses and inserts the snapshot (the store chooses how: snapshot-codec.ts) and updates its branch's snapshot chain and head tag, atomically. */
+  protected abstract insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord;
   /** Latest own snapshot of branch with icount <= maxIcount and seq <= maxSeq, by (icount, seq). */
   protected abstract latestSnapshot(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord | null;
   protected abstract ownSnapshots(branch: BranchId, maxIcount: number, maxSeq: number): SnapshotRecord[];
-  protected abstract readSnapshotBlob(id: SnapshotId): Uint8Array | null;
+  /** A snapshot's state, decompressed; null when there is no such snapshot. */
+  protected abstract readSnapshotState(id: SnapshotId): Uint8Array | null;
   protected abstract readSnapshotPages(id: SnapshotId): PageHash[] | null;
   abstract getSnapshot(id: SnapshotId): SnapshotRecord | null;
   abstract allSnapshots(): SnapshotRecord[];
-  protected abstract insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void;
-  protected abstract readPageBlob(hash: PageHash): Uint8Array | null;
+  /** Compresses and inserts pages not stored yet (the store chooses how). */
+  protected abstract insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void;
+  /** A page's bytes, decompressed (not yet checked against its hash); null when not stored. */
+  protected abstract readPage(hash: PageHash): Uint8Array | null;
   protected abstract pageExists(hash: PageHash): boolean;
   abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
   protected abstract writeChannelKey(k: ChannelKey): void;
@@ -306,9 +310,9 @@ export abstract class BaseJournalStore implements JournalStore {
   }
 
   private decompressSnapshot(id: SnapshotId): Uint8Array {
-    const blob = this.readSnapshotBlob(id);
-    if (blob === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
-    return this.zstd.decompress(blob);
+    const state = this.readSnapshotState(id);
+    if (state === null) throw new JournalError('UNKNOWN_SNAPSHOT', `no snapshot ${id} in the journal`);
+    return state;
   }
 
   /** Throws CORRUPT unless the snapshot lists of the branch's timeline are sound. */
@@ -697,7 +701,7 @@ export abstract class BaseJournalStore implements JournalStore {
     const snapshotHash = nextSnapshotHash(head.snapshotHash, digest);
     const headHash = head.nextSeq === 0 ? null : head.chain.current();
     const sealedHead: SealedHead = { snapshots, snapshotHash, mac: this.headTag(info, head.nextSeq, headHash, snapshots, snapshotHash) };
-    const record = this.insertSnapshot(s, this.zstd.compress(s.state), new Date().toISOString(), { digest, mac: seal === null ? null : seal.snapshot(digest), head: sealedHead });
+    const record = this.insertSnapshot(s, new Date().toISOString(), { digest, mac: seal === null ? null : seal.snapshot(digest), head: sealedHead });
     head.snapshots = snapshots;
     head.snapshotHash = snapshotHash;
     return record;
@@ -744,7 +748,7 @@ export abstract class BaseJournalStore implements JournalStore {
   putPages(pages: readonly Uint8Array[]): PageHash[] {
     this.writable();
     const hashes: PageHash[] = [];
-    const fresh: { hash: PageHash; size: number; data: Uint8Array }[] = [];
+    const fresh: { hash: PageHash; bytes: Uint8Array }[] = [];
     const seen = new Set<string>();
     for (const p of pages) {
       const hash = sha256Hex(p);
@@ -752,7 +756,7 @@ export abstract class BaseJournalStore implements JournalStore {
       // Hash first, compress only what is new: unchanged pages are the common case.
       if (seen.has(hash) || this.pageExists(hash)) continue;
       seen.add(hash);
-      fresh.push({ hash, size: p.length, data: this.zstd.compress(p) });
+      fresh.push({ hash, bytes: p });
     }
     if (fresh.length > 0) this.insertPages(fresh);
     return hashes;
@@ -771,9 +775,8 @@ export abstract class BaseJournalStore implements JournalStore {
       this.pageCache.set(hash, hit);
       return hit.slice(); // the caller may write to its copy
     }
-    const blob = this.readPageBlob(hash);
-    if (blob === null) return null;
-    const page = this.zstd.decompress(blob);
+    const page = this.readPage(hash);
+    if (page === null) return null;
     // A page is its content's hash: a blob replaced by other bytes (even a valid frame) is refused.
     if (sha256Hex(page) !== hash) throw new JournalError('CORRUPT', `page ${hash} holds other bytes (they hash to ${sha256Hex(page)}; run xrr verify)`);
     this.pageCache.set(hash, page.slice());

@@ -13,9 +13,10 @@
  *   syscall         pid, nr, a0..a5 = args, name = name
  *   syscall-return  pid, nr, a0 = result
  *   ipc, ipc-reject pid = src, nr = mType, a0 = dst, a1 = form of data (0 plaintext payload,
- *                   1 sealed wire without its derivable prefix, 2 wire bytes verbatim),
+ *                   1 sealed wire as nonce || ciphertext, 2 wire bytes verbatim, 3 sealed wire as
+ *                   its ciphertext alone, the nonce being the one derived from its header),
  *                   a2, a3, a4 = the wire header's src, dst and seq, a5 = its m_type when it is
- *                   not mType; data = the payload, or nonce || ciphertext; ipc-reject: name = error
+ *                   not mType; data = the payload, or the wire as its form says; ipc-reject: name = error
  *   ipc-denied/-fault pid = src, nr = mType, a0 = dst, name = reason / fault
  *   sched           pid = to, a0 = from, name = reason
  *   irq             nr = line          idle, timer-skip   a0 = skippedNs    chaos  a0 = seed
@@ -34,6 +35,7 @@
  * both stores, so the same run gives byte-identical rows and equal hash chains (block-chain.ts).
  */
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
+import { derivedNonce, isDerivedNonce } from '../core/ipc/wire.js';
 import { JournalError } from './errors.js';
 import type { Icount, JournalSeq } from './ids.js';
 import type { RawEventRow, StoredEvent } from './store.js';
@@ -198,12 +200,21 @@ function bytesOfHexText(h: unknown): Buffer | null {
 }
 
 // The sealed wire's layout (src/core/ipc/wire.ts): format u8 = 1, three zero bytes, header
-// (src, dst, m_type u32, seq u64), nonce (24), ciphertext length u32, ciphertext. Only the nonce
-// and ciphertext are stored; the rest is columns or derived. A wire that does not have exactly
-// this shape is stored verbatim (form 2), so an altered or malformed wire is kept as it was.
+// (src, dst, m_type u32, seq u64), nonce (24), ciphertext length u32, ciphertext. The header is
+// columns and the format and length are derived; when the nonce is the one the machine derives
+// from the header (machines from 6 on), it is derived too and data is the ciphertext alone
+// (form 3); any other nonce (machines before 6) is stored in front of it (form 1). A wire that
+// does not have exactly this shape is stored verbatim (form 2), so an altered or malformed wire
+// is kept as it was.
 const WIRE_PREFIX = 52;
 const WIRE_NONCE_AT = 24;
+const NONCE = 24;
 const TWO_32 = 2 ** 32;
+/** data's forms for a message (column a1). */
+const PLAINTEXT = 0;
+const NONCE_AND_CIPHERTEXT = 1;
+const VERBATIM = 2;
+const CIPHERTEXT = 3;
 
 /** Sets a1..a5 and data for a wire; false when it is not hex (then the event goes to body). */
 function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
@@ -214,27 +225,35 @@ function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
     const seq = w.readUInt32LE(16) + w.readUInt32LE(20) * TWO_32;
     if (Number.isSafeInteger(seq)) {
       const type = w.readUInt32LE(12);
-      c.a1 = 1;
-      c.a2 = w.readUInt32LE(4);
-      c.a3 = w.readUInt32LE(8);
+      const src = w.readUInt32LE(4);
+      const dst = w.readUInt32LE(8);
+      c.a2 = src;
+      c.a3 = dst;
       c.a4 = seq;
       c.a5 = type === mType ? null : type;
-      const d = Buffer.allocUnsafe(n - WIRE_PREFIX + 24);
-      w.copy(d, 0, WIRE_NONCE_AT, 48);
-      w.copy(d, 24, WIRE_PREFIX);
-      c.data = d;
+      if (isDerivedNonce(w, WIRE_NONCE_AT, src, dst, seq)) {
+        c.a1 = CIPHERTEXT;
+        c.data = w.subarray(WIRE_PREFIX);
+      } else {
+        c.a1 = NONCE_AND_CIPHERTEXT;
+        const d = Buffer.allocUnsafe(n - WIRE_PREFIX + NONCE);
+        w.copy(d, 0, WIRE_NONCE_AT, WIRE_NONCE_AT + NONCE);
+        w.copy(d, NONCE, WIRE_PREFIX);
+        c.data = d;
+      }
       return true;
     }
   }
-  c.a1 = 2;
+  c.a1 = VERBATIM;
   c.data = w;
   return true;
 }
 
 function wireOf(r: RawEventRow, mType: number): string {
   const d = r.data ?? new Uint8Array(0);
-  if (r.a1 === 2) return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
-  const ct = d.length - 24;
+  if (r.a1 === VERBATIM) return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+  const stored = r.a1 === CIPHERTEXT ? 0 : NONCE;
+  const ct = d.length - stored;
   const w = Buffer.allocUnsafe(WIRE_PREFIX + ct);
   w.writeUInt32LE(1, 0);
   w.writeUInt32LE(r.a2 ?? 0, 4);
@@ -243,9 +262,9 @@ function wireOf(r: RawEventRow, mType: number): string {
   const seq = r.a4 ?? 0;
   w.writeUInt32LE(seq % TWO_32, 16);
   w.writeUInt32LE(Math.floor(seq / TWO_32), 20);
-  w.set(d.subarray(0, 24), WIRE_NONCE_AT);
+  w.set(stored === 0 ? derivedNonce(r.a2 ?? 0, r.a3 ?? 0, seq) : d.subarray(0, NONCE), WIRE_NONCE_AT);
   w.writeUInt32LE(ct, 48);
-  w.set(d.subarray(24), WIRE_PREFIX);
+  w.set(d.subarray(stored), WIRE_PREFIX);
   return w.toString('hex');
 }
 
@@ -354,7 +373,7 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
       } else if (e.payloadHex !== undefined) {
         const p = bytesOfHexText(e.payloadHex);
         if (n !== 7 || p === null) return null;
-        c.a1 = 0;
+        c.a1 = PLAINTEXT;
         c.data = p;
       } else if (n !== 6) return null;
       return c;
@@ -533,7 +552,7 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
       break;
     case 'ipc':
       body = { src: r.pid, dst: r.a0, mType: r.nr };
-      if (r.a1 === 0) body.payloadHex = hex(r.data);
+      if (r.a1 === PLAINTEXT) body.payloadHex = hex(r.data);
       else if (r.a1 !== null) body.wireHex = wireOf(r, r.nr ?? 0);
       break;
     case 'ipc-reject':

@@ -181,7 +181,8 @@ export class MemoryJournalStore extends BaseJournalStore {
     return list.slice(from, from + limit);
   }
 
-  protected insertSnapshot(s: NewSnapshot, compressed: Uint8Array, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+  protected insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
+    const compressed = this.zstd.compress(s.state);
     const record: SnapshotRecord = {
       id: snapshotId(this.snapshots.length + 1),
       branch: s.branch,
@@ -213,8 +214,9 @@ export class MemoryJournalStore extends BaseJournalStore {
     return this.own(branch, maxIcount, maxSeq);
   }
 
-  protected readSnapshotBlob(id: SnapshotId): Uint8Array | null {
-    return this.snapshots[id - 1]?.blob ?? null;
+  protected readSnapshotState(id: SnapshotId): Uint8Array | null {
+    const blob = this.snapshots[id - 1]?.blob;
+    return blob === undefined ? null : this.zstd.decompress(blob);
   }
 
   protected readSnapshotPages(id: SnapshotId): PageHash[] | null {
@@ -232,12 +234,13 @@ export class MemoryJournalStore extends BaseJournalStore {
     return this.snapshots.map((s) => s.record);
   }
 
-  protected insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void {
-    for (const p of pages) this.pages.set(p.hash, { size: p.size, data: p.data });
+  protected insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void {
+    for (const p of pages) this.pages.set(p.hash, { size: p.bytes.length, data: this.zstd.compress(p.bytes) });
   }
 
-  protected readPageBlob(hash: PageHash): Uint8Array | null {
-    return this.pages.get(hash)?.data ?? null;
+  protected readPage(hash: PageHash): Uint8Array | null {
+    const blob = this.pages.get(hash)?.data;
+    return blob === undefined ? null : this.zstd.decompress(blob);
   }
 
   protected pageExists(hash: PageHash): boolean {

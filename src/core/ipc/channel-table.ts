@@ -28,7 +28,7 @@ import {
   type RandomSource,
 } from './lattice-keys.js';
 import { openWire, sealWire } from './sealing.js';
-import { checkWire, FIRST_SEQ, isU32, MAX_SEQ, NONCE_BYTES, type Wire } from './wire.js';
+import { checkWire, derivedNonce, FIRST_SEQ, isU32, MAX_SEQ, type Wire } from './wire.js';
 
 export type OpenError = 'auth' | 'replay' | 'header' | 'no-channel' | 'malformed';
 
@@ -177,7 +177,7 @@ export class ChannelTable {
   /** Keyed by (from, to). */
   private directions: Nested<Direction> = new Map();
 
-  /** `random` is the machine's DRBG; the table draws keygen seeds, encapsulation randomness and nonces from it. */
+  /** `random` is the machine's DRBG; the table draws keygen seeds and encapsulation randomness from it (nonces are derived). */
   constructor(private readonly random: RandomSource) {}
 
   // ---- endpoints and channels ----
@@ -259,7 +259,7 @@ export class ChannelTable {
 
   // ---- messages ----
 
-  /** Seals a message from src to dst with the next sequence number and a DRBG nonce (24 bytes). */
+  /** Seals a message from src to dst with the next sequence number and the nonce derived from its header (wire.ts derivedNonce). */
   seal(src: number, dst: number, m_type: number, payload: Uint8Array): Wire {
     expectPid(src, 'src');
     expectPid(dst, 'dst');
@@ -269,7 +269,7 @@ export class ChannelTable {
     if (!dir) throw new LatticeError('ENOTCONN', `no channel ${src} -> ${dst}; connect first`);
     if (dir.nextSeq >= MAX_SEQ) throw new LatticeError('EOVERFLOW', `sequence numbers exhausted on ${src} -> ${dst}; reconnect`);
     const seq = dir.nextSeq++;
-    return sealWire(dir.senderKey, this.random.bytes(NONCE_BYTES), { src, dst, m_type, seq }, payload);
+    return sealWire(dir.senderKey, derivedNonce(src, dst, seq), { src, dst, m_type, seq }, payload);
   }
 
   /**

@@ -76,6 +76,31 @@ export function headerBytes(src: number, dst: number, m_type: number, seq: numbe
   return headerScratch;
 }
 
+/**
+ * The nonce the machine seals a message with: a public function of its header, (src u32, dst u32,
+ * seq u64, eight zero bytes), little-endian. XChaCha20-Poly1305 needs a nonce never used twice
+ * under one key, and a direction's key belongs to one (src, dst) pair, whose sequence numbers
+ * are never reused (a reconnect derives fresh keys). Being derivable, it costs a journal nothing:
+ * a row stores the wire without it and rebuilds the exact bytes (src/journal/event-row.ts). A
+ * random nonce would be 24 incompressible bytes per message.
+ */
+export function derivedNonce(src: number, dst: number, seq: number): Uint8Array {
+  const out = new Uint8Array(NONCE_BYTES);
+  writeU32(out, 0, src);
+  writeU32(out, 4, dst);
+  writeU32(out, 8, seq % TWO_32);
+  writeU32(out, 12, Math.floor(seq / TWO_32));
+  return out;
+}
+
+/** Whether `nonce` is derivedNonce(src, dst, seq), without allocating (the journal asks per message). */
+export function isDerivedNonce(nonce: Uint8Array, at: number, src: number, dst: number, seq: number): boolean {
+  const u32 = (i: number): number => (nonce[at + i]! | (nonce[at + i + 1]! << 8) | (nonce[at + i + 2]! << 16) | (nonce[at + i + 3]! << 24)) >>> 0;
+  return (
+    u32(0) === src >>> 0 && u32(4) === dst >>> 0 && u32(8) === seq % TWO_32 && u32(12) === Math.floor(seq / TWO_32) && u32(16) === 0 && u32(20) === 0
+  );
+}
+
 export function encodeWire(w: Wire): Uint8Array {
   const out = new Uint8Array(WIRE_PREFIX_BYTES + w.ciphertext.length);
   out[0] = WIRE_FORMAT;

@@ -13,7 +13,8 @@
  * Key material. The machine hands the link a key seed: the recorder's own (MachineConfig.keySeed,
  * which a journal keeps apart with the channel keys), else the first 32 bytes of its DRBG. Key
  * generation and encapsulation draw from HKDF streams over it, labelled by what is being made
- * (endpoint pid and generation, channel ends and generation). Nonces come from the DRBG as it runs.
+ * (endpoint pid and generation, channel ends and generation). Nonces are derived from each message's
+ * header (ipc/wire.ts derivedNonce), so no message draws from the DRBG.
  * Labelled draws make the secret half of the state recomputable from the public half and the key
  * seed: a snapshot restored without its secret part re-derives the same keys (and the channel table
  * checks that each secret key belongs to its public key). So with a key seed of its own, a copy of
@@ -43,7 +44,7 @@ const KEY_SALT = new TextEncoder().encode('xrr/lattice-keys/v1');
 const rederived = new Map<string, LatticeSecretState>();
 const REDERIVED_MAX = 64;
 
-/** Bytes for key generation and encapsulation, by label; nonces (no label) from the machine DRBG. */
+/** Bytes for key generation and encapsulation, by label; anything drawn without a label from the machine DRBG. */
 class LabelledRandom implements RandomSource {
   private label: string | undefined;
   private draws = 0;
