@@ -1,0 +1,2 @@
+import type { Campaign } from './campaign.js';
+export const flipCampaign: Campaign = { name: 'flip', what: 'todo', async run() {} };

@@ -1,0 +1,210 @@
+/**
+ * Kill campaign: `xrr record` and `xrr fork`, with commands typed through a pipe or running a
+ * program without input, killed by SIGKILL, SIGTERM or SIGHUP after a random delay. Afterwards
+ * the recording opens, verifies and replays its branch with no divergence, and holds every byte
+ * the console had shown more than one second of host time before the kill (all of them after a
+ * signal that can be caught, which closes the journal cleanly), every command whose output had
+ * been shown by then, and nothing the console did not show. A recording killed before it showed
+ * anything may instead hold nothing, as long as it does not block `record --out` on its path.
+ */
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { committedBytes, exited } from '../test/support/xrr-cli.js';
+import { between, pick, type Campaign, type CampaignContext } from './campaign.js';
+import { positions, lastBranch } from './recording-content.js';
+import { TimedOutput } from './timed-output.js';
+import { notWhole, run, tail, unclean } from './verdicts.js';
+
+/** The most host time a SIGKILL may lose (docs/reliability.md: "SIGKILL loses at most the last second"). */
+const KILL_LOSS_MS = 1000;
+
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGKILL', 'SIGTERM', 'SIGHUP'];
+
+/** Commands typed at the shell; each is followed by `; echo @K`, whose line marks its end. */
+const COMMANDS: readonly ((k: number) => string)[] = [
+  (k) => `echo typed-${k}`,
+  () => 'ls /bin',
+  () => 'cat /etc/motd',
+  (k) => `echo line-${k} > /tmp/f${k}`,
+  (k) => `cat /tmp/f${k - 1}`,
+  () => 'ps',
+  () => 'uname -a',
+  () => 'hello',
+  () => 'vfsstress 2 60',
+];
+
+/** Programs recorded without input; long enough that most kills land while they run. */
+const PROGRAMS: readonly string[][] = [
+  ['/bin/vfsstress', '8', '4000'],
+  ['/bin/vfsstress', '4', '3000'],
+  ['/bin/cpubench'],
+  ['/bin/posixtest'],
+  ['/bin/forkrace', 'sigchld', '12'],
+];
+
+type Kind = 'record-typed' | 'record-program' | 'fork-typed' | 'fork-program';
+
+interface Bases {
+  /** A recorded shell session, and the icounts forks of it start from. */
+  readonly typed: string;
+  readonly typedFrom: readonly [number, number];
+  /** A recorded program run, and the icounts forks of it start from. */
+  readonly program: string;
+  readonly programFrom: readonly [number, number];
+}
+
+function makeBases(ctx: CampaignContext): Bases {
+  const dir = join(ctx.dir, 'bases');
+  mkdirSync(dir, { recursive: true });
+  const typed = join(dir, 'typed.db');
+  const input = join(dir, 'typed-input.txt');
+  writeFileSync(input, 'echo base-1\nls /bin\ncat /etc/motd\necho base-2 > /tmp/b\ncat /tmp/b\n');
+  const a = run('record', '--seed', 'soak-kill-typed', '--input', input, '--out', typed);
+  if (a.status !== 0) throw new Error(`cannot record the typed base: ${tail(a.stderr)}`);
+  const t = positions(typed);
+  const program = join(dir, 'program.db');
+  const b = run('record', '--seed', 'soak-kill-program', '--out', program, '/bin/vfsstress', '4', '2000');
+  if (b.status !== 0) throw new Error(`cannot record the program base: ${tail(b.stderr)}`);
+  const p = positions(program);
+  // Forks start after the boot snapshot: typed ones before the last command (so the shell takes
+  // a command typed at the fork), program ones in the first half (so there is a run to kill).
+  return {
+    typed,
+    typedFrom: [t.snapshots[0] ?? 0, t.inputs[t.inputs.length - 1] ?? t.end],
+    program,
+    programFrom: [p.snapshots[0] ?? 0, Math.floor(p.end / 2)],
+  };
+}
+
+interface Plan {
+  readonly kind: Kind;
+  readonly signal: NodeJS.Signals;
+  readonly delayMs: number;
+  readonly args: string[];
+  readonly file: string;
+  /** The branch whose events the run writes. */
+  readonly branch: number;
+}
+
+function plan(ctx: CampaignContext, bases: Bases, caseDir: string, n: number): Plan {
+  const kind = pick<Kind>(ctx.random, ['record-typed', 'record-program', 'fork-typed', 'fork-program']);
+  const signal = pick(ctx.random, SIGNALS);
+  const file = join(caseDir, 'rec.db');
+  const typed = kind.endsWith('typed');
+  // Short delays are weighted in: the first second (boot, the first commit) is where most went wrong.
+  const delayMs = ctx.random() < 0.25 ? between(ctx.random, 0, 1500) : between(ctx.random, 0, typed ? 9000 : 8000);
+  switch (kind) {
+    case 'record-typed':
+      return { kind, signal, delayMs, file, branch: 1, args: ['record', '--seed', `soak-${n}`, '--input', '-', '--out', file] };
+    case 'record-program':
+      return { kind, signal, delayMs, file, branch: 1, args: ['record', '--seed', `soak-${n}`, '--out', file, ...pick(ctx.random, PROGRAMS)] };
+    case 'fork-typed':
+      copyFileSync(bases.typed, file);
+      return { kind, signal, delayMs, file, branch: 2, args: ['fork', file, '--at', String(between(ctx.random, ...bases.typedFrom)), '--input', '-'] };
+    case 'fork-program':
+      copyFileSync(bases.program, file);
+      return { kind, signal, delayMs, file, branch: 2, args: ['fork', file, '--at', String(between(ctx.random, ...bases.programFrom)), '--input', '/dev/null'] };
+  }
+}
+
+interface Typed {
+  readonly line: string;
+  /** When the output showed the command's end marker. */
+  readonly doneAt: number | undefined;
+}
+
+/** Types commands one after another, each once the last one's end marker was shown, until the child ends. */
+async function typeCommands(random: () => number, child: ReturnType<typeof spawn>, out: TimedOutput, typed: string[]): Promise<void> {
+  for (let k = 1; ; k++) {
+    const line = `${pick(random, COMMANDS)(k)}; echo @${k}\n`;
+    typed.push(line);
+    if (!child.stdin?.writable) return;
+    child.stdin.write(line, () => undefined);
+    // The marker alone on a line is the command's output (the echo of the typed line has text before it).
+    if (!(await out.waitFor(new RegExp(`(^|\\n)@${k}\\r?\\n`)))) return;
+  }
+}
+
+async function killCase(ctx: CampaignContext, bases: Bases, n: number): Promise<void> {
+  const name = `kill-${n}`;
+  const caseDir = join(ctx.dir, name);
+  mkdirSync(caseDir, { recursive: true });
+  const p = plan(ctx, bases, caseDir, n);
+  const repro = `${p.kind}, ${p.signal} after ${p.delayMs} ms: node bin/xrr.mjs ${p.args.join(' ')}${p.kind.startsWith('fork') ? ' (on a copy of the base kept as rec.db.base)' : ''}`;
+  if (p.kind.startsWith('fork')) copyFileSync(p.file, `${p.file}.base`);
+  const child = spawn(process.execPath, ['bin/xrr.mjs', ...p.args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const out = new TimedOutput(child);
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  child.stdin.on('error', () => undefined);
+  const closed = new Promise<void>((r) => child.once('close', () => r()));
+  let killedAt: number | undefined;
+  const timer = setTimeout(() => {
+    killedAt = performance.now();
+    child.kill(p.signal);
+  }, p.delayMs);
+  const typed: string[] = [];
+  if (p.kind.endsWith('typed')) await typeCommands(ctx.random, child, out, typed);
+  else if (p.kind === 'fork-program') child.stdin.end();
+  const end = await exited(child);
+  clearTimeout(timer);
+  await closed;
+  const shown = out.all();
+  const lose = (why: string) => {
+    writeFileSync(join(caseDir, 'shown.txt'), shown);
+    writeFileSync(join(caseDir, 'stderr.txt'), stderr);
+    ctx.tally.lose(name, caseDir, why, repro);
+  };
+  if (killedAt === undefined || end.code === 0) {
+    // It ended on its own (the signal, if any, came as it was closing): all it showed is in the file.
+    const bad = unclean(p.args[0]!, { status: end.code ?? -1, signal: end.signal, stdout: '', stderr, hung: false });
+    if (bad !== undefined) return lose(bad);
+    const committed = committedBytes(p.file, 'console-output', p.branch) ?? Buffer.alloc(0);
+    if (!committed.equals(shown)) return lose(`ended on its own; the file holds ${committed.length} bytes of console output, ${shown.length} were shown`);
+    const whole = notWhole(p.file, p.branch);
+    return whole === undefined ? ctx.tally.survive(caseDir) : lose(`ended on its own; ${whole}`);
+  }
+  // A caught signal closes the journal: everything shown is in it. SIGKILL: all but the last second.
+  const caught = p.signal !== 'SIGKILL';
+  const startedRecording = shown.length > 0;
+  if (caught && startedRecording && !(end.code === 128 + (p.signal === 'SIGTERM' ? 15 : 1) && stderr.includes('closed cleanly')))
+    return lose(`${p.signal} did not close the journal cleanly: exit ${end.code ?? end.signal}, ${tail(stderr)}`);
+  const required = caught ? shown : out.shownBy(killedAt - KILL_LOSS_MS);
+  const branch = p.branch === 1 ? 1 : lastBranch(p.file) >= 2 ? 2 : 0;
+  const committed = branch === 0 ? Buffer.alloc(0) : (committedBytes(p.file, 'console-output', branch) ?? Buffer.alloc(0));
+  if (committed.length < required.length || !committed.subarray(0, required.length).equals(required))
+    return lose(`the file holds ${committed.length} bytes of console output; ${required.length} had been shown ${caught ? 'before the signal' : `${KILL_LOSS_MS} ms before the kill`}`);
+  if (!shown.subarray(0, committed.length).equals(committed)) return lose('the file holds console output that was never shown');
+  const input = branch === 0 ? '' : (committedBytes(p.file, 'console-input', branch) ?? Buffer.alloc(0)).toString('latin1');
+  const cutoff = caught ? Number.POSITIVE_INFINITY : killedAt - KILL_LOSS_MS;
+  for (const [i, line] of typed.entries()) {
+    const doneAt = out.timeOf(new RegExp(`(^|\\n)@${i + 1}\\r?\\n`));
+    if (doneAt !== undefined && doneAt <= cutoff && !input.includes(line)) return lose(`typed command ${i + 1} (${JSON.stringify(line)}) was shown done but is not in the file`);
+  }
+  if (required.length === 0 && (branch === 0 || committed.length === 0)) {
+    // Nothing had to be kept. A fork leaves its parent whole; a record leaves a file that replays or can be replaced.
+    if (p.kind.startsWith('fork')) {
+      const whole = notWhole(p.file, 1);
+      return whole === undefined ? ctx.tally.survive(caseDir) : lose(`killed before any output, the parent recording is damaged: ${whole}`);
+    }
+    if (!existsSync(p.file) || notWhole(p.file, 1) === undefined) return ctx.tally.survive(caseDir);
+    const again = run('record', '--seed', '1', '--out', p.file, '/bin/true');
+    return again.status === 0 ? ctx.tally.survive(caseDir) : lose(`killed before any output, the file left behind blocks --out: ${tail(again.stderr)}`);
+  }
+  const whole = notWhole(p.file, branch);
+  if (whole !== undefined) return lose(whole);
+  ctx.tally.survive(caseDir);
+}
+
+export const killCampaign: Campaign = {
+  name: 'kill',
+  what: 'record/fork (typed and program) killed by SIGKILL/SIGTERM/SIGHUP at random moments: opens, verifies, replays, holds all shown up to 1 s before',
+  async run(ctx) {
+    const bases = makeBases(ctx);
+    for (let n = 1; n <= ctx.scale.kills; n++) {
+      await killCase(ctx, bases, n);
+      ctx.log(`kill ${n}/${ctx.scale.kills}: ${ctx.tally.lost.length} lost`);
+    }
+  },
+};

@@ -1,0 +1,2 @@
+import type { Campaign } from './campaign.js';
+export const seedsCampaign: Campaign = { name: 'seeds', what: 'todo', async run() {} };
