@@ -34,14 +34,14 @@ const COMMANDS: readonly ((k: number) => string)[] = [
   () => 'vfsstress 2 60',
 ];
 
-/** Programs recorded without input; long enough that most kills land while they run. */
-const PROGRAMS: readonly string[][] = [
-  ['/bin/vfsstress', '8', '4000'],
-  ['/bin/vfsstress', '4', '3000'],
-  ['/bin/cpubench'],
-  ['/bin/posixtest'],
-  ['/bin/forkrace', 'sigchld', '12'],
-];
+/**
+ * A program without input that shows its progress: the one-second check is made on what the
+ * console showed, so a run must show something as it goes (vfsstress alone prints at its end).
+ */
+const STEPS = ['/bin/sh', '-c', Array.from({ length: 12 }, (_, i) => `vfsstress 3 250; echo step-${i + 1}`).join('; ')];
+
+/** Programs recorded without input; most run long enough for the kill to land while they run. */
+const PROGRAMS: readonly string[][] = [STEPS, STEPS, ['/bin/posixtest'], ['/bin/vfsstress', '8', '4000'], ['/bin/cpubench']];
 
 type Kind = 'record-typed' | 'record-program' | 'fork-typed' | 'fork-program';
 
@@ -64,7 +64,7 @@ function makeBases(ctx: CampaignContext): Bases {
   if (a.status !== 0) throw new Error(`cannot record the typed base: ${tail(a.stderr)}`);
   const t = positions(typed);
   const program = join(dir, 'program.db');
-  const b = run('record', '--seed', 'soak-kill-program', '--out', program, '/bin/vfsstress', '4', '2000');
+  const b = run('record', '--seed', 'soak-kill-program', '--out', program, ...STEPS);
   if (b.status !== 0) throw new Error(`cannot record the program base: ${tail(b.stderr)}`);
   const p = positions(program);
   // Forks start after the boot snapshot: typed ones before the last command (so the shell takes

@@ -15,6 +15,8 @@ export interface Scale {
   readonly edits: number;
   /** Seeds per shipped program (record, then replay). */
   readonly seeds: number;
+  /** Only a few of the shipped programs in the seeds campaign (the quick slice). */
+  readonly fewPrograms: boolean;
 }
 
 export interface SoakOptions {
@@ -27,8 +29,8 @@ export interface SoakOptions {
   readonly help: boolean;
 }
 
-export const FULL: Scale = { kills: 60, diskFull: 6, flips: 60, edits: 120, seeds: 3 };
-export const QUICK: Scale = { kills: 4, diskFull: 1, flips: 4, edits: 12, seeds: 1 };
+export const FULL: Scale = { kills: 60, diskFull: 6, flips: 60, edits: 120, seeds: 3, fewPrograms: false };
+export const QUICK: Scale = { kills: 4, diskFull: 1, flips: 4, edits: 12, seeds: 1, fewPrograms: true };
 
 export const USAGE = `usage: npm run soak -- [--quick] [--seed S] [--only CAMPAIGN[,CAMPAIGN]] [--kills N] [--disk-full N] [--flips N] [--edits N] [--seeds N] [--out DIR]
 

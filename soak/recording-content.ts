@@ -28,6 +28,15 @@ export function positions(file: string): { snapshots: number[]; inputs: number[]
   }));
 }
 
+/** How many snapshots branch 1 has committed so far (0 before it has a schema). */
+export function committedSnapshots(file: string): number {
+  try {
+    return readOnly(file, (db) => (db.prepare('SELECT count(*) AS n FROM snapshot WHERE branch = 1').get() as { n: number }).n);
+  } catch {
+    return 0;
+  }
+}
+
 /** The highest branch id of a recording, or 0 when it has none (or cannot be read). */
 export function lastBranch(file: string): number {
   try {

@@ -20,7 +20,7 @@ export function unclean(what: string, r: XrrResult): string | undefined {
   if (r.signal !== null) return `${what} died of ${r.signal}`;
   if (r.status < 0 || r.status >= 128) return `${what} exited ${r.status} (a crash)`;
   if (STACK.test(r.stderr) || STACK.test(r.stdout)) return `${what} printed a stack trace: ${tail(r.stderr || r.stdout)}`;
-  if (r.status !== 0 && r.stderr.trim() === '') return `${what} failed (exit ${r.status}) without a message`;
+  if (r.status !== 0 && r.stderr.trim() === '' && r.stdout.trim() === '') return `${what} failed (exit ${r.status}) without a message`;
   return undefined;
 }
 
