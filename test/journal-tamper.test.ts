@@ -128,6 +128,7 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
     },
     withoutKeys: true,
   },
+  { what: "a page's recorded size", edit: async (db) => void db.prepare('UPDATE page SET size = size + 1 WHERE hash = (SELECT hash FROM page ORDER BY hash LIMIT 1)').run(), withoutKeys: true },
   {
     what: 'an index that no longer matches its table',
     edit: async (db) => {

@@ -163,7 +163,8 @@ export abstract class BaseJournalStore implements JournalStore {
   abstract getSnapshot(id: SnapshotId): SnapshotRecord | null;
   abstract allSnapshots(): SnapshotRecord[];
   protected abstract insertPages(pages: readonly { hash: PageHash; size: number; data: Uint8Array }[]): void;
-  protected abstract readPageBlob(hash: PageHash): Uint8Array | null;
+  /** A page's compressed bytes and the uncompressed size its row records. */
+  protected abstract readPageBlob(hash: PageHash): { readonly size: number; readonly data: Uint8Array } | null;
   protected abstract pageExists(hash: PageHash): boolean;
   abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
   protected abstract writeChannelKey(k: ChannelKey): void;
@@ -773,9 +774,11 @@ export abstract class BaseJournalStore implements JournalStore {
     }
     const blob = this.readPageBlob(hash);
     if (blob === null) return null;
-    const page = this.zstd.decompress(blob);
+    const page = this.zstd.decompress(blob.data);
     // A page is its content's hash: a blob replaced by other bytes (even a valid frame) is refused.
     if (sha256Hex(page) !== hash) throw new JournalError('CORRUPT', `page ${hash} holds other bytes (they hash to ${sha256Hex(page)}; run xrr verify)`);
+    // Its recorded size is part of its row too: an edit of it is refused like one of its bytes.
+    if (blob.size !== page.length) throw new JournalError('CORRUPT', `page ${hash} records a size of ${blob.size} bytes but holds ${page.length} (run xrr verify)`);
     this.pageCache.set(hash, page.slice());
     if (this.pageCache.size > PAGE_CACHE) this.pageCache.delete(this.pageCache.keys().next().value!);
     return page;

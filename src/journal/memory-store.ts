@@ -236,8 +236,8 @@ export class MemoryJournalStore extends BaseJournalStore {
     for (const p of pages) this.pages.set(p.hash, { size: p.size, data: p.data });
   }
 
-  protected readPageBlob(hash: PageHash): Uint8Array | null {
-    return this.pages.get(hash)?.data ?? null;
+  protected readPageBlob(hash: PageHash): { readonly size: number; readonly data: Uint8Array } | null {
+    return this.pages.get(hash) ?? null;
   }
 
   protected pageExists(hash: PageHash): boolean {

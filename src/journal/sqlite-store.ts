@@ -171,7 +171,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qIcountAt: Stmt<{ icount: number }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
-  private readonly qPage: Stmt<{ data: Buffer }>;
+  private readonly qPage: Stmt<{ size: number; data: Buffer }>;
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
 
   /**
@@ -232,7 +232,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.loadNames();
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data) VALUES (?, ?, ?)');
-    this.qPage = this.prep('SELECT data FROM page WHERE hash = ?');
+    this.qPage = this.prep('SELECT size, data FROM page WHERE hash = ?');
     this.qLatestSnapshot = this.prep(
       `SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount DESC, seq DESC LIMIT 1`,
     );
@@ -679,8 +679,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     });
   }
 
-  protected readPageBlob(hash: PageHash): Uint8Array | null {
-    return this.qPage.get(Buffer.from(hash, 'hex'))?.data ?? null;
+  protected readPageBlob(hash: PageHash): { readonly size: number; readonly data: Uint8Array } | null {
+    return this.qPage.get(Buffer.from(hash, 'hex')) ?? null;
   }
 
   protected pageExists(hash: PageHash): boolean {
