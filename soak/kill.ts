@@ -45,36 +45,42 @@ const PROGRAMS: readonly string[][] = [STEPS, STEPS, ['/bin/posixtest'], ['/bin/
 
 type Kind = 'record-typed' | 'record-program' | 'fork-typed' | 'fork-program';
 
-interface Bases {
-  /** A recorded shell session, and the icounts forks of it start from. */
-  readonly typed: string;
-  readonly typedFrom: readonly [number, number];
-  /** A recorded program run, and the icounts forks of it start from. */
-  readonly program: string;
-  readonly programFrom: readonly [number, number];
+/** A recording a fork starts from, and the range of icounts it is forked at. */
+interface Base {
+  readonly file: string;
+  readonly from: readonly [number, number];
 }
 
-function makeBases(ctx: CampaignContext): Bases {
-  const dir = join(ctx.dir, 'bases');
-  mkdirSync(dir, { recursive: true });
-  const typed = join(dir, 'typed.db');
-  const input = join(dir, 'typed-input.txt');
-  writeFileSync(input, 'echo base-1\nls /bin\ncat /etc/motd\necho base-2 > /tmp/b\ncat /tmp/b\n');
-  const a = run('record', '--seed', 'soak-kill-typed', '--input', input, '--out', typed);
-  if (a.status !== 0) throw new Error(`cannot record the typed base: ${tail(a.stderr)}`);
-  const t = positions(typed);
-  const program = join(dir, 'program.db');
-  const b = run('record', '--seed', 'soak-kill-program', '--out', program, ...STEPS);
-  if (b.status !== 0) throw new Error(`cannot record the program base: ${tail(b.stderr)}`);
-  const p = positions(program);
-  // Forks start after the boot snapshot: typed ones before the last command (so the shell takes
-  // a command typed at the fork), program ones in the first half (so there is a run to kill).
-  return {
-    typed,
-    typedFrom: [t.snapshots[0] ?? 0, t.inputs[t.inputs.length - 1] ?? t.end],
-    program,
-    programFrom: [p.snapshots[0] ?? 0, Math.floor(p.end / 2)],
-  };
+/** The bases forks start from, each recorded the first time a case needs it. */
+class Bases {
+  private typedBase: Base | undefined;
+  private programBase: Base | undefined;
+
+  constructor(private readonly dir: string) {}
+
+  /** A recorded shell session, forked after its boot snapshot and before its last command (so the shell takes one typed at the fork). */
+  typed(): Base {
+    if (this.typedBase !== undefined) return this.typedBase;
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, 'typed.db');
+    const input = join(this.dir, 'typed-input.txt');
+    writeFileSync(input, 'echo base-1\nls /bin\ncat /etc/motd\necho base-2 > /tmp/b\ncat /tmp/b\n');
+    const r = run('record', '--seed', 'soak-kill-typed', '--input', input, '--out', file);
+    if (r.status !== 0) throw new Error(`cannot record the typed base: ${tail(r.stderr)}`);
+    const p = positions(file);
+    return (this.typedBase = { file, from: [p.snapshots[0] ?? 0, p.inputs[p.inputs.length - 1] ?? p.end] });
+  }
+
+  /** A recorded program run, forked in its first half (so there is a run left to kill). */
+  program(): Base {
+    if (this.programBase !== undefined) return this.programBase;
+    mkdirSync(this.dir, { recursive: true });
+    const file = join(this.dir, 'program.db');
+    const r = run('record', '--seed', 'soak-kill-program', '--out', file, ...STEPS);
+    if (r.status !== 0) throw new Error(`cannot record the program base: ${tail(r.stderr)}`);
+    const p = positions(file);
+    return (this.programBase = { file, from: [p.snapshots[0] ?? 0, Math.floor(p.end / 2)] });
+  }
 }
 
 interface Plan {
@@ -100,11 +106,12 @@ function plan(ctx: CampaignContext, bases: Bases, caseDir: string, n: number): P
     case 'record-program':
       return { kind, signal, delayMs, file, branch: 1, args: ['record', '--seed', `soak-${n}`, '--out', file, ...pick(ctx.random, PROGRAMS)] };
     case 'fork-typed':
-      copyFileSync(bases.typed, file);
-      return { kind, signal, delayMs, file, branch: 2, args: ['fork', file, '--at', String(between(ctx.random, ...bases.typedFrom)), '--input', '-'] };
-    case 'fork-program':
-      copyFileSync(bases.program, file);
-      return { kind, signal, delayMs, file, branch: 2, args: ['fork', file, '--at', String(between(ctx.random, ...bases.programFrom)), '--input', '/dev/null'] };
+    case 'fork-program': {
+      const base = kind === 'fork-typed' ? bases.typed() : bases.program();
+      copyFileSync(base.file, file);
+      const at = String(between(ctx.random, ...base.from));
+      return { kind, signal, delayMs, file, branch: 2, args: ['fork', file, '--at', at, '--input', kind === 'fork-typed' ? '-' : '/dev/null'] };
+    }
   }
 }
 
@@ -201,7 +208,7 @@ export const killCampaign: Campaign = {
   name: 'kill',
   what: 'record/fork (typed and program) killed by SIGKILL/SIGTERM/SIGHUP at random moments: opens, verifies, replays, holds all shown up to 1 s before',
   async run(ctx) {
-    const bases = makeBases(ctx);
+    const bases = new Bases(join(ctx.dir, 'bases'));
     for (let n = 1; n <= ctx.scale.kills; n++) {
       await killCase(ctx, bases, n);
       ctx.log(`kill ${n}/${ctx.scale.kills}: ${ctx.tally.lost.length} lost`);

@@ -30,7 +30,7 @@ export interface SoakOptions {
 }
 
 export const FULL: Scale = { kills: 60, diskFull: 6, flips: 60, edits: 120, seeds: 3, fewPrograms: false };
-export const QUICK: Scale = { kills: 4, diskFull: 1, flips: 4, edits: 12, seeds: 1, fewPrograms: true };
+export const QUICK: Scale = { kills: 3, diskFull: 1, flips: 3, edits: 8, seeds: 1, fewPrograms: true };
 
 export const USAGE = `usage: npm run soak -- [--quick] [--seed S] [--only CAMPAIGN[,CAMPAIGN]] [--kills N] [--disk-full N] [--flips N] [--edits N] [--seeds N] [--out DIR]
 

@@ -69,7 +69,7 @@ async function seedCase(ctx: CampaignContext, program: string, round: number): P
 }
 
 /** In a quick run, a few programs that cover the shell, the servers and scheduling. */
-const QUICK_PROGRAMS = ['sh', 'posixtest', 'forkrace'];
+const QUICK_PROGRAMS = ['sh', 'forkrace'];
 
 export const seedsCampaign: Campaign = {
   name: 'seeds',
