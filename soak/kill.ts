@@ -133,7 +133,19 @@ async function typeCommands(random: () => number, child: ReturnType<typeof spawn
   }
 }
 
-async function killCase(ctx: CampaignContext, bases: Bases, n: number): Promise<void> {
+/** How the kills landed: by signal, on a running xrr; and how many runs ended before theirs. */
+class Landings {
+  readonly bySignal = new Map<string, number>();
+  endedFirst = 0;
+
+  text(): string {
+    const landed = [...this.bySignal.values()].reduce((a, b) => a + b, 0);
+    const by = [...this.bySignal].map(([s, n]) => `${s} ${n}`).join(', ');
+    return `${landed} kills landed on a running xrr (${by}); ${this.endedFirst} runs ended before their kill`;
+  }
+}
+
+async function killCase(ctx: CampaignContext, bases: Bases, n: number, landings: Landings): Promise<void> {
   const name = `kill-${n}`;
   const caseDir = join(ctx.dir, name);
   mkdirSync(caseDir, { recursive: true });
@@ -163,6 +175,8 @@ async function killCase(ctx: CampaignContext, bases: Bases, n: number): Promise<
     writeFileSync(join(caseDir, 'stderr.txt'), stderr);
     ctx.tally.lose(name, caseDir, why, repro);
   };
+  if (killedAt === undefined || end.code === 0) landings.endedFirst++;
+  else landings.bySignal.set(p.signal, (landings.bySignal.get(p.signal) ?? 0) + 1);
   if (killedAt === undefined || end.code === 0) {
     // It ended on its own (the signal, if any, came as it was closing): all it showed is in the file.
     const bad = unclean(p.args[0]!, { status: end.code ?? -1, signal: end.signal, stdout: '', stderr, hung: false });
@@ -209,9 +223,11 @@ export const killCampaign: Campaign = {
   what: 'record/fork (typed and program) killed by SIGKILL/SIGTERM/SIGHUP at random moments: opens, verifies, replays, holds all shown up to 1 s before',
   async run(ctx) {
     const bases = new Bases(join(ctx.dir, 'bases'));
+    const landings = new Landings();
     for (let n = 1; n <= ctx.scale.kills; n++) {
-      await killCase(ctx, bases, n);
+      await killCase(ctx, bases, n, landings);
       ctx.log(`kill ${n}/${ctx.scale.kills}: ${ctx.tally.lost.length} lost`);
+      ctx.tally.note = landings.text();
     }
   },
 };

@@ -9,7 +9,8 @@ export function formatTable(tallies: readonly Tally[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...all.map((r) => r[i]!.length)));
   const line = (r: readonly string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  return [line(head), rule, ...rows.map(line), rule, line(total)].join('\n');
+  const notes = tallies.filter((t) => t.note !== '').map((t) => `${t.campaign}: ${t.note}`);
+  return [line(head), rule, ...rows.map(line), rule, line(total), ...notes].join('\n');
 }
 
 export function formatLost(tallies: readonly Tally[]): string {

@@ -22,6 +22,8 @@ export class Tally {
   survived = 0;
   readonly lost: LostCase[] = [];
   seconds = 0;
+  /** What the counts alone do not say (printed under the table), e.g. how many kills landed. */
+  note = '';
 
   constructor(
     readonly campaign: string,
