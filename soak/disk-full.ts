@@ -26,6 +26,9 @@ function bytesOnDisk(file: string): number {
   return n;
 }
 
+/** How the runs ended: full with a file left, full before the boot snapshot (no file), or fitting under the limit. */
+const endings = { full: 0, beforeBoot: 0, fit: 0 };
+
 async function diskFullCase(ctx: CampaignContext, n: number): Promise<void> {
   const name = `full-${n}`;
   const caseDir = join(ctx.dir, name);
@@ -59,11 +62,14 @@ async function diskFullCase(ctx: CampaignContext, n: number): Promise<void> {
   const bad = unclean('record', { status: end.code ?? -1, signal: end.signal, stdout: '', stderr, hung: false });
   if (bad !== undefined) return lose(bad);
   if (end.code === 0) {
+    endings.fit++;
     // The limit was above what the run needed: not a disk-full case, but the file must still be whole.
     const whole = notWhole(file, 1);
     return whole === undefined ? ctx.tally.survive(caseDir) : lose(`the run fit; ${whole}`);
   }
   if (end.code !== 1 || !/disk is full or a file size limit was reached/.test(stderr)) return lose(`record exited ${end.code} without the disk-full message: ${tail(stderr)}`);
+  if (!existsSync(file)) endings.beforeBoot++;
+  else endings.full++;
   if (!existsSync(file)) return stderr.includes('holds everything') ? lose('the message says the file holds everything, but there is no file') : ctx.tally.survive(caseDir);
   if (!stderr.includes('holds everything up to its last commit')) return lose(`a file was left without saying what it holds: ${tail(stderr)}`);
   const whole = notWhole(file, 1);
@@ -78,6 +84,7 @@ export const diskFullCampaign: Campaign = {
     for (let n = 1; n <= ctx.scale.diskFull; n++) {
       await diskFullCase(ctx, n);
       ctx.log(`disk-full ${n}/${ctx.scale.diskFull}: ${ctx.tally.lost.length} lost`);
+      ctx.tally.note = `${endings.full} stopped by the limit with a file left, ${endings.beforeBoot} before the boot snapshot (no file), ${endings.fit} fit under it`;
     }
   },
 };

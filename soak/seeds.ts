@@ -41,7 +41,7 @@ const HOW: Record<string, { readonly args: readonly string[]; readonly input?: s
 /** The hostile cases cycle with the seeds: each is a program of its own. */
 const HOSTILE = ['write-partial', 'path', 'sigframe', 'memory', 'fsfull'];
 
-async function seedCase(ctx: CampaignContext, program: string, round: number): Promise<void> {
+async function seedCase(ctx: CampaignContext, program: string, round: number, chaosRuns: { n: number }): Promise<void> {
   const how = HOW[program] ?? { args: [] };
   const name = `${program}-${round}`;
   const caseDir = join(ctx.dir, name);
@@ -49,6 +49,7 @@ async function seedCase(ctx: CampaignContext, program: string, round: number): P
   const file = join(caseDir, 'rec.db');
   const seed = between(ctx.random, 1, 2 ** 31 - 1);
   const chaos = ctx.random() < 1 / 3 ? ['--chaos', String(between(ctx.random, 1, 2 ** 31 - 1))] : [];
+  if (chaos.length > 0) chaosRuns.n++;
   const args = program === 'hostile' ? [HOSTILE[round % HOSTILE.length]!] : how.args;
   const input: string[] = [];
   if (how.input !== undefined) {
@@ -78,10 +79,12 @@ export const seedsCampaign: Campaign = {
     const shipped = readdirSync('guest/bin').sort();
     const programs = ctx.scale.fewPrograms ? QUICK_PROGRAMS : shipped;
     for (const p of shipped) if (HOW[p] === undefined) ctx.log(`${p}: no arguments known, run without any`);
+    const chaosRuns = { n: 0 };
     for (let round = 1; round <= ctx.scale.seeds; round++)
       for (const p of programs) {
-        await seedCase(ctx, p, round);
+        await seedCase(ctx, p, round, chaosRuns);
         ctx.log(`seeds ${p} round ${round}: ${ctx.tally.lost.length} lost`);
       }
+    ctx.tally.note = `${programs.length} programs x ${ctx.scale.seeds} seeds, ${chaosRuns.n} of the runs with --chaos`;
   },
 };
