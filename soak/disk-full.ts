@@ -27,9 +27,13 @@ function bytesOnDisk(file: string): number {
 }
 
 /** How the runs ended: full with a file left, full before the boot snapshot (no file), or fitting under the limit. */
-const endings = { full: 0, beforeBoot: 0, fit: 0 };
+interface Endings {
+  full: number;
+  beforeBoot: number;
+  fit: number;
+}
 
-async function diskFullCase(ctx: CampaignContext, n: number): Promise<void> {
+async function diskFullCase(ctx: CampaignContext, n: number, endings: Endings): Promise<void> {
   const name = `full-${n}`;
   const caseDir = join(ctx.dir, name);
   mkdirSync(caseDir, { recursive: true });
@@ -81,8 +85,9 @@ export const diskFullCampaign: Campaign = {
   name: 'disk-full',
   what: 'record under file size limits of random sizes: exits 1 within seconds with a clear message; the file verifies and replays to its last commit',
   async run(ctx) {
+    const endings: Endings = { full: 0, beforeBoot: 0, fit: 0 };
     for (let n = 1; n <= ctx.scale.diskFull; n++) {
-      await diskFullCase(ctx, n);
+      await diskFullCase(ctx, n, endings);
       ctx.log(`disk-full ${n}/${ctx.scale.diskFull}: ${ctx.tally.lost.length} lost`);
       ctx.tally.note = `${endings.full} stopped by the limit with a file left, ${endings.beforeBoot} before the boot snapshot (no file), ${endings.fit} fit under it`;
     }
