@@ -11,7 +11,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import { join } from 'node:path';
 import { exited, until } from '../test/support/xrr-cli.js';
 import { between, pick, type Campaign, type CampaignContext } from './campaign.js';
-import { committedSnapshots, contentDigest, positions } from './recording-content.js';
+import { committedRows, contentDigest, positions } from './recording-content.js';
 import { run, tail, unclean } from './verdicts.js';
 
 interface Base {
@@ -35,8 +35,9 @@ async function makeBases(ctx: CampaignContext): Promise<{ closed: Base; killed: 
   const killedDb = join(dir, 'killed.db');
   const wal = `${killedDb}-wal`;
   const child = spawn(process.execPath, ['bin/xrr.mjs', 'record', '--seed', 'soak-flip-wal', '--out', killedDb, '/bin/vfsstress', '8', '4000'], { stdio: 'ignore' });
-  // Killed well into its run: a few snapshots committed, all of it still in the WAL.
-  await until('3 snapshots committed', () => committedSnapshots(killedDb) >= 3, 6000);
+  // Killed a few commits into its run (the boot snapshot and some thousands of events), all of it
+  // still in the WAL; small enough that five read commands on each flipped copy stay quick.
+  await until('the boot snapshot and 4000 events committed', () => committedRows(killedDb, 'snapshot') >= 1 && committedRows(killedDb, 'event') >= 4000, 6000);
   child.kill('SIGKILL');
   await exited(child);
   const base = (name: string, db: string, w: string | undefined): Base => ({ name, db, wal: w, digest: contentDigest(db, w, dir), end: positions(db).end });

@@ -28,10 +28,10 @@ export function positions(file: string): { snapshots: number[]; inputs: number[]
   }));
 }
 
-/** How many snapshots branch 1 has committed so far (0 before it has a schema). */
-export function committedSnapshots(file: string): number {
+/** How many rows of `table` ('event', 'snapshot') the file has committed so far (0 before it has a schema). */
+export function committedRows(file: string, table: 'event' | 'snapshot'): number {
   try {
-    return readOnly(file, (db) => (db.prepare('SELECT count(*) AS n FROM snapshot WHERE branch = 1').get() as { n: number }).n);
+    return readOnly(file, (db) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
   } catch {
     return 0;
   }

@@ -64,6 +64,8 @@ async function main(): Promise<number> {
     }
     tally.seconds = (performance.now() - started) / 1000;
     rmSync(dir, { recursive: true, force: true });
+    // Its row at once, so a long run that is stopped still shows what its finished campaigns found.
+    log(`done: ${tally.tried} tried, ${tally.survived} survived, ${tally.lost.length} lost, ${tally.seconds.toFixed(0)} s${tally.note === '' ? '' : `; ${tally.note}`}`);
   }
   console.log(formatTable(tallies));
   const lost = tallies.reduce((s, t) => s + t.lost.length, 0);
