@@ -115,12 +115,6 @@ function plan(ctx: CampaignContext, bases: Bases, caseDir: string, n: number): P
   }
 }
 
-interface Typed {
-  readonly line: string;
-  /** When the output showed the command's end marker. */
-  readonly doneAt: number | undefined;
-}
-
 /** Types commands one after another, each once the last one's end marker was shown, until the child ends. */
 async function typeCommands(random: () => number, child: ReturnType<typeof spawn>, out: TimedOutput, typed: string[]): Promise<void> {
   for (let k = 1; ; k++) {
