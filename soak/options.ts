@@ -34,14 +34,14 @@ export const QUICK: Scale = { kills: 3, diskFull: 1, flips: 3, edits: 8, seeds: 
 
 export const USAGE = `usage: npm run soak -- [--quick] [--seed S] [--only CAMPAIGN[,CAMPAIGN]] [--kills N] [--disk-full N] [--flips N] [--edits N] [--seeds N] [--out DIR]
 
-  --quick        a few cases per campaign (the CI slice); counts given after it still apply
+  --quick        a few cases per campaign (the CI slice); counts given with it still apply
   --seed S       the run's random seed (printed by every run; repeats the same cases)
   --only C,...   run only these campaigns: kill, disk-full, flip, edit, seeds
   --kills N      kill points (default ${FULL.kills})
   --disk-full N  disk-full runs (default ${FULL.diskFull})
   --flips N      one-byte flips (default ${FULL.flips})
   --edits N      SQL edits (default ${FULL.edits})
-  --seeds N      seeds per shipped program (default ${FULL.seeds}; with --quick: the quick set of programs)
+  --seeds N      seeds per shipped program (default ${FULL.seeds}; --quick: one seed of two programs)
   --out DIR      where lost cases are kept (default: a new directory in the system's temp dir)`;
 
 function count(flag: string, text: string | undefined): number {
