@@ -38,8 +38,8 @@ async function diskFullCase(ctx: CampaignContext, n: number, endings: Endings): 
   const caseDir = join(ctx.dir, name);
   mkdirSync(caseDir, { recursive: true });
   const file = join(caseDir, 'rec.db');
-  // From below what the boot alone needs to well into the run.
-  const kib = between(ctx.random, 1500, 20000);
+  // Mostly past what the boot needs (about 8 MB with its WAL), some below it.
+  const kib = between(ctx.random, 5000, 30000);
   const program = pick(ctx.random, PROGRAMS);
   const repro = `bash -c 'ulimit -f ${kib}; node bin/xrr.mjs record --seed soak-full-${n} --out ${file} ${program.join(' ')}'`;
   const child = spawn('bash', ['-c', `ulimit -f ${kib}; exec "$0" bin/xrr.mjs record --seed soak-full-${n} --out "$1" ${program.join(' ')}`, process.execPath, file], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -130,12 +130,13 @@ async function typeCommands(random: () => number, child: ReturnType<typeof spawn
 /** How the kills landed: by signal, on a running xrr; and how many runs ended before theirs. */
 class Landings {
   readonly bySignal = new Map<string, number>();
+  readonly byKind = new Map<string, number>();
   endedFirst = 0;
 
   text(): string {
     const landed = [...this.bySignal.values()].reduce((a, b) => a + b, 0);
-    const by = [...this.bySignal].map(([s, n]) => `${s} ${n}`).join(', ');
-    return `${landed} kills landed on a running xrr (${by}); ${this.endedFirst} runs ended before their kill`;
+    const list = (m: Map<string, number>) => [...m].map(([s, n]) => `${s} ${n}`).join(', ');
+    return `${landed} kills landed on a running xrr (${list(this.bySignal)}; ${list(this.byKind)}); ${this.endedFirst} runs ended before their kill`;
   }
 }
 
@@ -170,7 +171,10 @@ async function killCase(ctx: CampaignContext, bases: Bases, n: number, landings:
     ctx.tally.lose(name, caseDir, why, repro);
   };
   if (killedAt === undefined || end.code === 0) landings.endedFirst++;
-  else landings.bySignal.set(p.signal, (landings.bySignal.get(p.signal) ?? 0) + 1);
+  else {
+    landings.bySignal.set(p.signal, (landings.bySignal.get(p.signal) ?? 0) + 1);
+    landings.byKind.set(p.kind, (landings.byKind.get(p.kind) ?? 0) + 1);
+  }
   if (killedAt === undefined || end.code === 0) {
     // It ended on its own (the signal, if any, came as it was closing): all it showed is in the file.
     const bad = unclean(p.args[0]!, { status: end.code ?? -1, signal: end.signal, stdout: '', stderr, hung: false });

@@ -69,7 +69,7 @@ async function main(): Promise<number> {
   }
   console.log(formatTable(tallies));
   const lost = tallies.reduce((s, t) => s + t.lost.length, 0);
-  console.log(`seed ${opts.seed} (npm run soak -- --seed ${opts.seed}${process.argv.slice(2).filter((a, i, all) => a !== '--seed' && all[i - 1] !== '--seed').map((a) => ` ${a}`).join('')} repeats these cases)`);
+  console.log(`seed ${opts.seed} (npm run soak -- --seed ${opts.seed}${process.argv.slice(2).filter((a, i, all) => !['--seed', '--out'].includes(a) && !['--seed', '--out'].includes(all[i - 1] ?? '')).map((a) => ` ${a}`).join('')} repeats these cases)`);
   if (lost > 0) {
     console.log(formatLost(tallies));
     return 1;
