@@ -1,6 +1,5 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
-import { SqliteJournalStore, verify, type SealStatus } from '../../journal/index.js';
-import { walDamage } from '../../journal/wal-check.js';
+import { SqliteJournalStore, verify, walDamage, type SealStatus } from '../../journal/index.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
