@@ -9,14 +9,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { xrr } from './support/xrr-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-full-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function xrr(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/xrr.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 describe('record on a full disk', () => {
   // Limits in KiB: one the boot alone exceeds, two that stop the run part way.

@@ -6,52 +6,15 @@
  * command; the signals that can be caught close the journal cleanly (exit 128 + signal). A
  * recording killed before any output replays or leaves nothing that blocks `--out`.
  */
-import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { committedInput, exited, until, xrr } from './support/xrr-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-kill-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function xrr(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/xrr.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The console input committed to the file so far (read-only, from outside), or null before it has a schema. */
-function committedInput(file: string): string | null {
-  if (!existsSync(file)) return null;
-  try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
-    try {
-      const rows = db.prepare("SELECT data FROM event WHERE kind = (SELECT code FROM event_kind WHERE name = 'console-input') ORDER BY id").all() as { data: Buffer }[];
-      return rows.map((r) => r.data.toString('latin1')).join('');
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-/** Waits (polling, bounded by count) until `test` holds. */
-async function until(what: string, test: () => boolean): Promise<void> {
-  for (let i = 0; i < 2400; i++) {
-    if (test()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-function exited(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => resolve({ code, signal }));
-  });
-}
 
 const SIGNALS: readonly NodeJS.Signals[] = ['SIGKILL', 'SIGTERM', 'SIGHUP'];
 const CODES: Record<string, number> = { SIGTERM: 143, SIGHUP: 129, SIGINT: 130 };

@@ -5,7 +5,7 @@
  * another application's file and an empty file without changing them, and a fork whose --input
  * is missing leaves no branch behind.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,15 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { xrr } from './support/xrr-cli.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/schema3-recording.db', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'xrr-readonly-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function xrr(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/xrr.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function digest(file: string): string {
   return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : 'absent';

@@ -7,12 +7,13 @@
  * refuse the forged snapshots and pages. A copy shared without its keys still catches every
  * edit that does not recompute the hashes, and (as the README says) not those that do.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recomputeChain, recomputeSnapshotChain } from './support/forge.js';
+import { xrr } from './support/xrr-cli.js';
 import { BLOCK_EVENTS, ChainCursor, ZERO_HASH } from '../src/journal/block-chain.js';
 import { isJournalError } from '../src/journal/errors.js';
 import { ROOT_BRANCH, type PageHash } from '../src/journal/ids.js';
@@ -26,11 +27,6 @@ const dir = mkdtempSync(join(tmpdir(), 'xrr-tamper-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const original = join(dir, 'original.db');
 const shared = join(dir, 'shared.db');
-
-function xrr(...args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['bin/xrr.mjs', ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 beforeAll(() => {
   const input = join(dir, 'input.txt');
@@ -62,20 +58,6 @@ async function verified(path: string): Promise<VerifyReport> {
   } finally {
     s.close();
   }
-}
-
-/** What an editor without the key can do after changing rows: recompute every block hash and the head of branch 1. */
-async function recomputeChain(db: Database.Database): Promise<void> {
-  const path = db.name;
-  const s = await SqliteJournalStore.open(path, { readonly: true, create: false });
-  const rows = s.rawEvents(ROOT_BRANCH, 0, 10_000_000);
-  s.close();
-  const chain = ChainCursor.at(0, ZERO_HASH, []);
-  db.prepare('DELETE FROM event_block WHERE branch = 1').run();
-  const put = db.prepare('INSERT INTO event_block (branch, block, count, hash, mac) VALUES (1, ?, ?, ?, (SELECT mac FROM event_block WHERE 0))');
-  for (const r of rows) if (chain.add(r)) put.run(chain.block - 1, BLOCK_EVENTS, Buffer.from(chain.previousBlockHash));
-  if (chain.rowsInBlock > 0) put.run(chain.block, chain.rowsInBlock, Buffer.from(chain.current()));
-  db.prepare('UPDATE branch SET head_seq = ?, head_hash = ? WHERE id = 1').run(rows.length, Buffer.from(chain.current()));
 }
 
 /** Replaces the boot snapshot's state by `change` of its JSON; with `digest`, recomputes its digest and the branch's snapshot chain too. */
@@ -134,10 +116,7 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
     what: 'the boot snapshot deleted, the snapshot chain recomputed',
     edit: async (db) => {
       db.prepare('DELETE FROM snapshot WHERE id = (SELECT min(id) FROM snapshot)').run();
-      let chain: Uint8Array | null = null;
-      const rows = db.prepare('SELECT digest FROM snapshot WHERE branch = 1 ORDER BY id').all() as { digest: Buffer }[];
-      for (const r of rows) chain = nextSnapshotHash(chain, r.digest);
-      db.prepare('UPDATE branch SET snap_count = ?, snap_hash = ? WHERE id = 1').run(rows.length, chain === null ? null : Buffer.from(chain));
+      recomputeSnapshotChain(db);
     },
     withoutKeys: false,
   },
@@ -149,6 +128,7 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
     },
     withoutKeys: true,
   },
+  { what: "a page's recorded size", edit: async (db) => void db.prepare('UPDATE page SET size = size + 1 WHERE hash = (SELECT hash FROM page ORDER BY hash LIMIT 1)').run(), withoutKeys: true },
   {
     what: 'an index that no longer matches its table',
     edit: async (db) => {

@@ -166,8 +166,8 @@ export abstract class BaseJournalStore implements JournalStore {
   abstract allSnapshots(): SnapshotRecord[];
   /** Compresses and inserts pages not stored yet (the store chooses how). */
   protected abstract insertPages(pages: readonly { hash: PageHash; bytes: Uint8Array }[]): void;
-  /** A page's bytes, decompressed (not yet checked against its hash); null when not stored. */
-  protected abstract readPage(hash: PageHash): Uint8Array | null;
+  /** A page's bytes, decompressed (not yet checked against its hash), and the size its row records; null when not stored. */
+  protected abstract readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null;
   protected abstract pageExists(hash: PageHash): boolean;
   abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
   protected abstract writeChannelKey(k: ChannelKey): void;
@@ -404,7 +404,11 @@ export abstract class BaseJournalStore implements JournalStore {
     const out: Segment[] = [];
     let hi = MAX;
     let maxIcount = MAX;
+    const seen = new Set<BranchId>();
     for (let b: BranchInfo | null = this.branchOrThrow(branch); b !== null; b = b.parent === null ? null : this.branchOrThrow(b.parent)) {
+      // An edited parent column can make a branch its own ancestor: refuse it rather than loop forever.
+      if (seen.has(b.id)) throw new JournalError('CORRUPT', `the ancestry of branch ${branch} loops: branch ${b.id} is its own ancestor (run xrr verify)`);
+      seen.add(b.id);
       out.push({ branch: b.id, lo: b.forkSeq, hi, maxIcount });
       hi = Math.min(hi, b.forkSeq);
       maxIcount = Math.min(maxIcount, b.forkIcount);
@@ -775,10 +779,13 @@ export abstract class BaseJournalStore implements JournalStore {
       this.pageCache.set(hash, hit);
       return hit.slice(); // the caller may write to its copy
     }
-    const page = this.readPage(hash);
-    if (page === null) return null;
+    const stored = this.readPage(hash);
+    if (stored === null) return null;
+    const page = stored.bytes;
     // A page is its content's hash: a blob replaced by other bytes (even a valid frame) is refused.
     if (sha256Hex(page) !== hash) throw new JournalError('CORRUPT', `page ${hash} holds other bytes (they hash to ${sha256Hex(page)}; run xrr verify)`);
+    // Its recorded size is part of its row too: an edit of it is refused like one of its bytes.
+    if (stored.size !== page.length) throw new JournalError('CORRUPT', `page ${hash} records a size of ${stored.size} bytes but holds ${page.length} (run xrr verify)`);
     this.pageCache.set(hash, page.slice());
     if (this.pageCache.size > PAGE_CACHE) this.pageCache.delete(this.pageCache.keys().next().value!);
     return page;

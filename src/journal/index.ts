@@ -5,6 +5,7 @@ export * from './store.js';
 export { MemoryJournalStore } from './memory-store.js';
 export { SqliteJournalStore, type SqliteOpenOptions } from './sqlite-store.js';
 export { verify, type VerifyProblem, type VerifyReport, type VerifyOptions } from './verify.js';
+export { walDamage } from './wal-check.js';
 export { loadZstd, type Zstd } from './zstd.js';
 export { latestSchemaVersion, APPLICATION_ID } from './migrations.js';
 export { pidOf, payloadOf, rowMatches, columnsOf, KIND_CODES } from './event-row.js';

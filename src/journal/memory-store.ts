@@ -238,9 +238,9 @@ export class MemoryJournalStore extends BaseJournalStore {
     for (const p of pages) this.pages.set(p.hash, { size: p.bytes.length, data: this.zstd.compress(p.bytes) });
   }
 
-  protected readPage(hash: PageHash): Uint8Array | null {
-    const blob = this.pages.get(hash)?.data;
-    return blob === undefined ? null : this.zstd.decompress(blob);
+  protected readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null {
+    const p = this.pages.get(hash);
+    return p === undefined ? null : { size: p.size, bytes: this.zstd.decompress(p.data) };
   }
 
   protected pageExists(hash: PageHash): boolean {

@@ -188,7 +188,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qIcountAt: Stmt<{ icount: number }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
-  private readonly qPage: Stmt<{ data: Buffer; dictionary: number | null }>;
+  private readonly qPage: Stmt<{ size: number; data: Buffer; dictionary: number | null }>;
   /** The page dictionary new pages are compressed with (undefined: not looked up yet; null: none yet). */
   private pageDictionary: { readonly id: number; readonly z: ZstdDictionary } | null | undefined = undefined;
   /** Page dictionaries digested so far, by id (freed on close). */
@@ -261,7 +261,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.loadNames();
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
-    this.qPage = this.prep('SELECT data, dictionary FROM page WHERE hash = ?');
+    this.qPage = this.prep('SELECT size, data, dictionary FROM page WHERE hash = ?');
     this.qPageId = this.prep('SELECT id FROM page WHERE hash = ?');
     this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
@@ -814,11 +814,11 @@ export class SqliteJournalStore extends BaseJournalStore {
     return z;
   }
 
-  protected readPage(hash: PageHash): Uint8Array | null {
+  protected readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null {
     const r = this.qPage.get(Buffer.from(hash, 'hex'));
     if (!r) return null;
-    if (r.dictionary === null) return this.zstd.decompress(r.data);
-    return this.readingDictionary(r.dictionary, `page ${hash}`).decompress(r.data);
+    const bytes = r.dictionary === null ? this.zstd.decompress(r.data) : this.readingDictionary(r.dictionary, `page ${hash}`).decompress(r.data);
+    return { size: r.size, bytes };
   }
 
   protected pageExists(hash: PageHash): boolean {

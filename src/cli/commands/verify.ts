@@ -1,5 +1,5 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
-import { SqliteJournalStore, verify, type SealStatus } from '../../journal/index.js';
+import { SqliteJournalStore, verify, walDamage, type SealStatus } from '../../journal/index.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
@@ -29,7 +29,17 @@ export const verifyCommand: Command = {
     if (argv.includes('--help')) return printHelp('verify', SYNOPSIS, OPTIONS);
     const { options, positional } = parseArgs(argv, OPTIONS, true);
     const file = one(positional, 'FILE');
-    const store = await openExisting(file);
+    // What SQLite reads may be a shorter recording than was committed: its WAL cut short by damage.
+    const wal = walDamage(file);
+    let store: SqliteJournalStore;
+    try {
+      store = await openExisting(file);
+    } catch (e) {
+      if (wal === undefined) throw e;
+      console.log(`problem: ${wal}`);
+      console.log(`FAILED: ${(e as Error).message}`);
+      return 3;
+    }
     const upgrade = options.get('upgrade') === true && store.upgradedFrom !== null;
     try {
       const stats = store.stats();
@@ -38,6 +48,10 @@ export const verifyCommand: Command = {
       const report = verify(store, { progress: (phase, done) => bars[phase](done, total[phase]) });
       let ok = report.ok;
       for (const p of report.problems) console.log(`problem: ${JSON.stringify(p)}`);
+      if (wal !== undefined) {
+        ok = false;
+        console.log(`problem: ${wal}`);
+      }
       // Every snapshot must restore into a machine; a copy shared without its keys cannot restore
       // any (the IPC key pairs are re-derived from the key seed), and says so instead.
       const shared = store.keySeed() === 'withheld';
