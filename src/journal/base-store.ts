@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
-import { rowOf, sameBytes, storedOfRow } from './event-row.js';
+import { columnsOf, kindOfCode, sameBytes, storedOfRow } from './event-row.js';
+import { invalidPosition, type EncodedRow } from './row-batch.js';
 import { hexOf } from '../protocol/hex.js';
 import { newSealKey, nextSnapshotHash, recordingDigest, Seal, snapshotDigest, type SealStatus } from './seal.js';
 import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
@@ -499,23 +500,44 @@ export abstract class BaseJournalStore implements JournalStore {
   append(branch: BranchId, events: readonly MachineEvent[]): void {
     this.writable();
     if (events.length === 0) return;
-    const head = this.head(branch);
-    // Checked and encoded into a scratch list first, so a bad event leaves the buffer and the head untouched.
-    const rows: PendingRow[] = new Array<PendingRow>(events.length);
-    let { nextSeq, last } = head;
+    const rows = new Array<EncodedRow>(events.length);
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) {
-        throw new JournalError('INVALID_EVENT', `${e.kind} event has icount ${String(e.icount)} and seq ${String(e.seq)}; both must be non-negative integers`);
-      }
-      if (e.icount < head.minIcount || (last !== null && (e.icount < last.icount || (e.icount === last.icount && e.seq <= last.seqInIcount)))) {
-        const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
-        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${e.kind} event at (icount ${e.icount}, seq ${e.seq}) does not come after ${after}`);
-      }
-      rows[i] = rowOf(branch, nextSeq++, e);
-      last = { icount: e.icount, seqInIcount: e.seq };
+      if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) throw invalidPosition(e);
+      const c = columnsOf(e);
+      rows[i] = {
+        icount: e.icount, seqInIcount: e.seq,
+        kind: c.kind, pid: c.pid, nr: c.nr, a0: c.a0, a1: c.a1, a2: c.a2, a3: c.a3, a4: c.a4, a5: c.a5, name: c.name, data: c.data, body: c.body,
+      };
     }
-    for (const r of rows) {
+    this.appendRows(branch, rows);
+  }
+
+  /** append() for events already in their row form (row-batch.ts: encoded on the machine's thread). */
+  appendRows(branch: BranchId, rows: readonly EncodedRow[]): void {
+    this.writable();
+    if (rows.length === 0) return;
+    const head = this.head(branch);
+    // Checked and placed into a scratch list first, so a bad row leaves the buffer and the head untouched.
+    const placed: PendingRow[] = new Array<PendingRow>(rows.length);
+    let { nextSeq, last } = head;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      const icount = r.icount;
+      const seq = r.seqInIcount;
+      const kind = (): string => kindOfCode(r.kind) ?? `kind ${r.kind}`;
+      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seq) || seq < 0) throw invalidPosition({ kind: kind(), icount, seq });
+      if (icount < head.minIcount || (last !== null && (icount < last.icount || (icount === last.icount && seq <= last.seqInIcount)))) {
+        const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
+        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kind()} event at (icount ${icount}, seq ${seq}) does not come after ${after}`);
+      }
+      placed[i] = {
+        branch, seq: nextSeq++, icount, seqInIcount: seq,
+        kind: r.kind, pid: r.pid, nr: r.nr, a0: r.a0, a1: r.a1, a2: r.a2, a3: r.a3, a4: r.a4, a5: r.a5, name: r.name, data: r.data, body: r.body,
+      };
+      last = { icount, seqInIcount: seq };
+    }
+    for (const r of placed) {
       if (head.chain.add(r)) {
         this.completedBlocks.push({ branch, index: head.chain.block - 1, count: BLOCK_EVENTS, hash: head.chain.previousBlockHash });
       }

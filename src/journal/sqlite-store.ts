@@ -131,6 +131,12 @@ interface SnapshotRowDb {
   created_at: string;
 }
 
+/** Rows one INSERT statement takes: binding 64 rows in one call costs about a quarter less than 64 calls. */
+const ROWS_PER_INSERT = 64;
+const EVENT_INSERT = 'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES ';
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const EVENT_PARAMS = 15;
+
 const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body';
 const SNAPSHOT_COLUMNS = 'id, branch, icount, seq, state_size, length(state) AS csize, page_count, created_at';
 const MAX = Number.MAX_SAFE_INTEGER;
@@ -158,6 +164,9 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly migrations: readonly Migration[];
 
   private readonly insertEvent: Database.Statement<unknown[], never>;
+  private readonly insertEvents: Database.Statement<unknown[], never>;
+  /** The parameters of insertEvents, reused. */
+  private readonly insertParams: unknown[] = new Array<unknown>(ROWS_PER_INSERT * EVENT_PARAMS);
   private readonly insertName: Database.Statement<unknown[], never>;
   private readonly upsertBlock: Database.Statement<unknown[], never>;
   /** The name table both ways (names are few: syscall names, reasons, paths, server names). */
@@ -215,9 +224,8 @@ export class SqliteJournalStore extends BaseJournalStore {
       throw translateSqliteError(e, label);
     }
     try {
-      this.insertEvent = db.prepare<unknown[], never>(
-        'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      );
+      this.insertEvent = db.prepare<unknown[], never>(EVENT_INSERT + EVENT_VALUES);
+      this.insertEvents = db.prepare<unknown[], never>(EVENT_INSERT + new Array<string>(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', '));
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
       this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash, mac) VALUES (?, ?, ?, ?, ?)');
     } catch (e) {
@@ -491,10 +499,37 @@ export class SqliteJournalStore extends BaseJournalStore {
     try {
       this.tx(() => {
         // The raw statements on the hot path; tx() translates their errors.
+        const params = this.insertParams;
+        let i = 0;
+        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+          let k = 0;
+          for (let j = i; j < i + ROWS_PER_INSERT; j++) {
+            const r = rows[j]!;
+            params[k++] = eventRowId(r.branch, r.seq);
+            params[k++] = r.icount;
+            params[k++] = r.seqInIcount;
+            params[k++] = r.kind;
+            params[k++] = r.pid;
+            params[k++] = r.nr;
+            params[k++] = r.a0;
+            params[k++] = r.a1;
+            params[k++] = r.a2;
+            params[k++] = r.a3;
+            params[k++] = r.a4;
+            params[k++] = r.a5;
+            params[k++] = r.name === null ? null : this.nameId(r.name);
+            params[k++] = r.data;
+            params[k++] = r.body;
+          }
+          this.insertEvents.run(params);
+        }
         const insert = this.insertEvent;
-        for (const r of rows) {
+        for (; i < rows.length; i++) {
+          const r = rows[i]!;
           insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
         }
+        // Blobs stay referenced by the reused parameters otherwise.
+        params.fill(null);
         for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash, b.mac);
         for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
