@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
-import { columnsOf, kindOfCode, sameBytes, storedOfRow } from './event-row.js';
-import { invalidPosition, type EncodedRow } from './row-batch.js';
+import { kindOfCode, rowOf, sameBytes, storedOfRow } from './event-row.js';
+import { invalidPosition } from './row-batch.js';
 import { hexOf } from '../protocol/hex.js';
 import { newSealKey, nextSnapshotHash, recordingDigest, Seal, snapshotDigest, type SealStatus } from './seal.js';
 import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
@@ -498,46 +498,38 @@ export abstract class BaseJournalStore implements JournalStore {
   }
 
   append(branch: BranchId, events: readonly MachineEvent[]): void {
-    this.writable();
-    if (events.length === 0) return;
-    const rows = new Array<EncodedRow>(events.length);
-    for (let i = 0; i < events.length; i++) {
+    this.appendRows(branch, events.length, (i, b, seq) => {
       const e = events[i]!;
       if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) throw invalidPosition(e);
-      const c = columnsOf(e);
-      rows[i] = {
-        icount: e.icount, seqInIcount: e.seq,
-        kind: c.kind, pid: c.pid, nr: c.nr, a0: c.a0, a1: c.a1, a2: c.a2, a3: c.a3, a4: c.a4, a5: c.a5, name: c.name, data: c.data, body: c.body,
-      };
-    }
-    this.appendRows(branch, rows);
+      return rowOf(b, seq, e);
+    });
   }
 
-  /** append() for events already in their row form (row-batch.ts: encoded on the machine's thread). */
-  appendRows(branch: BranchId, rows: readonly EncodedRow[]): void {
+  /**
+   * append() for `count` events in any form: `rowAt(i, branch, seq)` gives the i-th as the row it
+   * is at that place of the timeline (row-batch.ts: rows encoded on the machine's thread).
+   */
+  appendRows(branch: BranchId, count: number, rowAt: (i: number, branch: BranchId, seq: number) => PendingRow): void {
     this.writable();
-    if (rows.length === 0) return;
+    if (count === 0) return;
     const head = this.head(branch);
-    // Checked and placed into a scratch list first, so a bad row leaves the buffer and the head untouched.
-    const placed: PendingRow[] = new Array<PendingRow>(rows.length);
+    // Checked and encoded into a scratch list first, so a bad event leaves the buffer and the head untouched.
+    const rows: PendingRow[] = new Array<PendingRow>(count);
     let { nextSeq, last } = head;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      const icount = r.icount;
-      const seq = r.seqInIcount;
+    for (let i = 0; i < count; i++) {
+      const r = rowAt(i, branch, nextSeq);
+      const { icount, seqInIcount } = r;
       const kind = (): string => kindOfCode(r.kind) ?? `kind ${r.kind}`;
-      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seq) || seq < 0) throw invalidPosition({ kind: kind(), icount, seq });
-      if (icount < head.minIcount || (last !== null && (icount < last.icount || (icount === last.icount && seq <= last.seqInIcount)))) {
+      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seqInIcount) || seqInIcount < 0) throw invalidPosition({ kind: kind(), icount, seq: seqInIcount });
+      if (icount < head.minIcount || (last !== null && (icount < last.icount || (icount === last.icount && seqInIcount <= last.seqInIcount)))) {
         const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
-        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kind()} event at (icount ${icount}, seq ${seq}) does not come after ${after}`);
+        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kind()} event at (icount ${icount}, seq ${seqInIcount}) does not come after ${after}`);
       }
-      placed[i] = {
-        branch, seq: nextSeq++, icount, seqInIcount: seq,
-        kind: r.kind, pid: r.pid, nr: r.nr, a0: r.a0, a1: r.a1, a2: r.a2, a3: r.a3, a4: r.a4, a5: r.a5, name: r.name, data: r.data, body: r.body,
-      };
-      last = { icount, seqInIcount: seq };
+      rows[i] = r;
+      nextSeq++;
+      last = { icount, seqInIcount };
     }
-    for (const r of placed) {
+    for (const r of rows) {
       if (head.chain.add(r)) {
         this.completedBlocks.push({ branch, index: head.chain.block - 1, count: BLOCK_EVENTS, hash: head.chain.previousBlockHash });
       }

@@ -14,13 +14,9 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
-import { columnsOf, type EventColumns } from './event-row.js';
-
-/** What the store appends: a row before it has a place (branch and seq) in a timeline. */
-export interface EncodedRow extends EventColumns {
-  readonly icount: number;
-  readonly seqInIcount: number;
-}
+import { columnsOf } from './event-row.js';
+import type { BranchId } from './ids.js';
+import type { RawEventRow } from './store.js';
 
 export const NUMBER_COLUMNS = 11;
 
@@ -144,13 +140,13 @@ export class RowBatchWriter {
 export class RowBatchReader {
   private readonly names: string[] = [];
 
-  rows(b: RowBatch): EncodedRow[] {
+  /** The batch's rows for BaseJournalStore.appendRows: `rowAt(i, branch, seq)`, i in order from 0. */
+  rows(b: RowBatch): (i: number, branch: BranchId, seq: number) => RawEventRow {
     for (const name of b.newNames) this.names.push(name);
-    const out = new Array<EncodedRow>(b.count);
     const n = b.numbers;
     const data = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength);
     let at = 0;
-    for (let i = 0; i < b.count; i++) {
+    return (i, branch, seq) => {
       const o = i * NUMBER_COLUMNS;
       const nameId = b.names[i]!;
       const length = b.dataLengths[i]!;
@@ -165,7 +161,9 @@ export class RowBatchReader {
         bytes = data.subarray(at, at + length);
         at += length;
       }
-      out[i] = {
+      return {
+        branch,
+        seq,
         icount: n[o]!,
         seqInIcount: n[o + 1]!,
         kind: n[o + 2]!,
@@ -181,7 +179,6 @@ export class RowBatchReader {
         data: bytes,
         body: b.bodies?.[i] ?? null,
       };
-    }
-    return out;
+    };
   }
 }

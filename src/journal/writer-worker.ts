@@ -66,7 +66,7 @@ try {
       switch (m.type) {
         case 'rows':
           if (failure !== undefined) break;
-          store.appendRows(ROOT_BRANCH, batches.rows(m.batch));
+          store.appendRows(ROOT_BRANCH, m.batch.count, batches.rows(m.batch));
           store.flush();
           break;
         case 'snapshot':
