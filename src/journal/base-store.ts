@@ -98,6 +98,11 @@ export interface PendingChain {
   readonly headMacs: ReadonlyMap<BranchId, Uint8Array | null>;
 }
 
+/** A row's kind for a message. */
+function kindText(code: number): string {
+  return kindOfCode(code) ?? `kind ${code}`;
+}
+
 export function sha256Hex(bytes: Uint8Array): PageHash {
   return createHash('sha256').update(bytes).digest('hex') as PageHash;
 }
@@ -519,11 +524,10 @@ export abstract class BaseJournalStore implements JournalStore {
     for (let i = 0; i < count; i++) {
       const r = rowAt(i, branch, nextSeq);
       const { icount, seqInIcount } = r;
-      const kind = (): string => kindOfCode(r.kind) ?? `kind ${r.kind}`;
-      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seqInIcount) || seqInIcount < 0) throw invalidPosition({ kind: kind(), icount, seq: seqInIcount });
+      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seqInIcount) || seqInIcount < 0) throw invalidPosition({ kind: kindText(r.kind), icount, seq: seqInIcount });
       if (icount < head.minIcount || (last !== null && (icount < last.icount || (icount === last.icount && seqInIcount <= last.seqInIcount)))) {
         const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
-        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kind()} event at (icount ${icount}, seq ${seqInIcount}) does not come after ${after}`);
+        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kindText(r.kind)} event at (icount ${icount}, seq ${seqInIcount}) does not come after ${after}`);
       }
       rows[i] = r;
       nextSeq++;
@@ -701,7 +705,7 @@ export abstract class BaseJournalStore implements JournalStore {
       );
     }
     for (const h of s.pages) {
-      if (!this.pageExists(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
+      if (!this.pageStored(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
     }
     const head = this.head(s.branch);
     const chainAt = s.seq === 0 ? null : s.seq === head.nextSeq ? head.chain.current() : this.chainValueAt(s.branch, s.seq);
@@ -764,16 +768,34 @@ export abstract class BaseJournalStore implements JournalStore {
       const hash = sha256Hex(p);
       hashes.push(hash);
       // Hash first, compress only what is new: unchanged pages are the common case.
-      if (seen.has(hash) || this.pageExists(hash)) continue;
+      if (seen.has(hash) || this.pageStored(hash)) continue;
       seen.add(hash);
       fresh.push({ hash, size: p.length, data: this.zstd.compress(p) });
     }
-    if (fresh.length > 0) this.insertPages(fresh);
+    if (fresh.length > 0) {
+      this.insertPages(fresh);
+      for (const p of fresh) this.storedPages.add(p.hash);
+    }
     return hashes;
+  }
+
+  /**
+   * Pages this store has written or found stored, for its writes: xrr never deletes a page, so a
+   * snapshot of a large machine costs no query for each page it shares with the ones before (it
+   * lists every page it uses, and most are). Reads (hasPage, getPage) still ask the file.
+   */
+  private readonly storedPages = new Set<PageHash>();
+
+  private pageStored(hash: PageHash): boolean {
+    if (this.storedPages.has(hash)) return true;
+    if (!this.pageExists(hash)) return false;
+    this.storedPages.add(hash);
+    return true;
   }
 
   hasPage(hash: PageHash): boolean {
     this.live();
+    // Asked of the file every time: verify names the pages a snapshot lacks with it.
     return this.pageExists(hash);
   }
 
