@@ -3,6 +3,8 @@
  * committed in 4096-event transactions), bytes per event on disk, page put rate and compression
  * ratio for 4 KiB pages, and query latency on the large file: "events of pid P between t1 and t2",
  * "nearest snapshot at or before t", "previous syscall of pid P" (reverse-continue); verify speed.
+ * The writing is measured twice: append() of event objects (a store on the caller's thread), and
+ * the recorder's path: events packed into row batches, then appendRows() from them (row-batch.ts).
  * XRR_BENCH_JOURNAL_EVENTS sets the event count (default 1,000,000). Files live under
  * os.tmpdir() and are deleted afterwards.
  */
@@ -11,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventStream, META, rng } from '../test/journal-fixtures.js';
 import { icount, journalSeq, ROOT_BRANCH, SqliteJournalStore, verify, type PageHash } from '../src/journal/index.js';
+import { RowBatchReader, RowBatchWriter } from '../src/journal/row-batch.js';
 import { median, percentile, type Benchmark, type Figure } from './figure.js';
 
 const EVENTS = Number(process.env.XRR_BENCH_JOURNAL_EVENTS ?? 1_000_000);
@@ -78,6 +81,40 @@ const journal: Benchmark = {
       // Per second of this process's CPU time (all its threads, GC helpers included): steadier
       // than wall time on a shared machine, and can be below the wall rate when threads overlap.
       fig('events_written_per_cpu_s', (EVENTS / writeCpuMs) * 1000, 'events/s', 1);
+
+      // --- the same events as `xrr record` hands them over: packed into row batches (the
+      // machine's thread), then appended from the batches (the writer thread), each timed ---
+      {
+        const rowsPath = join(dir, 'rows.db');
+        const rs = await SqliteJournalStore.open(rowsPath);
+        rs.createRecording(META);
+        const again = eventStream(1, { startIcount: 1, ipcBytes: 96 });
+        const writer = new RowBatchWriter(CHUNK);
+        const reader = new RowBatchReader();
+        let packCpuMs = 0;
+        let appendMs = 0;
+        let appendCpuMs = 0;
+        for (let done = 0; done < EVENTS; done += CHUNK) {
+          const evs = again.next(Math.min(CHUNK, EVENTS - done));
+          let c0 = process.cpuUsage();
+          for (const e of evs) writer.add(e);
+          const { batch } = writer.take();
+          let c = process.cpuUsage(c0);
+          packCpuMs += (c.user + c.system) / 1000;
+          const t0 = performance.now();
+          c0 = process.cpuUsage();
+          rs.appendRows(ROOT_BRANCH, batch.count, reader.rows(batch));
+          rs.flush();
+          c = process.cpuUsage(c0);
+          appendMs += performance.now() - t0;
+          appendCpuMs += (c.user + c.system) / 1000;
+        }
+        rs.close();
+        log(`row batches: packed ${EVENTS} events in ${packCpuMs.toFixed(0)} ms CPU, appended in ${appendMs.toFixed(0)} ms (${appendCpuMs.toFixed(0)} ms CPU)`);
+        fig('events_packed_per_cpu_s', (EVENTS / packCpuMs) * 1000, 'events/s', 1);
+        fig('events_written_from_batches_per_s', (EVENTS / appendMs) * 1000, 'events/s', 1);
+        fig('events_written_from_batches_per_cpu_s', (EVENTS / appendCpuMs) * 1000, 'events/s', 1);
+      }
 
       // --- pages ---
       const r = rng(7);

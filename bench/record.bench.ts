@@ -8,7 +8,8 @@
  * journal bytes a guest's 128 MiB of written files cost (guest/src/fillfs.c).
  *
  * Wall times on a shared machine move with its load: every ratio also has a CPU-time twin
- * (process.cpuUsage, all threads: the writer thread's work counts), steadier under load.
+ * (process.cpuUsage, all threads: the writer thread's work counts), steadier under load; so do
+ * the replay and the seeks (replay_cpu, seek_cpu_median).
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
@@ -132,6 +133,7 @@ const recordBench: Benchmark = {
       const plainCpu: number[] = [];
       const recorded: Recorded[] = [];
       const replays: number[] = [];
+      const replaysCpu: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         const p = runPlain(MIXED);
         plain.push(p.ms);
@@ -140,8 +142,10 @@ const recordBench: Benchmark = {
         recorded.push(r);
         const store = await SqliteJournalStore.open(r.file, { readonly: true, create: false });
         const t0 = performance.now();
+        const c0 = cpuMs();
         replay(store, ROOT_BRANCH, { from: 0 });
         replays.push(performance.now() - t0);
+        replaysCpu.push(cpuMs() - c0);
         store.close();
         log(`run ${i + 1}: plain ${plain[i]!.toFixed(0)} ms, record ${r.runMs.toFixed(0)} ms on the machine thread, ${r.ms.toFixed(0)} ms until committed (${r.events} events, ${r.icount} instructions), replay ${replays[i]!.toFixed(0)} ms`);
       }
@@ -153,13 +157,16 @@ const recordBench: Benchmark = {
       log(`long recording: ${long.icount} instructions, ${long.events} events, ${long.snapshotMs.length} snapshots in ${long.ms.toFixed(0)} ms`);
       const store = await SqliteJournalStore.open(long.file, { readonly: true, create: false });
       const seeks: number[] = [];
+      const seeksCpu: number[] = [];
       let x = 12345;
       for (let i = 0; i < SEEKS; i++) {
         x = (Math.imul(x, 1103515245) + 12345) >>> 0;
         const target = Math.floor((x / 0x1_0000_0000) * long.icount);
         const t0 = performance.now();
+        const c0 = cpuMs();
         const r = seek(store, ROOT_BRANCH, target);
         seeks.push(performance.now() - t0);
+        seeksCpu.push(cpuMs() - c0);
         if (r.machine.icount !== target) throw new Error(`seek to ${target} landed at ${r.machine.icount}`);
       }
       store.close();
@@ -185,6 +192,7 @@ const recordBench: Benchmark = {
         f('record_overhead_until_committed', recMs / median(plain), 'x'),
         f('record_cpu_overhead', median(recorded.map((r) => r.cpuMs)) / median(plainCpu), 'x'),
         f('replay', median(replays), 'ms'),
+        f('replay_cpu', median(replaysCpu), 'ms'),
         f('replay_vs_record', median(replays) / recMs, 'x'),
         f('events_written_per_s', events / (recMs / 1000), 'events/s'),
         f('bytes_per_event', bytes / events, 'B'),
@@ -195,6 +203,7 @@ const recordBench: Benchmark = {
         f('posixtest_events_written_per_cpu_s', posix.events / (posix.cpuMs / 1000), 'events/s', 1),
         f('posixtest_record_overhead_until_committed', posix.ms / posixPlain.ms, 'x', 1),
         f('posixtest_record_cpu_overhead', posix.cpuMs / posixPlain.cpuMs, 'x', 1),
+        f('posixtest_record_overhead_machine_thread', posix.runMs / posixPlain.ms, 'x', 1),
         f('vfsstress_bytes_per_event', vfs.fileBytes / vfs.events, 'B', 1),
         f('vfsstress_event_rows_bytes_per_event', vfs.eventBytes / vfs.events, 'B', 1),
         f('guest_files_journal_ratio', fill.fileBytes / (FILL_MIB * 1024 * 1024), 'x', 1),
@@ -202,6 +211,7 @@ const recordBench: Benchmark = {
         f('snapshot_size', median(snapBytes), 'B', snapBytes.length),
         f('seek_latency_median', median(seeks), 'ms', SEEKS),
         f('seek_latency_p95', percentile(seeks, 95), 'ms', SEEKS),
+        f('seek_cpu_median', median(seeksCpu), 'ms', SEEKS),
         f('seek_recording_instructions', long.icount, 'instructions', 1),
       ];
     } finally {

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
-import { rowOf, sameBytes, storedOfRow } from './event-row.js';
+import { kindOfCode, rowOf, sameBytes, storedOfRow } from './event-row.js';
+import { invalidPosition } from './row-batch.js';
 import { hexOf } from '../protocol/hex.js';
 import { newSealKey, nextSnapshotHash, recordingDigest, Seal, snapshotDigest, type SealStatus } from './seal.js';
 import { journalSeq, MAX_BRANCHES, ROOT_BRANCH, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
@@ -95,6 +96,11 @@ export interface PendingChain {
   readonly blocks: readonly SealedBlock[];
   readonly heads: ReadonlyMap<BranchId, RecordedHead>;
   readonly headMacs: ReadonlyMap<BranchId, Uint8Array | null>;
+}
+
+/** A row's kind for a message. */
+function kindText(code: number): string {
+  return kindOfCode(code) ?? `kind ${code}`;
 }
 
 export function sha256Hex(bytes: Uint8Array): PageHash {
@@ -505,23 +511,35 @@ export abstract class BaseJournalStore implements JournalStore {
   }
 
   append(branch: BranchId, events: readonly MachineEvent[]): void {
+    this.appendRows(branch, events.length, (i, b, seq) => {
+      const e = events[i]!;
+      if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) throw invalidPosition(e);
+      return rowOf(b, seq, e);
+    });
+  }
+
+  /**
+   * append() for `count` events in any form: `rowAt(i, branch, seq)` gives the i-th as the row it
+   * is at that place of the timeline (row-batch.ts: rows encoded on the machine's thread).
+   */
+  appendRows(branch: BranchId, count: number, rowAt: (i: number, branch: BranchId, seq: number) => PendingRow): void {
     this.writable();
-    if (events.length === 0) return;
+    if (count === 0) return;
     const head = this.head(branch);
     // Checked and encoded into a scratch list first, so a bad event leaves the buffer and the head untouched.
-    const rows: PendingRow[] = new Array<PendingRow>(events.length);
+    const rows: PendingRow[] = new Array<PendingRow>(count);
     let { nextSeq, last } = head;
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) {
-        throw new JournalError('INVALID_EVENT', `${e.kind} event has icount ${String(e.icount)} and seq ${String(e.seq)}; both must be non-negative integers`);
-      }
-      if (e.icount < head.minIcount || (last !== null && (e.icount < last.icount || (e.icount === last.icount && e.seq <= last.seqInIcount)))) {
+    for (let i = 0; i < count; i++) {
+      const r = rowAt(i, branch, nextSeq);
+      const { icount, seqInIcount } = r;
+      if (!Number.isSafeInteger(icount) || icount < 0 || !Number.isSafeInteger(seqInIcount) || seqInIcount < 0) throw invalidPosition({ kind: kindText(r.kind), icount, seq: seqInIcount });
+      if (icount < head.minIcount || (last !== null && (icount < last.icount || (icount === last.icount && seqInIcount <= last.seqInIcount)))) {
         const after = last === null ? `the fork at icount ${head.minIcount}` : `(icount ${last.icount}, seq ${last.seqInIcount})`;
-        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${e.kind} event at (icount ${e.icount}, seq ${e.seq}) does not come after ${after}`);
+        throw new JournalError('OUT_OF_ORDER', `branch ${branch}: ${kindText(r.kind)} event at (icount ${icount}, seq ${seqInIcount}) does not come after ${after}`);
       }
-      rows[i] = rowOf(branch, nextSeq++, e);
-      last = { icount: e.icount, seqInIcount: e.seq };
+      rows[i] = r;
+      nextSeq++;
+      last = { icount, seqInIcount };
     }
     for (const r of rows) {
       if (head.chain.add(r)) {
@@ -695,7 +713,7 @@ export abstract class BaseJournalStore implements JournalStore {
       );
     }
     for (const h of s.pages) {
-      if (!this.pageExists(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
+      if (!this.pageStored(h)) throw new JournalError('MISSING_PAGE', `snapshot at icount ${s.icount} refers to page ${h}, which is not stored; putPage it first`);
     }
     const head = this.head(s.branch);
     const chainAt = s.seq === 0 ? null : s.seq === head.nextSeq ? head.chain.current() : this.chainValueAt(s.branch, s.seq);
@@ -758,16 +776,34 @@ export abstract class BaseJournalStore implements JournalStore {
       const hash = sha256Hex(p);
       hashes.push(hash);
       // Hash first, compress only what is new: unchanged pages are the common case.
-      if (seen.has(hash) || this.pageExists(hash)) continue;
+      if (seen.has(hash) || this.pageStored(hash)) continue;
       seen.add(hash);
       fresh.push({ hash, bytes: p });
     }
-    if (fresh.length > 0) this.insertPages(fresh);
+    if (fresh.length > 0) {
+      this.insertPages(fresh);
+      for (const p of fresh) this.storedPages.add(p.hash);
+    }
     return hashes;
+  }
+
+  /**
+   * Pages this store has written or found stored, for its writes: xrr never deletes a page, so a
+   * snapshot of a large machine costs no query for each page it shares with the ones before (it
+   * lists every page it uses, and most are). Reads (hasPage, getPage) still ask the file.
+   */
+  private readonly storedPages = new Set<PageHash>();
+
+  private pageStored(hash: PageHash): boolean {
+    if (this.storedPages.has(hash)) return true;
+    if (!this.pageExists(hash)) return false;
+    this.storedPages.add(hash);
+    return true;
   }
 
   hasPage(hash: PageHash): boolean {
     this.live();
+    // Asked of the file every time: verify names the pages a snapshot lacks with it.
     return this.pageExists(hash);
   }
 

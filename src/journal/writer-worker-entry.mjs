@@ -4,10 +4,11 @@
 // takes the messages queued meanwhile (a port keeps them until a listener is attached). A failure
 // after that reaches the recorder as an 'error' message, as any later failure does. An existing
 // file is opened first, so that a file that is not a journal, or already holds a recording, is
-// refused before the machine runs.
+// refused before the machine runs. The writer is loaded as one JavaScript bundle when it can be
+// (writer-worker-bundle.mjs), else through tsx.
 import { closeSync, openSync, statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { register } from 'tsx/esm/api';
+import { writerBundle } from './writer-worker-bundle.mjs';
 
 const port = parentPort;
 let size = -1;
@@ -30,7 +31,12 @@ if (size > 0 || created) {
     workerData.readySent = true;
     port.postMessage({ type: 'ready' });
   }
-  // Loaders are per thread: register tsx in this one, then run the writer.
-  register();
-  await import('./writer-worker.ts');
+  const bundle = writerBundle();
+  if (bundle !== null) await import(bundle);
+  else {
+    // Loaders are per thread: register tsx in this one, then run the writer.
+    const { register } = await import('tsx/esm/api');
+    register();
+    await import('./writer-worker.ts');
+  }
 }

@@ -8,14 +8,15 @@
  * (writer-worker-entry.mjs) has answered 'ready' already, so the machine ran while this loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
+import { RowBatchReader, type RowBatch } from './row-batch.js';
 import { SqliteJournalStore } from './sqlite-store.js';
 import type { ChannelKey, NewRecording } from './store.js';
 
 export type WriterMessage =
-  | { readonly type: 'events'; readonly events: MachineEvent[] }
+  /** Events as rows, packed on the machine's thread (row-batch.ts). */
+  | { readonly type: 'rows'; readonly batch: RowBatch }
   | {
       readonly type: 'snapshot';
       readonly icount: number;
@@ -59,12 +60,13 @@ try {
   if (keySeed) store.putKeySeed(keySeed);
   if (readySent !== true) port.postMessage({ type: 'ready' } satisfies WriterReply);
   let failure: string | undefined;
+  const batches = new RowBatchReader();
   port.on('message', (m: WriterMessage) => {
     try {
       switch (m.type) {
-        case 'events':
+        case 'rows':
           if (failure !== undefined) break;
-          store.append(ROOT_BRANCH, m.events);
+          store.appendRows(ROOT_BRANCH, m.batch.count, batches.rows(m.batch));
           store.flush();
           break;
         case 'snapshot':
