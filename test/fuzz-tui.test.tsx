@@ -149,15 +149,12 @@ describe('random key sequences into the TUI', () => {
   }, 300_000);
 });
 
-describe('a case the fuzzer found, not fixed', () => {
+describe('a case the fuzzer found', () => {
   // Fork live and pause at once: the live machine has run past the fork's last event (no event
-  // on the way), so the cursor is past what the header and every seek take as the branch's end
-  // (the last event's icount): the header reads e.g. "icount 3,600,000/3,000,188", and a jump
-  // from there lands back at or before 3,000,188. The Recorder's snapshot where the run stopped
-  // is beyond the last event, and the Replayer ends at the last event. When this is fixed (the
-  // branch's end taken as its end snapshot, or the pause recorded as an event), this test passes
-  // and vitest's `fails` turns it red: make it a plain test then.
-  it.fails('a paused live run shows a position inside its branch', async () => {
+  // on the way). The header used to read e.g. "icount 3,600,000/3,000,188": the branch's end was
+  // taken as its last event, while the Recorder's snapshot where the run stopped lies beyond it.
+  // A branch now ends where its recording stopped (src/timeline/branch-end.ts).
+  it('a paused live run shows a position inside its branch', async () => {
     const ui = render(<App session={new TuiSession(store, 'fuzz.db')} branch={ROOT_BRANCH} width={120} height={30} startIcount={Math.floor(end / 2)} noColor />);
     try {
       await backToBrowse(ui);

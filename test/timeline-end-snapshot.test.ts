@@ -11,12 +11,16 @@ import { describe, expect, it } from 'vitest';
 import { openRecording } from '../src/cli/commands/tui.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import type { JournalStore } from '../src/journal/store.js';
+import { MemoryJournalStore } from '../src/journal/memory-store.js';
+import { StoreTarget } from '../src/timeline/record-target.js';
 import { restoreMachine } from '../src/timeline/machines.js';
 import { Recorder } from '../src/timeline/recorder.js';
+import { branchEndIcount } from '../src/timeline/branch-end.js';
 import { replay } from '../src/timeline/replay.js';
 import { Replayer } from '../src/timeline/replayer.js';
 import { App } from '../src/tui/app.js';
 import { TuiSession } from '../src/tui/session.js';
+import { newMachine, seedBytes } from './support/boot.js';
 import { recordRun, stateHash } from './support/recording.js';
 import { recordBoot, settled, waitFor } from './support/tui-recording.js';
 
@@ -71,6 +75,33 @@ describe('a snapshot where a recording ends', () => {
     const opened = new TuiSession(store, 'finished.db', 0).machineAt(ROOT_BRANCH, end.icount);
     expect(opened.seq).toBe(end.seq);
     expect(stateHash(opened.machine)).toBe(stateHash(machine));
+  });
+
+  it('a run stopped between two events ends where it stopped: a whole replay runs on past the last event to there', async () => {
+    const store = await MemoryJournalStore.create();
+    store.createRecording({ machineVersion: 'test', imageHash: 'x', seedHex: Buffer.from(seedBytes(6)).toString('hex'), bootEpochNs: '1750000000000000000', commandLine: [], xrrVersion: 'test' });
+    const { machine } = newMachine({ seed: 6, initArgv: ['/sbin/init', '/bin/cpubench'] });
+    const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { interval: 100_000_000, snapshotNow: false });
+    expect(machine.boot()).toBeUndefined();
+    recorder.snapshot();
+    // cpubench computes for millions of instructions between two writes: stop inside that stretch.
+    recorder.run(2_345_677);
+    recorder.finish();
+    store.flush();
+    const lastEvent = store.events(ROOT_BRANCH, { order: 'desc', limit: 1 })[0]!.icount;
+    expect(machine.icount).toBe(2_345_677);
+    expect(lastEvent).toBeLessThan(machine.icount);
+    expect(branchEndIcount(store, ROOT_BRANCH)).toBe(machine.icount);
+
+    const whole = replay(store, ROOT_BRANCH);
+    expect(whole.snapshot.icount).toBeLessThan(lastEvent);
+    expect(whole.machine.icount).toBe(machine.icount);
+    expect(stateHash(whole.machine)).toBe(stateHash(machine));
+    // Stepping forward from the last event reaches the end too, and no further.
+    const r = Replayer.near(store, ROOT_BRANCH, lastEvent);
+    expect(r.runUntil({ kind: 'icount', icount: lastEvent })).toMatchObject({ kind: 'stopped' });
+    expect(r.runUntil()).toMatchObject({ kind: 'end' });
+    expect(r.icount).toBe(machine.icount);
   });
 
   it('xrr record leaves one, and xrr tui opens there: the App settles at the end without a replay', async () => {

@@ -1,11 +1,12 @@
 /** Where a branch ends, and the check that an icount a command is asked for lies within it. */
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
+import { branchEndIcount } from '../timeline/branch-end.js';
 import { UsageError } from './args.js';
 
-/** The icount of a branch's last event (0 for an empty branch). */
+/** Where a branch ends (its last event, or where its recording stopped after it; 0 for an empty branch). */
 export function endIcount(store: JournalStore, branch: BranchId): number {
-  return store.events(branch, { order: 'desc', limit: 1 })[0]?.icount ?? 0;
+  return branchEndIcount(store, branch);
 }
 
 /** `at` itself, or a usage error naming the branch's end: a point past it is not silently taken as the end. */

@@ -7,6 +7,7 @@ import type { MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
 import type { BranchId, Icount } from '../journal/ids.js';
 import type { JournalStore, SnapshotRecord } from '../journal/store.js';
+import { branchEndIcount } from './branch-end.js';
 import { DivergenceError } from './divergence.js';
 import { Replayer } from './replayer.js';
 
@@ -46,8 +47,7 @@ export interface ReplayResult {
 /** Re-execute `branch` from a snapshot up to `to` (default: the end), checking every event. */
 export function replay(store: JournalStore, branch: BranchId, opts: ReplayOptions = {}): ReplayResult {
   store.flush();
-  const last = store.events(branch, { order: 'desc', limit: 1 })[0];
-  const end = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, last?.icount ?? 0);
+  const end = Math.min(opts.to ?? Number.MAX_SAFE_INTEGER, branchEndIcount(store, branch));
   const snapshot = store.nearestSnapshot(branch, (opts.from ?? (opts.to === undefined ? 0 : end)) as Icount) ?? store.listSnapshots(branch)[0];
   if (!snapshot) throw new Error('the recording has no snapshot to replay from');
   const r = Replayer.atSnapshot(store, branch, snapshot, { onEvent: opts.onEvent, console: opts.consoleOut, keySeed: opts.keySeed });

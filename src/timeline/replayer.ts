@@ -14,6 +14,7 @@ import { INPUT_KINDS, type EventSink, type MachineEvent } from '../core/events.j
 import type { Machine, RunOptions as MachineRunOptions } from '../core/machine.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import type { JournalStore, SnapshotRecord, StoredEvent } from '../journal/store.js';
+import { branchEndIcount } from './branch-end.js';
 import { DivergenceError, type Divergence } from './divergence.js';
 import { copyMachine, restoreMachine, type Positioned } from './machines.js';
 import { RecordedTimeline } from './recorded-timeline.js';
@@ -77,7 +78,7 @@ class HoldingSink implements EventSink {
 export class Replayer {
   private failure: Divergence | null = null;
   private cachedInput: StoredEvent | null | undefined;
-  /** The icount of the timeline's last event: a replay never runs past it. */
+  /** Where the timeline ends (branch-end.ts): a replay never runs past it. */
   readonly endIcount: number;
 
   private constructor(
@@ -88,7 +89,7 @@ export class Replayer {
     private readonly origin: Origin,
     private readonly options: ReplayerOptions,
   ) {
-    this.endIcount = store.events(branch, { order: 'desc', limit: 1 })[0]?.icount ?? 0;
+    this.endIcount = branchEndIcount(store, branch);
     if (options.console) machineNow.connect({ console: options.console });
   }
 
@@ -189,7 +190,13 @@ export class Replayer {
       const hit = run.holds(m, this.seq, this.sink.hit);
       if (hit) return hit;
       const next = this.sink.recorded.peek();
-      if (!next) return { kind: 'end' };
+      if (!next) {
+        // Past the last event the recording may still go on, without events, to where its run stopped.
+        const before = m.icount;
+        if (before < this.endIcount && !m.kernel.halted) m.run(Math.min(run.icount, this.endIcount), () => this.sink.hit !== null || (opts.stopEarly?.() ?? false), HOLD);
+        if (m.icount === before) return { kind: 'end' };
+        continue;
+      }
       if (INPUT_KINDS.has(next.kind) && next.icount === m.icount) {
         // The machine emits the same input event again, which is compared. What the inputs of this
         // boundary make due at once (the UART's interrupt, ticks after an idle wait) happens before

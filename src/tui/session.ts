@@ -13,6 +13,7 @@ import { TIMELINE_MARK_KINDS, type Landmark } from './landmarks.js';
 import type { IpcOpener } from './ipc-open.js';
 import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type ChannelKey, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
+import { branchEndIcount } from '../timeline/branch-end.js';
 import { DivergenceError } from '../timeline/divergence.js';
 import { forkAt, forkFromCopy } from '../timeline/fork.js';
 import type { Positioned } from '../timeline/machines.js';
@@ -135,7 +136,7 @@ export class TuiSession {
   }
 
   endIcount(branch: BranchId): number {
-    return this.lastEvent(branch)?.icount ?? 0;
+    return branchEndIcount(this.store, branch);
   }
 
   length(branch: BranchId): number {
