@@ -103,6 +103,22 @@ describe('idle time in a live run', () => {
     expect(replayMs).toBeLessThan(liveMs);
   });
 
+  it('stopped while waiting for input, past a timer tick: the end snapshot is the machine a replay reaches', async () => {
+    const { store, machine, live, output } = await liveMachine();
+    live.start();
+    await until(() => live.state === 'waiting-input' && output().includes('# '), 'the shell prompt');
+    // Wait past several 10 ms ticks of host time: the idle input stop() records makes them due.
+    const t0 = performance.now();
+    await until(() => performance.now() - t0 > 50, '50 ms of host time');
+    live.stop();
+    const end = store.listSnapshots(ROOT_BRANCH).at(-1)!;
+    expect(end).toMatchObject({ icount: machine.icount, seq: store.branchLength(ROOT_BRANCH) });
+    const r = replay(store, ROOT_BRANCH);
+    expect(r.seq).toBe(store.branchLength(ROOT_BRANCH));
+    // Before the fix the ticks were serviced by the replay but not in the stopped live machine.
+    expect(stateHash(r.machine)).toBe(stateHash(machine));
+  });
+
   it('a key typed while every process sleeps goes in at once after an idle input; the replay puts it back before the skip', async () => {
     const { store, machine, live, output } = await liveMachine();
     live.start();

@@ -71,7 +71,12 @@ export class LiveRun {
     if (this.timer) clearImmediate(this.timer);
     this.timer = null;
     // The host time waited so far counts (a pause does not: resumed, the machine waits again).
-    this.endWait();
+    // What that idle time made due (timer ticks) happens now, at this boundary, as a replay does
+    // right after the idle input: else the end snapshot holds a machine no replay reaches.
+    if (this.waiting !== null) {
+      this.endWait();
+      if (this.state !== 'halted') this.recorder.run(this.machine.icount, undefined, LIVE);
+    }
     if (this.state !== 'halted') this.state = 'stopped';
     this.recorder.finish();
     this.store.flush();
