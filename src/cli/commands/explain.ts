@@ -11,6 +11,7 @@ import { explain, formatExplanation } from '../../explore/explain.js';
 import type { TrialLimits } from '../../explore/forked-trial.js';
 import { recordedLimits } from '../../explore/recorded-rules.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
+import { failOnOption } from './explore.js';
 import { openTuiOnPair } from './tui.js';
 import type { Command } from '../command.js';
 
@@ -49,15 +50,8 @@ async function runExplain(argv: string[]): Promise<number> {
   } finally {
     handle.close();
   }
-  const failOn = options.get('fail-on') as string | undefined;
-  if (failOn !== undefined) {
-    try {
-      new RegExp(failOn, 'm');
-    } catch (e) {
-      throw new UsageError(`--fail-on: not a regular expression: ${(e as Error).message}`);
-    }
-    limits = { ...limits, rules: { failOn } };
-  }
+  const failOn = failOnOption(options.get('fail-on') as string | undefined);
+  if (failOn !== undefined) limits = { ...limits, rules: { failOn } };
   const timeout = options.get('timeout') as number | undefined;
   if (timeout !== undefined) limits = { ...limits, timeout };
   const t0 = performance.now();

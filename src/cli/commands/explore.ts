@@ -100,14 +100,7 @@ async function runExplore(argv: string[]): Promise<number> {
   if (!strategy) throw new UsageError(`--strategy ${strategyText}: expected random, pct or pct:DEPTH (1..64)`);
   const faultMode = (options.get('faults') as string | undefined) ?? 'none';
   if (faultMode !== 'none' && faultMode !== 'random') throw new UsageError(`--faults ${faultMode}: expected none or random`);
-  const failOn = options.get('fail-on') as string | undefined;
-  if (failOn !== undefined) {
-    try {
-      new RegExp(failOn, 'm');
-    } catch (e) {
-      throw new UsageError(`--fail-on: not a regular expression: ${(e as Error).message}`);
-    }
-  }
+  const failOn = failOnOption(options.get('fail-on') as string | undefined);
   const jobs = (options.get('jobs') as number | undefined) ?? availableParallelism();
   if (jobs < 1 || jobs > 256) throw new UsageError(`--jobs ${jobs}: from 1 to 256`);
   const timeout = (options.get('timeout') as number | undefined) ?? DEFAULT_TIMEOUT;
@@ -144,3 +137,14 @@ async function runExplore(argv: string[]): Promise<number> {
 }
 
 export const exploreCommand: Command = { name: 'explore', synopsis: EXPLORE_SYNOPSIS, help: EXPLORE_HELP, options: OPTIONS, run: runExplore };
+
+/** --fail-on PATTERN (explore and explain): a regular expression over the console, checked here so a bad one is a usage error. */
+export function failOnOption(pattern: string | undefined): string | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    new RegExp(pattern, 'm');
+  } catch (e) {
+    throw new UsageError(`--fail-on: not a regular expression: ${(e as Error).message}`);
+  }
+  return pattern;
+}
