@@ -292,6 +292,7 @@ export function requestKindLabel(r: import('../src/protocol/index.js').MmRequest
     case 'procExec':
     case 'procFork':
     case 'procExit':
+    case 'procGrowStack':
       return r.kind;
     default: {
       const _exhaustive: never = r;

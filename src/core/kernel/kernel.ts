@@ -56,6 +56,7 @@ import { SharedMemory } from './shm.js';
 import { Signals } from './signals.js';
 import { Supervisor, type Supervision } from './supervisor.js';
 import type { SysinfoFacts } from './sysinfo.js';
+import { adoptAddressSpace } from './stack-growth.js';
 
 export type { KernelState } from './kernel-state.js';
 export type { DeliverStatus } from './ipc-router.js';
@@ -204,7 +205,9 @@ export class Kernel {
     this.sched.chaosPoint();
   }
 
+  /** A process the machine starts with (init at boot): scheduled, its stack able to grow. */
   addProcess(p: Process): void {
+    adoptAddressSpace(this, p);
     this.sched.addProcess(p);
   }
 
