@@ -12,8 +12,8 @@
  *                           sigreturn frame: both die of SIGSEGV (no signal frame possible)
  *   hostile path            a path without a NUL that runs into an unmapped page (EFAULT) and
  *                           one of 4096 readable bytes without a NUL (ENAMETOOLONG)
- *   hostile stack           the stack grows on demand: 600 KiB deep by a store, and by a read()
- *                           into a buffer there; then, with the machine's memory full to the
+ *   hostile stack           the stack grows on demand: 600 KiB deep by a store, 900 KiB by a
+ *                           read() into a buffer there; then, with the machine's memory full to the
  *                           page, a touch the stack cannot grow to is SIGSEGV (Linux: the same)
  *   hostile forkbomb        forks until refused, every child waiting on a pipe: the process
  *                           limit (EAGAIN) comes first, not the memory, then all are reaped
@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,17 +234,22 @@ static int touch_deep(void)
     return frame[0] + frame[DEEP - 1];
 }
 
-/* The kernel's own store grows the stack: read() into the lowest bytes of a deep frame. */
+/*
+ * The kernel's own store grows the stack: read() into an address 900 KiB below this frame, deeper
+ * than the stack has grown (a frame there would be grown by its own stores first), still in the
+ * 1 MiB reserve. Linux grows a stack on such a fault in copy_to_user too.
+ */
 static int read_deep(void)
 {
-    char frame[DEEP];
+    volatile char here = 0;
+    char *deep = (char *)(((uintptr_t)&here - 900 * 1024) & ~(uintptr_t)(PAGE - 1));
     int fds[2];
     if (pipe(fds) != 0) return -1;
     if (write(fds[1], "deep", 4) != 4) return -1;
-    ssize_t n = read(fds[0], frame, 4);
+    ssize_t n = read(fds[0], deep, 4);
     close(fds[0]);
     close(fds[1]);
-    return n == 4 && memcmp(frame, "deep", 4) == 0 ? 4 : (int)n;
+    return n == 4 && memcmp(deep, "deep", 4) == 0 ? 4 : (int)n;
 }
 
 /* Maps anonymous memory in pieces of `piece` bytes until ENOMEM; the bytes mapped. */
@@ -274,7 +280,7 @@ static int stack(void)
     int deep = touch_deep();
     printf("hostile stack: a store 600 KiB deep: %s\n", deep == 3 ? "ok" : "wrong");
     int got = read_deep();
-    printf("hostile stack: read() 600 KiB deep: %d bytes\n", got);
+    printf("hostile stack: read() 900 KiB deep: %d bytes\n", got);
     return deep == 3 && got == 4 && sig == SIGSEGV ? 0 : 1;
 }
 
