@@ -160,6 +160,27 @@ describe('Memory Manager: the machine memory', () => {
     expect(mm.server.state.mappedPages).toBe(before);
   });
 
+  it('procCanFork is the one fork check: ENOMEM exactly when the parent\'s pages do not fit again; memInfo reports the count', () => {
+    const mm = new Mm();
+    const canFork = () => mm.call(KERNEL, { kind: 'procCanFork', pid: P }).reply.result;
+    const info = () => mm.call(KERNEL, { kind: 'memInfo' }).reply.body;
+    expect(info()).toEqual({ totalPages: MACHINE_MEMORY_PAGES, mappedPages: IMAGE_PAGES });
+    // Fill the memory so that exactly one more copy of P fits (P's pages twice plus another
+    // process's fill it to the page), then map one page more.
+    const own = Math.floor((MACHINE_MEMORY_PAGES - 2 * IMAGE_PAGES) / 2);
+    expect(mm.mmap(own * PAGE)).toBeGreaterThan(0);
+    const other = MACHINE_MEMORY_PAGES - 2 * (IMAGE_PAGES + own);
+    if (other > 0) expect(mm.call(KERNEL, { kind: 'procExec', pid: P + 9, brkBase: 0x10000, regions: [{ addr: 0x10000, length: other * PAGE, perm: 3, kind: MM_REGION_KIND.DATA }] }).reply.result).toBe(0);
+    expect(info()).toEqual({ totalPages: MACHINE_MEMORY_PAGES, mappedPages: IMAGE_PAGES + own + other });
+    expect(canFork()).toBe(0);
+    expect(mm.mmap(PAGE)).toBeGreaterThan(0);
+    expect(canFork()).toBe(-ERRNO.ENOMEM);
+    expect(mm.call(KERNEL, { kind: 'procCanFork', pid: P + 5 }).reply.result).toBe(-ERRNO.ESRCH);
+    // Only the kernel asks.
+    expect(mm.call(P, { kind: 'procCanFork', pid: P }).reply.result).toBe(-ERRNO.EPERM);
+    expect(mm.call(P, { kind: 'memInfo' }).reply.result).toBe(-ERRNO.EPERM);
+  });
+
   it('four processes asking a GiB each all get ENOMEM, and together they cannot pass the machine memory', () => {
     const mm = new Mm();
     for (let c = 1; c <= 3; c++) expect(mm.call(KERNEL, { kind: 'procFork', parent: P, child: P + c }).reply.result).toBe(0);

@@ -293,6 +293,8 @@ export function requestKindLabel(r: import('../src/protocol/index.js').MmRequest
     case 'procFork':
     case 'procExit':
     case 'procGrowStack':
+    case 'procCanFork':
+    case 'memInfo':
       return r.kind;
     default: {
       const _exhaustive: never = r;

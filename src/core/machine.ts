@@ -59,7 +59,10 @@ export { faultProblem } from './events.js';
  * fault below that grows it (an MM_PROC_GROW_STACK request, SIGSEGV when the machine's memory
  * cannot back it), so a process's stack counts against the machine's memory only as far as it
  * has grown. MM_PROC_EXEC carries the smaller stack, sysinfo reports more memory free, and
- * about 900 processes fit the 256 MiB where 236 did (the Process Manager's 256 come first).
+ * a process like fillfs maps 212 KiB rather than 1.1 MiB: over a thousand would fit the 256 MiB
+ * where 236 did, so the Process Manager's limit of 256 comes first. The Memory Manager's count is
+ * the only one: the kernel asks it before a fork (MM_PROC_CAN_FORK) and for sysinfo (MM_MEM_INFO),
+ * two more messages on record, where it summed its own page tables.
  */
 export const MACHINE_VERSION = 'xrr-machine/7';
 

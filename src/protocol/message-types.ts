@@ -86,6 +86,8 @@ export const MSG = {
   MM_PROC_FORK: 331,
   MM_PROC_EXIT: 332,
   MM_PROC_GROW_STACK: 333,
+  MM_PROC_CAN_FORK: 334,
+  MM_MEM_INFO: 335,
   MM_REPLY: 350,
 } as const;
 

@@ -114,6 +114,20 @@ export const MM_SPECS = {
     trusted: true,
     doc: 'pid faulted at addr, below its stack and inside the stack reserve: grow the stack down to that page (ENOMEM when the machine cannot back it, EFAULT when addr is not in the reserve or a mapping is in the way)',
   },
+  procCanFork: {
+    type: MSG.MM_PROC_CAN_FORK,
+    request: struct('MmProcCanFork', 4, { pid: u32(0) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'whether pid may fork: 0, or ENOMEM when its pages, counted again for the child, would pass the machine memory (the kernel asks before the Process Manager makes the child)',
+  },
+  memInfo: {
+    type: MSG.MM_MEM_INFO,
+    request: EMPTY,
+    reply: struct('MmMemInfoReply', 8, { totalPages: u32(0), mappedPages: u32(4) }),
+    trusted: true,
+    doc: "the machine memory and what every process's mappings take of it, in pages (sysinfo)",
+  },
 } as const;
 
 export const MM_PROTOCOL = defineService('mm', MSG.MM_REPLY, MM_SPECS);

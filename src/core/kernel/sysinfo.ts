@@ -3,7 +3,8 @@
  * the virtual time, the recording's seed id, the processes and how the servers are doing.
  */
 import { ERRNO } from '../../protocol/errno.js';
-import { MACHINE_MEMORY_PAGES as PHYS_PAGES } from '../../protocol/mm-protocol.js';
+import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
+import { MACHINE_MEMORY_PAGES as PHYS_PAGES, MM_PROTOCOL } from '../../protocol/mm-protocol.js';
 import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
 import type { Kernel } from './kernel.js';
 import type { Process } from './process.js';
@@ -15,24 +16,35 @@ export interface SysinfoFacts {
   readonly serverRestarts: (pid: number) => number;
 }
 
+const { MM } = WELL_KNOWN_PID;
 const SYSINFO_SIZE = 320;
 const SERVER_SLOTS = 8;
 const SERVER_SLOT = 32;
 
-/** Pages every process has mapped, together: what the Memory Manager holds to the machine's memory. */
-export function mappedPages(k: Kernel): number {
-  let pages = 0;
-  for (const q of k.procs.values()) pages += q.mem.pageCount;
-  return pages;
+/**
+ * The machine's memory as the Memory Manager counts it, the one count there is: total and mapped
+ * pages. While it is not running, nothing can be mapped, so nothing is reported free.
+ */
+function memoryInfo(k: Kernel): { totalPages: number; mappedPages: number } {
+  if (k.supervisor.statusOf(MM) !== 'up') return { totalPages: PHYS_PAGES, mappedPages: PHYS_PAGES };
+  const { m_type, payload } = MM_PROTOCOL.encodeRequest({ kind: 'memInfo' });
+  const r = MM_PROTOCOL.decodeReply(k.kcall(MM, m_type, payload));
+  if (!r.ok || r.value.kind !== 'memInfo' || r.value.body === null) return { totalPages: PHYS_PAGES, mappedPages: PHYS_PAGES };
+  return r.value.body;
 }
 
 /**
- * Whether `p` may fork: the child's pages count as its own, as the Memory Manager counts them
- * (each may become a private copy on its first write), so what `p` has mapped must fit again.
- * Checked before the Process Manager makes the child, so a refusal is a plain ENOMEM.
+ * Whether `p` may fork, answered by the Memory Manager (procCanFork: the child's pages count as
+ * its own, so what `p` has mapped must fit again). Asked before the Process Manager makes the
+ * child, so a refusal is a plain ENOMEM with nothing half made. 0 or -ENOMEM; while the Memory
+ * Manager is not running the fork goes on, and the MM counts the child from the procFork it is
+ * told when it is back (a kernel notification, held for it).
  */
-export function forkFits(k: Kernel, p: Process): boolean {
-  return mappedPages(k) + p.mem.pageCount <= PHYS_PAGES;
+export function forkRefusal(k: Kernel, p: Process): number {
+  if (k.supervisor.statusOf(MM) !== 'up') return 0;
+  const { m_type, payload } = MM_PROTOCOL.encodeRequest({ kind: 'procCanFork', pid: p.pid });
+  const r = MM_PROTOCOL.decodeReply(k.kcall(MM, m_type, payload));
+  return r.ok && r.value.result === -ERRNO.ENOMEM ? -ERRNO.ENOMEM : 0;
 }
 
 export function sysinfo(k: Kernel, p: Process, ptr: number, size: number): number {
@@ -47,9 +59,9 @@ export function sysinfo(k: Kernel, p: Process, ptr: number, size: number): numbe
   v.setUint32(40, k.procs.size, true);
   const servers = [...k.servers.values()].sort((x, y) => x.pid - y.pid);
   v.setUint32(44, servers.length, true);
-  const pages = mappedPages(k);
-  v.setUint32(48, PHYS_PAGES, true);
-  v.setUint32(52, Math.max(0, PHYS_PAGES - pages), true);
+  const mem = memoryInfo(k);
+  v.setUint32(48, mem.totalPages, true);
+  v.setUint32(52, Math.max(0, mem.totalPages - mem.mappedPages), true);
   v.setUint32(56, NS_PER_INSTRUCTION, true);
   servers.slice(0, SERVER_SLOTS).forEach((s, i) => {
     const o = 64 + i * SERVER_SLOT;

@@ -117,6 +117,8 @@ function dispatch(run: Run, req: MmRequest): MmReply {
     case 'procFork':
     case 'procExit':
     case 'procGrowStack':
+    case 'procCanFork':
+    case 'memInfo':
       return reply(req.kind, -ERRNO.EPERM); // unreachable: trusted kinds are handled above
     default: {
       const _exhaustive: never = req;
@@ -178,6 +180,7 @@ function control(run: Run, req: MmRequest): MmReply {
         return { ...r, attach };
       });
       // The child's pages count as its own: each may become a private copy on its first write.
+      // Counted, not refused: the kernel asked procCanFork before the child was made.
       state.mappedPages += mappedBytes(regions) / PAGE_SIZE;
       state.procs.set(req.child, { pid: req.child, regions, brkBase: parent.brkBase, brk: parent.brk });
       return reply('procFork', 0);
@@ -188,6 +191,16 @@ function control(run: Run, req: MmRequest): MmReply {
       dropProc(run, p);
       return reply('procExit', 0);
     }
+    case 'procCanFork': {
+      // The one place a fork is held to the machine's memory (the kernel asks before the Process
+      // Manager makes the child, so a refusal is a plain ENOMEM with nothing half made).
+      const p = state.procs.get(req.pid);
+      if (p === undefined) return reply('procCanFork', -ERRNO.ESRCH);
+      const fits = state.mappedPages + mappedBytes(p.regions) / PAGE_SIZE <= memoryPages(run);
+      return reply('procCanFork', fits ? 0 : -ERRNO.ENOMEM);
+    }
+    case 'memInfo':
+      return reply('memInfo', 0, { totalPages: memoryPages(run), mappedPages: state.mappedPages });
     case 'procGrowStack': {
       const p = state.procs.get(req.pid);
       if (p === undefined) return reply('procGrowStack', -ERRNO.ESRCH);
@@ -269,7 +282,11 @@ function growStack(run: Run, p: MmProc, addr: number): number {
  */
 function canMap(run: Run, p: MmProc, bytes: number, released: number): boolean {
   if (p.regions.length >= MAX_MAP_COUNT) return false;
-  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= (run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES);
+  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= memoryPages(run);
+}
+
+function memoryPages(run: Run): number {
+  return run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES;
 }
 
 /** A new region (free space by now) of p, counted against the machine's memory. */
