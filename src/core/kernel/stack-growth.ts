@@ -33,6 +33,9 @@ export function inStackReserve(addr: number): boolean {
  */
 export function growStack(k: Kernel, p: Process, addr: number): boolean {
   if (!inStackReserve(addr) || p.mem.isMapped(addr)) return false;
+  // A Memory Manager that is restarting or hung would hold the request and answer it later: the
+  // fault cannot wait for that, so it stands (SIGSEGV), and nothing is left queued to grow later.
+  if (k.supervisor.statusOf(WELL_KNOWN_PID.MM) !== 'up') return false;
   const { m_type, payload } = MM_PROTOCOL.encodeRequest({ kind: 'procGrowStack', pid: p.pid, addr });
   const r = MM_PROTOCOL.decodeReply(k.kcall(WELL_KNOWN_PID.MM, m_type, payload));
   return r.ok && r.value.result === 0 && p.mem.isMapped(addr);
