@@ -203,7 +203,7 @@ describe('Memory Manager: the machine memory', () => {
 });
 
 describe('Memory Manager: stacks grow on demand', () => {
-  // IMAGE's stack: the top 128 KiB of the reserve, as an image starts (exec-image.ts).
+  // IMAGE's stack: the top 128 KiB of the reserve, about what an image starts with (exec-image.ts).
   const STACK_LOW = STACK_TOP - 0x20000;
   const grow = (mm: Mm, addr: number, pid = P, source = KERNEL) => mm.call(source, { kind: 'procGrowStack', pid, addr });
 

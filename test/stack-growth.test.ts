@@ -1,5 +1,5 @@
 /**
- * Stacks grow on demand (src/core/kernel/stack-growth.ts): an image maps the top 128 KiB of its
+ * Stacks grow on demand (src/core/kernel/stack-growth.ts): an image maps its arguments and 128 KiB of its
  * 1 MiB stack reserve, and a fault below that grows the stack through the Memory Manager. Run on
  * the real machine with `hostile stack` (guest/src/hostile.c): a child fills the machine's memory
  * to the page and then touches its stack deep (the growth is refused: SIGSEGV, the trap on record),
@@ -7,12 +7,12 @@
  * growths are Memory Manager requests, not traps, and a recording of it all replays exactly, from
  * boot and from a snapshot taken with the memory full.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../src/core/events.js';
-import { STACK_INITIAL_BYTES, STACK_TOP } from '../src/core/kernel/exec-image.js';
+import { buildImage, STACK_INITIAL_BYTES, STACK_TOP } from '../src/core/kernel/exec-image.js';
 import { ROOT_BRANCH, SqliteJournalStore } from '../src/journal/index.js';
 import type { SnapshotRecord } from '../src/journal/store.js';
 import { MSG, STACK_RESERVE_BYTES, WELL_KNOWN_PID } from '../src/protocol/index.js';
@@ -82,4 +82,33 @@ describe('stacks that grow on demand', () => {
     expect(fromFull.machine.kernel.halted).toBeTruthy();
     reopened.close();
   }, 120_000);
+});
+
+describe('the stack an image starts with', () => {
+  const elf = readFileSync(join(import.meta.dirname, '..', 'guest', 'bin', 'hello'));
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const PAGE = 4096;
+
+  it('is the pages of its arguments and 128 KiB below them, the rest of the reserve unmapped', () => {
+    for (const argBytes of [10, 200 * 1024]) {
+      const argv = [enc('/bin/hello'), enc('x'.repeat(argBytes))];
+      const img = buildImage(elf, argv, [enc('HOME=/')]);
+      if (!img.ok) throw new Error(img.error);
+      const stack = img.value.regions.find((r) => r.kind === 'stack')!;
+      expect(stack.addr + stack.length).toBe(STACK_TOP);
+      // The strings with their NULs, argc and the vectors with their NULLs and the auxv, alignment.
+      const strings = '/bin/hello'.length + 1 + argBytes + 1 + 'HOME=/'.length + 1;
+      const argPages = Math.ceil((strings + (1 + 3 + 2 + 6) * 4 + 16) / PAGE);
+      expect(stack.length).toBe(STACK_INITIAL_BYTES + argPages * PAGE);
+      expect(img.value.sp).toBeGreaterThan(stack.addr + STACK_INITIAL_BYTES - PAGE);
+      expect(img.value.mem.isMapped(stack.addr)).toBe(true);
+      expect(img.value.mem.isMapped(stack.addr - 1)).toBe(false);
+      expect(img.value.mem.isMapped(STACK_TOP - STACK_RESERVE_BYTES)).toBe(false);
+    }
+  });
+
+  it('holds arguments up to half the reserve; more are refused before anything is written', () => {
+    const img = buildImage(elf, [enc('/bin/hello'), enc('x'.repeat(STACK_RESERVE_BYTES / 2))], []);
+    expect(img).toEqual({ ok: false, error: 'arguments do not fit the stack' });
+  });
 });

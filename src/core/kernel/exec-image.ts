@@ -8,7 +8,8 @@ import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../memory.js';
 
 export const STACK_TOP = 0x7fff_0000;
 /**
- * The part of the stack mapped at exec (Linux's initial stack: the arguments plus 128 KiB). Below
+ * The part of the stack mapped at exec beside the pages of the arguments (Linux's initial stack:
+ * the arguments plus 128 KiB). Below
  * it the stack grows on a fault, down to STACK_RESERVE_BYTES under STACK_TOP (stack-growth.ts);
  * only the mapped part counts against the machine's memory.
  */
@@ -45,12 +46,14 @@ export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: r
   const mem = new AddressSpace();
   const { entry, brk } = loadElf(mem, parsed.value);
   if (brk > STACK_TOP - STACK_RESERVE_BYTES) return { ok: false, error: 'image overlaps the stack' };
-  // The arguments take at most half the initial stack (the program needs the rest): checked
-  // before anything is written, since only the initial part is mapped.
+  // The arguments and their vectors take at most half the stack reserve, as before stacks grew;
+  // the stack starts as them plus STACK_INITIAL_BYTES, as Linux's does. Checked before anything
+  // is written, since only that much is mapped.
   const stringBytes = [...argv, ...envp].reduce((n, s) => n + s.length + 1, 0);
-  if (stringBytes + (argv.length + envp.length + 9) * 4 + 16 > STACK_INITIAL_BYTES / 2) return { ok: false, error: 'arguments do not fit the stack' };
-  mem.map(STACK_TOP - STACK_INITIAL_BYTES, STACK_INITIAL_BYTES, PERM_R | PERM_W);
-
+  const argBytes = stringBytes + (argv.length + envp.length + 9) * 4 + 16;
+  if (argBytes > STACK_RESERVE_BYTES / 2) return { ok: false, error: 'arguments do not fit the stack' };
+  const stackBytes = STACK_INITIAL_BYTES + Math.ceil(argBytes / PAGE_SIZE) * PAGE_SIZE;
+  mem.map(STACK_TOP - stackBytes, stackBytes, PERM_R | PERM_W);
   // Strings at the top, then the pointer vectors, 16-byte aligned as the psABI wants.
   let top = STACK_TOP;
   const place = (s: Uint8Array): number => {
@@ -73,7 +76,7 @@ export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: r
     const end = (seg.vaddr + seg.memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     return { addr: start, length: end - start, perm: seg.perm, kind: seg.perm & PERM_X ? 'text' : 'data' };
   });
-  regions.push({ addr: STACK_TOP - STACK_INITIAL_BYTES, length: STACK_INITIAL_BYTES, perm: PERM_R | PERM_W, kind: 'stack' });
+  regions.push({ addr: STACK_TOP - stackBytes, length: stackBytes, perm: PERM_R | PERM_W, kind: 'stack' });
   return { ok: true, value: { mem, entry, sp, brk, regions } };
 }
 

@@ -22,6 +22,8 @@
  *   process-effects.ts  what the PM and MM ask of the kernel (fork, exit, mappings)
  *   lattice-calls.ts    lattice_send / lattice_recv between processes
  *   kernel-state.ts     getState / setState, validated
+ *   stack-growth.ts     stacks that grow on a fault, through the Memory Manager
+ *   machine-memory.ts   the fork check and sysinfo's memory, asked of the Memory Manager
  *
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */

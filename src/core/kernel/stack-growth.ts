@@ -1,10 +1,10 @@
 /**
- * Stacks that grow on demand, as Linux grows a VM_GROWSDOWN stack: an image starts with the top
- * STACK_INITIAL_BYTES of its stack mapped (exec-image.ts), and a load or store that faults below
+ * Stacks that grow on demand, as Linux grows a VM_GROWSDOWN stack: an image starts with its
+ * arguments and STACK_INITIAL_BYTES below them mapped (exec-image.ts), and a load or store that faults below
  * that, inside the STACK_RESERVE_BYTES under STACK_TOP, asks the Memory Manager to grow the stack
  * down to the faulting page; the instruction then runs again. Only what a stack has grown to is
- * mapped, so only that counts against the machine's memory (a process that uses 8 KiB of stack
- * costs 8 KiB, not a megabyte), and a fork copies the parent's stack as far as it has grown.
+ * mapped, so only that counts against the machine's memory (a process that stays within its
+ * first 128 KiB of stack costs those, not the megabyte it may grow to), and a fork copies the parent's stack as far as it has grown.
  *
  * A growth the machine cannot back (the Memory Manager answers ENOMEM: every page is counted by
  * now) is what it is on Linux: the fault stands and the process gets SIGSEGV. So is a fault

@@ -17,7 +17,8 @@ import { readPath } from './delegated-calls.js';
 import { i64Bytes, rtcTimespecBytes, timespecBytes, timevalBytes } from './guest-values.js';
 import type { Kernel, SyscallOutcome } from './kernel.js';
 import type { Process } from './process.js';
-import { forkRefusal, sysinfo } from './sysinfo.js';
+import { forkRefusal } from './machine-memory.js';
+import { sysinfo } from './sysinfo.js';
 
 /** a0..a5 as the process passed them (signed words; `>>> 0` for unsigned). */
 export type SyscallArgs = readonly [number, number, number, number, number, number];
