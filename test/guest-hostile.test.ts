@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMachine, resolveRunSetup } from '../src/cli/run-setup.js';
+import { PROC_LIMIT } from '../src/servers/pm/pm-state.js';
 
 /** Boot with init running `/bin/hostile ARGS`; the console output and init's status (undefined: it never ended). */
 function hostile(...args: string[]): { out: string; status: number | undefined } {
@@ -52,6 +53,23 @@ describe('hostile guests', () => {
     const r = hostile('sigframe');
     expect(r.out).toContain('stack overflow with a SIGSEGV handler: killed by signal 11');
     expect(r.out).toContain('forged sigreturn frame: killed by signal 11');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('a stack grows on demand (by a store, by the kernel), and a growth the memory cannot back is SIGSEGV', () => {
+    const r = hostile('stack');
+    expect(r.out).toMatch(/hostile stack: memory full \(2[0-4]\d MiB \+ \d+ pages mapped\), now deep/);
+    expect(r.out).toContain('hostile stack: a growth the memory cannot back: killed by signal 11');
+    expect(r.out).toContain('hostile stack: a store 600 KiB deep: ok');
+    expect(r.out).toContain('hostile stack: read() 900 KiB deep: 4 bytes');
+    expect(r.status).toBe(0);
+  }, 120_000);
+
+  it('a fork bomb meets the process limit (EAGAIN) before the memory: stacks count only as far as they grew', () => {
+    const r = hostile('forkbomb');
+    // init and hostile itself are the two other user processes.
+    expect(r.out).toContain(`hostile forkbomb: ${PROC_LIMIT - 2} children, then EAGAIN`);
+    expect(r.out).toContain(`hostile forkbomb: reaped ${PROC_LIMIT - 2}`);
     expect(r.status).toBe(0);
   }, 120_000);
 

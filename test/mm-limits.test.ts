@@ -4,7 +4,7 @@
  * capped (max_map_count) and every process's mappings together fit the machine's memory.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO, MACHINE_MEMORY_PAGES, MM_REGION_KIND, type MmRequest } from '../src/protocol/index.js';
+import { ERRNO, MACHINE_MEMORY_PAGES, MM_REGION_KIND, STACK_RESERVE_BYTES, type MmRequest } from '../src/protocol/index.js';
 import {
   findFreeTopDown,
   MAP_ANONYMOUS,
@@ -160,6 +160,27 @@ describe('Memory Manager: the machine memory', () => {
     expect(mm.server.state.mappedPages).toBe(before);
   });
 
+  it('procCanFork is the one fork check: ENOMEM exactly when the parent\'s pages do not fit again; memInfo reports the count', () => {
+    const mm = new Mm();
+    const canFork = () => mm.call(KERNEL, { kind: 'procCanFork', pid: P }).reply.result;
+    const info = () => mm.call(KERNEL, { kind: 'memInfo' }).reply.body;
+    expect(info()).toEqual({ totalPages: MACHINE_MEMORY_PAGES, mappedPages: IMAGE_PAGES });
+    // Fill the memory so that exactly one more copy of P fits (P's pages twice plus another
+    // process's fill it to the page), then map one page more.
+    const own = Math.floor((MACHINE_MEMORY_PAGES - 2 * IMAGE_PAGES) / 2);
+    expect(mm.mmap(own * PAGE)).toBeGreaterThan(0);
+    const other = MACHINE_MEMORY_PAGES - 2 * (IMAGE_PAGES + own);
+    if (other > 0) expect(mm.call(KERNEL, { kind: 'procExec', pid: P + 9, brkBase: 0x10000, regions: [{ addr: 0x10000, length: other * PAGE, perm: 3, kind: MM_REGION_KIND.DATA }] }).reply.result).toBe(0);
+    expect(info()).toEqual({ totalPages: MACHINE_MEMORY_PAGES, mappedPages: IMAGE_PAGES + own + other });
+    expect(canFork()).toBe(0);
+    expect(mm.mmap(PAGE)).toBeGreaterThan(0);
+    expect(canFork()).toBe(-ERRNO.ENOMEM);
+    expect(mm.call(KERNEL, { kind: 'procCanFork', pid: P + 5 }).reply.result).toBe(-ERRNO.ESRCH);
+    // Only the kernel asks.
+    expect(mm.call(P, { kind: 'procCanFork', pid: P }).reply.result).toBe(-ERRNO.EPERM);
+    expect(mm.call(P, { kind: 'memInfo' }).reply.result).toBe(-ERRNO.EPERM);
+  });
+
   it('four processes asking a GiB each all get ENOMEM, and together they cannot pass the machine memory', () => {
     const mm = new Mm();
     for (let c = 1; c <= 3; c++) expect(mm.call(KERNEL, { kind: 'procFork', parent: P, child: P + c }).reply.result).toBe(0);
@@ -178,5 +199,60 @@ describe('Memory Manager: the machine memory', () => {
     expect(again.state.mappedPages).toBe(mm.server.state.mappedPages);
     saved.procs[0]!.regions.reverse();
     expect(() => again.setState(saved)).toThrow(/regions\[1\]/);
+  });
+});
+
+describe('Memory Manager: stacks grow on demand', () => {
+  // IMAGE's stack: the top 128 KiB of the reserve, about what an image starts with (exec-image.ts).
+  const STACK_LOW = STACK_TOP - 0x20000;
+  const grow = (mm: Mm, addr: number, pid = P, source = KERNEL) => mm.call(source, { kind: 'procGrowStack', pid, addr });
+
+  it('a fault below the stack grows it to the faulting page: one region, counted, mapped by the kernel', () => {
+    const mm = new Mm();
+    const r = grow(mm, STACK_LOW - 3 * PAGE + 123);
+    expect(r.reply.result).toBe(0);
+    expect(r.effects).toEqual([{ kind: 'map', pid: P, addr: STACK_LOW - 3 * PAGE, length: 3 * PAGE, perm: RW }]);
+    expect(mm.regions.filter((g) => g.kind === 'stack')).toEqual([expect.objectContaining({ start: STACK_LOW - 3 * PAGE, end: STACK_TOP })]);
+    expect(mm.server.state.mappedPages).toBe(IMAGE_PAGES + 3);
+    // A forked child has the stack as far as it has grown, and counts it.
+    expect(mm.call(KERNEL, { kind: 'procFork', parent: P, child: P + 1 }).reply.result).toBe(0);
+    expect(mm.server.state.mappedPages).toBe(2 * (IMAGE_PAGES + 3));
+  });
+
+  it('grows down to the bottom of the 1 MiB reserve and no further', () => {
+    const mm = new Mm();
+    const floor = STACK_TOP - STACK_RESERVE_BYTES;
+    expect(grow(mm, floor - 1).reply.result).toBe(-ERRNO.EFAULT);
+    expect(grow(mm, floor).reply.result).toBe(0);
+    expect(mm.server.state.mappedPages).toBe(IMAGE_PAGES - 0x20 + STACK_RESERVE_BYTES / PAGE);
+  });
+
+  it('is not a growth above the lowest stack page, with a mapping in the way, or for an unknown pid', () => {
+    const mm = new Mm();
+    // A page of the stack that was unmapped stays unmapped: a fault there is a real fault.
+    expect(mm.call(P, { kind: 'munmap', addr: STACK_TOP - PAGE, length: PAGE }).reply.result).toBe(0);
+    expect(grow(mm, STACK_TOP - PAGE).reply.result).toBe(-ERRNO.EFAULT);
+    // A mapping placed in the reserve (MAP_FIXED) stops the stack where it is.
+    expect(mm.mmap(PAGE, RW, STACK_LOW - 8 * PAGE, ANON | MAP_FIXED)).toBe(STACK_LOW - 8 * PAGE);
+    expect(grow(mm, STACK_LOW - 10 * PAGE).reply.result).toBe(-ERRNO.EFAULT);
+    expect(grow(mm, STACK_LOW - 2 * PAGE).reply.result).toBe(0);
+    expect(grow(mm, STACK_LOW, P + 5).reply.result).toBe(-ERRNO.ESRCH);
+  });
+
+  it('a process cannot grow stacks itself (only the kernel asks)', () => {
+    const mm = new Mm();
+    expect(grow(mm, STACK_LOW - PAGE, P, P).reply.result).toBe(-ERRNO.EPERM);
+    expect(mm.server.state.mappedPages).toBe(IMAGE_PAGES);
+  });
+
+  it('a growth the machine memory cannot back is ENOMEM, and nothing changes', () => {
+    const mm = new Mm({ memoryPages: IMAGE_PAGES + 2 });
+    const before = mm.regions.map((g) => ({ ...g }));
+    const r = grow(mm, STACK_LOW - 3 * PAGE);
+    expect(r.reply.result).toBe(-ERRNO.ENOMEM);
+    expect(r.effects).toEqual([]);
+    expect(mm.regions).toEqual(before);
+    expect(grow(mm, STACK_LOW - 2 * PAGE).reply.result).toBe(0);
+    expect(mm.server.state.mappedPages).toBe(IMAGE_PAGES + 2);
   });
 });

@@ -292,6 +292,9 @@ export function requestKindLabel(r: import('../src/protocol/index.js').MmRequest
     case 'procExec':
     case 'procFork':
     case 'procExit':
+    case 'procGrowStack':
+    case 'procCanFork':
+    case 'memInfo':
       return r.kind;
     default: {
       const _exhaustive: never = r;

@@ -12,10 +12,16 @@
  *                           sigreturn frame: both die of SIGSEGV (no signal frame possible)
  *   hostile path            a path without a NUL that runs into an unmapped page (EFAULT) and
  *                           one of 4096 readable bytes without a NUL (ENAMETOOLONG)
+ *   hostile stack           the stack grows on demand: 600 KiB deep by a store, 900 KiB by a
+ *                           read() into a buffer there; then, with the machine's memory full to the
+ *                           page, a touch the stack cannot grow to is SIGSEGV (Linux: the same)
+ *   hostile forkbomb        forks until refused, every child waiting on a pipe: the process
+ *                           limit (EAGAIN) comes first, not the memory, then all are reaped
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +45,7 @@ static const char *errname(int e)
     case ENOMEM: return "ENOMEM";
     case ENOSPC: return "ENOSPC";
     case ENOENT: return "ENOENT";
+    case EAGAIN: return "EAGAIN";
     default: return "other";
     }
 }
@@ -215,6 +222,96 @@ static int path(void)
     return e1 == EFAULT && e2 == ENAMETOOLONG ? 0 : 1;
 }
 
+/* Deeper than the stack an image starts with (128 KiB), inside its 1 MiB reserve. */
+#define DEEP (600 * 1024)
+
+/* A frame of DEEP bytes: its lowest byte is stored first, so one fault grows the stack to it. */
+static int touch_deep(void)
+{
+    volatile char frame[DEEP];
+    frame[0] = 1;
+    frame[DEEP - 1] = 2;
+    return frame[0] + frame[DEEP - 1];
+}
+
+/*
+ * The kernel's own store grows the stack: read() into an address 900 KiB below this frame, deeper
+ * than the stack has grown (a frame there would be grown by its own stores first), still in the
+ * 1 MiB reserve. Linux grows a stack on such a fault in copy_to_user too.
+ */
+static int read_deep(void)
+{
+    volatile char here = 0;
+    char *deep = (char *)(((uintptr_t)&here - 900 * 1024) & ~(uintptr_t)(PAGE - 1));
+    int fds[2];
+    if (pipe(fds) != 0) return -1;
+    if (write(fds[1], "deep", 4) != 4) return -1;
+    ssize_t n = read(fds[0], deep, 4);
+    close(fds[0]);
+    close(fds[1]);
+    return n == 4 && memcmp(deep, "deep", 4) == 0 ? 4 : (int)n;
+}
+
+/* Maps anonymous memory in pieces of `piece` bytes until ENOMEM; the bytes mapped. */
+static long fill_memory(long piece)
+{
+    long mapped = 0;
+    for (long i = 0; i < 70000; i++) {
+        if (mmap(NULL, (size_t)piece, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED) break;
+        mapped += piece;
+    }
+    return mapped;
+}
+
+static int stack(void)
+{
+    /* First, before this process's stack has grown (a child's stack is as deep as its parent's). */
+    pid_t child = fork();
+    if (child == 0) {
+        long mib = fill_memory(16L << 20) >> 20;
+        long pages = fill_memory(PAGE) / PAGE;
+        printf("hostile stack: memory full (%ld MiB + %ld pages mapped), now deep\n", mib, pages);
+        fflush(stdout);
+        touch_deep();
+        _exit(44); /* not reached: the stack cannot grow */
+    }
+    int sig = died_of(child);
+    printf("hostile stack: a growth the memory cannot back: killed by signal %d\n", sig);
+    int deep = touch_deep();
+    printf("hostile stack: a store 600 KiB deep: %s\n", deep == 3 ? "ok" : "wrong");
+    int got = read_deep();
+    printf("hostile stack: read() 900 KiB deep: %d bytes\n", got);
+    return deep == 3 && got == 4 && sig == SIGSEGV ? 0 : 1;
+}
+
+static int forkbomb(void)
+{
+    int release[2];
+    if (pipe(release) != 0) return 1;
+    int children = 0;
+    int refused = 0;
+    for (; children < 10000; children++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            refused = errno;
+            break;
+        }
+        if (pid == 0) {
+            char c;
+            close(release[1]);
+            (void)read(release[0], &c, 1); /* EOF once the parent lets go */
+            _exit(0);
+        }
+    }
+    printf("hostile forkbomb: %d children, then %s\n", children, errname(refused));
+    fflush(stdout);
+    close(release[1]);
+    int reaped = 0;
+    while (wait(NULL) > 0) reaped++;
+    printf("hostile forkbomb: reaped %d\n", reaped);
+    return refused == EAGAIN && reaped == children ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd = argc > 1 ? argv[1] : "";
@@ -224,6 +321,8 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "fsfull") == 0) return fsfull();
     if (strcmp(cmd, "sigframe") == 0) return sigframe();
     if (strcmp(cmd, "path") == 0) return path();
-    fprintf(stderr, "usage: hostile write-partial|mmap-many [N]|memory|fsfull|sigframe|path\n");
+    if (strcmp(cmd, "stack") == 0) return stack();
+    if (strcmp(cmd, "forkbomb") == 0) return forkbomb();
+    fprintf(stderr, "usage: hostile write-partial|mmap-many [N]|memory|fsfull|sigframe|path|stack|forkbomb\n");
     return 2;
 }

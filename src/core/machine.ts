@@ -55,8 +55,16 @@ export { faultProblem } from './events.js';
  * 6: a sealed message's nonce is a function of its header (src, dst, sequence number) rather
  * than 24 DRBG bytes, so the journal stores wires without their nonces; the DRBG's stream after
  * the first message (keys, getrandom, chaos) differs from machine 5's.
+ * 7: stacks grow on demand: an image maps its arguments and 128 KiB below them of its 1 MiB stack reserve, and a
+ * fault below that grows it (an MM_PROC_GROW_STACK request, SIGSEGV when the machine's memory
+ * cannot back it), so a process's stack counts against the machine's memory only as far as it
+ * has grown. MM_PROC_EXEC carries the smaller stack, sysinfo reports more memory free, and
+ * a process like fillfs maps 216 KiB rather than 1.1 MiB: over a thousand would fit the 256 MiB
+ * where 236 did, so the Process Manager's limit of 256 comes first. The Memory Manager's count is
+ * the only one: the kernel asks it before a fork (MM_PROC_CAN_FORK) and for sysinfo (MM_MEM_INFO),
+ * two more messages on record, where it summed its own page tables.
  */
-export const MACHINE_VERSION = 'xrr-machine/6';
+export const MACHINE_VERSION = 'xrr-machine/7';
 
 /** The status a deadlocked machine halts with (its `halt` event's reason is 'deadlock'). */
 export const DEADLOCK_STATUS = 1;

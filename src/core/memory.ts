@@ -167,6 +167,12 @@ export class AddressSpace {
   private readonly wPage: Page[] = new Array<Page>(TLB_SIZE);
   private readonly xTag = new Int32Array(TLB_SIZE).fill(-1);
   private readonly xPage: Page[] = new Array<Page>(TLB_SIZE);
+  /**
+   * The kernel's handler for its own access (readUser, writeUser, readCString) to an unmapped
+   * page: true when it mapped the page (a stack grown on demand), and the access goes on. Guest
+   * loads and stores do not call it: they fault, and the kernel handles the trap.
+   */
+  onUnmappedAccess: ((addr: number) => boolean) | undefined = undefined;
 
   // ---- mapping ---------------------------------------------------------------------------
 
@@ -345,6 +351,7 @@ export class AddressSpace {
     const out: number[] = [];
     for (let i = 0; i < max; i++) {
       const a = (addr + i) >>> 0;
+      if ((i === 0 || (a & PAGE_MASK) === 0) && !this.isMapped(a)) this.onUnmappedAccess?.(a - (a & PAGE_MASK));
       if (!(this.permAt(a) & PERM_R)) return null;
       const b = this.pageAt(a >>> PAGE_SHIFT)!.u8[a & PAGE_MASK]!;
       if (b === 0) return Uint8Array.from(out);
@@ -359,6 +366,7 @@ export class AddressSpace {
     const first = addr >>> PAGE_SHIFT;
     const last = (addr + len - 1) >>> PAGE_SHIFT;
     for (let vpn = first; vpn <= last; vpn++) {
+      if (!this.pageAt(vpn) && !this.onUnmappedAccess?.((vpn << PAGE_SHIFT) >>> 0)) return false;
       const t = this.dir[vpn >>> 10];
       if (!t?.pages[vpn & 1023] || !(t.perms[vpn & 1023]! & perm)) return false;
     }

@@ -8,7 +8,7 @@
  * that keep the VFS's per-process state in step with the process table; the VFS refuses them from
  * anyone else with EPERM. Likewise `PROC_CTL_*` (Process Manager) and `MM_PROC_*` (Memory Manager):
  * the kernel tells those servers what only it knows (init was created, an image was loaded, a fault
- * or Ctrl-C raised a signal, a process forked, exec'd or exited).
+ * or Ctrl-C raised a signal, a process forked, exec'd or exited, a stack must grow).
  */
 export const MSG = {
   // VFS (pid 2)
@@ -85,6 +85,9 @@ export const MSG = {
   MM_PROC_EXEC: 330,
   MM_PROC_FORK: 331,
   MM_PROC_EXIT: 332,
+  MM_PROC_GROW_STACK: 333,
+  MM_PROC_CAN_FORK: 334,
+  MM_MEM_INFO: 335,
   MM_REPLY: 350,
 } as const;
 

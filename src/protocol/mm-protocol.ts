@@ -25,6 +25,14 @@ export const SHMID_DS = struct('xk_shmid_ds', 32, {
  */
 export const MACHINE_MEMORY_PAGES = 65536;
 
+/**
+ * Address space every stack may grow into, below its top (1 MiB, like a small RLIMIT_STACK). Only
+ * what the stack has grown to is mapped and counted against the machine's memory: an image starts
+ * with a small part of it (the kernel's exec), and a fault below that part grows the stack
+ * (MM_PROC_GROW_STACK), as Linux grows a VM_GROWSDOWN stack on a page fault.
+ */
+export const STACK_RESERVE_BYTES = 1 << 20;
+
 export const MM_REGION_KIND = { TEXT: 0, DATA: 1, STACK: 2, OTHER: 3 } as const;
 /** At most this many regions in one MM_PROC_EXEC. */
 export const MM_EXEC_REGIONS_MAX = 32;
@@ -98,6 +106,27 @@ export const MM_SPECS = {
     reply: EMPTY,
     trusted: true,
     doc: 'drop the regions of pid, detach its shm segments (a removed segment with no attachments is destroyed)',
+  },
+  procGrowStack: {
+    type: MSG.MM_PROC_GROW_STACK,
+    request: struct('MmProcGrowStack', 8, { pid: u32(0), addr: u32(4) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'pid faulted at addr, below its stack and inside the stack reserve: grow the stack down to that page (ENOMEM when the machine cannot back it, EFAULT when addr is not in the reserve or a mapping is in the way)',
+  },
+  procCanFork: {
+    type: MSG.MM_PROC_CAN_FORK,
+    request: struct('MmProcCanFork', 4, { pid: u32(0) }),
+    reply: EMPTY,
+    trusted: true,
+    doc: 'whether pid may fork: 0, or ENOMEM when its pages, counted again for the child, would pass the machine memory (the kernel asks before the Process Manager makes the child)',
+  },
+  memInfo: {
+    type: MSG.MM_MEM_INFO,
+    request: EMPTY,
+    reply: struct('MmMemInfoReply', 8, { totalPages: u32(0), mappedPages: u32(4) }),
+    trusted: true,
+    doc: "the machine memory and what every process's mappings take of it, in pages (sysinfo)",
   },
 } as const;
 

@@ -2,12 +2,18 @@
  * Building a process image: the ELF segments, a stack, and the initial stack contents that
  * crt0 reads (argc, argv pointers, NULL, envp pointers, NULL, auxv, as on Linux).
  */
+import { STACK_RESERVE_BYTES } from '../../protocol/mm-protocol.js';
 import { loadElf, parseElf } from '../elf.js';
 import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W, PERM_X } from '../memory.js';
 
 export const STACK_TOP = 0x7fff_0000;
-/** The stack is mapped whole at exec; it does not grow. */
-export const STACK_SIZE = 1 << 20;
+/**
+ * The part of the stack mapped at exec beside the pages of the arguments (Linux's initial stack:
+ * the arguments plus 128 KiB). Below
+ * it the stack grows on a fault, down to STACK_RESERVE_BYTES under STACK_TOP (stack-growth.ts);
+ * only the mapped part counts against the machine's memory.
+ */
+export const STACK_INITIAL_BYTES = 128 * 1024;
 /** Most bytes of argument and environment strings execve accepts (E2BIG beyond). */
 export const ARG_MAX = 64 * 1024;
 
@@ -39,9 +45,15 @@ export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: r
   if (!parsed.ok) return parsed;
   const mem = new AddressSpace();
   const { entry, brk } = loadElf(mem, parsed.value);
-  if (brk > STACK_TOP - STACK_SIZE) return { ok: false, error: 'image overlaps the stack' };
-  mem.map(STACK_TOP - STACK_SIZE, STACK_SIZE, PERM_R | PERM_W);
-
+  if (brk > STACK_TOP - STACK_RESERVE_BYTES) return { ok: false, error: 'image overlaps the stack' };
+  // The arguments and their vectors take at most half the stack reserve, as before stacks grew;
+  // the stack starts as them plus STACK_INITIAL_BYTES, as Linux's does. Checked before anything
+  // is written, since only that much is mapped.
+  const stringBytes = [...argv, ...envp].reduce((n, s) => n + s.length + 1, 0);
+  const argBytes = stringBytes + (argv.length + envp.length + 9) * 4 + 16;
+  if (argBytes > STACK_RESERVE_BYTES / 2) return { ok: false, error: 'arguments do not fit the stack' };
+  const stackBytes = STACK_INITIAL_BYTES + Math.ceil(argBytes / PAGE_SIZE) * PAGE_SIZE;
+  mem.map(STACK_TOP - stackBytes, stackBytes, PERM_R | PERM_W);
   // Strings at the top, then the pointer vectors, 16-byte aligned as the psABI wants.
   let top = STACK_TOP;
   const place = (s: Uint8Array): number => {
@@ -58,14 +70,13 @@ export function buildImage(elf: Uint8Array, argv: readonly Uint8Array[], envp: r
   const vec = new DataView(new ArrayBuffer(words.length * 4));
   words.forEach((w, i) => vec.setUint32(i * 4, w >>> 0, true));
   mem.poke(sp, new Uint8Array(vec.buffer));
-  if (sp < STACK_TOP - STACK_SIZE / 2) return { ok: false, error: 'arguments do not fit the stack' };
   sp >>>= 0;
   const regions: ImageRegion[] = parsed.value.segments.map((seg) => {
     const start = seg.vaddr & ~(PAGE_SIZE - 1);
     const end = (seg.vaddr + seg.memsz + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
     return { addr: start, length: end - start, perm: seg.perm, kind: seg.perm & PERM_X ? 'text' : 'data' };
   });
-  regions.push({ addr: STACK_TOP - STACK_SIZE, length: STACK_SIZE, perm: PERM_R | PERM_W, kind: 'stack' });
+  regions.push({ addr: STACK_TOP - stackBytes, length: stackBytes, perm: PERM_R | PERM_W, kind: 'stack' });
   return { ok: true, value: { mem, entry, sp, brk, regions } };
 }
 

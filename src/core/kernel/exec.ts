@@ -11,6 +11,7 @@ import { VFS_IO_MAX } from '../../protocol/vfs-protocol.js';
 import { readPath } from './delegated-calls.js';
 import { buildImage, readStringVector, type Image } from './exec-image.js';
 import type { Kernel, SyscallOutcome } from './kernel.js';
+import { adoptAddressSpace } from './stack-growth.js';
 import type { Process } from './process.js';
 
 const { PROC, MM } = WELL_KNOWN_PID;
@@ -34,6 +35,7 @@ export class Exec {
     k.emit({ kind: 'exec', pid: p.pid, path });
     p.mem.release();
     p.mem = loaded.mem;
+    adoptAddressSpace(k, p);
     k.shm.forget(p.pid);
     p.name = path.slice(path.lastIndexOf('/') + 1);
     p.regs.fill(0);

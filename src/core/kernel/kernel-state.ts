@@ -15,6 +15,7 @@ import { newProcess, type Process, type ProcState, type Wait } from './process.j
 import type { PolicyState } from './scheduler.js';
 import type { ShmAttachment } from './shm.js';
 import type { HeldMessage, Supervision } from './supervisor.js';
+import { adoptAddressSpace } from './stack-growth.js';
 
 export interface ProcessState {
   readonly pid: number;
@@ -301,7 +302,10 @@ export function restoreKernelState(k: Kernel, s: KernelState, load: (hash: strin
 
   const sched = k.sched;
   sched.procs.clear();
-  for (const p of procs) sched.procs.set(p.pid, p);
+  for (const p of procs) {
+    sched.procs.set(p.pid, p);
+    adoptAddressSpace(k, p);
+  }
   k.shm.segments = segments;
   k.shm.attachments = new Map(s.shmAttachments.map(({ pid, list }) => [pid, [...list]]));
   for (const [pid, list] of k.shm.attachments) {

@@ -22,6 +22,8 @@
  *   process-effects.ts  what the PM and MM ask of the kernel (fork, exit, mappings)
  *   lattice-calls.ts    lattice_send / lattice_recv between processes
  *   kernel-state.ts     getState / setState, validated
+ *   stack-growth.ts     stacks that grow on a fault, through the Memory Manager
+ *   machine-memory.ts   the fork check and sysinfo's memory, asked of the Memory Manager
  *
  * The kernel never reads the host clock or randomness: time is the CPU's instruction count.
  */
@@ -56,6 +58,7 @@ import { SharedMemory } from './shm.js';
 import { Signals } from './signals.js';
 import { Supervisor, type Supervision } from './supervisor.js';
 import type { SysinfoFacts } from './sysinfo.js';
+import { adoptAddressSpace } from './stack-growth.js';
 
 export type { KernelState } from './kernel-state.js';
 export type { DeliverStatus } from './ipc-router.js';
@@ -204,7 +207,9 @@ export class Kernel {
     this.sched.chaosPoint();
   }
 
+  /** A process the machine starts with (init at boot): scheduled, its stack able to grow. */
   addProcess(p: Process): void {
+    adoptAddressSpace(this, p);
     this.sched.addProcess(p);
   }
 

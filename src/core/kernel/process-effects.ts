@@ -7,6 +7,7 @@ import { MM_PROTOCOL } from '../../protocol/mm-protocol.js';
 import type { Kernel } from './kernel.js';
 import { newProcess } from './process.js';
 import type { KernelEffect } from './server-port.js';
+import { adoptAddressSpace } from './stack-growth.js';
 
 const { MM, INIT } = WELL_KNOWN_PID;
 
@@ -39,6 +40,7 @@ export class ProcessEffects {
     const parent = k.procs.get(parentPid);
     if (!parent) return;
     const child = newProcess(childPid, parent.name, parent.mem.clone());
+    adoptAddressSpace(k, child);
     child.regs.set(parent.regs);
     child.regs[10] = 0;
     child.pc = parent.pc;

@@ -13,6 +13,7 @@ import type { SchedReason, SchedulePolicySpec } from '../events.js';
 import type { Kernel } from './kernel.js';
 import type { Process, Wait } from './process.js';
 import { handleSyscall } from './syscall-table.js';
+import { growsStack } from './stack-growth.js';
 
 /** xorshift32 state and the icount of the next chaos preemption point. */
 export interface ChaosState {
@@ -266,7 +267,7 @@ export class Scheduler {
     p.pc = cpu.pc;
     if (stop.kind !== 'trap') return;
     if (stop.cause === TrapCause.EcallFromU) handleSyscall(this.k, p);
-    else this.k.signals.trap(p, stop);
+    else if (!growsStack(this.k, p, stop.cause, stop.tval)) this.k.signals.trap(p, stop);
     const pol = this.policy;
     // Chaos: a syscall or fault is a preemption point too, one time in four.
     if (pol.kind === 'chaos' && xorshift(pol) % 4 === 0) this.preempt('chaos');

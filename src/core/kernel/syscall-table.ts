@@ -17,7 +17,8 @@ import { readPath } from './delegated-calls.js';
 import { i64Bytes, rtcTimespecBytes, timespecBytes, timevalBytes } from './guest-values.js';
 import type { Kernel, SyscallOutcome } from './kernel.js';
 import type { Process } from './process.js';
-import { forkFits, sysinfo } from './sysinfo.js';
+import { forkRefusal } from './machine-memory.js';
+import { sysinfo } from './sysinfo.js';
 
 /** a0..a5 as the process passed them (signed words; `>>> 0` for unsigned). */
 export type SyscallArgs = readonly [number, number, number, number, number, number];
@@ -187,7 +188,7 @@ const TABLE: { readonly [N in SyscallName]: SyscallEntry } = {
       return 'no-return';
     },
   },
-  fork: { run: (k, p, a, nr) => (forkFits(k, p) ? k.calls.pm(p, { kind: 'fork' }, nr, a) : -ERRNO.ENOMEM) },
+  fork: { run: (k, p, a, nr) => forkRefusal(k, p) || k.calls.pm(p, { kind: 'fork' }, nr, a) },
   wait4: {
     run: (k, p, a, nr) => k.calls.pm(p, { kind: 'wait4', pid: a[0], options: a[2] >>> 0 }, nr, a),
     results: (a) => ({ ptr: a[1] >>> 0, len: 4, optional: true }),

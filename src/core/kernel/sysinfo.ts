@@ -3,9 +3,9 @@
  * the virtual time, the recording's seed id, the processes and how the servers are doing.
  */
 import { ERRNO } from '../../protocol/errno.js';
-import { MACHINE_MEMORY_PAGES as PHYS_PAGES } from '../../protocol/mm-protocol.js';
 import { NS_PER_INSTRUCTION } from '../../hw/clock.js';
 import type { Kernel } from './kernel.js';
+import { memoryInfo } from './machine-memory.js';
 import type { Process } from './process.js';
 
 /** What the machine knows and the kernel reports (set by the machine at construction). */
@@ -19,22 +19,6 @@ const SYSINFO_SIZE = 320;
 const SERVER_SLOTS = 8;
 const SERVER_SLOT = 32;
 
-/** Pages every process has mapped, together: what the Memory Manager holds to the machine's memory. */
-export function mappedPages(k: Kernel): number {
-  let pages = 0;
-  for (const q of k.procs.values()) pages += q.mem.pageCount;
-  return pages;
-}
-
-/**
- * Whether `p` may fork: the child's pages count as its own, as the Memory Manager counts them
- * (each may become a private copy on its first write), so what `p` has mapped must fit again.
- * Checked before the Process Manager makes the child, so a refusal is a plain ENOMEM.
- */
-export function forkFits(k: Kernel, p: Process): boolean {
-  return mappedPages(k) + p.mem.pageCount <= PHYS_PAGES;
-}
-
 export function sysinfo(k: Kernel, p: Process, ptr: number, size: number): number {
   const b = new Uint8Array(SYSINFO_SIZE);
   const v = new DataView(b.buffer);
@@ -47,9 +31,9 @@ export function sysinfo(k: Kernel, p: Process, ptr: number, size: number): numbe
   v.setUint32(40, k.procs.size, true);
   const servers = [...k.servers.values()].sort((x, y) => x.pid - y.pid);
   v.setUint32(44, servers.length, true);
-  const pages = mappedPages(k);
-  v.setUint32(48, PHYS_PAGES, true);
-  v.setUint32(52, Math.max(0, PHYS_PAGES - pages), true);
+  const mem = memoryInfo(k);
+  v.setUint32(48, mem.totalPages, true);
+  v.setUint32(52, Math.max(0, mem.totalPages - mem.mappedPages), true);
   v.setUint32(56, NS_PER_INSTRUCTION, true);
   servers.slice(0, SERVER_SLOTS).forEach((s, i) => {
     const o = 64 + i * SERVER_SLOT;

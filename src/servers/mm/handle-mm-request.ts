@@ -9,7 +9,7 @@
  */
 import { ERRNO } from '../../protocol/errno.js';
 import { WELL_KNOWN_PID } from '../../protocol/message-types.js';
-import { MACHINE_MEMORY_PAGES, MM_REGION_KIND, MM_SPECS, type MmReply, type MmRequest, type MmRequestKind } from '../../protocol/mm-protocol.js';
+import { MACHINE_MEMORY_PAGES, MM_REGION_KIND, MM_SPECS, STACK_RESERVE_BYTES, type MmReply, type MmRequest, type MmRequestKind } from '../../protocol/mm-protocol.js';
 import type { AnySpec, ReplyValue } from '../../protocol/service.js';
 import type { MmEffect, MmResult } from './mm-result.js';
 import {
@@ -26,6 +26,7 @@ import {
   PERM_X,
   SHMMAX,
   SHMMNI,
+  STACK_TOP,
   USER_TOP,
   type MmProc,
   type MmState,
@@ -115,6 +116,9 @@ function dispatch(run: Run, req: MmRequest): MmReply {
     case 'procExec':
     case 'procFork':
     case 'procExit':
+    case 'procGrowStack':
+    case 'procCanFork':
+    case 'memInfo':
       return reply(req.kind, -ERRNO.EPERM); // unreachable: trusted kinds are handled above
     default: {
       const _exhaustive: never = req;
@@ -176,6 +180,7 @@ function control(run: Run, req: MmRequest): MmReply {
         return { ...r, attach };
       });
       // The child's pages count as its own: each may become a private copy on its first write.
+      // Counted, not refused: the kernel asked procCanFork before the child was made.
       state.mappedPages += mappedBytes(regions) / PAGE_SIZE;
       state.procs.set(req.child, { pid: req.child, regions, brkBase: parent.brkBase, brk: parent.brk });
       return reply('procFork', 0);
@@ -185,6 +190,21 @@ function control(run: Run, req: MmRequest): MmReply {
       if (p === undefined) return reply('procExit', -ERRNO.ESRCH);
       dropProc(run, p);
       return reply('procExit', 0);
+    }
+    case 'procCanFork': {
+      // The one place a fork is held to the machine's memory (the kernel asks before the Process
+      // Manager makes the child, so a refusal is a plain ENOMEM with nothing half made).
+      const p = state.procs.get(req.pid);
+      if (p === undefined) return reply('procCanFork', -ERRNO.ESRCH);
+      const fits = state.mappedPages + mappedBytes(p.regions) / PAGE_SIZE <= memoryPages(run);
+      return reply('procCanFork', fits ? 0 : -ERRNO.ENOMEM);
+    }
+    case 'memInfo':
+      return reply('memInfo', 0, { totalPages: memoryPages(run), mappedPages: state.mappedPages });
+    case 'procGrowStack': {
+      const p = state.procs.get(req.pid);
+      if (p === undefined) return reply('procGrowStack', -ERRNO.ESRCH);
+      return reply('procGrowStack', growStack(run, p, req.addr));
     }
     default:
       return reply(req.kind, -ERRNO.EINVAL);
@@ -233,6 +253,26 @@ function unmapRange(run: Run, p: MmProc, start: number, end: number): void {
   settleAttachments(run, p, removed);
 }
 
+/**
+ * The stack grows down to the page holding `addr` (a fault there, Linux's expand_stack): the pages
+ * between it and the stack's lowest page become stack, counted against the machine's memory like
+ * any mapping. Only inside the stack reserve, and only over free space: a mapping placed in the
+ * reserve (MAP_FIXED) stops the stack where it is. The kernel turns a refusal into SIGSEGV.
+ */
+function growStack(run: Run, p: MmProc, addr: number): number {
+  // The lowest piece of the stack (mprotect may have split it): regions are sorted by address.
+  const stack = p.regions.find((r) => r.kind === 'stack');
+  const floor = STACK_TOP - STACK_RESERVE_BYTES;
+  const start = addr - (addr % PAGE_SIZE);
+  // Only below the stack: a fault above its lowest page is not a growth (that page was unmapped).
+  if (stack === undefined || addr < floor || addr >= stack.start) return -ERRNO.EFAULT;
+  if (overlaps(p.regions, start, stack.start)) return -ERRNO.EFAULT;
+  if (!canMap(run, p, stack.start - start, 0)) return -ERRNO.ENOMEM;
+  addRegion(run, p, { start, end: stack.start, perm: stack.perm, maxPerm: stack.maxPerm, kind: 'stack', ...NO_SHM });
+  run.fx.push({ kind: 'map', pid: p.pid, addr: start, length: stack.start - start, perm: stack.perm });
+  return 0;
+}
+
 // ---- brk, mmap, munmap, mprotect --------------------------------------------------------------------
 
 /**
@@ -242,7 +282,11 @@ function unmapRange(run: Run, p: MmProc, start: number, end: number): void {
  */
 function canMap(run: Run, p: MmProc, bytes: number, released: number): boolean {
   if (p.regions.length >= MAX_MAP_COUNT) return false;
-  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= (run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES);
+  return run.state.mappedPages + (bytes - released) / PAGE_SIZE <= memoryPages(run);
+}
+
+function memoryPages(run: Run): number {
+  return run.ctx.memoryPages ?? MACHINE_MEMORY_PAGES;
 }
 
 /** A new region (free space by now) of p, counted against the machine's memory. */
