@@ -240,15 +240,24 @@ describe('SQLite journal: files it cannot read', () => {
 });
 
 describe('SQLite journal: verify catches edits behind its back', () => {
-  /** Flips one bit of the row's byte data, or else of its body text, or else changes one of its numbers by one. */
+  /**
+   * Flips one bit of the row's byte data (in its row, or in the event_data segment it refers to),
+   * or else of its body text, or else changes one of its numbers by one.
+   */
   const flipByte = (db: Database.Database, branch: number, seq: number): void => {
-    const r = db.prepare('SELECT data, body FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { data: Buffer | null; body: string | null };
-    if (r.data !== null && r.data.length > 0) {
+    const r = db.prepare('SELECT id, data FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { id: number; data: Buffer | string | number | null };
+    if (Buffer.isBuffer(r.data) && r.data.length > 0) {
       const i = Math.floor(r.data.length / 2);
       r.data[i] = r.data[i]! ^ 0x01;
       db.prepare('UPDATE event SET data = ? WHERE branch = ? AND seq = ?').run(r.data, branch, seq);
-    } else if (r.body !== null) {
-      db.prepare('UPDATE event SET body = ? WHERE branch = ? AND seq = ?').run(r.body.replace(/\d/, (d) => String((Number(d) + 1) % 10)), branch, seq);
+    } else if (typeof r.data === 'number') {
+      const seg = db.prepare('SELECT id, bytes FROM event_data WHERE id <= ? ORDER BY id DESC LIMIT 1').get(r.id) as { id: number; bytes: Buffer };
+      const length = r.data % 2 ** 24;
+      const i = (r.data - length) / 2 ** 24 + Math.floor(length / 2);
+      seg.bytes[i] = seg.bytes[i]! ^ 0x01;
+      db.prepare('UPDATE event_data SET bytes = ? WHERE id = ?').run(seg.bytes, seg.id);
+    } else if (typeof r.data === 'string') {
+      db.prepare('UPDATE event SET data = ? WHERE branch = ? AND seq = ?').run(r.data.replace(/\d/, (d) => String((Number(d) + 1) % 10)), branch, seq);
     } else db.prepare('UPDATE event SET nr = coalesce(nr, 0) + 1 WHERE branch = ? AND seq = ?').run(branch, seq);
   };
 

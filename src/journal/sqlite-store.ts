@@ -41,7 +41,7 @@ const PAGE_DICTIONARY_PAGES = 64;
 const PAGE_HASHES_KEPT = 1 << 17;
 
 /** Page size of a new journal file (bytes). */
-const PAGE_SIZE = 65536;
+const PAGE_SIZE = 4096;
 
 /** Turns SQLite's failures over a bad file into JournalErrors; anything else is a bug and passes through. */
 export function translateSqliteError(e: unknown, where = 'the journal'): unknown {
@@ -144,18 +144,31 @@ interface SnapshotRowDb {
 
 /** Rows one INSERT statement takes: binding 64 rows in one call costs about a quarter less than 64 calls. */
 const ROWS_PER_INSERT = 64;
-const EVENT_INSERT = 'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES ';
-const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const EVENT_PARAMS = 15;
+const EVENT_INSERT = 'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data) VALUES ';
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const EVENT_PARAMS = 14;
 
-/** An event row as SQLite hands it back in EVENT_COLUMNS order (the name as its id, blobs as Buffers). */
+/**
+ * Byte data longer than this goes to an event_data segment (schema 9); up to it, it stays in its
+ * row, where it costs less than the reference (measured: README "Event encoding").
+ */
+const INLINE_DATA_MAX = 128;
+/** A segment is closed before it would pass this many bytes (one item larger than it has one of its own). */
+const SEGMENT_BYTES = 256 * 1024;
+/** event.data of segmented bytes is offset * 2^24 + length. */
+const DATA_LENGTH_BITS = 24;
+const DATA_LENGTH_LIMIT = 2 ** DATA_LENGTH_BITS;
+/** The logical kind code of a syscall, whose name may be left to syscall_name. */
+const SYSCALL_KIND = KIND_CODES.syscall;
+
+/** An event row as SQLite hands it back in EVENT_COLUMNS order (the name as its id; data as stored: bytes, JSON text or a segment reference). */
 type EventRowArray = [
   seq: number, icount: number, sii: number, kind: number, pid: number | null, nr: number | null,
   a0: number | null, a1: number | null, a2: number | null, a3: number | null, a4: number | null, a5: number | null,
-  name: number | null, data: Buffer | null, body: string | null,
+  name: number | null, data: Buffer | string | number | null,
 ];
 
-const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body';
+const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data';
 const SNAPSHOT_COLUMNS = 'id, branch, icount, seq, state_size, length(state) AS csize, page_count, created_at';
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -169,6 +182,52 @@ function blobToHashes(blob: Buffer): PageHash[] {
   const out: PageHash[] = [];
   for (let i = 0; i + 32 <= blob.length; i += 32) out.push(blob.toString('hex', i, i + 32) as PageHash);
   return out;
+}
+
+/**
+ * The segments of one commit's byte data: each item longer than INLINE_DATA_MAX is appended to the
+ * open segment, which is closed when the next item would take it past SEGMENT_BYTES or belongs to
+ * another branch. A segment's id is the event id of its first item's event.
+ */
+class SegmentWriter {
+  private readonly done: { readonly id: number; readonly bytes: Buffer }[] = [];
+  private open: { readonly id: number; readonly branchEnd: number; parts: Uint8Array[]; size: number } | null = null;
+
+  /** Appends the bytes of event `id` (of the branch ending below branchEnd); returns their offset. */
+  add(id: number, branchEnd: number, bytes: Uint8Array): number {
+    let seg = this.open;
+    if (seg === null || id >= seg.branchEnd || seg.size + bytes.length > SEGMENT_BYTES) {
+      this.close();
+      seg = this.open = { id, branchEnd, parts: [], size: 0 };
+    }
+    const offset = seg.size;
+    seg.parts.push(bytes);
+    seg.size += bytes.length;
+    return offset;
+  }
+
+  private close(): void {
+    if (this.open === null) return;
+    this.done.push({ id: this.open.id, bytes: Buffer.concat(this.open.parts, this.open.size) });
+    this.open = null;
+  }
+
+  finish(): readonly { readonly id: number; readonly bytes: Buffer }[] {
+    this.close();
+    return this.done;
+  }
+}
+
+/** The data column of a row: its body (TEXT), its bytes inline, or where in a segment they are. */
+function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Array | string | number | null {
+  if (r.body !== null) {
+    if (r.data !== null) throw new JournalError('INVALID_EVENT', `event ${r.seq} of branch ${r.branch} has both byte data and a body; a row holds one`);
+    return r.body;
+  }
+  const d = r.data;
+  if (d === null || d.length <= INLINE_DATA_MAX || d.length >= DATA_LENGTH_LIMIT) return d;
+  const offset = segments.add(id, eventRowId(r.branch, SEQS_PER_BRANCH - 1) + 1, d);
+  return offset * DATA_LENGTH_LIMIT + d.length;
 }
 
 interface Keyframe {
@@ -192,6 +251,14 @@ export class SqliteJournalStore extends BaseJournalStore {
   /** The parameters of insertEvents, reused. */
   private readonly insertParams: unknown[] = new Array<unknown>(ROWS_PER_INSERT * EVENT_PARAMS);
   private readonly insertName: Database.Statement<unknown[], never>;
+  private readonly insertSyscallName: Database.Statement<unknown[], never>;
+  private readonly insertSegment: Database.Statement<unknown[], never>;
+  /** syscall_name: the name id of each syscall number (a syscall row with that name stores none). */
+  private readonly syscallNames = new Map<number, number>();
+  private readonly qSegmentOf: Stmt<{ id: number }>;
+  private readonly qSegment: Stmt<{ bytes: Buffer }>;
+  /** The event_data segment read last: a replay reads its rows one after the other. */
+  private segment: { readonly id: number; readonly bytes: Buffer } | null = null;
   private readonly upsertBlock: Database.Statement<unknown[], never>;
   /** The name table both ways (names are few: syscall names, reasons, paths, server names). */
   private readonly nameIds = new Map<string, number>();
@@ -263,6 +330,8 @@ export class SqliteJournalStore extends BaseJournalStore {
       this.insertEvent = db.prepare<unknown[], never>(EVENT_INSERT + EVENT_VALUES);
       this.insertEvents = db.prepare<unknown[], never>(EVENT_INSERT + new Array<string>(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', '));
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
+      this.insertSyscallName = db.prepare<unknown[], never>('INSERT INTO syscall_name (nr, name) VALUES (?, ?)');
+      this.insertSegment = db.prepare<unknown[], never>('INSERT INTO event_data (id, bytes) VALUES (?, ?)');
       this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash, mac) VALUES (?, ?, ?, ?, ?)');
     } catch (e) {
       throw translateSqliteError(e, label);
@@ -274,6 +343,9 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
     this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
     this.loadNames();
+    this.loadSyscallNames();
+    this.qSegmentOf = this.prep('SELECT id FROM event_data WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1');
+    this.qSegment = this.prep('SELECT bytes FROM event_data WHERE id = ?');
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
     this.qPage = this.prep('SELECT size, data, dictionary FROM page WHERE hash = ?');
@@ -556,13 +628,15 @@ export class SqliteJournalStore extends BaseJournalStore {
     try {
       this.tx(() => {
         // The raw statements on the hot path; tx() translates their errors.
+        const segments = new SegmentWriter();
         const params = this.insertParams;
         let i = 0;
         for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
           let k = 0;
           for (let j = i; j < i + ROWS_PER_INSERT; j++) {
             const r = rows[j]!;
-            params[k++] = eventRowId(r.branch, r.seq);
+            const id = eventRowId(r.branch, r.seq);
+            params[k++] = id;
             params[k++] = r.icount;
             params[k++] = r.seqInIcount;
             params[k++] = r.kind;
@@ -574,27 +648,80 @@ export class SqliteJournalStore extends BaseJournalStore {
             params[k++] = r.a3;
             params[k++] = r.a4;
             params[k++] = r.a5;
-            params[k++] = r.name === null ? null : this.nameId(r.name);
-            params[k++] = r.data;
-            params[k++] = r.body;
+            params[k++] = this.storedName(r);
+            params[k++] = storedData(r, id, segments);
           }
           this.insertEvents.run(params);
         }
         const insert = this.insertEvent;
         for (; i < rows.length; i++) {
           const r = rows[i]!;
-          insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
+          const id = eventRowId(r.branch, r.seq);
+          insert.run(id, r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, this.storedName(r), storedData(r, id, segments));
         }
         // Blobs stay referenced by the reused parameters otherwise.
         params.fill(null);
+        for (const seg of segments.finish()) this.insertSegment.run(seg.id, seg.bytes);
         for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash, b.mac);
         for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
     } catch (e) {
-      // Names added inside the rolled-back transaction are gone from the file.
+      // Names and segments added inside the rolled-back transaction are gone from the file.
       this.loadNames();
+      this.segment = null;
       throw e;
     }
+  }
+
+  /**
+   * The name column of a row: the name's id, or NULL for a syscall whose name is the one
+   * syscall_name holds for its number (recorded here when its number is new).
+   */
+  private storedName(r: PendingRow): number | null {
+    if (r.name === null) return null;
+    const id = this.nameId(r.name);
+    if (r.kind !== SYSCALL_KIND || r.nr === null) return id;
+    const known = this.syscallNames.get(r.nr);
+    if (known === id) return null;
+    if (known !== undefined) return id;
+    this.insertSyscallName.run(r.nr, id);
+    this.syscallNames.set(r.nr, id);
+    return null;
+  }
+
+  private loadSyscallNames(): void {
+    this.syscallNames.clear();
+    for (const r of this.prep<{ nr: number; name: number }>('SELECT nr, name FROM syscall_name').all()) this.syscallNames.set(r.nr, r.name);
+  }
+
+  /** The name id a syscall row without one has: its number's in syscall_name. */
+  private syscallNameId(nr: number | null, where: string): number {
+    let id = nr === null ? undefined : this.syscallNames.get(nr);
+    if (id === undefined && nr !== null) {
+      // Another connection (the recorder) may have added numbers since this one loaded them.
+      this.loadSyscallNames();
+      id = this.syscallNames.get(nr);
+    }
+    if (id === undefined) throw new JournalError('CORRUPT', `event ${where} is a syscall without a name, and syscall_name has none for number ${String(nr)} (run xrr verify)`);
+    return id;
+  }
+
+  /** The bytes of a segmented item: `ref` is offset * 2^24 + length in the segment holding event `id`. */
+  private segmentedBytes(branch: BranchId, id: number, ref: number, where: string): Buffer {
+    const segId = this.qSegmentOf.get(id, eventRowId(branch, 0))?.id;
+    if (segId === undefined) throw new JournalError('CORRUPT', `event ${where} refers to event_data, which holds no segment for it (run xrr verify)`);
+    let seg = this.segment;
+    if (seg === null || seg.id !== segId) {
+      const row = this.qSegment.get(segId);
+      if (!row) throw new JournalError('CORRUPT', `event ${where}: segment ${segId} vanished while read`);
+      seg = this.segment = { id: segId, bytes: row.bytes };
+    }
+    const length = ref % DATA_LENGTH_LIMIT;
+    const offset = (ref - length) / DATA_LENGTH_LIMIT;
+    if (!Number.isSafeInteger(ref) || ref < 0 || offset + length > seg.bytes.length) {
+      throw new JournalError('CORRUPT', `event ${where} refers to bytes ${offset}..${offset + length} of segment ${segId}, which has ${seg.bytes.length} (run xrr verify)`);
+    }
+    return seg.bytes.subarray(offset, offset + length);
   }
 
   eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[] {
@@ -613,15 +740,24 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   private raw(branch: BranchId, r: EventRowArray): RawEventRow {
     const seq = r[0];
-    const name = r[12];
+    const kind = r[3];
+    const nr = r[5];
+    let name: number | null = r[12];
+    const stored = r[13];
+    let data: Buffer | null = null;
+    let body: string | null = null;
+    if (typeof stored === 'string') body = stored;
+    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, `${seq} of branch ${branch}`);
+    else data = stored;
+    if (name === null && kind === SYSCALL_KIND) name = this.syscallNameId(nr, `${seq} of branch ${branch}`);
     return {
       branch,
       seq,
       icount: r[1],
       seqInIcount: r[2],
-      kind: r[3],
+      kind,
       pid: r[4],
-      nr: r[5],
+      nr,
       a0: r[6],
       a1: r[7],
       a2: r[8],
@@ -629,8 +765,8 @@ export class SqliteJournalStore extends BaseJournalStore {
       a4: r[10],
       a5: r[11],
       name: name === null ? null : this.nameText(name, `${seq} of branch ${branch}`),
-      data: r[13],
-      body: r[14],
+      data,
+      body,
     };
   }
 
