@@ -219,7 +219,7 @@ class SegmentWriter {
 }
 
 /** The data column of a row: its body (TEXT), its bytes inline, or where in a segment they are. */
-function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Array | string | number | null {
+function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Array | string | bigint | null {
   if (r.body !== null) {
     if (r.data !== null) throw new JournalError('INVALID_EVENT', `event ${r.seq} of branch ${r.branch} has both byte data and a body; a row holds one`);
     return r.body;
@@ -227,7 +227,8 @@ function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Ar
   const d = r.data;
   if (d === null || d.length <= INLINE_DATA_MAX || d.length >= DATA_LENGTH_LIMIT) return d;
   const offset = segments.add(id, eventRowId(r.branch, SEQS_PER_BRANCH - 1) + 1, d);
-  return offset * DATA_LENGTH_LIMIT + d.length;
+  // A BigInt: better-sqlite3 binds a number as a REAL, which a column without affinity keeps (8 bytes, and not an integer to the views).
+  return BigInt(offset * DATA_LENGTH_LIMIT + d.length);
 }
 
 interface Keyframe {
