@@ -239,6 +239,8 @@ describe('SQLite journal: files it cannot read', () => {
   });
 });
 
+type VerifyReportLike = ReturnType<typeof verify>;
+
 describe('SQLite journal: verify catches edits behind its back', () => {
   /**
    * Flips one bit of the row's byte data (in its row, or in the event_data segment it refers to),
@@ -286,6 +288,50 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       expect(report.ok).toBe(false);
       expect(report.firstBrokenEvent).toMatchObject({ branch, seq: blockStart });
     }
+  });
+
+  it('byte data in event_data segments: a flipped byte, bytes no row reads, a lost segment', async () => {
+    const path = file();
+    const s = await SqliteJournalStore.open(path, { flushEvery: 100 });
+    s.createRecording(META);
+    const evs = eventStream(3, { startIcount: 10, ipcBytes: 700 }).next(600);
+    for (let i = 0; i < evs.length; i += 100) s.append(ROOT_BRANCH, evs.slice(i, i + 100));
+    s.close();
+    const good = readFileSync(path);
+    const db0 = new Database(path, { readonly: true });
+    const segs = db0.prepare('SELECT id, length(bytes) AS n FROM event_data ORDER BY id').all() as { id: number; n: number }[];
+    db0.close();
+    // One segment a commit at least (flushEvery 100): several, each read by the events after it.
+    expect(segs.length).toBeGreaterThanOrEqual(6);
+    const second = segs[1]!;
+    for (const [what, sql, check] of [
+      ['a flipped byte', `UPDATE event_data SET bytes = CAST(substr(bytes, 1, 40) || x'ff' || substr(bytes, 42) AS BLOB) WHERE id = ${second.id}`, (r: VerifyReportLike) => r.firstBrokenEvent?.seq === Math.floor(second.id / 256) * 256],
+      ['bytes appended', `UPDATE event_data SET bytes = bytes || x'00' WHERE id = ${second.id}`, (r: VerifyReportLike) => r.problems.some((p) => /reads? .*of its/.test(p.message))],
+      ['a segment turned to text', `UPDATE event_data SET bytes = CAST(bytes AS TEXT) WHERE id = ${second.id}`, (r: VerifyReportLike) => r.problems.some((p) => /not a blob/.test(p.message))],
+      ['a deleted segment', `DELETE FROM event_data WHERE id = ${second.id}`, (r: VerifyReportLike) => r.ok === false],
+      ['a segment read by no row', `INSERT INTO event_data (id, bytes) VALUES (${second.id + 1}, x'00')`, (r: VerifyReportLike) => r.problems.some((p) => /read by no event|reads from byte/.test(p.message))],
+    ] as const) {
+      writeFileSync(path, good);
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      const db = new Database(path);
+      db.exec(sql);
+      db.close();
+      const v = await SqliteJournalStore.open(path, { readonly: true });
+      const report = verify(v);
+      v.close();
+      expect(report.ok, what).toBe(false);
+      expect(check(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
+    }
+    // Untouched, every item reads back as appended.
+    writeFileSync(path, good);
+    rmSync(`${path}-wal`, { force: true });
+    rmSync(`${path}-shm`, { force: true });
+    const again = await SqliteJournalStore.open(path, { readonly: true });
+    expect(verify(again).ok).toBe(true);
+    expect(again.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    expect(again.eventAt(ROOT_BRANCH, journalSeq(333))?.event).toEqual(evs[333]);
+    again.close();
   });
 
   it('changed columns, deleted rows, a lost tail, damaged snapshots and pages', async () => {

@@ -97,6 +97,15 @@ async function eventEdit(db: Database.Database): Promise<void> {
   db.prepare('UPDATE event SET a0 = ? WHERE id = ?').run(victim.a0 + 1, victim.id);
 }
 
+/** Flips a bit in the middle of the first event_data segment, or appends bytes to it. */
+async function segmentEdit(db: Database.Database, how: 'flip' | 'append'): Promise<void> {
+  const seg = db.prepare('SELECT id, bytes FROM event_data ORDER BY id LIMIT 1').get() as { id: number; bytes: Buffer } | undefined;
+  expect(seg, 'the recording has byte data in segments').toBeDefined();
+  const bytes = how === 'flip' ? Buffer.from(seg!.bytes) : Buffer.concat([seg!.bytes, Buffer.from('forged')]);
+  if (how === 'flip') bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+  db.prepare('UPDATE event_data SET bytes = ? WHERE id = ?').run(bytes, seg!.id);
+}
+
 async function cutTail(db: Database.Database): Promise<void> {
   const { n } = db.prepare('SELECT count(*) AS n FROM event').get() as { n: number };
   db.prepare('DELETE FROM event WHERE id >= ?').run(n - 300);
@@ -106,6 +115,9 @@ async function cutTail(db: Database.Database): Promise<void> {
 const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => Promise<void>; readonly withoutKeys: boolean }[] = [
   { what: 'an event column', edit: eventEdit, withoutKeys: true },
   { what: 'an event column, the chain recomputed', edit: async (db) => (await eventEdit(db), await recomputeChain(db)), withoutKeys: false },
+  { what: 'a byte of message data in an event_data segment', edit: (db) => segmentEdit(db, 'flip'), withoutKeys: true },
+  { what: 'a byte of message data in an event_data segment, the chain recomputed', edit: async (db) => (await segmentEdit(db, 'flip'), await recomputeChain(db)), withoutKeys: false },
+  { what: 'bytes appended to an event_data segment, read by no event', edit: (db) => segmentEdit(db, 'append'), withoutKeys: true },
   { what: 'a deleted event row', edit: async (db) => void db.prepare('DELETE FROM event WHERE id = 500').run(), withoutKeys: true },
   { what: 'the tail cut, the head left', edit: cutTail, withoutKeys: true },
   { what: 'the tail cut, head_seq/head_hash and blocks rewritten', edit: async (db) => (await cutTail(db), await recomputeChain(db)), withoutKeys: false },

@@ -715,6 +715,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     if (seg === null || seg.id !== segId) {
       const row = this.qSegment.get(segId);
       if (!row) throw new JournalError('CORRUPT', `event ${where}: segment ${segId} vanished while read`);
+      if (!Buffer.isBuffer(row.bytes)) throw new JournalError('CORRUPT', `event_data segment ${segId} is not a blob (run xrr verify)`);
       seg = this.segment = { id: segId, bytes: row.bytes };
     }
     const length = ref % DATA_LENGTH_LIMIT;
@@ -1135,6 +1136,9 @@ export class SqliteJournalStore extends BaseJournalStore {
         from = branch * SEQS_PER_BRANCH;
       }
     });
+    attempt('event data check', () => {
+      for (const p of this.segmentProblems()) problems.push(p);
+    });
     attempt('schema check', () => {
       const expected = expectedSchema(this.migrations);
       const actual = schemaObjects(this.db);
@@ -1146,6 +1150,45 @@ export class SqliteJournalStore extends BaseJournalStore {
       for (const name of actual.keys()) if (!expected.has(name)) problems.push(`schema: unexpected object ${name}`);
     });
     return problems;
+  }
+
+  /**
+   * What is wrong with event_data: every segment must be exactly the items of the rows that refer
+   * to it, one after the other from its first byte to its last. The hash chain covers the items;
+   * this catches bytes no row reads (added, or left by a deleted row) and segments no row uses.
+   */
+  private segmentProblems(): string[] {
+    const out: string[] = [];
+    const segments = this.db.prepare<[], { id: number; n: number; type: string }>('SELECT id, length(CAST(bytes AS BLOB)) AS n, typeof(bytes) AS type FROM event_data ORDER BY id').all();
+    for (const seg of segments) if (seg.type !== 'blob') out.push(`event_data segment ${seg.id} is not a blob but ${seg.type}`);
+    const refs = this.db.prepare<[], { id: number; data: number }>("SELECT id, data FROM event WHERE typeof(data) = 'integer' ORDER BY id").iterate();
+    let at = 0; // the segment the rows are in
+    let covered = 0;
+    const closeSegment = (): void => {
+      const seg = segments[at];
+      if (seg !== undefined && covered !== seg.n) out.push(`event_data segment ${seg.id}: its rows read ${covered} of its ${seg.n} bytes`);
+    };
+    for (const r of refs) {
+      // Rows past the segment's end (the next segment, or its branch's end) belong to a later one.
+      while (at + 1 < segments.length && segments[at + 1]!.id <= r.id) {
+        closeSegment();
+        at++;
+        covered = 0;
+      }
+      const seg = segments[at];
+      const length = r.data % DATA_LENGTH_LIMIT;
+      const offset = (r.data - length) / DATA_LENGTH_LIMIT;
+      if (seg === undefined || seg.id > r.id || Math.floor(seg.id / SEQS_PER_BRANCH) !== Math.floor(r.id / SEQS_PER_BRANCH)) {
+        out.push(`event ${r.id % SEQS_PER_BRANCH} of branch ${Math.floor(r.id / SEQS_PER_BRANCH) + 1} refers to event_data, which holds no segment for it`);
+      } else if (offset !== covered) {
+        out.push(`event_data segment ${seg.id}: event ${r.id % SEQS_PER_BRANCH} reads from byte ${offset}, the items before it end at ${covered}`);
+        covered = offset + length;
+      } else covered += length;
+      if (out.length >= 10) return out;
+    }
+    closeSegment();
+    for (let i = at + 1; i < segments.length; i++) out.push(`event_data segment ${segments[i]!.id} is read by no event`);
+    return out.slice(0, 10);
   }
 
   protected release(): void {
