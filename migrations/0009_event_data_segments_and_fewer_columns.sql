@@ -9,6 +9,9 @@
 --   in every row (SQLite writes a header byte for every column, NULLs included).
 -- - A syscall's name is NULL when it is the name recorded in `syscall_name` for its number (the
 --   first name seen for that number), which is every syscall the machine makes.
+-- - A syscall and the return right after it (same process, number, icount; the next seq and
+--   seq_in_icount) are one row of kind 0, `data` holding the result: nearly every call of a
+--   program that does not block. The return's row is not stored; its seq is the row's seq + 1.
 -- `event.data` is therefore: NULL; a BLOB (the bytes, inline); TEXT (the JSON of the fields no
 -- column holds); or an INTEGER `offset << 24 | length`: the bytes are
 -- substr(bytes, offset + 1, length) of the event_data row with the greatest id <= the event's id.
@@ -41,7 +44,7 @@ CREATE TABLE event_v9 (
   id            INTEGER PRIMARY KEY,        -- (branch - 1) * 1099511627776 + seq
   icount        INTEGER NOT NULL,           -- guest instructions retired at the event
   seq_in_icount INTEGER NOT NULL,           -- orders events sharing an icount
-  kind          INTEGER NOT NULL,           -- event_kind.code; negated: every field is in data (JSON)
+  kind          INTEGER NOT NULL,           -- event_kind.code; negated: every field is in data (JSON); 0: a syscall and its return
   pid           INTEGER,                    -- the process concerned, NULL for machine-wide events
   nr            INTEGER,                    -- syscall number, message type, irq line, signal, trap cause
   a0            INTEGER,                    -- the kind's numbers: syscall args, result, peer, status ...
@@ -52,6 +55,7 @@ CREATE TABLE event_v9 (
   a5            INTEGER,
   name          INTEGER REFERENCES name(id),  -- reason, path, server name ...; a syscall's when not syscall_name's
   data,                                     -- BLOB bytes | TEXT JSON of fields no column holds | INTEGER offset << 24 | length in event_data
+                                            -- (kind 0: INTEGER, the return's result)
   branch        INTEGER AS ((id >> 40) + 1) VIRTUAL,        -- the branch (timeline) of the row
   seq           INTEGER AS (id & 1099511627775) VIRTUAL     -- position in the branch's timeline
 );
@@ -63,23 +67,26 @@ SELECT e.id, e.icount, e.seq_in_icount, e.kind, e.pid, e.nr, e.a0, e.a1, e.a2, e
   FROM event e ORDER BY e.id;
 DROP TABLE event;
 ALTER TABLE event_v9 RENAME TO event;
-CREATE INDEX event_kind_at ON event (kind) WHERE kind NOT BETWEEN 1 AND 3;
+-- The rare kinds, as before; kind 0 (a syscall and its return) is frequent.
+CREATE INDEX event_kind_at ON event (kind) WHERE kind NOT BETWEEN 0 AND 3;
+INSERT INTO event_kind (code, name) VALUES (0, 'syscall+return');
 
 -- Every event row in its logical form: the name's id (a syscall's from syscall_name when its row
 -- has none), the byte data wherever it is stored, and body (the JSON of fields no column holds).
+-- A row of kind 0 is its syscall here (its return is the next seq, its result event.data).
 CREATE VIEW v_event_fields AS
 SELECT e.id, e.branch, e.seq, e.icount, e.seq_in_icount, e.kind, e.pid, e.nr, e.a0, e.a1, e.a2, e.a3, e.a4, e.a5,
-       coalesce(e.name, CASE WHEN e.kind = 1 THEN (SELECT s.name FROM syscall_name s WHERE s.nr = e.nr) END) AS name,
-       CASE typeof(e.data)
+       coalesce(e.name, CASE WHEN e.kind IN (0, 1) THEN (SELECT s.name FROM syscall_name s WHERE s.nr = e.nr) END) AS name,
+       CASE WHEN e.kind = 0 THEN NULL ELSE CASE typeof(e.data)
          WHEN 'blob' THEN e.data
          WHEN 'integer' THEN (SELECT substr(d.bytes, (e.data >> 24) + 1, e.data & 16777215) FROM event_data d WHERE d.id <= e.id ORDER BY d.id DESC LIMIT 1)
-       END AS data,
+       END END AS data,
        CASE typeof(e.data) WHEN 'text' THEN e.data END AS body
   FROM event e;
 
 CREATE VIEW v_event AS
 SELECT e.id, e.branch, e.seq, e.icount, e.seq_in_icount, k.name AS kind, e.pid,
-       CASE WHEN e.kind < 0 THEN e.body ELSE CASE e.kind
+       CASE WHEN e.kind < 0 THEN e.body ELSE CASE (CASE e.kind WHEN 0 THEN 1 ELSE e.kind END)
          WHEN 1 THEN json_object('args', json_array(e.a0, e.a1, e.a2, e.a3, e.a4, e.a5), 'name', n.text, 'nr', e.nr, 'pid', e.pid)
          WHEN 2 THEN json_object('nr', e.nr, 'pid', e.pid, 'result', e.a0)
          WHEN 3 THEN CASE e.a1
@@ -114,18 +121,25 @@ SELECT e.id, e.branch, e.seq, e.icount, e.seq_in_icount, k.name AS kind, e.pid,
          WHEN 27 THEN e.body
        END END AS payload
   FROM v_event_fields e
-  JOIN event_kind k ON k.code = abs(e.kind)
-  LEFT JOIN name n ON n.id = e.name;
+  JOIN event_kind k ON k.code = CASE e.kind WHEN 0 THEN 1 ELSE abs(e.kind) END
+  LEFT JOIN name n ON n.id = e.name
+UNION ALL
+-- The return folded into a row of kind 0.
+SELECT e.id + 1, e.branch, e.seq + 1, e.icount, e.seq_in_icount + 1, 'syscall-return', e.pid, json_object('nr', e.nr, 'pid', e.pid, 'result', e.data)
+  FROM event e
+ WHERE e.kind = 0;
 
 CREATE VIEW v_syscalls AS
 SELECT e.branch, e.seq, e.icount, e.pid, e.nr, n.text AS name,
        json_array(e.a0, e.a1, e.a2, e.a3, e.a4, e.a5) AS args,
-       (SELECT r.a0 FROM event r
-         WHERE r.id > e.id AND r.id < ((e.id >> 40) + 1) << 40 AND r.kind = 2 AND r.pid = e.pid AND r.nr = e.nr
+       -- The next return of the same process and number: a row of kind 0 holds one (its own, for
+       -- the syscall's row itself) as data.
+       (SELECT CASE r.kind WHEN 0 THEN r.data ELSE r.a0 END FROM event r
+         WHERE r.id >= e.id AND r.id < ((e.id >> 40) + 1) << 40 AND (r.kind = 0 OR (r.kind = 2 AND r.id > e.id)) AND r.pid = e.pid AND r.nr = e.nr
          ORDER BY r.id LIMIT 1) AS result
   FROM v_event_fields e
   LEFT JOIN name n ON n.id = e.name
- WHERE e.kind = 1;
+ WHERE e.kind IN (0, 1);
 
 CREATE VIEW v_ipc AS
 SELECT e.branch, e.seq, e.icount,
@@ -157,10 +171,10 @@ SELECT e.branch, e.seq, e.icount, k.name AS kind, e.pid,
          WHEN 27 THEN 'deadlock: ' || (SELECT group_concat(json_extract(w.value, '$.pid') || ' ' || json_extract(w.value, '$.name') || ': ' || json_extract(w.value, '$.wait'), '; ') FROM json_each(e.body, '$.waiting') w)
          ELSE 'halt: ' || n.text || ' (status ' || e.a0 || ')'
        END AS what,
-       (SELECT v.payload FROM v_event v WHERE v.id = e.id) AS payload
+       (SELECT v.payload FROM v_event v WHERE v.id = e.id AND v.kind <> 'syscall-return') AS payload
   FROM v_event_fields e
   JOIN event_kind k ON k.code = e.kind
   LEFT JOIN name n ON n.id = e.name
- WHERE e.kind NOT BETWEEN 1 AND 3
+ WHERE e.kind NOT BETWEEN 0 AND 3
    AND (e.kind IN (11, 15, 17, 20, 27) OR (e.kind = 21 AND n.text = 'terminate') OR (e.kind = 25 AND e.a0 <> 0));
 

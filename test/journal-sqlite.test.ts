@@ -20,6 +20,7 @@ import {
   type BranchId,
   type JournalErrorCode,
 } from '../src/journal/index.js';
+import type { MachineEvent } from '../src/core/events.js';
 import { derivedNonce } from '../src/core/ipc/wire.js';
 import { loadMigrations, migrate } from '../src/journal/migrations.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
@@ -143,19 +144,73 @@ describe('SQLite journal file', () => {
     s.close();
   });
 
+  it('keeps a syscall and the return right after it in one row, and every query still sees two events', async () => {
+    const s = await SqliteJournalStore.open(':memory:');
+    s.createRecording(META);
+    const evs: MachineEvent[] = [
+      { kind: 'syscall', pid: 8, nr: 29, name: 'getpid', args: [0, 0, 0, 0, 0, 0], icount: 10, seq: 0 },
+      { kind: 'syscall-return', pid: 8, nr: 29, result: 8, icount: 10, seq: 1 },
+      { kind: 'sched', from: 8, to: 9, reason: 'timeslice', icount: 12, seq: 0 },
+      { kind: 'syscall', pid: 9, nr: 6, name: 'write', args: [1, 4096, 5, 0, 0, 0], icount: 20, seq: 0 },
+      // Another process's return, then a return at a later icount: neither folds.
+      { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 20, seq: 1 },
+      { kind: 'syscall-return', pid: 9, nr: 6, result: -11, icount: 21, seq: 0 },
+      { kind: 'syscall', pid: 9, nr: 29, name: 'getpid', args: [0, 0, 0, 0, 0, 0], icount: 30, seq: 2 },
+      { kind: 'syscall-return', pid: 9, nr: 29, result: 9, icount: 30, seq: 3 },
+    ];
+    s.append(ROOT_BRANCH, evs);
+    s.flush();
+    const db = s.database;
+    expect(db.prepare('SELECT seq, kind, data FROM event WHERE kind IN (0, 2) ORDER BY id').all()).toEqual([
+      { seq: 0, kind: 0, data: 8 },
+      { seq: 4, kind: 2, data: null },
+      { seq: 5, kind: 2, data: null },
+      { seq: 6, kind: 0, data: 9 },
+    ]);
+    expect(s.stats().events).toBe(8);
+    expect(s.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    // A range that starts at a folded return, or ends at its syscall; kinds and pids.
+    expect(s.events(ROOT_BRANCH, { fromSeq: journalSeq(1), toSeq: journalSeq(6) }).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.events(ROOT_BRANCH, { kinds: ['syscall-return'], order: 'desc' }).map((e) => e.seq)).toEqual([7, 5, 4, 1]);
+    expect(s.countEvents(ROOT_BRANCH, { kinds: ['syscall-return'], fromSeq: journalSeq(1), toSeq: journalSeq(6) })).toBe(3);
+    expect(s.countEvents(ROOT_BRANCH, { pid: 9, fromSeq: journalSeq(1), toSeq: journalSeq(6) })).toBe(4);
+    expect(s.countEvents(ROOT_BRANCH, { kinds: ['syscall'], fromIcount: icount(10), toIcount: icount(10) })).toBe(1);
+    expect(s.previousEvent(ROOT_BRANCH, journalSeq(2), { kinds: ['syscall-return'] })?.seq).toBe(1);
+    expect(s.eventAt(ROOT_BRANCH, journalSeq(7))?.event).toEqual(evs[7]);
+    // The views show both events, and a syscall's result.
+    expect(db.prepare("SELECT seq, payload FROM v_event WHERE kind = 'syscall-return' ORDER BY seq").all()).toEqual([
+      { seq: 1, payload: '{"nr":29,"pid":8,"result":8}' },
+      { seq: 4, payload: '{"nr":6,"pid":8,"result":5}' },
+      { seq: 5, payload: '{"nr":6,"pid":9,"result":-11}' },
+      { seq: 7, payload: '{"nr":29,"pid":9,"result":9}' },
+    ]);
+    expect(db.prepare('SELECT seq, pid, name, result FROM v_syscalls ORDER BY seq').all()).toEqual([
+      { seq: 0, pid: 8, name: 'getpid', result: 8 },
+      { seq: 3, pid: 9, name: 'write', result: -11 },
+      { seq: 6, pid: 9, name: 'getpid', result: 9 },
+    ]);
+    // A fork between a syscall and its folded return: the fork has the call, not the return.
+    const fork = s.createBranch({ parent: ROOT_BRANCH, forkIcount: icount(30), forkSeq: journalSeq(7), label: 'between' });
+    expect(s.events(fork.id).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    s.append(fork.id, [{ kind: 'syscall-return', pid: 9, nr: 29, result: 99, icount: 30, seq: 3 }]);
+    expect(s.eventAt(fork.id, journalSeq(7))?.event).toMatchObject({ result: 99 });
+    expect(verify(s).ok).toBe(true);
+    s.close();
+  });
+
   it('uses an index for the common questions', async () => {
     const s = await SqliteJournalStore.open(':memory:');
     const plan = (sql: string): string =>
       (s.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
     expect(plan('SELECT * FROM snapshot WHERE branch = 1 AND icount <= 5 AND seq <= 9 ORDER BY icount DESC, seq DESC LIMIT 1')).toMatch(/USING (COVERING )?INDEX snapshot_at/);
     // Rare kinds (crashes, inputs, forks, ...) are indexed; a query names the index's condition.
-    expect(plan('SELECT * FROM event WHERE kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20)')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT * FROM event WHERE kind NOT BETWEEN 0 AND 3 AND kind IN (20, -20)')).toMatch(/INDEX event_kind_at/);
     expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind_at/);
     // The store's own kind query takes the index too.
     s.createRecording(META);
     s.append(ROOT_BRANCH, [{ kind: 'trap', pid: 8, cause: 13, pc: 0, tval: 0, icount: 1, seq: 0 }]);
     expect(s.events(ROOT_BRANCH, { kinds: ['trap', 'console-input'] })).toHaveLength(1);
-    expect(plan('SELECT seq FROM event INDEXED BY event_kind_at WHERE id BETWEEN 0 AND 9 AND kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20, 8, -8) ORDER BY id')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT seq FROM event INDEXED BY event_kind_at WHERE id BETWEEN 0 AND 9 AND kind NOT BETWEEN 0 AND 3 AND kind IN (20, -20, 8, -8) ORDER BY id')).toMatch(/INDEX event_kind_at/);
     expect(plan('SELECT * FROM event WHERE id BETWEEN 10 AND 20 ORDER BY id')).toMatch(/INTEGER PRIMARY KEY/);
     s.close();
   });

@@ -160,6 +160,9 @@ const DATA_LENGTH_BITS = 24;
 const DATA_LENGTH_LIMIT = 2 ** DATA_LENGTH_BITS;
 /** The logical kind code of a syscall, whose name may be left to syscall_name. */
 const SYSCALL_KIND = KIND_CODES.syscall;
+const RETURN_KIND = KIND_CODES['syscall-return'];
+/** The stored kind of a syscall and the return right after it, in one row (data: the result). */
+const FOLDED_KIND = 0;
 
 /** An event row as SQLite hands it back in EVENT_COLUMNS order (the name as its id; data as stored: bytes, JSON text or a segment reference). */
 type EventRowArray = [
@@ -218,6 +221,20 @@ class SegmentWriter {
   }
 }
 
+/**
+ * Whether `ret` is the return of syscall `call` right after it (the next seq, at the same icount
+ * and the next seq in icount; same process and number), with nothing a row of kind 0 cannot hold:
+ * then both are stored as one row, the return's result in data.
+ */
+function foldsInto(call: PendingRow, ret: PendingRow): boolean {
+  return (
+    call.kind === SYSCALL_KIND && ret.kind === RETURN_KIND && ret.branch === call.branch && ret.seq === call.seq + 1 &&
+    ret.icount === call.icount && ret.seqInIcount === call.seqInIcount + 1 && ret.pid === call.pid && ret.nr === call.nr &&
+    ret.a0 !== null && Number.isSafeInteger(ret.a0) && ret.a1 === null && ret.a2 === null && ret.a3 === null && ret.a4 === null && ret.a5 === null &&
+    ret.name === null && ret.data === null && ret.body === null && call.data === null && call.body === null
+  );
+}
+
 /** The data column of a row: its body (TEXT), its bytes inline, or where in a segment they are. */
 function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Array | string | bigint | null {
   if (r.body !== null) {
@@ -269,7 +286,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qLastRow: Stmt<EventRowArray>;
   private readonly qRawFrom: Stmt<EventRowArray>;
   private readonly qBranch: Stmt<BranchRowDb>;
-  private readonly qIcountAt: Stmt<{ icount: number }>;
+  private readonly qIcountAt: Stmt<{ id: number; kind: number; icount: number }>;
+  private readonly qKindAt: Stmt<{ kind: number; pid: number | null }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
   private readonly qPage: Stmt<{ size: number; data: Buffer; dictionary: number | null }>;
@@ -342,7 +360,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qLastRow = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
     this.qRawFrom = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
-    this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
+    this.qIcountAt = this.prep('SELECT id, kind, icount FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1');
+    this.qKindAt = this.prep('SELECT kind, pid FROM event WHERE id = ?');
     this.loadNames();
     this.loadSyscallNames();
     this.qSegmentOf = this.prep('SELECT id FROM event_data WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1');
@@ -631,35 +650,34 @@ export class SqliteJournalStore extends BaseJournalStore {
         // The raw statements on the hot path; tx() translates their errors.
         const segments = new SegmentWriter();
         const params = this.insertParams;
-        let i = 0;
-        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-          let k = 0;
-          for (let j = i; j < i + ROWS_PER_INSERT; j++) {
-            const r = rows[j]!;
-            const id = eventRowId(r.branch, r.seq);
-            params[k++] = id;
-            params[k++] = r.icount;
-            params[k++] = r.seqInIcount;
-            params[k++] = r.kind;
-            params[k++] = r.pid;
-            params[k++] = r.nr;
-            params[k++] = r.a0;
-            params[k++] = r.a1;
-            params[k++] = r.a2;
-            params[k++] = r.a3;
-            params[k++] = r.a4;
-            params[k++] = r.a5;
-            params[k++] = this.storedName(r);
-            params[k++] = storedData(r, id, segments);
-          }
-          this.insertEvents.run(params);
-        }
-        const insert = this.insertEvent;
-        for (; i < rows.length; i++) {
-          const r = rows[i]!;
+        let k = 0;
+        for (let j = 0; j < rows.length; j++) {
+          const r = rows[j]!;
           const id = eventRowId(r.branch, r.seq);
-          insert.run(id, r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, this.storedName(r), storedData(r, id, segments));
+          const next = rows[j + 1];
+          const folded = next !== undefined && foldsInto(r, next);
+          params[k++] = id;
+          params[k++] = r.icount;
+          params[k++] = r.seqInIcount;
+          params[k++] = folded ? FOLDED_KIND : r.kind;
+          params[k++] = r.pid;
+          params[k++] = r.nr;
+          params[k++] = r.a0;
+          params[k++] = r.a1;
+          params[k++] = r.a2;
+          params[k++] = r.a3;
+          params[k++] = r.a4;
+          params[k++] = r.a5;
+          params[k++] = this.storedName(r);
+          // A BigInt: a column without affinity keeps a bound number as a REAL.
+          params[k++] = folded ? BigInt(next.a0!) : storedData(r, id, segments);
+          if (folded) j++;
+          if (k === params.length) {
+            this.insertEvents.run(params);
+            k = 0;
+          }
         }
+        for (let o = 0; o < k; o += EVENT_PARAMS) this.insertEvent.run(params.slice(o, o + EVENT_PARAMS));
         // Blobs stay referenced by the reused parameters otherwise.
         params.fill(null);
         for (const seg of segments.finish()) this.insertSegment.run(seg.id, seg.bytes);
@@ -740,52 +758,90 @@ export class SqliteJournalStore extends BaseJournalStore {
     return { length: r.head_seq, hash: r.head_hash };
   }
 
-  private raw(branch: BranchId, r: EventRowArray): RawEventRow {
+  /**
+   * The logical rows of a stored row with lo <= seq <= hi, in seq order: one, or two for a row
+   * of kind 0 (a syscall, then its return at the next seq, in icount and seq in icount).
+   */
+  private expand(branch: BranchId, r: EventRowArray, lo: number, hi: number, out: RawEventRow[]): void {
     const seq = r[0];
     const kind = r[3];
     const nr = r[5];
+    const where = (): string => `${seq} of branch ${branch}`;
     let name: number | null = r[12];
     const stored = r[13];
     let data: Buffer | null = null;
     let body: string | null = null;
-    if (typeof stored === 'string') body = stored;
-    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, `${seq} of branch ${branch}`);
+    if (kind === FOLDED_KIND) {
+      if (typeof stored !== 'number' || !Number.isSafeInteger(stored)) throw new JournalError('CORRUPT', `event ${where()} is a syscall and its return, without an integer result (run xrr verify)`);
+    } else if (typeof stored === 'string') body = stored;
+    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, where());
     else data = stored;
-    if (name === null && kind === SYSCALL_KIND) name = this.syscallNameId(nr, `${seq} of branch ${branch}`);
-    return {
-      branch,
-      seq,
-      icount: r[1],
-      seqInIcount: r[2],
-      kind,
-      pid: r[4],
-      nr,
-      a0: r[6],
-      a1: r[7],
-      a2: r[8],
-      a3: r[9],
-      a4: r[10],
-      a5: r[11],
-      name: name === null ? null : this.nameText(name, `${seq} of branch ${branch}`),
-      data,
-      body,
-    };
+    if (name === null && (kind === SYSCALL_KIND || kind === FOLDED_KIND)) name = this.syscallNameId(nr, where());
+    if (seq >= lo && seq <= hi) {
+      out.push({
+        branch,
+        seq,
+        icount: r[1],
+        seqInIcount: r[2],
+        kind: kind === FOLDED_KIND ? SYSCALL_KIND : kind,
+        pid: r[4],
+        nr,
+        a0: r[6],
+        a1: r[7],
+        a2: r[8],
+        a3: r[9],
+        a4: r[10],
+        a5: r[11],
+        name: name === null ? null : this.nameText(name, where()),
+        data,
+        body,
+      });
+    }
+    if (kind === FOLDED_KIND && seq + 1 >= lo && seq + 1 <= hi) {
+      const n = null;
+      out.push({ branch, seq: seq + 1, icount: r[1], seqInIcount: r[2] + 1, kind: RETURN_KIND, pid: r[4], nr, a0: stored as number, a1: n, a2: n, a3: n, a4: n, a5: n, name: n, data: n, body: n });
+    }
+  }
+
+  /** The logical rows of stored rows (from a query that began one seq early, for a return folded there), limited. */
+  private expandAll(branch: BranchId, rows: readonly EventRowArray[], lo: number, hi: number, order: 'asc' | 'desc', limit: number, kinds: ReadonlySet<number> | null): RawEventRow[] {
+    const out: RawEventRow[] = [];
+    const one: RawEventRow[] = [];
+    for (const r of rows) {
+      one.length = 0;
+      this.expand(branch, r, lo, hi, one);
+      if (order === 'desc') one.reverse();
+      for (const x of one) if (kinds === null || kinds.has(x.kind)) out.push(x);
+      if (limit >= 0 && out.length >= limit) break;
+    }
+    if (limit >= 0 && out.length > limit) out.length = limit;
+    return out;
   }
 
   protected lastOwnRow(branch: BranchId): RawEventRow | null {
     const r = this.qLastRow.get(eventRowId(branch, 0), eventRowId(branch, SEQS_PER_BRANCH - 1));
-    return r ? this.raw(branch, r) : null;
+    if (!r) return null;
+    const out: RawEventRow[] = [];
+    this.expand(branch, r, 0, MAX, out);
+    return out[out.length - 1] ?? null;
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
     this.settled();
-    return this.qRawFrom.all(eventRowId(branch, fromSeq), eventRowId(branch, SEQS_PER_BRANCH - 1), limit).map((r) => this.raw(branch, r));
+    // From one seq early: a return at fromSeq may be folded into the row before it.
+    const first = Math.max(0, fromSeq - 1);
+    const rows = this.qRawFrom.all(eventRowId(branch, first), eventRowId(branch, SEQS_PER_BRANCH - 1), limit + 1);
+    return this.expandAll(branch, rows, fromSeq, MAX, 'asc', limit, null);
   }
 
-  /** WHERE clause and parameters for one branch's rows under a filter. */
-  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string; index?: string } {
+  /**
+   * WHERE clause and parameters for one branch's stored rows under a filter, from `first` (the
+   * filter's loSeq, or one before it to take a return folded there); `kinds`: the logical codes
+   * the rows it gives must still be filtered to (a row of kind 0 is a syscall and a return).
+   */
+  private where(branch: BranchId, f: SegmentFilter, first = f.loSeq): { sql: string; params: unknown[]; key: string; index?: string; kinds: ReadonlySet<number> | null } {
     let sql = 'id BETWEEN ? AND ?';
-    const params: unknown[] = [eventRowId(branch, f.loSeq), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
+    const params: unknown[] = [eventRowId(branch, first), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
     let key = '';
     if (f.loIcount > 0 || f.hiIcount < MAX) {
       sql += ' AND icount BETWEEN ? AND ?';
@@ -807,34 +863,53 @@ export class SqliteJournalStore extends BaseJournalStore {
         if (c === undefined) throw new JournalError('BAD_ARGUMENT', `unknown event kind ${JSON.stringify(k)}`);
         codes.push(c, -c);
       }
+      const kinds = new Set(codes);
+      if (kinds.has(SYSCALL_KIND) || kinds.has(RETURN_KIND)) codes.push(FOLDED_KIND);
       const rare = codes.every((c) => Math.abs(c) >= RARE_KIND_MIN);
-      sql += `${rare ? ' AND kind NOT BETWEEN 1 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
+      sql += `${rare ? ' AND kind NOT BETWEEN 0 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
       key += `k${codes.join(',')}`;
       // Without statistics the planner may prefer a long seq range on the primary key: a rare
       // kind is a few rows in the index, so name it.
-      if (rare) return { sql, params, key, index: 'event_kind_at' };
+      if (rare) return { sql, params, key, index: 'event_kind_at', kinds };
+      return { sql, params, key, kinds };
     }
-    return { sql, params, key };
+    return { sql, params, key, kinds: null };
   }
 
   protected selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[] {
-    const w = this.where(branch, f);
+    const w = this.where(branch, f, Math.max(0, f.loSeq - 1));
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // Within a branch (icount, seq) order is seq order, which the primary key and event_kind_at deliver.
     const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
-    return this.prepRows(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`)
-      .all(...w.params, limit)
-      .map((r) => this.raw(branch, r));
+    // Every stored row gives at least one matching event, but for the one before loSeq: one more row is enough.
+    const rows = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`).all(...w.params, limit < 0 ? -1 : limit + 1);
+    return this.expandAll(branch, rows, f.loSeq, f.hiSeq, order, limit, w.kinds);
   }
 
   protected ownIcountAt(branch: BranchId, seq: number): number | null {
-    return this.qIcountAt.get(eventRowId(branch, seq))?.icount ?? null;
+    const r = this.qIcountAt.get(eventRowId(branch, Math.max(0, seq - 1)), eventRowId(branch, seq));
+    if (!r) return null;
+    // The row itself, or the syscall its return is folded into.
+    return r.id === eventRowId(branch, seq) || r.kind === FOLDED_KIND ? r.icount : null;
   }
 
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const w = this.where(branch, f);
     const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
-    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${w.sql}`).get(...w.params)!.n;
+    const c = this.prep<{ n: number; folded: number | null }>(`SELECT count(*) AS n, sum(kind = ${FOLDED_KIND}) AS folded FROM ${from} WHERE ${w.sql}`).get(...w.params)!;
+    const callCounts = w.kinds === null || w.kinds.has(SYSCALL_KIND);
+    const returnCounts = w.kinds === null || w.kinds.has(RETURN_KIND);
+    // A row of kind 0 is counted once; it holds two events, one or both of which the filter asks for.
+    let n = c.n + (c.folded ?? 0) * ((callCounts ? 1 : 0) + (returnCounts ? 1 : 0) - 1);
+    if (returnCounts) {
+      const at = (seq: number): { kind: number; pid: number | null } | undefined => this.qKindAt.get(eventRowId(branch, seq));
+      // The return of a row at hiSeq is past the range; one folded into the row before loSeq is in it.
+      const last = at(f.hiSeq);
+      if (last?.kind === FOLDED_KIND && (f.pid === null || last.pid === f.pid) && c.n > 0) n--;
+      const before = f.loSeq > 0 ? at(f.loSeq - 1) : undefined;
+      if (before?.kind === FOLDED_KIND && (f.pid === null || before.pid === f.pid)) n++;
+    }
+    return n;
   }
 
   // ---- snapshots and pages ------------------------------------------------------------------
@@ -1090,7 +1165,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     const one = (sql: string): number => this.prep<{ n: number | null }>(sql).get()!.n ?? 0;
     return {
       branches: one('SELECT count(*) AS n FROM branch'),
-      events: one('SELECT count(*) AS n FROM event'),
+      // A row of kind 0 is two events.
+      events: one(`SELECT count(*) + coalesce(sum(kind = ${FOLDED_KIND}), 0) AS n FROM event`),
       snapshots: one('SELECT count(*) AS n FROM snapshot'),
       pages: one('SELECT count(*) AS n FROM page'),
       pageBytes: one('SELECT (SELECT coalesce(sum(length(data)), 0) FROM page) + (SELECT coalesce(sum(length(data)), 0) FROM page_dictionary) AS n'),
@@ -1161,7 +1237,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     const out: string[] = [];
     const segments = this.db.prepare<[], { id: number; n: number; type: string }>('SELECT id, length(CAST(bytes AS BLOB)) AS n, typeof(bytes) AS type FROM event_data ORDER BY id').all();
     for (const seg of segments) if (seg.type !== 'blob') out.push(`event_data segment ${seg.id} is not a blob but ${seg.type}`);
-    const refs = this.db.prepare<[], { id: number; data: number }>("SELECT id, data FROM event WHERE typeof(data) = 'integer' ORDER BY id").iterate();
+    const refs = this.db.prepare<[], { id: number; data: number }>(`SELECT id, data FROM event WHERE typeof(data) = 'integer' AND kind <> ${FOLDED_KIND} ORDER BY id`).iterate();
     let at = 0; // the segment the rows are in
     let covered = 0;
     const closeSegment = (): void => {
