@@ -103,6 +103,10 @@ const sizeBench: Benchmark = {
           }
           // The floor no encoding goes under while it keeps the ciphertext (per event, or per byte the guest wrote).
           out.push(w.perMiB !== undefined ? f('ciphertext_floor_per_data', m.ciphertext / (w.perMiB * 1024 * 1024), 'x') : f('ciphertext_floor_bytes_per_event', m.ciphertext / m.events, 'B'));
+          // The event rows' layout: the table's pages, the segments' (schema 9), and what neither fills.
+          out.push(f('event_table_bytes', m.eventTable, 'B'));
+          out.push(f('event_data_bytes', m.eventData, 'B'));
+          out.push(f('event_unused_bytes', m.eventUnused, 'B'));
           out.push(f('snapshot_bytes', m.snapshots, 'B'));
           out.push(f('page_bytes', m.pages, 'B'));
         }
