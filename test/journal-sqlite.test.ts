@@ -198,6 +198,35 @@ describe('SQLite journal file', () => {
     s.close();
   });
 
+  it('forgets what a rolled-back commit registered: a new syscall number, a segment', async () => {
+    const path = file();
+    const s = await SqliteJournalStore.open(path);
+    s.createRecording(META);
+    const blank = { pid: null, nr: null, a0: null, a1: null, a2: null, a3: null, a4: null, a5: null, name: null, data: null, body: null };
+    // A syscall of a number never seen, a message in a segment, then a row no event gives (data and body both): the commit fails.
+    const bad = [
+      { ...blank, icount: 1, seqInIcount: 0, kind: 1, pid: 8, nr: 77, a0: 0, a1: 0, a2: 0, a3: 0, a4: 0, a5: 0, name: 'newcall' },
+      { ...blank, icount: 1, seqInIcount: 1, kind: 5, data: Buffer.alloc(500, 7) },
+      { ...blank, icount: 2, seqInIcount: 0, kind: 5, data: Buffer.from('x'), body: '{}' },
+    ];
+    expect(() => {
+      s.appendRows(ROOT_BRANCH, bad.length, (i, branch, seq) => ({ ...bad[i]!, branch, seq }));
+      s.flush();
+    }).toThrow(/both byte data and a body/);
+    expect(s.branchLength(ROOT_BRANCH)).toBe(0);
+    const evs: MachineEvent[] = [
+      { kind: 'syscall', pid: 8, nr: 77, name: 'newcall', args: [0, 0, 0, 0, 0, 0], icount: 1, seq: 0 },
+      { kind: 'console-output', data: Array.from({ length: 300 }, (_, i) => i % 256), icount: 1, seq: 1 },
+    ];
+    s.append(ROOT_BRANCH, evs);
+    s.close();
+    // Read by another connection, which knows only what the file holds.
+    const again = await SqliteJournalStore.open(path, { readonly: true });
+    expect(again.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    expect(verify(again).ok).toBe(true);
+    again.close();
+  });
+
   it('uses an index for the common questions', async () => {
     const s = await SqliteJournalStore.open(':memory:');
     const plan = (sql: string): string =>

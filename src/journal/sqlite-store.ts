@@ -685,8 +685,9 @@ export class SqliteJournalStore extends BaseJournalStore {
         for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
     } catch (e) {
-      // Names and segments added inside the rolled-back transaction are gone from the file.
+      // Names, syscall numbers and segments added inside the rolled-back transaction are gone from the file.
       this.loadNames();
+      this.loadSyscallNames();
       this.segment = null;
       throw e;
     }
