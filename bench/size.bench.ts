@@ -3,7 +3,8 @@
  * with `xrr record` (the same seeds, epoch and key seed, so the same machine run) by this tree and,
  * when XRR_BENCH_BASELINE names a checkout of an earlier commit (with its node_modules), by that
  * tree, alternating; and the files are measured: the whole file per event, the event rows (the
- * event table, its index and hash chain, from dbstat), the snapshots and the pages.
+ * event table, its index and hash chain, from dbstat), the snapshots and the pages, and the floor:
+ * the sealed messages' ciphertext, which the journal keeps as it crossed the wire (DESIGN.md 6).
  *
  * Workloads: posixtest (event-dense), vfsstress, the record benchmark's workload (vfsstress 4 1500
  * then cpubench 16), and a guest writing FILL_MIB MiB of files (journal bytes per byte written).
@@ -37,6 +38,12 @@ interface Measured {
   readonly eventRows: number;
   readonly snapshots: number;
   readonly pages: number;
+  /** The sealed messages' ciphertext and tags: what DESIGN.md section 6 keeps as it crossed the wire (random bytes), the floor of an encoding. */
+  readonly ciphertext: number;
+  /** Bytes of the event table's pages (rows and their b-tree), of event_data's (segments of byte data, schema 9), and unused in both. */
+  readonly eventTable: number;
+  readonly eventData: number;
+  readonly eventUnused: number;
 }
 
 /** Records `argv` with the xrr of `tree` into `out` and measures the file. */
@@ -52,10 +59,20 @@ function recordWith(tree: string, argv: readonly string[], out: string): Measure
     const sum = (sql: string): number => (db.prepare(sql).get() as { n: number | null }).n ?? 0;
     return {
       file,
-      events: sum('SELECT count(*) AS n FROM event'),
+      // Schema 9 keeps a syscall and the return right after it in one row of kind 0 (none before it).
+      events: sum('SELECT count(*) + coalesce(sum(kind = 0), 0) AS n FROM event'),
       eventRows: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'"),
       snapshots: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'snapshot' OR name = 'snapshot_at'"),
       pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary') OR name LIKE 'sqlite_autoindex_page%'"),
+      // A sealed wire's data is its ciphertext (form 3), with its nonce in front (form 1), or the whole wire (form 2);
+      // schema 9 may hold it in a segment (an integer: offset << 24 | length).
+      ciphertext: sum(
+        `SELECT sum(CASE typeof(data) WHEN 'integer' THEN data & 16777215 ELSE length(data) END - CASE a1 WHEN 1 THEN 24 WHEN 2 THEN 52 ELSE 0 END) AS n
+           FROM event WHERE kind IN (3, 11) AND a1 IN (1, 2, 3)`,
+      ),
+      eventTable: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event'"),
+      eventData: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event_data'"),
+      eventUnused: sum("SELECT sum(unused) AS n FROM dbstat WHERE name IN ('event', 'event_data')"),
     };
   } finally {
     db.close();
@@ -76,7 +93,7 @@ const sizeBench: Benchmark = {
           const m = recordWith(tree, w.argv, join(dir, `${w.name}-${label}.db`));
           const f = (metric: string, value: number, unit: string): Figure => ({ bench: 'size', metric: `${w.name}_${metric}_${label}`, median: value, unit, runs: 1 });
           log(
-            `${w.name} (${label}): ${m.events} events, ${m.file} bytes: event rows ${m.eventRows}, snapshots ${m.snapshots}, pages ${m.pages}, the rest ${m.file - m.eventRows - m.snapshots - m.pages}`,
+            `${w.name} (${label}): ${m.events} events, ${m.file} bytes: event rows ${m.eventRows} (event table ${m.eventTable}, event_data ${m.eventData}, ${m.eventUnused} of them unused), snapshots ${m.snapshots}, pages ${m.pages}, the rest ${m.file - m.eventRows - m.snapshots - m.pages}; sealed ciphertext ${m.ciphertext}`,
           );
           if (w.perMiB !== undefined) {
             out.push(f('journal_per_data', m.file / (w.perMiB * 1024 * 1024), 'x'));
@@ -84,6 +101,12 @@ const sizeBench: Benchmark = {
             out.push(f('bytes_per_event', m.file / m.events, 'B'));
             out.push(f('event_rows_bytes_per_event', m.eventRows / m.events, 'B'));
           }
+          // The floor no encoding goes under while it keeps the ciphertext (per event, or per byte the guest wrote).
+          out.push(w.perMiB !== undefined ? f('ciphertext_floor_per_data', m.ciphertext / (w.perMiB * 1024 * 1024), 'x') : f('ciphertext_floor_bytes_per_event', m.ciphertext / m.events, 'B'));
+          // The event rows' layout: the table's pages, the segments' (schema 9), and what neither fills.
+          out.push(f('event_table_bytes', m.eventTable, 'B'));
+          out.push(f('event_data_bytes', m.eventData, 'B'));
+          out.push(f('event_unused_bytes', m.eventUnused, 'B'));
           out.push(f('snapshot_bytes', m.snapshots, 'B'));
           out.push(f('page_bytes', m.pages, 'B'));
         }

@@ -71,7 +71,7 @@ describe('xrr record / replay / verify', { timeout: 240_000 }, () => {
 
   it('verify catches one flipped byte in any event row', () => {
     const db = new Database(file);
-    const rows = db.prepare('SELECT seq, data FROM event WHERE branch = 1 AND length(data) > 0 ORDER BY seq').all() as { seq: number; data: Buffer }[];
+    const rows = db.prepare("SELECT seq, data FROM event WHERE branch = 1 AND typeof(data) = 'blob' AND length(data) > 0 ORDER BY seq").all() as { seq: number; data: Buffer }[];
     db.close();
     for (const victim of [rows[1]!, rows[Math.floor(rows.length / 2)]!, rows[rows.length - 1]!]) {
       const copy = join(dir, `flip-${victim.seq}.db`);

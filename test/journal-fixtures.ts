@@ -66,9 +66,10 @@ export interface EventStream {
 
 /**
  * opts.ipcBytes: size of the sealed IPC payloads (ciphertext and tag; the wire adds its 52-byte
- * prefix); opts.pids: how many user processes take turns.
+ * prefix); opts.pids: how many user processes take turns; opts.quickCalls: half the syscalls
+ * return at once (the return right after the call, at its icount), as most of a program's do.
  */
-export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes?: number; pids?: number } = {}): EventStream {
+export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes?: number; pids?: number; quickCalls?: boolean } = {}): EventStream {
   const r = rng(seed);
   let icount = opts.startIcount ?? 0;
   let seq = 0;
@@ -86,6 +87,18 @@ export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes
   };
   const one = (): MachineEvent[] => {
     const x = r();
+    if (opts.quickCalls === true && x < 0.2) {
+      // A call the kernel answers at once: its return right after it, at the same icount (the
+      // SQLite store keeps the two in one row).
+      const [nr, name] = SYSCALLS[(r() * SYSCALLS.length) | 0]!;
+      const call = at();
+      seq = call.seq + 1;
+      const result = r() < 0.1 ? -2 : (r() * 100) | 0;
+      return [
+        { kind: 'syscall', pid, nr, name, args: [(r() * 16) | 0, 0, 0, 0, 0, 0], ...call },
+        { kind: 'syscall-return', pid, nr, result, icount: call.icount, seq: call.seq + 1 },
+      ];
+    }
     if (x < 0.4) {
       const [nr, name] = SYSCALLS[(r() * SYSCALLS.length) | 0]!;
       // Six registers, as the kernel reports them: a descriptor, a pointer, a length, and zeros.

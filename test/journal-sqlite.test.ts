@@ -20,6 +20,7 @@ import {
   type BranchId,
   type JournalErrorCode,
 } from '../src/journal/index.js';
+import type { MachineEvent } from '../src/core/events.js';
 import { derivedNonce } from '../src/core/ipc/wire.js';
 import { loadMigrations, migrate } from '../src/journal/migrations.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
@@ -143,19 +144,102 @@ describe('SQLite journal file', () => {
     s.close();
   });
 
+  it('keeps a syscall and the return right after it in one row, and every query still sees two events', async () => {
+    const s = await SqliteJournalStore.open(':memory:');
+    s.createRecording(META);
+    const evs: MachineEvent[] = [
+      { kind: 'syscall', pid: 8, nr: 29, name: 'getpid', args: [0, 0, 0, 0, 0, 0], icount: 10, seq: 0 },
+      { kind: 'syscall-return', pid: 8, nr: 29, result: 8, icount: 10, seq: 1 },
+      { kind: 'sched', from: 8, to: 9, reason: 'timeslice', icount: 12, seq: 0 },
+      { kind: 'syscall', pid: 9, nr: 6, name: 'write', args: [1, 4096, 5, 0, 0, 0], icount: 20, seq: 0 },
+      // Another process's return, then a return at a later icount: neither folds.
+      { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 20, seq: 1 },
+      { kind: 'syscall-return', pid: 9, nr: 6, result: -11, icount: 21, seq: 0 },
+      { kind: 'syscall', pid: 9, nr: 29, name: 'getpid', args: [0, 0, 0, 0, 0, 0], icount: 30, seq: 2 },
+      { kind: 'syscall-return', pid: 9, nr: 29, result: 9, icount: 30, seq: 3 },
+    ];
+    s.append(ROOT_BRANCH, evs);
+    s.flush();
+    const db = s.database;
+    expect(db.prepare('SELECT seq, kind, data FROM event WHERE kind IN (0, 2) ORDER BY id').all()).toEqual([
+      { seq: 0, kind: 0, data: 8 },
+      { seq: 4, kind: 2, data: null },
+      { seq: 5, kind: 2, data: null },
+      { seq: 6, kind: 0, data: 9 },
+    ]);
+    expect(s.stats().events).toBe(8);
+    expect(s.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    // A range that starts at a folded return, or ends at its syscall; kinds and pids.
+    expect(s.events(ROOT_BRANCH, { fromSeq: journalSeq(1), toSeq: journalSeq(6) }).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(s.events(ROOT_BRANCH, { kinds: ['syscall-return'], order: 'desc' }).map((e) => e.seq)).toEqual([7, 5, 4, 1]);
+    expect(s.countEvents(ROOT_BRANCH, { kinds: ['syscall-return'], fromSeq: journalSeq(1), toSeq: journalSeq(6) })).toBe(3);
+    expect(s.countEvents(ROOT_BRANCH, { pid: 9, fromSeq: journalSeq(1), toSeq: journalSeq(6) })).toBe(4);
+    expect(s.countEvents(ROOT_BRANCH, { kinds: ['syscall'], fromIcount: icount(10), toIcount: icount(10) })).toBe(1);
+    expect(s.previousEvent(ROOT_BRANCH, journalSeq(2), { kinds: ['syscall-return'] })?.seq).toBe(1);
+    expect(s.eventAt(ROOT_BRANCH, journalSeq(7))?.event).toEqual(evs[7]);
+    // The views show both events, and a syscall's result.
+    expect(db.prepare("SELECT seq, payload FROM v_event WHERE kind = 'syscall-return' ORDER BY seq").all()).toEqual([
+      { seq: 1, payload: '{"nr":29,"pid":8,"result":8}' },
+      { seq: 4, payload: '{"nr":6,"pid":8,"result":5}' },
+      { seq: 5, payload: '{"nr":6,"pid":9,"result":-11}' },
+      { seq: 7, payload: '{"nr":29,"pid":9,"result":9}' },
+    ]);
+    expect(db.prepare('SELECT seq, pid, name, result FROM v_syscalls ORDER BY seq').all()).toEqual([
+      { seq: 0, pid: 8, name: 'getpid', result: 8 },
+      { seq: 3, pid: 9, name: 'write', result: -11 },
+      { seq: 6, pid: 9, name: 'getpid', result: 9 },
+    ]);
+    // A fork between a syscall and its folded return: the fork has the call, not the return.
+    const fork = s.createBranch({ parent: ROOT_BRANCH, forkIcount: icount(30), forkSeq: journalSeq(7), label: 'between' });
+    expect(s.events(fork.id).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    s.append(fork.id, [{ kind: 'syscall-return', pid: 9, nr: 29, result: 99, icount: 30, seq: 3 }]);
+    expect(s.eventAt(fork.id, journalSeq(7))?.event).toMatchObject({ result: 99 });
+    expect(verify(s).ok).toBe(true);
+    s.close();
+  });
+
+  it('forgets what a rolled-back commit registered: a new syscall number, a segment', async () => {
+    const path = file();
+    const s = await SqliteJournalStore.open(path);
+    s.createRecording(META);
+    const blank = { pid: null, nr: null, a0: null, a1: null, a2: null, a3: null, a4: null, a5: null, name: null, data: null, body: null };
+    // A syscall of a number never seen, a message in a segment, then a row no event gives (data and body both): the commit fails.
+    const bad = [
+      { ...blank, icount: 1, seqInIcount: 0, kind: 1, pid: 8, nr: 77, a0: 0, a1: 0, a2: 0, a3: 0, a4: 0, a5: 0, name: 'newcall' },
+      { ...blank, icount: 1, seqInIcount: 1, kind: 5, data: Buffer.alloc(500, 7) },
+      { ...blank, icount: 2, seqInIcount: 0, kind: 5, data: Buffer.from('x'), body: '{}' },
+    ];
+    expect(() => {
+      s.appendRows(ROOT_BRANCH, bad.length, (i, branch, seq) => ({ ...bad[i]!, branch, seq }));
+      s.flush();
+    }).toThrow(/both byte data and a body/);
+    expect(s.branchLength(ROOT_BRANCH)).toBe(0);
+    const evs: MachineEvent[] = [
+      { kind: 'syscall', pid: 8, nr: 77, name: 'newcall', args: [0, 0, 0, 0, 0, 0], icount: 1, seq: 0 },
+      { kind: 'console-output', data: Array.from({ length: 300 }, (_, i) => i % 256), icount: 1, seq: 1 },
+    ];
+    s.append(ROOT_BRANCH, evs);
+    s.close();
+    // Read by another connection, which knows only what the file holds.
+    const again = await SqliteJournalStore.open(path, { readonly: true });
+    expect(again.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    expect(verify(again).ok).toBe(true);
+    again.close();
+  });
+
   it('uses an index for the common questions', async () => {
     const s = await SqliteJournalStore.open(':memory:');
     const plan = (sql: string): string =>
       (s.database.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ');
     expect(plan('SELECT * FROM snapshot WHERE branch = 1 AND icount <= 5 AND seq <= 9 ORDER BY icount DESC, seq DESC LIMIT 1')).toMatch(/USING (COVERING )?INDEX snapshot_at/);
     // Rare kinds (crashes, inputs, forks, ...) are indexed; a query names the index's condition.
-    expect(plan('SELECT * FROM event WHERE kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20)')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT * FROM event WHERE kind NOT BETWEEN 0 AND 3 AND kind IN (20, -20)')).toMatch(/INDEX event_kind_at/);
     expect(plan('SELECT * FROM v_crashes')).toMatch(/INDEX event_kind_at/);
     // The store's own kind query takes the index too.
     s.createRecording(META);
     s.append(ROOT_BRANCH, [{ kind: 'trap', pid: 8, cause: 13, pc: 0, tval: 0, icount: 1, seq: 0 }]);
     expect(s.events(ROOT_BRANCH, { kinds: ['trap', 'console-input'] })).toHaveLength(1);
-    expect(plan('SELECT seq FROM event INDEXED BY event_kind_at WHERE id BETWEEN 0 AND 9 AND kind NOT BETWEEN 1 AND 3 AND kind IN (20, -20, 8, -8) ORDER BY id')).toMatch(/INDEX event_kind_at/);
+    expect(plan('SELECT seq FROM event INDEXED BY event_kind_at WHERE id BETWEEN 0 AND 9 AND kind NOT BETWEEN 0 AND 3 AND kind IN (20, -20, 8, -8) ORDER BY id')).toMatch(/INDEX event_kind_at/);
     expect(plan('SELECT * FROM event WHERE id BETWEEN 10 AND 20 ORDER BY id')).toMatch(/INTEGER PRIMARY KEY/);
     s.close();
   });
@@ -239,16 +323,27 @@ describe('SQLite journal: files it cannot read', () => {
   });
 });
 
+type VerifyReportLike = ReturnType<typeof verify>;
+
 describe('SQLite journal: verify catches edits behind its back', () => {
-  /** Flips one bit of the row's byte data, or else of its body text, or else changes one of its numbers by one. */
+  /**
+   * Flips one bit of the row's byte data (in its row, or in the event_data segment it refers to),
+   * or else of its body text, or else changes one of its numbers by one.
+   */
   const flipByte = (db: Database.Database, branch: number, seq: number): void => {
-    const r = db.prepare('SELECT data, body FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { data: Buffer | null; body: string | null };
-    if (r.data !== null && r.data.length > 0) {
+    const r = db.prepare('SELECT id, data FROM event WHERE branch = ? AND seq = ?').get(branch, seq) as { id: number; data: Buffer | string | number | null };
+    if (Buffer.isBuffer(r.data) && r.data.length > 0) {
       const i = Math.floor(r.data.length / 2);
       r.data[i] = r.data[i]! ^ 0x01;
       db.prepare('UPDATE event SET data = ? WHERE branch = ? AND seq = ?').run(r.data, branch, seq);
-    } else if (r.body !== null) {
-      db.prepare('UPDATE event SET body = ? WHERE branch = ? AND seq = ?').run(r.body.replace(/\d/, (d) => String((Number(d) + 1) % 10)), branch, seq);
+    } else if (typeof r.data === 'number') {
+      const seg = db.prepare('SELECT id, bytes FROM event_data WHERE id <= ? ORDER BY id DESC LIMIT 1').get(r.id) as { id: number; bytes: Buffer };
+      const length = r.data % 2 ** 24;
+      const i = (r.data - length) / 2 ** 24 + Math.floor(length / 2);
+      seg.bytes[i] = seg.bytes[i]! ^ 0x01;
+      db.prepare('UPDATE event_data SET bytes = ? WHERE id = ?').run(seg.bytes, seg.id);
+    } else if (typeof r.data === 'string') {
+      db.prepare('UPDATE event SET data = ? WHERE branch = ? AND seq = ?').run(r.data.replace(/\d/, (d) => String((Number(d) + 1) % 10)), branch, seq);
     } else db.prepare('UPDATE event SET nr = coalesce(nr, 0) + 1 WHERE branch = ? AND seq = ?').run(branch, seq);
   };
 
@@ -277,6 +372,50 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       expect(report.ok).toBe(false);
       expect(report.firstBrokenEvent).toMatchObject({ branch, seq: blockStart });
     }
+  });
+
+  it('byte data in event_data segments: a flipped byte, bytes no row reads, a lost segment', async () => {
+    const path = file();
+    const s = await SqliteJournalStore.open(path, { flushEvery: 100 });
+    s.createRecording(META);
+    const evs = eventStream(3, { startIcount: 10, ipcBytes: 700 }).next(600);
+    for (let i = 0; i < evs.length; i += 100) s.append(ROOT_BRANCH, evs.slice(i, i + 100));
+    s.close();
+    const good = readFileSync(path);
+    const db0 = new Database(path, { readonly: true });
+    const segs = db0.prepare('SELECT id, length(bytes) AS n FROM event_data ORDER BY id').all() as { id: number; n: number }[];
+    db0.close();
+    // One segment a commit at least (flushEvery 100): several, each read by the events after it.
+    expect(segs.length).toBeGreaterThanOrEqual(6);
+    const second = segs[1]!;
+    for (const [what, sql, check] of [
+      ['a flipped byte', `UPDATE event_data SET bytes = CAST(substr(bytes, 1, 40) || x'ff' || substr(bytes, 42) AS BLOB) WHERE id = ${second.id}`, (r: VerifyReportLike) => r.firstBrokenEvent?.seq === Math.floor(second.id / 256) * 256],
+      ['bytes appended', `UPDATE event_data SET bytes = bytes || x'00' WHERE id = ${second.id}`, (r: VerifyReportLike) => r.problems.some((p) => /reads? .*of its/.test(p.message))],
+      ['a segment turned to text', `UPDATE event_data SET bytes = CAST(bytes AS TEXT) WHERE id = ${second.id}`, (r: VerifyReportLike) => r.problems.some((p) => /not a blob/.test(p.message))],
+      ['a deleted segment', `DELETE FROM event_data WHERE id = ${second.id}`, (r: VerifyReportLike) => r.ok === false],
+      ['a segment read by no row', `INSERT INTO event_data (id, bytes) VALUES (${second.id + 1}, x'00')`, (r: VerifyReportLike) => r.problems.some((p) => /read by no event|reads from byte/.test(p.message))],
+    ] as const) {
+      writeFileSync(path, good);
+      rmSync(`${path}-wal`, { force: true });
+      rmSync(`${path}-shm`, { force: true });
+      const db = new Database(path);
+      db.exec(sql);
+      db.close();
+      const v = await SqliteJournalStore.open(path, { readonly: true });
+      const report = verify(v);
+      v.close();
+      expect(report.ok, what).toBe(false);
+      expect(check(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
+    }
+    // Untouched, every item reads back as appended.
+    writeFileSync(path, good);
+    rmSync(`${path}-wal`, { force: true });
+    rmSync(`${path}-shm`, { force: true });
+    const again = await SqliteJournalStore.open(path, { readonly: true });
+    expect(verify(again).ok).toBe(true);
+    expect(again.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
+    expect(again.eventAt(ROOT_BRANCH, journalSeq(333))?.event).toEqual(evs[333]);
+    again.close();
   });
 
   it('changed columns, deleted rows, a lost tail, damaged snapshots and pages', async () => {

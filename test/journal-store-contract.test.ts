@@ -24,7 +24,10 @@ import {
   type PageHash,
 } from '../src/journal/index.js';
 import { RowBytesWriter } from '../src/journal/block-chain.js';
-import { eventStream, META, rng } from './journal-fixtures.js';
+import { eventStream as anyEventStream, META, rng } from './journal-fixtures.js';
+
+/** The fixtures' events with calls that return at once, which the SQLite store folds into one row with their return. */
+const eventStream = (seed: number, opts: Parameters<typeof anyEventStream>[1] = {}): ReturnType<typeof anyEventStream> => anyEventStream(seed, { quickCalls: true, ...opts });
 
 type Factory = (opts?: { flushEvery?: number }) => Promise<JournalStore>;
 

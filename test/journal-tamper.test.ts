@@ -97,6 +97,15 @@ async function eventEdit(db: Database.Database): Promise<void> {
   db.prepare('UPDATE event SET a0 = ? WHERE id = ?').run(victim.a0 + 1, victim.id);
 }
 
+/** Flips a bit in the middle of the first event_data segment, or appends bytes to it. */
+async function segmentEdit(db: Database.Database, how: 'flip' | 'append'): Promise<void> {
+  const seg = db.prepare('SELECT id, bytes FROM event_data ORDER BY id LIMIT 1').get() as { id: number; bytes: Buffer } | undefined;
+  expect(seg, 'the recording has byte data in segments').toBeDefined();
+  const bytes = how === 'flip' ? Buffer.from(seg!.bytes) : Buffer.concat([seg!.bytes, Buffer.from('forged')]);
+  if (how === 'flip') bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+  db.prepare('UPDATE event_data SET bytes = ? WHERE id = ?').run(bytes, seg!.id);
+}
+
 async function cutTail(db: Database.Database): Promise<void> {
   const { n } = db.prepare('SELECT count(*) AS n FROM event').get() as { n: number };
   db.prepare('DELETE FROM event WHERE id >= ?').run(n - 300);
@@ -106,7 +115,10 @@ async function cutTail(db: Database.Database): Promise<void> {
 const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => Promise<void>; readonly withoutKeys: boolean }[] = [
   { what: 'an event column', edit: eventEdit, withoutKeys: true },
   { what: 'an event column, the chain recomputed', edit: async (db) => (await eventEdit(db), await recomputeChain(db)), withoutKeys: false },
-  { what: 'a deleted event row', edit: async (db) => void db.prepare('DELETE FROM event WHERE id = 500').run(), withoutKeys: true },
+  { what: 'a byte of message data in an event_data segment', edit: (db) => segmentEdit(db, 'flip'), withoutKeys: true },
+  { what: 'a byte of message data in an event_data segment, the chain recomputed', edit: async (db) => (await segmentEdit(db, 'flip'), await recomputeChain(db)), withoutKeys: false },
+  { what: 'bytes appended to an event_data segment, read by no event', edit: (db) => segmentEdit(db, 'append'), withoutKeys: true },
+  { what: 'a deleted event row', edit: async (db) => void db.prepare('DELETE FROM event WHERE id = (SELECT min(id) FROM event WHERE id >= 500)').run(), withoutKeys: true },
   { what: 'the tail cut, the head left', edit: cutTail, withoutKeys: true },
   { what: 'the tail cut, head_seq/head_hash and blocks rewritten', edit: async (db) => (await cutTail(db), await recomputeChain(db)), withoutKeys: false },
   { what: 'a snapshot state (the VFS tree)', edit: (db) => forgeSnapshot(db, FORGE_VFS, false), withoutKeys: true },
@@ -136,13 +148,13 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
       // now lacks the rows of kind 4 (sched) that its definition says it holds.
       db.unsafeMode(true);
       db.pragma('writable_schema = ON');
-      db.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 1 AND 3', 'BETWEEN 1 AND 4') WHERE name = 'event_kind_at'").run();
+      db.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 0 AND 3', 'BETWEEN 0 AND 4') WHERE name = 'event_kind_at'").run();
       db.close();
       const again = new Database(db.name);
       again.exec('REINDEX event_kind_at');
       again.unsafeMode(true);
       again.pragma('writable_schema = ON');
-      again.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 1 AND 4', 'BETWEEN 1 AND 3') WHERE name = 'event_kind_at'").run();
+      again.prepare("UPDATE sqlite_schema SET sql = replace(sql, 'BETWEEN 0 AND 4', 'BETWEEN 0 AND 3') WHERE name = 'event_kind_at'").run();
       again.close();
       Object.assign(db, { close: () => undefined });
     },
@@ -185,7 +197,7 @@ describe('tampering with a recording', () => {
     clean.close();
     const cases: [string, (db: Database.Database) => Promise<void>, RegExp][] = [
       // Never re-executed (the replay starts at the boot snapshot), so only the chain can tell.
-      ['an event before the boot snapshot', async (db) => void db.prepare('UPDATE event SET a0 = coalesce(a0, 0) + 1 WHERE id = 5').run(), /do not match block 0|events before it, were altered/],
+      ['an event before the boot snapshot', async (db) => void db.prepare('UPDATE event SET a0 = coalesce(a0, 0) + 1 WHERE id = (SELECT min(id) FROM event WHERE id >= 5)').run(), /do not match block 0|events before it, were altered/],
       ['the tail cut behind the branch row', cutTail, /rows lost at the end/],
       ['the tail cut, the chain and head recomputed', async (db) => (await cutTail(db), await recomputeChain(db)), /fails its seal/],
       ['an event edited, the chain recomputed', async (db) => (await eventEdit(db), await recomputeChain(db)), /fails its seal/],

@@ -16,7 +16,8 @@ import { exited, until, xrr } from './support/xrr-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'xrr-wal-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const killed = join(dir, 'killed.db');
-const FRAME = 24 + 65536;
+/** A WAL frame's size: its 24-byte header and a page, whose size the WAL header holds (new files have 4 KiB pages, older ones 64 KiB). */
+const frameOf = (wal: Buffer): number => 24 + wal.readUInt32BE(8);
 
 function snapshots(file: string): number {
   try {
@@ -56,6 +57,7 @@ describe('a damaged WAL', () => {
 
   it('a flipped byte in an early frame: verify fails, naming the frame, and changes nothing', () => {
     const file = walEdited('flipped', (wal) => {
+      const FRAME = frameOf(wal);
       expect(wal.length).toBeGreaterThan(32 + 6 * FRAME);
       const at = 32 + 2 * FRAME + 24 + 100;
       wal[at] = wal[at]! ^ 0x04;
@@ -73,6 +75,7 @@ describe('a damaged WAL', () => {
     const header = walEdited('header', (wal) => ((wal[17] = wal[17]! ^ 0x01), wal));
     expect(xrr('verify', header).stdout).toMatch(/header is damaged/);
     const last = walEdited('last', (wal) => {
+      const FRAME = frameOf(wal);
       const frames = Math.floor((wal.length - 32) / FRAME);
       const at = 32 + (frames - 1) * FRAME + 24 + 7;
       wal[at] = wal[at]! ^ 0x80;
@@ -82,11 +85,12 @@ describe('a damaged WAL', () => {
   }, 300_000);
 
   it('a torn last write (a partial frame, or a frame header without its data) is not damage', () => {
-    const partial = walEdited('partial', (wal) => Buffer.concat([wal, Buffer.alloc(FRAME / 2, 1)]));
+    const partial = walEdited('partial', (wal) => Buffer.concat([wal, Buffer.alloc(frameOf(wal) / 2, 1)]));
     expect(walDamage(partial)).toBeUndefined();
     const torn = walEdited('torn', (wal) => {
+      const FRAME = frameOf(wal);
       const frames = Math.floor((wal.length - 32) / FRAME);
-      return wal.subarray(0, 32 + (frames - 1) * FRAME + 24 + 4096);
+      return wal.subarray(0, 32 + (frames - 1) * FRAME + 24 + (FRAME - 24) / 2);
     });
     expect(walDamage(torn)).toBeUndefined();
     expect(xrr('verify', torn).status).toBe(0);

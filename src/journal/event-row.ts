@@ -33,6 +33,10 @@
  *
  * Canonical form: rowBytes() serialises the columns (names as text, not ids) the same way in
  * both stores, so the same run gives byte-identical rows and equal hash chains (block-chain.ts).
+ *
+ * These are the logical columns. The SQLite store lays them out in fewer bytes (schema 9,
+ * sqlite-store.ts): body in the data column as TEXT, large data in event_data segments, a
+ * syscall's usual name left to syscall_name, a syscall and the return right after it in one row.
  */
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { derivedNonce, isDerivedNonce } from '../core/ipc/wire.js';

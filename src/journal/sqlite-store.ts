@@ -41,7 +41,7 @@ const PAGE_DICTIONARY_PAGES = 64;
 const PAGE_HASHES_KEPT = 1 << 17;
 
 /** Page size of a new journal file (bytes). */
-const PAGE_SIZE = 65536;
+const PAGE_SIZE = 4096;
 
 /** Turns SQLite's failures over a bad file into JournalErrors; anything else is a bug and passes through. */
 export function translateSqliteError(e: unknown, where = 'the journal'): unknown {
@@ -144,18 +144,34 @@ interface SnapshotRowDb {
 
 /** Rows one INSERT statement takes: binding 64 rows in one call costs about a quarter less than 64 calls. */
 const ROWS_PER_INSERT = 64;
-const EVENT_INSERT = 'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body) VALUES ';
-const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
-const EVENT_PARAMS = 15;
+const EVENT_INSERT = 'INSERT INTO event (id, icount, seq_in_icount, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data) VALUES ';
+const EVENT_VALUES = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const EVENT_PARAMS = 14;
 
-/** An event row as SQLite hands it back in EVENT_COLUMNS order (the name as its id, blobs as Buffers). */
+/**
+ * Byte data longer than this goes to an event_data segment (schema 9); up to it, it stays in its
+ * row, where it costs less than the reference (measured: README "Event encoding").
+ */
+const INLINE_DATA_MAX = 128;
+/** A segment is closed before it would pass this many bytes (one item larger than it has one of its own). */
+const SEGMENT_BYTES = 256 * 1024;
+/** event.data of segmented bytes is offset * 2^24 + length. */
+const DATA_LENGTH_BITS = 24;
+const DATA_LENGTH_LIMIT = 2 ** DATA_LENGTH_BITS;
+/** The logical kind code of a syscall, whose name may be left to syscall_name. */
+const SYSCALL_KIND = KIND_CODES.syscall;
+const RETURN_KIND = KIND_CODES['syscall-return'];
+/** The stored kind of a syscall and the return right after it, in one row (data: the result). */
+const FOLDED_KIND = 0;
+
+/** An event row as SQLite hands it back in EVENT_COLUMNS order (the name as its id; data as stored: bytes, JSON text or a segment reference). */
 type EventRowArray = [
   seq: number, icount: number, sii: number, kind: number, pid: number | null, nr: number | null,
   a0: number | null, a1: number | null, a2: number | null, a3: number | null, a4: number | null, a5: number | null,
-  name: number | null, data: Buffer | null, body: string | null,
+  name: number | null, data: Buffer | string | number | null,
 ];
 
-const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data, body';
+const EVENT_COLUMNS = 'seq, icount, seq_in_icount AS sii, kind, pid, nr, a0, a1, a2, a3, a4, a5, name, data';
 const SNAPSHOT_COLUMNS = 'id, branch, icount, seq, state_size, length(state) AS csize, page_count, created_at';
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -169,6 +185,67 @@ function blobToHashes(blob: Buffer): PageHash[] {
   const out: PageHash[] = [];
   for (let i = 0; i + 32 <= blob.length; i += 32) out.push(blob.toString('hex', i, i + 32) as PageHash);
   return out;
+}
+
+/**
+ * The segments of one commit's byte data: each item longer than INLINE_DATA_MAX is appended to the
+ * open segment, which is closed when the next item would take it past SEGMENT_BYTES or belongs to
+ * another branch. A segment's id is the event id of its first item's event.
+ */
+class SegmentWriter {
+  private readonly done: { readonly id: number; readonly bytes: Buffer }[] = [];
+  private open: { readonly id: number; readonly branchEnd: number; parts: Uint8Array[]; size: number } | null = null;
+
+  /** Appends the bytes of event `id` (of the branch ending below branchEnd); returns their offset. */
+  add(id: number, branchEnd: number, bytes: Uint8Array): number {
+    let seg = this.open;
+    if (seg === null || id >= seg.branchEnd || seg.size + bytes.length > SEGMENT_BYTES) {
+      this.close();
+      seg = this.open = { id, branchEnd, parts: [], size: 0 };
+    }
+    const offset = seg.size;
+    seg.parts.push(bytes);
+    seg.size += bytes.length;
+    return offset;
+  }
+
+  private close(): void {
+    if (this.open === null) return;
+    this.done.push({ id: this.open.id, bytes: Buffer.concat(this.open.parts, this.open.size) });
+    this.open = null;
+  }
+
+  finish(): readonly { readonly id: number; readonly bytes: Buffer }[] {
+    this.close();
+    return this.done;
+  }
+}
+
+/**
+ * Whether `ret` is the return of syscall `call` right after it (the next seq, at the same icount
+ * and the next seq in icount; same process and number), with nothing a row of kind 0 cannot hold:
+ * then both are stored as one row, the return's result in data.
+ */
+function foldsInto(call: PendingRow, ret: PendingRow): boolean {
+  return (
+    call.kind === SYSCALL_KIND && ret.kind === RETURN_KIND && ret.branch === call.branch && ret.seq === call.seq + 1 &&
+    ret.icount === call.icount && ret.seqInIcount === call.seqInIcount + 1 && ret.pid === call.pid && ret.nr === call.nr &&
+    ret.a0 !== null && Number.isSafeInteger(ret.a0) && ret.a1 === null && ret.a2 === null && ret.a3 === null && ret.a4 === null && ret.a5 === null &&
+    ret.name === null && ret.data === null && ret.body === null && call.data === null && call.body === null
+  );
+}
+
+/** The data column of a row: its body (TEXT), its bytes inline, or where in a segment they are. */
+function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Array | string | bigint | null {
+  if (r.body !== null) {
+    if (r.data !== null) throw new JournalError('INVALID_EVENT', `event ${r.seq} of branch ${r.branch} has both byte data and a body; a row holds one`);
+    return r.body;
+  }
+  const d = r.data;
+  if (d === null || d.length <= INLINE_DATA_MAX || d.length >= DATA_LENGTH_LIMIT) return d;
+  const offset = segments.add(id, eventRowId(r.branch, SEQS_PER_BRANCH - 1) + 1, d);
+  // A BigInt: better-sqlite3 binds a number as a REAL, which a column without affinity keeps (8 bytes, and not an integer to the views).
+  return BigInt(offset * DATA_LENGTH_LIMIT + d.length);
 }
 
 interface Keyframe {
@@ -192,6 +269,14 @@ export class SqliteJournalStore extends BaseJournalStore {
   /** The parameters of insertEvents, reused. */
   private readonly insertParams: unknown[] = new Array<unknown>(ROWS_PER_INSERT * EVENT_PARAMS);
   private readonly insertName: Database.Statement<unknown[], never>;
+  private readonly insertSyscallName: Database.Statement<unknown[], never>;
+  private readonly insertSegment: Database.Statement<unknown[], never>;
+  /** syscall_name: the name id of each syscall number (a syscall row with that name stores none). */
+  private readonly syscallNames = new Map<number, number>();
+  private readonly qSegmentOf: Stmt<{ id: number }>;
+  private readonly qSegment: Stmt<{ bytes: Buffer }>;
+  /** The event_data segment read last: a replay reads its rows one after the other. */
+  private segment: { readonly id: number; readonly bytes: Buffer } | null = null;
   private readonly upsertBlock: Database.Statement<unknown[], never>;
   /** The name table both ways (names are few: syscall names, reasons, paths, server names). */
   private readonly nameIds = new Map<string, number>();
@@ -201,7 +286,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qLastRow: Stmt<EventRowArray>;
   private readonly qRawFrom: Stmt<EventRowArray>;
   private readonly qBranch: Stmt<BranchRowDb>;
-  private readonly qIcountAt: Stmt<{ icount: number }>;
+  private readonly qIcountAt: Stmt<{ id: number; kind: number; icount: number }>;
+  private readonly qKindAt: Stmt<{ kind: number; pid: number | null }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
   private readonly qPage: Stmt<{ size: number; data: Buffer; dictionary: number | null }>;
@@ -263,6 +349,8 @@ export class SqliteJournalStore extends BaseJournalStore {
       this.insertEvent = db.prepare<unknown[], never>(EVENT_INSERT + EVENT_VALUES);
       this.insertEvents = db.prepare<unknown[], never>(EVENT_INSERT + new Array<string>(ROWS_PER_INSERT).fill(EVENT_VALUES).join(', '));
       this.insertName = db.prepare<unknown[], never>('INSERT INTO name (text) VALUES (?)');
+      this.insertSyscallName = db.prepare<unknown[], never>('INSERT INTO syscall_name (nr, name) VALUES (?, ?)');
+      this.insertSegment = db.prepare<unknown[], never>('INSERT INTO event_data (id, bytes) VALUES (?, ?)');
       this.upsertBlock = db.prepare<unknown[], never>('INSERT OR REPLACE INTO event_block (branch, block, count, hash, mac) VALUES (?, ?, ?, ?, ?)');
     } catch (e) {
       throw translateSqliteError(e, label);
@@ -272,8 +360,12 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qLastRow = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1`);
     this.qRawFrom = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM event WHERE id BETWEEN ? AND ? ORDER BY id LIMIT ?`);
     this.qBranch = this.prep('SELECT id, parent, fork_icount, fork_seq, created_at, label FROM branch WHERE id = ?');
-    this.qIcountAt = this.prep('SELECT icount FROM event WHERE id = ?');
+    this.qIcountAt = this.prep('SELECT id, kind, icount FROM event WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT 1');
+    this.qKindAt = this.prep('SELECT kind, pid FROM event WHERE id = ?');
     this.loadNames();
+    this.loadSyscallNames();
+    this.qSegmentOf = this.prep('SELECT id FROM event_data WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1');
+    this.qSegment = this.prep('SELECT bytes FROM event_data WHERE id = ?');
     this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
     this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
     this.qPage = this.prep('SELECT size, data, dictionary FROM page WHERE hash = ?');
@@ -556,45 +648,101 @@ export class SqliteJournalStore extends BaseJournalStore {
     try {
       this.tx(() => {
         // The raw statements on the hot path; tx() translates their errors.
+        const segments = new SegmentWriter();
         const params = this.insertParams;
-        let i = 0;
-        for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
-          let k = 0;
-          for (let j = i; j < i + ROWS_PER_INSERT; j++) {
-            const r = rows[j]!;
-            params[k++] = eventRowId(r.branch, r.seq);
-            params[k++] = r.icount;
-            params[k++] = r.seqInIcount;
-            params[k++] = r.kind;
-            params[k++] = r.pid;
-            params[k++] = r.nr;
-            params[k++] = r.a0;
-            params[k++] = r.a1;
-            params[k++] = r.a2;
-            params[k++] = r.a3;
-            params[k++] = r.a4;
-            params[k++] = r.a5;
-            params[k++] = r.name === null ? null : this.nameId(r.name);
-            params[k++] = r.data;
-            params[k++] = r.body;
+        let k = 0;
+        for (let j = 0; j < rows.length; j++) {
+          const r = rows[j]!;
+          const id = eventRowId(r.branch, r.seq);
+          const next = rows[j + 1];
+          const folded = next !== undefined && foldsInto(r, next);
+          params[k++] = id;
+          params[k++] = r.icount;
+          params[k++] = r.seqInIcount;
+          params[k++] = folded ? FOLDED_KIND : r.kind;
+          params[k++] = r.pid;
+          params[k++] = r.nr;
+          params[k++] = r.a0;
+          params[k++] = r.a1;
+          params[k++] = r.a2;
+          params[k++] = r.a3;
+          params[k++] = r.a4;
+          params[k++] = r.a5;
+          params[k++] = this.storedName(r);
+          // A BigInt: a column without affinity keeps a bound number as a REAL.
+          params[k++] = folded ? BigInt(next.a0!) : storedData(r, id, segments);
+          if (folded) j++;
+          if (k === params.length) {
+            this.insertEvents.run(params);
+            k = 0;
           }
-          this.insertEvents.run(params);
         }
-        const insert = this.insertEvent;
-        for (; i < rows.length; i++) {
-          const r = rows[i]!;
-          insert.run(eventRowId(r.branch, r.seq), r.icount, r.seqInIcount, r.kind, r.pid, r.nr, r.a0, r.a1, r.a2, r.a3, r.a4, r.a5, r.name === null ? null : this.nameId(r.name), r.data, r.body);
-        }
+        for (let o = 0; o < k; o += EVENT_PARAMS) this.insertEvent.run(params.slice(o, o + EVENT_PARAMS));
         // Blobs stay referenced by the reused parameters otherwise.
         params.fill(null);
+        for (const seg of segments.finish()) this.insertSegment.run(seg.id, seg.bytes);
         for (const b of chain.blocks) this.upsertBlock.run(b.branch, b.index, b.count, b.hash, b.mac);
         for (const [b, h] of chain.heads) this.qSetHead.run(h.length, h.hash, chain.headMacs.get(b) ?? null, b);
       });
     } catch (e) {
-      // Names added inside the rolled-back transaction are gone from the file.
+      // Names, syscall numbers and segments added inside the rolled-back transaction are gone from the file.
       this.loadNames();
+      this.loadSyscallNames();
+      this.segment = null;
       throw e;
     }
+  }
+
+  /**
+   * The name column of a row: the name's id, or NULL for a syscall whose name is the one
+   * syscall_name holds for its number (recorded here when its number is new).
+   */
+  private storedName(r: PendingRow): number | null {
+    if (r.name === null) return null;
+    const id = this.nameId(r.name);
+    if (r.kind !== SYSCALL_KIND || r.nr === null) return id;
+    const known = this.syscallNames.get(r.nr);
+    if (known === id) return null;
+    if (known !== undefined) return id;
+    this.insertSyscallName.run(r.nr, id);
+    this.syscallNames.set(r.nr, id);
+    return null;
+  }
+
+  private loadSyscallNames(): void {
+    this.syscallNames.clear();
+    for (const r of this.prep<{ nr: number; name: number }>('SELECT nr, name FROM syscall_name').all()) this.syscallNames.set(r.nr, r.name);
+  }
+
+  /** The name id a syscall row without one has: its number's in syscall_name. */
+  private syscallNameId(nr: number | null, where: string): number {
+    let id = nr === null ? undefined : this.syscallNames.get(nr);
+    if (id === undefined && nr !== null) {
+      // Another connection (the recorder) may have added numbers since this one loaded them.
+      this.loadSyscallNames();
+      id = this.syscallNames.get(nr);
+    }
+    if (id === undefined) throw new JournalError('CORRUPT', `event ${where} is a syscall without a name, and syscall_name has none for number ${String(nr)} (run xrr verify)`);
+    return id;
+  }
+
+  /** The bytes of a segmented item: `ref` is offset * 2^24 + length in the segment holding event `id`. */
+  private segmentedBytes(branch: BranchId, id: number, ref: number, where: string): Buffer {
+    const segId = this.qSegmentOf.get(id, eventRowId(branch, 0))?.id;
+    if (segId === undefined) throw new JournalError('CORRUPT', `event ${where} refers to event_data, which holds no segment for it (run xrr verify)`);
+    let seg = this.segment;
+    if (seg === null || seg.id !== segId) {
+      const row = this.qSegment.get(segId);
+      if (!row) throw new JournalError('CORRUPT', `event ${where}: segment ${segId} vanished while read`);
+      if (!Buffer.isBuffer(row.bytes)) throw new JournalError('CORRUPT', `event_data segment ${segId} is not a blob (run xrr verify)`);
+      seg = this.segment = { id: segId, bytes: row.bytes };
+    }
+    const length = ref % DATA_LENGTH_LIMIT;
+    const offset = (ref - length) / DATA_LENGTH_LIMIT;
+    if (!Number.isSafeInteger(ref) || ref < 0 || offset + length > seg.bytes.length) {
+      throw new JournalError('CORRUPT', `event ${where} refers to bytes ${offset}..${offset + length} of segment ${segId}, which has ${seg.bytes.length} (run xrr verify)`);
+    }
+    return seg.bytes.subarray(offset, offset + length);
   }
 
   eventBlocks(branch: BranchId, fromIndex: number, limit: number): EventBlock[] {
@@ -611,43 +759,90 @@ export class SqliteJournalStore extends BaseJournalStore {
     return { length: r.head_seq, hash: r.head_hash };
   }
 
-  private raw(branch: BranchId, r: EventRowArray): RawEventRow {
+  /**
+   * The logical rows of a stored row with lo <= seq <= hi, in seq order: one, or two for a row
+   * of kind 0 (a syscall, then its return at the next seq, in icount and seq in icount).
+   */
+  private expand(branch: BranchId, r: EventRowArray, lo: number, hi: number, out: RawEventRow[]): void {
     const seq = r[0];
-    const name = r[12];
-    return {
-      branch,
-      seq,
-      icount: r[1],
-      seqInIcount: r[2],
-      kind: r[3],
-      pid: r[4],
-      nr: r[5],
-      a0: r[6],
-      a1: r[7],
-      a2: r[8],
-      a3: r[9],
-      a4: r[10],
-      a5: r[11],
-      name: name === null ? null : this.nameText(name, `${seq} of branch ${branch}`),
-      data: r[13],
-      body: r[14],
-    };
+    const kind = r[3];
+    const nr = r[5];
+    const where = (): string => `${seq} of branch ${branch}`;
+    let name: number | null = r[12];
+    const stored = r[13];
+    let data: Buffer | null = null;
+    let body: string | null = null;
+    if (kind === FOLDED_KIND) {
+      if (typeof stored !== 'number' || !Number.isSafeInteger(stored)) throw new JournalError('CORRUPT', `event ${where()} is a syscall and its return, without an integer result (run xrr verify)`);
+    } else if (typeof stored === 'string') body = stored;
+    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, where());
+    else data = stored;
+    if (name === null && (kind === SYSCALL_KIND || kind === FOLDED_KIND)) name = this.syscallNameId(nr, where());
+    if (seq >= lo && seq <= hi) {
+      out.push({
+        branch,
+        seq,
+        icount: r[1],
+        seqInIcount: r[2],
+        kind: kind === FOLDED_KIND ? SYSCALL_KIND : kind,
+        pid: r[4],
+        nr,
+        a0: r[6],
+        a1: r[7],
+        a2: r[8],
+        a3: r[9],
+        a4: r[10],
+        a5: r[11],
+        name: name === null ? null : this.nameText(name, where()),
+        data,
+        body,
+      });
+    }
+    if (kind === FOLDED_KIND && seq + 1 >= lo && seq + 1 <= hi) {
+      const n = null;
+      out.push({ branch, seq: seq + 1, icount: r[1], seqInIcount: r[2] + 1, kind: RETURN_KIND, pid: r[4], nr, a0: stored as number, a1: n, a2: n, a3: n, a4: n, a5: n, name: n, data: n, body: n });
+    }
+  }
+
+  /** The logical rows of stored rows (from a query that began one seq early, for a return folded there), limited. */
+  private expandAll(branch: BranchId, rows: readonly EventRowArray[], lo: number, hi: number, order: 'asc' | 'desc', limit: number, kinds: ReadonlySet<number> | null): RawEventRow[] {
+    const out: RawEventRow[] = [];
+    const one: RawEventRow[] = [];
+    for (const r of rows) {
+      one.length = 0;
+      this.expand(branch, r, lo, hi, one);
+      if (order === 'desc') one.reverse();
+      for (const x of one) if (kinds === null || kinds.has(x.kind)) out.push(x);
+      if (limit >= 0 && out.length >= limit) break;
+    }
+    if (limit >= 0 && out.length > limit) out.length = limit;
+    return out;
   }
 
   protected lastOwnRow(branch: BranchId): RawEventRow | null {
     const r = this.qLastRow.get(eventRowId(branch, 0), eventRowId(branch, SEQS_PER_BRANCH - 1));
-    return r ? this.raw(branch, r) : null;
+    if (!r) return null;
+    const out: RawEventRow[] = [];
+    this.expand(branch, r, 0, MAX, out);
+    return out[out.length - 1] ?? null;
   }
 
   rawEvents(branch: BranchId, fromSeq: number, limit: number): RawEventRow[] {
     this.settled();
-    return this.qRawFrom.all(eventRowId(branch, fromSeq), eventRowId(branch, SEQS_PER_BRANCH - 1), limit).map((r) => this.raw(branch, r));
+    // From one seq early: a return at fromSeq may be folded into the row before it.
+    const first = Math.max(0, fromSeq - 1);
+    const rows = this.qRawFrom.all(eventRowId(branch, first), eventRowId(branch, SEQS_PER_BRANCH - 1), limit + 1);
+    return this.expandAll(branch, rows, fromSeq, MAX, 'asc', limit, null);
   }
 
-  /** WHERE clause and parameters for one branch's rows under a filter. */
-  private where(branch: BranchId, f: SegmentFilter): { sql: string; params: unknown[]; key: string; index?: string } {
+  /**
+   * WHERE clause and parameters for one branch's stored rows under a filter, from `first` (the
+   * filter's loSeq, or one before it to take a return folded there); `kinds`: the logical codes
+   * the rows it gives must still be filtered to (a row of kind 0 is a syscall and a return).
+   */
+  private where(branch: BranchId, f: SegmentFilter, first = f.loSeq): { sql: string; params: unknown[]; key: string; index?: string; kinds: ReadonlySet<number> | null } {
     let sql = 'id BETWEEN ? AND ?';
-    const params: unknown[] = [eventRowId(branch, f.loSeq), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
+    const params: unknown[] = [eventRowId(branch, first), eventRowId(branch, Math.min(f.hiSeq, SEQS_PER_BRANCH - 1))];
     let key = '';
     if (f.loIcount > 0 || f.hiIcount < MAX) {
       sql += ' AND icount BETWEEN ? AND ?';
@@ -669,34 +864,53 @@ export class SqliteJournalStore extends BaseJournalStore {
         if (c === undefined) throw new JournalError('BAD_ARGUMENT', `unknown event kind ${JSON.stringify(k)}`);
         codes.push(c, -c);
       }
+      const kinds = new Set(codes);
+      if (kinds.has(SYSCALL_KIND) || kinds.has(RETURN_KIND)) codes.push(FOLDED_KIND);
       const rare = codes.every((c) => Math.abs(c) >= RARE_KIND_MIN);
-      sql += `${rare ? ' AND kind NOT BETWEEN 1 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
+      sql += `${rare ? ' AND kind NOT BETWEEN 0 AND 3' : ''} AND kind IN (${codes.join(', ')})`;
       key += `k${codes.join(',')}`;
       // Without statistics the planner may prefer a long seq range on the primary key: a rare
       // kind is a few rows in the index, so name it.
-      if (rare) return { sql, params, key, index: 'event_kind_at' };
+      if (rare) return { sql, params, key, index: 'event_kind_at', kinds };
+      return { sql, params, key, kinds };
     }
-    return { sql, params, key };
+    return { sql, params, key, kinds: null };
   }
 
   protected selectRows(branch: BranchId, f: SegmentFilter, order: 'asc' | 'desc', limit: number): RawEventRow[] {
-    const w = this.where(branch, f);
+    const w = this.where(branch, f, Math.max(0, f.loSeq - 1));
     const dir = order === 'asc' ? 'ASC' : 'DESC';
     // Within a branch (icount, seq) order is seq order, which the primary key and event_kind_at deliver.
     const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
-    return this.prepRows(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`)
-      .all(...w.params, limit)
-      .map((r) => this.raw(branch, r));
+    // Every stored row gives at least one matching event, but for the one before loSeq: one more row is enough.
+    const rows = this.prepRows(`SELECT ${EVENT_COLUMNS} FROM ${from} WHERE ${w.sql} ORDER BY id ${dir} LIMIT ?`).all(...w.params, limit < 0 ? -1 : limit + 1);
+    return this.expandAll(branch, rows, f.loSeq, f.hiSeq, order, limit, w.kinds);
   }
 
   protected ownIcountAt(branch: BranchId, seq: number): number | null {
-    return this.qIcountAt.get(eventRowId(branch, seq))?.icount ?? null;
+    const r = this.qIcountAt.get(eventRowId(branch, Math.max(0, seq - 1)), eventRowId(branch, seq));
+    if (!r) return null;
+    // The row itself, or the syscall its return is folded into.
+    return r.id === eventRowId(branch, seq) || r.kind === FOLDED_KIND ? r.icount : null;
   }
 
   protected countRows(branch: BranchId, f: SegmentFilter): number {
     const w = this.where(branch, f);
     const from = w.index === undefined ? 'event' : `event INDEXED BY ${w.index}`;
-    return this.prep<{ n: number }>(`SELECT count(*) AS n FROM ${from} WHERE ${w.sql}`).get(...w.params)!.n;
+    const c = this.prep<{ n: number; folded: number | null }>(`SELECT count(*) AS n, sum(kind = ${FOLDED_KIND}) AS folded FROM ${from} WHERE ${w.sql}`).get(...w.params)!;
+    const callCounts = w.kinds === null || w.kinds.has(SYSCALL_KIND);
+    const returnCounts = w.kinds === null || w.kinds.has(RETURN_KIND);
+    // A row of kind 0 is counted once; it holds two events, one or both of which the filter asks for.
+    let n = c.n + (c.folded ?? 0) * ((callCounts ? 1 : 0) + (returnCounts ? 1 : 0) - 1);
+    if (returnCounts) {
+      const at = (seq: number): { kind: number; pid: number | null } | undefined => this.qKindAt.get(eventRowId(branch, seq));
+      // The return of a row at hiSeq is past the range; one folded into the row before loSeq is in it.
+      const last = at(f.hiSeq);
+      if (last?.kind === FOLDED_KIND && (f.pid === null || last.pid === f.pid) && c.n > 0) n--;
+      const before = f.loSeq > 0 ? at(f.loSeq - 1) : undefined;
+      if (before?.kind === FOLDED_KIND && (f.pid === null || before.pid === f.pid)) n++;
+    }
+    return n;
   }
 
   // ---- snapshots and pages ------------------------------------------------------------------
@@ -952,7 +1166,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     const one = (sql: string): number => this.prep<{ n: number | null }>(sql).get()!.n ?? 0;
     return {
       branches: one('SELECT count(*) AS n FROM branch'),
-      events: one('SELECT count(*) AS n FROM event'),
+      // A row of kind 0 is two events.
+      events: one(`SELECT count(*) + coalesce(sum(kind = ${FOLDED_KIND}), 0) AS n FROM event`),
       snapshots: one('SELECT count(*) AS n FROM snapshot'),
       pages: one('SELECT count(*) AS n FROM page'),
       pageBytes: one('SELECT (SELECT coalesce(sum(length(data)), 0) FROM page) + (SELECT coalesce(sum(length(data)), 0) FROM page_dictionary) AS n'),
@@ -998,6 +1213,9 @@ export class SqliteJournalStore extends BaseJournalStore {
         from = branch * SEQS_PER_BRANCH;
       }
     });
+    attempt('event data check', () => {
+      for (const p of this.segmentProblems()) problems.push(p);
+    });
     attempt('schema check', () => {
       const expected = expectedSchema(this.migrations);
       const actual = schemaObjects(this.db);
@@ -1009,6 +1227,45 @@ export class SqliteJournalStore extends BaseJournalStore {
       for (const name of actual.keys()) if (!expected.has(name)) problems.push(`schema: unexpected object ${name}`);
     });
     return problems;
+  }
+
+  /**
+   * What is wrong with event_data: every segment must be exactly the items of the rows that refer
+   * to it, one after the other from its first byte to its last. The hash chain covers the items;
+   * this catches bytes no row reads (added, or left by a deleted row) and segments no row uses.
+   */
+  private segmentProblems(): string[] {
+    const out: string[] = [];
+    const segments = this.db.prepare<[], { id: number; n: number; type: string }>('SELECT id, length(CAST(bytes AS BLOB)) AS n, typeof(bytes) AS type FROM event_data ORDER BY id').all();
+    for (const seg of segments) if (seg.type !== 'blob') out.push(`event_data segment ${seg.id} is not a blob but ${seg.type}`);
+    const refs = this.db.prepare<[], { id: number; data: number }>(`SELECT id, data FROM event WHERE typeof(data) = 'integer' AND kind <> ${FOLDED_KIND} ORDER BY id`).iterate();
+    let at = 0; // the segment the rows are in
+    let covered = 0;
+    const closeSegment = (): void => {
+      const seg = segments[at];
+      if (seg !== undefined && covered !== seg.n) out.push(`event_data segment ${seg.id}: its rows read ${covered} of its ${seg.n} bytes`);
+    };
+    for (const r of refs) {
+      // Rows past the segment's end (the next segment, or its branch's end) belong to a later one.
+      while (at + 1 < segments.length && segments[at + 1]!.id <= r.id) {
+        closeSegment();
+        at++;
+        covered = 0;
+      }
+      const seg = segments[at];
+      const length = r.data % DATA_LENGTH_LIMIT;
+      const offset = (r.data - length) / DATA_LENGTH_LIMIT;
+      if (seg === undefined || seg.id > r.id || Math.floor(seg.id / SEQS_PER_BRANCH) !== Math.floor(r.id / SEQS_PER_BRANCH)) {
+        out.push(`event ${r.id % SEQS_PER_BRANCH} of branch ${Math.floor(r.id / SEQS_PER_BRANCH) + 1} refers to event_data, which holds no segment for it`);
+      } else if (offset !== covered) {
+        out.push(`event_data segment ${seg.id}: event ${r.id % SEQS_PER_BRANCH} reads from byte ${offset}, the items before it end at ${covered}`);
+        covered = offset + length;
+      } else covered += length;
+      if (out.length >= 10) return out;
+    }
+    closeSegment();
+    for (let i = at + 1; i < segments.length; i++) out.push(`event_data segment ${segments[i]!.id} is read by no event`);
+    return out.slice(0, 10);
   }
 
   protected release(): void {

@@ -58,7 +58,7 @@ export function committedBytes(file: string, kind: string, branch = 1): Buffer |
     try {
       const [lo, hi] = branchIds(branch);
       const rows = db
-        .prepare('SELECT data FROM event WHERE kind = (SELECT code FROM event_kind WHERE name = ?) AND id BETWEEN ? AND ? ORDER BY id')
+        .prepare('SELECT data FROM v_event_fields WHERE kind = (SELECT code FROM event_kind WHERE name = ?) AND id BETWEEN ? AND ? ORDER BY id')
         .all(kind, lo, hi) as { data: Buffer | null }[];
       return Buffer.concat(rows.map((r) => r.data ?? Buffer.alloc(0)));
     } finally {
