@@ -125,7 +125,8 @@ describe('snapshots in a journal file', () => {
     hashes.forEach((h, i) => expect(s.getPage(h), `page ${i}`).toEqual(batch[i]));
     const db = s.database;
     expect(db.prepare('SELECT count(*) AS n FROM page_dictionary').get()).toEqual({ n: 1 });
-    expect(db.prepare('SELECT count(*) AS n FROM page WHERE dictionary IS NULL').get()).toEqual({ n: 1 });
+    // Only the small batch's page is compressed without it (a pack's other members hold no bytes of their own).
+    expect(db.prepare('SELECT count(*) AS n FROM page WHERE dictionary IS NULL AND length(data) > 0').get()).toEqual({ n: 1 });
     const withDictionary = (db.prepare('SELECT sum(length(data)) AS n FROM page WHERE dictionary IS NOT NULL').get() as { n: number }).n;
     expect(withDictionary).toBeLessThan(101 * 200);
     expect(verify(s).ok).toBe(true);

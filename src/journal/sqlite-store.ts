@@ -50,6 +50,17 @@ function hashKey(hash: PageHash): [Buffer, Buffer] {
   return [bytes.subarray(0, 8), bytes];
 }
 
+/**
+ * Pages compressed together as one pack (schema 9): consecutive pages of a batch, at most this many
+ * and PACK_BYTES, in one zstd frame (with the page dictionary). Measured on the image's 1,159 pages
+ * (README "Snapshots and pages"): 958 KB one by one, 886 KB in packs of 64; a pack decompresses in
+ * one call, so a restore, which reads every page of a snapshot, decompresses a third as long.
+ */
+const PACK_PAGES = 64;
+const PACK_BYTES = PACK_PAGES * 4096;
+/** Packs kept decompressed (4 MiB): a restore reads pages in about the order they were stored. */
+const PACKS_KEPT = 16;
+
 /** Page ids whose hashes a store keeps (about 10 MB at most). */
 const PAGE_HASHES_KEPT = 1 << 17;
 
@@ -218,7 +229,10 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qIcountAt: Stmt<{ icount: number }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
-  private readonly qPage: Stmt<{ size: number; data: Buffer; dictionary: number | null }>;
+  private readonly qPage: Stmt<{ id: number; size: number; data: Buffer; dictionary: number | null; pack: number | null }>;
+  private readonly qPackMembers: Stmt<{ id: number; size: number; pack: number | null }>;
+  /** Packs read lately, by the id of their first page: each member's bytes by page id. */
+  private readonly packs = new Map<number, ReadonlyMap<number, Uint8Array>>();
   /** The page dictionary new pages are compressed with (undefined: not looked up yet; null: none yet). */
   private pageDictionary: { readonly id: number; readonly z: ZstdDictionary } | null | undefined = undefined;
   /** Page dictionaries digested so far, by id (freed on close). */
@@ -290,8 +304,9 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.loadNames();
     // Pages are found through the index of their hash's first bytes (page_hash_prefix), then the whole hash.
     this.qPageExists = this.prep(`SELECT 1 AS one FROM page WHERE ${PAGE_BY_HASH}`);
-    this.qInsertPage = this.prep('INSERT INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
-    this.qPage = this.prep(`SELECT size, data, dictionary FROM page WHERE ${PAGE_BY_HASH}`);
+    this.qInsertPage = this.prep('INSERT INTO page (id, hash, size, data, dictionary, pack) VALUES (?, ?, ?, ?, ?, ?)');
+    this.qPage = this.prep(`SELECT id, size, data, dictionary, pack FROM page WHERE ${PAGE_BY_HASH}`);
+    this.qPackMembers = this.prep(`SELECT id, size, pack FROM page WHERE id BETWEEN ? AND ? + ${PACK_PAGES - 1} ORDER BY id`);
     this.qPageId = this.prep(`SELECT id FROM page WHERE ${PAGE_BY_HASH}`);
     this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
@@ -886,13 +901,33 @@ export class SqliteJournalStore extends BaseJournalStore {
       fresh = { bytes, z: this.zstd.prepareDictionary(bytes) };
     }
     const z = fresh?.z ?? dict?.z ?? null;
-    const blobs = pages.map((p) => (z === null ? this.zstd.compress(p.bytes) : z.compress(p.bytes)));
+    const compress = (bytes: Uint8Array): Uint8Array => (z === null ? this.zstd.compress(bytes) : z.compress(bytes));
+    // Consecutive pages go together into packs; a pack of one is a page stored on its own.
+    const groups: (typeof pages)[] = [];
+    let bytes = 0;
+    for (const p of pages) {
+      const last = groups[groups.length - 1];
+      if (last === undefined || last.length >= PACK_PAGES || bytes + p.bytes.length > PACK_BYTES) {
+        groups.push([p]);
+        bytes = p.bytes.length;
+      } else {
+        (last as { hash: PageHash; bytes: Uint8Array }[]).push(p);
+        bytes += p.bytes.length;
+      }
+    }
+    const blobs = groups.map((g) => compress(g.length === 1 ? g[0]!.bytes : Buffer.concat(g.map((p) => p.bytes))));
+    const none = new Uint8Array(0);
     try {
       this.tx(() => {
-        let id = dict?.id ?? null;
-        if (fresh !== null) id = Number(this.prep('INSERT INTO page_dictionary (data) VALUES (?)').run(this.zstd.compress(fresh.bytes)).lastInsertRowid);
-        pages.forEach((p, i) => this.qInsertPage.run(Buffer.from(p.hash, 'hex'), p.bytes.length, blobs[i]!, id));
-        if (fresh !== null) dict = { id: id!, z: fresh.z };
+        let dictId = dict?.id ?? null;
+        if (fresh !== null) dictId = Number(this.prep('INSERT INTO page_dictionary (data) VALUES (?)').run(this.zstd.compress(fresh.bytes)).lastInsertRowid);
+        // Ids given here: a pack's members name its first page before it is inserted.
+        let id = (this.prep<{ id: number | null }>('SELECT max(id) AS id FROM page').get()?.id ?? 0) + 1;
+        groups.forEach((g, k) => {
+          const first = id;
+          g.forEach((p, i) => this.qInsertPage.run(id++, Buffer.from(p.hash, 'hex'), p.bytes.length, i === 0 ? blobs[k]! : none, i === 0 ? dictId : null, g.length === 1 ? null : first));
+        });
+        if (fresh !== null) dict = { id: dictId!, z: fresh.z };
       });
     } catch (e) {
       fresh?.z.close();
@@ -926,8 +961,41 @@ export class SqliteJournalStore extends BaseJournalStore {
   protected readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null {
     const r = this.qPage.get(...hashKey(hash));
     if (!r) return null;
-    const bytes = r.dictionary === null ? this.zstd.decompress(r.data) : this.readingDictionary(r.dictionary, `page ${hash}`).decompress(r.data);
-    return { size: r.size, bytes };
+    if (r.pack === null) return { size: r.size, bytes: this.decompressPage(r.data, r.dictionary, `page ${hash}`) };
+    const bytes = this.packOf(r.pack, `page ${hash}`).get(r.id);
+    // Only the pack's first page holds bytes: any on another member are an edit, not data to ignore.
+    if (bytes === undefined || (r.id !== r.pack && r.data.length > 0)) throw new JournalError('CORRUPT', `page ${hash} is not a sound member of the pack of page id ${r.pack} (run xrr verify)`);
+    // A copy: the caller may write to it, and the pack stays cached.
+    return { size: r.size, bytes: bytes.slice() };
+  }
+
+  private decompressPage(data: Uint8Array, dictionary: number | null, of: string): Uint8Array {
+    return dictionary === null ? this.zstd.decompress(data) : this.readingDictionary(dictionary, of).decompress(data);
+  }
+
+  /**
+   * The pages of the pack starting at page id `first`, decompressed once and cut by its members'
+   * sizes (they are consecutive ids). CORRUPT, naming `of`, when the pack's bytes are not exactly
+   * its members'.
+   */
+  private packOf(first: number, of: string): ReadonlyMap<number, Uint8Array> {
+    const known = this.packs.get(first);
+    if (known) return known;
+    const members = this.qPackMembers.all(first, first).filter((m) => m.pack === first);
+    const lead = this.prep<{ data: Buffer; dictionary: number | null }>('SELECT data, dictionary FROM page WHERE id = ? AND pack = id').get(first);
+    if (!lead || members.some((m, i) => m.id !== first + i)) throw new JournalError('CORRUPT', `${of} is in a pack of page id ${first}, which is not a whole pack (run xrr verify)`);
+    const bytes = this.decompressPage(lead.data, lead.dictionary, of);
+    const total = members.reduce((n, m) => n + m.size, 0);
+    if (bytes.length !== total) throw new JournalError('CORRUPT', `${of}: its pack (page ids ${first}..${first + members.length - 1}) holds ${bytes.length} bytes, its pages record ${total} (run xrr verify)`);
+    const pack = new Map<number, Uint8Array>();
+    let at = 0;
+    for (const m of members) {
+      pack.set(m.id, bytes.subarray(at, at + m.size));
+      at += m.size;
+    }
+    if (this.packs.size >= PACKS_KEPT) this.packs.delete(this.packs.keys().next().value!);
+    this.packs.set(first, pack);
+    return pack;
   }
 
   protected pageExists(hash: PageHash): boolean {
