@@ -9,8 +9,10 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { icount, isJournalError, journalSeq, ROOT_BRANCH, SqliteJournalStore, verify, type PageHash } from '../src/journal/index.js';
+import { APPLICATION_ID } from '../src/journal/migrations.js';
 import { referPages, resolvePages, SNAPSHOT_CODEC } from '../src/journal/snapshot-codec.js';
 import { loadZstd } from '../src/journal/zstd.js';
 import { eventStream, META, rng } from './journal-fixtures.js';
@@ -19,6 +21,19 @@ const dir = mkdtempSync(join(tmpdir(), 'xrr-pages-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const file = (): string => join(dir, `p${n++}.db`);
+
+/**
+ * A new journal file with 4 KiB SQLite pages, the size packs are made for (PACKED_PAGE_SIZE_MAX):
+ * the page size is fixed by the first write, here the application id (the store then creates its tables).
+ */
+function fourKiBFile(): string {
+  const path = file();
+  const db = new Database(path);
+  db.pragma('page_size = 4096');
+  db.pragma(`application_id = ${APPLICATION_ID}`);
+  db.close();
+  return path;
+}
 
 const sha = (b: Uint8Array): PageHash => createHash('sha256').update(b).digest('hex') as PageHash;
 
@@ -125,8 +140,9 @@ describe('page references in a snapshot state', () => {
 
 describe('pages in packs', () => {
   it('share one frame per 64 pages, each read back exactly, after a reopen too', async () => {
-    const path = file();
+    const path = fourKiBFile();
     let s = await SqliteJournalStore.open(path);
+    expect(s.database.pragma('page_size', { simple: true })).toBe(4096);
     s.createRecording(META);
     const batch = Array.from({ length: 150 }, (_, i) => page(i));
     const hashes = s.putPages(batch);
@@ -148,7 +164,7 @@ describe('pages in packs', () => {
 
   it('refuse an edited pack for every member, a member holding bytes, and a member moved out, and verify names them', async () => {
     const make = async (edit: (s: SqliteJournalStore) => void): Promise<{ s: SqliteJournalStore; hashes: PageHash[] }> => {
-      const path = file();
+      const path = fourKiBFile();
       const s = await SqliteJournalStore.open(path);
       s.createRecording(META);
       const hashes = s.putPages(Array.from({ length: 10 }, (_, i) => page(i)));
@@ -182,6 +198,16 @@ describe('pages in packs', () => {
     refused(t.s, t.hashes[0]!);
     expect(verify(t.s).ok).toBe(false);
     t.s.close();
+  });
+
+  it('are not made in a file of 64 KiB SQLite pages, where their frames would waste room', async () => {
+    const s = await SqliteJournalStore.open(file());
+    s.createRecording(META);
+    const hashes = s.putPages(Array.from({ length: 100 }, (_, i) => page(i)));
+    expect(s.database.pragma('page_size', { simple: true })).toBe(65536);
+    expect(s.database.prepare('SELECT count(pack) AS n FROM page').get()).toEqual({ n: 0 });
+    hashes.forEach((h, i) => expect(s.getPage(h)).toEqual(page(i)));
+    s.close();
   });
 });
 
