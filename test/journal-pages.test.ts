@@ -23,13 +23,14 @@ let n = 0;
 const file = (): string => join(dir, `p${n++}.db`);
 
 /**
- * A new journal file with 4 KiB SQLite pages, the size packs are made for (PACKED_PAGE_SIZE_MAX):
- * the page size is fixed by the first write, here the application id (the store then creates its tables).
+ * A new journal file with SQLite pages of `pageSize` bytes (packs are made at 4 KiB,
+ * PACKED_PAGE_SIZE_MAX): the page size is fixed by the first write, here the application id (the
+ * store then creates its tables), whatever size the store gives new files.
  */
-function fourKiBFile(): string {
+function fileOfPages(pageSize: number): string {
   const path = file();
   const db = new Database(path);
-  db.pragma('page_size = 4096');
+  db.pragma(`page_size = ${pageSize}`);
   db.pragma(`application_id = ${APPLICATION_ID}`);
   db.close();
   return path;
@@ -140,7 +141,7 @@ describe('page references in a snapshot state', () => {
 
 describe('pages in packs', () => {
   it('share one frame per 64 pages, each read back exactly, after a reopen too', async () => {
-    const path = fourKiBFile();
+    const path = fileOfPages(4096);
     let s = await SqliteJournalStore.open(path);
     expect(s.database.pragma('page_size', { simple: true })).toBe(4096);
     s.createRecording(META);
@@ -164,7 +165,7 @@ describe('pages in packs', () => {
 
   it('refuse an edited pack for every member, a member holding bytes, and a member moved out, and verify names them', async () => {
     const make = async (edit: (s: SqliteJournalStore) => void): Promise<{ s: SqliteJournalStore; hashes: PageHash[] }> => {
-      const path = fourKiBFile();
+      const path = fileOfPages(4096);
       const s = await SqliteJournalStore.open(path);
       s.createRecording(META);
       const hashes = s.putPages(Array.from({ length: 10 }, (_, i) => page(i)));
@@ -201,7 +202,7 @@ describe('pages in packs', () => {
   });
 
   it('are not made in a file of 64 KiB SQLite pages, where their frames would waste room', async () => {
-    const s = await SqliteJournalStore.open(file());
+    const s = await SqliteJournalStore.open(fileOfPages(65536));
     s.createRecording(META);
     const hashes = s.putPages(Array.from({ length: 100 }, (_, i) => page(i)));
     expect(s.database.pragma('page_size', { simple: true })).toBe(65536);
