@@ -55,7 +55,8 @@ function recordWith(tree: string, argv: readonly string[], out: string): Measure
       events: sum('SELECT count(*) AS n FROM event'),
       eventRows: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'"),
       snapshots: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'snapshot' OR name = 'snapshot_at'"),
-      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary') OR name LIKE 'sqlite_autoindex_page%'"),
+      // The page table's index: the unique hash index before schema 9, the hash-prefix index since.
+      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary', 'page_hash_prefix') OR name LIKE 'sqlite_autoindex_page%'"),
     };
   } finally {
     db.close();
