@@ -910,8 +910,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     const z = fresh?.z ?? dict?.z ?? null;
     const compress = (bytes: Uint8Array): Uint8Array => (z === null ? this.zstd.compress(bytes) : z.compress(bytes));
     // Consecutive pages go together into packs; a pack of one is a page stored on its own.
-    const packPages = this.db.pragma('page_size', { simple: true }) as number <= PACKED_PAGE_SIZE_MAX ? PACK_PAGES : 1;
-    const groups: (typeof pages)[] = [];
+    const packPages = (this.db.pragma('page_size', { simple: true }) as number) <= PACKED_PAGE_SIZE_MAX ? PACK_PAGES : 1;
+    const groups: { readonly hash: PageHash; readonly bytes: Uint8Array }[][] = [];
     let bytes = 0;
     for (const p of pages) {
       const last = groups[groups.length - 1];
@@ -919,7 +919,7 @@ export class SqliteJournalStore extends BaseJournalStore {
         groups.push([p]);
         bytes = p.bytes.length;
       } else {
-        (last as { hash: PageHash; bytes: Uint8Array }[]).push(p);
+        last.push(p);
         bytes += p.bytes.length;
       }
     }
