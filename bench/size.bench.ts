@@ -55,7 +55,7 @@ function recordWith(tree: string, argv: readonly string[], out: string): Measure
       events: sum('SELECT count(*) AS n FROM event'),
       eventRows: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'"),
       snapshots: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'snapshot' OR name = 'snapshot_at'"),
-      // The page table's index: the unique hash index before schema 9, the hash-prefix index since.
+      // The page table's index: the unique hash index of older schemas, the hash-prefix index since page_index_and_packs.
       pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary', 'page_hash_prefix') OR name LIKE 'sqlite_autoindex_page%'"),
     };
   } finally {

@@ -1,5 +1,5 @@
 /**
- * Snapshots and pages at schema 9 (src/journal/README.md "Snapshots and pages"): a state names its
+ * Snapshots and pages since migration page_index_and_packs (src/journal/README.md "Snapshots and pages"): a state names its
  * pages by reference into its own page list (snapshot codec 2), exactly reversibly and refusing a
  * damaged reference; pages are stored in packs that share one zstd frame, each page read back
  * exactly and a damaged pack refused for every member, by `verify` too; pages are found through an

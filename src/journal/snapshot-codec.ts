@@ -36,9 +36,9 @@ export function decodeState(bytes: Uint8Array): MachineState {
  *    `base` as a dictionary when base is set (a keyframe of the same branch, itself stored
  *    without a base: a restore decompresses at most two states); `page_hashes` is zstd frames of
  *    the pages' ids in the page table (page.id), as varints of the difference from the previous id.
- *  - PAGE_REFS (2, schema 9 on): as COMPACT, but the state is stored with the page hashes it names
- *    replaced by references into the snapshot's own page list (referPages); both the keyframe
- *    dictionary and the delta are of that form.
+ *  - PAGE_REFS (2, from migration page_index_and_packs on): as COMPACT, but the state is stored
+ *    with the page hashes it names replaced by references into the snapshot's own page list
+ *    (referPages); both the keyframe dictionary and the delta are of that form.
  * Consecutive states of a machine share most of their bytes (its keys, its file system's chunk
  * lists, its processes' tables), and a page list repeats the previous one's ids in runs.
  */

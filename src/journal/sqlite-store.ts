@@ -38,7 +38,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 const PAGE_DICTIONARY_PAGES = 64;
 
 /**
- * How a page row is found by its hash: through the index of the hash's first 8 bytes (schema 9,
+ * How a page row is found by its hash: through the index of the hash's first 8 bytes (migration page_index_and_packs,
  * page_hash_prefix; the expression must be written exactly so for SQLite to use the index), then
  * the whole hash. Bound by hashKey().
  */
@@ -51,7 +51,7 @@ function hashKey(hash: PageHash): [Buffer, Buffer] {
 }
 
 /**
- * Pages compressed together as one pack (schema 9): consecutive pages of a batch, at most this many
+ * Pages compressed together as one pack (migration page_index_and_packs): consecutive pages of a batch, at most this many
  * and PACK_BYTES, in one zstd frame (with the page dictionary). Measured on the image's 1,159 pages
  * (README "Snapshots and pages"): 958 KB one by one, 886 KB in packs of 64; a pack decompresses in
  * one call, so a restore, which reads every page of a snapshot, decompresses a third as long.
@@ -835,7 +835,7 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   /**
    * A keyframe's state in the form PAGE_REFS deltas are compressed against: as stored when it is
-   * PAGE_REFS itself, otherwise (a keyframe written before schema 9) its state with references made
+   * PAGE_REFS itself, otherwise (a keyframe written before the page_index_and_packs migration) its state with references made
    * now, the same way on both sides. Only the first DICTIONARY_MAX bytes are ever used.
    */
   private referredForm(id: SnapshotId, codec: number, stored: Uint8Array): Uint8Array {
