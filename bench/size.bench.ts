@@ -63,7 +63,8 @@ function recordWith(tree: string, argv: readonly string[], out: string): Measure
       events: sum('SELECT count(*) + coalesce(sum(kind = 0), 0) AS n FROM event'),
       eventRows: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'event' OR name LIKE 'event\\_%' ESCAPE '\\'"),
       snapshots: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name = 'snapshot' OR name = 'snapshot_at'"),
-      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary') OR name LIKE 'sqlite_autoindex_page%'"),
+      // The page table's index: the unique hash index of older schemas, the hash-prefix index since page_index_and_packs.
+      pages: sum("SELECT sum(pgsize) AS n FROM dbstat WHERE name IN ('page', 'page_dictionary', 'page_hash_prefix') OR name LIKE 'sqlite_autoindex_page%'"),
       // A sealed wire's data is its ciphertext (form 3), with its nonce in front (form 1), or the whole wire (form 2);
       // schema 9 may hold it in a segment (an integer: offset << 24 | length).
       ciphertext: sum(

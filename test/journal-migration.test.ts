@@ -26,7 +26,7 @@ import {
 import { StoreTarget } from '../src/timeline/record-target.js';
 import { Recorder } from '../src/timeline/recorder.js';
 import { replay } from '../src/timeline/replay.js';
-import { latestSchemaVersion } from '../src/journal/migrations.js';
+import { latestSchemaVersion, loadMigrations } from '../src/journal/migrations.js';
 import { loadZstd } from '../src/journal/zstd.js';
 import { writeLegacyJournal } from './journal-legacy.js';
 import { eventStream, META } from './journal-fixtures.js';
@@ -315,5 +315,68 @@ describe('the committed schema-8 recording', () => {
       expect(() => replay(s, ROOT_BRANCH, { from: 0 })).toThrow(new RegExp(`made by machine ${made}; this xrr runs ${MACHINE_VERSION}`));
     }
     s.close();
+  });
+});
+
+/** The schema that brought page references, the hash-prefix index and packs. */
+const PAGE_PACKS_SCHEMA = loadMigrations().find((m) => m.name === 'page_index_and_packs')!.version;
+
+describe('a recording from before page_index_and_packs (compact snapshots, pages by a unique hash index)', () => {
+  it('migrates: every page and snapshot reads back, it verifies and replays, and a new snapshot goes against its old keyframe', async () => {
+    // Record now, then put the file in the form the schema before page_index_and_packs wrote: states with their hashes inline
+    // (codec 1, the later ones against the first), pages each compressed alone under a UNIQUE hash.
+    const path = file();
+    const s9 = await SqliteJournalStore.open(path);
+    recordRun(s9);
+    const events = s9.events(ROOT_BRANCH).map((e) => e.event);
+    const snapshots = s9.listSnapshots(ROOT_BRANCH);
+    expect(snapshots.length).toBeGreaterThan(1);
+    const states = snapshots.map((r) => s9.loadSnapshotState(r.id));
+    const pages = s9.pageHashes(null, 1 << 20).map((h) => ({ h, bytes: s9.getPage(h)! }));
+    const ids = new Map((s9.database.prepare('SELECT id, hex(hash) AS h FROM page').all() as { id: number; h: string }[]).map((r) => [r.h.toLowerCase(), r.id]));
+    s9.close();
+    const zstd = await loadZstd();
+    const db = new Database(path);
+    db.transaction(() => {
+      const keyframe = states[0]!;
+      snapshots.forEach((r, i) => {
+        const state = i === 0 ? zstd.compress(keyframe) : zstd.compressWithDictionary(states[i]!, keyframe);
+        db.prepare('UPDATE snapshot SET state = ?, codec = 1, base = ? WHERE id = ?').run(state, i === 0 ? null : snapshots[0]!.id, r.id);
+      });
+      db.exec('DROP TABLE page; DELETE FROM page_dictionary');
+      db.exec('CREATE TABLE page (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL, data BLOB NOT NULL, dictionary INTEGER)');
+      const insert = db.prepare('INSERT INTO page (id, hash, size, data) VALUES (?, ?, ?, ?)');
+      for (const p of pages) insert.run(ids.get(p.h)!, Buffer.from(p.h, 'hex'), p.bytes.length, zstd.compress(p.bytes));
+      db.prepare('DELETE FROM schema_version WHERE version >= ?').run(PAGE_PACKS_SCHEMA);
+    })();
+    db.close();
+    expect(schemaOf(path)).toBe(PAGE_PACKS_SCHEMA - 1);
+
+    // Read-only: through a copy upgraded in memory.
+    const ro = await SqliteJournalStore.open(path, { readonly: true, create: false });
+    expect(ro.upgradedFrom).toBe(PAGE_PACKS_SCHEMA - 1);
+    expect(verify(ro).ok).toBe(true);
+    ro.close();
+
+    const s = await SqliteJournalStore.open(path);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
+    const report = verify(s);
+    expect(report.problems).toEqual([]);
+    expect(report.pages).toBe(pages.length);
+    snapshots.forEach((r, i) => expect(Buffer.from(s.loadSnapshotState(r.id)).equals(Buffer.from(states[i]!)), `snapshot ${r.id}`).toBe(true));
+    for (const p of pages) expect(Buffer.from(s.getPage(p.h)!).equals(Buffer.from(p.bytes))).toBe(true);
+    const r = replay(s, ROOT_BRANCH, { from: 0 });
+    expect(r.snapshot.seq + r.matched).toBe(events.length);
+    // A new snapshot names its pages by reference, against the old keyframe seen the same way.
+    const last = snapshots[snapshots.length - 1]!;
+    const state = states[states.length - 1]!;
+    const added = s.putSnapshot({ branch: ROOT_BRANCH, icount: last.icount, seq: last.seq, state, pages: s.snapshotPages(last.id) });
+    expect((s.database.prepare('SELECT codec, base FROM snapshot WHERE id = ?').get(added.id) as { codec: number; base: number | null })).toEqual({ codec: 2, base: snapshots[0]!.id });
+    expect(added.compressedBytes).toBeLessThan(zstd.compress(state).length / 4);
+    s.close();
+    const again = await SqliteJournalStore.open(path, { readonly: true, create: false });
+    expect(Buffer.from(again.loadSnapshotState(added.id)).equals(Buffer.from(state))).toBe(true);
+    expect(verify(again).ok).toBe(true);
+    again.close();
   });
 });

@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { BaseJournalStore, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
-import { decodePageIds, encodePageIds, keepsDelta, SNAPSHOT_CODEC } from './snapshot-codec.js';
+import { decodePageIds, encodePageIds, keepsDelta, referPages, resolvePages, SNAPSHOT_CODEC } from './snapshot-codec.js';
 import { branchId, eventRowId, SEQS_PER_BRANCH, snapshotId, type BranchId, type Icount, type JournalSeq, type PageHash, type SnapshotId } from './ids.js';
 import { currentSchemaVersion, latestSchemaVersion, loadMigrations, migrate, type Migration } from './migrations.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, KeyDirection, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
@@ -36,6 +36,37 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
  * a larger or evenly spread sample did no better.
  */
 const PAGE_DICTIONARY_PAGES = 64;
+
+/**
+ * How a page row is found by its hash: through the index of the hash's first 8 bytes (migration page_index_and_packs,
+ * page_hash_prefix; the expression must be written exactly so for SQLite to use the index), then
+ * the whole hash. Bound by hashKey().
+ */
+const PAGE_BY_HASH = 'substr(hash, 1, 8) = ? AND hash = ?';
+
+/** The parameters of PAGE_BY_HASH for a page hash. */
+function hashKey(hash: PageHash): [Buffer, Buffer] {
+  const bytes = Buffer.from(hash, 'hex');
+  return [bytes.subarray(0, 8), bytes];
+}
+
+/**
+ * Pages compressed together as one pack (migration page_index_and_packs): consecutive pages of a batch, at most this many
+ * and PACK_BYTES, in one zstd frame (with the page dictionary). Measured on the image's 1,159 pages
+ * (README "Snapshots and pages"): 958 KB one by one, 886 KB in packs of 64; a pack decompresses in
+ * one call, so a restore, which reads every page of a snapshot, decompresses a third as long.
+ */
+const PACK_PAGES = 64;
+const PACK_BYTES = PACK_PAGES * 4096;
+/**
+ * The largest SQLite page size of a file whose pages are packed. A pack's frame (20-64 KB) spills
+ * into overflow pages of a 4 KiB-page file with little waste, but is kept whole in a 64 KiB page,
+ * which then holds few: measured on vfsstress, the page table took 1,126,400 bytes one by one and
+ * 901,120 in packs at 4 KiB pages, but 1,245,184 and 1,310,720 at 64 KiB pages.
+ */
+const PACKED_PAGE_SIZE_MAX = 4096;
+/** Packs kept decompressed (4 MiB): a restore reads pages in about the order they were stored. */
+const PACKS_KEPT = 16;
 
 /** Page ids whose hashes a store keeps (about 10 MB at most). */
 const PAGE_HASHES_KEPT = 1 << 17;
@@ -250,6 +281,7 @@ function storedData(r: PendingRow, id: number, segments: SegmentWriter): Uint8Ar
 
 interface Keyframe {
   readonly id: SnapshotId;
+  /** Its state with page references (snapshot-codec.ts referPages): the dictionary PAGE_REFS states are compressed with. */
   readonly state: Uint8Array;
   readonly compressedBytes: number;
 }
@@ -290,7 +322,10 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly qKindAt: Stmt<{ kind: number; pid: number | null }>;
   private readonly qPageExists: Stmt<{ one: number }>;
   private readonly qInsertPage: Stmt<never>;
-  private readonly qPage: Stmt<{ size: number; data: Buffer; dictionary: number | null }>;
+  private readonly qPage: Stmt<{ id: number; size: number; data: Buffer; dictionary: number | null; pack: number | null }>;
+  private readonly qPackMembers: Stmt<{ id: number; size: number; pack: number | null }>;
+  /** Packs read lately, by the id of their first page: each member's bytes by page id. */
+  private readonly packs = new Map<number, ReadonlyMap<number, Uint8Array>>();
   /** The page dictionary new pages are compressed with (undefined: not looked up yet; null: none yet). */
   private pageDictionary: { readonly id: number; readonly z: ZstdDictionary } | null | undefined = undefined;
   /** Page dictionaries digested so far, by id (freed on close). */
@@ -300,7 +335,7 @@ export class SqliteJournalStore extends BaseJournalStore {
   /** Per branch, the keyframe its next snapshot is compressed against (snapshot-codec.ts). */
   private readonly keyframes = new Map<BranchId, Keyframe>();
   /** The keyframe state read last: the snapshots of a seek share one. */
-  private lastBase: { readonly id: SnapshotId; readonly z: ZstdDictionary } | null = null;
+  private lastBase: { readonly id: SnapshotId; readonly referred: boolean; readonly z: ZstdDictionary } | null = null;
   /** Page hashes by page id (a page never changes): restoring a snapshot maps every id of its list. */
   private readonly pageHashById = new Map<number, PageHash>();
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
@@ -366,10 +401,12 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.loadSyscallNames();
     this.qSegmentOf = this.prep('SELECT id FROM event_data WHERE id <= ? AND id >= ? ORDER BY id DESC LIMIT 1');
     this.qSegment = this.prep('SELECT bytes FROM event_data WHERE id = ?');
-    this.qPageExists = this.prep('SELECT 1 AS one FROM page WHERE hash = ?');
-    this.qInsertPage = this.prep('INSERT OR IGNORE INTO page (hash, size, data, dictionary) VALUES (?, ?, ?, ?)');
-    this.qPage = this.prep('SELECT size, data, dictionary FROM page WHERE hash = ?');
-    this.qPageId = this.prep('SELECT id FROM page WHERE hash = ?');
+    // Pages are found through the index of their hash's first bytes (page_hash_prefix), then the whole hash.
+    this.qPageExists = this.prep(`SELECT 1 AS one FROM page WHERE ${PAGE_BY_HASH}`);
+    this.qInsertPage = this.prep('INSERT INTO page (id, hash, size, data, dictionary, pack) VALUES (?, ?, ?, ?, ?, ?)');
+    this.qPage = this.prep(`SELECT id, size, data, dictionary, pack FROM page WHERE ${PAGE_BY_HASH}`);
+    this.qPackMembers = this.prep(`SELECT id, size, pack FROM page WHERE id BETWEEN ? AND ? + ${PACK_PAGES - 1} ORDER BY id`);
+    this.qPageId = this.prep(`SELECT id FROM page WHERE ${PAGE_BY_HASH}`);
     this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
       `SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount DESC, seq DESC LIMIT 1`,
@@ -930,27 +967,33 @@ export class SqliteJournalStore extends BaseJournalStore {
 
   protected insertSnapshot(s: NewSnapshot, createdAt: string, seal: SnapshotSeal & { readonly head: SealedHead }): SnapshotRecord {
     const pageList = this.zstd.compress(encodePageIds(s.pages.map((h) => this.pageIdOf(h))));
-    const keyframe = this.keyframeOf(s.branch);
+    // The page hashes the state names become references into the page list (snapshot-codec.ts).
+    const referred = referPages(s.state, s.pages);
+    const stored = referred ?? s.state;
+    const codec = referred === null ? SNAPSHOT_CODEC.COMPACT : SNAPSHOT_CODEC.PAGE_REFS;
+    // A state that cannot take references (never one encodeState made) is stored on its own.
+    const keyframe = referred === null ? null : this.keyframeOf(s.branch);
     let compressed: Uint8Array | null = null;
     let alone: Uint8Array | null = null;
     if (keyframe !== null) {
-      const delta = this.zstd.compressWithDictionary(s.state, keyframe.state);
+      const delta = this.zstd.compressWithDictionary(stored, keyframe.state);
       // Small against the keyframe: kept. Otherwise against the state compressed on its own (a
       // machine whose file system grows adds bytes no keyframe has, and keeps the rest).
-      if (keepsDelta(delta.length, keyframe.compressedBytes) || keepsDelta(delta.length, (alone = this.zstd.compress(s.state)).length)) compressed = delta;
+      if (keepsDelta(delta.length, keyframe.compressedBytes) || keepsDelta(delta.length, (alone = this.zstd.compress(stored)).length)) compressed = delta;
     }
     const base = compressed === null ? null : keyframe!.id;
-    compressed ??= alone ?? this.zstd.compress(s.state);
+    compressed ??= alone ?? this.zstd.compress(stored);
     const res = this.tx(() => {
       const r = this.prep(
         'INSERT INTO snapshot (branch, icount, seq, state, state_size, page_count, page_hashes, created_at, digest, mac, codec, base) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, pageList, createdAt, seal.digest, seal.mac, SNAPSHOT_CODEC.COMPACT, base);
+      ).run(s.branch, s.icount, s.seq, compressed, s.state.length, s.pages.length, pageList, createdAt, seal.digest, seal.mac, codec, base);
       this.prep('UPDATE branch SET snap_count = ?, snap_hash = ?, head_mac = ? WHERE id = ?').run(seal.head.snapshots, seal.head.snapshotHash, seal.head.mac, s.branch);
       return r;
     });
     const id = snapshotId(Number(res.lastInsertRowid));
     // Only the dictionary's share of a keyframe is ever used: a large machine's state is not kept whole.
-    if (base === null) this.keyframes.set(s.branch, { id, state: Uint8Array.from(s.state.subarray(0, DICTIONARY_MAX)), compressedBytes: compressed.length });
+    // The dictionary is the keyframe as stored (its page references, not its hashes): what a reader decompresses it to.
+    if (base === null) this.keyframes.set(s.branch, { id, state: Uint8Array.from(stored.subarray(0, DICTIONARY_MAX)), compressedBytes: compressed.length });
     return {
       id,
       branch: s.branch,
@@ -970,16 +1013,17 @@ export class SqliteJournalStore extends BaseJournalStore {
     const last = this.prep<{ id: number; base: number | null }>('SELECT id, base FROM snapshot WHERE branch = ? ORDER BY id DESC LIMIT 1').get(branch);
     if (!last) return null;
     const id = snapshotId(last.base ?? last.id);
-    const row = this.prep<{ csize: number }>('SELECT length(state) AS csize FROM snapshot WHERE id = ? AND base IS NULL').get(id);
-    const state = row ? this.readSnapshotState(id) : null;
-    if (!row || state === null) return null; // a damaged file: the next snapshot stands on its own
+    const row = this.prep<{ csize: number; codec: number }>('SELECT length(state) AS csize, codec FROM snapshot WHERE id = ? AND base IS NULL').get(id);
+    const stored = row ? this.readStoredState(id) : null;
+    if (!row || stored === null) return null; // a damaged file: the next snapshot stands on its own
+    const state = this.referredForm(id, row.codec, stored);
     const k = { id, state: state.slice(0, DICTIONARY_MAX), compressedBytes: row.csize };
     this.keyframes.set(branch, k);
     return k;
   }
 
   private pageIdOf(hash: PageHash): number {
-    const r = this.qPageId.get(Buffer.from(hash, 'hex'));
+    const r = this.qPageId.get(...hashKey(hash));
     if (!r) throw new JournalError('MISSING_PAGE', `page ${hash} is not stored; putPage it first`);
     return r.id;
   }
@@ -996,21 +1040,45 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   protected readSnapshotState(id: SnapshotId): Uint8Array | null {
-    const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(id);
-    if (!r) return null;
-    if (r.base === null) return this.zstd.decompress(r.state);
-    return this.baseDictionary(snapshotId(r.base), id).decompress(r.state);
+    const r = this.prep<{ codec: number; state_size: number }>('SELECT codec, state_size FROM snapshot WHERE id = ?').get(id);
+    const stored = this.readStoredState(id);
+    if (!r || stored === null) return null;
+    if (r.codec !== SNAPSHOT_CODEC.PAGE_REFS) return stored;
+    return resolvePages(stored, this.readSnapshotPages(id) ?? [], r.state_size, `snapshot ${id}`);
   }
 
-  /** The state of a keyframe other snapshots are stored against, digested (the last one read is kept: the snapshots of a seek share one). */
-  private baseDictionary(base: SnapshotId, of: SnapshotId): ZstdDictionary {
-    if (this.lastBase?.id === base) return this.lastBase.z;
-    const r = this.prep<{ state: Buffer; base: number | null }>('SELECT state, base FROM snapshot WHERE id = ?').get(base);
+  /**
+   * A keyframe's state in the form PAGE_REFS deltas are compressed against: as stored when it is
+   * PAGE_REFS itself, otherwise (a keyframe written before the page_index_and_packs migration) its state with references made
+   * now, the same way on both sides. Only the first DICTIONARY_MAX bytes are ever used.
+   */
+  private referredForm(id: SnapshotId, codec: number, stored: Uint8Array): Uint8Array {
+    if (codec === SNAPSHOT_CODEC.PAGE_REFS) return stored;
+    return referPages(stored, this.readSnapshotPages(id) ?? []) ?? stored;
+  }
+
+  /** A snapshot's state as its row holds it, decompressed: with PAGE_REFS, its page references unresolved. */
+  private readStoredState(id: SnapshotId): Uint8Array | null {
+    const r = this.prep<{ state: Buffer; base: number | null; codec: number }>('SELECT state, base, codec FROM snapshot WHERE id = ?').get(id);
+    if (!r) return null;
+    if (r.base === null) return this.zstd.decompress(r.state);
+    return this.baseDictionary(snapshotId(r.base), id, r.codec === SNAPSHOT_CODEC.PAGE_REFS).decompress(r.state);
+  }
+
+  /**
+   * The state of a keyframe other snapshots are stored against, digested: with page references
+   * for a PAGE_REFS delta (referredForm), as stored for a COMPACT one (schema 8 wrote those
+   * against keyframes stored without). The last one read is kept: the snapshots of a seek share one.
+   */
+  private baseDictionary(base: SnapshotId, of: SnapshotId, referred: boolean): ZstdDictionary {
+    if (this.lastBase?.id === base && this.lastBase.referred === referred) return this.lastBase.z;
+    const r = this.prep<{ state: Buffer; base: number | null; codec: number }>('SELECT state, base, codec FROM snapshot WHERE id = ?').get(base);
     // A base is always stored on its own: anything else is an edited file, and no chain is followed.
     if (!r || r.base !== null) throw new JournalError('CORRUPT', `snapshot ${of} is stored against snapshot ${base}, which ${r ? 'is not a keyframe' : 'does not exist'} (run xrr verify)`);
-    const z = this.zstd.prepareDictionary(this.zstd.decompress(r.state));
+    const stored = this.zstd.decompress(r.state);
+    const z = this.zstd.prepareDictionary(referred ? this.referredForm(base, r.codec, stored) : stored);
     this.lastBase?.z.close();
-    this.lastBase = { id: base, z };
+    this.lastBase = { id: base, referred, z };
     return z;
   }
 
@@ -1018,7 +1086,7 @@ export class SqliteJournalStore extends BaseJournalStore {
     const r = this.prep<{ page_hashes: Buffer; codec: number; page_count: number }>('SELECT page_hashes, codec, page_count FROM snapshot WHERE id = ?').get(id);
     if (!r) return null;
     if (r.codec === SNAPSHOT_CODEC.HASH_LIST) return blobToHashes(r.page_hashes);
-    if (r.codec !== SNAPSHOT_CODEC.COMPACT) throw new JournalError('CORRUPT', `snapshot ${id} has unknown codec ${r.codec} (run xrr verify)`);
+    if (r.codec !== SNAPSHOT_CODEC.COMPACT && r.codec !== SNAPSHOT_CODEC.PAGE_REFS) throw new JournalError('CORRUPT', `snapshot ${id} has unknown codec ${r.codec} (run xrr verify)`);
     const where = `snapshot ${id}`;
     return decodePageIds(this.zstd.decompress(r.page_hashes), r.page_count, where).map((pid) => {
       const known = this.pageHashById.get(pid);
@@ -1054,13 +1122,34 @@ export class SqliteJournalStore extends BaseJournalStore {
       fresh = { bytes, z: this.zstd.prepareDictionary(bytes) };
     }
     const z = fresh?.z ?? dict?.z ?? null;
-    const blobs = pages.map((p) => (z === null ? this.zstd.compress(p.bytes) : z.compress(p.bytes)));
+    const compress = (bytes: Uint8Array): Uint8Array => (z === null ? this.zstd.compress(bytes) : z.compress(bytes));
+    // Consecutive pages go together into packs; a pack of one is a page stored on its own.
+    const packPages = (this.db.pragma('page_size', { simple: true }) as number) <= PACKED_PAGE_SIZE_MAX ? PACK_PAGES : 1;
+    const groups: { readonly hash: PageHash; readonly bytes: Uint8Array }[][] = [];
+    let bytes = 0;
+    for (const p of pages) {
+      const last = groups[groups.length - 1];
+      if (last === undefined || last.length >= packPages || bytes + p.bytes.length > PACK_BYTES) {
+        groups.push([p]);
+        bytes = p.bytes.length;
+      } else {
+        last.push(p);
+        bytes += p.bytes.length;
+      }
+    }
+    const blobs = groups.map((g) => compress(g.length === 1 ? g[0]!.bytes : Buffer.concat(g.map((p) => p.bytes))));
+    const none = new Uint8Array(0);
     try {
       this.tx(() => {
-        let id = dict?.id ?? null;
-        if (fresh !== null) id = Number(this.prep('INSERT INTO page_dictionary (data) VALUES (?)').run(this.zstd.compress(fresh.bytes)).lastInsertRowid);
-        pages.forEach((p, i) => this.qInsertPage.run(Buffer.from(p.hash, 'hex'), p.bytes.length, blobs[i]!, id));
-        if (fresh !== null) dict = { id: id!, z: fresh.z };
+        let dictId = dict?.id ?? null;
+        if (fresh !== null) dictId = Number(this.prep('INSERT INTO page_dictionary (data) VALUES (?)').run(this.zstd.compress(fresh.bytes)).lastInsertRowid);
+        // Ids given here: a pack's members name its first page before it is inserted.
+        let id = (this.prep<{ id: number | null }>('SELECT max(id) AS id FROM page').get()?.id ?? 0) + 1;
+        groups.forEach((g, k) => {
+          const first = id;
+          g.forEach((p, i) => this.qInsertPage.run(id++, Buffer.from(p.hash, 'hex'), p.bytes.length, i === 0 ? blobs[k]! : none, i === 0 ? dictId : null, g.length === 1 ? null : first));
+        });
+        if (fresh !== null) dict = { id: dictId!, z: fresh.z };
       });
     } catch (e) {
       fresh?.z.close();
@@ -1092,21 +1181,60 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   protected readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null {
-    const r = this.qPage.get(Buffer.from(hash, 'hex'));
+    const r = this.qPage.get(...hashKey(hash));
     if (!r) return null;
-    const bytes = r.dictionary === null ? this.zstd.decompress(r.data) : this.readingDictionary(r.dictionary, `page ${hash}`).decompress(r.data);
-    return { size: r.size, bytes };
+    if (r.pack === null) return { size: r.size, bytes: this.decompressPage(r.data, r.dictionary, `page ${hash}`) };
+    const bytes = this.packOf(r.pack, `page ${hash}`).get(r.id);
+    // Only the pack's first page holds bytes: any on another member are an edit, not data to ignore.
+    if (bytes === undefined || (r.id !== r.pack && r.data.length > 0)) throw new JournalError('CORRUPT', `page ${hash} is not a sound member of the pack of page id ${r.pack} (run xrr verify)`);
+    // A copy: the caller may write to it, and the pack stays cached.
+    return { size: r.size, bytes: bytes.slice() };
+  }
+
+  private decompressPage(data: Uint8Array, dictionary: number | null, of: string): Uint8Array {
+    return dictionary === null ? this.zstd.decompress(data) : this.readingDictionary(dictionary, of).decompress(data);
+  }
+
+  /**
+   * The pages of the pack starting at page id `first`, decompressed once and cut by its members'
+   * sizes (they are consecutive ids). CORRUPT, naming `of`, when the pack's bytes are not exactly
+   * its members'.
+   */
+  private packOf(first: number, of: string): ReadonlyMap<number, Uint8Array> {
+    const known = this.packs.get(first);
+    if (known) return known;
+    const members = this.qPackMembers.all(first, first).filter((m) => m.pack === first);
+    const lead = this.prep<{ data: Buffer; dictionary: number | null }>('SELECT data, dictionary FROM page WHERE id = ? AND pack = id').get(first);
+    if (!lead || members.some((m, i) => m.id !== first + i)) throw new JournalError('CORRUPT', `${of} is in a pack of page id ${first}, which is not a whole pack (run xrr verify)`);
+    const bytes = this.decompressPage(lead.data, lead.dictionary, of);
+    const total = members.reduce((n, m) => n + m.size, 0);
+    if (bytes.length !== total) throw new JournalError('CORRUPT', `${of}: its pack (page ids ${first}..${first + members.length - 1}) holds ${bytes.length} bytes, its pages record ${total} (run xrr verify)`);
+    const pack = new Map<number, Uint8Array>();
+    let at = 0;
+    for (const m of members) {
+      pack.set(m.id, bytes.subarray(at, at + m.size));
+      at += m.size;
+    }
+    if (this.packs.size >= PACKS_KEPT) this.packs.delete(this.packs.keys().next().value!);
+    this.packs.set(first, pack);
+    return pack;
   }
 
   protected pageExists(hash: PageHash): boolean {
-    return this.qPageExists.get(Buffer.from(hash, 'hex')) !== undefined;
+    return this.qPageExists.get(...hashKey(hash)) !== undefined;
   }
 
   pageHashes(after: PageHash | null, limit: number): PageHash[] {
     this.live();
-    // Blobs compare bytewise, which is the order of their lowercase hex.
-    return this.prep<{ hash: Buffer }>('SELECT hash FROM page WHERE hash > ? ORDER BY hash LIMIT ?')
-      .all(after === null ? Buffer.alloc(0) : Buffer.from(after, 'hex'), limit)
+    // In id order (the order they were stored): no index orders the whole hashes any more.
+    let afterId = 0;
+    if (after !== null) {
+      const r = this.qPageId.get(...hashKey(after));
+      if (!r) throw new JournalError('BAD_ARGUMENT', `page ${after} is not stored: it cannot be where a listing of pages resumes`);
+      afterId = r.id;
+    }
+    return this.prep<{ hash: Buffer }>('SELECT hash FROM page WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit)
       .map((r) => r.hash.toString('hex') as PageHash);
   }
 

@@ -237,7 +237,7 @@ export interface JournalStore {
   hasPage(hash: PageHash): boolean;
   /** Throws CORRUPT if the stored blob does not decode. */
   getPage(hash: PageHash): Uint8Array | null;
-  /** Page hashes in order, from after `after` (exclusive), at most limit (for verify). */
+  /** Page hashes in a stable order of the store's choosing (the SQLite store: as stored), from after `after` (exclusive), at most limit (for verify). */
   pageHashes(after: PageHash | null, limit: number): PageHash[];
 
   // Channel keys
