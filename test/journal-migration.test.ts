@@ -29,6 +29,7 @@ import { replay } from '../src/timeline/replay.js';
 import { latestSchemaVersion, loadMigrations } from '../src/journal/migrations.js';
 import { loadZstd } from '../src/journal/zstd.js';
 import { writeLegacyJournal } from './journal-legacy.js';
+import { xrr } from './support/xrr-cli.js';
 import { eventStream, META } from './journal-fixtures.js';
 import { newMachine } from './support/boot.js';
 import { MACHINE_VERSION } from '../src/core/machine.js';
@@ -301,6 +302,21 @@ describe('the committed schema-8 recording', () => {
     expect((s.database.prepare("SELECT count(*) AS n FROM event WHERE typeof(data) = 'text'").get() as { n: number }).n).toBeGreaterThan(0);
     expect(ask(s.database)).toEqual(answersBefore);
     s.close();
+  });
+
+  it('xrr verify --upgrade: an intact file of another machine version verifies (its snapshots not run) and upgrades, still sealed', () => {
+    const path = file();
+    copyFileSync(FIXTURE8, path);
+    const db = new Database(path, { readonly: true });
+    const made = db.prepare('SELECT machine_version AS v FROM recording').get() as { v: string };
+    db.close();
+    const r = xrr('verify', '--upgrade', path);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    if (made.v !== MACHINE_VERSION) expect(r.stdout).toContain(`note: made by machine ${made.v}; this xrr runs ${MACHINE_VERSION}`);
+    expect(r.stdout).toContain('seal: sealed');
+    expect(r.stdout).toContain(`upgraded ${path} from schema version 8 to schema version ${latestSchemaVersion()}\n`);
+    expect(r.stdout).not.toContain('unsealed');
+    expect(schemaOf(path)).toBe(latestSchemaVersion());
   });
 
   it('replays after the migration (or, built for another machine, is refused naming both)', async () => {

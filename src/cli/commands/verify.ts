@@ -1,5 +1,6 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
 import { SqliteJournalStore, verify, walDamage, type SealStatus } from '../../journal/index.js';
+import { MACHINE_VERSION } from '../../core/machine.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { parseArgs, type OptionSpec } from '../args.js';
 import { one, printHelp, type Command } from '../command.js';
@@ -56,7 +57,12 @@ export const verifyCommand: Command = {
       // any (the IPC key pairs are re-derived from the key seed), and says so instead.
       const shared = store.keySeed() === 'withheld';
       if (shared) console.log('note: a copy shared without its keys: snapshots are checked for their pages, not restored');
-      for (const s of shared ? [] : store.allSnapshots()) {
+      // A recording of another machine version is intact or not all the same; this xrr just cannot
+      // run its snapshots, which replay refuses with both versions named.
+      const made = store.getRecording()?.machineVersion;
+      const foreign = made !== undefined && made !== MACHINE_VERSION;
+      if (foreign) console.log(`note: made by machine ${made}; this xrr runs ${MACHINE_VERSION}: snapshots are checked for their pages and digests, not restored`);
+      for (const s of shared || foreign ? [] : store.allSnapshots()) {
         try {
           restoreMachine(store, s);
         } catch (e) {
@@ -72,7 +78,8 @@ export const verifyCommand: Command = {
         // Only a file that verified is rewritten: upgrading a damaged one would destroy what could be recovered.
         store.close();
         const writable = await SqliteJournalStore.open(file, { readonly: false, create: false });
-        console.log(`upgraded ${file} from schema version ${store.upgradedFrom} to schema version ${writable.schemaVersion} (unsealed: it was made without a seal key)`);
+        const unsealed = report.seal === 'none' ? ' (still unsealed: an upgrade cannot vouch for what it did not record)' : '';
+        console.log(`upgraded ${file} from schema version ${store.upgradedFrom} to schema version ${writable.schemaVersion}${unsealed}`);
         writable.close();
       }
       return 0;
