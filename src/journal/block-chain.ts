@@ -31,10 +31,23 @@ const F64 = new Float64Array(1);
 const F64_BYTES = new Uint8Array(F64.buffer);
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Appends rows' canonical bytes to one growing buffer, to hash many rows in one call. */
+/** Names kept as UTF-8 (syscall names, reasons, paths: a few hundred distinct texts in a recording). */
+const NAME_BYTES_KEPT = 4096;
+
+/**
+ * Appends rows' canonical bytes to one growing buffer, to hash many rows in one call.
+ *
+ * The form, per row: every number column (seq, icount, seq in icount, kind, pid, nr, a0..a5) as
+ * a 0 byte for null or a 1 byte and the float64 little-endian; the name and the body as a 0 byte
+ * for null or a 2 byte, the UTF-8 length (u32 LE) and the bytes; the data as a 0 byte or a 3
+ * byte, the length (u32 LE) and the bytes. row() writes it with one bounds check a row, names'
+ * UTF-8 kept (they repeat), and numbers copied through a float64 scratch: the writer thread
+ * runs it for every event recorded (test/journal-block-chain.test.ts holds it to the form).
+ */
 export class RowBytesWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
   private at = 0;
+  private readonly names = new Map<string, Buffer>();
 
   get length(): number {
     return this.at;
@@ -47,20 +60,17 @@ export class RowBytesWriter {
     this.buf = next;
   }
 
-  private num(v: number | null): void {
-    this.room(9);
+  /** Writes v at `at` (room made by the caller); returns where the next field goes. */
+  private num(v: number | null, at: number): number {
     const b = this.buf;
-    const at = this.at;
     if (v === null) {
       b[at] = 0;
-      this.at = at + 1;
-      return;
+      return at + 1;
     }
     b[at] = 1;
-    this.at = at + 9;
     if (!HOST_LITTLE_ENDIAN) {
       b.writeDoubleLE(v, at + 1);
-      return;
+      return at + 9;
     }
     // Byte by byte from a float64 scratch: Buffer.writeDoubleLE checks and copies at twice the cost.
     F64[0] = v;
@@ -72,49 +82,56 @@ export class RowBytesWriter {
     b[at + 6] = F64_BYTES[5]!;
     b[at + 7] = F64_BYTES[6]!;
     b[at + 8] = F64_BYTES[7]!;
+    return at + 9;
   }
 
-  private bytes(tag: number, b: Uint8Array): void {
-    this.room(5 + b.length);
-    this.buf[this.at] = tag;
-    this.buf.writeUInt32LE(b.length, this.at + 1);
-    this.buf.set(b, this.at + 5);
-    this.at += 5 + b.length;
+  /** Writes a length-prefixed field (tag, u32 LE length, bytes) at `at`, room made by the caller. */
+  private field(tag: number, bytes: Uint8Array, at: number): number {
+    const b = this.buf;
+    const n = bytes.length;
+    b[at] = tag;
+    b[at + 1] = n & 0xff;
+    b[at + 2] = (n >>> 8) & 0xff;
+    b[at + 3] = (n >>> 16) & 0xff;
+    b[at + 4] = n >>> 24;
+    if (n <= 16) for (let i = 0; i < n; i++) b[at + 5 + i] = bytes[i]!;
+    else b.set(bytes, at + 5);
+    return at + 5 + n;
   }
 
-  private text(v: string | null): void {
-    if (v === null) {
-      this.num(null);
-      return;
+  private nameBytes(name: string): Buffer {
+    let bytes = this.names.get(name);
+    if (bytes === undefined) {
+      bytes = Buffer.from(name, 'utf8');
+      if (this.names.size >= NAME_BYTES_KEPT) this.names.clear();
+      this.names.set(name, bytes);
     }
-    const max = v.length * 3;
-    this.room(5 + max);
-    const n = this.buf.write(v, this.at + 5, 'utf8');
-    this.buf[this.at] = 2;
-    this.buf.writeUInt32LE(n, this.at + 1);
-    this.at += 5 + n;
+    return bytes;
   }
 
   /** seq, icount, seq in icount, then every column in schema order. */
   row(r: RawEventRow): void {
-    // The row's largest fixed part at once: num() then never grows the buffer.
-    this.room(12 * 9);
-    this.num(r.seq);
-    this.num(r.icount);
-    this.num(r.seqInIcount);
-    this.num(r.kind);
-    this.num(r.pid);
-    this.num(r.nr);
-    this.num(r.a0);
-    this.num(r.a1);
-    this.num(r.a2);
-    this.num(r.a3);
-    this.num(r.a4);
-    this.num(r.a5);
-    this.text(r.name);
-    if (r.data === null) this.num(null);
-    else this.bytes(3, r.data);
-    this.text(r.body);
+    const name = r.name === null ? null : this.nameBytes(r.name);
+    const body = r.body === null ? null : Buffer.from(r.body, 'utf8');
+    const data = r.data;
+    this.room(12 * 9 + 15 + (name === null ? 0 : name.length) + (data === null ? 0 : data.length) + (body === null ? 0 : body.length));
+    let at = this.at;
+    at = this.num(r.seq, at);
+    at = this.num(r.icount, at);
+    at = this.num(r.seqInIcount, at);
+    at = this.num(r.kind, at);
+    at = this.num(r.pid, at);
+    at = this.num(r.nr, at);
+    at = this.num(r.a0, at);
+    at = this.num(r.a1, at);
+    at = this.num(r.a2, at);
+    at = this.num(r.a3, at);
+    at = this.num(r.a4, at);
+    at = this.num(r.a5, at);
+    at = name === null ? this.num(null, at) : this.field(2, name, at);
+    at = data === null ? this.num(null, at) : this.field(3, data, at);
+    at = body === null ? this.num(null, at) : this.field(2, body, at);
+    this.at = at;
   }
 
   /** A copy of what was written; empties the buffer. */

@@ -338,6 +338,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   private lastBase: { readonly id: SnapshotId; readonly referred: boolean; readonly z: ZstdDictionary } | null = null;
   /** Page hashes by page id (a page never changes): restoring a snapshot maps every id of its list. */
   private readonly pageHashById = new Map<number, PageHash>();
+  /** page.id of pages found by hash (pageIdOf), as many as PAGE_HASHES_KEPT. */
+  private readonly pageIdByHash = new Map<PageHash, number>();
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
 
   /**
@@ -1023,8 +1025,15 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   private pageIdOf(hash: PageHash): number {
+    // Every snapshot lists all its pages, nearly all of them listed by the snapshot before: a
+    // query each was half of a recording writer's snapshot time. A page's id never changes
+    // (pages are never deleted, and VACUUM keeps page.id), so the ids found are kept.
+    const known = this.pageIdByHash.get(hash);
+    if (known !== undefined) return known;
     const r = this.qPageId.get(...hashKey(hash));
     if (!r) throw new JournalError('MISSING_PAGE', `page ${hash} is not stored; putPage it first`);
+    if (this.pageIdByHash.size >= PAGE_HASHES_KEPT) this.pageIdByHash.clear();
+    this.pageIdByHash.set(hash, r.id);
     return r.id;
   }
 

@@ -2,7 +2,7 @@
  * The VFS server behind the kernel's ServerPort: its outputs already have the port's shapes
  * (reply, console, signal), so this adapter only names it and types its saved state.
  */
-import type { ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
+import type { BlobSink, ServerContext, ServerOutput, ServerPort } from '../core/kernel/server-port.js';
 import { WELL_KNOWN_PID, type Message } from '../protocol/message-types.js';
 import { buildRootFs, type RootFsEntry } from './vfs/root-fs.js';
 import { parseVfsServerSnapshot, VfsServer } from './vfs/vfs-server.js';
@@ -26,7 +26,7 @@ export class VfsPort implements ServerPort {
     return this.server.receive(m, { now: ctx.now });
   }
 
-  getState(blobs?: (bytes: Uint8Array) => string): unknown {
+  getState(blobs?: BlobSink): unknown {
     return this.server.getState(blobs);
   }
 

@@ -9,6 +9,7 @@
  * writer (disk full) never throws into the machine's run: the journal stops taking events,
  * `failure` says why, and the driver stops the run; close() always ends the thread.
  */
+import { closeSync, openSync, statSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { MachineEvent } from '../core/events.js';
 import type { Machine } from '../core/machine.js';
@@ -23,6 +24,23 @@ const BATCH = 4096;
 export const COMMIT_MS = 1000;
 /** Events between two looks at the host clock (a look costs about as much as 50 events). */
 const CLOCK_EVERY = 256;
+
+/** Creates `file` when it does not exist or is empty (true), false when it holds something (the writer checks what). */
+function createIfNew(file: string): boolean {
+  let size = -1;
+  try {
+    size = statSync(file).size;
+  } catch {
+    // does not exist yet
+  }
+  if (size > 0) return false;
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    throw new Error(`cannot create the journal ${file}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return true;
+}
 
 export class BackgroundJournal implements RecordTarget {
   /** Events not sent yet, as rows (packing them here spares the writer a structured clone of each). */
@@ -59,9 +77,18 @@ export class BackgroundJournal implements RecordTarget {
     return this.failed;
   }
 
-  /** Start the writer thread on `file` (created with `meta`, and `keySeed` kept apart); resolves once the file is ready. */
+  /**
+   * Start the writer thread on `file` (created with `meta`, and `keySeed` kept apart). A new (or
+   * empty) file is created here and the journal returned at once: the machine runs while the
+   * thread starts (50-200 ms of wall time a recording spent waiting before), and what it emits
+   * waits in the thread's port; a failure after that reaches `failure`, as any later one does.
+   * An existing file is checked by the writer first (not a journal, or holding a recording
+   * already: refused before the machine runs), and this resolves once it is ready.
+   */
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
-    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed } });
+    const created = createIfNew(file);
+    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed, created } });
+    if (created) return new BackgroundJournal(worker);
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

@@ -15,6 +15,7 @@ import { newProcess, type Process, type ProcState, type Wait } from './process.j
 import type { PolicyState } from './scheduler.js';
 import type { ShmAttachment } from './shm.js';
 import type { HeldMessage, Supervision } from './supervisor.js';
+import type { BlobSink } from './server-port.js';
 import { adoptAddressSpace } from './stack-growth.js';
 
 export interface ProcessState {
@@ -52,11 +53,16 @@ export interface KernelState {
 }
 
 export function kernelStateOf(k: Kernel, store: (hash: string, bytes: Uint8Array) => void): KernelState {
-  const blobs = (bytes: Uint8Array): string => {
-    const hash = pageHash(bytes);
-    store(hash, bytes);
-    return hash;
-  };
+  // Content-addressed: the VFS hands over the chunks it has not written since the last snapshot
+  // with their hash (`known`), and only changed chunks are hashed here.
+  const blobs: BlobSink = Object.assign(
+    (bytes: Uint8Array): string => {
+      const hash = pageHash(bytes);
+      store(hash, bytes);
+      return hash;
+    },
+    { known: (hash: string, bytes: Uint8Array): void => store(hash, bytes) },
+  );
   const hashOf = (page: { u8: Uint8Array; hash: string | undefined }) => {
     page.hash ??= pageHash(page.u8);
     store(page.hash, page.u8);

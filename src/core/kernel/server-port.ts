@@ -48,12 +48,23 @@ export type ServerOutput =
   | { readonly kind: 'signal'; readonly pid: number; readonly signo: number }
   | { readonly kind: 'effect'; readonly effect: KernelEffect };
 
+/**
+ * Where a server's bulky data (file contents) goes in a snapshot: called with bytes, it stores
+ * them and returns the key they are stored under. `known` is there when the key is the bytes'
+ * content hash (pageHash, the journal's page store): a caller that remembers the hash of bytes
+ * it has not changed since hands them over with it, and the sink skips hashing them again.
+ */
+export interface BlobSink {
+  (bytes: Uint8Array): string;
+  readonly known?: (hash: string, bytes: Uint8Array) => void;
+}
+
 export interface ServerPort {
   readonly pid: number;
   readonly name: string;
   receive(m: Message, ctx: ServerContext): ServerOutput[];
   /** The server's state; bulky data (file contents) may go to `blobs` by content hash. */
-  getState(blobs?: (bytes: Uint8Array) => string): unknown;
+  getState(blobs?: BlobSink): unknown;
   /** Restore a saved state; a bad field is refused (a StateError naming it) before anything changes. */
   setState(state: unknown, load?: (hash: string) => Uint8Array | undefined): void;
   /**

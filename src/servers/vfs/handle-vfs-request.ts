@@ -65,6 +65,7 @@ import {
   unlinkEntry,
   type SearchIds,
 } from './ramfs.js';
+import { forgetChunks } from './chunk-hashes.js';
 import { SIGPIPE, type VfsEffect, type VfsOutcome, type VfsResult } from './vfs-result.js';
 import { DEFAULT_UMASK, PIPE_CAPACITY, ROOT_INO, type Inode, type ProcFiles, type VfsState } from './vfs-state.js';
 
@@ -374,6 +375,7 @@ function write(state: VfsState, proc: ProcFiles, req: VfsRequestOf<'write'>, ctx
         const r = setFileSize(state, node, end);
         if (r < 0) return done('write', r);
       }
+      forgetChunks(node, start, end);
       node.data.set(req.data.subarray(0, end - start), start);
       file.offset = end;
       node.mtime = ctx.now;

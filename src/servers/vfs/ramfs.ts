@@ -22,6 +22,7 @@ import {
   type Inode,
   type VfsState,
 } from './vfs-state.js';
+import { chunksMoved, forgetChunksFrom } from './chunk-hashes.js';
 
 export const MAY_READ = 4;
 export const MAY_WRITE = 2;
@@ -242,10 +243,13 @@ export function setFileSize(state: VfsState, node: FileInode, size: number): num
   if (size > FILE_SIZE_MAX) return -ERRNO.EFBIG;
   if (size - node.size > spaceLeft(state)) return -ERRNO.ENOSPC;
   state.fileBytes += size - node.size;
+  forgetChunksFrom(node, Math.min(size, node.size));
   if (size > node.data.length) {
     const grown = new Uint8Array(Math.min(FILE_SIZE_MAX, Math.max(size, node.data.length * 2, 256)));
     grown.set(node.data.subarray(0, node.size));
+    const before = node.data;
     node.data = grown;
+    chunksMoved(node, before);
   } else if (size < node.size) {
     node.data.fill(0, size, node.size);
   }

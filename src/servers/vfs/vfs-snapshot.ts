@@ -8,6 +8,8 @@ import { StateValue, uniqueBy } from '../../core/state-check.js';
 import { NAME_MAX } from '../../protocol/vfs-protocol.js';
 import { fromBase64, isBase64, toBase64 } from './base64.js';
 import { FILE_SIZE_MAX, OPEN_MAX, PIPE_CAPACITY, rdevOf, type CharDevice, type FdSlot, type Inode, type OpenFile, type ProcFiles, type VfsState } from './vfs-state.js';
+import type { BlobSink as BlobSinkOfKernel } from '../../core/kernel/server-port.js';
+import { CHUNK, chunkHashes } from './chunk-hashes.js';
 
 export const VFS_STATE_VERSION = 1;
 
@@ -64,11 +66,11 @@ export interface VfsSnapshot {
   readonly procs: readonly ProcSnapshot[];
 }
 
-/** File data is cut into chunks of this size when stored by content hash. */
-const CHUNK = 4096;
-
-/** Stores bytes by content and returns their hash (the journal's page store). */
-export type BlobSink = (bytes: Uint8Array) => string;
+/**
+ * Stores bytes and returns their key (the journal's page store: their content hash); with
+ * `known`, the key is the content hash and bytes whose hash is remembered go in without hashing.
+ */
+export type BlobSink = BlobSinkOfKernel;
 /** Returns the bytes stored under a hash. */
 export type BlobSource = (hash: string) => Uint8Array | undefined;
 
@@ -93,7 +95,20 @@ function inodeSnapshot(node: Inode, blobs?: BlobSink): InodeSnapshot {
       const bytes = node.data.subarray(0, node.size);
       if (!blobs) return { ...common, kind: 'file', data: toBase64(bytes) };
       const chunks: string[] = [];
-      for (let off = 0; off < bytes.length; off += CHUNK) chunks.push(blobs(bytes.subarray(off, off + CHUNK)));
+      const known = blobs.known;
+      if (known === undefined) {
+        for (let off = 0; off < bytes.length; off += CHUNK) chunks.push(blobs(bytes.subarray(off, off + CHUNK)));
+      } else {
+        // Content hashes: a chunk unchanged since the last snapshot keeps the hash it had.
+        const hashes = chunkHashes(node);
+        for (let i = 0, off = 0; off < bytes.length; i++, off += CHUNK) {
+          const chunk = bytes.subarray(off, off + CHUNK);
+          let hash = hashes[i];
+          if (hash === undefined) hashes[i] = hash = blobs(chunk);
+          else known(hash, chunk);
+          chunks.push(hash);
+        }
+      }
       return { ...common, kind: 'file', chunks, size: node.size };
     }
     case 'fifo':
