@@ -3,7 +3,8 @@
  * `npx tsx bench/writer-rows.ts [--rounds=N] [--from=recording.db]`.
  *
  * It records /bin/posixtest (event-dense; or reads the events of --from), packs its events into
- * batches of 4096 rows as the machine's thread does (row-batch.ts RowBatchWriter), then in each
+ * batches of 4096 rows as the machine's thread does (row-batch.ts RowBatchWriter; each structured-cloned as
+ * postMessage would), then in each
  * round writes them into a new file as the writer thread does (RowBatchReader, appendRows, flush
  * after each batch: the rows out of the batch, the hash chain, the seal, commitRows). The first
  * round runs on cold code, as every recording's writer does (its isolate is new); the later ones
@@ -115,11 +116,12 @@ async function main(): Promise<void> {
     const count = events.length;
     const packer = new RowBatchWriter(BATCH);
     const batches: RowBatch[] = [];
+    // Each batch as the writer receives it: through a structured clone (postMessage's).
     for (const e of events) {
       packer.add(e);
-      if (packer.full) batches.push(packer.take().batch);
+      if (packer.full) batches.push(structuredClone(packer.take().batch));
     }
-    if (packer.count > 0) batches.push(packer.take().batch);
+    if (packer.count > 0) batches.push(structuredClone(packer.take().batch));
     events = null;
     const out = join(dir, 'out.db');
     const store: number[] = [];
