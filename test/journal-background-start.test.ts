@@ -3,7 +3,7 @@
  * the recorder, which goes on at once while the thread loads, and everything emitted meanwhile is
  * committed in order; a file that holds something is checked by the writer before the machine
  * runs (not a journal, or a recording already: refused); a path that cannot be created is refused
- * with its cause.
+ * with its cause. The thread does not inherit a tsx loader from the command line.
  */
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,7 @@ import { MACHINE_VERSION } from '../src/core/machine.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
-import { BackgroundJournal } from '../src/timeline/background-journal.js';
+import { BackgroundJournal, writerExecArgv } from '../src/timeline/background-journal.js';
 
 const META = { machineVersion: MACHINE_VERSION, imageHash: 'x', seedHex: '00', bootEpochNs: '1', commandLine: ['t'], xrrVersion: 't' };
 const dir = mkdtempSync(join(tmpdir(), 'xrr-start-'));
@@ -55,5 +55,15 @@ describe('starting a recording', () => {
   it('refuses a path that cannot be created, naming it', async () => {
     const path = join(dir, 'no-such-directory', 'r.db');
     await expect(BackgroundJournal.start(path, META)).rejects.toThrow(`cannot create the journal ${path}`);
+  });
+});
+
+describe("the writer thread's node options", () => {
+  it('drop the tsx loader a command line registered (npx tsx, --import tsx) and keep every other option', () => {
+    const npxTsx = ['--require', '/w/node_modules/tsx/dist/preflight.cjs', '--import', 'file:///w/node_modules/tsx/dist/loader.mjs'];
+    expect(writerExecArgv(npxTsx)).toEqual([]);
+    expect(writerExecArgv(['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir=/tmp/p'])).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
+    expect(writerExecArgv(['--import=tsx', '--require=./x.cjs', '--loader', './tsxlike.mjs', '--enable-source-maps'])).toEqual(['--require=./x.cjs', '--loader', './tsxlike.mjs', '--enable-source-maps']);
+    expect(writerExecArgv(['--import', './tools/tsx/hooks.mjs'])).toEqual([]);
   });
 });

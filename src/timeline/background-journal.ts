@@ -42,6 +42,34 @@ function createIfNew(file: string): boolean {
   return true;
 }
 
+/** Node options that take the next argument as their value. */
+const OPTIONS_WITH_VALUE: ReadonlySet<string> = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
+
+/**
+ * The writer thread's node options: this process's, less the tsx loader a command line registered
+ * (`npx tsx`, `node --import tsx`). The writer runs as one bundle (writer-worker-entry.mjs), or
+ * registers tsx itself when it cannot; an inherited loader made every recording's writer start
+ * tsx and resolve each module through its hooks thread (100-190 ms of the writer's CPU in the
+ * record benchmark, src/journal/README.md "The writer's start and rows"). Other options (a
+ * profiler's --cpu-prof, say) are kept.
+ */
+export function writerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (OPTIONS_WITH_VALUE.has(name)) {
+      const value = eq < 0 ? argv[i + 1] : a.slice(eq + 1);
+      if (eq < 0) i++;
+      if (value !== undefined && !/(^|[\\/])tsx([\\/]|$)/.test(value)) out.push(...(eq < 0 ? [a, value] : [a]));
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 export class BackgroundJournal implements RecordTarget {
   /** Events not sent yet, as rows (packing them here spares the writer a structured clone of each). */
   private readonly batch = new RowBatchWriter(BATCH);
@@ -87,7 +115,7 @@ export class BackgroundJournal implements RecordTarget {
    */
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
     const created = createIfNew(file);
-    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed, created } });
+    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed, created }, execArgv: writerExecArgv(process.execArgv) });
     if (created) return new BackgroundJournal(worker);
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
