@@ -340,6 +340,8 @@ export class SqliteJournalStore extends BaseJournalStore {
   private readonly pageHashById = new Map<number, PageHash>();
   /** page.id of pages found by hash (pageIdOf), as many as PAGE_HASHES_KEPT. */
   private readonly pageIdByHash = new Map<PageHash, number>();
+  /** Pages a pack holds in this file: PACK_PAGES with small SQLite pages, 1 (no packs) with large ones. */
+  private readonly packPages: number;
   private readonly qLatestSnapshot: Stmt<SnapshotRowDb>;
 
   /**
@@ -364,12 +366,12 @@ export class SqliteJournalStore extends BaseJournalStore {
         throw new JournalError('NOT_A_JOURNAL', `${label} is empty: no journal has been written to it yet`);
       }
       if (!this.readonly && !inMemory) {
-        // Big pages for a new file (before WAL writes its first page): a 4 KiB message then fits in
-        // a row without an overflow chain, and rows pack densely. An existing file keeps its size.
+        // 4 KiB pages for a new file (set before WAL writes its first page): large byte data lives in
+        // event_data segments, so small pages waste nothing (README "Schema 9"). An existing file keeps its size.
         if ((db.pragma('page_count', { simple: true }) as number) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
-        // Checkpoint every 16 MiB of WAL rather than every 1000 pages (64 MiB at this page size).
+        // Checkpoint every 16 MiB of WAL, whatever the file's page size (1000 pages were 64 MiB at 64 KiB).
         db.pragma(`wal_autocheckpoint = ${Math.max(16, Math.floor((16 << 20) / (db.pragma('page_size', { simple: true }) as number)))}`);
       }
       // better-sqlite3 turns foreign keys on by default; the store checks branches itself and
@@ -409,6 +411,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     this.qPage = this.prep(`SELECT id, size, data, dictionary, pack FROM page WHERE ${PAGE_BY_HASH}`);
     this.qPackMembers = this.prep(`SELECT id, size, pack FROM page WHERE id BETWEEN ? AND ? + ${PACK_PAGES - 1} ORDER BY id`);
     this.qPageId = this.prep(`SELECT id FROM page WHERE ${PAGE_BY_HASH}`);
+    // The file's page size never changes once it holds a page: whether it packs pages is known now.
+    this.packPages = (db.pragma('page_size', { simple: true }) as number) <= PACKED_PAGE_SIZE_MAX ? PACK_PAGES : 1;
     this.qPageHash = this.prep('SELECT hash FROM page WHERE id = ?');
     this.qLatestSnapshot = this.prep(
       `SELECT ${SNAPSHOT_COLUMNS} FROM snapshot WHERE branch = ? AND icount <= ? AND seq <= ? ORDER BY icount DESC, seq DESC LIMIT 1`,
@@ -1133,12 +1137,11 @@ export class SqliteJournalStore extends BaseJournalStore {
     const z = fresh?.z ?? dict?.z ?? null;
     const compress = (bytes: Uint8Array): Uint8Array => (z === null ? this.zstd.compress(bytes) : z.compress(bytes));
     // Consecutive pages go together into packs; a pack of one is a page stored on its own.
-    const packPages = (this.db.pragma('page_size', { simple: true }) as number) <= PACKED_PAGE_SIZE_MAX ? PACK_PAGES : 1;
     const groups: { readonly hash: PageHash; readonly bytes: Uint8Array }[][] = [];
     let bytes = 0;
     for (const p of pages) {
       const last = groups[groups.length - 1];
-      if (last === undefined || last.length >= packPages || bytes + p.bytes.length > PACK_BYTES) {
+      if (last === undefined || last.length >= this.packPages || bytes + p.bytes.length > PACK_BYTES) {
         groups.push([p]);
         bytes = p.bytes.length;
       } else {
