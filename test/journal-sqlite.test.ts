@@ -58,6 +58,27 @@ async function sample(path: string, events = 600): Promise<void> {
   s.close();
 }
 
+/** Puts the recording back as `good` was, WAL and shared memory gone. */
+function restoreFile(path: string, good: Buffer): void {
+  writeFileSync(path, good);
+  rmSync(`${path}-wal`, { force: true });
+  rmSync(`${path}-shm`, { force: true });
+}
+
+/** The verify report of `good` with `sql` applied to it by plain SQLite. */
+async function verifyEdited(path: string, good: Buffer, sql: string): Promise<ReturnType<typeof verify>> {
+  restoreFile(path, good);
+  const db = new Database(path);
+  db.exec(sql);
+  db.close();
+  const s = await SqliteJournalStore.open(path, { readonly: true });
+  try {
+    return verify(s);
+  } finally {
+    s.close();
+  }
+}
+
 describe('SQLite journal file', () => {
   it('is a WAL database with the schema version recorded, and reopens with everything', async () => {
     const path = file();
@@ -360,9 +381,7 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       [2, 444, 300],
       [2, 499, 300],
     ] as const) {
-      writeFileSync(path, good);
-      rmSync(`${path}-wal`, { force: true });
-      rmSync(`${path}-shm`, { force: true });
+      restoreFile(path, good);
       const db = new Database(path);
       flipByte(db, branch, seq);
       db.close();
@@ -395,22 +414,12 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       ['a deleted segment', `DELETE FROM event_data WHERE id = ${second.id}`, (r: VerifyReportLike) => r.ok === false],
       ['a segment read by no row', `INSERT INTO event_data (id, bytes) VALUES (${second.id + 1}, x'00')`, (r: VerifyReportLike) => r.problems.some((p) => /read by no event|reads from byte/.test(p.message))],
     ] as const) {
-      writeFileSync(path, good);
-      rmSync(`${path}-wal`, { force: true });
-      rmSync(`${path}-shm`, { force: true });
-      const db = new Database(path);
-      db.exec(sql);
-      db.close();
-      const v = await SqliteJournalStore.open(path, { readonly: true });
-      const report = verify(v);
-      v.close();
+      const report = await verifyEdited(path, good, sql);
       expect(report.ok, what).toBe(false);
       expect(check(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
     }
     // Untouched, every item reads back as appended.
-    writeFileSync(path, good);
-    rmSync(`${path}-wal`, { force: true });
-    rmSync(`${path}-shm`, { force: true });
+    restoreFile(path, good);
     const again = await SqliteJournalStore.open(path, { readonly: true });
     expect(verify(again).ok).toBe(true);
     expect(again.events(ROOT_BRANCH).map((e) => e.event)).toEqual(evs);
@@ -439,15 +448,7 @@ describe('SQLite journal: verify catches edits behind its back', () => {
       ['the schema', 'DROP INDEX event_kind_at', (r) => r.problems.some((p) => p.kind === 'container' && /event_kind_at/.test(p.message))],
     ];
     for (const [what, sql, caught] of cases) {
-      writeFileSync(path, good);
-      rmSync(`${path}-wal`, { force: true });
-      rmSync(`${path}-shm`, { force: true });
-      const db = new Database(path);
-      db.exec(sql);
-      db.close();
-      const s = await SqliteJournalStore.open(path, { readonly: true });
-      const report = verify(s);
-      s.close();
+      const report = await verifyEdited(path, good, sql);
       expect(report.ok, what).toBe(false);
       expect(caught(report), `${what}: ${JSON.stringify(report.problems)}`).toBe(true);
     }
