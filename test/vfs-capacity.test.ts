@@ -4,28 +4,15 @@
  * partly fits is short, as Linux), and what is freed can be used again.
  */
 import { describe, expect, it } from 'vitest';
-import { ERRNO, MSG, O, PROC_NEW_CONSOLE, SEEK_SET, VFS_PROTOCOL, type VfsRequest } from '../src/protocol/index.js';
-import { buildRootFs, checkVfsInvariants, FILE_SIZE_MAX, FS_CAPACITY_BYTES, FS_INODES_MAX, VfsServer } from '../src/servers/vfs/index.js';
+import { ERRNO, O, SEEK_SET } from '../src/protocol/index.js';
+import { checkVfsInvariants, FILE_SIZE_MAX, FS_CAPACITY_BYTES, FS_INODES_MAX, VfsServer } from '../src/servers/vfs/index.js';
+import { VFS_CLIENT_PID, VfsClient } from './support/vfs-client.js';
 
-const P = 8;
+const P = VFS_CLIENT_PID;
 
-class Vfs {
-  now = 1_700_000_000_000_000_000n;
-  server = new VfsServer(buildRootFs([{ path: '/etc/motd', mode: 0o100644, data: new TextEncoder().encode('hello\n') }, { path: '/tmp', mode: 0o041777 }], this.now));
-
+class Vfs extends VfsClient {
   constructor() {
-    expect(this.call(0, { kind: 'procNew', pid: P, uid: 0, gid: 0, flags: PROC_NEW_CONSOLE })).toBe(0);
-  }
-
-  call(pid: number, req: VfsRequest): number {
-    this.now += 1000n;
-    const { m_type, payload } = VFS_PROTOCOL.encodeRequest(req);
-    const out = this.server.receive({ m_source: pid, m_type, payload }, { now: this.now });
-    const mine = out.find((o) => o.kind === 'reply' && o.to === pid);
-    if (mine?.kind !== 'reply' || mine.message.m_type !== MSG.VFS_REPLY) throw new Error(`${req.kind}: no reply`);
-    const r = VFS_PROTOCOL.decodeReply(mine.message.payload);
-    if (!r.ok) throw new Error(r.detail);
-    return r.value.result;
+    super([{ path: '/etc/motd', mode: 0o100644, data: new TextEncoder().encode('hello\n') }, { path: '/tmp', mode: 0o041777 }]);
   }
 
   open(path: string): number {

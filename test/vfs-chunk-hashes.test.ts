@@ -8,31 +8,12 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlobSink } from '../src/core/kernel/server-port.js';
-import { MSG, O, PROC_NEW_CONSOLE, SEEK_SET, VFS_PROTOCOL, type VfsRequest } from '../src/protocol/index.js';
+import { O, SEEK_SET } from '../src/protocol/index.js';
 import { buildRootFs, VfsServer } from '../src/servers/vfs/index.js';
+import { VFS_CLIENT_PID, VfsClient } from './support/vfs-client.js';
 
-const P = 8;
+const P = VFS_CLIENT_PID;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
-
-class Vfs {
-  now = 1_700_000_000_000_000_000n;
-  server = new VfsServer(buildRootFs([{ path: '/bin/prog', mode: 0o100755, data: new Uint8Array(3 * 4096 + 77).map((_, i) => i * 7) }, { path: '/tmp', mode: 0o041777 }], this.now));
-
-  constructor() {
-    expect(this.call({ kind: 'procNew', pid: P, uid: 0, gid: 0, flags: PROC_NEW_CONSOLE }, 0)).toBe(0);
-  }
-
-  call(req: VfsRequest, pid = P): number {
-    this.now += 1000n;
-    const { m_type, payload } = VFS_PROTOCOL.encodeRequest(req);
-    const out = this.server.receive({ m_source: pid, m_type, payload }, { now: this.now });
-    const mine = out.find((o) => o.kind === 'reply' && o.to === pid);
-    if (mine?.kind !== 'reply' || mine.message.m_type !== MSG.VFS_REPLY) throw new Error(`${req.kind}: no reply`);
-    const r = VFS_PROTOCOL.decodeReply(mine.message.payload);
-    if (!r.ok) throw new Error(r.detail);
-    return r.value.result;
-  }
-}
 
 /** The journal's kind of sink (content hashes, taking known ones), recording what it stored. */
 function contentSink(stored: Map<string, Uint8Array>, counts: { hashed: number; known: number }): BlobSink {
@@ -54,7 +35,7 @@ function contentSink(stored: Map<string, Uint8Array>, counts: { hashed: number; 
 
 describe('file chunk hashes kept between snapshots', () => {
   it('equal fresh hashes of the bytes after random writes, truncations and unlinks, and restore the same files', () => {
-    const v = new Vfs();
+    const v = new VfsClient([{ path: '/bin/prog', mode: 0o100755, data: new Uint8Array(3 * 4096 + 77).map((_, i) => i * 7) }, { path: '/tmp', mode: 0o041777 }]);
     let x = 0x2545f491;
     const rand = (n: number): number => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
@@ -68,22 +49,22 @@ describe('file chunk hashes kept between snapshots', () => {
         const path = paths[rand(paths.length)]!;
         const what = rand(10);
         if (what === 0) {
-          v.call({ kind: 'unlink', path });
+          v.call(P, { kind: 'unlink', path });
         } else {
           const flags = O.CREAT | O.RDWR | (what === 1 ? O.TRUNC : 0) | (what === 2 ? O.APPEND : 0);
-          const fd = v.call({ kind: 'open', path, flags, mode: 0o644 });
+          const fd = v.call(P, { kind: 'open', path, flags, mode: 0o644 });
           expect(fd).toBeGreaterThanOrEqual(0);
           fds.push(fd);
           // Offsets within, across and past chunk boundaries; lengths from one byte to a few chunks.
           const offset = rand(4) === 0 ? 4096 * rand(5) - rand(2) : rand(5 * 4096);
-          expect(v.call({ kind: 'lseek', fd, offset: Math.max(0, offset), whence: SEEK_SET })).toBeGreaterThanOrEqual(0);
+          expect(v.call(P, { kind: 'lseek', fd, offset: Math.max(0, offset), whence: SEEK_SET })).toBeGreaterThanOrEqual(0);
           // A message carries at most 4064 bytes: larger writes are several, as the guest's libc does.
           const n = 1 + rand(rand(3) === 0 ? 3 * 4096 : 300);
           for (let done = 0; done < n; done += 4000) {
             const part = Math.min(4000, n - done);
-            expect(v.call({ kind: 'write', fd, data: new Uint8Array(part).fill(1 + rand(255)) })).toBe(part);
+            expect(v.call(P, { kind: 'write', fd, data: new Uint8Array(part).fill(1 + rand(255)) })).toBe(part);
           }
-          expect(v.call({ kind: 'close', fd })).toBe(0);
+          expect(v.call(P, { kind: 'close', fd })).toBe(0);
         }
       }
       const counts = { hashed: 0, known: 0 };
