@@ -4,6 +4,8 @@
 #   npm run test:load                 two busy loops, then `tsc --noEmit && vitest run`
 #   npm run test:load -- --hogs 4     four busy loops
 #   npm run test:load -- --top 20     list the 20 slowest files and tests
+#   npm run test:load -- --keep-timing T.json   keep the per-test timing report (for the audit
+#                                     table of docs/testing.md: scripts/test-durations.ts T.json --markdown)
 #   npm run test:load -- test/x.test.ts ...   only these files (anything else goes to vitest)
 #
 # Starts the busy loops, runs the suite beside them, stops the loops however the suite ends
@@ -16,11 +18,14 @@ cd "$(dirname "$0")/.."
 
 hogs=2
 top=12
+keep_timing=
 vitest_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --hogs) hogs="${2:-}"; shift 2 ;;
     --top) top="${2:-}"; shift 2 ;;
+    --keep-timing) keep_timing="${2:-}"; shift 2
+      if [ -z "$keep_timing" ]; then echo "--keep-timing wants a file name" >&2; exit 2; fi ;;
     *) vitest_args+=("$1"); shift ;;
   esac
 done
@@ -79,5 +84,6 @@ echo
 echo "test:load: wall time $(awk -v a="$start" -v b="$end" 'BEGIN { s = b - a; printf "%d min %.0f s (%.0f s)", s / 60, s % 60, s }') with $hogs busy loop(s), exit status $status"
 if [ -s "$tmp/timing.json" ]; then
   npx tsx scripts/test-durations.ts "$tmp/timing.json" --top "$top"
+  if [ -n "$keep_timing" ]; then cp "$tmp/timing.json" "$keep_timing" && echo "test:load: timing report kept in $keep_timing"; fi
 fi
 exit "$status"

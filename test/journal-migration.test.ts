@@ -169,6 +169,18 @@ describe('migrating schema 1-3 files written here', () => {
     s.close();
   });
 
+  it('refuses a file whose branches are their own ancestors, naming the loop, and leaves it at schema 3', async () => {
+    const path = file();
+    const at = (i: number): number => evs[i]!.icount;
+    const db = writeLegacyJournal(path, 3, META, evs, [{ parent: 1, forkIcount: at(299), forkSeq: 300, events: eventStream(6, { startIcount: at(299) + 1 }).next(40) }]);
+    // The root made a fork of its own fork, both fork points past the seqs looked up: 1 -> 2 -> 1 ...
+    db.prepare('UPDATE branch SET parent = 2, fork_seq = 400 WHERE id = 1').run();
+    db.prepare('UPDATE branch SET fork_seq = 500 WHERE id = 2').run();
+    db.close();
+    await expect(SqliteJournalStore.open(path)).rejects.toThrow(/the ancestry of branch \d+ loops: branch \d+ is its own ancestor/);
+    expect(schemaOf(path)).toBe(3);
+  });
+
   it('refuses a file whose schema-3 chain is broken, naming the event, and leaves it at schema 3', async () => {
     const path = file();
     const db = writeLegacyJournal(path, 3, META, evs);

@@ -58,6 +58,14 @@ function eventOfV3(r: V3Row, branch: number): MachineEvent {
 export function convertEventsToSchema4(db: Database.Database): void {
   const branches = db.prepare<[], BranchRow>('SELECT id, parent, fork_seq FROM branch ORDER BY id').all();
   const byId = new Map(branches.map((b) => [b.id, b]));
+  // An edited parent column can make a branch its own ancestor; the walks below would never end.
+  for (const start of branches) {
+    const seen = new Set<number>();
+    for (let b: BranchRow | undefined = start; b !== undefined && b.parent !== null; b = byId.get(b.parent)) {
+      if (seen.has(b.id)) throw new JournalError('CORRUPT', `the ancestry of branch ${start.id} loops: branch ${b.id} is its own ancestor`);
+      seen.add(b.id);
+    }
+  }
   const nameIds = new Map<string, number>();
   const names = new Map<number, string>();
   const insertName = db.prepare('INSERT INTO name (text) VALUES (?)');
