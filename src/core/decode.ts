@@ -145,6 +145,11 @@ export function decode32(w: number): Inst {
 }
 
 /** Decode a 16-bit compressed instruction (bits[1:0] != 11) into its base equivalent. */
+/** A compressed instruction's Inst (a module function: a closure per decode would cost a defineProperty under tsx). */
+function c16(h: number, op: Op, rd: number, rs1: number, rs2: number, imm: number): Inst {
+  return inst(op, rd, rs1, rs2, imm, 2, h);
+}
+
 export function decode16(h: number): Inst {
   const q = h & 3;
   const f3 = (h >>> 13) & 7;
@@ -154,17 +159,16 @@ export function decode16(h: number): Inst {
   const rdP = ((h >>> 2) & 7) + 8; // rd'/rs2' in bits[4:2]
   const rs1P = ((h >>> 7) & 7) + 8; // rs1'/rd' in bits[9:7]
   const imm6 = sext((b12 << 5) | ((h >>> 2) & 31), 6);
-  const C = (op: Op, rd: number, rs1: number, rs2: number, imm: number): Inst => inst(op, rd, rs1, rs2, imm, 2, h);
 
   if (q === 0) {
     switch (f3) {
       case 0: { // c.addi4spn
         const uimm = (((h >>> 11) & 3) << 4) | (((h >>> 7) & 15) << 6) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 3);
-        return uimm === 0 ? illegal(h, 2) : C('addi', rdP, 2, 0, uimm);
+        return uimm === 0 ? illegal(h, 2) : c16(h, 'addi', rdP, 2, 0, uimm);
       }
       case 2: case 6: { // c.lw, c.sw
         const uimm = (((h >>> 10) & 7) << 3) | (((h >>> 6) & 1) << 2) | (((h >>> 5) & 1) << 6);
-        return f3 === 2 ? C('lw', rdP, rs1P, 0, uimm) : C('sw', 0, rs1P, rdP, uimm);
+        return f3 === 2 ? c16(h, 'lw', rdP, rs1P, 0, uimm) : c16(h, 'sw', 0, rs1P, rdP, uimm);
       }
       default: return illegal(h, 2); // floating-point loads/stores, reserved
     }
@@ -172,43 +176,43 @@ export function decode16(h: number): Inst {
 
   if (q === 1) {
     switch (f3) {
-      case 0: return C('addi', rdFull, rdFull, 0, imm6); // c.addi / c.nop
+      case 0: return c16(h, 'addi', rdFull, rdFull, 0, imm6); // c.addi / c.nop
       case 1: case 5: { // c.jal / c.j
         const imm = sext(
           (b12 << 11) | (((h >>> 8) & 1) << 10) | (((h >>> 9) & 3) << 8) | (((h >>> 6) & 1) << 7) |
           (((h >>> 7) & 1) << 6) | (((h >>> 2) & 1) << 5) | (((h >>> 11) & 1) << 4) | (((h >>> 3) & 7) << 1),
           12,
         );
-        return C('jal', f3 === 1 ? 1 : 0, 0, 0, imm);
+        return c16(h, 'jal', f3 === 1 ? 1 : 0, 0, 0, imm);
       }
-      case 2: return C('addi', rdFull, 0, 0, imm6); // c.li
+      case 2: return c16(h, 'addi', rdFull, 0, 0, imm6); // c.li
       case 3: {
         if (rdFull === 2) { // c.addi16sp
           const imm = sext(
             (b12 << 9) | (((h >>> 6) & 1) << 4) | (((h >>> 5) & 1) << 6) | (((h >>> 3) & 3) << 7) | (((h >>> 2) & 1) << 5),
             10,
           );
-          return imm === 0 ? illegal(h, 2) : C('addi', 2, 2, 0, imm);
+          return imm === 0 ? illegal(h, 2) : c16(h, 'addi', 2, 2, 0, imm);
         }
-        return imm6 === 0 ? illegal(h, 2) : C('lui', rdFull, 0, 0, imm6 << 12); // c.lui
+        return imm6 === 0 ? illegal(h, 2) : c16(h, 'lui', rdFull, 0, 0, imm6 << 12); // c.lui
       }
       case 4: {
         const f2 = (h >>> 10) & 3;
         if (f2 === 0 || f2 === 1) { // c.srli / c.srai
           if (b12) return illegal(h, 2); // shamt[5] set: RV64 only
-          return C(f2 === 0 ? 'srli' : 'srai', rs1P, rs1P, 0, (h >>> 2) & 31);
+          return c16(h, f2 === 0 ? 'srli' : 'srai', rs1P, rs1P, 0, (h >>> 2) & 31);
         }
-        if (f2 === 2) return C('andi', rs1P, rs1P, 0, imm6);
+        if (f2 === 2) return c16(h, 'andi', rs1P, rs1P, 0, imm6);
         if (b12) return illegal(h, 2); // c.subw / c.addw: RV64 only
         const ops: Op[] = ['sub', 'xor', 'or', 'and'];
-        return C(ops[(h >>> 5) & 3]!, rs1P, rs1P, rdP, 0);
+        return c16(h, ops[(h >>> 5) & 3]!, rs1P, rs1P, rdP, 0);
       }
       default: { // 6, 7: c.beqz / c.bnez
         const imm = sext(
           (b12 << 8) | (((h >>> 10) & 3) << 3) | (((h >>> 5) & 3) << 6) | (((h >>> 3) & 3) << 1) | (((h >>> 2) & 1) << 5),
           9,
         );
-        return C(f3 === 6 ? 'beq' : 'bne', 0, rs1P, 0, imm);
+        return c16(h, f3 === 6 ? 'beq' : 'bne', 0, rs1P, 0, imm);
       }
     }
   }
@@ -217,25 +221,25 @@ export function decode16(h: number): Inst {
   switch (f3) {
     case 0: // c.slli
       if (b12) return illegal(h, 2);
-      return C('slli', rdFull, rdFull, 0, (h >>> 2) & 31);
+      return c16(h, 'slli', rdFull, rdFull, 0, (h >>> 2) & 31);
     case 2: { // c.lwsp
       if (rdFull === 0) return illegal(h, 2);
       const uimm = (b12 << 5) | (((h >>> 4) & 7) << 2) | (((h >>> 2) & 3) << 6);
-      return C('lw', rdFull, 2, 0, uimm);
+      return c16(h, 'lw', rdFull, 2, 0, uimm);
     }
     case 4:
       if (!b12) {
-        if (rs2Full === 0) return rdFull === 0 ? illegal(h, 2) : C('jalr', 0, rdFull, 0, 0); // c.jr
-        return C('add', rdFull, 0, rs2Full, 0); // c.mv
+        if (rs2Full === 0) return rdFull === 0 ? illegal(h, 2) : c16(h, 'jalr', 0, rdFull, 0, 0); // c.jr
+        return c16(h, 'add', rdFull, 0, rs2Full, 0); // c.mv
       }
       if (rs2Full === 0) {
-        if (rdFull === 0) return C('ebreak', 0, 0, 0, 0);
-        return C('jalr', 1, rdFull, 0, 0); // c.jalr
+        if (rdFull === 0) return c16(h, 'ebreak', 0, 0, 0, 0);
+        return c16(h, 'jalr', 1, rdFull, 0, 0); // c.jalr
       }
-      return C('add', rdFull, rdFull, rs2Full, 0); // c.add
+      return c16(h, 'add', rdFull, rdFull, rs2Full, 0); // c.add
     case 6: { // c.swsp
       const uimm = (((h >>> 9) & 15) << 2) | (((h >>> 7) & 3) << 6);
-      return C('sw', 0, 2, rs2Full, uimm);
+      return c16(h, 'sw', 0, 2, rs2Full, uimm);
     }
     default: return illegal(h, 2); // floating-point stack loads/stores
   }

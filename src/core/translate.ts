@@ -85,67 +85,79 @@ const reg = (r: number): string => (r === 0 ? '0' : `r${r}`);
 const WB = '/*WB*/';
 
 /** JavaScript for one instruction that does not end a block; a statement. */
+/**
+ * `expr` assigned to register rd (evaluated for its effects when rd is x0), and a pure `expr`
+ * assigned (nothing when rd is x0). Module functions rather than closures in genStraight: tsx's
+ * keepNames makes every closure created a defineProperty, and the translator runs per block.
+ */
+function set(rd: number, expr: string): string {
+  return rd === 0 ? `${expr};` : `r${rd} = ${expr};`;
+}
+function setPure(rd: number, expr: string): string {
+  return rd === 0 ? '' : `r${rd} = ${expr};`;
+}
+
+/** What an AMO stores, from the old value o and the operand v. */
+const AMO_COMBINE: Readonly<Record<string, string>> = {
+  'amoswap.w': 'v',
+  'amoadd.w': '(o + v) | 0',
+  'amoxor.w': 'o ^ v',
+  'amoand.w': 'o & v',
+  'amoor.w': 'o | v',
+  'amomin.w': 'o < v ? o : v',
+  'amomax.w': 'o > v ? o : v',
+  'amominu.w': '(o >>> 0) < (v >>> 0) ? o : v',
+  'amomaxu.w': '(o >>> 0) > (v >>> 0) ? o : v',
+};
+
 function genStraight(d: Inst, pc: number, idx: number): string {
   const { rd, imm } = d;
   const a = reg(d.rs1);
   const b = reg(d.rs2);
-  const set = (expr: string): string => (rd === 0 ? `${expr};` : `r${rd} = ${expr};`);
-  const setPure = (expr: string): string => (rd === 0 ? '' : `r${rd} = ${expr};`);
   const at = `i = ${idx}; p = ${hexAddr(pc)};`;
   const addr = `(${a} + ${imm}) | 0`;
   switch (d.op) {
-    case 'lui': return setPure(`${imm | 0}`);
-    case 'auipc': return setPure(`${(pc + imm) | 0}`);
+    case 'lui': return setPure(rd, `${imm | 0}`);
+    case 'auipc': return setPure(rd, `${(pc + imm) | 0}`);
     case 'lb': case 'lh': case 'lw': case 'lbu': case 'lhu':
-      return `${at} ${set(`m.${d.op}(${addr})`)}`;
+      return `${at} ${set(rd, `m.${d.op}(${addr})`)}`;
     case 'sb': case 'sh': case 'sw':
       return `${at} m.${d.op}(${addr}, ${b});`;
-    case 'addi': return setPure(`(${a} + ${imm}) | 0`);
-    case 'slti': return setPure(`${a} < ${imm} ? 1 : 0`);
-    case 'sltiu': return setPure(`(${a} >>> 0) < ${imm >>> 0} ? 1 : 0`);
-    case 'xori': return setPure(`${a} ^ ${imm}`);
-    case 'ori': return setPure(`${a} | ${imm}`);
-    case 'andi': return setPure(`${a} & ${imm}`);
-    case 'slli': return setPure(`${a} << ${imm}`);
-    case 'srli': return setPure(`(${a} >>> ${imm}) | 0`);
-    case 'srai': return setPure(`${a} >> ${imm}`);
-    case 'add': return setPure(`(${a} + ${b}) | 0`);
-    case 'sub': return setPure(`(${a} - ${b}) | 0`);
-    case 'sll': return setPure(`${a} << ${b}`); // JS masks the shift amount to 5 bits, as RV32 does
-    case 'slt': return setPure(`${a} < ${b} ? 1 : 0`);
-    case 'sltu': return setPure(`(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`);
-    case 'xor': return setPure(`${a} ^ ${b}`);
-    case 'srl': return setPure(`(${a} >>> ${b}) | 0`);
-    case 'sra': return setPure(`${a} >> ${b}`);
-    case 'or': return setPure(`${a} | ${b}`);
-    case 'and': return setPure(`${a} & ${b}`);
-    case 'mul': return setPure(`Math.imul(${a}, ${b})`);
-    case 'mulh': return setPure(`A.mulh(${a}, ${b})`);
-    case 'mulhsu': return setPure(`A.mulhsu(${a}, ${b})`);
-    case 'mulhu': return setPure(`A.mulhu(${a}, ${b})`);
+    case 'addi': return setPure(rd, `(${a} + ${imm}) | 0`);
+    case 'slti': return setPure(rd, `${a} < ${imm} ? 1 : 0`);
+    case 'sltiu': return setPure(rd, `(${a} >>> 0) < ${imm >>> 0} ? 1 : 0`);
+    case 'xori': return setPure(rd, `${a} ^ ${imm}`);
+    case 'ori': return setPure(rd, `${a} | ${imm}`);
+    case 'andi': return setPure(rd, `${a} & ${imm}`);
+    case 'slli': return setPure(rd, `${a} << ${imm}`);
+    case 'srli': return setPure(rd, `(${a} >>> ${imm}) | 0`);
+    case 'srai': return setPure(rd, `${a} >> ${imm}`);
+    case 'add': return setPure(rd, `(${a} + ${b}) | 0`);
+    case 'sub': return setPure(rd, `(${a} - ${b}) | 0`);
+    case 'sll': return setPure(rd, `${a} << ${b}`); // JS masks the shift amount to 5 bits, as RV32 does
+    case 'slt': return setPure(rd, `${a} < ${b} ? 1 : 0`);
+    case 'sltu': return setPure(rd, `(${a} >>> 0) < (${b} >>> 0) ? 1 : 0`);
+    case 'xor': return setPure(rd, `${a} ^ ${b}`);
+    case 'srl': return setPure(rd, `(${a} >>> ${b}) | 0`);
+    case 'sra': return setPure(rd, `${a} >> ${b}`);
+    case 'or': return setPure(rd, `${a} | ${b}`);
+    case 'and': return setPure(rd, `${a} & ${b}`);
+    case 'mul': return setPure(rd, `Math.imul(${a}, ${b})`);
+    case 'mulh': return setPure(rd, `A.mulh(${a}, ${b})`);
+    case 'mulhsu': return setPure(rd, `A.mulhsu(${a}, ${b})`);
+    case 'mulhu': return setPure(rd, `A.mulhu(${a}, ${b})`);
     // Division by zero and INT_MIN / -1 follow the RISC-V M rules (no trap).
-    case 'div': return setPure(`A.div(${a}, ${b})`);
-    case 'divu': return setPure(`A.divu(${a}, ${b})`);
-    case 'rem': return setPure(`A.rem(${a}, ${b})`);
-    case 'remu': return setPure(`A.remu(${a}, ${b})`);
+    case 'div': return setPure(rd, `A.div(${a}, ${b})`);
+    case 'divu': return setPure(rd, `A.divu(${a}, ${b})`);
+    case 'rem': return setPure(rd, `A.rem(${a}, ${b})`);
+    case 'remu': return setPure(rd, `A.remu(${a}, ${b})`);
     case 'lr.w':
-      return `${at} { const ad = ${a}; const v = m.atomicLoad(ad, false); c.reservation = ad; ${setPure('v')} }`;
+      return `${at} { const ad = ${a}; const v = m.atomicLoad(ad, false); c.reservation = ad; ${setPure(rd, 'v')} }`;
     case 'sc.w':
-      return `${at} { const ad = ${a}; if (c.reservation === ad) { m.atomicStore(ad, ${b}); c.reservation = -1; ${setPure('0')} } else { if ((ad & 3) !== 0) m.atomicStore(ad, 0); c.reservation = -1; ${setPure('1')} } }`;
+      return `${at} { const ad = ${a}; if (c.reservation === ad) { m.atomicStore(ad, ${b}); c.reservation = -1; ${setPure(rd, '0')} } else { if ((ad & 3) !== 0) m.atomicStore(ad, 0); c.reservation = -1; ${setPure(rd, '1')} } }`;
     case 'amoswap.w': case 'amoadd.w': case 'amoxor.w': case 'amoand.w': case 'amoor.w':
     case 'amomin.w': case 'amomax.w': case 'amominu.w': case 'amomaxu.w': {
-      const combine: Record<string, string> = {
-        'amoswap.w': 'v',
-        'amoadd.w': '(o + v) | 0',
-        'amoxor.w': 'o ^ v',
-        'amoand.w': 'o & v',
-        'amoor.w': 'o | v',
-        'amomin.w': 'o < v ? o : v',
-        'amomax.w': 'o > v ? o : v',
-        'amominu.w': '(o >>> 0) < (v >>> 0) ? o : v',
-        'amomaxu.w': '(o >>> 0) > (v >>> 0) ? o : v',
-      };
-      return `${at} { const ad = ${a}, v = ${b}; const o = m.atomicLoad(ad, true); m.sw(ad, ${combine[d.op]}); ${setPure('o')} }`;
+      return `${at} { const ad = ${a}, v = ${b}; const o = m.atomicLoad(ad, true); m.sw(ad, ${AMO_COMBINE[d.op]}); ${setPure(rd, 'o')} }`;
     }
     case 'fence': return '';
     case 'csrrw': case 'csrrs': case 'csrrc': case 'csrrwi': case 'csrrsi': case 'csrrci': {
@@ -153,7 +165,7 @@ function genStraight(d: Inst, pc: number, idx: number): string {
       const writes = d.op === 'csrrw' || d.op === 'csrrwi' || d.rs1 !== 0;
       const trap = `{ ${WB} return c.trap(${TRAP_ILLEGAL}, ${hexAddr(pc)}, ${hexAddr(d.bits)}, n + ${idx}); }`;
       if (writes) return trap;
-      return `{ const v = c.csrRead(${imm}, n + ${idx}); if (v === undefined) ${trap} ${setPure('v')} }`;
+      return `{ const v = c.csrRead(${imm}, n + ${idx}); if (v === undefined) ${trap} ${setPure(rd, 'v')} }`;
     }
     default:
       throw new Error(`genStraight: ${d.op} ends a block`);
@@ -187,16 +199,16 @@ function genEnd(d: Inst, pc: number, idx: number, len: number, fallsInto: number
   const target = (pc + d.imm) >>> 0;
   const link = d.rd === 0 ? '' : `r${d.rd} = ${next | 0};`;
   const goNext = next === fallsInto ? `pc = ${hexAddr(next)};` : `pc = ${hexAddr(next)}; continue;`;
-  const branch = (cond: string) => `n += ${len}; if (${cond}) { pc = ${hexAddr(target)}; continue; } ${goNext}`;
+  const taken = `{ pc = ${hexAddr(target)}; continue; } ${goNext}`;
   switch (d.op) {
     case 'jal': return `${link} n += ${len}; pc = ${hexAddr(target)}; continue;`;
     case 'jalr': return `{ const t = ((${a} + ${d.imm}) & -2) >>> 0; ${link} n += ${len}; pc = t; continue; }`;
-    case 'beq': return branch(`${a} === ${b}`);
-    case 'bne': return branch(`${a} !== ${b}`);
-    case 'blt': return branch(`${a} < ${b}`);
-    case 'bge': return branch(`${a} >= ${b}`);
-    case 'bltu': return branch(`(${a} >>> 0) < (${b} >>> 0)`);
-    case 'bgeu': return branch(`(${a} >>> 0) >= (${b} >>> 0)`);
+    case 'beq': return `n += ${len}; if (${a} === ${b}) ${taken}`;
+    case 'bne': return `n += ${len}; if (${a} !== ${b}) ${taken}`;
+    case 'blt': return `n += ${len}; if (${a} < ${b}) ${taken}`;
+    case 'bge': return `n += ${len}; if (${a} >= ${b}) ${taken}`;
+    case 'bltu': return `n += ${len}; if ((${a} >>> 0) < (${b} >>> 0)) ${taken}`;
+    case 'bgeu': return `n += ${len}; if ((${a} >>> 0) >= (${b} >>> 0)) ${taken}`;
     case 'ecall': return `${WB} return c.trap(${TRAP_ECALL}, ${hexAddr(pc)}, 0, n + ${idx});`;
     case 'ebreak': return `${WB} return c.trap(${TRAP_BREAKPOINT}, ${hexAddr(pc)}, ${hexAddr(pc)}, n + ${idx});`;
     case 'illegal': return `${WB} return c.trap(${TRAP_ILLEGAL}, ${hexAddr(pc)}, ${hexAddr(d.bits)}, n + ${idx});`;

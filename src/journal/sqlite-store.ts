@@ -810,17 +810,16 @@ export class SqliteJournalStore extends BaseJournalStore {
     const seq = r[0];
     const kind = r[3];
     const nr = r[5];
-    const where = (): string => `${seq} of branch ${branch}`;
     let name: number | null = r[12];
     const stored = r[13];
     let data: Buffer | null = null;
     let body: string | null = null;
     if (kind === FOLDED_KIND) {
-      if (typeof stored !== 'number' || !Number.isSafeInteger(stored)) throw new JournalError('CORRUPT', `event ${where()} is a syscall and its return, without an integer result (run xrr verify)`);
+      if (typeof stored !== 'number' || !Number.isSafeInteger(stored)) throw new JournalError('CORRUPT', `event ${rowPlace(seq, branch)} is a syscall and its return, without an integer result (run xrr verify)`);
     } else if (typeof stored === 'string') body = stored;
-    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, where());
+    else if (typeof stored === 'number') data = this.segmentedBytes(branch, eventRowId(branch, seq), stored, rowPlace(seq, branch));
     else data = stored;
-    if (name === null && (kind === SYSCALL_KIND || kind === FOLDED_KIND)) name = this.syscallNameId(nr, where());
+    if (name === null && (kind === SYSCALL_KIND || kind === FOLDED_KIND)) name = this.syscallNameId(nr, rowPlace(seq, branch));
     if (seq >= lo && seq <= hi) {
       out.push({
         branch,
@@ -836,7 +835,7 @@ export class SqliteJournalStore extends BaseJournalStore {
         a3: r[9],
         a4: r[10],
         a5: r[11],
-        name: name === null ? null : this.nameText(name, where()),
+        name: name === null ? null : this.nameText(name, rowPlace(seq, branch)),
         data,
         body,
       });
@@ -1440,4 +1439,9 @@ function expectedSchema(migrations: readonly Migration[]): SchemaMap {
   } finally {
     db.close();
   }
+}
+
+/** How an error names a row: a function, not a closure per row (tsx's keepNames makes each closure a defineProperty). */
+function rowPlace(seq: number, branch: BranchId): string {
+  return `${seq} of branch ${branch}`;
 }

@@ -95,10 +95,19 @@ export function derivedNonce(src: number, dst: number, seq: number): Uint8Array 
 
 /** Whether `nonce` is derivedNonce(src, dst, seq), without allocating (the journal asks per message). */
 export function isDerivedNonce(nonce: Uint8Array, at: number, src: number, dst: number, seq: number): boolean {
-  const u32 = (i: number): number => (nonce[at + i]! | (nonce[at + i + 1]! << 8) | (nonce[at + i + 2]! << 16) | (nonce[at + i + 3]! << 24)) >>> 0;
   return (
-    u32(0) === src >>> 0 && u32(4) === dst >>> 0 && u32(8) === seq % TWO_32 && u32(12) === Math.floor(seq / TWO_32) && u32(16) === 0 && u32(20) === 0
+    u32le(nonce, at) === src >>> 0 &&
+    u32le(nonce, at + 4) === dst >>> 0 &&
+    u32le(nonce, at + 8) === seq % TWO_32 &&
+    u32le(nonce, at + 12) === Math.floor(seq / TWO_32) &&
+    u32le(nonce, at + 16) === 0 &&
+    u32le(nonce, at + 20) === 0
   );
+}
+
+/** A module function, not a closure per call: under tsx (keepNames) every closure made costs a defineProperty. */
+function u32le(b: Uint8Array, i: number): number {
+  return (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 }
 
 export function encodeWire(w: Wire): Uint8Array {

@@ -51,11 +51,10 @@ export class Replies {
     }
     const { nr } = w;
     const u = argOf(w);
-    const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'read': case 'getdents': {
         const data = r.body.data;
-        finish(p.mem.writeUser(u(1), data) ? data.length : -ERRNO.EFAULT);
+        this.k.finish(p, nr, p.mem.writeUser(u(1), data) ? data.length : -ERRNO.EFAULT);
         return;
       }
       case 'write': {
@@ -63,35 +62,35 @@ export class Replies {
         if (r.result > 0 && done < u(2)) {
           // The next chunk may be unreadable: then the call ends with what was written (as Linux).
           const next = this.k.calls.writeChunk(p, w.args, done);
-          if (typeof next === 'number') finish(next);
+          if (typeof next === 'number') this.k.finish(p, nr, next);
           return;
         }
-        finish(done);
+        this.k.finish(p, nr, done);
         return;
       }
       case 'stat': case 'fstat':
-        finish(p.mem.writeUser(u(1), STAT.encode(r.body)) ? 0 : -ERRNO.EFAULT);
+        this.k.finish(p, nr, p.mem.writeUser(u(1), STAT.encode(r.body)) ? 0 : -ERRNO.EFAULT);
         return;
       case 'pipe': {
         const b = new Uint8Array(8);
         const v = new DataView(b.buffer);
         v.setInt32(0, r.body.readFd, true);
         v.setInt32(4, r.body.writeFd, true);
-        finish(p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT);
+        this.k.finish(p, nr, p.mem.writeUser(u(0), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'lseek': {
         const off = r.body.offset;
-        finish(off > 0x7fffffff ? -ERRNO.EOVERFLOW : off);
+        this.k.finish(p, nr, off > 0x7fffffff ? -ERRNO.EOVERFLOW : off);
         return;
       }
       case 'getcwd': {
         const path = new TextEncoder().encode(`${r.body.path}\0`);
-        finish(p.mem.writeUser(u(0), path) ? path.length : -ERRNO.EFAULT);
+        this.k.finish(p, nr, p.mem.writeUser(u(0), path) ? path.length : -ERRNO.EFAULT);
         return;
       }
       default:
-        finish(r.result);
+        this.k.finish(p, nr, r.result);
     }
   }
 
@@ -103,15 +102,14 @@ export class Replies {
     }
     const { nr } = w;
     const u = argOf(w);
-    const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'wait4': {
         const b = new Uint8Array(4);
         new DataView(b.buffer).setInt32(0, r.body.status, true);
-        finish(r.result > 0 && !optionalOut(p, u(1), b) ? -ERRNO.EFAULT : r.result);
+        this.k.finish(p, nr, r.result > 0 && !optionalOut(p, u(1), b) ? -ERRNO.EFAULT : r.result);
         return;
       }
-      case 'signal': finish(r.body.oldHandler); return;
+      case 'signal': this.k.finish(p, nr, r.body.oldHandler); return;
       case 'sigaction': {
         const b = new Uint8Array(16);
         const v = new DataView(b.buffer);
@@ -119,13 +117,13 @@ export class Replies {
         v.setUint32(4, r.body.flags, true);
         v.setUint32(8, r.body.restorer, true);
         v.setUint32(12, r.body.mask, true);
-        finish(optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
+        this.k.finish(p, nr, optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'sigprocmask': {
         const b = new Uint8Array(4);
         new DataView(b.buffer).setUint32(0, r.body.oldMask, true);
-        finish(optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
+        this.k.finish(p, nr, optionalOut(p, u(2), b) ? 0 : -ERRNO.EFAULT);
         return;
       }
       case 'sigreturn': this.k.signals.resumeAfterSigreturn(p); return;
@@ -134,11 +132,11 @@ export class Replies {
         const max = Math.min(entries.length, u(1));
         const bytes = new Uint8Array(max * PS_ENTRY.fixedSize);
         entries.slice(0, max).forEach((e, i) => bytes.set(PS_ENTRY.encode(e), i * PS_ENTRY.fixedSize));
-        finish(p.mem.writeUser(u(0), bytes) ? entries.length : -ERRNO.EFAULT);
+        this.k.finish(p, nr, p.mem.writeUser(u(0), bytes) ? entries.length : -ERRNO.EFAULT);
         return;
       }
       default:
-        finish(r.result);
+        this.k.finish(p, nr, r.result);
     }
   }
 
@@ -150,16 +148,15 @@ export class Replies {
     }
     const { nr } = w;
     const u = argOf(w);
-    const finish = (result: number) => this.k.finish(p, nr, result);
     switch (r.kind) {
       case 'brk': case 'mmap': case 'shmat':
-        finish(r.body.addr | 0);
+        this.k.finish(p, nr, r.body.addr | 0);
         return;
       case 'shmctl':
-        finish(u(1) === IPC_STAT && !p.mem.writeUser(u(2), SHMID_DS.encode(r.body)) ? -ERRNO.EFAULT : r.result);
+        this.k.finish(p, nr, u(1) === IPC_STAT && !p.mem.writeUser(u(2), SHMID_DS.encode(r.body)) ? -ERRNO.EFAULT : r.result);
         return;
       default:
-        finish(r.result);
+        this.k.finish(p, nr, r.result);
     }
   }
 }
