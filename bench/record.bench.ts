@@ -133,7 +133,11 @@ const recordBench: Benchmark = {
   async run(log) {
     const dir = mkdtempSync(join(tmpdir(), 'xrr-bench-'));
     try {
-      runPlain(MIXED); // warm up the translator and V8
+      // Warm up both sides before measuring either: V8 settles on the translated guest code over
+      // the first two or three runs of a process (the first plain run takes about twice as long
+      // as the fourth), and the recorder's own paths need their first run too.
+      for (let i = 0; i < 3; i++) runPlain(MIXED);
+      await record(MIXED, join(dir, 'warm-up.db'));
       const plain: number[] = [];
       const plainCpu: number[] = [];
       const recorded: Recorded[] = [];
