@@ -25,6 +25,8 @@
 #include <xinim/syscalls.h>
 #include <xinim/xinim.h>
 
+#include "../lib/syscall.h"
+
 #define SCRATCH 16384
 #define MAX_FD 64
 #define SYS_TABLE_MAX 66
@@ -45,18 +47,8 @@ static uint32_t next(void)
 
 static uint32_t below(uint32_t n) { return n == 0 ? 0 : next() % n; }
 
-static long raw(long nr, long a, long b, long c, long d, long e, long f)
-{
-    register long a0 __asm__("a0") = a;
-    register long a1 __asm__("a1") = b;
-    register long a2 __asm__("a2") = c;
-    register long a3 __asm__("a3") = d;
-    register long a4 __asm__("a4") = e;
-    register long a5 __asm__("a5") = f;
-    register long a7 __asm__("a7") = nr;
-    __asm__ volatile("ecall" : "+r"(a0) : "r"(a1), "r"(a2), "r"(a3), "r"(a4), "r"(a5), "r"(a7) : "memory");
-    return a0;
-}
+/* Every call goes through the library's raw ecall (lib/syscall.h): no errno, no wrapper checks. */
+#define raw __sc6
 
 /* What a descriptor is known to be: a read or write on it may block only for CONSOLE and PIPE. */
 enum fd_kind { FD_NONE, FD_FILE, FD_CONSOLE, FD_PIPE, FD_UNKNOWN };
