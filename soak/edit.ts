@@ -86,7 +86,8 @@ function skewIndex(db: Database.Database, random: () => number): string {
   return `index ${index} rebuilt as "${skewed}", then its definition put back`;
 }
 
-const EVENT_COLUMNS = ['icount', 'seq_in_icount', 'kind', 'pid', 'nr', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'name', 'data', 'body'];
+/** The event table's columns since schema 9 (which merged body into data). */
+const EVENT_COLUMNS = ['icount', 'seq_in_icount', 'kind', 'pid', 'nr', 'a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'name', 'data'];
 
 /** The kinds of edit; each returns what it did (SQL, for the report). */
 const EDITS: { readonly kind: string; readonly apply: (db: Database.Database, random: () => number) => Promise<string> | string }[] = [
@@ -111,7 +112,11 @@ const EDITS: { readonly kind: string; readonly apply: (db: Database.Database, ra
   { kind: 'event name', apply: (db, r) => editCell(db, r, 'name', ['text'], 'id', 'id IN (SELECT name FROM event)') },
   { kind: 'snapshot', apply: (db, r) => editCell(db, r, 'snapshot', ['branch', 'icount', 'seq', 'state', 'state_size', 'page_count', 'page_hashes', 'digest', 'mac'], 'id') },
   { kind: 'snapshot', apply: (db, r) => deleteRow(db, r, 'snapshot', 'id') },
-  { kind: 'page', apply: (db, r) => editCell(db, r, 'page', ['hash', 'size', 'data'], 'hash') },
+  { kind: 'event data', apply: (db, r) => editCell(db, r, 'event_data', ['id', 'bytes'], 'id') },
+  { kind: 'event data', apply: (db, r) => deleteRow(db, r, 'event_data', 'id') },
+  { kind: 'syscall name', apply: (db, r) => editCell(db, r, 'syscall_name', ['nr', 'name'], 'nr', 'nr IN (SELECT nr FROM event WHERE kind IN (0, 1))') },
+  { kind: 'page', apply: (db, r) => editCell(db, r, 'page', ['hash', 'size', 'data', 'dictionary', 'pack'], 'hash') },
+  { kind: 'page dictionary', apply: (db, r) => editCell(db, r, 'page_dictionary', ['data'], 'id', 'id IN (SELECT dictionary FROM page)') },
   { kind: 'page', apply: (db, r) => deleteRow(db, r, 'page', 'hash') },
   {
     kind: 'page',
@@ -179,7 +184,7 @@ async function editCase(ctx: CampaignContext, base: string, n: number): Promise<
 
 export const editCampaign: Campaign = {
   name: 'edit',
-  what: 'SQL edits of events, names, snapshots, pages, indexes, blocks, branch heads, the recording row: verify with keys catches every one',
+  what: 'SQL edits of events, their data segments and names, snapshots, pages and their dictionary, indexes, blocks, branch heads, the recording row: verify with keys catches every one',
   async run(ctx) {
     const base = makeBase(ctx);
     for (let n = 1; n <= ctx.scale.edits; n++) {

@@ -194,6 +194,11 @@ describe('pages in packs', () => {
     expect(t.s.getPage(t.hashes[2]!)).toEqual(page(2));
     expect(verify(t.s).problems.map((p) => (p.kind === 'page' ? p.hash : p.kind))).toEqual([t.hashes[3]]);
     t.s.close();
+    // A dictionary named on a member is an edit too (found by the soak: nothing read it).
+    t = await make((s) => void s.database.prepare('UPDATE page SET dictionary = 1 WHERE id = 4').run());
+    refused(t.s, t.hashes[3]!);
+    expect(verify(t.s).problems.map((p) => (p.kind === 'page' ? p.hash : p.kind))).toEqual([t.hashes[3]]);
+    t.s.close();
     // A member moved out of the middle of its pack: the pack is no longer whole.
     t = await make((s) => void s.database.prepare('UPDATE page SET pack = NULL WHERE id = 5').run());
     refused(t.s, t.hashes[0]!);

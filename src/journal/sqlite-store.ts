@@ -1196,8 +1196,8 @@ export class SqliteJournalStore extends BaseJournalStore {
     if (!r) return null;
     if (r.pack === null) return { size: r.size, bytes: this.decompressPage(r.data, r.dictionary, `page ${hash}`) };
     const bytes = this.packOf(r.pack, `page ${hash}`).get(r.id);
-    // Only the pack's first page holds bytes: any on another member are an edit, not data to ignore.
-    if (bytes === undefined || (r.id !== r.pack && r.data.length > 0)) throw new JournalError('CORRUPT', `page ${hash} is not a sound member of the pack of page id ${r.pack} (run xrr verify)`);
+    // Only the pack's first page holds bytes and names a dictionary: either on another member is an edit, not data to ignore.
+    if (bytes === undefined || (r.id !== r.pack && (r.data.length > 0 || r.dictionary !== null))) throw new JournalError('CORRUPT', `page ${hash} is not a sound member of the pack of page id ${r.pack} (run xrr verify)`);
     // A copy: the caller may write to it, and the pack stays cached.
     return { size: r.size, bytes: bytes.slice() };
   }
