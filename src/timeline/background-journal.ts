@@ -142,6 +142,7 @@ export class BackgroundJournal implements RecordTarget {
     }
     this.events++;
     if (event.kind === 'exec') this.debugFiles?.exec(event.path);
+    else if (event.kind === 'boot') this.debugFiles?.boot();
     const n = this.batch.count;
     if (n >= BATCH || (n % CLOCK_EVERY === 0 && performance.now() - this.lastSent >= COMMIT_MS)) this.sendBatch();
   }

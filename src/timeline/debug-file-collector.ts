@@ -3,7 +3,8 @@
  * recorded machine execs a program, the program's bytes are read from the machine's file system
  * and, when the image offers a debug file for them, it is stored in the recording once. A
  * recording so carries the DWARF of the programs that ran and of no other, the way rr keeps only
- * the files a trace mapped. Both record targets (StoreTarget, BackgroundJournal) call it from
+ * the files a trace mapped. Init's program, which the machine loads at boot without an exec event,
+ * is read at the boot event. Both record targets (StoreTarget, BackgroundJournal) call it from
  * their emit, so it sees the exec events whatever else the machine's events are teed to.
  *
  * The program is read when its exec event is emitted: the kernel has just loaded it from the VFS,
@@ -24,6 +25,12 @@ export class DebugFileCollector {
     readonly files: DebugFiles,
     private readonly store: (guestSha256: string, elf: Uint8Array) => void,
   ) {}
+
+  /** The machine boots (its boot event, being emitted): init's program is loaded next, from its file system as it is. */
+  boot(): void {
+    const path = this.machine.initArgv[0];
+    if (path !== undefined) this.exec(path);
+  }
 
   /** A process of the machine has exec'd `path` (its exec event, being emitted). */
   exec(path: string): void {

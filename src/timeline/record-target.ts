@@ -92,6 +92,7 @@ export class StoreTarget implements RecordTarget {
     this.guarded(() => this.store.append(this.branch, [event]));
     this.events++;
     if (event.kind === 'exec') this.debugFiles?.exec(event.path);
+    else if (event.kind === 'boot') this.debugFiles?.boot();
   }
 
   collectDebugFiles(machine: Machine, files: DebugFiles): void {
