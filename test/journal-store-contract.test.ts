@@ -490,11 +490,17 @@ describe.each(ADAPTERS)('JournalStore contract: %s', (_name, make) => {
       expect(s.putDebugFile(a, other)).toBe(false); // a program's debug file never changes
       expect(s.putDebugFile(b, other)).toBe(true);
       expect(Buffer.from(s.debugFile(a)!).equals(Buffer.from(elf))).toBe(true);
-      expect(s.debugFileKeys()).toEqual([b, a]);
+      // The second is stored against the first (a dictionary) and reads back whole.
+      const like = elf.slice(0, 60_000);
+      like[100] ^= 1;
+      expect(s.putDebugFile('1'.repeat(64), like)).toBe(true);
+      expect(Buffer.from(s.debugFile('1'.repeat(64))!).equals(Buffer.from(like))).toBe(true);
+      expect(Buffer.from(s.debugFile(b)!).equals(Buffer.from(other))).toBe(true);
+      expect(s.debugFileKeys()).toEqual([b, '1'.repeat(64), a]);
       expect(s.debugFile('not hex')).toBeNull();
       expectCode(() => s.putDebugFile('C'.repeat(64), elf), 'BAD_ARGUMENT');
       expectCode(() => s.putDebugFile('c'.repeat(63), elf), 'BAD_ARGUMENT');
-      expect(verify(s)).toMatchObject({ ok: true, debugFiles: 2 });
+      expect(verify(s)).toMatchObject({ ok: true, debugFiles: 3 });
     });
   });
 

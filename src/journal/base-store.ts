@@ -109,6 +109,8 @@ export interface DebugFileRow {
   /** The seal's tag (null when the recording has no seal key). */
   readonly mac: Uint8Array | null;
   readonly data: Uint8Array;
+  /** null, or the key of the debug file whose ELF `data` was compressed against (a raw-content dictionary). */
+  readonly base: string | null;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -195,6 +197,8 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract insertDebugFile(row: DebugFileRow): boolean;
   protected abstract readDebugFile(guestSha256: string): DebugFileRow | null;
   protected abstract readDebugFileKeys(): string[];
+  /** The key of the first debug file stored without a base (the dictionary of the later ones), or null. */
+  protected abstract firstDebugFileKey(): string | null;
   protected abstract writeChannelKey(k: ChannelKey): void;
   protected abstract readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];
   protected abstract removeChannelKeys(): number;
@@ -862,7 +866,18 @@ export abstract class BaseJournalStore implements JournalStore {
     const sha256 = sha256Hex(elf);
     const seal = this.sealed().seal;
     const mac = seal === null ? null : seal.debugFile(Buffer.from(guestSha256, 'hex'), Buffer.from(sha256, 'hex'), elf.length);
-    return this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data: this.zstd.compress(elf) });
+    // Against the recording's first debug file: the programs share the C library's DWARF, which
+    // makes the later ones 30-40% smaller (src/journal/README.md, schema 11). A first one that does
+    // not read is no dictionary: this one stands alone.
+    const baseKey = this.firstDebugFileKey();
+    let dictionary: Uint8Array | null = null;
+    try {
+      dictionary = baseKey === null ? null : this.debugFile(baseKey);
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'CORRUPT')) throw e;
+    }
+    const data = dictionary === null ? this.zstd.compress(elf) : this.zstd.compressWithDictionary(elf, dictionary);
+    return this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data, base: dictionary === null ? null : baseKey });
   }
 
   debugFile(guestSha256: string): Uint8Array | null {
@@ -872,8 +887,12 @@ export abstract class BaseJournalStore implements JournalStore {
     if (row === null) return null;
     const where = `debug file ${guestSha256.slice(0, 16)}`;
     let elf: Uint8Array;
+    // A base is a first debug file, which has none itself: anything else is an edit (and no loop).
+    const base = row.base === null ? null : this.readDebugFile(row.base);
+    if (row.base !== null && (base === null || base.base !== null)) throw new JournalError('CORRUPT', `${where} is stored against debug file ${row.base.slice(0, 16)}, which is not a first debug file of the recording (run xrr verify)`);
+    const dictionary = row.base === null ? null : this.debugFile(row.base);
     try {
-      elf = this.zstd.decompress(row.data);
+      elf = dictionary === null ? this.zstd.decompress(row.data) : this.zstd.decompressWithDictionary(row.data, dictionary);
     } catch (e) {
       throw new JournalError('CORRUPT', `${where} does not decompress: ${e instanceof Error ? e.message : String(e)} (run xrr verify)`);
     }

@@ -267,6 +267,11 @@ export class MemoryJournalStore extends BaseJournalStore {
     return [...this.debugFiles.keys()].sort();
   }
 
+  protected firstDebugFileKey(): string | null {
+    for (const row of this.debugFiles.values()) if (row.base === null) return row.guestSha256;
+    return null;
+  }
+
   protected writeChannelKey(k: ChannelKey): void {
     this.keys.set(`${k.branch}/${k.src}/${k.dst}/${k.direction}/${k.icount}`, k);
   }
