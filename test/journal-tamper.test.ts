@@ -197,6 +197,7 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
   { what: "a debug file's recorded size", edit: (db) => debugFileEdit(db, 'size = size + 1'), withoutKeys: true },
   { what: "a debug file's key (the program it belongs to) changed", edit: (db) => debugFileEdit(db, 'guest_sha256 = zeroblob(32)'), withoutKeys: false },
   { what: 'the keys of two debug files swapped', edit: swapDebugFileKeys, withoutKeys: false },
+  { what: "a debug file's dictionary (its base) taken away", edit: (db) => debugFileEdit(db, 'base = NULL'), withoutKeys: true },
 ];
 
 describe('tampering with a recording', () => {
