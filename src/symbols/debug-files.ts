@@ -2,7 +2,7 @@
  * Debug files: the full ELF (DWARF and all) of a guest program, found by the sha256 of the
  * program's bytes as the machine's file system holds them. The guest image holds its programs
  * stripped of their debug info (guest/image/, `strip --strip-debug`, which keeps .symtab and the
- * loaded bytes), so that a boot snapshot does not carry the DWARF of every program; each has a
+ * loaded code and data), so that a boot snapshot does not carry the DWARF of every program; each has a
  * debug companion (guest/bin, guest/sbin). A recording stores the companion of each program that
  * ran (the journal's debug_file table, src/timeline/debug-file-collector.ts), the way rr keeps
  * only the files a trace mapped. Symbols, backtraces, source lines and gdb's file reads ask one
@@ -18,9 +18,6 @@ export interface DebugFiles {
   /** The full ELF of the guest program whose bytes hash to `guestSha256` (64 lowercase hex digits), or undefined. */
   debugFile(guestSha256: string): Uint8Array | undefined;
 }
-
-/** No debug files: every program is read as it is. */
-export const NO_DEBUG_FILES: DebugFiles = { debugFile: () => undefined };
 
 /** The key of a guest program's debug file: the sha256 of its bytes, as 64 lowercase hex digits. */
 export function guestFileSha256(bytes: Uint8Array): string {
