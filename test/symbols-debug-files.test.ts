@@ -32,6 +32,8 @@ import { Recorder } from '../src/timeline/recorder.js';
 import { recordingDebugFiles } from '../src/timeline/recording-debug-files.js';
 import { replay, seek } from '../src/timeline/replay.js';
 import { GuestSymbols } from '../src/tui/guest-symbols.js';
+import { LiveRun } from '../src/tui/live-run.js';
+import { TuiSession } from '../src/tui/session.js';
 import { xrr } from './support/xrr-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-debug-files-'));
@@ -206,6 +208,24 @@ describe('symbols of a recording come from its stored debug file', () => {
     store.flush();
     expect(store.events(fork.branch, { kinds: ['exec'], fromIcount: machine.icount as Icount }).map((e) => (e.event.kind === 'exec' ? e.event.path : ''))).toEqual(['/bin/ls']);
     expect(store.debugFileKeys()).toEqual(keysOf(['/sbin/init', '/bin/sh', '/bin/mkdir', '/bin/cat', '/bin/ls']));
+  }, 300_000);
+  it("the TUI's forks and live runs store them too (the session's image debug files)", async () => {
+    const image = loadGuestImage();
+    const store = await MemoryJournalStore.create();
+    const machine = recordInto(store, image, ['/sbin/init'], image.debugFiles);
+    const session = new TuiSession(store, 'memory', 0, image.debugFiles);
+    const fork = session.fork({ branch: ROOT_BRANCH, icount: machine.icount, seq: store.branchLength(ROOT_BRANCH) }, 'cat');
+    // The live run goes on with the fork's recorder, which stores what the branch execs.
+    const live = new LiveRun(store, fork.branch, fork.machine, () => undefined, image.debugFiles);
+    const recorder = Recorder.of(fork.machine)!;
+    expect(recorder.debugFiles).toBe(image.debugFiles);
+    fork.machine.input(new TextEncoder().encode('uname\n'));
+    for (let i = 0; i < 200 && recorder.run(fork.machine.icount + 5_000_000).kind === 'limit'; i++);
+    live.stop();
+    expect(store.debugFileKeys()).toContain(sha(pairOf('/bin/uname').stripped));
+    // A session without the image's files names what init runs from the recording's own.
+    const initPc = fork.machine.kernel.procs.get(1)!.pc;
+    expect(new TuiSession(store, 'memory', 0).symbols.describe(fork.branch, fork.machine, 1, fork.machine.icount, initPc)).toMatch(/^[a-z_]\w*(\+0x[0-9a-f]+)?$/);
   }, 300_000);
 });
 
