@@ -6,12 +6,14 @@ cd "$(dirname "$0")/.."
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A VFS crash injected at its 200th message, while the shell starts forkrace: the shell sees
-# EIO, the Reincarnation Server restarts the VFS, and forkrace then runs to its verdict.
+# A VFS crash injected at its 54th message, while the kernel reads the console shell's image:
+# the exec fails with EIO, the Reincarnation Server restarts the VFS, init starts the shell again,
+# and forkrace then runs to its verdict. (The 200th message before the image's programs were
+# stripped of their DWARF: an exec reads the whole file; both are at icount 34665.)
 printf 'echo hello\nforkrace\nforkrace\n' >"$tmp/input.txt"
 rm -f recordings/sample-vfs-crash.db
 node bin/xrr.mjs record --seed sample-1 --epoch 2026-01-01T00:00:00Z --input "$tmp/input.txt" \
-  --inject crash:vfs:200 --out recordings/sample-vfs-crash.db >/dev/null
+  --inject crash:vfs:54 --out recordings/sample-vfs-crash.db >/dev/null
 # One file, no WAL beside it, no free pages.
 sqlite3 recordings/sample-vfs-crash.db 'PRAGMA journal_mode=DELETE; VACUUM;' >/dev/null
 node bin/xrr.mjs verify recordings/sample-vfs-crash.db

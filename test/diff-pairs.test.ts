@@ -112,7 +112,7 @@ describe('xrr diff: pairs of recordings', () => {
   it('different guest images: named as an input, and the first divergence is where the changed file is read', async () => {
     const image = loadGuestImage();
     const motd = new TextEncoder().encode('A different message of the day.\n');
-    const changed = { entries: image.entries.map((e) => (e.path === '/etc/motd' ? { ...e, data: motd } : e)), hash: 'f'.repeat(64) };
+    const changed = { ...image, entries: image.entries.map((e) => (e.path === '/etc/motd' ? { ...e, data: motd } : e)), hash: 'f'.repeat(64) };
     await recordRun(at('image-a.db'), { input: 'true\n' });
     await recordRun(at('image-b.db'), { input: 'true\n', image: changed });
     const r = await diff(at('image-a.db'), at('image-b.db'));

@@ -4,11 +4,13 @@
  * recording, also against a passing recording given beside it (moving the failing run towards
  * that run's schedule), and with --causality a plot along the run.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-explore-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -44,6 +46,12 @@ describe('xrr explore and xrr explain', () => {
     expect((await xrr(['explore', '--seeds', `${passSeed}..${passSeed}`, '--jobs', '1', '--fail-on', '^OK:', '--out', passDir, '/bin/lockorder'])).code).toBe(1);
 
     const failing = join(dir, `explore-lockorder-${failingSeed}.db`);
+    // The kept recording carries the debug files of the programs that ran, init's and lockorder's.
+    const kept = await SqliteJournalStore.open(failing, { readonly: true, create: false });
+    const keyOf = (rel: string) => createHash('sha256').update(readFileSync(rel)).digest('hex');
+    expect(kept.debugFileKeys()).toEqual([keyOf('guest/image/sbin/init'), keyOf('guest/image/bin/lockorder')].sort());
+    expect(Buffer.from(kept.debugFile(keyOf('guest/image/bin/lockorder'))!).equals(readFileSync('guest/bin/lockorder'))).toBe(true);
+    kept.close();
     const alone = await xrr(['explain', failing]);
     expect(alone.code).toBe(0);
     expect(alone.out).toContain('passing: pass (the failing run with chaos scheduling turned off at icount');

@@ -33,9 +33,9 @@ const haveGdb = spawnSync('gdb-multiarch', ['--version'], { encoding: 'utf8' }).
 const dir = mkdtempSync(join(tmpdir(), 'xrr-gdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Starts `xrr gdb` and resolves with its port once it listens. */
-function startServer(): Promise<{ port: number; done: Promise<number | null>; stderr: () => string }> {
-  const child = spawn(process.execPath, ['bin/xrr.mjs', 'gdb', SAMPLE, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `xrr gdb` on `file` and resolves with its port once it listens. */
+function startServer(file = SAMPLE): Promise<{ port: number; done: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, ['bin/xrr.mjs', 'gdb', file, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
@@ -174,5 +174,19 @@ describe.skipIf(!haveGdb)('gdb-multiarch against xrr gdb', () => {
     } finally {
       store.close();
     }
+  }, 600_000);
+
+  it('a new recording (a stripped forkrace in its file system): gdb reads the stored debug file, with source lines and locals', async () => {
+    const file = join(dir, 'forkrace.db');
+    const rec = spawnSync(process.execPath, ['bin/xrr.mjs', 'record', '--seed', '3', '--epoch', '2026-01-01T00:00:00Z', '--out', file, '/bin/forkrace', 'sigchld', '3'], { encoding: 'utf8', timeout: 300_000 });
+    expect(rec.stderr).toMatch(/xrr: recorded \d+ events/);
+    const server = await startServer(file);
+    const out = runGdb(server.port, ['break forkrace.c:42', 'continue', 'echo @P\\n', 'print p', 'echo @WHERE\\n', 'info line *$pc', 'echo @END\\n'].join('\n'));
+    expect(await server.done, server.stderr()).toBe(0);
+    expect(out).toContain('Reading symbols from target:/bin/forkrace');
+    expect(out).not.toMatch(/No debugging symbols found/);
+    expect(out).toMatch(/Breakpoint 1 at 0x[0-9a-f]+: file src\/forkrace\.c, line 42\./);
+    expect(section(out, 'P')).toMatch(/^\$1 = \d+$/m);
+    expect(section(out, 'WHERE')).toMatch(/Line 42 of "src\/forkrace\.c"/);
   }, 600_000);
 });

@@ -19,6 +19,8 @@ interface ManifestEntry {
   readonly kind: 'dir' | 'file' | 'chardev';
   readonly mode: string;
   readonly source?: string;
+  /** A program's full ELF (its stripped `source` is what the guest holds). */
+  readonly debug?: string;
   readonly device?: string;
 }
 
@@ -109,13 +111,18 @@ describe('guest image manifest', () => {
     for (const e of manifest.entries) {
       expect(e.mode, e.path).toMatch(/^[0-7]{4}$/);
       if (e.kind === 'file') expect(existsSync(join(repo, e.source!)), e.source).toBe(true);
+      if (e.debug !== undefined) expect(existsSync(join(repo, e.debug)), e.debug).toBe(true);
       if (e.kind === 'chardev') expect(e.device).toBeTruthy();
     }
   });
 });
 
 describe('guest ELF images', () => {
-  it.each(programs.map((e) => [e.path, e.source!] as const))('%s is a static RV32 executable at 0x10000', (guestPath, source) => {
+  it('every program has a debug companion', () => {
+    for (const e of programs) expect(e.debug, e.path).toBe(e.source!.replace(/^guest\/image\//, 'guest/'));
+  });
+
+  it.each(programs.flatMap((e) => [[e.path, e.source!], [e.path, e.debug!]] as const))('%s (%s) is a static RV32 executable at 0x10000', (guestPath, source) => {
     const elf = readElf(new Uint8Array(readFileSync(join(repo, source))));
     expect({ cls: elf.cls, data: elf.data, type: elf.type, machine: elf.machine })
       .toEqual({ cls: 1, data: 1, type: ET_EXEC, machine: EM_RISCV });
@@ -141,7 +148,7 @@ describe('guest ELF images', () => {
   });
 
   it('are accepted by the machine\'s ELF loader', () => {
-    for (const rel of [...programs.map((e) => e.source!), ...benchImages]) {
+    for (const rel of [...programs.flatMap((e) => [e.source!, e.debug!]), ...benchImages]) {
       const r = parseElf(new Uint8Array(readFileSync(join(repo, rel))));
       expect(r.ok ? 'ok' : `${rel}: ${r.error}`).toBe('ok');
     }
@@ -158,9 +165,9 @@ describe('guest build reproducibility', () => {
       const r = spawnSync('make', ['-s', '-C', join(repo, 'guest'), `OUT=${out}`, `BENCH_OUT=${out}/bench`], { encoding: 'utf8' });
       expect(r.status, r.stderr).toBe(0);
       const mismatched: string[] = [];
-      for (const e of files) {
-        const built = join(out, e.source!.replace(/^guest\//, ''));
-        if (!readFileSync(built).equals(readFileSync(join(repo, e.source!)))) mismatched.push(e.source!);
+      for (const rel of files.flatMap((e) => [e.source!, ...(e.debug === undefined ? [] : [e.debug])])) {
+        const built = join(out, rel.replace(/^guest\//, ''));
+        if (!readFileSync(built).equals(readFileSync(join(repo, rel)))) mismatched.push(rel);
       }
       for (const rel of benchImages) {
         const built = join(out, 'bench', rel.slice(rel.lastIndexOf('/') + 1));

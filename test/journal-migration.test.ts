@@ -375,6 +375,8 @@ describe('a recording from before page_index_and_packs (compact snapshots, pages
       db.exec('CREATE TABLE page (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL, data BLOB NOT NULL, dictionary INTEGER)');
       const insert = db.prepare('INSERT INTO page (id, hash, size, data) VALUES (?, ?, ?, ?)');
       for (const p of pages) insert.run(ids.get(p.h)!, Buffer.from(p.h, 'hex'), p.bytes.length, zstd.compress(p.bytes));
+      // What the migrations after it made is gone too: they run again.
+      db.exec('DROP VIEW v_debug_file; DROP TABLE debug_file');
       db.prepare('DELETE FROM schema_version WHERE version >= ?').run(PAGE_PACKS_SCHEMA);
     })();
     db.close();
@@ -406,5 +408,44 @@ describe('a recording from before page_index_and_packs (compact snapshots, pages
     expect(Buffer.from(again.loadSnapshotState(added.id)).equals(Buffer.from(state))).toBe(true);
     expect(verify(again).ok).toBe(true);
     again.close();
+  });
+});
+
+/** The schema that brought the debug_file table. */
+const DEBUG_FILES_SCHEMA = loadMigrations().find((m) => m.name === 'debug_files')!.version;
+
+describe('a recording from before debug_files (its programs whole in its file system)', () => {
+  it('migrates: an empty debug_file table, it verifies (sealed) and replays, and a debug file stored after is sealed and read back', async () => {
+    const path = file();
+    const s10 = await SqliteJournalStore.open(path);
+    recordRun(s10);
+    const events = s10.branchLength(ROOT_BRANCH);
+    s10.close();
+    const db = new Database(path);
+    db.exec('DROP VIEW v_debug_file; DROP TABLE debug_file');
+    db.prepare('DELETE FROM schema_version WHERE version >= ?').run(DEBUG_FILES_SCHEMA);
+    db.close();
+    expect(schemaOf(path)).toBe(DEBUG_FILES_SCHEMA - 1);
+
+    const ro = await SqliteJournalStore.open(path, { readonly: true, create: false });
+    expect(ro.upgradedFrom).toBe(DEBUG_FILES_SCHEMA - 1);
+    expect(ro.debugFileKeys()).toEqual([]);
+    expect(verify(ro)).toMatchObject({ ok: true, debugFiles: 0 });
+    ro.close();
+
+    const s = await SqliteJournalStore.open(path);
+    expect(s.schemaVersion).toBe(latestSchemaVersion());
+    expect(verify(s)).toMatchObject({ ok: true, debugFiles: 0, seal: 'keyed' });
+    const r = replay(s, ROOT_BRANCH, { from: 0 });
+    expect(r.snapshot.seq + r.matched).toBe(events);
+    const elf = new Uint8Array(50_000).map((_, i) => (i * 7) & 0xff);
+    const key = 'ab'.repeat(32);
+    expect(s.putDebugFile(key, elf)).toBe(true);
+    expect(s.putDebugFile(key, elf)).toBe(false);
+    expect(Buffer.from(s.debugFile(key)!).equals(Buffer.from(elf))).toBe(true);
+    expect(s.database.prepare('SELECT guest_sha256, size, stored_bytes FROM v_debug_file').all()).toEqual([{ guest_sha256: key, size: elf.length, stored_bytes: expect.any(Number) }]);
+    expect(s.database.prepare('SELECT mac IS NOT NULL AS sealed FROM debug_file').get()).toEqual({ sealed: 1 });
+    expect(verify(s)).toMatchObject({ ok: true, debugFiles: 1 });
+    s.close();
   });
 });

@@ -479,6 +479,31 @@ describe.each(ADAPTERS)('JournalStore contract: %s', (_name, make) => {
     });
   });
 
+  describe('debug files', () => {
+    it('stores a debug file once under its key, reads it back, lists the keys, and refuses a key that is not a sha256', async () => {
+      const s = await recorded(make);
+      const elf = new Uint8Array(70_000).map((_, i) => (i * 13) >> 3);
+      const other = new Uint8Array(10).fill(1);
+      const [a, b] = ['c'.repeat(64), '0'.repeat(64)];
+      expect(s.debugFile(a)).toBeNull();
+      expect(s.putDebugFile(a, elf)).toBe(true);
+      expect(s.putDebugFile(a, other)).toBe(false); // a program's debug file never changes
+      expect(s.putDebugFile(b, other)).toBe(true);
+      expect(Buffer.from(s.debugFile(a)!).equals(Buffer.from(elf))).toBe(true);
+      // The second is stored against the first (a dictionary) and reads back whole.
+      const like = elf.slice(0, 60_000);
+      like[100] = like[100]! ^ 1;
+      expect(s.putDebugFile('1'.repeat(64), like)).toBe(true);
+      expect(Buffer.from(s.debugFile('1'.repeat(64))!).equals(Buffer.from(like))).toBe(true);
+      expect(Buffer.from(s.debugFile(b)!).equals(Buffer.from(other))).toBe(true);
+      expect(s.debugFileKeys()).toEqual([b, '1'.repeat(64), a]);
+      expect(s.debugFile('not hex')).toBeNull();
+      expectCode(() => s.putDebugFile('C'.repeat(64), elf), 'BAD_ARGUMENT');
+      expectCode(() => s.putDebugFile('c'.repeat(63), elf), 'BAD_ARGUMENT');
+      expect(verify(s)).toMatchObject({ ok: true, debugFiles: 3 });
+    });
+  });
+
   describe('verify and lifecycle', () => {
     it('passes on a store with events, forks, snapshots and pages', async () => {
       const s = await recorded(make, { flushEvery: 50 });

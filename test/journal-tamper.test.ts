@@ -4,9 +4,12 @@
  * head rewritten to match, snapshots (an edited VFS tree, with and without its digest
  * recomputed; the boot snapshot deleted), pages (a valid zstd frame of other bytes), an index
  * that no longer matches its table, the branch row and the recording row. Replay and seeks
- * refuse the forged snapshots and pages. A copy shared without its keys still catches every
+ * refuse the forged snapshots and pages. The debug files of the programs that ran (their bytes,
+ * their size, their key) are caught too, and a reader treats a forged one as none. A copy shared
+ * without its keys still catches every
  * edit that does not recompute the hashes, and (as the README says) not those that do.
  */
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +24,7 @@ import { nextSnapshotHash, snapshotDigest } from '../src/journal/seal.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify, type VerifyReport } from '../src/journal/verify.js';
 import { loadZstd } from '../src/journal/zstd.js';
+import { recordingDebugFiles } from '../src/timeline/recording-debug-files.js';
 import { replay } from '../src/timeline/replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'xrr-tamper-'));
@@ -111,6 +115,32 @@ async function cutTail(db: Database.Database): Promise<void> {
   db.prepare('DELETE FROM event WHERE id >= ?').run(n - 300);
 }
 
+/** A debug file's columns changed by `change` (SQL expressions over the row), on the row of the largest one. */
+async function debugFileEdit(db: Database.Database, change: string): Promise<void> {
+  const r = db.prepare(`UPDATE debug_file SET ${change} WHERE guest_sha256 = (SELECT guest_sha256 FROM debug_file ORDER BY size DESC LIMIT 1)`).run();
+  expect(r.changes, 'the recording holds debug files').toBe(1);
+}
+
+/** The largest debug file's ELF replaced by other bytes (a valid frame); with `recompute`, its sha256 and size made to match, as anyone can. */
+async function forgeDebugFile(db: Database.Database, recompute: boolean): Promise<void> {
+  const zstd = await loadZstd();
+  const forged = new Uint8Array(100_000).fill(0x7f);
+  const sha = createHash('sha256').update(forged).digest();
+  const replace = db.prepare('UPDATE debug_file SET data = ? WHERE guest_sha256 = (SELECT guest_sha256 FROM debug_file ORDER BY size DESC LIMIT 1)');
+  replace.run(zstd.compress(forged));
+  if (recompute) db.prepare('UPDATE debug_file SET sha256 = ?, size = ? WHERE guest_sha256 = (SELECT guest_sha256 FROM debug_file ORDER BY size DESC LIMIT 1)').run(sha, forged.length);
+}
+
+/** The keys of two debug files swapped: each ELF now claims the other program. */
+async function swapDebugFileKeys(db: Database.Database): Promise<void> {
+  const [a, b] = db.prepare('SELECT guest_sha256 AS k FROM debug_file ORDER BY size DESC LIMIT 2').all() as { k: Buffer }[];
+  expect(b, 'the recording holds two debug files').toBeDefined();
+  const parking = Buffer.alloc(32, 0xee);
+  db.prepare('UPDATE debug_file SET guest_sha256 = ? WHERE guest_sha256 = ?').run(parking, a!.k);
+  db.prepare('UPDATE debug_file SET guest_sha256 = ? WHERE guest_sha256 = ?').run(a!.k, b!.k);
+  db.prepare('UPDATE debug_file SET guest_sha256 = ? WHERE guest_sha256 = ?').run(b!.k, parking);
+}
+
 /** The kinds of edit, and whether a copy without keys still catches each. */
 const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => Promise<void>; readonly withoutKeys: boolean }[] = [
   { what: 'an event column', edit: eventEdit, withoutKeys: true },
@@ -162,6 +192,12 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
   },
   { what: "a branch's head_seq", edit: async (db) => void db.prepare('UPDATE branch SET head_seq = head_seq - 1 WHERE id = 1').run(), withoutKeys: true },
   { what: 'the recording seed', edit: async (db) => void db.prepare("UPDATE recording SET seed_hex = '00' || substr(seed_hex, 3)").run(), withoutKeys: false },
+  { what: "a debug file's ELF replaced by a valid zstd frame of other bytes", edit: (db) => forgeDebugFile(db, false), withoutKeys: true },
+  { what: "a debug file's ELF replaced, its sha256 and size recomputed", edit: (db) => forgeDebugFile(db, true), withoutKeys: false },
+  { what: "a debug file's recorded size", edit: (db) => debugFileEdit(db, 'size = size + 1'), withoutKeys: true },
+  { what: "a debug file's key (the program it belongs to) changed", edit: (db) => debugFileEdit(db, 'guest_sha256 = zeroblob(32)'), withoutKeys: false },
+  { what: 'the keys of two debug files swapped', edit: swapDebugFileKeys, withoutKeys: false },
+  { what: "a debug file's dictionary (its base) taken away", edit: (db) => debugFileEdit(db, 'base = NULL'), withoutKeys: true },
 ];
 
 describe('tampering with a recording', () => {
@@ -172,6 +208,10 @@ describe('tampering with a recording', () => {
     expect(copy, JSON.stringify(copy.problems)).toMatchObject({ ok: true, seal: 'withheld' });
     const out = xrr('verify', shared).stdout;
     expect(out).toMatch(/withheld/);
+    // The debug files are no secret: the shared copy keeps every one, and verify counts them.
+    expect(own.debugFiles).toBeGreaterThanOrEqual(4); // init, sh, ls, cat, forkrace ran
+    expect(copy.debugFiles).toBe(own.debugFiles);
+    expect(out).toContain(`${own.debugFiles} debug files`);
     expect(xrr('verify', original).stdout).toMatch(/sealed/);
   });
 
@@ -243,4 +283,27 @@ describe('tampering with a recording', () => {
     expect(state.status).not.toBe(0);
     expect(state.stderr).toMatch(/fails its seal/);
   }, 300_000);
+
+  it('a forged debug file is refused on load, and the readers take it as none (the program symbolizes from its own bytes)', async () => {
+    const s = await SqliteJournalStore.open(await edited(original, (db) => forgeDebugFile(db, true)), { readonly: true, create: false });
+    try {
+      const keys = s.debugFileKeys();
+      const forged = keys.find((k) => {
+        try {
+          s.debugFile(k);
+          return false;
+        } catch (e) {
+          expect(isJournalError(e, 'CORRUPT')).toBe(true);
+          expect((e as Error).message).toMatch(/fails its seal/);
+          return true;
+        }
+      });
+      expect(forged).toBeDefined();
+      expect(recordingDebugFiles(s).debugFile(forged!)).toBeUndefined();
+      // The others still read.
+      for (const k of keys.filter((k) => k !== forged)) expect(recordingDebugFiles(s).debugFile(k)?.length).toBeGreaterThan(0);
+    } finally {
+      s.close();
+    }
+  }, 120_000);
 });

@@ -10,7 +10,7 @@ import { ArrayEventSink } from '../src/core/events.js';
 import { Machine } from '../src/core/machine.js';
 import { backtrace } from '../src/symbols/backtrace.js';
 import { readSymbolTable, SymbolTable } from '../src/symbols/elf-symbols.js';
-import { readGuestFile, SymbolCache } from '../src/symbols/guest-images.js';
+import { readGuestElf, readGuestFile, SymbolCache } from '../src/symbols/guest-images.js';
 import { createServers } from '../src/servers/create-servers.js';
 import { loadGuestImage } from '../src/cli/guest-image.js';
 
@@ -69,14 +69,19 @@ describe('backtrace by frame pointers', () => {
   it('walks a running process from a nested call to main', () => {
     // A machine running forkrace (built with frame pointers), stopped inside a call.
     const sink = new ArrayEventSink();
-    const m = new Machine({ seed: new Uint8Array(32).fill(7), bootEpochNs: 0n, servers: createServers(loadGuestImage().entries, 0n), sink, initArgv: ['/sbin/init', '/bin/forkrace'] });
+    const image = loadGuestImage();
+    const m = new Machine({ seed: new Uint8Array(32).fill(7), bootEpochNs: 0n, servers: createServers(image.entries, 0n), sink, initArgv: ['/sbin/init', '/bin/forkrace'] });
     expect(m.boot()).toBeUndefined();
     const execOf = () => sink.events.find((e) => e.kind === 'exec' && e.path === '/bin/forkrace');
     for (let i = 0; i < 1000 && !execOf(); i++) m.run(m.icount + 10_000);
     const exec = execOf();
     if (exec?.kind !== 'exec') throw new Error('forkrace did not start');
-    const symbols = new SymbolCache().forPath(m, '/bin/forkrace');
-    expect(Buffer.from(readGuestFile(m, '/bin/forkrace')!).equals(readFileSync('guest/bin/forkrace'))).toBe(true);
+    // A machine without a recording: the image's debug files. The guest holds the stripped program;
+    // its debug file is the full ELF, with the same function symbols.
+    const symbols = new SymbolCache(image.debugFiles).forPath(m, '/bin/forkrace');
+    expect(Buffer.from(readGuestFile(m, '/bin/forkrace')!).equals(readFileSync('guest/image/bin/forkrace'))).toBe(true);
+    expect(Buffer.from(readGuestElf(m, '/bin/forkrace', image.debugFiles)!).equals(readFileSync('guest/bin/forkrace'))).toBe(true);
+    expect(new SymbolCache().forPath(m, '/bin/forkrace').symbols).toEqual(symbols.symbols);
     // Step until forkrace is inside nanosleep (libxinim, called from main's sleep loop), past its prologue.
     let frames: ReturnType<typeof backtrace> = [];
     for (let i = 0; i < 2_000_000 && frames.length === 0; i++) {

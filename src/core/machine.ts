@@ -182,10 +182,15 @@ export class Machine {
     return this.bus.connect(listeners);
   }
 
+  /** The argv init (pid 1) starts with at boot: argv[0] is its path. */
+  get initArgv(): readonly string[] {
+    return this.config.initArgv ?? ['/sbin/init'];
+  }
+
   /** Start init (pid 1) from the root filesystem. Returns an error message if it cannot. */
   boot(): string | undefined {
     const k = this.kernel;
-    const argv = this.config.initArgv ?? ['/sbin/init'];
+    const argv = this.initArgv;
     const path = argv[0];
     if (path === undefined) return 'cannot start init: its argv is empty (argv[0] is the path)';
     k.emit({ kind: 'boot', seedHex: hexOf(this.config.seed), bootEpochNs: this.config.bootEpochNs.toString(), machineVersion: MACHINE_VERSION });

@@ -13,7 +13,9 @@ import { DivergenceError } from '../timeline/divergence.js';
 import { machineOf } from '../timeline/machines.js';
 import { StoreTarget } from '../timeline/record-target.js';
 import { Recorder } from '../timeline/recorder.js';
+import { recordingDebugFiles } from '../timeline/recording-debug-files.js';
 import { replay, seek } from '../timeline/replay.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
 
 export type { ChannelKey, RecordingMeta };
 
@@ -32,7 +34,8 @@ const XRR_VERSION = '0.1.0';
 /**
  * Record a run into a new journal `file`: `machine` (built, not booted) is booted with its
  * events going to the journal (the timeline's Recorder) and to `observer`, snapshotted, given its
- * inputs by `start`, and run until it halts, idles or reaches `limit`.
+ * inputs by `start`, and run until it halts, idles or reaches `limit`. The debug file of each
+ * program it execs that `debugFiles` (the guest image's) has is stored in the recording.
  */
 export async function recordRun(
   file: string,
@@ -41,6 +44,7 @@ export async function recordRun(
   start: (m: Machine) => void,
   limit: number,
   observer: EventSink,
+  debugFiles?: DebugFiles,
 ): Promise<RunStop> {
   const store = await SqliteJournalStore.open(file, { create: true });
   try {
@@ -54,7 +58,7 @@ export async function recordRun(
     });
     store.putKeySeed(id.keySeed);
     const target = new StoreTarget(store, ROOT_BRANCH);
-    const recorder = new Recorder(machine, target, { snapshotNow: false });
+    const recorder = new Recorder(machine, target, { snapshotNow: false, debugFiles });
     machine.connect({ events: new EventTee([target, observer]) });
     const err = machine.boot();
     if (err) throw new Error(err);
@@ -100,6 +104,8 @@ export interface RecordingHandle {
   machineAt(icount: number, observer: EventSink): Machine;
   /** A live copy of `machine` (same state), its events to `observer`: many runs from one point. */
   copyOf(machine: Machine, observer: EventSink): Machine;
+  /** The recording's debug files: the full ELF of a stripped program that ran. */
+  readonly debugFiles: DebugFiles;
   close(): void;
 }
 
@@ -116,6 +122,7 @@ export async function openRecording(file: string): Promise<RecordingHandle> {
     meta,
     events: all,
     channelKeys: () => store.channelKeys({ branch: ROOT_BRANCH }),
+    debugFiles: recordingDebugFiles(store),
     machineAt(icount, observer) {
       const snapshot = store.nearestSnapshot(ROOT_BRANCH, icount as Icount) ?? store.listSnapshots(ROOT_BRANCH)[0];
       if (!snapshot) throw new Error(`${file} has no snapshot to start from`);

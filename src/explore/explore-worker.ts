@@ -4,6 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
+import { HostDebugFiles } from '../symbols/debug-files.js';
 import { runTrials, type TrialsJob } from './causality.js';
 import type { JudgeRules } from './outcome.js';
 import { recordPlan, runPlain, type RunResult } from './run-once.js';
@@ -15,6 +16,8 @@ export interface ExploreWorkerInit {
   readonly root: readonly RootFsEntry[];
   readonly settings: ExploreSettings;
   readonly imageHash: string;
+  /** The image's debug companions by key (GuestImage.debugFiles.paths): what a kept run's recording stores. */
+  readonly debugPaths?: ReadonlyMap<string, string>;
 }
 
 export type ExploreJob =
@@ -25,6 +28,7 @@ export type ExploreJob =
 export type ExploreJobResult = RunResult | readonly string[];
 
 const init = workerData as Partial<ExploreWorkerInit>;
+const debugFiles = init.debugPaths instanceof Map ? new HostDebugFiles(init.debugPaths) : undefined;
 
 function need(): ExploreWorkerInit {
   if (!init.root || !init.settings || init.imageHash === undefined) throw new Error('this worker was started without an exploration');
@@ -39,7 +43,7 @@ async function handle(job: ExploreJob): Promise<ExploreJobResult> {
     }
     case 'record': {
       const { root, settings, imageHash } = need();
-      return recordPlan(planOf(settings, job.seed), root, rulesOf(settings), job.file, { imageHash, commandLine: job.commandLine });
+      return recordPlan(planOf(settings, job.seed), root, rulesOf(settings), job.file, { imageHash, commandLine: job.commandLine }, debugFiles);
     }
     case 'trials':
       return runTrials(job);

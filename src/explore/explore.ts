@@ -24,6 +24,8 @@ export interface ExploreRequest {
   readonly jobs: number;
   readonly root: readonly RootFsEntry[];
   readonly imageHash: string;
+  /** The image's debug companions by key (GuestImage.debugFiles.paths), stored in the recordings of kept runs. */
+  readonly debugPaths?: ReadonlyMap<string, string>;
   /** Where the recordings of failing runs go. */
   readonly outDir: string;
   /** Failing runs recorded per outcome class, smallest seeds first. */
@@ -127,7 +129,7 @@ export async function explore(request: ExploreRequest, progress: (p: ExploreProg
     throw new RangeError(`seeds ${req.from}..${req.to}: from 1 up, and from <= to`);
   }
   mkdirSync(req.outDir, { recursive: true });
-  const init: ExploreWorkerInit = { root: req.root, settings: req.settings, imageHash: req.imageHash };
+  const init: ExploreWorkerInit = { root: req.root, settings: req.settings, imageHash: req.imageHash, ...(req.debugPaths ? { debugPaths: req.debugPaths } : {}) };
   const pool = new WorkerPool<ExploreJob, ExploreJobResult>(EXPLORE_WORKER, Math.min(req.jobs, req.to - req.from + 1), init);
   const t0 = performance.now();
   const total = req.to - req.from + 1;

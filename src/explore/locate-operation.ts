@@ -1,12 +1,13 @@
 /**
  * Where an operation was in its program: the pc of its ecall, the function around it and the
  * one it returns to, named from the guest ELF's symbol table (read from the machine's own VFS,
- * so a recording needs no guest image beside it).
+ * and from the recording's debug file for a stripped program, so a recording needs no guest
+ * image beside it).
  */
 import type { MachineEvent } from '../core/events.js';
 import type { RecordingHandle } from './engine.js';
 import { readSymbolTable } from '../symbols/elf-symbols.js';
-import { readGuestFile } from '../symbols/guest-images.js';
+import { readGuestElf } from '../symbols/guest-images.js';
 import type { Operation } from './operations.js';
 import { RunObserver } from './outcome.js';
 
@@ -42,6 +43,6 @@ export function locate(handle: RecordingHandle, events: readonly MachineEvent[],
     if (e.kind === 'exec' && e.pid === pid) path = e.path;
     else if (e.kind === 'fork' && e.child === pid) pid = e.parent;
   }
-  const elf = path === undefined ? undefined : readGuestFile(machine, path);
+  const elf = path === undefined ? undefined : readGuestElf(machine, path, handle.debugFiles);
   return { op, pc, func: functionAt(elf, pc), caller: functionAt(elf, ra) };
 }

@@ -3,6 +3,7 @@
  * (the confirmation of a failing seed, which keeps it), and replayed from that file (the proof
  * that the recording reproduces the failure). All three are judged by the same rules.
  */
+import type { DebugFiles } from '../symbols/debug-files.js';
 import type { RootFsEntry } from '../servers/vfs/root-fs.js';
 import { recordRun, replayRecording, type RecordingHandle, type RecordingIdentity } from './engine.js';
 import { faultText } from './random-faults.js';
@@ -47,6 +48,7 @@ export async function recordPlan(
   rules: JudgeRules,
   file: string,
   id: Pick<RecordingIdentity, 'imageHash' | 'commandLine'>,
+  debugFiles?: DebugFiles,
 ): Promise<RunResult> {
   const observer = new RunObserver();
   const machine = exploreMachine(root, plan.initArgv);
@@ -57,6 +59,7 @@ export async function recordPlan(
     (m) => applyPlanInputs(m, plan),
     plan.timeout,
     observer,
+    debugFiles,
   );
   return resultOf(plan, observer, judge(observer, endOf(machine, stop), rules), machine.icount);
 }

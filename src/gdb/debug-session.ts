@@ -14,7 +14,9 @@ import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
 import { backtrace, type StackFrame } from '../symbols/backtrace.js';
 import type { SymbolTable } from '../symbols/elf-symbols.js';
-import { readGuestFile, SymbolCache } from '../symbols/guest-images.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
+import { readGuestElf, SymbolCache } from '../symbols/guest-images.js';
+import { recordingDebugFiles } from '../timeline/recording-debug-files.js';
 import type { ProbeHit, ProbeSpec, WatchRange } from './execution-probe.js';
 import { firstHitFrom, lastHitBefore } from './scan-back.js';
 import { ProcessHistory } from './process-history.js';
@@ -55,9 +57,13 @@ export class DebugSession {
   readonly endIcount: number;
   readonly breakpoints = new Set<number>();
   readonly watchpoints: Watchpoint[] = [];
-  private readonly symbols = new SymbolCache();
+  private readonly symbols: SymbolCache;
+  /** The recording's debug files: the full ELFs of the stripped programs that ran. */
+  private readonly debugFiles: DebugFiles;
 
   constructor(store: JournalStore, opts: DebugSessionOptions) {
+    this.debugFiles = recordingDebugFiles(store);
+    this.symbols = new SymbolCache(this.debugFiles);
     this.history = new ProcessHistory(store, opts.branch);
     const pid = opts.pid ?? this.history.lastExeced();
     if (pid === undefined) throw new Error('the recording runs no user program to debug (no exec event); name one with --pid');
@@ -116,9 +122,13 @@ export class DebugSession {
     return this.symbols.forPath(this.machine, path);
   }
 
-  /** A file of the recording's filesystem at the position (the images gdb loads). */
+  /**
+   * A file of the recording's filesystem at the position (the images gdb loads): for a stripped
+   * program the recording holds a debug file for, that full ELF instead (the same loaded bytes,
+   * with its DWARF), so gdb shows source lines and variables.
+   */
   readGuestFile(path: string): Uint8Array | undefined {
-    return readGuestFile(this.machine, path);
+    return readGuestElf(this.machine, path, this.debugFiles);
   }
 
   imagePath(pid: number): string | undefined {

@@ -13,6 +13,7 @@ import { hexAddr } from '../protocol/hex.js';
 import type { BranchId, Icount } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
 import { SymbolCache } from '../symbols/guest-images.js';
+import { recordingDebugFiles } from '../timeline/recording-debug-files.js';
 import type { ProbeHit, ProbeSpec } from './execution-probe.js';
 import { ProcessHistory } from './process-history.js';
 import { openReplayTarget, type ReplayTarget } from './replay-target.js';
@@ -50,6 +51,7 @@ export interface WriteFindings {
 
 /** The last write before the cursor and the next after it, on an open replay target (moved). */
 export function findWrites(target: ReplayTarget, history: ProcessHistory, q: LastWriteQuery): WriteFindings {
+  const symbols = new SymbolCache(recordingDebugFiles(target.store));
   const len = Math.max(1, q.len ?? 1);
   const range = [{ addr: q.addr >>> 0, len }];
   const lineage = history.memoryLineage(q.pid, q.at);
@@ -60,10 +62,10 @@ export function findWrites(target: ReplayTarget, history: ProcessHistory, q: Las
   };
   const floor = Math.max(target.firstIcount, Math.min(...lineage.map((l) => l.from)));
   const beforeHit = lastHitBefore(target, backSpec, q.at, floor);
-  const before = beforeHit ? recordOf(beforeHit, target, history) : undefined;
+  const before = beforeHit ? recordOf(beforeHit, target, history, symbols) : undefined;
   target.seek(q.at);
   const afterHit = firstHitFrom(target, { watches: (pid) => pid === q.pid, breakpoints: new Set(), writes: range }, target.lastIcount);
-  const after = afterHit ? recordOf(afterHit, target, history) : undefined;
+  const after = afterHit ? recordOf(afterHit, target, history, symbols) : undefined;
   return { query: q, before, after };
 }
 
@@ -72,9 +74,7 @@ export function findLastWrite(store: JournalStore, branch: BranchId, q: LastWrit
   return findWrites(openReplayTarget(store, branch), new ProcessHistory(store, branch), q);
 }
 
-const symbolCache = new SymbolCache();
-
-function recordOf(h: ProbeHit, target: ReplayTarget, history: ProcessHistory): WriteRecord | undefined {
+function recordOf(h: ProbeHit, target: ReplayTarget, history: ProcessHistory, symbols: SymbolCache): WriteRecord | undefined {
   if (h.kind === 'breakpoint') return undefined;
   let syscall: WriteRecord['syscall'];
   if (h.by === 'kernel') {
@@ -82,7 +82,7 @@ function recordOf(h: ProbeHit, target: ReplayTarget, history: ProcessHistory): W
     if (e?.event.kind === 'syscall') syscall = { name: e.event.name, nr: e.event.nr, args: e.event.args, icount: e.icount };
   }
   const path = history.imagePathAt(h.pid, h.icount);
-  const where = path ? symbolCache.forPath(target.machine, path).locate(h.pc) : undefined;
+  const where = path ? symbols.forPath(target.machine, path).locate(h.pc) : undefined;
   return {
     icount: h.icount, pid: h.pid, pc: h.pc, addr: h.addr, len: h.len, by: h.by, syscall,
     where: where ? (where.offset === 0 ? where.symbol.name : `${where.symbol.name}+0x${where.offset.toString(16)}`) : undefined,

@@ -98,6 +98,23 @@ export interface PendingChain {
   readonly headMacs: ReadonlyMap<BranchId, Uint8Array | null>;
 }
 
+/**
+ * A debug file as stored (migration 0011): `guestSha256` is the sha256 (hex) of the program as the
+ * guest's file system held it, `sha256` (hex) that of the full ELF, `data` the ELF compressed.
+ */
+export interface DebugFileRow {
+  readonly guestSha256: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** The seal's tag (null when the recording has no seal key). */
+  readonly mac: Uint8Array | null;
+  readonly data: Uint8Array;
+  /** null, or the key of the debug file whose ELF `data` was compressed against (a raw-content dictionary). */
+  readonly base: string | null;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
 /** A row's kind for a message. */
 function kindText(code: number): string {
   return kindOfCode(code) ?? `kind ${code}`;
@@ -176,6 +193,12 @@ export abstract class BaseJournalStore implements JournalStore {
   protected abstract readPage(hash: PageHash): { readonly size: number; readonly bytes: Uint8Array } | null;
   protected abstract pageExists(hash: PageHash): boolean;
   abstract pageHashes(after: PageHash | null, limit: number): PageHash[];
+  /** Writes a debug file row unless one with its key exists; false when one did. */
+  protected abstract insertDebugFile(row: DebugFileRow): boolean;
+  protected abstract readDebugFile(guestSha256: string): DebugFileRow | null;
+  protected abstract readDebugFileKeys(): string[];
+  /** The key of the first debug file stored without a base (the dictionary of the later ones), or null. */
+  protected abstract firstDebugFileKey(): string | null;
   protected abstract writeChannelKey(k: ChannelKey): void;
   protected abstract readChannelKeys(filter: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];
   protected abstract removeChannelKeys(): number;
@@ -833,6 +856,61 @@ export abstract class BaseJournalStore implements JournalStore {
    * of a restore's cost (which a TUI key that seeks waits for).
    */
   private readonly pageCache = new Map<PageHash, Uint8Array>();
+
+  // ---- debug files ---------------------------------------------------------------------------
+
+  putDebugFile(guestSha256: string, elf: Uint8Array): boolean {
+    this.writable();
+    if (!SHA256_HEX.test(guestSha256)) throw new JournalError('BAD_ARGUMENT', `a debug file's key is the sha256 of a guest file as 64 lowercase hex digits, got ${JSON.stringify(guestSha256.slice(0, 80))}`);
+    if (this.readDebugFile(guestSha256) !== null) return false;
+    const sha256 = sha256Hex(elf);
+    const seal = this.sealed().seal;
+    const mac = seal === null ? null : seal.debugFile(Buffer.from(guestSha256, 'hex'), Buffer.from(sha256, 'hex'), elf.length);
+    // Against the recording's first debug file: the programs share the C library's DWARF, which
+    // makes the later ones 30-40% smaller (src/journal/README.md, schema 11). A first one that does
+    // not read is no dictionary: this one stands alone.
+    const baseKey = this.firstDebugFileKey();
+    let dictionary: Uint8Array | null = null;
+    try {
+      dictionary = baseKey === null ? null : this.debugFile(baseKey);
+    } catch (e) {
+      if (!(e instanceof JournalError && e.code === 'CORRUPT')) throw e;
+    }
+    const data = dictionary === null ? this.zstd.compress(elf) : this.zstd.compressWithDictionary(elf, dictionary);
+    return this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data, base: dictionary === null ? null : baseKey });
+  }
+
+  debugFile(guestSha256: string): Uint8Array | null {
+    this.live();
+    if (!SHA256_HEX.test(guestSha256)) return null;
+    const row = this.readDebugFile(guestSha256);
+    if (row === null) return null;
+    const where = `debug file ${guestSha256.slice(0, 16)}`;
+    let elf: Uint8Array;
+    // A base is a first debug file, which has none itself: anything else is an edit (and no loop).
+    const base = row.base === null ? null : this.readDebugFile(row.base);
+    if (row.base !== null && (base === null || base.base !== null)) throw new JournalError('CORRUPT', `${where} is stored against debug file ${row.base.slice(0, 16)}, which is not a first debug file of the recording (run xrr verify)`);
+    const dictionary = row.base === null ? null : this.debugFile(row.base);
+    try {
+      elf = dictionary === null ? this.zstd.decompress(row.data) : this.zstd.decompressWithDictionary(row.data, dictionary);
+    } catch (e) {
+      throw new JournalError('CORRUPT', `${where} does not decompress: ${e instanceof Error ? e.message : String(e)} (run xrr verify)`);
+    }
+    if (elf.length !== row.size) throw new JournalError('CORRUPT', `${where} records a size of ${row.size} bytes but holds ${elf.length} (run xrr verify)`);
+    if (sha256Hex(elf) !== row.sha256) throw new JournalError('CORRUPT', `${where} holds other bytes than it records (they hash to ${sha256Hex(elf).slice(0, 16)}...; run xrr verify)`);
+    // Without the key (a shared copy, or a file made before the seal) only the hashes above hold.
+    const seal = this.sealed().seal;
+    if (seal !== null) {
+      const want = seal.debugFile(Buffer.from(guestSha256, 'hex'), Buffer.from(row.sha256, 'hex'), row.size);
+      if (row.mac === null || !sameBytes(row.mac, want)) throw new JournalError('CORRUPT', `${where} fails its seal: the ELF or the program it belongs to was changed (run xrr verify)`);
+    }
+    return elf;
+  }
+
+  debugFileKeys(): string[] {
+    this.settled();
+    return this.readDebugFileKeys();
+  }
 
   // ---- keys, bookmarks, misc ----------------------------------------------------------------
 

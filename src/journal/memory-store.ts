@@ -6,7 +6,7 @@
 import { JournalError } from './errors.js';
 import { kindOfCode } from './event-row.js';
 import { branchId, snapshotId, type BranchId, type PageHash, type SnapshotId } from './ids.js';
-import { BaseJournalStore, type PendingChain, type PendingRow, type SealedBlock, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
+import { BaseJournalStore, type DebugFileRow, type PendingChain, type PendingRow, type SealedBlock, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import type { Bookmark, BranchInfo, ChannelKey, EventBlock, NewSnapshot, RawEventRow, RecordedHead, RecordingMeta, SnapshotRecord, StoreOptions, StoreStats } from './store.js';
 import { loadZstd, type Zstd } from './zstd.js';
 
@@ -31,6 +31,7 @@ export class MemoryJournalStore extends BaseJournalStore {
   private readonly snapshots: StoredSnapshot[] = [];
   private readonly pages = new Map<PageHash, { size: number; data: Uint8Array }>();
   private readonly keys = new Map<string, ChannelKey>();
+  private readonly debugFiles = new Map<string, DebugFileRow>();
   private readonly marks = new Map<string, Bookmark>();
 
   constructor(zstd: Zstd, options: StoreOptions = {}, schemaVersion = 0) {
@@ -252,6 +253,25 @@ export class MemoryJournalStore extends BaseJournalStore {
     return [...this.pages.keys()].filter((h) => after === null || h > after).sort().slice(0, limit);
   }
 
+  protected insertDebugFile(row: DebugFileRow): boolean {
+    if (this.debugFiles.has(row.guestSha256)) return false;
+    this.debugFiles.set(row.guestSha256, row);
+    return true;
+  }
+
+  protected readDebugFile(guestSha256: string): DebugFileRow | null {
+    return this.debugFiles.get(guestSha256) ?? null;
+  }
+
+  protected readDebugFileKeys(): string[] {
+    return [...this.debugFiles.keys()].sort();
+  }
+
+  protected firstDebugFileKey(): string | null {
+    for (const row of this.debugFiles.values()) if (row.base === null) return row.guestSha256;
+    return null;
+  }
+
   protected writeChannelKey(k: ChannelKey): void {
     this.keys.set(`${k.branch}/${k.src}/${k.dst}/${k.direction}/${k.icount}`, k);
   }
@@ -322,6 +342,15 @@ export class MemoryJournalStore extends BaseJournalStore {
     const row = list?.[seq - base];
     if (!list || !row) throw new JournalError('BAD_ARGUMENT', `no row ${seq} on branch ${branch}`);
     list[seq - base] = { ...row, ...change };
+  }
+
+  /** Test hook: change a stored debug file's row in place (its key too), as an edited file would hold it. */
+  tamperDebugFile(guestSha256: string, change: Partial<DebugFileRow>): void {
+    const row = this.debugFiles.get(guestSha256);
+    if (!row) throw new JournalError('BAD_ARGUMENT', `no debug file ${guestSha256}`);
+    const next = { ...row, ...change };
+    this.debugFiles.delete(guestSha256);
+    this.debugFiles.set(next.guestSha256, next);
   }
 
   /** Test hook: replace a stored page blob. */

@@ -11,6 +11,9 @@
  *   edited seed or epoch change it;
  * - every snapshot: its digest (position, sha256 of its uncompressed state, of its page list, and
  *   the chain value at its seq), checked whenever the snapshot is loaded.
+ * - every debug file (the full ELF of a program that ran): its key (the sha256 of the program in the
+ *   guest's file system), the sha256 of its bytes and its size, so neither the ELF nor the program
+ *   it is said to describe can be changed.
  * Pages are content-addressed: their key is the sha256 of their bytes, checked when loaded.
  */
 import { createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
@@ -129,5 +132,9 @@ export class Seal {
 
   snapshot(digest: Uint8Array): Uint8Array {
     return this.tag(new Fields('xrr-snapshot-mac-v1').bytes(digest).get());
+  }
+
+  debugFile(guestSha256: Uint8Array, sha256: Uint8Array, size: number): Uint8Array {
+    return this.tag(new Fields('xrr-debug-file-v1').bytes(guestSha256).bytes(sha256).num(size).get());
   }
 }

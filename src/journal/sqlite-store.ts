@@ -9,7 +9,7 @@
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { BaseJournalStore, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
+import { BaseJournalStore, type DebugFileRow, type PendingChain, type PendingRow, type SealedHead, type SegmentFilter, type SnapshotSeal } from './base-store.js';
 import { KIND_CODES, RARE_KIND_MIN } from './event-row.js';
 import { JournalError } from './errors.js';
 import { decodePageIds, encodePageIds, keepsDelta, referPages, resolvePages, SNAPSHOT_CODEC } from './snapshot-codec.js';
@@ -1250,6 +1250,46 @@ export class SqliteJournalStore extends BaseJournalStore {
   }
 
   // ---- keys, bookmarks, misc ----------------------------------------------------------------
+
+  protected insertDebugFile(row: DebugFileRow): boolean {
+    return (
+      this.prep('INSERT OR IGNORE INTO debug_file (guest_sha256, size, sha256, data, base, mac) VALUES (?, ?, ?, ?, ?, ?)').run(
+        Buffer.from(row.guestSha256, 'hex'),
+        row.size,
+        Buffer.from(row.sha256, 'hex'),
+        Buffer.from(row.data),
+        row.base === null ? null : Buffer.from(row.base, 'hex'),
+        row.mac === null ? null : Buffer.from(row.mac),
+      ).changes > 0
+    );
+  }
+
+  protected readDebugFile(guestSha256: string): DebugFileRow | null {
+    const r = this.prep<{ size: number; sha256: Buffer; data: Buffer; base: Buffer | null; mac: Buffer | null }>('SELECT size, sha256, data, base, mac FROM debug_file WHERE guest_sha256 = ?').get(Buffer.from(guestSha256, 'hex'));
+    if (!r) return null;
+    // A value of another type than the schema says (an edit) reads as bytes that match nothing.
+    const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : new Uint8Array(0));
+    return {
+      guestSha256,
+      size: Number(r.size),
+      sha256: Buffer.from(bytes(r.sha256)).toString('hex'),
+      data: bytes(r.data),
+      base: r.base === null ? null : Buffer.from(bytes(r.base)).toString('hex'),
+      mac: r.mac === null ? null : bytes(r.mac),
+    };
+  }
+
+  /** By rowid, which a VACUUM may renumber: a later file then has another base, named in its row as every one is. */
+  protected firstDebugFileKey(): string | null {
+    const r = this.prep<{ k: Buffer }>('SELECT guest_sha256 AS k FROM debug_file WHERE base IS NULL ORDER BY rowid LIMIT 1').get();
+    return r && r.k instanceof Uint8Array ? Buffer.from(r.k).toString('hex') : null;
+  }
+
+  protected readDebugFileKeys(): string[] {
+    return this.prep<{ k: Buffer | string }>('SELECT guest_sha256 AS k FROM debug_file ORDER BY guest_sha256')
+      .all()
+      .map((r) => (r.k instanceof Uint8Array ? Buffer.from(r.k).toString('hex') : String(r.k)));
+  }
 
   protected writeChannelKey(k: ChannelKey): void {
     this.prep('INSERT OR REPLACE INTO channel_key (branch, src, dst, direction, icount, key) VALUES (?, ?, ?, ?, ?, ?)').run(

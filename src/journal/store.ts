@@ -240,6 +240,18 @@ export interface JournalStore {
   /** Page hashes in a stable order of the store's choosing (the SQLite store: as stored), from after `after` (exclusive), at most limit (for verify). */
   pageHashes(after: PageHash | null, limit: number): PageHash[];
 
+  // Debug files (migration 0011): the full ELF of each program that ran, by its stripped copy's sha256
+  /** Stores `elf` as the debug file of the guest program whose bytes hash to `guestSha256` (hex); false when one is stored already. */
+  putDebugFile(guestSha256: string, elf: Uint8Array): boolean;
+  /**
+   * The debug file of the guest program whose bytes hash to `guestSha256`, or null when the
+   * recording holds none. Throws CORRUPT when the stored bytes are not the ones recorded (their
+   * sha256, their size, or with the seal key, the row's tag).
+   */
+  debugFile(guestSha256: string): Uint8Array | null;
+  /** The keys of every stored debug file, sorted (for verify). */
+  debugFileKeys(): string[];
+
   // Channel keys
   putChannelKey(k: ChannelKey): void;
   channelKeys(filter?: { readonly src?: number; readonly dst?: number; readonly branch?: BranchId }): ChannelKey[];

@@ -10,7 +10,9 @@
  *   it (a shared copy) only what the unkeyed hashes show;
  * - every branch's snapshot list chains to what its row records (none deleted or added);
  * - every snapshot: its state decompresses to its recorded size and matches its digest (and tag), its pages exist;
- * - every page: it decompresses and the sha256 of its bytes is its key.
+ * - every page: it decompresses and the sha256 of its bytes is its key;
+ * - every debug file: it decompresses to its recorded size and sha256 and (with the key) its tag
+ *   holds, so an edited ELF or a key moved to another program is caught.
  * Problems are returned as values (STYLE.md 8); only a bug throws.
  */
 import { JournalError } from './errors.js';
@@ -27,7 +29,9 @@ export type VerifyProblem =
   | { readonly kind: 'event'; readonly branch: BranchId; readonly seq: number; readonly message: string }
   | { readonly kind: 'branch'; readonly branch: BranchId; readonly message: string }
   | { readonly kind: 'snapshot'; readonly snapshot: SnapshotId; readonly message: string }
-  | { readonly kind: 'page'; readonly hash: PageHash; readonly message: string };
+  | { readonly kind: 'page'; readonly hash: PageHash; readonly message: string }
+  /** guestSha256: the debug file's key, the sha256 of the program in the guest's file system. */
+  | { readonly kind: 'debug-file'; readonly guestSha256: string; readonly message: string };
 
 export interface VerifyReport {
   readonly ok: boolean;
@@ -41,6 +45,7 @@ export interface VerifyReport {
   readonly events: number;
   readonly snapshots: number;
   readonly pages: number;
+  readonly debugFiles: number;
   /** Whether the keyed tags were checked: 'keyed'; 'withheld' (a shared copy); 'none' (made before schema 5). */
   readonly seal: SealStatus;
 }
@@ -94,8 +99,9 @@ function verifyNow(store: JournalStore, options: VerifyOptions): VerifyReport {
   const events = guarded('events', 0, () => verifyEvents(ctx));
   const snapshots = guarded('snapshots', 0, () => verifySnapshots(ctx));
   const pages = guarded('pages', 0, () => verifyPages(ctx));
+  const debugFiles = guarded('debug files', 0, () => verifyDebugFiles(ctx));
   const seal = guarded('seal', 'none' as SealStatus, () => store.sealStatus());
-  return { ok: problems.length === 0 && firstBrokenEvent === null, firstBrokenEvent, problems, branches: branches.length, events, snapshots, pages, seal };
+  return { ok: problems.length === 0 && firstBrokenEvent === null, firstBrokenEvent, problems, branches: branches.length, events, snapshots, pages, debugFiles, seal };
 }
 
 function verifyEvents({ store, options, add, branches }: Ctx): number {
@@ -245,4 +251,18 @@ function verifyPages({ store, options, add }: Ctx): number {
     after = hashes[hashes.length - 1]!;
     options.progress?.('pages', pages);
   }
+}
+
+function verifyDebugFiles({ store, add }: Ctx): number {
+  const keys = store.debugFileKeys();
+  for (const k of keys) {
+    try {
+      // Loading checks all a debug file promises (size, sha256, tag) and throws CORRUPT otherwise.
+      if (store.debugFile(k) === null) add({ kind: 'debug-file', guestSha256: k, message: 'listed but not readable (its key is not 32 bytes)' });
+    } catch (e) {
+      if (!(e instanceof JournalError)) throw e;
+      add({ kind: 'debug-file', guestSha256: k, message: e.message });
+    }
+  }
+  return keys.length;
 }

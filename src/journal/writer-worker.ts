@@ -28,6 +28,8 @@ export type WriterMessage =
       readonly pages: string[];
     }
   | { readonly type: 'keys'; readonly keys: ChannelKey[] }
+  /** The full ELF of a program that ran (store.putDebugFile); compressed here, off the machine's thread. */
+  | { readonly type: 'debug-file'; readonly guestSha256: string; readonly elf: Uint8Array }
   /** Answered with 'synced' once everything before it is committed. */
   | { readonly type: 'sync'; readonly id: number }
   | { readonly type: 'close' };
@@ -78,6 +80,10 @@ try {
         case 'keys':
           if (failure !== undefined) break;
           for (const k of m.keys) store.putChannelKey(k);
+          break;
+        case 'debug-file':
+          if (failure !== undefined) break;
+          store.putDebugFile(m.guestSha256, m.elf);
           break;
         case 'sync':
           port.postMessage({ type: 'synced', id: m.id } satisfies WriterReply);

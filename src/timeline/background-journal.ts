@@ -17,6 +17,8 @@ import type { ChannelKeysReport } from '../core/output-bus.js';
 import { ROOT_BRANCH } from '../journal/ids.js';
 import { encodeState, isJournalError, type NewRecording, type WriterMessage, type WriterReply } from '../journal/index.js';
 import { RowBatchWriter } from '../journal/row-batch.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
+import { DebugFileCollector } from './debug-file-collector.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;
@@ -77,6 +79,7 @@ export class BackgroundJournal implements RecordTarget {
   events = 0;
   private readonly sentPages = new Set<string>();
   private failed: string | undefined;
+  private debugFiles: DebugFileCollector | undefined;
   private lastSent = performance.now();
   private nextSync = 1;
   private readonly syncs = new Map<number, () => void>();
@@ -138,6 +141,8 @@ export class BackgroundJournal implements RecordTarget {
       return;
     }
     this.events++;
+    if (event.kind === 'exec') this.debugFiles?.exec(event.path);
+    else if (event.kind === 'boot') this.debugFiles?.boot();
     const n = this.batch.count;
     if (n >= BATCH || (n % CLOCK_EVERY === 0 && performance.now() - this.lastSent >= COMMIT_MS)) this.sendBatch();
   }
@@ -175,6 +180,11 @@ export class BackgroundJournal implements RecordTarget {
   }
 
   readonly channelKeys = (k: ChannelKeysReport): void => this.send({ type: 'keys', keys: channelKeyRows(ROOT_BRANCH, k) });
+
+  /** The writer compresses and stores each debug file in its order of messages, as it does a batch. */
+  collectDebugFiles(machine: Machine, files: DebugFiles): void {
+    this.debugFiles = new DebugFileCollector(machine, files, (guestSha256, elf) => this.send({ type: 'debug-file', guestSha256, elf }));
+  }
 
   snapshot(machine: Machine): void {
     if (this.failed !== undefined) return;

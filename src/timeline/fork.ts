@@ -9,6 +9,7 @@ import { copyMachine, type Positioned } from './machines.js';
 import { StoreTarget } from './record-target.js';
 import { Recorder, type RecorderOptions } from './recorder.js';
 import { seek } from './replay.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
 
 export interface Fork {
   readonly branch: BranchId;
@@ -27,13 +28,22 @@ export function branchOff(store: JournalStore, parent: BranchId, at: Positioned,
   return { branch: info.id, machine: at.machine, recorder };
 }
 
-/** Fork `parent` at `icount`: a seek, then the branch. */
-export function forkAt(store: JournalStore, parent: BranchId, icount: number, label = '', opts: { readonly progress?: (icount: number) => void; readonly keySeed?: Uint8Array } = {}): Fork {
+/**
+ * Fork `parent` at `icount`: a seek, then the branch. `debugFiles` (the guest image's): the debug
+ * file of each program the branch execs is stored in the recording, as a Recorder does.
+ */
+export function forkAt(
+  store: JournalStore,
+  parent: BranchId,
+  icount: number,
+  label = '',
+  opts: { readonly progress?: (icount: number) => void; readonly keySeed?: Uint8Array; readonly debugFiles?: DebugFiles } = {},
+): Fork {
   const r = seek(store, parent, icount, opts);
-  return branchOff(store, parent, { machine: r.machine, seq: r.seq }, label);
+  return branchOff(store, parent, { machine: r.machine, seq: r.seq }, label, { debugFiles: opts.debugFiles });
 }
 
 /** Fork `parent` at a copy of a machine at hand (the TUI's cursor): no seek, and `from` stays as it was. */
-export function forkFromCopy(store: JournalStore, parent: BranchId, from: Positioned, label = ''): Fork {
-  return branchOff(store, parent, { machine: copyMachine(store, from.machine), seq: from.seq }, label);
+export function forkFromCopy(store: JournalStore, parent: BranchId, from: Positioned, label = '', debugFiles?: DebugFiles): Fork {
+  return branchOff(store, parent, { machine: copyMachine(store, from.machine), seq: from.seq }, label, { debugFiles });
 }

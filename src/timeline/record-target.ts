@@ -10,6 +10,8 @@ import { bytesOfHex } from '../protocol/hex.js';
 import { encodeState, isJournalError } from '../journal/index.js';
 import type { BranchId, Icount, PageHash } from '../journal/ids.js';
 import type { ChannelKey, JournalStore, SnapshotRecord } from '../journal/store.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
+import { DebugFileCollector } from './debug-file-collector.js';
 
 export interface RecordTarget extends EventSink {
   /** Events received so far (what snapshot spacing counts). */
@@ -17,6 +19,11 @@ export interface RecordTarget extends EventSink {
   readonly channelKeys: (keys: ChannelKeysReport) => void;
   /** Snapshot the machine at its current position (between runs). */
   snapshot(machine: Machine): void;
+  /**
+   * From now on, store the debug file `files` has for each program `machine` execs
+   * (DebugFileCollector), once each.
+   */
+  collectDebugFiles(machine: Machine, files: DebugFiles): void;
 }
 
 /** The rows of the channel_key table for a channel's keys: one per direction, `forward` sealing initiator -> responder. */
@@ -59,6 +66,7 @@ export class StoreTarget implements RecordTarget {
   events = 0;
   readonly taken: SnapshotRecord[] = [];
   private failed: string | undefined;
+  private debugFiles: DebugFileCollector | undefined;
 
   constructor(
     readonly store: JournalStore,
@@ -83,6 +91,12 @@ export class StoreTarget implements RecordTarget {
   emit(event: MachineEvent): void {
     this.guarded(() => this.store.append(this.branch, [event]));
     this.events++;
+    if (event.kind === 'exec') this.debugFiles?.exec(event.path);
+    else if (event.kind === 'boot') this.debugFiles?.boot();
+  }
+
+  collectDebugFiles(machine: Machine, files: DebugFiles): void {
+    this.debugFiles = new DebugFileCollector(machine, files, (key, elf) => this.guarded(() => void this.store.putDebugFile(key, elf)));
   }
 
   /** Commit everything appended so far. */

@@ -8,6 +8,7 @@
  */
 import type { IdleUntil, Machine, RunOptions, RunStop } from '../core/machine.js';
 import type { RecordTarget } from './record-target.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
 import { SnapshotSpacing } from './snapshot-spacing.js';
 
 export interface RecorderOptions {
@@ -16,10 +17,18 @@ export interface RecorderOptions {
   readonly eventInterval?: number;
   /** Take the first snapshot now (default true): a recording replays from it. Off when the machine is not booted yet. */
   readonly snapshotNow?: boolean;
+  /**
+   * The debug files of the programs the machine may run (the guest image's, GuestImage.debugFiles):
+   * the one of each program it execs is stored in the recording (DebugFileCollector). None: the
+   * recording stores none, and its programs are symbolized from their own bytes.
+   */
+  readonly debugFiles?: DebugFiles;
 }
 
 export class Recorder {
   private readonly spacing: SnapshotSpacing;
+  /** What RecorderOptions.debugFiles gave (a later recorder of the machine's, on another branch, goes on with it). */
+  readonly debugFiles: DebugFiles | undefined;
   /** The recorder each machine records through, so a later driver (the TUI's live run) goes on with it. */
   private static readonly attached = new WeakMap<Machine, Recorder>();
 
@@ -36,6 +45,8 @@ export class Recorder {
   ) {
     this.spacing = new SnapshotSpacing(opts.interval, opts.eventInterval);
     machine.connect({ events: target, channelKeys: target.channelKeys });
+    this.debugFiles = opts.debugFiles;
+    if (opts.debugFiles) target.collectDebugFiles(machine, opts.debugFiles);
     Recorder.attached.set(machine, this);
     if (opts.snapshotNow ?? true) this.snapshot();
   }

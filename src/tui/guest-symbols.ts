@@ -1,8 +1,8 @@
 /**
  * Function names for the TUI: the symbol table of the image a process runs at a position. Which
  * image comes from the journal (the process's last exec, else its parent's at the fork:
- * ProcessHistory), its bytes from the machine's own filesystem (SymbolCache), so nothing on the
- * host is needed. The history is read once per branch and read again only when the branch has
+ * ProcessHistory), its bytes from the machine's own filesystem (SymbolCache), and for a stripped
+ * program its full ELF from the recording's debug files, so nothing on the host is needed. The history is read once per branch and read again only when the branch has
  * grown (a live run); each distinct image is parsed once.
  */
 import type { Machine } from '../core/machine.js';
@@ -11,17 +11,25 @@ import type { JournalStore } from '../journal/store.js';
 import { ProcessHistory } from '../gdb/process-history.js';
 import { backtrace, type StackFrame } from '../symbols/backtrace.js';
 import { SymbolCache } from '../symbols/guest-images.js';
+import { firstDebugFiles, type DebugFiles } from '../symbols/debug-files.js';
+import { recordingDebugFiles } from '../timeline/recording-debug-files.js';
 import { SymbolTable } from '../symbols/elf-symbols.js';
 
 const EMPTY = new SymbolTable([]);
 
 export class GuestSymbols {
-  private readonly images = new SymbolCache();
+  private readonly images: SymbolCache;
   private readonly histories = new Map<BranchId, { length: number; history: ProcessHistory }>();
   /** The last answer: a frame asks for the same process's table several times. */
   private last: { key: string; machine: Machine; table: SymbolTable } | null = null;
 
-  constructor(private readonly store: JournalStore) {}
+  /** `imageDebugFiles`: asked after the recording's own (a program it holds no debug file for). */
+  constructor(
+    private readonly store: JournalStore,
+    imageDebugFiles?: DebugFiles,
+  ) {
+    this.images = new SymbolCache(firstDebugFiles(recordingDebugFiles(store), imageDebugFiles));
+  }
 
   private history(branch: BranchId): ProcessHistory {
     const length = this.store.branchLength(branch);

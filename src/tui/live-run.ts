@@ -12,6 +12,7 @@ import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
 import { StoreTarget } from '../timeline/record-target.js';
 import { Recorder } from '../timeline/recorder.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
 
 /** Instructions per slice at most, and host time (a slice of syscall-dense code holds far fewer). */
 const SLICE = 200_000;
@@ -47,10 +48,12 @@ export class LiveRun {
     readonly branch: BranchId,
     readonly machine: Machine,
     private readonly onChange: () => void,
+    /** The guest image's debug files, stored for the programs the run execs (when the machine has no recorder that does). */
+    debugFiles?: DebugFiles,
   ) {
     const own = Recorder.of(machine);
     const onBranch = own && own.target instanceof StoreTarget && own.target.store === store && own.target.branch === branch;
-    this.recorder = onBranch ? own : new Recorder(machine, new StoreTarget(store, branch));
+    this.recorder = onBranch ? own : new Recorder(machine, new StoreTarget(store, branch), { debugFiles: own?.debugFiles ?? debugFiles });
   }
 
   start(): void {

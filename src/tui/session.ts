@@ -15,6 +15,7 @@ import type { BranchId, Icount, JournalSeq } from '../journal/ids.js';
 import { buildBranchTree, type BranchInfo, type BranchTreeNode, type Bookmark, type ChannelKey, type EventQuery, type JournalStore, type SnapshotRecord, type StoredEvent } from '../journal/store.js';
 import { branchEndIcount } from '../timeline/branch-end.js';
 import { DivergenceError } from '../timeline/divergence.js';
+import type { DebugFiles } from '../symbols/debug-files.js';
 import { forkAt, forkFromCopy } from '../timeline/fork.js';
 import type { Positioned } from '../timeline/machines.js';
 import { Replayer } from '../timeline/replayer.js';
@@ -119,8 +120,13 @@ export class TuiSession {
     readonly file: string,
     /** Host time a seek runs between two turns of the event loop (tests make it 0: a turn a machine slice). */
     private readonly turnMs = TURN_MS,
+    /**
+     * The guest image's debug files (GuestImage.debugFiles): forks and live runs store the one of
+     * each program they exec, and a program the recording holds none for is symbolized from it.
+     */
+    readonly imageDebugFiles?: DebugFiles,
   ) {
-    this.symbols = new GuestSymbols(store);
+    this.symbols = new GuestSymbols(store, imageDebugFiles);
   }
 
   branches(): readonly BranchInfo[] {
@@ -394,8 +400,8 @@ export class TuiSession {
    */
   fork(c: Cursor, label: string): { branch: BranchId; machine: Machine } {
     const at = this.machines.get(`${c.branch}:${c.icount}`);
-    if (!at || at.machine.icount !== c.icount) return forkAt(this.store, c.branch, c.icount, label);
-    return forkFromCopy(this.store, c.branch, at, label);
+    if (!at || at.machine.icount !== c.icount) return forkAt(this.store, c.branch, c.icount, label, { debugFiles: this.imageDebugFiles });
+    return forkFromCopy(this.store, c.branch, at, label, this.imageDebugFiles);
   }
 
   /** The branch tree, one line a branch (`*` marks `current`), with each branch's bookmarks. */

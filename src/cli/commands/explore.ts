@@ -129,7 +129,7 @@ async function runExplore(argv: string[]): Promise<number> {
   }, image.entries);
   process.stderr.write(`explore: ${argvOfRun.join(' ')}, seeds ${from}..${to}, ${jobs} job${jobs === 1 ? '' : 's'}, strategy ${strategyName(settings.strategy)}, faults ${faultMode}\n`);
   const report = await explore(
-    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep, confirm },
+    { settings, from, to, jobs, root: image.entries, imageHash: image.hash, debugPaths: image.debugFiles.paths, outDir: (options.get('out') as string | undefined) ?? join(REPO_ROOT, 'recordings'), keepPerClass: keep, confirm },
     progressPrinter(),
   );
   console.log(formatReport(report, to - from + 1));

@@ -46,7 +46,7 @@ export const forkCommand: Command = {
     try {
       const parent = branchOf(store, options.get('branch'));
       const label = (options.get('label') as string | undefined) ?? '';
-      const fork = forkAt(store, parent, at, label, { progress: seekProgress(store, parent, at), keySeed });
+      const fork = forkAt(store, parent, at, label, { progress: seekProgress(store, parent, at), keySeed, debugFiles: setup.image.debugFiles });
       const target = fork.recorder.target;
       if (!(target instanceof StoreTarget)) throw new Error('a fork records onto its branch of the store');
       // The fork point's snapshot is committed before the branch runs.

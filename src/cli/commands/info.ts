@@ -29,6 +29,8 @@ export const infoCommand: Command = {
       console.log(`boot epoch  ${new Date(Number(BigInt(meta.bootEpochNs) / 1_000_000n)).toISOString()}`);
       console.log(`image       ${meta.imageHash.slice(0, 16)}`);
       console.log(`contents    ${counted(stats.events, 'event')}, ${counted(stats.snapshots, 'snapshot')}, ${counted(stats.pages, 'page')} (${(stats.pageBytes / 1024).toFixed(0)} KiB compressed)`);
+      const debugFiles = store.debugFileKeys().length;
+      console.log(`debug info  ${debugFiles === 0 ? 'no debug files: programs are symbolized from the file system as recorded' : `${counted(debugFiles, 'debug file')}: the full ELFs of the programs that ran (symbols, source lines, gdb)`}`);
       const seed = store.keySeed();
       const keys = store.channelKeys().length;
       console.log(

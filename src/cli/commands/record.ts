@@ -42,7 +42,7 @@ export async function recordRun(argv: readonly string[], out?: string): Promise<
   try {
     const machine = createMachine(setup);
     // Connected before boot, so the boot's events and channel keys are recorded; the first snapshot after it.
-    const recorder = new Recorder(machine, journal, { snapshotNow: false });
+    const recorder = new Recorder(machine, journal, { snapshotNow: false, debugFiles: setup.image.debugFiles });
     const seen = observeRun(machine, journal);
     const err = machine.boot();
     if (err) throw new Error(err);

@@ -20,7 +20,9 @@ import { StoreTarget } from '../../timeline/record-target.js';
 import { Recorder } from '../../timeline/recorder.js';
 import type { AppProps } from '../../tui/app.js';
 import { TuiSession } from '../../tui/session.js';
+import type { DebugFiles } from '../../symbols/debug-files.js';
 import { parseArgs, UsageError, usageOf, type OptionSpec } from '../args.js';
+import { loadGuestImage } from '../guest-image.js';
 import type { Command } from '../command.js';
 import { recordedNote } from '../recorded-note.js';
 import { newRecordingPath, recordingMeta } from '../recording-file.js';
@@ -116,7 +118,7 @@ async function tuiMain(argv: string[]): Promise<number> {
       return 1;
     }
     if (!hasTerminal()) return 1;
-    await show({ session: new TuiSession(store, file), branch, startIcount: options.get('at') as number | undefined });
+    await show({ session: new TuiSession(store, file, undefined, imageDebugFiles()), branch, startIcount: options.get('at') as number | undefined });
     return 0;
   } finally {
     store.close();
@@ -137,7 +139,7 @@ async function diffTui(positional: readonly string[]): Promise<number> {
   try {
     if (!hasTerminal()) return 1;
     const { a, b } = sides;
-    await show({ session: new TuiSession(a.store, a.label), branch: a.branch, diff: { a, b } });
+    await show({ session: new TuiSession(a.store, a.label, undefined, imageDebugFiles()), branch: a.branch, diff: { a, b } });
     return 0;
   } finally {
     sides.close();
@@ -186,7 +188,7 @@ export async function openTuiOnPair(
     }
     if (!hasTerminal()) return 1;
     const message = `event ${first.seq} selected; the second, event ${second.seq} at icount ${second.icount}, ${kept ? `is bookmark ${pair.bookmark} (' goes there)` : 'could not be bookmarked (read-only file)'}`;
-    await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, startEvent: first.seq, startMessage: message });
+    await show({ session: new TuiSession(store, file, undefined, imageDebugFiles()), branch: ROOT_BRANCH, startEvent: first.seq, startMessage: message });
     return 0;
   } finally {
     store.close();
@@ -205,18 +207,31 @@ async function liveTui(argv: string[]): Promise<number> {
     store.putKeySeed(setup.keySeed);
     const machine = createMachine(setup);
     // Connected before boot, so the boot is recorded; the UI's live run goes on with this recorder.
-    const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { snapshotNow: false });
+    const recorder = new Recorder(machine, new StoreTarget(store, ROOT_BRANCH), { snapshotNow: false, debugFiles: setup.image.debugFiles });
     const err = machine.boot();
     if (err) throw new Error(err);
     recorder.snapshot();
     applyStartInputs(machine, setup);
-    await show({ session: new TuiSession(store, file), branch: ROOT_BRANCH, live: machine });
+    await show({ session: new TuiSession(store, file, undefined, setup.image.debugFiles), branch: ROOT_BRANCH, live: machine });
     recorder.finish(); // the live run's stop took it unless it never ran: the recording opens at its end
     store.flush();
     process.stderr.write(recordedNote(file, store.branchLength(ROOT_BRANCH), machine.icount));
     return 0;
   } finally {
     store.close();
+  }
+}
+
+/**
+ * The guest image's debug files, for the UI's forks and live runs (stored for the programs they
+ * exec) and for a program the recording holds none for. Without a readable image (a copy of xrr
+ * without guest/), none: a recording still opens and symbolizes from what it holds.
+ */
+function imageDebugFiles(): DebugFiles | undefined {
+  try {
+    return loadGuestImage().debugFiles;
+  } catch {
+    return undefined;
   }
 }
 

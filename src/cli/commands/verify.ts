@@ -72,7 +72,7 @@ export const verifyCommand: Command = {
       }
       console.log(SEAL_NOTES[report.seal]);
       const chain = report.firstBrokenEvent ? `broken at branch ${report.firstBrokenEvent.branch} seq ${report.firstBrokenEvent.seq}` : 'intact';
-      console.log(`${ok ? 'ok' : 'FAILED'}: ${counted(report.branches, 'branch', 'branches')}, ${counted(report.events, 'event')} (hash chain ${chain}), ${counted(report.snapshots, 'snapshot')}, ${counted(report.pages, 'page')}`);
+      console.log(`${ok ? 'ok' : 'FAILED'}: ${counted(report.branches, 'branch', 'branches')}, ${counted(report.events, 'event')} (hash chain ${chain}), ${counted(report.snapshots, 'snapshot')}, ${counted(report.pages, 'page')}, ${counted(report.debugFiles, 'debug file')}`);
       if (!ok) return 3;
       if (upgrade) {
         // Only a file that verified is rewritten: upgrading a damaged one would destroy what could be recovered.

@@ -66,7 +66,7 @@ export function useLiveRun(session: TuiSession, seek: Seek, say: (message: strin
 
   const newRun = useCallback(
     (branch: BranchId, machine: Machine) => {
-      const r: LiveRun = new LiveRun(session.store, branch, machine, () => changes.next(r));
+      const r: LiveRun = new LiveRun(session.store, branch, machine, () => changes.next(r), session.imageDebugFiles);
       return r;
     },
     [session, changes],
