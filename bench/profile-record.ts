@@ -118,7 +118,7 @@ async function child(argv: string[], out: string, dir: string): Promise<void> {
   const journal = await BackgroundJournal.start(join(dir, 'r.db'), {
     machineVersion: MACHINE_VERSION, imageHash: image.hash, seedHex: Buffer.from(seed).toString('hex'), bootEpochNs: epoch.toString(), commandLine: argv, xrrVersion: 'profile',
   });
-  const recorder = new Recorder(machine(), journal, { snapshotNow: false });
+  const recorder = new Recorder(machine(), journal, { snapshotNow: false, debugFiles: image.debugFiles });
   const err = recorder.machine.boot();
   if (err) throw new Error(err);
   recorder.snapshot();

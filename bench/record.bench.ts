@@ -105,8 +105,8 @@ async function record(argv: string[], file: string): Promise<Recorded> {
     snapshot(m);
     snapshotMs.push(performance.now() - s0);
   };
-  // Connected before boot, so the boot is recorded, as `xrr record` does.
-  const recorder = new Recorder(machine(argv), journal, { snapshotNow: false });
+  // Connected before boot, so the boot is recorded, and storing the debug files of what runs, as `xrr record` does.
+  const recorder = new Recorder(machine(argv), journal, { snapshotNow: false, debugFiles: image.debugFiles });
   boot(recorder.machine);
   recorder.snapshot();
   const stop = recorder.run();
