@@ -13,6 +13,10 @@
  * A trap stops `run` with the pc of the trapping instruction, which is not retired; the
  * kernel decides what happens next (for an ecall it calls `completeEcall()`, which retires
  * the ecall and moves past it).
+ *
+ * A debugger's hook (`setDebugHook`, see cpu-debug.ts) makes `run` stop at breakpoints and step
+ * the instructions that make watched accesses; without one, `run` checks for it once per call
+ * and the run loop and its translated code are the plain ones.
  */
 import { FaultCause, MemoryFault, PAGE_MASK, PAGE_SHIFT, WATCH_TRAP, type AddressSpace, type Page, type PageCode } from './memory.js';
 import type { CpuDebugHook } from './cpu-debug.js';

@@ -12,7 +12,9 @@
  * only when it is writable, private to this space (not copy-on-write, not a shared memory
  * page) and carries no translated code, so a store that hits there needs no further check;
  * every other store takes the slow path, which copies shared pages, drops translated code of
- * the page (self-modifying code) and forgets the page's content hash.
+ * the page (self-modifying code) and forgets the page's content hash. A page with bytes a
+ * debugger watches (`setWatch`) stays out of the TLB for the kind of access watched, so the
+ * watch is checked on the slow path only.
  *
  * Byte order: the page views are the host's typed arrays, so the host must be little-endian
  * like RISC-V (x86-64 and AArch64 are).
