@@ -223,10 +223,14 @@ export class Cpu implements BlockHost {
         }
         let next: number;
         try {
-          next = step ? this.stepObserved(pc) : this.breakpointRegionAt(pc, avoiding)(x, m, this, left, pc);
-          if (next >= 0 && this.n === 0) {
-            next = this.singleAt(pc)(x, m, this, 1, pc);
-            if (next >= 0 && this.n === 0) next = this.stepFresh(pc);
+          if (step) {
+            next = this.stepObserved(pc);
+          } else {
+            next = this.breakpointRegionAt(pc, breakpoints, avoiding)(x, m, this, left, pc);
+            if (next >= 0 && this.n === 0) {
+              next = this.singleAt(pc)(x, m, this, 1, pc);
+              if (next >= 0 && this.n === 0) next = this.stepFresh(pc);
+            }
           }
         } catch (e) {
           this.pc = pc;
@@ -239,7 +243,9 @@ export class Cpu implements BlockHost {
           this.icount += this.trapRetired;
           left -= this.trapRetired;
           pc = this.trapPc;
-          if (this.trapCause === WATCH_TRAP && !stepped) {
+          if (this.trapCause === WATCH_TRAP) {
+            // A stepped instruction makes its watched accesses: never let the private trap out.
+            if (stepped) throw new Error(`CPU: a watched access trapped while stepped at pc ${hexAddr(pc)}`);
             // The instruction at pc is about to make a watched access: step it.
             step = true;
             continue;
@@ -268,7 +274,8 @@ export class Cpu implements BlockHost {
     m.trapWatched = false;
     m.stepping = { pc, icount: this.icount };
     try {
-      return this.singleAt(pc)(this.x, m, this, 1, pc);
+      const next = this.singleAt(pc)(this.x, m, this, 1, pc);
+      return next >= 0 && this.n === 0 ? this.stepFresh(pc) : next;
     } finally {
       m.stepping = undefined;
       m.trapWatched = m.watch !== undefined;
@@ -293,10 +300,10 @@ export class Cpu implements BlockHost {
    * plain view uses), remade when the page's breakpoints change. Other pages' regions are the
    * usual ones, as a region never leaves its page.
    */
-  private breakpointRegionAt(pc: number, avoiding: Map<number, string> | undefined): RegionFn {
+  private breakpointRegionAt(pc: number, breakpoints: ReadonlySet<number> | undefined, avoiding: Map<number, string> | undefined): RegionFn {
     const vpn = pc >>> PAGE_SHIFT;
     const key = avoiding?.get(vpn);
-    if (key === undefined) return this.regionAt(pc);
+    if (key === undefined || breakpoints === undefined) return this.regionAt(pc);
     const page = this.mem.fetchPage(pc);
     const slot = (pc & PAGE_MASK) >> 1;
     let view = Cpu.viewOf(page, ~vpn);
@@ -306,18 +313,12 @@ export class Cpu implements BlockHost {
     }
     const cached = view?.regions[slot];
     if (cached) return cached;
-    const fn = translateRegion(this.mem, pc, this.debugBreakpoints(key, vpn));
+    const fn = translateRegion(this.mem, pc, breakpoints);
     if (!fn) return this.singleAt(pc);
     view ??= this.codeOf(page, ~vpn);
     view.avoiding = key;
     view.regions[slot] = fn;
     return fn;
-  }
-
-  /** The breakpoints of page `vpn` from their key (the offsets the view avoids). */
-  private debugBreakpoints(key: string, vpn: number): Set<number> {
-    const base = (vpn << PAGE_SHIFT) >>> 0;
-    return new Set(key.split(',').map((off) => base + Number(off)));
   }
 
   /** Execute one instruction. */
