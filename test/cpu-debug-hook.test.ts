@@ -293,6 +293,26 @@ describe('watched accesses through the CPU debug hook', () => {
     expect(p.peek(SHARED_A, 16)).toEqual(plain.p.peek(SHARED_A, 16));
   });
 
+  it('stops at a breakpoint met while stepping after a watched access, and at one a watched instruction sits on', () => {
+    const { q } = twoSpaces();
+    const cpu = new Cpu(q);
+    // The lw right after the watched private store (stepped then), and the watched amoadd itself.
+    const breakpoints = new Set([pcs[LOOP + 3]!, pcs[LOOP + 4]!]);
+    const hits: { pc: number; icount: number }[] = [];
+    cpu.setDebugHook({ beginRun: () => breakpoints, atBreakpoint: (pc, icount) => hits.push({ pc, icount }), stopRequested: () => false });
+    const watch = recordingWatch([{ addr: PRIVATE, len: 4 }], []);
+    q.setWatch(watch);
+    runToEbreak(cpu, 1_000_000);
+    const expected: { pc: number; icount: number }[] = [];
+    for (let k = 0; k < N; k++) {
+      expected.push({ pc: pcs[LOOP + 3]!, icount: BEFORE + 7 * k + 3 });
+      expected.push({ pc: pcs[LOOP + 4]!, icount: BEFORE + 7 * k + 4 });
+    }
+    expect(hits).toEqual(expected);
+    // The sw and the amoadd of each iteration, the amoadd's reported as its own though a breakpoint is on it.
+    expect(watch.seen.map((s) => s.by?.pc)).toEqual(Array.from({ length: 2 * N }, (_, i) => pcs[LOOP + (i % 2 === 0 ? 2 : 4)]));
+  });
+
   it("sees the kernel's accesses (writeUser, poke, readUser) with no instruction, and only those overlapping a range", () => {
     const { q } = twoSpaces();
     const watch = recordingWatch([{ addr: PRIVATE + 100, len: 4 }], [{ addr: PRIVATE + 200, len: 1 }]);

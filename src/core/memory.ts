@@ -230,6 +230,8 @@ export class AddressSpace {
   trapWatched = false;
   /** The instruction the CPU's debug run is stepping: the `by` of the watched accesses it makes. */
   stepping: InstructionRef | undefined = undefined;
+  /** How many loads and stores were reported to the watch (whether a stepped instruction made one). */
+  watchedAccesses = 0;
 
   // ---- mapping ---------------------------------------------------------------------------
 
@@ -546,6 +548,7 @@ export class AddressSpace {
       if (w !== undefined && overlaps(w.reads, a >>> 0, 4)) {
         if (this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
         const v = page.i32[(a & PAGE_MASK) >> 2]!;
+        this.watchedAccesses++;
         w.accessed(this, 'read', a >>> 0, 4, this.stepping);
         return v;
       }
@@ -578,7 +581,10 @@ export class AddressSpace {
     const hit = overlaps(w.reads, a >>> 0, size);
     if (hit && this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
     const v = this.loadFrom(page, a, size, signed);
-    if (hit) w.accessed(this, 'read', a >>> 0, size, this.stepping);
+    if (hit) {
+      this.watchedAccesses++;
+      w.accessed(this, 'read', a >>> 0, size, this.stepping);
+    }
     return v;
   }
 
@@ -619,7 +625,10 @@ export class AddressSpace {
     const hit = overlaps(w.writes, a >>> 0, size);
     if (hit && this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
     this.storeTo(a, v, size, false);
-    if (hit) w.accessed(this, 'write', a >>> 0, size, this.stepping);
+    if (hit) {
+      this.watchedAccesses++;
+      w.accessed(this, 'write', a >>> 0, size, this.stepping);
+    }
   }
 
   /** The store of `size` bytes at `a`, the page entering the write TLB when `cache` allows. */
