@@ -12,7 +12,9 @@
  * only when it is writable, private to this space (not copy-on-write, not a shared memory
  * page) and carries no translated code, so a store that hits there needs no further check;
  * every other store takes the slow path, which copies shared pages, drops translated code of
- * the page (self-modifying code) and forgets the page's content hash.
+ * the page (self-modifying code) and forgets the page's content hash. A page with bytes a
+ * debugger watches (`setWatch`) stays out of the TLB for the kind of access watched, so the
+ * watch is checked on the slow path only.
  *
  * Byte order: the page views are the host's typed arrays, so the host must be little-endian
  * like RISC-V (x86-64 and AArch64 are).
@@ -45,6 +47,41 @@ export class MemoryFault {
     readonly cause: number,
     readonly addr: number,
   ) {}
+}
+
+/**
+ * Not a RISC-V cause: the cause of the fault a watched load or store raises, before it happens,
+ * while the CPU's debug run has `trapWatched` set (see MemoryWatch). The CPU never lets it reach
+ * the kernel: it steps the instruction and goes on.
+ */
+export const WATCH_TRAP = -1;
+
+export type AccessKind = 'read' | 'write';
+
+/** A byte range of an address space. */
+export interface WatchRange {
+  readonly addr: number;
+  readonly len: number;
+}
+
+/** The instruction making an access: its pc and the icount it retires at. */
+export interface InstructionRef {
+  readonly pc: number;
+  readonly icount: number;
+}
+
+/**
+ * A debugger's watch on one address space's bytes (set with `AddressSpace.setWatch`). Loads and
+ * stores overlapping a range are reported, after they took effect: the CPU's (the translated
+ * code's lw/sw/... and atomics) with the instruction making them, the kernel's user-memory
+ * accesses (readUser, writeUser, poke) with `by` undefined. A watched page stays out of the
+ * TLB for the kind watched, so the check is on the slow path only; a space without a watch
+ * pays nothing on its fast path.
+ */
+export interface MemoryWatch {
+  readonly reads: readonly WatchRange[];
+  readonly writes: readonly WatchRange[];
+  accessed(space: AddressSpace, kind: AccessKind, addr: number, len: number, by: InstructionRef | undefined): void;
 }
 
 /**
@@ -154,6 +191,17 @@ export interface AddressSpaceState {
 const TLB_SIZE = 64;
 const TLB_MASK = TLB_SIZE - 1;
 
+/** Whether [addr, addr+len) overlaps one of `ranges` (addr unsigned; ranges may run past 2^32). */
+function overlaps(ranges: readonly WatchRange[], addr: number, len: number): boolean {
+  for (const r of ranges) if (addr < r.addr + r.len && r.addr < addr + len) return true;
+  return false;
+}
+
+/** Whether one of `ranges` has bytes on the page `vpn`. */
+function pageWatched(ranges: readonly WatchRange[], vpn: number): boolean {
+  return overlaps(ranges, (vpn << PAGE_SHIFT) >>> 0, PAGE_SIZE);
+}
+
 export function pageHash(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -173,6 +221,17 @@ export class AddressSpace {
    * loads and stores do not call it: they fault, and the kernel handles the trap.
    */
   onUnmappedAccess: ((addr: number) => boolean) | undefined = undefined;
+  private watchOn: MemoryWatch | undefined = undefined;
+  /**
+   * Set by the CPU's debug run while translated code runs, which cannot say which instruction
+   * it is at: a watched load or store then throws a WATCH_TRAP fault before it happens (the
+   * trap is precise), and the CPU steps that instruction with `stepping` set.
+   */
+  trapWatched = false;
+  /** The instruction the CPU's debug run is stepping: the `by` of the watched accesses it makes. */
+  stepping: InstructionRef | undefined = undefined;
+  /** How many loads and stores were reported to the watch (whether a stepped instruction made one). */
+  watchedAccesses = 0;
 
   // ---- mapping ---------------------------------------------------------------------------
 
@@ -285,6 +344,17 @@ export class AddressSpace {
     this.flushTlb();
   }
 
+  /** Watch this space's accesses (undefined: stop watching). */
+  setWatch(watch: MemoryWatch | undefined): void {
+    this.watchOn = watch;
+    // Pages checked before the watch was set must leave the TLBs (and take the slow path).
+    this.flushTlb();
+  }
+
+  get watch(): MemoryWatch | undefined {
+    return this.watchOn;
+  }
+
   flushTlb(): void {
     this.rTag.fill(-1);
     this.wTag.fill(-1);
@@ -304,6 +374,7 @@ export class AddressSpace {
       page.u8.set(bytes.subarray(i, i + n), off);
       i += n;
     }
+    if (this.watchOn !== undefined) this.reportKernel('write', addr, bytes.length);
   }
 
   /** Read bytes ignoring permissions (debuggers, snapshots); undefined if any page is unmapped. */
@@ -324,7 +395,9 @@ export class AddressSpace {
   /** Read `len` bytes as the process would (needs R on every page); null on a bad pointer. */
   readUser(addr: number, len: number): Uint8Array | null {
     if (!this.userRange(addr, len, PERM_R)) return null;
-    return this.peek(addr, len) ?? null;
+    const bytes = this.peek(addr, len) ?? null;
+    if (bytes && this.watchOn !== undefined) this.reportKernel('read', addr, len);
+    return bytes;
   }
 
   /** Whether the process could write `len` bytes at `addr` (W on every page), without writing. */
@@ -343,6 +416,7 @@ export class AddressSpace {
       page.u8.set(bytes.subarray(i, i + n), off);
       i += n;
     }
+    if (this.watchOn !== undefined) this.reportKernel('write', addr, bytes.length);
     return true;
   }
 
@@ -469,6 +543,15 @@ export class AddressSpace {
     if (forStore) {
       const page = this.pageForWrite(a >>> PAGE_SHIFT, true);
       if (!page) throw new MemoryFault(FaultCause.StoreAccessFault, a >>> 0);
+      // An AMO's read of its old value (its write goes through sw).
+      const w = this.watchOn;
+      if (w !== undefined && overlaps(w.reads, a >>> 0, 4)) {
+        if (this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
+        const v = page.i32[(a & PAGE_MASK) >> 2]!;
+        this.watchedAccesses++;
+        w.accessed(this, 'read', a >>> 0, 4, this.stepping);
+        return v;
+      }
       return page.i32[(a & PAGE_MASK) >> 2]!;
     }
     return this.lw(a);
@@ -485,9 +568,28 @@ export class AddressSpace {
     const t = this.dir[vpn >>> 10];
     const page = t?.pages[vpn & 1023];
     if (!page || !(t!.perms[vpn & 1023]! & PERM_R)) throw new MemoryFault(FaultCause.LoadAccessFault, a >>> 0);
+    const w = this.watchOn;
+    if (w !== undefined && (pageWatched(w.reads, vpn) || overlaps(w.reads, a >>> 0, size))) return this.loadWatched(w, page, a, size, signed);
     const s = vpn & TLB_MASK;
     this.rTag[s] = vpn;
     this.rPage[s] = page;
+    return this.loadFrom(page, a, size, signed);
+  }
+
+  /** A load from a page with watched bytes: it stays out of the TLB, and a watched load is reported (or trapped). */
+  private loadWatched(w: MemoryWatch, page: Page, a: number, size: number, signed: boolean): number {
+    const hit = overlaps(w.reads, a >>> 0, size);
+    if (hit && this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
+    const v = this.loadFrom(page, a, size, signed);
+    if (hit) {
+      this.watchedAccesses++;
+      w.accessed(this, 'read', a >>> 0, size, this.stepping);
+    }
+    return v;
+  }
+
+  /** The load at `a`, whose first byte is on the readable `page`. */
+  private loadFrom(page: Page, a: number, size: number, signed: boolean): number {
     const off = a & PAGE_MASK;
     if ((off & (size - 1)) === 0) {
       if (size === 4) return page.i32[off >> 2]!;
@@ -510,6 +612,27 @@ export class AddressSpace {
   }
 
   private storeSlow(a: number, v: number, size: number): void {
+    const w = this.watchOn;
+    if (w !== undefined && (pageWatched(w.writes, a >>> PAGE_SHIFT) || overlaps(w.writes, a >>> 0, size))) {
+      this.storeWatched(w, a, v, size);
+      return;
+    }
+    this.storeTo(a, v, size, true);
+  }
+
+  /** A store to a page with watched bytes: it stays out of the TLB, and a watched store is reported (or trapped). */
+  private storeWatched(w: MemoryWatch, a: number, v: number, size: number): void {
+    const hit = overlaps(w.writes, a >>> 0, size);
+    if (hit && this.trapWatched) throw new MemoryFault(WATCH_TRAP, a >>> 0);
+    this.storeTo(a, v, size, false);
+    if (hit) {
+      this.watchedAccesses++;
+      w.accessed(this, 'write', a >>> 0, size, this.stepping);
+    }
+  }
+
+  /** The store of `size` bytes at `a`, the page entering the write TLB when `cache` allows. */
+  private storeTo(a: number, v: number, size: number, cache: boolean): void {
     const off = a & PAGE_MASK;
     if ((off & (size - 1)) === 0) {
       const vpn = a >>> PAGE_SHIFT;
@@ -517,7 +640,7 @@ export class AddressSpace {
       if (!page) throw new MemoryFault(FaultCause.StoreAccessFault, a >>> 0);
       // A shared memory page stays out of the write TLB: another address space may translate
       // code on it (or snapshot it), and only the slow path drops code and the content hash.
-      if (!page.shared) {
+      if (cache && !page.shared) {
         const s = vpn & TLB_MASK;
         this.wTag[s] = vpn;
         this.wPage[s] = page;
@@ -539,6 +662,12 @@ export class AddressSpace {
   }
 
   // ---- internals ---------------------------------------------------------------------------------
+
+  /** A kernel access to watched bytes (its own accesses are not trapped: nothing runs between them). */
+  private reportKernel(kind: AccessKind, addr: number, len: number): void {
+    const w = this.watchOn!;
+    if (overlaps(kind === 'read' ? w.reads : w.writes, addr >>> 0, len)) w.accessed(this, kind, addr >>> 0, len, undefined);
+  }
 
   private pageAt(vpn: number): Page | undefined {
     return this.dir[vpn >>> 10]?.pages[vpn & 1023];

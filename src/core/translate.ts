@@ -229,11 +229,12 @@ interface FoundBlock {
 }
 
 /** Decode one basic block at `start` without leaving its page; undefined if none can start there. */
-function findBlock(m: AddressSpace, start: number, limit: number): FoundBlock | undefined {
+function findBlock(m: AddressSpace, start: number, limit: number, avoid?: ReadonlySet<number>): FoundBlock | undefined {
   const insts: { d: Inst; pc: number }[] = [];
   const pageEnd = (start & ~PAGE_MASK) + PAGE_SIZE;
   let cur = start;
   while (insts.length < limit && cur < pageEnd) {
+    if (avoid !== undefined && avoid.has(cur)) break; // a breakpoint: the block ends before it
     let parcels: [number, number];
     try {
       parcels = fetchParcels(m, cur);
@@ -263,7 +264,7 @@ const MAX_REGION_INSTS = 256;
  * The blocks reachable from `entry` within its page: by fall-through, direct jumps and
  * branches, and the return points of calls (so a `ret` into the page stays in the region).
  */
-function exploreRegion(m: AddressSpace, entry: number): FoundBlock[] {
+function exploreRegion(m: AddressSpace, entry: number, avoid: ReadonlySet<number> | undefined): FoundBlock[] {
   const page = entry & ~PAGE_MASK;
   const found = new Map<number, FoundBlock>();
   const work = [entry];
@@ -271,7 +272,7 @@ function exploreRegion(m: AddressSpace, entry: number): FoundBlock[] {
   while (work.length > 0 && found.size < MAX_REGION_BLOCKS && total < MAX_REGION_INSTS) {
     const pc = work.pop()!;
     if (found.has(pc) || (pc & ~PAGE_MASK) !== page) continue;
-    const b = findBlock(m, pc, MAX_BLOCK);
+    const b = findBlock(m, pc, MAX_BLOCK, avoid);
     if (!b) continue;
     found.set(pc, b);
     total += b.insts.length;
@@ -349,11 +350,14 @@ function regionBody(blocks: readonly FoundBlock[]): string {
 
 /**
  * Translate the region entered at `entry`. Throws MemoryFault when the entry cannot be
- * fetched; undefined when the entry instruction straddles two pages (use translateSingle).
+ * fetched; undefined when the entry instruction straddles two pages (use translateSingle) or
+ * is in `avoid`. No instruction at a pc in `avoid` (a debugger's breakpoints) is in the region:
+ * a block ends before it, so control reaching it leaves the region. Without `avoid` the code is
+ * what it always was.
  */
-export function translateRegion(m: AddressSpace, entry: number): RegionFn | undefined {
+export function translateRegion(m: AddressSpace, entry: number, avoid?: ReadonlySet<number>): RegionFn | undefined {
   m.fetchPage(entry); // raise the fetch fault of the entry itself
-  const blocks = exploreRegion(m, entry);
+  const blocks = exploreRegion(m, entry, avoid);
   return blocks.length === 0 ? undefined : compile(regionBody(blocks));
 }
 

@@ -1,41 +1,26 @@
 /**
- * Breakpoints and write watchpoints over a replaying machine, without changing it: the
+ * Breakpoints and read/write watchpoints over a replaying machine, without changing it: the
  * machine runs the recorded instructions exactly as in a plain replay (every event is still
- * held to the journal), and the probe observes.
- *
- * The CPU runs translated regions that retire many instructions per call, so nothing between
- * two instructions is visible from outside. The probe therefore takes the CPU's `run` for the
- * duration of one forward run and:
- * - with only breakpoints, lets the translated code run, but keeps every breakpoint's
- *   instruction out of it: the translator fetches each instruction it compiles through
- *   `AddressSpace.fetchPage`, which the probe makes throw a private token for a breakpoint's
- *   pc (before anything of the region runs), so no compiled region contains a breakpoint.
- *   From where that happened the probe steps a few instructions one at a time, comparing each
- *   pc, then drops the code compiled meanwhile on the breakpoints' pages and runs fast again.
- *   Hot code that does not reach a breakpoint keeps its full speed;
- * - with watchpoints, steps every instruction of the watched processes one at a time, so a
- *   load or store the watch sees is attributed to its exact icount and pc; the kernel's
- *   accesses for a process (a `read` filling a buffer, a signal frame, a `write` reading one)
- *   are seen through `writeUser`/`poke`/`readUser`. A watched range on System V shared memory
- *   is watched wherever its pages are: the processes that have its segment attached are stepped
- *   too, and their accesses through their own mappings (at any address) count as accesses to
- *   the watched bytes.
+ * held to the journal), and the probe observes, through the debug hooks of src/core attached
+ * for the duration of one forward run and to this machine alone:
+ * - the CPU's (CpuDebugHook): at each CPU run, the breakpoints of the process about to run
+ *   when it is watched. The CPU keeps them out of translated code and stops at each before it
+ *   executes, so hot code away from them keeps its full speed;
+ * - the address spaces' (MemoryWatch): the watched processes' spaces watch the watched ranges,
+ *   so their loads and stores are seen with the exact icount and pc of the instruction (the CPU
+ *   steps just the instructions that touch a watched page), and the kernel's accesses for a
+ *   process (a `read` filling a buffer, a signal frame, a `write` reading one) as the kernel's.
+ *   A watched range on System V shared memory is watched wherever its pages are: the processes
+ *   that have its segment attached watch the pages where they have them, and their accesses
+ *   through their own mappings (at any address) count as accesses to the watched bytes.
  * A hit may stop the run: the CPU's run returns early as if its budget were spent (a run split
  * anywhere gives the same events), and the between-slices check of `advance` ends it.
- *
- * The methods are replaced on the prototypes for the run's duration only (restored in a
- * `finally`; the run is synchronous) and act only for this machine's CPU and the watched
- * processes' address spaces. This is a stand-in for a debug hook in the CPU, which src/core
- * does not have yet.
  */
-import { Cpu, type StopReason } from '../core/cpu.js';
-import { AddressSpace, PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, type Page } from '../core/memory.js';
+import type { CpuDebugHook } from '../core/cpu-debug.js';
+import { PAGE_MASK, PAGE_SHIFT, PAGE_SIZE, type AccessKind, type AddressSpace, type InstructionRef, type MemoryWatch, type Page, type WatchRange } from '../core/memory.js';
 import type { AdvanceEnd, ReplayTarget } from './replay-target.js';
 
-export interface WatchRange {
-  readonly addr: number;
-  readonly len: number;
-}
+export type { WatchRange } from '../core/memory.js';
 
 export interface ProbeSpec {
   /** Whether a process's execution and memory are watched at an icount. */
@@ -80,21 +65,6 @@ export interface ProbedRun {
   readonly stoppedBy?: ProbeHit;
 }
 
-const BUDGET_SPENT: StopReason = { kind: 'budget' };
-/** Thrown by fetchPage when the translator is about to compile a breakpoint's instruction. */
-const AT_BREAKPOINT = Symbol('breakpoint in translation');
-/** Instructions stepped one at a time from where a translation reached a breakpoint. */
-const STEP_SPAN = 32;
-
-const cpuRun = Cpu.prototype.run;
-const fetchPage = AddressSpace.prototype.fetchPage;
-const proto = AddressSpace.prototype;
-const storeMethods = { sw: proto.sw, sh: proto.sh, sb: proto.sb } as const;
-const loadMethods = { lw: proto.lw, lh: proto.lh, lhu: proto.lhu, lb: proto.lb, lbu: proto.lbu } as const;
-const writeUser = proto.writeUser;
-const poke = proto.poke;
-const readUser = proto.readUser;
-
 /**
  * Run `target` forward to `maxIcount` under the probes; `onHit` decides for each hit. A run
  * stopped at a breakpoint is at the breakpoint's instruction (not executed); one stopped at a
@@ -103,32 +73,14 @@ const readUser = proto.readUser;
 export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: number, onHit: (hit: ProbeHit) => HitAction): ProbedRun {
   const machine = target.machine;
   const cpu = machine.cpu;
-  const bpPages = [...new Set([...spec.breakpoints].map((pc) => pc >>> PAGE_SHIFT))];
+  if (cpu.debugHook !== undefined) throw new Error('this machine is already under a probe (runProbed is not re-entrant on one machine)');
   const reads = spec.reads ?? [];
-  const stepAll = spec.writes.length > 0 || reads.length > 0;
+  const watching = spec.writes.length > 0 || reads.length > 0;
   let stoppedBy: ProbeHit | undefined;
-  /** The instruction being single-stepped for a watched process. */
-  let stepping: { pid: number; icount: number; pc: number } | undefined;
-  /** The address space whose translations must not reach a breakpoint, while translated code runs. */
-  let armed: AddressSpace | undefined;
-  /** A breakpoint's instruction was compiled (into a region or a single step) since the last drop. */
-  let compiledBreakpoint = false;
-  /** Address spaces whose breakpoint pages were cleared of code compiled before the probe. */
-  const prepared = new WeakSet<AddressSpace>();
-  const dropBreakpointCode = (mem: AddressSpace) => {
-    for (const vpn of bpPages) {
-      try {
-        fetchPage.call(mem, vpn << PAGE_SHIFT).dropCode();
-      } catch {
-        // Not mapped executable in this process: nothing compiled there.
-      }
-    }
-  };
 
-  const hit = (h: ProbeHit): boolean => {
-    if (stoppedBy) return true;
+  const hit = (h: ProbeHit): void => {
+    if (stoppedBy) return;
     if (onHit(h) === 'stop') stoppedBy = h;
-    return stoppedBy !== undefined;
   };
   const overlap = (ranges: readonly WatchRange[], a: number, n: number): WatchRange | undefined =>
     ranges.find((w) => a < w.addr + w.len && w.addr < a + n);
@@ -138,8 +90,8 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
   };
   /**
    * The shared memory pages under a watch range of a watched process, each with where it lies
-   * there, and the processes that have one of their segments attached (stepped like watched
-   * ones). Found again at each CPU run: attachments change only at system calls, between runs.
+   * there, and the processes that have one of their segments attached. Found again at each CPU
+   * run: attachments change only at system calls, between runs.
    */
   let aliases = new Map<Page, SharedAlias[]>();
   let sharers = new Set<number>();
@@ -167,37 +119,35 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
     for (const [id, seg] of k.shm.segments) if (seg.pages.some((pg) => aliases.has(pg))) segments.add(id);
     for (const [pid, attached] of k.shm.attachments) if (attached.some((x) => segments.has(x.segment))) sharers.add(pid);
   };
-  const report = (kind: 'write' | 'read', pid: number, addr: number, len: number, watched: number | undefined): void => {
+  const report = (kind: AccessKind, pid: number, addr: number, len: number, watched: number | undefined, by: InstructionRef | undefined): void => {
     const through = watched === undefined ? {} : { watched };
-    if (stepping && stepping.pid === pid) {
-      hit({ kind, pid, icount: stepping.icount, pc: stepping.pc, addr, len, by: 'store', at: stepping.icount + 1, ...through });
+    if (by) {
+      hit({ kind, pid, icount: by.icount, pc: by.pc, addr, len, by: 'store', at: by.icount + 1, ...through });
     } else {
       const p = machine.kernel.procs.get(pid);
       // The kernel writes for a process that is in (or has just completed) an ecall.
       hit({ kind, pid, icount: machine.icount - 1, pc: ((p?.pc ?? 4) - 4) >>> 0, addr, len, by: 'kernel', at: machine.icount, ...through });
     }
   };
-  const note = (kind: 'write' | 'read', mem: AddressSpace, a: number, n: number): void => {
+  /** A watched access in `mem`: by the instruction `by` of the running process, or by the kernel. */
+  const note = (mem: AddressSpace, kind: AccessKind, a: number, n: number, by: InstructionRef | undefined): void => {
     const ranges = kind === 'write' ? spec.writes : reads;
+    const pid = by ? machine.kernel.current?.pid : ownerOf(mem);
+    if (pid === undefined) return;
     const w = overlap(ranges, a, n);
-    if (w) {
-      const pid = stepping?.pid ?? ownerOf(mem);
-      if (pid !== undefined && spec.watches(pid, machine.icount)) {
-        const lo = Math.max(a, w.addr);
-        report(kind, pid, lo, Math.min(a + n, w.addr + w.len) - lo, undefined);
-        return;
-      }
+    if (w && spec.watches(pid, machine.icount)) {
+      const lo = Math.max(a, w.addr);
+      report(kind, pid, lo, Math.min(a + n, w.addr + w.len) - lo, undefined, by);
+      return;
     }
     if (aliases.size === 0) return;
     // Through shared memory: the same page under a watch range of a watched process, at its
-    // address there. (The page is looked up first: most accesses are to private pages.)
+    // address there.
     for (let at = a; at < a + n; ) {
       const chunk = Math.min(a + n, ((at >>> PAGE_SHIFT) + 1) * PAGE_SIZE) - at;
       const page = mem.sharedPageAt(at);
       const under = page && aliases.get(page);
       if (under) {
-        const pid = stepping?.pid ?? ownerOf(mem);
-        if (pid === undefined) return;
         const base = ((at >>> PAGE_SHIFT) << PAGE_SHIFT) >>> 0;
         for (const x of under) {
           if (x.pid === pid && x.base === base) continue; // the direct case, above
@@ -205,7 +155,7 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
           const v = overlap(ranges, there, chunk);
           if (!v || !spec.watches(x.pid, machine.icount)) continue;
           const lo = Math.max(there, v.addr);
-          report(kind, pid, lo, Math.min(there + chunk, v.addr + v.len) - lo, x.pid);
+          report(kind, pid, lo, Math.min(there + chunk, v.addr + v.len) - lo, x.pid, by);
           return;
         }
       }
@@ -213,112 +163,72 @@ export function runProbed(target: ReplayTarget, spec: ProbeSpec, maxIcount: numb
     }
   };
 
-  function probedRun(this: Cpu, budget: number): StopReason {
-    if (this !== cpu) return cpuRun.call(this, budget);
-    const p = machine.kernel.current;
-    if (!p || (spec.breakpoints.size === 0 && !stepAll)) return cpuRun.call(this, budget);
-    const watched = spec.watches(p.pid, this.icount);
-    if (stepAll) findAliases(this.icount);
-    if (stepAll && !watched && !sharers.has(p.pid)) return cpuRun.call(this, budget);
-    // With breakpoints every process runs armed, watched or not: they may share the pages
-    // (and so the compiled code) of the watched ones, and must not leave a breakpoint compiled.
-    const start = this.icount;
-    const left = () => budget - (this.icount - start);
-    const stepOne = (): StopReason | undefined => {
-      if (watched && spec.breakpoints.has(this.pc) && this.icount !== spec.skipBreakpointAt) {
-        if (hit({ kind: 'breakpoint', pid: p.pid, icount: this.icount, pc: this.pc })) return BUDGET_SPENT;
+  /** The address spaces watching, with a key of the ranges each watches. */
+  const installed = new Map<AddressSpace, string>();
+  /**
+   * Set each process's watch: the watched ranges for a watched process, and for a process with
+   * an aliased shared page attached, that whole page where it has it (`note` picks the bytes).
+   */
+  const refreshWatches = (icount: number): void => {
+    findAliases(icount);
+    const k = machine.kernel;
+    const wanted = new Map<AddressSpace, { writes: WatchRange[]; reads: WatchRange[] }>();
+    for (const p of k.procs.values()) {
+      const writes: WatchRange[] = [];
+      const rs: WatchRange[] = [];
+      if (spec.watches(p.pid, icount)) {
+        writes.push(...spec.writes);
+        rs.push(...reads);
       }
-      stepping = { pid: p.pid, icount: this.icount, pc: this.pc };
-      const r = cpuRun.call(this, 1);
-      stepping = undefined;
-      // A trap (an ecall) goes to the kernel; a stop asked by a write takes effect after it.
-      if (r.kind === 'trap') return r;
-      if (stoppedBy) return BUDGET_SPENT;
-      return undefined;
-    };
-    if (stepAll) {
-      while (left() > 0) {
-        const r = stepOne();
-        if (r) return r;
+      if (sharers.has(p.pid)) {
+        for (const at of k.shm.attachments.get(p.pid) ?? []) {
+          const seg = k.shm.segments.get(at.segment);
+          seg?.pages.forEach((page, i) => {
+            if (!aliases.has(page)) return;
+            const whole = { addr: (at.addr + i * PAGE_SIZE) >>> 0, len: PAGE_SIZE };
+            if (spec.writes.length > 0) writes.push(whole);
+            if (reads.length > 0) rs.push(whole);
+          });
+        }
       }
-      return BUDGET_SPENT;
+      if (writes.length > 0 || rs.length > 0) wanted.set(p.mem, { writes, reads: rs });
     }
-    if (!prepared.has(p.mem)) {
-      prepared.add(p.mem);
-      dropBreakpointCode(p.mem);
+    for (const mem of installed.keys()) {
+      if (wanted.has(mem)) continue;
+      mem.setWatch(undefined);
+      installed.delete(mem);
     }
-    while (left() > 0) {
-      armed = p.mem;
-      try {
-        return cpuRun.call(this, left());
-      } catch (e) {
-        if (e !== AT_BREAKPOINT) throw e;
-      } finally {
-        armed = undefined;
-      }
-      // The next region would contain a breakpoint: step from its entry, then, if the steps
-      // compiled a breakpoint's instruction, drop that code, and go fast again.
-      compiledBreakpoint = false;
-      let r: StopReason | undefined;
-      for (let k = 0; k < STEP_SPAN && left() > 0 && !r; k++) r = stepOne();
-      if (compiledBreakpoint) dropBreakpointCode(p.mem);
-      if (r) return r;
+    for (const [mem, ranges] of wanted) {
+      const key = JSON.stringify(ranges);
+      if (installed.get(mem) === key) continue;
+      const watch: MemoryWatch = { ...ranges, accessed: note };
+      mem.setWatch(watch);
+      installed.set(mem, key);
     }
-    return BUDGET_SPENT;
-  }
+  };
 
-  Cpu.prototype.run = probedRun;
-  if (spec.breakpoints.size > 0 && !stepAll) {
-    proto.fetchPage = function (this: AddressSpace, addr: number) {
-      if (spec.breakpoints.has(addr >>> 0)) {
-        if (this === armed) throw AT_BREAKPOINT;
-        compiledBreakpoint = true;
-      }
-      return fetchPage.call(this, addr);
-    };
-  }
-  if (spec.writes.length > 0) {
-    proto.sw = function (this: AddressSpace, a: number, v: number) { storeMethods.sw.call(this, a, v); note('write', this, a >>> 0, 4); };
-    proto.sh = function (this: AddressSpace, a: number, v: number) { storeMethods.sh.call(this, a, v); note('write', this, a >>> 0, 2); };
-    proto.sb = function (this: AddressSpace, a: number, v: number) { storeMethods.sb.call(this, a, v); note('write', this, a >>> 0, 1); };
-    proto.writeUser = function (this: AddressSpace, a: number, bytes: Uint8Array) {
-      const ok = writeUser.call(this, a, bytes);
-      if (ok) note('write', this, a >>> 0, bytes.length);
-      return ok;
-    };
-    proto.poke = function (this: AddressSpace, a: number, bytes: Uint8Array) { poke.call(this, a, bytes); note('write', this, a >>> 0, bytes.length); };
-  }
-  if (reads.length > 0) {
-    // A load that faults reads nothing: note it only once it returned.
-    const load = (name: keyof typeof loadMethods, size: number) => function (this: AddressSpace, a: number): number {
-      const v = loadMethods[name].call(this, a);
-      note('read', this, a >>> 0, size);
-      return v;
-    };
-    proto.lw = load('lw', 4);
-    proto.lh = load('lh', 2);
-    proto.lhu = load('lhu', 2);
-    proto.lb = load('lb', 1);
-    proto.lbu = load('lbu', 1);
-    proto.readUser = function (this: AddressSpace, a: number, len: number) {
-      const r = readUser.call(this, a, len);
-      if (r) note('read', this, a >>> 0, len);
-      return r;
-    };
-  }
-  if (stepAll) findAliases(machine.icount);
+  const hook: CpuDebugHook = {
+    beginRun() {
+      if (watching) refreshWatches(cpu.icount);
+      const p = machine.kernel.current;
+      if (!p || spec.breakpoints.size === 0 || !spec.watches(p.pid, cpu.icount)) return undefined;
+      return spec.breakpoints;
+    },
+    atBreakpoint(pc, icount) {
+      const p = machine.kernel.current;
+      if (p && icount !== spec.skipBreakpointAt) hit({ kind: 'breakpoint', pid: p.pid, icount, pc });
+    },
+    stopRequested: () => stoppedBy !== undefined,
+  };
+
+  cpu.setDebugHook(hook);
   try {
+    // The kernel may touch watched bytes before the first CPU run (an input delivered to a reader).
+    if (watching) refreshWatches(machine.icount);
     const end = target.advance(maxIcount, () => stoppedBy !== undefined);
     return { end, stoppedBy };
   } finally {
-    Cpu.prototype.run = cpuRun;
-    proto.fetchPage = fetchPage;
-    proto.sw = storeMethods.sw;
-    proto.sh = storeMethods.sh;
-    proto.sb = storeMethods.sb;
-    proto.writeUser = writeUser;
-    proto.poke = poke;
-    Object.assign(proto, loadMethods);
-    proto.readUser = readUser;
+    cpu.setDebugHook(undefined);
+    for (const mem of installed.keys()) mem.setWatch(undefined);
   }
 }
