@@ -128,6 +128,8 @@ const EDITS: { readonly kind: string; readonly apply: (db: Database.Database, ra
       return `page ${h.toString('hex')} replaced by a valid zstd frame of other bytes`;
     },
   },
+  { kind: 'debug file', apply: (db, r) => editCell(db, r, 'debug_file', ['guest_sha256', 'size', 'sha256', 'data', 'base', 'mac'], 'guest_sha256') },
+  { kind: 'debug file', apply: (db, r) => deleteRow(db, r, 'debug_file', 'guest_sha256', 'guest_sha256 IN (SELECT base FROM debug_file)') },
   { kind: 'index', apply: (db, r) => skewIndex(db, r) },
   { kind: 'block', apply: (db, r) => editCell(db, r, 'event_block', ['block', 'count', 'hash', 'mac'], 'branch * 1000000000 + block') },
   { kind: 'block', apply: (db, r) => deleteRow(db, r, 'event_block', 'branch * 1000000000 + block') },
@@ -184,7 +186,7 @@ async function editCase(ctx: CampaignContext, base: string, n: number): Promise<
 
 export const editCampaign: Campaign = {
   name: 'edit',
-  what: 'SQL edits of events, their data segments and names, snapshots, pages and their dictionary, indexes, blocks, branch heads, the recording row: verify with keys catches every one',
+  what: 'SQL edits of events, their data segments and names, snapshots, pages and their dictionary, debug files, indexes, blocks, branch heads, the recording row: verify with keys catches every one',
   async run(ctx) {
     const base = makeBase(ctx);
     for (let n = 1; n <= ctx.scale.edits; n++) {

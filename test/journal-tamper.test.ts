@@ -101,10 +101,19 @@ async function eventEdit(db: Database.Database): Promise<void> {
   db.prepare('UPDATE event SET a0 = ? WHERE id = ?').run(victim.a0 + 1, victim.id);
 }
 
-/** Flips a bit in the middle of the first event_data segment, or appends bytes to it. */
-async function segmentEdit(db: Database.Database, how: 'flip' | 'append'): Promise<void> {
+/**
+ * Flips a bit in the middle of the first event_data segment, or appends bytes to it; or moves its
+ * key down to the row before, which reads no segment: every row still reads the same bytes (found
+ * by the soak, where verify passed it).
+ */
+async function segmentEdit(db: Database.Database, how: 'flip' | 'append' | 'move'): Promise<void> {
   const seg = db.prepare('SELECT id, bytes FROM event_data ORDER BY id LIMIT 1').get() as { id: number; bytes: Buffer } | undefined;
   expect(seg, 'the recording has byte data in segments').toBeDefined();
+  if (how === 'move') {
+    const before = db.prepare("SELECT id FROM event WHERE id < ? AND typeof(data) <> 'integer' ORDER BY id DESC LIMIT 1").get(seg!.id) as { id: number };
+    db.prepare('UPDATE event_data SET id = ? WHERE id = ?').run(before.id, seg!.id);
+    return;
+  }
   const bytes = how === 'flip' ? Buffer.from(seg!.bytes) : Buffer.concat([seg!.bytes, Buffer.from('forged')]);
   if (how === 'flip') bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
   db.prepare('UPDATE event_data SET bytes = ? WHERE id = ?').run(bytes, seg!.id);
@@ -148,6 +157,7 @@ const EDITS: { readonly what: string; readonly edit: (db: Database.Database) => 
   { what: 'a byte of message data in an event_data segment', edit: (db) => segmentEdit(db, 'flip'), withoutKeys: true },
   { what: 'a byte of message data in an event_data segment, the chain recomputed', edit: async (db) => (await segmentEdit(db, 'flip'), await recomputeChain(db)), withoutKeys: false },
   { what: 'bytes appended to an event_data segment, read by no event', edit: (db) => segmentEdit(db, 'append'), withoutKeys: true },
+  { what: 'an event_data segment moved to another key, its bytes read as before', edit: (db) => segmentEdit(db, 'move'), withoutKeys: true },
   { what: 'a deleted event row', edit: async (db) => void db.prepare('DELETE FROM event WHERE id = (SELECT min(id) FROM event WHERE id >= 500)').run(), withoutKeys: true },
   { what: 'the tail cut, the head left', edit: cutTail, withoutKeys: true },
   { what: 'the tail cut, head_seq/head_hash and blocks rewritten', edit: async (db) => (await cutTail(db), await recomputeChain(db)), withoutKeys: false },

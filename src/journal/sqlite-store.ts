@@ -1439,6 +1439,10 @@ export class SqliteJournalStore extends BaseJournalStore {
       } else if (offset !== covered) {
         out.push(`event_data segment ${seg.id}: event ${r.id % SEQS_PER_BRANCH} reads from byte ${offset}, the items before it end at ${covered}`);
         covered = offset + length;
+      } else if (covered === 0 && r.id !== seg.id) {
+        // A segment is keyed by the event of its first item (SegmentWriter): a moved key reads the same bytes, but is an edit.
+        out.push(`event_data segment ${seg.id} begins with the data of event ${r.id % SEQS_PER_BRANCH}, whose id is ${r.id}`);
+        covered += length;
       } else covered += length;
       if (out.length >= 10) return out;
     }

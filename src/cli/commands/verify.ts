@@ -1,5 +1,5 @@
 /** `xrr verify FILE`: the hash chain, the schema, every page, and that every snapshot restores into a machine. */
-import { SqliteJournalStore, verify, walDamage, type SealStatus } from '../../journal/index.js';
+import { SqliteJournalStore, verify, walDamage, type SealStatus, type VerifyProblem } from '../../journal/index.js';
 import { MACHINE_VERSION } from '../../core/machine.js';
 import { restoreMachine } from '../../timeline/machines.js';
 import { parseArgs, type OptionSpec } from '../args.js';
@@ -48,7 +48,7 @@ export const verifyCommand: Command = {
       const bars = { events: progressLine('verifying events'), snapshots: progressLine('restoring snapshots'), pages: progressLine('checking pages') };
       const report = verify(store, { progress: (phase, done) => bars[phase](done, total[phase]) });
       let ok = report.ok;
-      for (const p of report.problems) console.log(`problem: ${JSON.stringify(p)}`);
+      for (const p of report.problems) console.log(`problem: ${describeProblem(p)}`);
       if (wal !== undefined) {
         ok = false;
         console.log(`problem: ${wal}`);
@@ -88,3 +88,15 @@ export const verifyCommand: Command = {
     }
   },
 };
+
+/** A problem as a line for people: what it is about, then what is wrong with it. */
+function describeProblem(p: VerifyProblem): string {
+  switch (p.kind) {
+    case 'container': return p.message;
+    case 'event': return `event ${p.seq} of branch ${p.branch}: ${p.message}`;
+    case 'branch': return `branch ${p.branch}: ${p.message}`;
+    case 'snapshot': return `snapshot ${p.snapshot}: ${p.message}`;
+    case 'page': return `page ${p.hash}: ${p.message}`;
+    case 'debug-file': return `debug file ${p.guestSha256}: ${p.message}`;
+  }
+}
