@@ -158,7 +158,10 @@ export class Cpu implements BlockHost {
     return this.runFree(budget);
   }
 
-  /** `run` without a debug hook: the hot loop. */
+  /**
+   * `run` without a debug hook: the hot loop. runDebug repeats its shape on purpose, with a
+   * breakpoint check, stepping and watch traps in every iteration that this loop must not pay.
+   */
   private runFree(budget: number): StopReason {
     const x = this.x;
     const m = this.mem;
