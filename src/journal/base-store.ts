@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { MachineEvent } from '../core/events.js';
+import { ancestry } from './ancestry.js';
 import { JournalError } from './errors.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
 import { kindOfCode, rowOf, sameBytes, storedOfRow } from './event-row.js';
@@ -433,11 +434,7 @@ export abstract class BaseJournalStore implements JournalStore {
     const out: Segment[] = [];
     let hi = MAX;
     let maxIcount = MAX;
-    const seen = new Set<BranchId>();
-    for (let b: BranchInfo | null = this.branchOrThrow(branch); b !== null; b = b.parent === null ? null : this.branchOrThrow(b.parent)) {
-      // An edited parent column can make a branch its own ancestor: refuse it rather than loop forever.
-      if (seen.has(b.id)) throw new JournalError('CORRUPT', `the ancestry of branch ${branch} loops: branch ${b.id} is its own ancestor (run xrr verify)`);
-      seen.add(b.id);
+    for (const b of ancestry(this.branchOrThrow(branch), (id) => this.branchOrThrow(id as BranchId))) {
       out.push({ branch: b.id, lo: b.forkSeq, hi, maxIcount });
       hi = Math.min(hi, b.forkSeq);
       maxIcount = Math.min(maxIcount, b.forkIcount);

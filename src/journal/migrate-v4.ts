@@ -13,6 +13,7 @@ import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
+import { ancestry } from './ancestry.js';
 import { JournalError } from './errors.js';
 import { kindOfCode, KIND_CODES, rowOf, sameBytes, type EventRowDb } from './event-row.js';
 import { eventRowId, type BranchId } from './ids.js';
@@ -58,14 +59,8 @@ function eventOfV3(r: V3Row, branch: number): MachineEvent {
 export function convertEventsToSchema4(db: Database.Database): void {
   const branches = db.prepare<[], BranchRow>('SELECT id, parent, fork_seq FROM branch ORDER BY id').all();
   const byId = new Map(branches.map((b) => [b.id, b]));
-  // An edited parent column can make a branch its own ancestor; the walks below would never end.
-  for (const start of branches) {
-    const seen = new Set<number>();
-    for (let b: BranchRow | undefined = start; b !== undefined && b.parent !== null; b = byId.get(b.parent)) {
-      if (seen.has(b.id)) throw new JournalError('CORRUPT', `the ancestry of branch ${start.id} loops: branch ${b.id} is its own ancestor`);
-      seen.add(b.id);
-    }
-  }
+  // The walks below (ownerOf) assume no branch is its own ancestor: an edited file is refused first.
+  for (const start of branches) for (const _ of ancestry(start, (id) => byId.get(id)));
   const nameIds = new Map<string, number>();
   const names = new Map<number, string>();
   const insertName = db.prepare('INSERT INTO name (text) VALUES (?)');
