@@ -266,6 +266,49 @@ describe('SQLite journal file', () => {
   });
 });
 
+describe('SQLite journal: debug files', () => {
+  it('stores a later debug file the same whether the store wrote the first one itself or reads it back after a reopen', async () => {
+    const base = new Uint8Array(90_000).map((_, i) => (i * 7) ^ (i >> 5));
+    const later = base.slice(0, 80_000);
+    later[500] = later[500]! ^ 0xff;
+    const [first, second, third] = ['a'.repeat(64), 'b'.repeat(64), 'd'.repeat(64)];
+    const dataOf = (path: string, key: string): Buffer => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return (db.prepare('SELECT data FROM debug_file WHERE guest_sha256 = ?').get(Buffer.from(key, 'hex')) as { data: Buffer }).data;
+      } finally {
+        db.close();
+      }
+    };
+
+    // One store writes all three: the later two are compressed against the first as it wrote it.
+    const one = file();
+    const a = await SqliteJournalStore.open(one);
+    a.createRecording(META);
+    a.putDebugFile(first, base);
+    a.putDebugFile(second, later);
+    a.putDebugFile(third, later.subarray(1000));
+    a.close();
+    // Another writes the first, is closed, and a reopened store writes the others: it reads the first back.
+    const two = file();
+    const b = await SqliteJournalStore.open(two);
+    b.createRecording(META);
+    b.putDebugFile(first, base);
+    b.close();
+    const c = await SqliteJournalStore.open(two);
+    c.putDebugFile(second, later);
+    c.putDebugFile(third, later.subarray(1000));
+    c.close();
+
+    for (const key of [first, second, third]) expect(dataOf(one, key).equals(dataOf(two, key)), key).toBe(true);
+    const r = await SqliteJournalStore.open(one, { readonly: true, create: false });
+    expect(Buffer.from(r.debugFile(second)!).equals(Buffer.from(later))).toBe(true);
+    expect(Buffer.from(r.debugFile(third)!).equals(Buffer.from(later.subarray(1000)))).toBe(true);
+    expect(verify(r)).toMatchObject({ ok: true, debugFiles: 3 });
+    r.close();
+  });
+});
+
 describe('SQLite journal: files it cannot read', () => {
   it('refuses a file written by a newer schema, naming both versions', async () => {
     const path = file();

@@ -34,7 +34,7 @@ import {
   type StoreStats,
   type StoredEvent,
 } from './store.js';
-import type { Zstd } from './zstd.js';
+import type { Zstd, ZstdDictionary } from './zstd.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 
@@ -867,6 +867,10 @@ export abstract class BaseJournalStore implements JournalStore {
     // makes the later ones 30-40% smaller (src/journal/README.md, schema 11). A first one that does
     // not read is no dictionary: this one stands alone.
     const baseKey = this.firstDebugFileKey();
+    if (baseKey !== null && this.writtenBase?.key === baseKey) {
+      const data = this.writtenBase.dictionary.compress(elf);
+      return this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data, base: baseKey });
+    }
     let dictionary: Uint8Array | null = null;
     try {
       dictionary = baseKey === null ? null : this.debugFile(baseKey);
@@ -874,8 +878,18 @@ export abstract class BaseJournalStore implements JournalStore {
       if (!(e instanceof JournalError && e.code === 'CORRUPT')) throw e;
     }
     const data = dictionary === null ? this.zstd.compress(elf) : this.zstd.compressWithDictionary(elf, dictionary);
-    return this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data, base: dictionary === null ? null : baseKey });
+    const inserted = this.insertDebugFile({ guestSha256, size: elf.length, sha256, mac, data, base: dictionary === null ? null : baseKey });
+    if (inserted && baseKey === null) this.writtenBase = { key: guestSha256, dictionary: this.zstd.prepareDictionary(elf) };
+    return inserted;
   }
+
+  /**
+   * The first debug file as this store wrote it, digested once as the dictionary of the later
+   * ones: reading it back (decompress, hash, seal) and digesting it again for every later file
+   * was most of a recording writer's time on debug files. Only bytes this store wrote itself:
+   * a file opened with debug files in it reads its first one back, checked, as before.
+   */
+  private writtenBase: { readonly key: string; readonly dictionary: ZstdDictionary } | null = null;
 
   debugFile(guestSha256: string): Uint8Array | null {
     this.live();
@@ -972,6 +986,8 @@ export abstract class BaseJournalStore implements JournalStore {
       if (!this.readonly) this.flush();
     } finally {
       this.closed = true;
+      this.writtenBase?.dictionary.close();
+      this.writtenBase = null;
       this.release();
     }
   }
