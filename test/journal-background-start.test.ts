@@ -5,6 +5,7 @@
  * runs (not a journal, or a recording already: refused); a path that cannot be created is refused
  * with its cause. The thread does not inherit a tsx loader from the command line.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,5 +66,16 @@ describe("the writer thread's node options", () => {
     expect(writerExecArgv(['--import', 'tsx', '--cpu-prof', '--cpu-prof-dir=/tmp/p'])).toEqual(['--cpu-prof', '--cpu-prof-dir=/tmp/p']);
     expect(writerExecArgv(['--import=tsx', '--require=./x.cjs', '--loader', './tsxlike.mjs', '--enable-source-maps'])).toEqual(['--require=./x.cjs', '--loader', './tsxlike.mjs', '--enable-source-maps']);
     expect(writerExecArgv(['--import', './tools/tsx/hooks.mjs'])).toEqual([]);
+  });
+
+  it('leave out what Node refuses a thread: xrr record under node --max-semi-space-size records (V8 options are the process\'s)', { timeout: 120_000 }, async () => {
+    const path = join(dir, 'v8-option.db');
+    const xrr = join(import.meta.dirname, '..', 'bin', 'xrr.mjs');
+    const out = execFileSync(process.execPath, ['--max-semi-space-size=32', '--stack-size=2000', xrr, 'record', '--out', path, '/bin/true'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(out + '').not.toMatch(/execArgv/);
+    const store = await SqliteJournalStore.open(path, { readonly: true, create: false });
+    expect(verify(store).ok).toBe(true);
+    expect(store.countEvents(ROOT_BRANCH)).toBeGreaterThan(100);
+    store.close();
   });
 });

@@ -72,6 +72,29 @@ export function writerExecArgv(argv: readonly string[]): string[] {
   return out;
 }
 
+/**
+ * The writer thread, with `execArgv` less what Node refuses a thread: V8's options (the heap's
+ * sizes, say) are the whole process's, and a Worker given one throws ERR_WORKER_INVALID_EXEC_ARGV
+ * naming them; `node --max-old-space-size=8192 bin/xrr.mjs record` failed so. The writer needs
+ * none of them (the process already runs with them).
+ */
+function startWriter(workerData: unknown, execArgv: string[]): Worker {
+  const entry = new URL('../journal/writer-worker-entry.mjs', import.meta.url);
+  try {
+    return new Worker(entry, { workerData, execArgv });
+  } catch (e) {
+    if ((e as { code?: unknown }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    // The message names the refused options after its colon, comma-separated; anything it does not name is kept.
+    const refused = new Set(String((e as Error).message).replace(/^[^:]*:\s*/, '').split(/,\s*/));
+    const kept = execArgv.filter((a) => !refused.has(a));
+    try {
+      return new Worker(entry, { workerData, execArgv: kept });
+    } catch {
+      return new Worker(entry, { workerData, execArgv: [] });
+    }
+  }
+}
+
 export class BackgroundJournal implements RecordTarget {
   /** Events not sent yet, as rows (packing them here spares the writer a structured clone of each). */
   private readonly batch = new RowBatchWriter(BATCH);
@@ -118,7 +141,7 @@ export class BackgroundJournal implements RecordTarget {
    */
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
     const created = createIfNew(file);
-    const worker = new Worker(new URL('../journal/writer-worker-entry.mjs', import.meta.url), { workerData: { file, meta, keySeed, created }, execArgv: writerExecArgv(process.execArgv) });
+    const worker = startWriter({ file, meta, keySeed, created }, writerExecArgv(process.execArgv));
     if (created) return new BackgroundJournal(worker);
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
