@@ -2,7 +2,14 @@
  * Schema migrations: the numbered files in migrations/ (NNNN_name.sql), applied in order, each
  * in its own transaction together with its schema_version row. A file whose version is newer
  * than the newest migration this build ships is refused (NEWER_SCHEMA), never guessed at.
+ *
+ * A new (empty) file is given what the migrations build in one script instead,
+ * migrations/new-file/schema.sql, when that script was built from exactly these migrations:
+ * applying them one by one re-reads the growing schema at every statement (20-40 ms of each
+ * recording's start, on the writer thread beside the machine) where the script takes 3 ms.
+ * `npm run schema` writes it; test/journal-new-file-schema.test.ts holds it to the migrations.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
@@ -27,6 +34,7 @@ const CONVERSIONS: Readonly<Record<number, (db: Database.Database) => void>> = {
 export const APPLICATION_ID = 0x78727231;
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+const NEW_FILE_SCHEMA = fileURLToPath(new URL('../../migrations/new-file/schema.sql', import.meta.url));
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 
 let cached: readonly Migration[] | undefined;
@@ -53,6 +61,29 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): readonly Migration
   return out;
 }
 
+/** What a new-file schema is built from: sha256 of every migration's version, name and SQL. */
+export function migrationsStamp(migrations: readonly Migration[]): string {
+  const h = createHash('sha256');
+  for (const m of migrations) h.update(`${m.version}\0${m.name}\0${m.sql}\0`);
+  return h.digest('hex');
+}
+
+/** The line of a new-file schema that names the migrations it was built from. */
+export function stampLine(migrations: readonly Migration[]): string {
+  return `-- built from ${migrations.length} migrations, sha256 ${migrationsStamp(migrations)}`;
+}
+
+/** migrations/new-file/schema.sql when it was built from `migrations`, else null (then they are applied one by one). */
+export function newFileSchema(migrations: readonly Migration[], path: string = NEW_FILE_SCHEMA): string | null {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  return text.split('\n').includes(stampLine(migrations)) ? text : null;
+}
+
 export function latestSchemaVersion(migrations: readonly Migration[] = loadMigrations()): number {
   return migrations[migrations.length - 1]!.version;
 }
@@ -77,7 +108,11 @@ export function currentSchemaVersion(db: Database.Database): number {
  * Brings the database to the latest schema. Returns the version it is at afterwards.
  * readonly: only checks (an older schema is an error, since it cannot be migrated in place).
  */
-export function migrate(db: Database.Database, opts: { readonly readonly?: boolean; readonly migrations?: readonly Migration[]; readonly label?: string } = {}): number {
+export function migrate(
+  db: Database.Database,
+  /** steps: apply the migrations one by one even to a new file (what the new-file schema is built from). */
+  opts: { readonly readonly?: boolean; readonly migrations?: readonly Migration[]; readonly label?: string; readonly steps?: boolean } = {},
+): number {
   const migrations = opts.migrations ?? loadMigrations();
   const latest = latestSchemaVersion(migrations);
   const label = opts.label ?? 'the journal';
@@ -98,6 +133,19 @@ export function migrate(db: Database.Database, opts: { readonly readonly?: boole
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
   }
   const record = db.prepare('INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)');
+  const script = current === 0 && opts.steps !== true ? newFileSchema(migrations) : null;
+  if (script !== null) {
+    try {
+      db.transaction(() => {
+        db.exec(script);
+        const now = new Date().toISOString();
+        for (const m of migrations) record.run(m.version, m.name, now);
+      })();
+    } catch (e) {
+      throw new JournalError('MIGRATION_FAILED', `the new-file schema (migrations/new-file/schema.sql) failed on ${label}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    }
+    return latest;
+  }
   // A new file: ALTER TABLE ... RENAME otherwise re-parses and rewrites every view at each rename
   // (migration 8 renames three tables back to their old names over a schema of views), 60-300 ms
   // of every recording's start. Legacy renames leave views alone, which gives the same schema
