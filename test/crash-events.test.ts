@@ -56,7 +56,7 @@ function hostLeaks(events: readonly MachineEvent[], names: Set<string>): string[
   const cwd = process.cwd();
   for (const e of events) {
     for (const s of stringsOf(e)) {
-      // wireHex and payloadHex are sealed or raw message bytes, not text.
+      // Hex digits (a boot's seed) are not text; a message's bytes are bytes, not strings.
       if (/^[0-9a-f]*$/.test(s)) continue;
       if (s.includes(cwd) || HOST_PATH.test(s) || LINE_NUMBER.test(s)) leaks.push(`${e.kind}: path or line in ${JSON.stringify(s)}`);
       for (const word of s.split(/[^\w$]+/)) if (names.has(word)) leaks.push(`${e.kind}: host name ${word} in ${JSON.stringify(s)}`);

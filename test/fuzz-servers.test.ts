@@ -300,7 +300,7 @@ describe('wires under mutation', () => {
     // Real sealed wires: the shell's next command, journaled as 'ipc' events.
     booted.machine.input(new TextEncoder().encode('echo fuzz\n'));
     booted.machine.run(booted.machine.icount + 20_000_000);
-    const wires = booted.events.flatMap((e) => (e.kind === 'ipc' && e.wireHex ? [new Uint8Array(Buffer.from(e.wireHex, 'hex'))] : []));
+    const wires = booted.events.flatMap((e) => (e.kind === 'ipc' && e.wire ? [e.wire] : []));
     expect(wires.length).toBeGreaterThan(5);
     const link = booted.machine.kernel.link;
     check('wire decode/open', 800, [fc.integer({ min: 0, max: wires.length - 1 }), mutation], (i, m) => {

@@ -21,6 +21,8 @@ export interface TestMachineOptions {
   readonly rsPolicy?: RsPolicy;
   readonly onServerGiveUp?: MachineConfig['onServerGiveUp'];
   readonly hangDeadlineNs?: number;
+  /** Called with each event as it is emitted (before the machine goes on). */
+  readonly onEmit?: (e: MachineEvent) => void;
 }
 
 export interface TestMachine {
@@ -34,6 +36,14 @@ export interface TestMachine {
 
 export function testMachine(opts: TestMachineOptions = {}): TestMachine {
   const sink = new ArrayEventSink();
+  const onEmit = opts.onEmit;
+  if (onEmit) {
+    const push = sink.emit.bind(sink);
+    sink.emit = (e) => {
+      onEmit(e);
+      push(e);
+    };
+  }
   const files = Object.entries(opts.files ?? {}).map(([path, data]) => ({ path, kind: 'file' as const, mode: 0o755, data }));
   const machine = new Machine({
     seed: seedBytes(opts.seed ?? 1),

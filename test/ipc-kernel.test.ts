@@ -45,6 +45,8 @@ function asInit(program: Uint8Array, opts: Parameters<typeof testMachine>[0] = {
   return testMachine({ ...opts, initArgv: ['/tmp/prog'], files: { '/tmp/prog': program } });
 }
 
+/** A message event's bytes: its wire, or its plaintext with encryption off. */
+const bytesOf = (e: MachineEvent): Uint8Array => (e.kind === 'ipc' ? (e.wire ?? e.payload)! : e.kind === 'ipc-reject' ? e.wire : new Uint8Array(0));
 const ipcOf = (events: readonly MachineEvent[]) => events.filter((e): e is Extract<MachineEvent, { kind: 'ipc' }> => e.kind === 'ipc');
 
 describe('sealing', () => {
@@ -74,18 +76,38 @@ describe('encrypted IPC in the machine', () => {
     const ipc = ipcOf(t.events);
     expect(ipc.length).toBeGreaterThan(10);
     for (const e of ipc) {
-      expect(e.payloadHex).toBeUndefined();
-      expect(e.wireHex).toMatch(/^01000000/);
+      expect(e.payload).toBeUndefined();
+      expect(e.wire).toBeInstanceOf(Uint8Array);
+      expect(Array.from(e.wire!.subarray(0, 4))).toEqual([1, 0, 0, 0]);
     }
     // The channel keys decrypt what was journaled; a delegated call travels on (0, 3) with the caller inside.
     const keys = t.machine.channelKeys();
     const getpids = ipc.filter((e) => e.mType === MSG.PROC_GETPID);
     expect(getpids.map((e) => [e.src, e.dst])).toEqual([[1, 3], [1, 3]]);
-    const d = decryptWire(Buffer.from(getpids[0]!.wireHex!, 'hex'), keys);
+    const d = decryptWire(getpids[0]!.wire!, keys);
     expect(d.ok && [d.message.src, d.message.dst, d.message.m_type]).toEqual([0, 3, MSG.PROC_GETPID]);
     expect(d.ok && Array.from(d.message.payload.subarray(0, 4))).toEqual([1, 0, 0, 0]); // the party: pid 1
-    const seqs = getpids.map((e) => { const w = decodeWire(new Uint8Array(Buffer.from(e.wireHex!, 'hex'))); return w.ok ? w.wire.seq : -1; });
+    const seqs = getpids.map((e) => { const w = decodeWire(e.wire!); return w.ok ? w.wire.seq : -1; });
     expect(seqs[1]).toBe(seqs[0]! + 1);
+  });
+
+  it('an event\'s bytes are its own: nothing writes to a wire or payload after the emit', () => {
+    // The journal packs the bytes as they are (a view, not a copy) and a reader may hold them for
+    // long: the bytes each message event had when emitted must be the bytes it has at the end,
+    // through faults that rewrite wires (corrupt, alter, replay) and with encryption off.
+    for (const encryptIpc of [true, false]) {
+      const atEmit = new Map<MachineEvent, string>();
+      const keep = (e: MachineEvent) => {
+        if (e.kind === 'ipc' || e.kind === 'ipc-reject') atEmit.set(e, Buffer.from(bytesOf(e)).toString('hex'));
+      };
+      const t = asInit(getpidAfterBadmsg, { encryptIpc, onEmit: keep });
+      t.machine.inject({ kind: 'corrupt', src: 0, dst: 3, nth: 1, byteIndex: 5 });
+      t.machine.inject({ kind: 'alter', src: 3, dst: 0, nth: 2 });
+      t.machine.inject({ kind: 'replay', src: 0, dst: 3, nth: 3 });
+      t.run();
+      expect(atEmit.size).toBeGreaterThan(10);
+      for (const [e, hex] of atEmit) expect(Buffer.from(bytesOf(e)).toString('hex'), `${e.kind} at ${e.icount}`).toBe(hex);
+    }
   });
 
   it('rejects a tampered ciphertext with an event, the caller gets EBADMSG and the PM keeps serving', () => {
@@ -113,7 +135,7 @@ describe('encrypted IPC in the machine', () => {
     expect(reject).toMatchObject({ src: 1, dst: 3, mType: MSG.PROC_GETPID, error: 'replay' });
     // The refused copy is byte for byte the message that went through.
     const getpids = ipcOf(t.events).filter((e) => e.mType === MSG.PROC_GETPID);
-    expect(getpids.map((e) => e.wireHex)).toContain(reject!.wireHex);
+    expect(getpids.map((e) => e.wire)).toContainEqual(reject!.wire);
     expect(t.of('server-crash')).toEqual([]);
   });
 
@@ -128,9 +150,8 @@ describe('encrypted IPC in the machine', () => {
   it('refuses a replayed wire and wires whose header was altered; m_source cannot be forged', () => {
     const t = asInit(getpidTwice);
     t.run();
-    const wire = ipcOf(t.events).filter((e) => e.mType === MSG.PROC_GETPID).at(-1)!.wireHex!;
-    const bytes = Buffer.from(wire, 'hex');
-    const w = decodeWire(new Uint8Array(bytes));
+    const bytes = ipcOf(t.events).filter((e) => e.mType === MSG.PROC_GETPID).at(-1)!.wire!;
+    const w = decodeWire(bytes);
     if (!w.ok) throw new Error('wire did not decode');
     expect(t.machine.kernel.link.open(w.wire)).toEqual({ ok: false, error: 'replay' });
     // The sender in the header is authenticated: claiming to come from pid 1 on the PM's channel fails.
@@ -140,7 +161,7 @@ describe('encrypted IPC in the machine', () => {
     const c = Uint8Array.from(w.wire.ciphertext);
     c[0]! ^= 0x08; // party 1 -> 9
     expect(t.machine.kernel.link.open({ ...w.wire, seq: w.wire.seq + 1, ciphertext: c })).toMatchObject({ ok: false });
-    expect(encodeWire(w.wire)).toEqual(new Uint8Array(bytes));
+    expect(encodeWire(w.wire)).toEqual(bytes);
   });
 });
 
@@ -170,11 +191,11 @@ describe('process to process', () => {
     expect(t.of('channel').filter((c) => c.initiator !== 0)).toEqual([expect.objectContaining({ initiator: child, responder: 1 })]);
     const msg = ipcOf(t.events).find((e) => e.mType === 42)!;
     expect([msg.src, msg.dst]).toEqual([child, 1]);
-    const w = decodeWire(new Uint8Array(Buffer.from(msg.wireHex!, 'hex')));
+    const w = decodeWire(msg.wire!);
     expect(w.ok && [w.wire.src, w.wire.dst]).toEqual([child, 1]);
     // The child is gone and so is its channel in the machine; the keys handed out at setup still decrypt.
     expect(t.machine.channelKeys().directions.some((d) => d.from === child)).toBe(false);
-    const d = decryptWire(new Uint8Array(Buffer.from(msg.wireHex!, 'hex')), { version: 1, directions: keys });
+    const d = decryptWire(msg.wire!, { version: 1, directions: keys });
     expect(d.ok && Array.from(d.message.payload)).toEqual([0xde, 0xad, 0xbe, 0xef]);
   });
 });
@@ -255,6 +276,6 @@ describe('encryption off', () => {
     expect(off.of('channel')).toEqual([]);
     const ipc = ipcOf(off.events);
     expect(ipc.length).toBeGreaterThan(50);
-    expect(ipc.every((e) => typeof e.payloadHex === 'string' && e.wireHex === undefined)).toBe(true);
+    expect(ipc.every((e) => e.payload instanceof Uint8Array && e.wire === undefined)).toBe(true);
   });
 });

@@ -39,7 +39,7 @@ const SYSCALLS: readonly [number, string][] = [
   [29, 'getpid'],
 ];
 
-/** Random bytes as hex text, flat as the kernel's hexOf makes it (not a rope of concatenations). */
+/** Random bytes as hex text. */
 function hex(r: () => number, bytes: number): string {
   const b = Buffer.allocUnsafe(bytes);
   for (let i = 0; i < bytes; i++) b[i] = (r() * 256) | 0;
@@ -54,8 +54,8 @@ function u32(v: number): string {
  * A sealed wire as the kernel journals it (src/core/ipc/wire.ts): format, header (channel ends,
  * type, sequence number), a random nonce, the length, and `bytes` of ciphertext and tag.
  */
-function wire(r: () => number, src: number, dst: number, mType: number, seq: number, bytes: number): string {
-  return Buffer.from('01000000' + u32(src) + u32(dst) + u32(mType) + u32(seq) + u32(0) + hex(r, 24) + u32(bytes) + hex(r, bytes), 'hex').toString('hex');
+function wire(r: () => number, src: number, dst: number, mType: number, seq: number, bytes: number): Uint8Array {
+  return new Uint8Array(Buffer.from('01000000' + u32(src) + u32(dst) + u32(mType) + u32(seq) + u32(0) + hex(r, 24) + u32(bytes) + hex(r, bytes), 'hex'));
 }
 
 export interface EventStream {
@@ -107,8 +107,8 @@ export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes
       wireSeq++;
       return [
         { kind: 'syscall', pid, nr, name, args, ...at() },
-        { kind: 'ipc', src: pid, dst: server, mType: 100 + nr, wireHex: wire(r, 0, server, 100 + nr, wireSeq, ipcBytes), ...at() },
-        { kind: 'ipc', src: server, dst: 0, mType: 150, wireHex: wire(r, server, 0, 150, wireSeq, ipcBytes), ...at() },
+        { kind: 'ipc', src: pid, dst: server, mType: 100 + nr, wire: wire(r, 0, server, 100 + nr, wireSeq, ipcBytes), ...at() },
+        { kind: 'ipc', src: server, dst: 0, mType: 150, wire: wire(r, server, 0, 150, wireSeq, ipcBytes), ...at() },
         { kind: 'syscall-return', pid, nr, result: r() < 0.1 ? -2 : (r() * 100) | 0, ...at() },
       ];
     }

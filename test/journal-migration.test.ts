@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { jsonOfEvent } from '../src/core/event-json.js';
 import type { MachineEvent, MachineEventKind } from '../src/core/events.js';
 import {
   icount,
@@ -80,7 +81,12 @@ describe('the committed schema-3 recording', () => {
     expect(report).toMatchObject({ ok: true, events: before.length, snapshots: 1 });
     const after = s.events(ROOT_BRANCH);
     expect(after.map((e) => e.seq)).toEqual(before.map((e) => e.seq));
-    expect(after.map((e) => e.event)).toEqual(before.map((e) => e.event));
+    // Schema 3 held a message's bytes as hex text (wireHex): the events now hold bytes, and their
+    // JSON form (what xrr events --json prints) is the schema-3 payload, text for text.
+    expect(after.map((e) => jsonOfEvent(e.event))).toEqual(before.map((e) => e.event));
+    const wires = after.flatMap((e) => (e.event.kind === 'ipc' || e.event.kind === 'ipc-reject' ? [e.event.wire] : []));
+    expect(wires.length).toBeGreaterThan(100);
+    expect(wires.every((w) => w instanceof Uint8Array)).toBe(true);
     // Every event of a real recording fits the typed columns (none kept whole in body).
     expect(s.database.prepare('SELECT count(*) AS n FROM event WHERE kind < 0').get()).toEqual({ n: 0 });
     // v_event rebuilds, with SQL alone, every event as schema 3 held it (sealed wires byte for byte).

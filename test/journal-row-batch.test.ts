@@ -2,7 +2,8 @@
  * The hand-over of events from the machine's thread to the journal writer (row-batch.ts): rows
  * packed into typed arrays, moved through a real MessageChannel with their buffers transferred,
  * come out as exactly the rows the store makes of the events themselves (rowOf), names sent once
- * and used by later batches, byte data, bodies and odd shapes included; a store appending the
+ * and used by later batches, byte data, bodies and odd shapes included; messages (their wire and
+ * payload bytes) packed as rows like every other kind, a malformed wire verbatim; a store appending the
  * batches holds the same rows and hash chain as one appending the events; an event no row can
  * hold is refused where it is packed.
  */
@@ -16,6 +17,7 @@ import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import type { RawEventRow } from '../src/journal/store.js';
 import { eventStream, META } from './journal-fixtures.js';
 
+const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const WIRE = '01000000' + '00000000' + '02000000' + '67000000' + '05000000' + '00000000' + 'ab'.repeat(24) + '14000000' + 'cd'.repeat(20);
 
 /** Kinds whose rows use every column type: names, data, bodies, a wire kept verbatim, a shape kept whole. */
@@ -23,13 +25,19 @@ function oddEvents(icount: number): MachineEvent[] {
   return [
     { kind: 'boot', seedHex: 'ab'.repeat(32), bootEpochNs: '1750000000000000000', machineVersion: 'm', icount, seq: 0 },
     { kind: 'console-output', data: [0, 255, 7], icount, seq: 1 },
-    { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: WIRE, icount, seq: 2 },
-    { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: 'ff00', icount, seq: 3 },
-    { kind: 'ipc', src: 8, dst: 2, mType: 103, payloadHex: '', icount, seq: 4 },
+    { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes(WIRE), icount, seq: 2 },
+    // A malformed wire (kept verbatim), an empty plaintext payload.
+    { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes('ff00'), icount, seq: 3 },
+    { kind: 'ipc', src: 8, dst: 2, mType: 103, payload: bytes(''), icount, seq: 4 },
     { kind: 'server-restart', server: 2, name: 'vfs', restarts: 1, lost: ['1 pending request(s)'], icount, seq: 5 },
     { kind: 'sched', from: -1, to: 8, reason: 'timer', icount, seq: 6 },
     // Not the shape the kernel emits (an extra field): stored whole in body, kind negated.
     { kind: 'exit', pid: 9, status: 256, extra: true, icount, seq: 7 } as unknown as MachineEvent,
+    { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wire: bytes(WIRE), icount, seq: 8 },
+    { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'malformed', wire: bytes('01000000ab'), icount, seq: 9 },
+    { kind: 'ipc', src: 0, dst: 2, mType: 100, payload: bytes('00ff10'), icount, seq: 10 },
+    // A message of an unexpected shape (wire and payload both): whole, its bytes as hex text in body.
+    { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes(WIRE), payload: bytes('aa'), icount, seq: 11 },
   ];
 }
 
@@ -97,6 +105,27 @@ describe('row batches', () => {
     expect(byBatches.events(ROOT_BRANCH).map((s) => s.event)).toEqual(events);
     byEvents.close();
     byBatches.close();
+  });
+
+  it('pack messages as rows on the machine\'s thread: their bytes in data, no event objects in the batch', () => {
+    const events = oddEvents(0);
+    const writer = new RowBatchWriter(64);
+    for (const e of events) writer.add(e);
+    const { batch } = writer.take();
+    // Only typed arrays, names and bodies cross to the writer thread.
+    expect(Object.keys(batch).sort()).toEqual(['bodies', 'count', 'data', 'dataLengths', 'names', 'newNames', 'numbers']);
+    const rows = throughChannel(events, 64);
+    const hex = (r: RawEventRow) => (r.data === null ? null : Buffer.from(r.data).toString('hex'));
+    // seq 2: the wire's nonce and ciphertext (form 1); 3: the malformed wire as it was (form 2);
+    // 4, 10: the plaintext (form 0); 9: a malformed rejected wire verbatim; 11: kept whole.
+    expect([2, 3, 4, 8, 9, 10].map((i) => [rows[i]!.kind, rows[i]!.a1])).toEqual([[3, 1], [3, 2], [3, 0], [11, 1], [11, 2], [3, 0]]);
+    expect(hex(rows[2]!)).toBe('ab'.repeat(24) + 'cd'.repeat(20));
+    expect(hex(rows[3]!)).toBe('ff00');
+    expect(hex(rows[4]!)).toBe('');
+    expect(hex(rows[9]!)).toBe('01000000ab');
+    expect(hex(rows[10]!)).toBe('00ff10');
+    expect(rows[11]!.kind).toBe(-3);
+    expect(rows[11]!.body).toBe(`{"dst":2,"mType":103,"payloadHex":"aa","src":8,"wireHex":"${WIRE}"}`);
   });
 
   it('refuse an event no row can hold where it is packed, and the store refuses rows out of order', async () => {

@@ -20,6 +20,7 @@ import {
   type BranchId,
   type JournalErrorCode,
 } from '../src/journal/index.js';
+import { jsonOfEvent } from '../src/core/event-json.js';
 import type { MachineEvent } from '../src/core/events.js';
 import { derivedNonce } from '../src/core/ipc/wire.js';
 import { loadMigrations, migrate } from '../src/journal/migrations.js';
@@ -31,6 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const file = (): string => join(dir, `j${n++}.db`);
 /** A wire from 2 to 8, seq 3, with the nonce a machine from 6 on seals it with, and 5 bytes of payload. */
+const bytes = (hex: string): Uint8Array => new Uint8Array(Buffer.from(hex, 'hex'));
 const DERIVED_NONCE_WIRE =
   '01000000' + '02000000' + '08000000' + '96000000' + '03000000' + '00000000' + Buffer.from(derivedNonce(2, 8, 3)).toString('hex') + '15000000' + 'ee'.repeat(21);
 
@@ -119,18 +121,18 @@ describe('SQLite journal file', () => {
     s.createRecording(META);
     s.append(ROOT_BRANCH, [
       { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 4096, 5, 0, 0, 0], icount: 10, seq: 0 },
-      { kind: 'ipc', src: 0, dst: 2, mType: 106, payloadHex: 'aabbcc', icount: 10, seq: 1 },
-      { kind: 'ipc', src: 2, dst: 0, mType: 150, payloadHex: 'dd', icount: 10, seq: 2 },
+      { kind: 'ipc', src: 0, dst: 2, mType: 106, payload: bytes('aabbcc'), icount: 10, seq: 1 },
+      { kind: 'ipc', src: 2, dst: 0, mType: 150, payload: bytes('dd'), icount: 10, seq: 2 },
       { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 10, seq: 3 },
       { kind: 'syscall', pid: 9, nr: 28, name: 'wait4', args: [-1, 0, 0, 0, 0, 0], icount: 20, seq: 0 },
       { kind: 'console-output', data: [104, 105, 10], icount: 25, seq: 0 },
       { kind: 'trap', pid: 8, cause: 13, pc: 0x10074, tval: 0, icount: 30, seq: 0 },
       { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
-      { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 12 + 16), icount: 32, seq: 0 },
+      { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes('01'.repeat(52 + 12 + 16)), icount: 32, seq: 0 },
       { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', icount: 32, seq: 1 },
-      { kind: 'ipc', src: 2, dst: 8, mType: 150, wireHex: DERIVED_NONCE_WIRE, icount: 32, seq: 2 },
-      { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wireHex: '00', icount: 33, seq: 0 },
+      { kind: 'ipc', src: 2, dst: 8, mType: 150, wire: bytes(DERIVED_NONCE_WIRE), icount: 32, seq: 2 },
+      { kind: 'ipc-reject', src: 0, dst: 3, mType: 205, error: 'auth', wire: bytes('00'), icount: 33, seq: 0 },
       { kind: 'server-down', server: 2, name: 'vfs', crashes: 4, reason: 'restart limit', icount: 34, seq: 0 },
       { kind: 'halt', reason: 'init exited', status: 0, icount: 40, seq: 0 },
     ]);
@@ -143,7 +145,7 @@ describe('SQLite journal file', () => {
     expect(db.prepare('SELECT kind, bytes, text FROM v_console').all()).toEqual([{ kind: 'console-output', bytes: 3, text: 'hi\n' }]);
     // v_event gives every event back as schema 3 stored it: the kind's name and its fields as JSON.
     const asStored = db.prepare('SELECT kind, icount, seq_in_icount, payload FROM v_event WHERE branch = 1 ORDER BY seq').all() as { kind: string; icount: number; seq_in_icount: number; payload: string }[];
-    expect(asStored.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(s.events(ROOT_BRANCH).map((e) => e.event));
+    expect(asStored.map((r) => ({ ...(JSON.parse(r.payload) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount }))).toEqual(s.events(ROOT_BRANCH).map((e) => jsonOfEvent(e.event)));
     const wire = db.prepare('SELECT wire_hex FROM v_ipc WHERE sealed = 1').get() as { wire_hex: string };
     expect(wire.wire_hex).toBe('01'.repeat(52 + 12 + 16));
     // A wire stored as its ciphertext alone: the view rebuilds its nonce from the header.
@@ -555,7 +557,7 @@ describe('migrations', () => {
     const zstd = await zstdP;
     const path = file();
     writeLegacyJournal(path, 1, META, [
-      { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: '01'.repeat(52 + 5 + 16), icount: 5, seq: 0 },
+      { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes('01'.repeat(52 + 5 + 16)), icount: 5, seq: 0 },
       { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'boom', icount: 5, seq: 1 },
     ]).close();
     const s = SqliteJournalStore.openWith(zstd, path);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MachineEvent } from '../src/core/events.js';
+import { jsonOfEvent } from '../src/core/event-json.js';
 import { icount, journalSeq, ROOT_BRANCH, SqliteJournalStore, type BranchId, type StoredEvent } from '../src/journal/index.js';
 import { eventStream, META } from './journal-fixtures.js';
 
@@ -24,14 +25,13 @@ function sqlite3(sql: string): Record<string, unknown>[] {
 }
 
 const bytes = (n: number, from: number): number[] => Array.from({ length: n }, (_, i) => (from + i * 7) % 256);
-const hex = (a: number[]): string => Buffer.from(a).toString('hex');
 
 /** Events the stream does not make: large plaintext and console data, odd syscall names, rare kinds. */
 function extras(at: number): MachineEvent[] {
   return [
     { kind: 'console-output', data: bytes(300, 32).map((b) => 32 + (b % 90)), icount: at, seq: 0 },
-    { kind: 'ipc', src: 0, dst: 2, mType: 106, payloadHex: hex(bytes(200, 1)), icount: at, seq: 1 },
-    { kind: 'ipc', src: 2, dst: 0, mType: 150, payloadHex: '', icount: at, seq: 2 },
+    { kind: 'ipc', src: 0, dst: 2, mType: 106, payload: Uint8Array.from(bytes(200, 1)), icount: at, seq: 1 },
+    { kind: 'ipc', src: 2, dst: 0, mType: 150, payload: new Uint8Array(0), icount: at, seq: 2 },
     // The same number under another name than the first recorded for it: kept in the row.
     { kind: 'syscall', pid: 8, nr: 6, name: 'write-renamed', args: [1, 2, 3, 4, 5, 6], icount: at, seq: 3 },
     { kind: 'syscall-return', pid: 8, nr: 6, result: -9, icount: at, seq: 4 },
@@ -72,7 +72,8 @@ describe('the views, read with the sqlite3 shell', () => {
     const rows = sqlite3('SELECT branch, seq, kind, icount, seq_in_icount, payload FROM v_event ORDER BY branch, seq');
     for (const b of [1, 2]) {
       const viaSql = rows.filter((r) => r.branch === b).map((r) => ({ seq: r.seq, event: { ...(JSON.parse(r.payload as string) as object), kind: r.kind, icount: r.icount, seq: r.seq_in_icount } }));
-      expect(viaSql).toEqual(events.get(b)!.map((e) => ({ seq: e.seq, event: e.event })));
+      // The view's JSON is the event's JSON form: a message's bytes as wireHex, payloadHex text.
+      expect(viaSql).toEqual(events.get(b)!.map((e) => ({ seq: e.seq, event: jsonOfEvent(e.event) })));
     }
   });
 
@@ -82,9 +83,10 @@ describe('the views, read with the sqlite3 shell', () => {
       events.get(b)!.flatMap((e) => {
         const m = e.event;
         if (m.kind !== 'ipc') return [];
-        const sealed = m.wireHex !== undefined;
-        const n = sealed ? m.wireHex!.length / 2 - 68 : (m.payloadHex ?? '').length / 2;
-        return [{ branch: b, seq: e.seq, src: m.src, dst: m.dst, m_type: m.mType, sealed: sealed ? 1 : 0, bytes: n, payload_hex: sealed ? null : m.payloadHex, wire_hex: sealed ? m.wireHex : null }];
+        const sealed = m.wire !== undefined;
+        const n = sealed ? m.wire!.length - 68 : (m.payload?.length ?? 0);
+        const hexOf = (b: Uint8Array | undefined) => (b === undefined ? null : Buffer.from(b).toString('hex'));
+        return [{ branch: b, seq: e.seq, src: m.src, dst: m.dst, m_type: m.mType, sealed: sealed ? 1 : 0, bytes: n, payload_hex: sealed ? null : hexOf(m.payload), wire_hex: sealed ? hexOf(m.wire) : null }];
       }),
     );
     expect(rows.length).toBeGreaterThan(500);

@@ -47,11 +47,11 @@ describe('shipped sample recordings', () => {
       // with the key journaled when the first channel was set up.
       const atEnd = replay(store, ROOT_BRANCH).machine;
       const early = store.events(ROOT_BRANCH, { kinds: ['ipc'], toIcount: crash!.icount }).find((e) => e.event.kind === 'ipc' && e.event.dst === 2)!;
-      const wire = (early.event as { wireHex: string }).wireHex;
+      const wire = (early.event as { wire: Uint8Array }).wire;
       expect(openerFor(atEnd)!(wire).ok).toBe(false);
       expect(openerFor(atEnd, store.channelKeys())!(wire)).toMatchObject({ ok: true, via: 'journal' });
       for (const e of store.events(ROOT_BRANCH, { kinds: ['ipc'] })) {
-        expect(openerFor(atEnd, store.channelKeys())!((e.event as { wireHex: string }).wireHex).ok, `event ${e.seq}`).toBe(true);
+        expect(openerFor(atEnd, store.channelKeys())!((e.event as { wire: Uint8Array }).wire).ok, `event ${e.seq}`).toBe(true);
       }
     } finally {
       store.close();

@@ -30,18 +30,23 @@ export type MachineEventBody =
   /**
    * One message carried by Lattice IPC. src/dst are the logical ends (m_source as authenticated, and
    * the process or server it reached); the channel is in the wire's header. With encryption on the
-   * event holds the sealed wire (`wireHex`, encodeWire bytes: header with the channel's ends and
+   * event holds the sealed wire (`wire`, encodeWire bytes: header with the channel's ends and
    * sequence number, nonce, ciphertext and tag; what the journal keeps; decrypt with the channel
-   * keys); with encryption off, the plaintext payload.
+   * keys); with encryption off, the plaintext `payload`. The bytes are the event's own: nothing
+   * writes to them after the emit. In JSON they are hex text, `wireHex` and `payloadHex`
+   * (event-json.ts).
    */
   | {
       readonly kind: 'ipc'; readonly src: number; readonly dst: number; readonly mType: number;
-      readonly payloadHex?: string; readonly wireHex?: string;
+      readonly payload?: Uint8Array; readonly wire?: Uint8Array;
     }
-  /** A wire the receiver refused (failed authentication, replayed, altered header); the sender got an error. */
+  /**
+   * A wire the receiver refused (failed authentication, replayed, altered header); the sender got
+   * an error. `wire` as in `ipc`: the bytes that arrived, well-formed or not.
+   */
   | {
       readonly kind: 'ipc-reject'; readonly src: number; readonly dst: number; readonly mType: number;
-      readonly error: string; readonly wireHex: string;
+      readonly error: string; readonly wire: Uint8Array;
     }
   /** The capability table refused a message (EPERM to the sender). */
   | { readonly kind: 'ipc-denied'; readonly src: number; readonly dst: number; readonly mType: number; readonly reason: string }

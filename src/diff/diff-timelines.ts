@@ -121,7 +121,7 @@ export function diffTimelines(a: DiffSide, b: DiffSide, options: DiffOptions = {
     // wires that differ may still say the same, and nothing can tell.
     for (const [s, d, side] of [[first.a, da, a], [first.b, db, b]] as const) {
       const e = s?.event;
-      if ((e?.kind === 'ipc' || e?.kind === 'ipc-reject') && e.wireHex !== undefined && d.wires.withheld) {
+      if ((e?.kind === 'ipc' || e?.kind === 'ipc-reject') && e.wire !== undefined && d.wires.withheld) {
         throw new CannotCompare(
           `${side.label} was shared without its keys: its sealed messages cannot be compared by meaning past the ${first.sharedPrefix} events the two share row for row`,
         );

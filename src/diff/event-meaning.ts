@@ -7,6 +7,7 @@
  * (inputs.ts), so the event comparison covers what the machine derived from them. A crash's host
  * stack is left out: it names host functions, which another build of xrr lays out differently.
  */
+import { HEX_FIELD_NAMES, hexText } from '../core/event-json.js';
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import type { JournalWires } from '../export/journal-wires.js';
 
@@ -19,9 +20,10 @@ export function isInput(e: MachineEvent): boolean {
   return INPUT_KINDS.has(e.kind);
 }
 
-/** Canonical JSON: keys sorted at every depth, so equal values give equal text. */
+/** Canonical JSON: keys sorted at every depth, so equal values give equal text; bytes as hex text (event-json.ts). */
 export function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (v instanceof Uint8Array) return `"${hexText(v)}"`;
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + (typeof v[i] === 'number' ? String(v[i]) : canonical(v[i]));
@@ -53,23 +55,26 @@ const PLACE = new Set(['icount', 'seq']);
 export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq = false): string {
   const rec = e as unknown as Record<string, unknown>;
   const skip = HOW_NOT_WHAT[e.kind];
-  const sealed = (e.kind === 'ipc' || e.kind === 'ipc-reject') && e.wireHex !== undefined;
+  const wire = e.kind === 'ipc' || e.kind === 'ipc-reject' ? e.wire : undefined;
   let out = '{';
-  for (const k of Object.keys(rec).sort()) {
+  // Fields by their JSON names (a message's bytes as wireHex, payloadHex: event-json.ts).
+  const fields = Object.keys(rec).map((k): [string, string] => [rec[k] instanceof Uint8Array ? (HEX_FIELD_NAMES[k] ?? k) : k, k]);
+  fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [name, k] of fields) {
     if (PLACE.has(k) || rec[k] === undefined || skip?.includes(k)) continue;
-    if (sealed && k === 'wireHex') continue;
+    if (wire !== undefined && k === 'wire') continue;
     // The seed and epoch of a boot are inputs (reported once); its machine version stays.
     if (e.kind === 'boot' && (k === 'seedHex' || k === 'bootEpochNs')) continue;
-    out += JSON.stringify(k) + ':' + canonical(rec[k]) + ',';
+    out += JSON.stringify(name) + ':' + canonical(rec[k]) + ',';
   }
-  if (sealed) {
-    const o = wires.open(e.wireHex!, e.icount);
+  if (wire !== undefined) {
+    const o = wires.open(wire, e.icount);
     if (o.ok) {
       const payload = Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength).toString('hex');
       out += `"opened":{"src":${o.src},"dst":${o.dst},"party":${o.party},${withChannelSeq ? `"wireSeq":${o.wireSeq},` : ''}"payload":"${payload}"}`;
     } else {
       // A wire that does not open (a corrupted one, a copy without keys) is compared as it is.
-      out += `"sealed":{"error":"${o.error}","wire":"${e.wireHex!}"}`;
+      out += `"sealed":{"error":"${o.error}","wire":"${hexText(wire)}"}`;
     }
   }
   return out + '}';
@@ -100,6 +105,10 @@ function sameStored(a: MachineEvent, b: MachineEvent): boolean {
     const x = ra[k];
     const y = rb[k];
     if (x === y) continue;
+    if (x instanceof Uint8Array && y instanceof Uint8Array) {
+      if (!Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(y)) return false;
+      continue;
+    }
     if (typeof x !== 'object' || typeof y !== 'object' || canonical(x) !== canonical(y)) return false;
   }
   return true;

@@ -7,7 +7,6 @@
 import type { MachineEvent } from '../core/events.js';
 import { ChannelKeyRing } from '../core/ipc/channel-table.js';
 import { openEnvelope } from '../core/kernel/lattice-link.js';
-import { bytesOfHex } from '../protocol/hex.js';
 import { describeMessage, type MessageView } from '../protocol/describe-message.js';
 import { WELL_KNOWN_PID } from '../protocol/message-types.js';
 
@@ -39,9 +38,9 @@ export function messageReader(journaled: readonly JournaledKey[], machineKeys: r
     rings.push(new ChannelKeyRing({ version: 1, directions: [{ from, to, senderKey: hex, receiverKey: hex }] }));
   }
   return (e) => {
-    if (e.payloadHex !== undefined) return describeMessage({ m_source: e.src, m_type: e.mType, payload: bytesOfHex(e.payloadHex) });
-    if (e.wireHex === undefined) return undefined;
-    const wire = bytesOfHex(e.wireHex);
+    if (e.payload !== undefined) return describeMessage({ m_source: e.src, m_type: e.mType, payload: e.payload });
+    const wire = e.wire;
+    if (wire === undefined) return undefined;
     for (const ring of rings) {
       const d = ring.decrypt(wire);
       if (!d.ok) continue;

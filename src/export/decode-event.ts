@@ -8,7 +8,7 @@ import { syscallName } from '../core/syscall-numbers.js';
 import type { BranchId } from '../journal/ids.js';
 import type { JournalStore } from '../journal/store.js';
 import { describeMessage, type MessageView } from '../protocol/describe-message.js';
-import { bytesOfHex, hexAddr } from '../protocol/hex.js';
+import { hexAddr } from '../protocol/hex.js';
 import { messageTypeName } from '../protocol/message-types.js';
 import { JournalWires, type OpenedWire } from './journal-wires.js';
 import { signalName, trapCauseName, waitStatusText } from './number-names.js';
@@ -43,18 +43,10 @@ export class EventDecoder {
   /** The message an IPC event carried, decoded; undefined for other kinds or a wire that does not open. */
   message(e: MachineEvent): { readonly view?: MessageView; readonly opened?: OpenedWire } {
     if (e.kind !== 'ipc' && e.kind !== 'ipc-reject') return {};
-    const payloadHex = e.kind === 'ipc' ? e.payloadHex : undefined;
-    if (payloadHex !== undefined) {
-      let payload: Uint8Array;
-      try {
-        payload = bytesOfHex(payloadHex);
-      } catch {
-        return {};
-      }
-      return { view: describeMessage({ m_source: e.src, m_type: e.mType, payload }) };
-    }
-    if (e.wireHex === undefined) return {};
-    const opened = this.wires.open(e.wireHex, e.icount);
+    const payload = e.kind === 'ipc' ? e.payload : undefined;
+    if (payload !== undefined) return { view: describeMessage({ m_source: e.src, m_type: e.mType, payload }) };
+    if (e.wire === undefined) return {};
+    const opened = this.wires.open(e.wire, e.icount);
     if (!opened.ok) return { opened };
     return { opened, view: describeMessage({ m_source: e.src, m_type: e.mType, payload: opened.payload }) };
   }
@@ -82,7 +74,7 @@ export function summaryOf(e: MachineEvent): string {
     case 'sched': return `sched ${e.from} -> ${e.to} (${e.reason})`;
     case 'syscall': return `syscall ${e.pid} ${e.name || syscallName(e.nr) || e.nr}(${e.args.slice(0, 3).map(arg).join(', ')})`;
     case 'syscall-return': return `sysret ${e.pid} ${syscallName(e.nr) ?? e.nr} = ${arg(e.result)}`;
-    case 'ipc': return `ipc ${e.src}->${e.dst} ${typeName(e.mType)}${e.wireHex !== undefined ? ' (sealed)' : ''}`;
+    case 'ipc': return `ipc ${e.src}->${e.dst} ${typeName(e.mType)}${e.wire !== undefined ? ' (sealed)' : ''}`;
     case 'ipc-reject': return `ipc-reject ${e.src}->${e.dst} ${typeName(e.mType)}: ${e.error}`;
     case 'ipc-denied': return `ipc-denied ${e.src}->${e.dst} ${typeName(e.mType)}: ${e.reason}`;
     case 'ipc-fault': return `ipc-fault ${e.fault} ${e.src}->${e.dst} ${typeName(e.mType)}`;

@@ -1,9 +1,11 @@
 /**
  * A timeline as JSON lines, one event a line, for scripts (jq, pandas): the event's fields with its
- * timeline position (`journalSeq`), a `named` object with the names of its numbers (hex addresses,
- * message types, signals: number-names.ts), and with `decode` a `decoded` object: the one-line summary and,
- * for IPC, the message's fields opened with the recording's journaled keys.
+ * timeline position (`journalSeq`; a message's bytes as hex text, `wireHex` and `payloadHex`), a
+ * `named` object with the names of its numbers (hex addresses, message types, signals:
+ * number-names.ts), and with `decode` a `decoded` object: the one-line summary and, for IPC, the
+ * message's fields opened with the recording's journaled keys.
  */
+import { jsonOfEvent } from '../core/event-json.js';
 import type { BranchId, JournalSeq } from '../journal/ids.js';
 import type { JournalStore, StoredEvent } from '../journal/store.js';
 import { EventDecoder } from './decode-event.js';
@@ -15,7 +17,7 @@ export interface JsonlOptions {
 
 /** The JSON object of one event (what one line holds). */
 export function jsonlRecord(s: StoredEvent, decoder: EventDecoder | null): Record<string, unknown> {
-  const line: Record<string, unknown> = { journalSeq: s.seq, pid: s.pid, ...s.event };
+  const line: Record<string, unknown> = { journalSeq: s.seq, pid: s.pid, ...jsonOfEvent(s.event) };
   // The numbers stay exact; their names (hex addresses, message types, signals) go beside them.
   const named = namedFields(s.event);
   if (Object.keys(named).length > 0) line['named'] = named;

@@ -38,6 +38,7 @@
  * sqlite-store.ts): body in the data column as TEXT, large data in event_data segments, a
  * syscall's usual name left to syscall_name, a syscall and the return right after it in one row.
  */
+import { eventFieldsOfJson, hexText, jsonOfEvent } from '../core/event-json.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { derivedNonce, isDerivedNonce } from '../core/ipc/wire.js';
 import { JournalError } from './errors.js';
@@ -191,18 +192,6 @@ function bytesOfArray(a: unknown): Buffer | null {
   return out;
 }
 
-/**
- * The bytes of lowercase hex text, or null for anything else. Decoding stops at the first pair
- * that is not hex, and re-encoding gives lowercase: a text that survives both is exactly this.
- * (Buffer's native hex rather than protocol/hex.ts: this runs for every message recorded and
- * replayed, and a null instead of a throw is what the encoder needs to keep odd text whole.)
- */
-function bytesOfHexText(h: unknown): Buffer | null {
-  if (typeof h !== 'string' || h.length % 2 !== 0) return null;
-  const b = Buffer.from(h, 'hex');
-  return b.length * 2 === h.length && b.toString('hex') === h ? b : null;
-}
-
 // The sealed wire's layout (src/core/ipc/wire.ts): format u8 = 1, three zero bytes, header
 // (src, dst, m_type u32, seq u64), nonce (24), ciphertext length u32, ciphertext. The header is
 // columns and the format and length are derived; when the nonce is the one the machine derives
@@ -220,10 +209,12 @@ const NONCE_AND_CIPHERTEXT = 1;
 const VERBATIM = 2;
 const CIPHERTEXT = 3;
 
-/** Sets a1..a5 and data for a wire; false when it is not hex (then the event goes to body). */
-function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
-  const w = bytesOfHexText(wireHex);
-  if (w === null) return false;
+/**
+ * Sets a1..a5 and data for a wire: any bytes can be stored, a well-formed wire in form 3 or 1 and
+ * anything else verbatim. data is a view of the event's own bytes (they are never written to).
+ */
+function putWire(c: EventColumns, bytes: Uint8Array, mType: number): void {
+  const w = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = w.length;
   if (n >= WIRE_PREFIX && w[0] === 1 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w.readUInt32LE(48) === n - WIRE_PREFIX) {
     const seq = w.readUInt32LE(16) + w.readUInt32LE(20) * TWO_32;
@@ -245,20 +236,20 @@ function putWire(c: EventColumns, wireHex: unknown, mType: number): boolean {
         w.copy(d, NONCE, WIRE_PREFIX);
         c.data = d;
       }
-      return true;
+      return;
     }
   }
   c.a1 = VERBATIM;
   c.data = w;
-  return true;
 }
 
-function wireOf(r: RawEventRow, mType: number): string {
+/** The wire bytes of a message row, in an ArrayBuffer of their own (the reader may keep them). */
+function wireOf(r: RawEventRow, mType: number): Uint8Array {
   const d = r.data ?? new Uint8Array(0);
-  if (r.a1 === VERBATIM) return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex');
+  if (r.a1 === VERBATIM) return new Uint8Array(d);
   const stored = r.a1 === CIPHERTEXT ? 0 : NONCE;
   const ct = d.length - stored;
-  const w = Buffer.allocUnsafe(WIRE_PREFIX + ct);
+  const w = Buffer.allocUnsafeSlow(WIRE_PREFIX + ct);
   w.writeUInt32LE(1, 0);
   w.writeUInt32LE(r.a2 ?? 0, 4);
   w.writeUInt32LE(r.a3 ?? 0, 8);
@@ -269,12 +260,18 @@ function wireOf(r: RawEventRow, mType: number): string {
   w.set(stored === 0 ? derivedNonce(r.a2 ?? 0, r.a3 ?? 0, seq) : d.subarray(0, NONCE), WIRE_NONCE_AT);
   w.writeUInt32LE(ct, 48);
   w.set(d.subarray(stored), WIRE_PREFIX);
-  return w.toString('hex');
+  return new Uint8Array(w.buffer, 0, w.length);
 }
 
-/** Canonical JSON of the event's body (everything but kind, icount and seq): keys sorted at every depth. */
+/**
+ * Canonical JSON of the event's body (everything but kind, icount and seq): keys sorted at every
+ * depth, the event as jsonOfEvent gives it. So byte fields are lowercase hex text under their
+ * JSON names (`wire` as "wireHex":"01000000...", `payload` as "payloadHex"), the form schema-3
+ * payloads and rows kept whole have always had, which eventOfRow turns back into bytes; a byte
+ * array anywhere else (no event has one) is hex text too, never an object of indexes.
+ */
 export function payloadOf(e: MachineEvent): string {
-  const rec = e as unknown as Record<string, unknown>;
+  const rec = jsonOfEvent(e);
   const keys = Object.keys(rec)
     .filter((k) => k !== 'kind' && k !== 'icount' && k !== 'seq')
     .sort();
@@ -303,6 +300,7 @@ function canonicalJson(v: unknown, path: string): string {
       return JSON.stringify(v);
     case 'object': {
       if (v === null) return 'null';
+      if (v instanceof Uint8Array) return `"${hexText(v)}"`;
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(v[i], `${path}[${i}]`);
@@ -372,23 +370,25 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
       const c = blank(3, e.src);
       c.nr = e.mType;
       c.a0 = e.dst;
-      if (e.wireHex !== undefined) {
-        if (n !== 7 || e.payloadHex !== undefined || !putWire(c, e.wireHex, e.mType)) return null;
-      } else if (e.payloadHex !== undefined) {
-        const p = bytesOfHexText(e.payloadHex);
-        if (n !== 7 || p === null) return null;
+      if (e.wire !== undefined) {
+        if (n !== 7 || e.payload !== undefined || !(e.wire instanceof Uint8Array)) return null;
+        putWire(c, e.wire, e.mType);
+      } else if (e.payload !== undefined) {
+        if (n !== 7 || !(e.payload instanceof Uint8Array)) return null;
         c.a1 = PLAINTEXT;
-        c.data = p;
+        // A Buffer view, as every row's data is (what SQLite gives blobs back as).
+        c.data = Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength);
       } else if (n !== 6) return null;
       return c;
     }
     case 'ipc-reject': {
-      if (n !== 8 || !isInt(e.src) || !isInt(e.dst) || !isInt(e.mType) || !isStr(e.error)) return null;
+      if (n !== 8 || !isInt(e.src) || !isInt(e.dst) || !isInt(e.mType) || !isStr(e.error) || !(e.wire instanceof Uint8Array)) return null;
       const c = blank(11, e.src);
       c.nr = e.mType;
       c.a0 = e.dst;
       c.name = e.error;
-      return putWire(c, e.wireHex, e.mType) ? c : null;
+      putWire(c, e.wire, e.mType);
+      return c;
     }
     case 'ipc-denied':
     case 'ipc-fault': {
@@ -532,8 +532,6 @@ function parseBody(r: RawEventRow, where: () => string): Record<string, unknown>
 }
 
 const arr = (d: Uint8Array | null): number[] => (d === null ? [] : Array.from(d));
-/** Native hex (per event on replay), the same text as protocol/hex.ts hexOf. */
-const hex = (d: Uint8Array | null): string => (d === null ? '' : Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString('hex'));
 
 /**
  * Rebuilds the MachineEvent from a row. The columns were written together from a MachineEvent
@@ -545,7 +543,8 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
   const kind = kindOfCode(r.kind);
   if (kind === undefined) throw new JournalError('CORRUPT', `event ${where()}: unknown kind code ${r.kind} (run xrr verify)`);
   const at = { icount: r.icount, seq: r.seqInIcount };
-  if (r.kind < 0) return { ...parseBody(r, where), kind, ...at } as MachineEvent;
+  // Kept whole: its byte fields are hex text in the JSON (payloadOf), bytes again here.
+  if (r.kind < 0) return { ...eventFieldsOfJson(parseBody(r, where)), kind, ...at } as MachineEvent;
   let body: Record<string, unknown>;
   switch (kind) {
     case 'syscall':
@@ -556,11 +555,13 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
       break;
     case 'ipc':
       body = { src: r.pid, dst: r.a0, mType: r.nr };
-      if (r.a1 === PLAINTEXT) body.payloadHex = hex(r.data);
-      else if (r.a1 !== null) body.wireHex = wireOf(r, r.nr ?? 0);
+      // Plain Uint8Arrays of their own, as the kernel emits them (a row's data may be a view of
+      // a store's or a batch's memory).
+      if (r.a1 === PLAINTEXT) body.payload = r.data === null ? new Uint8Array(0) : new Uint8Array(r.data);
+      else if (r.a1 !== null) body.wire = wireOf(r, r.nr ?? 0);
       break;
     case 'ipc-reject':
-      body = { src: r.pid, dst: r.a0, mType: r.nr, error: r.name, wireHex: wireOf(r, r.nr ?? 0) };
+      body = { src: r.pid, dst: r.a0, mType: r.nr, error: r.name, wire: wireOf(r, r.nr ?? 0) };
       break;
     case 'ipc-denied':
       body = { src: r.pid, dst: r.a0, mType: r.nr, reason: r.name };

@@ -11,6 +11,7 @@
  */
 import { hash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { eventFieldsOfJson } from '../core/event-json.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { BLOCK_EVENTS, blockOf, ChainCursor, ZERO_HASH } from './block-chain.js';
 import { ancestry } from './ancestry.js';
@@ -53,7 +54,8 @@ function eventOfV3(r: V3Row, branch: number): MachineEvent {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JournalError('CORRUPT', `event ${r.seq} of branch ${branch}: its schema-3 payload is not a JSON object`);
   if (!Object.prototype.hasOwnProperty.call(KIND_CODES, r.kind)) throw new JournalError('CORRUPT', `event ${r.seq} of branch ${branch}: unknown kind ${JSON.stringify(r.kind)}`);
-  return { ...(body as object), kind: r.kind as MachineEventKind, icount: r.icount, seq: r.sii } as MachineEvent;
+  // A message's wire and payload were hex text (wireHex, payloadHex): bytes, as events hold them now.
+  return { ...eventFieldsOfJson(body as Record<string, unknown>), kind: r.kind as MachineEventKind, icount: r.icount, seq: r.sii } as MachineEvent;
 }
 
 export function convertEventsToSchema4(db: Database.Database): void {

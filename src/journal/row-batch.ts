@@ -6,8 +6,10 @@
  * (the structured clone) and the writer 2 us to rebuild them, plus 0.3 us to turn them into rows:
  * more than the SQLite insert. A row costs the machine's thread a columnsOf (0.07 us for a system
  * call) and a few stores into the arrays here; the writer reads the rows straight out of them.
- * Messages are the exception: their row decodes the wire's hex text (about 10 us for a 4 KiB
- * message, where cloning the text is a copy), so they travel as events and the writer encodes them.
+ * Messages too: their event holds the sealed wire as the kernel made it (bytes), so their row is a
+ * few header reads and the ciphertext copied into `data`. (When the wire was hex text, its row
+ * cost a decode, about 10 us for a 4 KiB message, and messages travelled as whole events that
+ * the writer encoded: a structured clone per message.)
  *
  * Layout: per row, NUMBER_COLUMNS float64s (icount, seq in icount, kind, pid, nr, a0..a5; NaN for
  * null: every value is a safe integer or null), the index of its name in the writer's name list
@@ -16,7 +18,7 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { JournalError } from './errors.js';
-import { columnsOf, rowOf } from './event-row.js';
+import { columnsOf } from './event-row.js';
 import type { BranchId } from './ids.js';
 import type { RawEventRow } from './store.js';
 
@@ -32,12 +34,7 @@ export interface RowBatch {
   readonly data: Uint8Array;
   /** Each row's body (null or missing for none); null when no row has one. */
   readonly bodies: readonly (string | null | undefined)[] | null;
-  /** Events sent as they are, to be encoded by the writer (messages); null when there is none. */
-  readonly events: readonly (MachineEvent | null | undefined)[] | null;
 }
-
-/** Kinds whose row is costly to make (hex text to decode) and cheap to clone as an event. */
-const SENT_AS_EVENTS: ReadonlySet<string> = new Set(['ipc', 'ipc-reject']);
 
 /** The store's error for an event whose icount or seq is not a non-negative integer. */
 export function invalidPosition(e: { readonly kind: string; readonly icount: unknown; readonly seq: unknown }): JournalError {
@@ -57,7 +54,6 @@ export class RowBatchWriter {
   private data: Uint8Array;
   private dataAt = 0;
   private bodies: (string | null)[] | null = null;
-  private events: MachineEvent[] | null = null;
   count = 0;
 
   constructor(private readonly capacity: number) {
@@ -76,11 +72,6 @@ export class RowBatchWriter {
     // Checked here as the store checks them: a float64 would turn some bad values into good ones.
     if (!Number.isSafeInteger(e.icount) || e.icount < 0 || !Number.isSafeInteger(e.seq) || e.seq < 0) throw invalidPosition(e);
     const i = this.count;
-    if (SENT_AS_EVENTS.has(e.kind)) {
-      (this.events ??= [])[i] = e;
-      this.count = i + 1;
-      return;
-    }
     const c = columnsOf(e);
     const n = this.numbers;
     const o = i * NUMBER_COLUMNS;
@@ -141,13 +132,11 @@ export class RowBatchWriter {
       dataLengths: this.dataLengths.slice(0, n),
       data: this.data.slice(0, this.dataAt),
       bodies: this.bodies,
-      events: this.events,
     };
     const transfer = [batch.numbers.buffer, batch.names.buffer, batch.dataLengths.buffer, batch.data.buffer] as ArrayBuffer[];
     this.dataAt = 0;
     this.newNames = [];
     this.bodies = null;
-    this.events = null;
     this.count = 0;
     return { batch, transfer };
   }
@@ -164,8 +153,6 @@ export class RowBatchReader {
     const data = Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength);
     let at = 0;
     return (i, branch, seq) => {
-      const event = b.events?.[i];
-      if (event) return rowOf(branch, seq, event);
       const o = i * NUMBER_COLUMNS;
       const nameId = b.names[i]!;
       const length = b.dataLengths[i]!;

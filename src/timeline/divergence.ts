@@ -5,6 +5,7 @@
  * - the machine cannot go on (it waits for input that the recording does not give it there,
  *   or it halted) while the recording has more events: `actual` is null.
  */
+import { eventJsonText } from '../core/event-json.js';
 import type { MachineEvent } from '../core/events.js';
 
 export interface Divergence {
@@ -26,6 +27,6 @@ export class DivergenceError extends Error {
 }
 
 export function describeDivergence(d: Divergence): string {
-  const actual = d.actual ? JSON.stringify(d.actual) : `nothing: the machine could not go on at icount ${d.icount}`;
-  return `replay diverged at event ${d.seq}: expected ${JSON.stringify(d.expected)}, got ${actual}`;
+  const actual = d.actual ? eventJsonText(d.actual) : `nothing: the machine could not go on at icount ${d.icount}`;
+  return `replay diverged at event ${d.seq}: expected ${eventJsonText(d.expected)}, got ${actual}`;
 }

@@ -6,7 +6,8 @@
  */
 import type { MachineEvent } from '../core/events.js';
 import { describeMessage } from '../protocol/describe-message.js';
-import { bytesOfHex, hexAddr } from '../protocol/hex.js';
+import { hexAddr } from '../protocol/hex.js';
+import { jsonOfEvent } from '../core/event-json.js';
 import { fieldText } from '../export/number-names.js';
 import type { IpcOpener } from './ipc-open.js';
 
@@ -34,7 +35,8 @@ function detailFieldText(e: MachineEvent, key: string, v: unknown, symbols: Deta
 export function eventDetailLines(e: MachineEvent, journalSeq: number, open?: IpcOpener, symbols?: DetailSymbols): string[] {
   const head = `event ${journalSeq}: ${e.kind} at icount ${e.icount} (seq in icount ${e.seq})`;
   const fields: string[] = [];
-  for (const [k, v] of Object.entries(e)) {
+  // The fields as JSON has them: a message's bytes as hex text (wireHex, payloadHex), shown as a dump.
+  for (const [k, v] of Object.entries(jsonOfEvent(e))) {
     if (k === 'kind' || k === 'icount' || k === 'seq') continue;
     if (k === 'data' && Array.isArray(v)) {
       const bytes = Uint8Array.from(v.filter((b): b is number => typeof b === 'number'));
@@ -65,9 +67,9 @@ function ipcLines(e: MachineEvent, open: IpcOpener | undefined): string[] {
   if (e.kind !== 'ipc' && e.kind !== 'ipc-reject') return [];
   const out: string[] = [];
   let payload: Uint8Array | null = null;
-  if (e.kind === 'ipc' && e.payloadHex !== undefined) payload = bytesOfHex(e.payloadHex);
-  else if (e.wireHex !== undefined) {
-    const opened = open?.(e.wireHex);
+  if (e.kind === 'ipc' && e.payload !== undefined) payload = e.payload;
+  else if (e.wire !== undefined) {
+    const opened = open?.(e.wire);
     if (opened?.ok) {
       payload = opened.payload;
       out.push(`  opened with ${opened.via === 'cursor' ? 'the channel keys at the cursor' : 'a journaled channel key (channel_key)'}: ${payload.length} bytes${opened.party !== undefined ? `, kernel channel for pid ${opened.party}` : ''}`);

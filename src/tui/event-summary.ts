@@ -8,7 +8,6 @@
 import type { MachineEvent } from '../core/events.js';
 import { summaryOf } from '../export/decode-event.js';
 import { describeMessage } from '../protocol/describe-message.js';
-import { bytesOfHex } from '../protocol/hex.js';
 import type { IpcOpener } from './ipc-open.js';
 
 export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
@@ -21,8 +20,8 @@ export function eventSummary(e: MachineEvent, open?: IpcOpener): string {
 
 /** The message's bytes: its plaintext, or its wire opened with the keys at the cursor; null while sealed. */
 function payloadOf(e: Extract<MachineEvent, { kind: 'ipc' }>, open: IpcOpener | undefined): Uint8Array | null {
-  if (e.payloadHex !== undefined) return bytesOfHex(e.payloadHex);
-  if (e.wireHex === undefined || !open) return null;
-  const opened = open(e.wireHex);
+  if (e.payload !== undefined) return e.payload;
+  if (e.wire === undefined || !open) return null;
+  const opened = open(e.wire);
   return opened.ok ? opened.payload : null;
 }

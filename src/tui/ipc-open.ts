@@ -9,15 +9,15 @@ import type { Machine } from '../core/machine.js';
 import { ChannelKeyRing } from '../core/ipc/channel-table.js';
 import { openEnvelope } from '../core/kernel/lattice-link.js';
 import type { ChannelKey } from '../journal/store.js';
-import { bytesOfHex, hexOf } from '../protocol/hex.js';
+import { hexOf } from '../protocol/hex.js';
 
 /** `party`: on a kernel channel, the process the kernel carried the message for; `via`: whose keys opened it. */
 export type OpenedPayload =
   | { readonly ok: true; readonly payload: Uint8Array; readonly party?: number; readonly via: 'cursor' | 'journal' }
   | { readonly ok: false; readonly error: string };
 
-/** Decrypts a journaled wire (hex) to its payload. */
-export type IpcOpener = (wireHex: string) => OpenedPayload;
+/** Decrypts a journaled wire (an event's `wire` bytes) to its payload. */
+export type IpcOpener = (wire: Uint8Array) => OpenedPayload;
 
 const KERNEL = 0;
 const rings = new WeakMap<Machine, ChannelKeyRing>();
@@ -52,13 +52,7 @@ export function openerFor(machine: Machine | null, journaled: readonly ChannelKe
   }
   if (!ring && journaled.length === 0) return undefined;
   const cursorRing = ring;
-  return (wireHex) => {
-    let bytes: Uint8Array;
-    try {
-      bytes = bytesOfHex(wireHex);
-    } catch {
-      return { ok: false, error: 'malformed wire' };
-    }
+  return (bytes) => {
     let d = cursorRing?.decrypt(bytes);
     let via: 'cursor' | 'journal' = 'cursor';
     if (!d?.ok && d?.error !== 'malformed') {

@@ -5,6 +5,7 @@
  * Numbers follow one convention (src/export/number-names.ts): hex addresses, named message types,
  * signals and trap causes.
  */
+import { jsonOfEvent } from '../../core/event-json.js';
 import type { MachineEvent } from '../../core/events.js';
 import { EventDecoder } from '../../export/decode-event.js';
 import { jsonlRecord } from '../../export/jsonl.js';
@@ -41,7 +42,7 @@ function valueText(e: MachineEvent, key: string, v: unknown): string {
 
 /** One line for an event: icount:seq, kind, its fields (long values shortened). */
 export function formatEvent(e: MachineEvent): string {
-  const fields = Object.entries(e)
+  const fields = Object.entries(jsonOfEvent(e))
     .filter(([k]) => k !== 'kind' && k !== 'icount' && k !== 'seq')
     .map(([k, v]) => `${k}=${valueText(e, k, v)}`)
     .join(' ');

@@ -4,6 +4,7 @@
  * (xrr's verdict goes to stderr, so the guest's last line is not glued to it), else the verdict.
  * The run's summary (server crashes, processes killed by signals) follows on stderr.
  */
+import { eventJsonText } from '../../core/event-json.js';
 import { RunObserver } from '../../explore/outcome.js';
 import { summarizeRun } from '../../explore/run-summary.js';
 import { isJournalError } from '../../journal/errors.js';
@@ -69,8 +70,8 @@ export const replayCommand: Command = {
         if (!(e instanceof DivergenceError)) throw e;
         const d = e.divergence;
         say(`DIVERGENCE at event ${d.seq}`);
-        say(`  expected (recorded): ${JSON.stringify(d.expected)}`);
-        say(`  actual   (replayed): ${d.actual ? JSON.stringify(d.actual) : `nothing: the machine could not go on at icount ${d.icount}`}`);
+        say(`  expected (recorded): ${eventJsonText(d.expected)}`);
+        say(`  actual   (replayed): ${d.actual ? eventJsonText(d.actual) : `nothing: the machine could not go on at icount ${d.icount}`}`);
         return 3;
       }
     } finally {

@@ -6,7 +6,7 @@
  * (m_source 0) are kept for `kcall`.
  */
 import { alterHeader, corruptWire, encodeWire } from '../ipc/index.js';
-import { hexOf, bytesOfHex } from '../../protocol/hex.js';
+import { bytesOfHex } from '../../protocol/hex.js';
 import { ERRNO } from '../../protocol/errno.js';
 import { MSG, RS_MSG, WELL_KNOWN_PID, type Message } from '../../protocol/message-types.js';
 import { MM_PROTOCOL } from '../../protocol/mm-protocol.js';
@@ -99,7 +99,8 @@ export class IpcRouter {
         const b = plain[at];
         if (b !== undefined) plain[at] = b ^ 1;
       }
-      k.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payloadHex: hexOf(plain) });
+      // A copy: the payload goes on to its receiver, and the event must keep what was sent.
+      k.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payload: plain.slice() });
       return { ok: true, message: { m_source: from, m_type, payload: plain }, to };
     }
     if (!link.hasChannel(cs, cd) && link.connect(cs, cd)) this.channelUp(cs, cd);
@@ -108,15 +109,17 @@ export class IpcRouter {
     if (tamper?.kind === 'alter') wire = alterHeader(wire);
     // (A corrupted wire shows as the receiver's ipc-reject alone, as recordings have it since corrupt came first.)
     if (tamper && tamper.kind !== 'corrupt') k.emit({ kind: 'ipc-fault', src: from, dst: to, mType: m_type, fault: tamper.kind });
-    const wireHex = hexOf(encodeWire(wire));
+    // Fresh bytes (encodeWire copies the wire into a new array), shared by this message's events
+    // and never written to again: the journal packs them into its rows as they are.
+    const wireBytes = encodeWire(wire);
     const opened = link.open(wire);
     if (opened.ok && tamper?.kind === 'replay') {
       // The attacker's copy arrives after the original: the receiver has accepted its sequence number.
       const again = link.open(wire);
-      k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: again.ok ? 'accepted' : again.error, wireHex });
+      k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: again.ok ? 'accepted' : again.error, wire: wireBytes });
     }
     if (!opened.ok) {
-      k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: opened.error, wireHex });
+      k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: opened.error, wire: wireBytes });
       return { ok: false, why: 'rejected' };
     }
     const o = opened.message;
@@ -127,14 +130,14 @@ export class IpcRouter {
     if (o.src === KERNEL || o.dst === KERNEL) {
       const env = openEnvelope(o.payload);
       if (!env) {
-        k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: 'malformed', wireHex });
+        k.emit({ kind: 'ipc-reject', src: from, dst: to, mType: m_type, error: 'malformed', wire: wireBytes });
         return { ok: false, why: 'rejected' };
       }
       if (o.src === KERNEL) m_source = env.party;
       if (o.dst === KERNEL) dest = env.party;
       body = env.payload;
     }
-    k.emit({ kind: 'ipc', src: m_source, dst: dest, mType: o.m_type, wireHex });
+    k.emit({ kind: 'ipc', src: m_source, dst: dest, mType: o.m_type, wire: wireBytes });
     return { ok: true, message: { m_source, m_type: o.m_type, payload: body }, to: dest };
   }
 
