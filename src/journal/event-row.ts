@@ -255,10 +255,11 @@ function wireOf(r: RawEventRow, mType: number): Uint8Array {
 
 /**
  * Canonical JSON of the event's body (everything but kind, icount and seq): keys sorted at every
- * depth, the event as jsonOfEvent gives it. So byte fields are lowercase hex text under their
- * JSON names (`wire` as "wireHex":"01000000...", `payload` as "payloadHex"), the form schema-3
- * payloads and rows kept whole have always had, which eventOfRow turns back into bytes; a byte
- * array anywhere else (no event has one) is hex text too, never an object of indexes.
+ * depth, the event as jsonOfEvent gives it. So byte fields have their JSON form: a message's bytes
+ * lowercase hex text under their JSON names (`wire` as "wireHex":"01000000...", `payload` as
+ * "payloadHex"), console bytes an array of numbers; the form schema-3 payloads and rows kept whole
+ * have always had, which eventOfRow turns back into bytes. A byte array anywhere else (no event
+ * has one) is hex text too, never an object of indexes.
  */
 export function payloadOf(e: MachineEvent): string {
   const rec = jsonOfEvent(e);
