@@ -50,6 +50,8 @@ describe('events as JSON', () => {
     expect(eventJsonText(out)).toBe('{"kind":"console-output","data":[104,105,10],"icount":3,"seq":0}');
     expect(eventFieldsOfJson('console-output', JSON.parse(eventJsonText(out)) as Record<string, unknown>)).toEqual(out);
     expect(eventFieldsOfJson('console-input', { data: [1, 300] })).toEqual({ data: [1, 300] });
+    // A field named like an Object.prototype member is just a field.
+    expect(eventFieldsOfJson('ipc', { constructor: 'ab', wireHex: 'ab' })).toEqual({ constructor: 'ab', wire: bytes('ab') });
     // Only the kinds whose fields they are.
     expect(eventFieldsOfJson('exit', { data: [1], wireHex: 'ab' })).toEqual({ data: [1], wireHex: 'ab' });
   });

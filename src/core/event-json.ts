@@ -12,8 +12,9 @@
 import type { MachineEvent } from './events.js';
 
 /** The JSON name of each byte field of an event: its bytes as lowercase hex text, two digits a byte. */
-export const HEX_FIELD_NAMES: Readonly<Record<string, string>> = { wire: 'wireHex', payload: 'payloadHex' };
-const BYTE_FIELD_OF_HEX: Readonly<Record<string, string>> = { wireHex: 'wire', payloadHex: 'payload' };
+export const HEX_FIELD_NAMES: ReadonlyMap<string, string> = new Map([['wire', 'wireHex'], ['payload', 'payloadHex']]);
+/** (Maps, not objects: a field named like an Object.prototype member must not match.) */
+const BYTE_FIELD_OF_HEX: ReadonlyMap<string, string> = new Map([['wireHex', 'wire'], ['payloadHex', 'payload']]);
 
 /** Lowercase hex of bytes (Node's encoder: several times faster than a loop, and this runs per message shown). */
 export function hexText(b: Uint8Array): string {
@@ -51,7 +52,7 @@ export function jsonOfEvent(e: MachineEvent): Record<string, unknown> {
     const v = rec[k];
     if (!(v instanceof Uint8Array)) out[k] = v;
     else {
-      const name = HEX_FIELD_NAMES[k];
+      const name = HEX_FIELD_NAMES.get(k);
       out[name !== undefined && !(name in rec) ? name : k] = jsonOfBytes(k, v);
     }
   }
@@ -97,7 +98,7 @@ export function eventFieldsOfJson(kind: string, fields: Record<string, unknown>)
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(fields)) {
     const v = fields[k];
-    const name = BYTE_FIELD_OF_HEX[k];
+    const name = BYTE_FIELD_OF_HEX.get(k);
     const bytes = name !== undefined && typeof v === 'string' ? bytesOfHexText(v) : null;
     if (name !== undefined && bytes !== null && !(name in fields)) out[name] = bytes;
     else out[k] = v;

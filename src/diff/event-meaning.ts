@@ -59,7 +59,7 @@ export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq 
   let out = '{';
   // Fields by their JSON names and forms (a message's bytes as wireHex, payloadHex text, console
   // bytes as numbers: event-json.ts).
-  const fields = Object.keys(rec).map((k): [string, string] => [rec[k] instanceof Uint8Array ? (HEX_FIELD_NAMES[k] ?? k) : k, k]);
+  const fields = Object.keys(rec).map((k): [string, string] => [rec[k] instanceof Uint8Array ? (HEX_FIELD_NAMES.get(k) ?? k) : k, k]);
   fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, k] of fields) {
     if (PLACE.has(k) || rec[k] === undefined || skip?.includes(k)) continue;
