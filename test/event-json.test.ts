@@ -43,8 +43,17 @@ describe('events as JSON', () => {
     const exit: MachineEvent = { kind: 'exit', pid: 9, status: 0, icount: 1, seq: 0 };
     expect(jsonOfEvent(exit)).toBe(exit);
     // And back: hex text becomes bytes again; text that is not lowercase hex stays text.
-    expect(eventFieldsOfJson(JSON.parse(eventJsonText(sealed)) as Record<string, unknown>)).toEqual(sealed);
-    expect(eventFieldsOfJson({ wireHex: 'AB', payloadHex: 'abc' })).toEqual({ wireHex: 'AB', payloadHex: 'abc' });
+    expect(eventFieldsOfJson('ipc', JSON.parse(eventJsonText(sealed)) as Record<string, unknown>)).toEqual(sealed);
+    expect(eventFieldsOfJson('ipc', { wireHex: 'AB', payloadHex: 'abc' })).toEqual({ wireHex: 'AB', payloadHex: 'abc' });
+    // Console bytes: an array of numbers, as always.
+    const out: MachineEvent = { kind: 'console-output', data: bytes('68690a'), icount: 3, seq: 0 };
+    expect(eventJsonText(out)).toBe('{"kind":"console-output","data":[104,105,10],"icount":3,"seq":0}');
+    expect(eventFieldsOfJson('console-output', JSON.parse(eventJsonText(out)) as Record<string, unknown>)).toEqual(out);
+    expect(eventFieldsOfJson('console-input', { data: [1, 300] })).toEqual({ data: [1, 300] });
+    // A field named like an Object.prototype member is just a field.
+    expect(eventFieldsOfJson('ipc', { constructor: 'ab', wireHex: 'ab' })).toEqual({ constructor: 'ab', wire: bytes('ab') });
+    // Only the kinds whose fields they are.
+    expect(eventFieldsOfJson('exit', { data: [1], wireHex: 'ab' })).toEqual({ data: [1], wireHex: 'ab' });
   });
 
   it('a divergence message shows the wire as hex text, not an object of indexes', () => {

@@ -68,7 +68,7 @@ describe('last write', () => {
     expect(f.before).toMatchObject({ pid, by: 'kernel', syscall: { name: 'read', nr: 5, icount: call.icount } });
     // The forward replay: at the cursor the buffer holds the bytes the read returned, the
     // start of what was typed.
-    const typed = store.events(ROOT_BRANCH, { kinds: ['console-input'] }).flatMap((e) => (e.event.kind === 'console-input' ? e.event.data : []));
+    const typed = store.events(ROOT_BRANCH, { kinds: ['console-input'] }).flatMap((e) => (e.event.kind === 'console-input' ? Array.from(e.event.data) : []));
     const n = ret.event.kind === 'syscall-return' ? ret.event.result : 0;
     expect(Array.from(memAt(at, pid, buf, n)!)).toEqual(typed.slice(0, n));
     expect(lastWriteReport(store, ROOT_BRANCH, at, buf, pid)).toMatch(/last write before: icount \d+, pid \d+, syscall read\(0x0, 0x[0-9a-f]+, 0x200\) entered at icount \d+/);

@@ -45,8 +45,9 @@ function asInit(program: Uint8Array, opts: Parameters<typeof testMachine>[0] = {
   return testMachine({ ...opts, initArgv: ['/tmp/prog'], files: { '/tmp/prog': program } });
 }
 
-/** A message event's bytes: its wire, or its plaintext with encryption off. */
-const bytesOf = (e: MachineEvent): Uint8Array => (e.kind === 'ipc' ? (e.wire ?? e.payload)! : e.kind === 'ipc-reject' ? e.wire : new Uint8Array(0));
+/** An event's bytes: a message's wire (or its plaintext with encryption off), console bytes. */
+const bytesOf = (e: MachineEvent): Uint8Array | undefined =>
+  e.kind === 'ipc' ? (e.wire ?? e.payload) : e.kind === 'ipc-reject' ? e.wire : e.kind === 'console-output' || e.kind === 'console-input' ? e.data : undefined;
 const ipcOf = (events: readonly MachineEvent[]) => events.filter((e): e is Extract<MachineEvent, { kind: 'ipc' }> => e.kind === 'ipc');
 
 describe('sealing', () => {
@@ -91,22 +92,25 @@ describe('encrypted IPC in the machine', () => {
     expect(seqs[1]).toBe(seqs[0]! + 1);
   });
 
-  it('an event\'s bytes are its own: nothing writes to a wire or payload after the emit', () => {
+  it('an event\'s bytes are its own: nothing writes to a wire, payload or console bytes after the emit', () => {
     // The journal packs the bytes as they are (a view, not a copy) and a reader may hold them for
     // long: the bytes each message event had when emitted must be the bytes it has at the end,
     // through faults that rewrite wires (corrupt, alter, replay) and with encryption off.
     for (const encryptIpc of [true, false]) {
       const atEmit = new Map<MachineEvent, string>();
       const keep = (e: MachineEvent) => {
-        if (e.kind === 'ipc' || e.kind === 'ipc-reject') atEmit.set(e, Buffer.from(bytesOf(e)).toString('hex'));
+        const b = bytesOf(e);
+        if (b !== undefined) atEmit.set(e, Buffer.from(b).toString('hex'));
       };
       const t = asInit(getpidAfterBadmsg, { encryptIpc, onEmit: keep });
       t.machine.inject({ kind: 'corrupt', src: 0, dst: 3, nth: 1, byteIndex: 5 });
       t.machine.inject({ kind: 'alter', src: 3, dst: 0, nth: 2 });
       t.machine.inject({ kind: 'replay', src: 0, dst: 3, nth: 3 });
       t.run();
+      t.machine.input(new TextEncoder().encode('typed\n'));
       expect(atEmit.size).toBeGreaterThan(10);
-      for (const [e, hex] of atEmit) expect(Buffer.from(bytesOf(e)).toString('hex'), `${e.kind} at ${e.icount}`).toBe(hex);
+      expect([...atEmit.keys()].some((e) => e.kind === 'console-input')).toBe(true);
+      for (const [e, hex] of atEmit) expect(Buffer.from(bytesOf(e)!).toString('hex'), `${e.kind} at ${e.icount}`).toBe(hex);
     }
   });
 

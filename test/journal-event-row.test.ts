@@ -21,11 +21,11 @@ const WIRE_HEX = '01000000' + '00000000' + '02000000' + '67000000' + '05000000' 
 /** One event of every kind, shaped as the kernel emits them. */
 const EXAMPLES: Record<MachineEventKind, MachineEvent> = {
   boot: { kind: 'boot', seedHex: 'ab'.repeat(32), bootEpochNs: '1750000000000000000', machineVersion: 'xrr-machine/3', icount: 0, seq: 0 },
-  'console-input': { kind: 'console-input', data: [104, 105, 10], icount: 1, seq: 0 },
+  'console-input': { kind: 'console-input', data: Uint8Array.of(104, 105, 10), icount: 1, seq: 0 },
   idle: { kind: 'idle', skippedNs: 123456789, icount: 2, seq: 0 },
   'timer-skip': { kind: 'timer-skip', skippedNs: 1000, icount: 3, seq: 0 },
   irq: { kind: 'irq', line: 2, icount: 4, seq: 0 },
-  'console-output': { kind: 'console-output', data: [0, 255, 7], icount: 5, seq: 0 },
+  'console-output': { kind: 'console-output', data: Uint8Array.of(0, 255, 7), icount: 5, seq: 0 },
   sched: { kind: 'sched', from: -1, to: 8, reason: 'switch', icount: 6, seq: 0 },
   syscall: { kind: 'syscall', pid: 8, nr: 6, name: 'write', args: [1, 0x7ffef000, 4096, 0, -1, 0xffffffff], icount: 7, seq: 0 },
   'syscall-return': { kind: 'syscall-return', pid: 8, nr: 6, result: -14, icount: 7, seq: 1 },
@@ -130,7 +130,8 @@ describe('event rows', () => {
       { ...EXAMPLES['ipc-reject'], stack: 'x' } as unknown as MachineEvent,
       // An event of an older recording whose wire was hex text that is not hex.
       { kind: 'ipc', src: 8, dst: 2, mType: 103, wireHex: WIRE_HEX.toUpperCase(), icount: 7, seq: 2 } as unknown as MachineEvent,
-      { ...EXAMPLES['console-output'], data: [1, 300] } as MachineEvent,
+      // Console data of an older recording that is not bytes.
+      { ...EXAMPLES['console-output'], data: [1, 300] } as unknown as MachineEvent,
       { ...EXAMPLES.exit, extra: { why: 'later field' } } as unknown as MachineEvent,
       { ...EXAMPLES.trap, pc: 1.5 } as MachineEvent,
     ];
@@ -161,7 +162,7 @@ describe('event rows', () => {
   it('read a row kept whole by an older recording, its wire and payload as hex text, as bytes', () => {
     // As written before events held bytes: kind negated, every field in body, the wire as hex text.
     const row = (kind: number, body: string): RawEventRow => ({
-      branch: ROOT_BRANCH, seq: 4, icount: 70, seqInIcount: 1, kind, pid: (JSON.parse(body) as { src: number }).src,
+      branch: ROOT_BRANCH, seq: 4, icount: 70, seqInIcount: 1, kind, pid: (JSON.parse(body) as { src?: number }).src ?? null,
       nr: null, a0: null, a1: null, a2: null, a3: null, a4: null, a5: null, name: null, data: null, body,
     });
     const old = row(-3, `{"dst":2,"extra":1,"mType":103,"src":8,"wireHex":"${WIRE_HEX}"}`);
@@ -176,6 +177,10 @@ describe('event rows', () => {
     const reject = row(-11, `{"dst":3,"error":"auth","mType":205,"src":0,"wireHex":"${WIRE_HEX}","y":2}`);
     expect(eventOfRow(reject)).toMatchObject({ kind: 'ipc-reject', wire: bytes(WIRE_HEX) });
     expect(rowMatches(reject, eventOfRow(reject))).toBe(true);
+    // Console bytes were an array of numbers: bytes again.
+    const printed = row(-5, '{"data":[104,105,10],"x":1}');
+    expect(eventOfRow(printed)).toEqual({ kind: 'console-output', data: Uint8Array.of(104, 105, 10), x: 1, icount: 70, seq: 1 });
+    expect(rowMatches(printed, eventOfRow(printed))).toBe(true);
     // Text that is not hex stays text (nothing is lost), and stored again gives the same row.
     const damaged = row(-3, '{"dst":2,"mType":103,"src":8,"wireHex":"ABZ"}');
     expect(eventOfRow(damaged)).toMatchObject({ wireHex: 'ABZ' });

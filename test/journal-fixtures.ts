@@ -119,8 +119,8 @@ export function eventStream(seed: number, opts: { startIcount?: number; ipcBytes
       return [ev];
     }
     if (x < 0.75) return [{ kind: 'irq', line: (r() * 4) | 0, ...at() }];
-    if (x < 0.9) return [{ kind: 'console-output', data: Array.from({ length: 1 + ((r() * 40) | 0) }, () => 32 + ((r() * 90) | 0)), ...at() }];
-    if (x < 0.94) return [{ kind: 'console-input', data: [97 + ((r() * 26) | 0), 10], ...at() }];
+    if (x < 0.9) return [{ kind: 'console-output', data: Uint8Array.from({ length: 1 + ((r() * 40) | 0) }, () => 32 + ((r() * 90) | 0)), ...at() }];
+    if (x < 0.94) return [{ kind: 'console-input', data: Uint8Array.of(97 + ((r() * 26) | 0), 10), ...at() }];
     if (x < 0.97) return [{ kind: 'idle', skippedNs: (r() * 1e6) | 0, ...at() }];
     if (x < 0.985) return [{ kind: 'signal', pid, signo: 17, action: 'deliver', ...at() }];
     if (x < 0.993) return [{ kind: 'fork', parent: pid, child: 8 + pids + ((r() * 100) | 0), ...at() }];

@@ -24,7 +24,7 @@ const WIRE = '01000000' + '00000000' + '02000000' + '67000000' + '05000000' + '0
 function oddEvents(icount: number): MachineEvent[] {
   return [
     { kind: 'boot', seedHex: 'ab'.repeat(32), bootEpochNs: '1750000000000000000', machineVersion: 'm', icount, seq: 0 },
-    { kind: 'console-output', data: [0, 255, 7], icount, seq: 1 },
+    { kind: 'console-output', data: Uint8Array.of(0, 255, 7), icount, seq: 1 },
     { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes(WIRE), icount, seq: 2 },
     // A malformed wire (kept verbatim), an empty plaintext payload.
     { kind: 'ipc', src: 8, dst: 2, mType: 103, wire: bytes('ff00'), icount, seq: 3 },

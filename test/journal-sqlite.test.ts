@@ -125,7 +125,7 @@ describe('SQLite journal file', () => {
       { kind: 'ipc', src: 2, dst: 0, mType: 150, payload: bytes('dd'), icount: 10, seq: 2 },
       { kind: 'syscall-return', pid: 8, nr: 6, result: 5, icount: 10, seq: 3 },
       { kind: 'syscall', pid: 9, nr: 28, name: 'wait4', args: [-1, 0, 0, 0, 0, 0], icount: 20, seq: 0 },
-      { kind: 'console-output', data: [104, 105, 10], icount: 25, seq: 0 },
+      { kind: 'console-output', data: Uint8Array.of(104, 105, 10), icount: 25, seq: 0 },
       { kind: 'trap', pid: 8, cause: 13, pc: 0x10074, tval: 0, icount: 30, seq: 0 },
       { kind: 'signal', pid: 8, signo: 11, action: 'terminate', icount: 30, seq: 1 },
       { kind: 'signal', pid: 9, signo: 17, action: 'deliver', icount: 31, seq: 0 },
@@ -239,7 +239,7 @@ describe('SQLite journal file', () => {
     expect(s.branchLength(ROOT_BRANCH)).toBe(0);
     const evs: MachineEvent[] = [
       { kind: 'syscall', pid: 8, nr: 77, name: 'newcall', args: [0, 0, 0, 0, 0, 0], icount: 1, seq: 0 },
-      { kind: 'console-output', data: Array.from({ length: 300 }, (_, i) => i % 256), icount: 1, seq: 1 },
+      { kind: 'console-output', data: Uint8Array.from({ length: 300 }, (_, i) => i % 256), icount: 1, seq: 1 },
     ];
     s.append(ROOT_BRANCH, evs);
     s.close();

@@ -29,7 +29,7 @@ const bytes = (n: number, from: number): number[] => Array.from({ length: n }, (
 /** Events the stream does not make: large plaintext and console data, odd syscall names, rare kinds. */
 function extras(at: number): MachineEvent[] {
   return [
-    { kind: 'console-output', data: bytes(300, 32).map((b) => 32 + (b % 90)), icount: at, seq: 0 },
+    { kind: 'console-output', data: Uint8Array.from(bytes(300, 32).map((b) => 32 + (b % 90))), icount: at, seq: 0 },
     { kind: 'ipc', src: 0, dst: 2, mType: 106, payload: Uint8Array.from(bytes(200, 1)), icount: at, seq: 1 },
     { kind: 'ipc', src: 2, dst: 0, mType: 150, payload: new Uint8Array(0), icount: at, seq: 2 },
     // The same number under another name than the first recorded for it: kept in the row.
@@ -37,7 +37,7 @@ function extras(at: number): MachineEvent[] {
     { kind: 'syscall-return', pid: 8, nr: 6, result: -9, icount: at, seq: 4 },
     { kind: 'server-crash', server: 2, name: 'vfs', cause: 'threw', mType: 103, source: 0, error: 'injected crash', icount: at, seq: 5 },
     { kind: 'deadlock', waiting: [{ pid: 8, name: 'sh', wait: 'receive from 2' }], icount: at, seq: 6 } as unknown as MachineEvent,
-    { kind: 'console-output', data: [], icount: at, seq: 7 },
+    { kind: 'console-output', data: new Uint8Array(0), icount: at, seq: 7 },
     { kind: 'halt', reason: 'init exited', status: 3, icount: at + 1, seq: 0 },
   ];
 }

@@ -240,7 +240,7 @@ describe('the edges of a recording', () => {
   it('a different input fed back is the same divergence each way', async () => {
     const input = rec.store.events(ROOT_BRANCH, { kinds: ['console-input'] })[1]!;
     const store = await forged(rec.store, (events) =>
-      events.map((e) => (e.seq === input.seq ? { ...e.event, data: [...new TextEncoder().encode('ls /\n')] } : e.event) as StoredEvent['event']),
+      events.map((e) => (e.seq === input.seq ? { ...e.event, data: new TextEncoder().encode('ls /\n') } : e.event) as StoredEvent['event']),
     );
     const d = divergenceEachWay(store);
     expect(d.replay).toEqual(d.replayer);

@@ -2,17 +2,19 @@
  * An event as JSON: what `xrr events --json`, the JSON lines export, divergence messages and the
  * event comparisons show, and what the journal keeps of an event it stores whole (event-row.ts).
  *
- * In memory an IPC event carries its sealed wire and its plaintext payload as bytes (`wire`,
- * `payload`): the kernel has them, and the journal packs them into its rows as they are. JSON has
- * no bytes (a Uint8Array would print as {"0":1,"1":0,...}), so there they are hex text under the
- * names they have always had there, `wireHex` and `payloadHex`; journals written before the bytes
- * (schema-3 payloads, rows kept whole) hold that text, and eventOfJson turns it back.
+ * In memory an event's byte data is bytes: an IPC event's sealed wire and plaintext payload
+ * (`wire`, `payload`), console bytes (`data`): the kernel has them, and the journal packs them into
+ * its rows as they are. JSON has no bytes (a Uint8Array would print as {"0":1,"1":0,...}), so there
+ * they have the form they have always had: a message's bytes hex text under the names `wireHex`
+ * and `payloadHex`, console bytes an array of numbers under `data`. Journals written before the
+ * bytes (schema-3 payloads, rows kept whole) hold that form, and eventFieldsOfJson turns it back.
  */
 import type { MachineEvent } from './events.js';
 
 /** The JSON name of each byte field of an event: its bytes as lowercase hex text, two digits a byte. */
-export const HEX_FIELD_NAMES: Readonly<Record<string, string>> = { wire: 'wireHex', payload: 'payloadHex' };
-const BYTE_FIELD_OF_HEX: Readonly<Record<string, string>> = { wireHex: 'wire', payloadHex: 'payload' };
+export const HEX_FIELD_NAMES: ReadonlyMap<string, string> = new Map([['wire', 'wireHex'], ['payload', 'payloadHex']]);
+/** (Maps, not objects: a field named like an Object.prototype member must not match.) */
+const BYTE_FIELD_OF_HEX: ReadonlyMap<string, string> = new Map([['wireHex', 'wire'], ['payloadHex', 'payload']]);
 
 /** Lowercase hex of bytes (Node's encoder: several times faster than a loop, and this runs per message shown). */
 export function hexText(b: Uint8Array): string {
@@ -31,10 +33,14 @@ export function bytesOfHexText(h: string): Uint8Array | null {
   return new Uint8Array(b);
 }
 
+/** Byte fields whose JSON form is an array of numbers (console bytes), not hex text. */
+const NUMBER_ARRAY_FIELDS: ReadonlySet<string> = new Set(['data']);
+
 /**
- * The event as a plain object for JSON: its fields in their order, byte fields as hex text under
- * their JSON names (HEX_FIELD_NAMES; any other byte array as hex text under its own name).
- * Events without bytes come back as they are, not copied.
+ * The event as a plain object for JSON: its fields in their order, byte fields in their JSON form:
+ * console `data` an array of numbers, a message's bytes hex text under their JSON names
+ * (HEX_FIELD_NAMES; any other byte array as hex text under its own name). Events without bytes
+ * come back as they are, not copied.
  */
 export function jsonOfEvent(e: MachineEvent): Record<string, unknown> {
   const rec = e as unknown as Record<string, unknown>;
@@ -46,11 +52,16 @@ export function jsonOfEvent(e: MachineEvent): Record<string, unknown> {
     const v = rec[k];
     if (!(v instanceof Uint8Array)) out[k] = v;
     else {
-      const name = HEX_FIELD_NAMES[k];
-      out[name !== undefined && !(name in rec) ? name : k] = hexText(v);
+      const name = HEX_FIELD_NAMES.get(k);
+      out[name !== undefined && !(name in rec) ? name : k] = jsonOfBytes(k, v);
     }
   }
   return out;
+}
+
+/** The JSON form of byte field `key`: an array of numbers for console data, else hex text. */
+export function jsonOfBytes(key: string, v: Uint8Array): string | number[] {
+  return NUMBER_ARRAY_FIELDS.has(key) ? Array.from(v) : hexText(v);
 }
 
 /** JSON.stringify of the event as jsonOfEvent gives it ("null" for none). */
@@ -58,18 +69,36 @@ export function eventJsonText(e: MachineEvent | null): string {
   return e === null ? 'null' : JSON.stringify(jsonOfEvent(e));
 }
 
+/** The bytes of an array of byte values (0..255), or null when it holds anything else. */
+export function bytesOfNumbers(a: unknown): Uint8Array | null {
+  if (!Array.isArray(a)) return null;
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) {
+    const v: unknown = a[i];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) return null;
+    out[i] = v;
+  }
+  return out;
+}
+
 /**
- * The fields of an event read from JSON (a body kept whole, a schema-3 payload), byte fields as
- * bytes again: `wireHex` and `payloadHex` holding lowercase hex become `wire` and `payload`. Text
- * that is not hex stays as it is, under its name, so a damaged field is kept rather than lost
- * (and stored again it gives the same JSON).
+ * The fields of an event of `kind` read from JSON (a body kept whole, a schema-3 payload), byte
+ * fields as bytes again: a message's `wireHex` and `payloadHex` holding lowercase hex become
+ * `wire` and `payload`, console `data` of byte values becomes bytes. A value of another form (text
+ * that is not hex, a number out of range) stays as it is, under its name, so a damaged field is
+ * kept rather than lost (and stored again it gives the same JSON).
  */
-export function eventFieldsOfJson(fields: Record<string, unknown>): Record<string, unknown> {
+export function eventFieldsOfJson(kind: string, fields: Record<string, unknown>): Record<string, unknown> {
+  if (kind === 'console-output' || kind === 'console-input') {
+    const data = bytesOfNumbers(fields['data']);
+    return data === null ? fields : { ...fields, data };
+  }
+  if (kind !== 'ipc' && kind !== 'ipc-reject') return fields;
   if (!('wireHex' in fields) && !('payloadHex' in fields)) return fields;
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(fields)) {
     const v = fields[k];
-    const name = BYTE_FIELD_OF_HEX[k];
+    const name = BYTE_FIELD_OF_HEX.get(k);
     const bytes = name !== undefined && typeof v === 'string' ? bytesOfHexText(v) : null;
     if (name !== undefined && bytes !== null && !(name in fields)) out[name] = bytes;
     else out[k] = v;

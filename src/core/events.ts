@@ -10,13 +10,15 @@
 
 export type MachineEventBody =
   | { readonly kind: 'boot'; readonly seedHex: string; readonly bootEpochNs: string; readonly machineVersion: string }
-  | { readonly kind: 'console-input'; readonly data: readonly number[] }
+  /** Input: bytes typed on the console. `data` is the event's own copy; in JSON, an array of numbers (event-json.ts). */
+  | { readonly kind: 'console-input'; readonly data: Uint8Array }
   /** Input: a live run waited this long (host time) for console input. */
   | { readonly kind: 'idle'; readonly skippedNs: number }
   /** Every process was blocked: virtual time jumped to the next timer deadline. */
   | { readonly kind: 'timer-skip'; readonly skippedNs: number }
   | { readonly kind: 'irq'; readonly line: number }
-  | { readonly kind: 'console-output'; readonly data: readonly number[] }
+  /** Bytes the machine wrote to the console (its own copy, as console-input's). */
+  | { readonly kind: 'console-output'; readonly data: Uint8Array }
   /**
    * The CPU changes hands. `to` -1: `from` was preempted (back to the run queue) and `reason` is
    * why: 'timer', 'yield', 'chaos', 'pct-change' (a PCT change point lowered its priority) or

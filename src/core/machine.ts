@@ -212,7 +212,7 @@ export class Machine {
 
   /** Console bytes typed on the host, arriving now. */
   input(bytes: Uint8Array): void {
-    this.kernel.emit({ kind: 'console-input', data: Array.from(bytes) });
+    this.kernel.emit({ kind: 'console-input', data: new Uint8Array(bytes) });
     this.kernel.consoleInput(bytes);
   }
 

@@ -9,7 +9,7 @@ import type { DiffSide } from './side.js';
 export function consoleOutput(side: DiffSide, fromSeq = 0): string {
   let out = '';
   for (const s of side.store.iterateEvents(side.branch, { kinds: ['console-output'], fromSeq: fromSeq as JournalSeq })) {
-    if (s.event.kind === 'console-output') out += Buffer.from(Uint8Array.from(s.event.data)).toString('latin1');
+    if (s.event.kind === 'console-output') out += Buffer.from(s.event.data.buffer, s.event.data.byteOffset, s.event.data.byteLength).toString('latin1');
   }
   return out;
 }

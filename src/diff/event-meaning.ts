@@ -7,7 +7,7 @@
  * (inputs.ts), so the event comparison covers what the machine derived from them. A crash's host
  * stack is left out: it names host functions, which another build of xrr lays out differently.
  */
-import { HEX_FIELD_NAMES, hexText } from '../core/event-json.js';
+import { HEX_FIELD_NAMES, hexText, jsonOfBytes } from '../core/event-json.js';
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import type { JournalWires } from '../export/journal-wires.js';
 
@@ -57,15 +57,17 @@ export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq 
   const skip = HOW_NOT_WHAT[e.kind];
   const wire = e.kind === 'ipc' || e.kind === 'ipc-reject' ? e.wire : undefined;
   let out = '{';
-  // Fields by their JSON names (a message's bytes as wireHex, payloadHex: event-json.ts).
-  const fields = Object.keys(rec).map((k): [string, string] => [rec[k] instanceof Uint8Array ? (HEX_FIELD_NAMES[k] ?? k) : k, k]);
+  // Fields by their JSON names and forms (a message's bytes as wireHex, payloadHex text, console
+  // bytes as numbers: event-json.ts).
+  const fields = Object.keys(rec).map((k): [string, string] => [rec[k] instanceof Uint8Array ? (HEX_FIELD_NAMES.get(k) ?? k) : k, k]);
   fields.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [name, k] of fields) {
     if (PLACE.has(k) || rec[k] === undefined || skip?.includes(k)) continue;
     if (wire !== undefined && k === 'wire') continue;
     // The seed and epoch of a boot are inputs (reported once); its machine version stays.
     if (e.kind === 'boot' && (k === 'seedHex' || k === 'bootEpochNs')) continue;
-    out += JSON.stringify(name) + ':' + canonical(rec[k]) + ',';
+    const v = rec[k];
+    out += JSON.stringify(name) + ':' + canonical(v instanceof Uint8Array ? jsonOfBytes(k, v) : v) + ',';
   }
   if (wire !== undefined) {
     const o = wires.open(wire, e.icount);

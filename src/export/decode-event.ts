@@ -24,8 +24,8 @@ export interface DecodedEvent {
 const arg = (n: number) => (Math.abs(n) < 4096 ? String(n) : hexAddr(n));
 
 /** Console bytes as a JSON string of their Latin-1 text (every byte shows, none is lost). */
-export function consoleText(data: readonly number[]): string {
-  return JSON.stringify(Buffer.from(Uint8Array.from(data)).toString('latin1'));
+export function consoleText(data: Uint8Array): string {
+  return JSON.stringify(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1'));
 }
 
 function typeName(mType: number): string {

@@ -237,7 +237,7 @@ export function* traceEvents(store: JournalStore, branch: BranchId, options: Per
         break;
       case 'console-output':
       case 'console-input':
-        instant(e.kind === 'console-output' ? 'output' : 'input', 'console', ts, MACHINE_TID, options.decode ? { text: Buffer.from(Uint8Array.from(e.data)).toString('latin1') } : { bytes: e.data.length });
+        instant(e.kind === 'console-output' ? 'output' : 'input', 'console', ts, MACHINE_TID, options.decode ? { text: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength).toString('latin1') } : { bytes: e.data.length });
         break;
       case 'halt':
         instant(summaryOf(e), e.status === 0 ? 'machine' : 'crash', ts, MACHINE_TID, { reason: e.reason, status: e.status }, 'g');

@@ -179,18 +179,8 @@ function keyCount(e: object): number {
   return n;
 }
 
-/** Byte values 0..255 as stored, or null when the array holds anything else. */
-function bytesOfArray(a: unknown): Buffer | null {
-  if (!Array.isArray(a)) return null;
-  // Buffers, as SQLite gives blobs back: both stores then hold the same type.
-  const out = Buffer.allocUnsafe(a.length);
-  for (let i = 0; i < a.length; i++) {
-    const v: unknown = a[i];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255) return null;
-    out[i] = v;
-  }
-  return out;
-}
+/** A Buffer view of bytes (no copy): every row's data is a Buffer, as SQLite gives blobs back. */
+const bufferOf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 // The sealed wire's layout (src/core/ipc/wire.ts): format u8 = 1, three zero bytes, header
 // (src, dst, m_type u32, seq u64), nonce (24), ciphertext length u32, ciphertext. The header is
@@ -265,10 +255,11 @@ function wireOf(r: RawEventRow, mType: number): Uint8Array {
 
 /**
  * Canonical JSON of the event's body (everything but kind, icount and seq): keys sorted at every
- * depth, the event as jsonOfEvent gives it. So byte fields are lowercase hex text under their
- * JSON names (`wire` as "wireHex":"01000000...", `payload` as "payloadHex"), the form schema-3
- * payloads and rows kept whole have always had, which eventOfRow turns back into bytes; a byte
- * array anywhere else (no event has one) is hex text too, never an object of indexes.
+ * depth, the event as jsonOfEvent gives it. So byte fields have their JSON form: a message's bytes
+ * lowercase hex text under their JSON names (`wire` as "wireHex":"01000000...", `payload` as
+ * "payloadHex"), console bytes an array of numbers; the form schema-3 payloads and rows kept whole
+ * have always had, which eventOfRow turns back into bytes. A byte array anywhere else (no event
+ * has one) is hex text too, never an object of indexes.
  */
 export function payloadOf(e: MachineEvent): string {
   const rec = jsonOfEvent(e);
@@ -376,8 +367,7 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
       } else if (e.payload !== undefined) {
         if (n !== 7 || !(e.payload instanceof Uint8Array)) return null;
         c.a1 = PLAINTEXT;
-        // A Buffer view, as every row's data is (what SQLite gives blobs back as).
-        c.data = Buffer.from(e.payload.buffer, e.payload.byteOffset, e.payload.byteLength);
+        c.data = bufferOf(e.payload);
       } else if (n !== 6) return null;
       return c;
     }
@@ -409,10 +399,9 @@ function encodeTyped(e: MachineEvent): EventColumns | null {
     }
     case 'console-output':
     case 'console-input': {
-      const d = bytesOfArray(e.data);
-      if (n !== 4 || d === null) return null;
+      if (n !== 4 || !(e.data instanceof Uint8Array)) return null;
       const c = blank(KIND_CODES[e.kind], null);
-      c.data = d;
+      c.data = bufferOf(e.data);
       return c;
     }
     case 'irq': {
@@ -531,7 +520,8 @@ function parseBody(r: RawEventRow, where: () => string): Record<string, unknown>
   return v as Record<string, unknown>;
 }
 
-const arr = (d: Uint8Array | null): number[] => (d === null ? [] : Array.from(d));
+/** A row's bytes as a plain Uint8Array of their own, as the machine emits them (a row's data may be a view of a store's or a batch's memory). */
+const ownBytes = (d: Uint8Array | null): Uint8Array => (d === null ? new Uint8Array(0) : new Uint8Array(d));
 
 /**
  * Rebuilds the MachineEvent from a row. The columns were written together from a MachineEvent
@@ -543,8 +533,8 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
   const kind = kindOfCode(r.kind);
   if (kind === undefined) throw new JournalError('CORRUPT', `event ${where()}: unknown kind code ${r.kind} (run xrr verify)`);
   const at = { icount: r.icount, seq: r.seqInIcount };
-  // Kept whole: its byte fields are hex text in the JSON (payloadOf), bytes again here.
-  if (r.kind < 0) return { ...eventFieldsOfJson(parseBody(r, where)), kind, ...at } as MachineEvent;
+  // Kept whole: its byte fields are in their JSON form there (payloadOf), bytes again here.
+  if (r.kind < 0) return { ...eventFieldsOfJson(kind, parseBody(r, where)), kind, ...at } as MachineEvent;
   let body: Record<string, unknown>;
   switch (kind) {
     case 'syscall':
@@ -555,9 +545,7 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
       break;
     case 'ipc':
       body = { src: r.pid, dst: r.a0, mType: r.nr };
-      // Plain Uint8Arrays of their own, as the kernel emits them (a row's data may be a view of
-      // a store's or a batch's memory).
-      if (r.a1 === PLAINTEXT) body.payload = r.data === null ? new Uint8Array(0) : new Uint8Array(r.data);
+      if (r.a1 === PLAINTEXT) body.payload = ownBytes(r.data);
       else if (r.a1 !== null) body.wire = wireOf(r, r.nr ?? 0);
       break;
     case 'ipc-reject':
@@ -574,7 +562,7 @@ export function eventOfRow(r: RawEventRow): MachineEvent {
       break;
     case 'console-output':
     case 'console-input':
-      body = { data: arr(r.data) };
+      body = { data: ownBytes(r.data) };
       break;
     case 'irq':
       body = { line: r.nr };

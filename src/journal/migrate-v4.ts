@@ -54,8 +54,8 @@ function eventOfV3(r: V3Row, branch: number): MachineEvent {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new JournalError('CORRUPT', `event ${r.seq} of branch ${branch}: its schema-3 payload is not a JSON object`);
   if (!Object.prototype.hasOwnProperty.call(KIND_CODES, r.kind)) throw new JournalError('CORRUPT', `event ${r.seq} of branch ${branch}: unknown kind ${JSON.stringify(r.kind)}`);
-  // A message's wire and payload were hex text (wireHex, payloadHex): bytes, as events hold them now.
-  return { ...eventFieldsOfJson(body as Record<string, unknown>), kind: r.kind as MachineEventKind, icount: r.icount, seq: r.sii } as MachineEvent;
+  // Byte data was JSON (a message's as hex text, console bytes as numbers): bytes, as events hold it now.
+  return { ...eventFieldsOfJson(r.kind, body as Record<string, unknown>), kind: r.kind as MachineEventKind, icount: r.icount, seq: r.sii } as MachineEvent;
 }
 
 export function convertEventsToSchema4(db: Database.Database): void {

@@ -60,7 +60,8 @@ export class KernelConsole {
       i += n;
       uart.drainTx();
     }
-    this.k.emit({ kind: 'console-output', data: Array.from(bytes) });
+    // A copy: `bytes` may be a view of guest memory, which the guest goes on writing.
+    this.k.emit({ kind: 'console-output', data: new Uint8Array(bytes) });
     this.k.bus.console(bytes);
   }
 

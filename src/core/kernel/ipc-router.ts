@@ -100,7 +100,7 @@ export class IpcRouter {
         if (b !== undefined) plain[at] = b ^ 1;
       }
       // A copy: the payload goes on to its receiver, and the event must keep what was sent.
-      k.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payload: plain.slice() });
+      k.emit({ kind: 'ipc', src: from, dst: to, mType: m_type, payload: new Uint8Array(plain) });
       return { ok: true, message: { m_source: from, m_type, payload: plain }, to };
     }
     if (!link.hasChannel(cs, cd) && link.connect(cs, cd)) this.channelUp(cs, cd);
