@@ -40,7 +40,7 @@ interface Profile {
 const MACHINE_STAGES: readonly (readonly [string, RegExp])[] = [
   ['GC', /^\(garbage collector\)/],
   ['snapshots (getState with page hashing, encoding, hand-over)', /^snapshot .*background-journal/],
-  ['events handed over (rows packed, messages cloned, posted)', /^emit .*background-journal/],
+  ['events handed over (rows packed, batches posted)', /^emit .*background-journal/],
   ['the machine itself', /^run .*core\/machine/],
 ];
 const WRITER_STAGES: readonly (readonly [string, RegExp])[] = [
@@ -50,7 +50,7 @@ const WRITER_STAGES: readonly (readonly [string, RegExp])[] = [
   ['hash chain (row bytes, sha256)', /^add .*(block-chain|writer-worker)/],
   ['seal (an HMAC a block, one a commit)', /^(tagged|headTag) /],
   ['SQLite inserts and commits', /^commitRows /],
-  ['rows out of messages (batch reader, rowOf of messages)', /^(rows|rowOf|columnsOf) |^\(program\)/],
+  ['rows out of batches (batch reader)', /^(rows|rowOf|columnsOf) |^\(program\)/],
 ];
 
 interface StageTimes {
