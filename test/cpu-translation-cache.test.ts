@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Cpu, TrapCause, type StopReason } from '../src/core/cpu.js';
+import { translateRegion } from '../src/core/translate.js';
 import { AddressSpace, PAGE_SIZE, PERM_R, PERM_W, PERM_X, SharedSegment } from '../src/core/memory.js';
 import { assemble, auipc, branch, ebreak, opImm, type Insn } from './support/rv-encode.js';
 
@@ -145,6 +146,21 @@ describe('translations are used only at the virtual address they were made for',
       expectRanAt(ca, 0x1000_0000, budget);
       expectRanAt(cb, 0x2000_0000, budget);
     }
+  });
+
+  it('two machines with the same code at the same address share one region function, and each runs it on its own state', () => {
+    // One function a source keeps V8's optimized code across machines (translate.ts compile).
+    const [a, b] = [watchdog(new AddressSpace()), watchdog(new AddressSpace())];
+    for (const mem of [a, b]) {
+      mem.map(0x10000, PAGE_SIZE, RX);
+      mem.poke(0x10000, assemble(program));
+    }
+    expect(translateRegion(a, 0x10000)).toBe(translateRegion(b, 0x10000));
+    const [ca, cb] = [new Cpu(a), new Cpu(b)];
+    cb.x[12] = 99; // state of one machine the other must not see
+    expectRanAt(ca, 0x10000, 1000);
+    expect(cb.x[12]).toBe(99);
+    expectRanAt(cb, 0x10000, 1000);
   });
 
   it('the same code in pages pooled by a snapshot restore runs correctly at both addresses', () => {

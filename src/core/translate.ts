@@ -314,16 +314,25 @@ function genBlock(b: FoundBlock, fallsInto: number | undefined): string {
  */
 export type RegionFn = (x: Int32Array, m: AddressSpace, c: BlockHost, b: number, pc: number) => number;
 
-const factoryCache = new Map<string, (A: typeof arith) => RegionFn>();
+/**
+ * Region functions by their source, shared by every machine of the process: a region holds no
+ * state of its own (its machine comes in its arguments, `A` is this module's), so the same
+ * function serves the same code anywhere. One function a source keeps V8's optimized code with
+ * it; a new closure per machine (what this cache held before: the factories) shared only the
+ * feedback, and V8 dropped the optimized code of closures gone with their machine: a process
+ * that ran machine after machine (the bench, explore, the TUI's forks) re-optimized hundreds of
+ * regions in some of its runs (--trace-opt), a quarter of a run's time.
+ */
+const regionCache = new Map<string, RegionFn>();
 
 function compile(body: string): RegionFn {
-  let factory = factoryCache.get(body);
-  if (!factory) {
-    factory = new Function('A', `return function region(x, m, c, b, pc) {\n${body}\n};`) as (A: typeof arith) => RegionFn;
-    if (factoryCache.size > 20_000) factoryCache.clear();
-    factoryCache.set(body, factory);
+  let fn = regionCache.get(body);
+  if (!fn) {
+    fn = (new Function('A', `return function region(x, m, c, b, pc) {\n${body}\n};`) as (A: typeof arith) => RegionFn)(arith);
+    if (regionCache.size > 20_000) regionCache.clear();
+    regionCache.set(body, fn);
   }
-  return factory(arith);
+  return fn;
 }
 
 function regionBody(blocks: readonly FoundBlock[]): string {
