@@ -321,7 +321,7 @@ export type RegionFn = (x: Int32Array, m: AddressSpace, c: BlockHost, b: number,
  * it; a new closure per machine (what this cache held before: the factories) shared only the
  * feedback, and V8 dropped the optimized code of closures gone with their machine: a process
  * that ran machine after machine (the bench, explore, the TUI's forks) re-optimized hundreds of
- * regions in some of its runs (--trace-opt), a quarter of a run's time.
+ * regions in some of its runs (--trace-opt), which took a third longer.
  */
 const regionCache = new Map<string, RegionFn>();
 
