@@ -9,29 +9,13 @@
  * and `payloadHex`, console bytes an array of numbers under `data`. Journals written before the
  * bytes (schema-3 payloads, rows kept whole) hold that form, and eventFieldsOfJson turns it back.
  */
+import { bytesOfHexText, hexOf } from '../protocol/hex.js';
 import type { MachineEvent } from './events.js';
 
 /** The JSON name of each byte field of an event: its bytes as lowercase hex text, two digits a byte. */
 export const HEX_FIELD_NAMES: ReadonlyMap<string, string> = new Map([['wire', 'wireHex'], ['payload', 'payloadHex']]);
 /** (Maps, not objects: a field named like an Object.prototype member must not match.) */
 const BYTE_FIELD_OF_HEX: ReadonlyMap<string, string> = new Map([['wireHex', 'wire'], ['payloadHex', 'payload']]);
-
-/** Lowercase hex of bytes (Node's encoder: several times faster than a loop, and this runs per message shown). */
-export function hexText(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
-}
-
-/**
- * The bytes of lowercase hex text, or null for any other text: only text that hexText gives back
- * exactly is turned into bytes, so an event read from JSON and written again is the same JSON.
- * The bytes have their own ArrayBuffer (not a view of Node's pool).
- */
-export function bytesOfHexText(h: string): Uint8Array | null {
-  if (h.length % 2 !== 0) return null;
-  const b = Buffer.from(h, 'hex');
-  if (b.length * 2 !== h.length || b.toString('hex') !== h) return null;
-  return new Uint8Array(b);
-}
 
 /** Byte fields whose JSON form is an array of numbers (console bytes), not hex text. */
 const NUMBER_ARRAY_FIELDS: ReadonlySet<string> = new Set(['data']);
@@ -61,7 +45,7 @@ export function jsonOfEvent(e: MachineEvent): Record<string, unknown> {
 
 /** The JSON form of byte field `key`: an array of numbers for console data, else hex text. */
 export function jsonOfBytes(key: string, v: Uint8Array): string | number[] {
-  return NUMBER_ARRAY_FIELDS.has(key) ? Array.from(v) : hexText(v);
+  return NUMBER_ARRAY_FIELDS.has(key) ? Array.from(v) : hexOf(v);
 }
 
 /** JSON.stringify of the event as jsonOfEvent gives it ("null" for none). */

@@ -7,7 +7,8 @@
  * (inputs.ts), so the event comparison covers what the machine derived from them. A crash's host
  * stack is left out: it names host functions, which another build of xrr lays out differently.
  */
-import { HEX_FIELD_NAMES, hexText, jsonOfBytes } from '../core/event-json.js';
+import { HEX_FIELD_NAMES, jsonOfBytes } from '../core/event-json.js';
+import { hexOf } from '../protocol/hex.js';
 import { INPUT_KINDS, type MachineEvent } from '../core/events.js';
 import type { JournalWires } from '../export/journal-wires.js';
 
@@ -23,7 +24,7 @@ export function isInput(e: MachineEvent): boolean {
 /** Canonical JSON: keys sorted at every depth, so equal values give equal text; bytes as hex text (event-json.ts). */
 export function canonical(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (v instanceof Uint8Array) return `"${hexText(v)}"`;
+  if (v instanceof Uint8Array) return `"${hexOf(v)}"`;
   if (Array.isArray(v)) {
     let out = '[';
     for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + (typeof v[i] === 'number' ? String(v[i]) : canonical(v[i]));
@@ -72,11 +73,11 @@ export function contentKey(e: MachineEvent, wires: JournalWires, withChannelSeq 
   if (wire !== undefined) {
     const o = wires.open(wire, e.icount);
     if (o.ok) {
-      const payload = Buffer.from(o.payload.buffer, o.payload.byteOffset, o.payload.byteLength).toString('hex');
+      const payload = hexOf(o.payload);
       out += `"opened":{"src":${o.src},"dst":${o.dst},"party":${o.party},${withChannelSeq ? `"wireSeq":${o.wireSeq},` : ''}"payload":"${payload}"}`;
     } else {
       // A wire that does not open (a corrupted one, a copy without keys) is compared as it is.
-      out += `"sealed":{"error":"${o.error}","wire":"${hexText(wire)}"}`;
+      out += `"sealed":{"error":"${o.error}","wire":"${hexOf(wire)}"}`;
     }
   }
   return out + '}';

@@ -38,7 +38,8 @@
  * sqlite-store.ts): body in the data column as TEXT, large data in event_data segments, a
  * syscall's usual name left to syscall_name, a syscall and the return right after it in one row.
  */
-import { eventFieldsOfJson, hexText, jsonOfEvent } from '../core/event-json.js';
+import { eventFieldsOfJson, jsonOfEvent } from '../core/event-json.js';
+import { hexOf } from '../protocol/hex.js';
 import type { MachineEvent, MachineEventKind } from '../core/events.js';
 import { derivedNonce, isDerivedNonce } from '../core/ipc/wire.js';
 import { JournalError } from './errors.js';
@@ -204,7 +205,7 @@ const CIPHERTEXT = 3;
  * anything else verbatim. data is a view of the event's own bytes (they are never written to).
  */
 function putWire(c: EventColumns, bytes: Uint8Array, mType: number): void {
-  const w = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const w = bufferOf(bytes);
   const n = w.length;
   if (n >= WIRE_PREFIX && w[0] === 1 && w[1] === 0 && w[2] === 0 && w[3] === 0 && w.readUInt32LE(48) === n - WIRE_PREFIX) {
     const seq = w.readUInt32LE(16) + w.readUInt32LE(20) * TWO_32;
@@ -291,7 +292,7 @@ function canonicalJson(v: unknown, path: string): string {
       return JSON.stringify(v);
     case 'object': {
       if (v === null) return 'null';
-      if (v instanceof Uint8Array) return `"${hexText(v)}"`;
+      if (v instanceof Uint8Array) return `"${hexOf(v)}"`;
       if (Array.isArray(v)) {
         let out = '[';
         for (let i = 0; i < v.length; i++) out += (i > 0 ? ',' : '') + canonicalJson(v[i], `${path}[${i}]`);

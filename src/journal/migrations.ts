@@ -73,15 +73,22 @@ export function stampLine(migrations: readonly Migration[]): string {
   return `-- built from ${migrations.length} migrations, sha256 ${migrationsStamp(migrations)}`;
 }
 
+/** newFileSchema's answers for the shipped script, by list of migrations (a process creates many new files). */
+const newFileSchemas = new WeakMap<readonly Migration[], string | null>();
+
 /** migrations/new-file/schema.sql when it was built from `migrations`, else null (then they are applied one by one). */
 export function newFileSchema(migrations: readonly Migration[], path: string = NEW_FILE_SCHEMA): string | null {
-  let text: string;
+  const known = path === NEW_FILE_SCHEMA ? newFileSchemas.get(migrations) : undefined;
+  if (known !== undefined) return known;
+  let text: string | null;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return null;
+    text = null;
   }
-  return text.split('\n').includes(stampLine(migrations)) ? text : null;
+  const script = text !== null && text.split('\n').includes(stampLine(migrations)) ? text : null;
+  if (path === NEW_FILE_SCHEMA) newFileSchemas.set(migrations, script);
+  return script;
 }
 
 export function latestSchemaVersion(migrations: readonly Migration[] = loadMigrations()): number {

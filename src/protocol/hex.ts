@@ -1,7 +1,8 @@
 /**
  * Hex, the one way: addresses and instruction bits are shown as `0x` + lower-case hex
  * (`hexAddr`), register and memory words as eight digits (`hexWord`), byte strings as two digits a
- * byte with no separator (`hexOf`, what the journal stores) and back (`bytesOfHex`).
+ * byte with no separator (`hexOf`, what the journal stores) and back (`bytesOfHex`, or
+ * `bytesOfHexText` where anything else is to be kept as text).
  */
 
 /**
@@ -22,6 +23,18 @@ export function bytesOfHex(hex: string): Uint8Array {
   const decoded = Buffer.from(hex, 'hex');
   if (hex.length % 2 !== 0 || decoded.length * 2 !== hex.length) throw new RangeError(`not a hex byte string: ${JSON.stringify(hex.slice(0, 40))}`);
   return new Uint8Array(decoded);
+}
+
+/**
+ * The bytes of lowercase hex text, or null for any other text (no throw): only text that hexOf
+ * gives back exactly, so bytes read from JSON and written again are the same JSON. The bytes are
+ * copied out of Node's pool.
+ */
+export function bytesOfHexText(h: string): Uint8Array | null {
+  if (h.length % 2 !== 0) return null;
+  const b = Buffer.from(h, 'hex');
+  if (b.length * 2 !== h.length || b.toString('hex') !== h) return null;
+  return new Uint8Array(b);
 }
 
 /** A 32-bit address or instruction word: `0x1a2b`. */
