@@ -1451,6 +1451,16 @@ export class SqliteJournalStore extends BaseJournalStore {
     return out.slice(0, 10);
   }
 
+  /**
+   * Copies the write-ahead log into the file now, as far as no reader holds it back (SQLite's
+   * PASSIVE checkpoint): the recorder's writer calls it when it has nothing else to do, so that
+   * closing the file, which checkpoints what is left, has little left to copy.
+   */
+  checkpoint(): void {
+    this.live();
+    this.db.pragma('wal_checkpoint(PASSIVE)');
+  }
+
   protected release(): void {
     this.lastBase?.z.close();
     this.lastBase = null;

@@ -7,21 +7,50 @@
 // file is opened first, so that a file that is not a journal, or already holds a recording, is
 // refused before the machine runs. The writer is loaded as one JavaScript bundle when it can be
 // (writer-worker-bundle.mjs), else through tsx.
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync, statSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { writerBundle } from './writer-worker-bundle.mjs';
 
 const port = parentPort;
+lowerPriority(workerData.nice ?? 0);
+
+/**
+ * Gives this thread `by` steps of nice less priority than it has (Linux: a thread id names one
+ * thread to setpriority). Two threads' worth of work share a host core whenever the machine's
+ * thread, this one and V8's compiler and collector threads are runnable at once; at equal
+ * priority the machine waited about a tenth of its run for them. Lowered, the writer takes what
+ * the machine leaves and catches up at its pauses and at the end, its backlog bounded by
+ * background-journal.ts (MAX_IN_FLIGHT). Elsewhere, or if refused, it keeps its priority.
+ */
+function lowerPriority(by) {
+  if (!(by > 0) || process.platform !== 'linux') return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + by));
+  } catch {
+    // No /proc, or not allowed: the writer runs at the process's priority.
+  }
+}
 
 /** Loads and runs the writer, which takes the messages queued meanwhile. */
 async function loadWriter() {
-  const bundle = writerBundle();
-  if (bundle !== null) await import(bundle);
-  else {
-    // Loaders are per thread: register tsx in this one, then run the writer.
-    const { register } = await import('tsx/esm/api');
-    register();
-    await import('./writer-worker.ts');
+  try {
+    const bundle = writerBundle();
+    if (bundle !== null) await import(bundle);
+    else {
+      // Loaders are per thread: register tsx in this one, then run the writer.
+      const { register } = await import('tsx/esm/api');
+      register();
+      await import('./writer-worker.ts');
+    }
+  } catch (e) {
+    // Nothing will be handled: the machine's thread must not wait for it (background-journal.ts keepWithin).
+    if (workerData.progress) {
+      Atomics.store(workerData.progress, 1, 1);
+      Atomics.notify(workerData.progress, 0);
+    }
+    throw e;
   }
 }
 

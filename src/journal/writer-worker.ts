@@ -53,7 +53,25 @@ function describe(e: unknown): string {
 }
 
 /** readySent: the entry (writer-worker-entry.mjs) already answered 'ready' for a file it created. */
-const { file, meta, keySeed, readySent } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array; readySent?: boolean };
+const { file, meta, keySeed, readySent, progress } = workerData as { file: string; meta: NewRecording; keySeed?: Uint8Array; readySent?: boolean; progress?: Int32Array };
+/** A row's bytes on disk, about, beside its data: what the checkpoint threshold counts. */
+const ROW_BYTES = 32;
+/** Write-ahead log bytes (about) worth copying into the file when the writer is idle. */
+const CHECKPOINT_BYTES = 2 << 20;
+const EMPTY = new Int32Array(3);
+/** Tells the machine's thread, which may be waiting for the writer to catch up, that one more message is handled. */
+function handled(): number {
+  if (progress === undefined) return -1;
+  const n = Atomics.add(progress, 0, 1) + 1;
+  Atomics.notify(progress, 0);
+  return n;
+}
+/** Tells it that nothing more will be handled (the file did not open, or the writer closed): it waits no longer. */
+function gone(): void {
+  if (progress === undefined) return;
+  Atomics.store(progress, 1, 1);
+  Atomics.notify(progress, 0);
+}
 const port = parentPort!;
 
 try {
@@ -63,6 +81,8 @@ try {
   if (readySent !== true) port.postMessage({ type: 'ready' } satisfies WriterReply);
   let failure: string | undefined;
   const batches = new RowBatchReader();
+  /** Bytes committed (about) since the write-ahead log was last copied into the file. */
+  let sinceCheckpoint = 0;
   port.on('message', (m: WriterMessage) => {
     try {
       switch (m.type) {
@@ -70,12 +90,14 @@ try {
           if (failure !== undefined) break;
           store.appendRows(ROOT_BRANCH, m.batch.count, batches.rows(m.batch));
           store.flush();
+          sinceCheckpoint += m.batch.data.byteLength + m.batch.count * ROW_BYTES;
           break;
         case 'snapshot':
           if (failure !== undefined) break;
           if (m.newPages.length > 0) store.putPages(m.newPages);
           store.flush();
           store.putSnapshot({ branch: ROOT_BRANCH, icount: m.icount as Icount, seq: m.seq as JournalSeq, state: m.state, pages: m.pages as PageHash[] });
+          sinceCheckpoint += m.state.byteLength / 4 + m.newPages.length * 1024;
           break;
         case 'keys':
           if (failure !== undefined) break;
@@ -102,6 +124,7 @@ try {
               failure ??= `closing: ${describe(e)}`;
             }
           }
+          gone();
           port.postMessage({ type: 'closed', events, ...(failure === undefined ? {} : { failure }) } satisfies WriterReply);
           port.close();
           break;
@@ -111,8 +134,19 @@ try {
       const message = `${m.type === 'snapshot' ? `snapshot at icount ${m.icount}` : m.type}: ${describe(e)}`;
       failure ??= message;
       port.postMessage({ type: 'error', message } satisfies WriterReply);
+    } finally {
+      // Nothing else queued (the machine's thread counts what it posted): copy the log into the file meanwhile.
+      if (handled() === Atomics.load(progress ?? EMPTY, 2) && sinceCheckpoint >= CHECKPOINT_BYTES && failure === undefined && m.type !== 'close') {
+        sinceCheckpoint = 0;
+        try {
+          store.checkpoint();
+        } catch {
+          // A checkpoint that cannot run now runs at close, or at the next chance.
+        }
+      }
     }
   });
 } catch (e) {
+  gone();
   port.postMessage({ type: 'error', message: `opening ${file}: ${describe(e)}` } satisfies WriterReply);
 }

@@ -24,8 +24,32 @@ import { channelKeyRows, type RecordTarget } from './record-target.js';
 const BATCH = 4096;
 /** Host milliseconds a batch may wait before it goes to the writer. */
 export const COMMIT_MS = 1000;
+/** Messages the writer may have still to handle before the machine's thread waits for it. */
+export const MAX_IN_FLIGHT = 64;
+/** The slot of the shared progress counters the writer bumps after each message it handled. */
+const HANDLED = 0;
+/** The slot the writer sets to 1 when it will handle nothing more (writer-worker.ts). */
+const GONE = 1;
+/** The slot this thread bumps after each message it posts, so the writer knows when it is idle. */
+const POSTED = 2;
+const PROGRESS_SLOTS = 3;
+/** Host milliseconds without the writer's progress after which waiting for it stops. */
+const STALL_MS = 10_000;
 /** Events between two looks at the host clock (a look costs about as much as 50 events). */
 const CLOCK_EVERY = 256;
+
+/**
+ * How many steps of nice the writer thread runs below the machine's thread (writer-worker-entry.mjs
+ * lowerPriority): XRR_WRITER_NICE, 0 to keep it at the process's priority, default 10.
+ */
+export function writerNice(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.XRR_WRITER_NICE;
+  if (text === undefined || text === '') return DEFAULT_WRITER_NICE;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`XRR_WRITER_NICE must be an integer from 0 to 19, got ${JSON.stringify(text)}`);
+  return n;
+}
+const DEFAULT_WRITER_NICE = 10;
 
 /** Creates `file` when it does not exist or is empty (true), false when it holds something (the writer checks what). */
 function createIfNew(file: string): boolean {
@@ -108,7 +132,19 @@ export class BackgroundJournal implements RecordTarget {
   private readonly syncs = new Map<number, () => void>();
   snapshots = 0;
 
-  private constructor(private readonly worker: Worker) {
+  /** Messages posted to the writer; it counts those it has handled in progress[HANDLED]. */
+  private posted = 0;
+  /** Host milliseconds the machine's thread has waited for the writer to catch up. */
+  waitedMs = 0;
+  /** The most messages the writer has had still to handle at once, seen at a post. */
+  maxBacklog = 0;
+  /** The writer made no progress for STALL_MS: the machine's thread waits for it no more. */
+  private stalled = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly progress: Int32Array,
+  ) {
     worker.on('message', (m: WriterReply) => {
       if (m.type === 'error') this.fail(m.message);
       else if (m.type === 'synced') {
@@ -141,8 +177,9 @@ export class BackgroundJournal implements RecordTarget {
    */
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
     const created = createIfNew(file);
-    const worker = startWriter({ file, meta, keySeed, created }, writerExecArgv(process.execArgv));
-    if (created) return new BackgroundJournal(worker);
+    const progress = new Int32Array(new SharedArrayBuffer(4 * PROGRESS_SLOTS));
+    const worker = startWriter({ file, meta, keySeed, created, progress, nice: writerNice() }, writerExecArgv(process.execArgv));
+    if (created) return new BackgroundJournal(worker, progress);
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
@@ -151,7 +188,7 @@ export class BackgroundJournal implements RecordTarget {
       await worker.terminate();
       throw new Error(first.message);
     }
-    return new BackgroundJournal(worker);
+    return new BackgroundJournal(worker, progress);
   }
 
   emit(event: MachineEvent): void {
@@ -172,7 +209,37 @@ export class BackgroundJournal implements RecordTarget {
 
   private send(m: WriterMessage, transfer?: ArrayBuffer[]): void {
     if (this.failed !== undefined) return;
+    // Counted first: the writer takes itself for idle only when it has handled all that is counted.
+    this.posted = Atomics.add(this.progress, POSTED, 1) + 1;
     this.worker.postMessage(m, transfer);
+    this.keepWithin(MAX_IN_FLIGHT);
+  }
+
+  /**
+   * Waits (on this thread, which runs the machine synchronously) until at most `limit` messages
+   * are still to be handled by the writer: a writer that falls behind (a busy host, a slow disk)
+   * holds a bounded backlog, and the machine's core goes to it meanwhile. Gives up after
+   * STALL_MS without progress (a writer that died cannot say so while this thread waits; its
+   * 'exit' is seen once the event loop runs).
+   */
+  private keepWithin(limit: number): void {
+    let handled = Atomics.load(this.progress, HANDLED);
+    if (this.posted - handled > this.maxBacklog) this.maxBacklog = this.posted - handled;
+    if (this.posted - handled <= limit || this.stalled || Atomics.load(this.progress, GONE) === 1) return;
+    const t0 = performance.now();
+    let since = t0;
+    while (this.posted - handled > limit && Atomics.load(this.progress, GONE) === 0) {
+      Atomics.wait(this.progress, HANDLED, handled, STALL_MS);
+      const now = Atomics.load(this.progress, HANDLED);
+      const t = performance.now();
+      if (now === handled && t - since >= STALL_MS) {
+        this.stalled = true;
+        break;
+      }
+      if (now !== handled) since = t;
+      handled = now;
+    }
+    this.waitedMs += performance.now() - t0;
   }
 
   private sendBatch(): void {
