@@ -1,13 +1,13 @@
 /**
- * How the journal writer keeps pace with the machine (background-journal.ts, writer-worker-entry.mjs):
- * its thread runs at a lower priority than the machine's (XRR_WRITER_NICE steps of nice, default
- * 10), and a writer that falls behind holds the machine's thread back once MAX_IN_FLIGHT messages
+ * How the journal writer keeps pace with the machine (background-journal.ts, writer-priority.mjs):
+ * its thread runs at a lower priority than the machine's (XRR_WRITER_NICE steps of nice; by default
+ * 10 when the rest of the host leaves a core idle, host-load.ts), and a writer that falls behind holds the machine's thread back once MAX_IN_FLIGHT messages
  * wait for it, so its backlog is bounded; nothing is lost either way. The writer is slowed for
  * real: another process holds the file's write lock.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { getPriority, tmpdir } from 'node:os';
+import { availableParallelism, getPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MACHINE_VERSION } from '../src/core/machine.js';
@@ -15,6 +15,7 @@ import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
 import { BackgroundJournal, MAX_IN_FLIGHT, writerNice } from '../src/timeline/background-journal.js';
+import { HostLoad, othersBusyCores } from '../src/timeline/host-load.js';
 
 const META = { machineVersion: MACHINE_VERSION, imageHash: 'x', seedHex: '00', bootEpochNs: '1', commandLine: ['t'], xrrVersion: 't' };
 const ROOT = resolve(import.meta.dirname, '..');
@@ -48,28 +49,52 @@ async function threadsAt(nice: number, count: number): Promise<number> {
 const syscall = (i: number) => ({ kind: 'syscall' as const, pid: 7, nr: 29, name: 'getpid', args: [i, 0, 0, 0, 0, 0], icount: i, seq: 0 });
 
 describe("the writer thread's priority", () => {
-  it('is XRR_WRITER_NICE steps of nice below the process (default 10, capped at 19); a bad value is refused by name', () => {
-    expect(writerNice({})).toBe(10);
-    expect(writerNice({ XRR_WRITER_NICE: '0' })).toBe(0);
-    expect(writerNice({ XRR_WRITER_NICE: '19' })).toBe(19);
-    for (const bad of ['-1', '20', '2.5', 'low']) expect(() => writerNice({ XRR_WRITER_NICE: bad })).toThrow(/XRR_WRITER_NICE must be an integer from 0 to 19/);
+  it('is XRR_WRITER_NICE steps of nice below the process; by default 10 when the host left a core idle, else 0; a bad value is refused by name', () => {
+    const idle = { spareCoreSinceLast: () => true };
+    const busy = { spareCoreSinceLast: () => false };
+    const unknown = { spareCoreSinceLast: () => null };
+    expect(writerNice({}, idle)).toBe(10);
+    expect(writerNice({ XRR_WRITER_NICE: 'auto' }, idle)).toBe(10);
+    expect(writerNice({}, busy)).toBe(0);
+    expect(writerNice({}, unknown)).toBe(0);
+    expect(writerNice({ XRR_WRITER_NICE: '0' }, idle)).toBe(0);
+    expect(writerNice({ XRR_WRITER_NICE: '19' }, busy)).toBe(19);
+    for (const bad of ['-1', '20', '2.5', 'low']) expect(() => writerNice({ XRR_WRITER_NICE: bad }, idle)).toThrow(/XRR_WRITER_NICE must be auto or an integer from 0 to 19/);
+  });
+
+  it('counts the cores the rest of the host kept busy, its own threads left out', () => {
+    // 100 ticks a second: 30 host ticks in 100 ms, 10 of them this process's: two cores' worth.
+    expect(othersBusyCores({ busy: 1000, own: 50 }, { busy: 1030, own: 60 }, 100)).toBeCloseTo(2);
+    expect(othersBusyCores({ busy: 1000, own: 50 }, { busy: 1010, own: 60 }, 100)).toBe(0);
+  });
+
+  it.runIf(process.platform === 'linux' && availableParallelism() >= 2)('sees other processes keeping the cores busy', { timeout: 60_000 }, async () => {
+    const host = new HostLoad();
+    const spinners = Array.from({ length: availableParallelism() }, () =>
+      spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 400) {}'], { stdio: 'ignore' }),
+    );
+    await Promise.all(spinners.map((c) => new Promise((r) => c.once('exit', r))));
+    expect(host.spareCoreSinceLast()).toBe(false);
+    // A look shorter than the clock's ticks tells nothing.
+    expect(host.spareCoreSinceLast()).toBe(null);
   });
 
   it.runIf(process.platform === 'linux')('is lowered for the writer thread alone, and not at all with XRR_WRITER_NICE=0', { timeout: 120_000 }, async () => {
     const own = getPriority();
     const lowered = Math.min(19, own + 10);
     const before = await threadsAt(lowered, 0);
-    const journal = await BackgroundJournal.start(join(dir, 'nice.db'), META);
-    journal.emit(syscall(0));
-    await journal.synced();
-    expect(await threadsAt(lowered, before + 1)).toBe(before + 1);
-    // The machine's thread keeps its priority.
-    expect(threadNices().get(process.pid)).toBe(own);
-    expect(await journal.close()).toBe(1);
-
     const saved = process.env.XRR_WRITER_NICE;
-    process.env.XRR_WRITER_NICE = '0';
     try {
+      process.env.XRR_WRITER_NICE = '10';
+      const journal = await BackgroundJournal.start(join(dir, 'nice.db'), META);
+      journal.emit(syscall(0));
+      await journal.synced();
+      expect(await threadsAt(lowered, before + 1)).toBe(before + 1);
+      // The machine's thread keeps its priority.
+      expect(threadNices().get(process.pid)).toBe(own);
+      expect(await journal.close()).toBe(1);
+
+      process.env.XRR_WRITER_NICE = '0';
       const plain = await BackgroundJournal.start(join(dir, 'plain.db'), META);
       plain.emit(syscall(0));
       await plain.synced();

@@ -7,31 +7,13 @@
 // file is opened first, so that a file that is not a journal, or already holds a recording, is
 // refused before the machine runs. The writer is loaded as one JavaScript bundle when it can be
 // (writer-worker-bundle.mjs), else through tsx.
-import { closeSync, openSync, readlinkSync, statSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
+import { closeSync, openSync, statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { writerBundle } from './writer-worker-bundle.mjs';
+import { lowerThisThread } from './writer-priority.mjs';
 
 const port = parentPort;
-lowerPriority(workerData.nice ?? 0);
-
-/**
- * Gives this thread `by` steps of nice less priority than it has (Linux: a thread id names one
- * thread to setpriority). Two threads' worth of work share a host core whenever the machine's
- * thread, this one and V8's compiler and collector threads are runnable at once; at equal
- * priority the machine waited about a tenth of its run for them. Lowered, the writer takes what
- * the machine leaves and catches up at its pauses and at the end, its backlog bounded by
- * background-journal.ts (MAX_IN_FLIGHT). Elsewhere, or if refused, it keeps its priority.
- */
-function lowerPriority(by) {
-  if (!(by > 0) || process.platform !== 'linux') return;
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isSafeInteger(tid) && tid > 0) setPriority(tid, Math.min(19, getPriority(tid) + by));
-  } catch {
-    // No /proc, or not allowed: the writer runs at the process's priority.
-  }
-}
+lowerThisThread(workerData.nice ?? 0);
 
 /** Loads and runs the writer, which takes the messages queued meanwhile. */
 async function loadWriter() {

@@ -19,6 +19,7 @@ import { encodeState, isJournalError, type NewRecording, type WriterMessage, typ
 import { RowBatchWriter } from '../journal/row-batch.js';
 import type { DebugFiles } from '../symbols/debug-files.js';
 import { DebugFileCollector } from './debug-file-collector.js';
+import { HostLoad } from './host-load.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;
@@ -39,17 +40,28 @@ const STALL_MS = 10_000;
 const CLOCK_EVERY = 256;
 
 /**
- * How many steps of nice the writer thread runs below the machine's thread (writer-worker-entry.mjs
- * lowerPriority): XRR_WRITER_NICE, 0 to keep it at the process's priority, default 10.
+ * Steps of nice the writer thread runs below the machine's (journal/writer-priority.mjs).
+ *
+ * Two threads' worth of work share a host core whenever the machine's thread, the writer and V8's
+ * compiler and collector threads are runnable at once; at equal priority the machine waited about
+ * a tenth of its run for the writer (src/journal/README.md, "Issue 16, sixth pass"). Ten steps
+ * below, the writer takes what the machine leaves and catches up at its pauses and at the end,
+ * its backlog bounded (MAX_IN_FLIGHT). But a lowered thread yields to every other busy process of
+ * its session too: beside a busy loop started from the same shell, a recording took longer to
+ * commit. So by default (auto) the writer is lowered only when, since the last recording started
+ * (or this module loaded), the rest of the host left a core idle; XRR_WRITER_NICE=N lowers it N
+ * steps whatever the host does (0: never).
  */
-export function writerNice(env: NodeJS.ProcessEnv = process.env): number {
+export function writerNice(env: NodeJS.ProcessEnv = process.env, host: Pick<HostLoad, 'spareCoreSinceLast'> = hostLoad): number {
   const text = env.XRR_WRITER_NICE;
-  if (text === undefined || text === '') return DEFAULT_WRITER_NICE;
+  if (text === undefined || text === '' || text === 'auto') return host.spareCoreSinceLast() === true ? AUTO_WRITER_NICE : 0;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`XRR_WRITER_NICE must be an integer from 0 to 19, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`XRR_WRITER_NICE must be auto or an integer from 0 to 19, got ${JSON.stringify(text)}`);
   return n;
 }
-const DEFAULT_WRITER_NICE = 10;
+const AUTO_WRITER_NICE = 10;
+/** Looks at the host from this module's load to each recording's start. */
+const hostLoad = new HostLoad();
 
 /** Creates `file` when it does not exist or is empty (true), false when it holds something (the writer checks what). */
 function createIfNew(file: string): boolean {
