@@ -15,7 +15,8 @@ import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
 import { BackgroundJournal, MAX_IN_FLIGHT, writerNice } from '../src/timeline/background-journal.js';
-import { HostLoad, othersBusyCores } from '../src/timeline/host-load.js';
+import { othersBusyCores, spareCore } from '../src/journal/writer-priority.mjs';
+import { HostLoad } from '../src/timeline/host-load.js';
 
 const META = { machineVersion: MACHINE_VERSION, imageHash: 'x', seedHex: '00', bootEpochNs: '1', commandLine: ['t'], xrrVersion: 't' };
 const ROOT = resolve(import.meta.dirname, '..');
@@ -49,16 +50,16 @@ async function threadsAt(nice: number, count: number): Promise<number> {
 const syscall = (i: number) => ({ kind: 'syscall' as const, pid: 7, nr: 29, name: 'getpid', args: [i, 0, 0, 0, 0, 0], icount: i, seq: 0 });
 
 describe("the writer thread's priority", () => {
-  it('is XRR_WRITER_NICE steps of nice below the process; by default 10 when the host left a core idle, else 0; a bad value is refused by name', () => {
+  it('is XRR_WRITER_NICE steps of nice below the process; by default 10 when the host left a core idle, 0 when not, decided by the writer while it loads when the host cannot tell yet; a bad value is refused by name', () => {
     const idle = { spareCoreSinceLast: () => true };
     const busy = { spareCoreSinceLast: () => false };
     const unknown = { spareCoreSinceLast: () => null };
-    expect(writerNice({}, idle)).toBe(10);
-    expect(writerNice({ XRR_WRITER_NICE: 'auto' }, idle)).toBe(10);
-    expect(writerNice({}, busy)).toBe(0);
-    expect(writerNice({}, unknown)).toBe(0);
-    expect(writerNice({ XRR_WRITER_NICE: '0' }, idle)).toBe(0);
-    expect(writerNice({ XRR_WRITER_NICE: '19' }, busy)).toBe(19);
+    expect(writerNice({}, idle)).toEqual({ by: 10 });
+    expect(writerNice({ XRR_WRITER_NICE: 'auto' }, idle)).toEqual({ by: 10 });
+    expect(writerNice({}, busy)).toEqual({ by: 0 });
+    expect(writerNice({}, unknown)).toEqual({ by: 10, whenSpare: true });
+    expect(writerNice({ XRR_WRITER_NICE: '0' }, idle)).toEqual({ by: 0 });
+    expect(writerNice({ XRR_WRITER_NICE: '19' }, busy)).toEqual({ by: 19 });
     for (const bad of ['-1', '20', '2.5', 'low']) expect(() => writerNice({ XRR_WRITER_NICE: bad }, idle)).toThrow(/XRR_WRITER_NICE must be auto or an integer from 0 to 19/);
   });
 
@@ -66,6 +67,13 @@ describe("the writer thread's priority", () => {
     // 100 ticks a second: 30 host ticks in 100 ms, 10 of them this process's: two cores' worth.
     expect(othersBusyCores({ busy: 1000, own: 50 }, { busy: 1030, own: 60 }, 100)).toBeCloseTo(2);
     expect(othersBusyCores({ busy: 1000, own: 50 }, { busy: 1010, own: 60 }, 100)).toBe(0);
+    // Two cores: the rest of the host may keep half a core busy; a look shorter than 30 ms, or without /proc, tells nothing.
+    if (availableParallelism() === 2) {
+      expect(spareCore({ busy: 1000, own: 50 }, { busy: 1014, own: 60 }, 100)).toBe(true);
+      expect(spareCore({ busy: 1000, own: 50 }, { busy: 1030, own: 60 }, 100)).toBe(false);
+    }
+    expect(spareCore({ busy: 1000, own: 50 }, { busy: 1000, own: 50 }, 20)).toBe(null);
+    expect(spareCore(null, { busy: 1000, own: 50 }, 100)).toBe(null);
   });
 
   it.runIf(process.platform === 'linux' && availableParallelism() >= 2)('sees other processes keeping the cores busy', { timeout: 60_000 }, async () => {

@@ -175,9 +175,7 @@ const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isSaf
 const isStr = (v: unknown): v is string => typeof v === 'string';
 /** Own enumerable keys of an event, kind/icount/seq included. */
 function keyCount(e: object): number {
-  let n = 0;
-  for (const k in e) if (Object.prototype.hasOwnProperty.call(e, k)) n++;
-  return n;
+  return Object.keys(e).length;
 }
 
 /** A Buffer view of bytes (no copy): every row's data is a Buffer, as SQLite gives blobs back. */

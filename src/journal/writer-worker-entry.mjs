@@ -10,10 +10,11 @@
 import { closeSync, openSync, statSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { writerBundle } from './writer-worker-bundle.mjs';
-import { lowerThisThread } from './writer-priority.mjs';
+import { writerPriority } from './writer-priority.mjs';
 
 const port = parentPort;
-lowerThisThread(workerData.nice ?? 0);
+/** Lowers this thread now, or once the writer has loaded (writer-priority.mjs). */
+const settlePriority = writerPriority(workerData.nice);
 
 /** Loads and runs the writer, which takes the messages queued meanwhile. */
 async function loadWriter() {
@@ -26,6 +27,7 @@ async function loadWriter() {
       register();
       await import('./writer-worker.ts');
     }
+    settlePriority();
   } catch (e) {
     // Nothing will be handled: the machine's thread must not wait for it (background-journal.ts keepWithin).
     if (workerData.progress) {

@@ -19,6 +19,7 @@ import { encodeState, isJournalError, type NewRecording, type WriterMessage, typ
 import { RowBatchWriter } from '../journal/row-batch.js';
 import type { DebugFiles } from '../symbols/debug-files.js';
 import { DebugFileCollector } from './debug-file-collector.js';
+import type { WriterPrioritySetting } from '../journal/writer-priority.mjs';
 import { HostLoad } from './host-load.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
@@ -40,24 +41,28 @@ const STALL_MS = 10_000;
 const CLOCK_EVERY = 256;
 
 /**
- * Steps of nice the writer thread runs below the machine's (journal/writer-priority.mjs).
+ * How far the writer thread runs below the machine's (journal/writer-priority.mjs).
  *
  * Two threads' worth of work share a host core whenever the machine's thread, the writer and V8's
  * compiler and collector threads are runnable at once; at equal priority the machine waited about
- * a tenth of its run for the writer (src/journal/README.md, "Issue 16, sixth pass"). Ten steps
- * below, the writer takes what the machine leaves and catches up at its pauses and at the end,
- * its backlog bounded (MAX_IN_FLIGHT). But a lowered thread yields to every other busy process of
- * its session too: beside a busy loop started from the same shell, a recording took longer to
- * commit. So by default (auto) the writer is lowered only when, since the last recording started
- * (or this module loaded), the rest of the host left a core idle; XRR_WRITER_NICE=N lowers it N
+ * a tenth of its run for the writer (src/journal/README.md, "Issue 16, sixth pass"). Ten steps of
+ * nice below, the writer takes what the machine leaves and catches up at its pauses and at the
+ * end, its backlog bounded (MAX_IN_FLIGHT). But a lowered thread yields to every other busy
+ * process of its session too: beside a busy loop started from the same shell a recording took
+ * longer to commit. So by default (auto) the writer is lowered only when the rest of the host
+ * leaves a core idle: as seen since the last recording started (or this module loaded) when that
+ * is long enough to tell, else by the writer itself while it loads. XRR_WRITER_NICE=N lowers it N
  * steps whatever the host does (0: never).
  */
-export function writerNice(env: NodeJS.ProcessEnv = process.env, host: Pick<HostLoad, 'spareCoreSinceLast'> = hostLoad): number {
+export function writerNice(env: NodeJS.ProcessEnv = process.env, host: Pick<HostLoad, 'spareCoreSinceLast'> = hostLoad): WriterPrioritySetting {
   const text = env.XRR_WRITER_NICE;
-  if (text === undefined || text === '' || text === 'auto') return host.spareCoreSinceLast() === true ? AUTO_WRITER_NICE : 0;
+  if (text === undefined || text === '' || text === 'auto') {
+    const spare = host.spareCoreSinceLast();
+    return spare === null ? { by: AUTO_WRITER_NICE, whenSpare: true } : { by: spare ? AUTO_WRITER_NICE : 0 };
+  }
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 19) throw new Error(`XRR_WRITER_NICE must be auto or an integer from 0 to 19, got ${JSON.stringify(text)}`);
-  return n;
+  return { by: n };
 }
 const AUTO_WRITER_NICE = 10;
 /** Looks at the host from this module's load to each recording's start. */
@@ -190,7 +195,8 @@ export class BackgroundJournal implements RecordTarget {
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
     const created = createIfNew(file);
     const progress = new Int32Array(new SharedArrayBuffer(4 * PROGRESS_SLOTS));
-    const worker = startWriter({ file, meta, keySeed, created, progress, nice: writerNice() }, writerExecArgv(process.execArgv));
+    const nice = writerNice();
+    const worker = startWriter({ file, meta, keySeed, created, progress, nice }, writerExecArgv(process.execArgv));
     if (created) return new BackgroundJournal(worker, progress);
     const first = await new Promise<WriterReply>((resolve, reject) => {
       worker.once('message', resolve);
