@@ -98,7 +98,7 @@ const journal: Benchmark = {
           const evs = again.next(Math.min(CHUNK, EVENTS - done));
           let c0 = process.cpuUsage();
           for (const e of evs) writer.add(e);
-          const { batch } = writer.take();
+          const batch = writer.take();
           let c = process.cpuUsage(c0);
           packCpuMs += (c.user + c.system) / 1000;
           const t0 = performance.now();

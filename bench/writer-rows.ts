@@ -119,9 +119,9 @@ async function main(): Promise<void> {
     // Each batch as the writer receives it: through a structured clone (postMessage's).
     for (const e of events) {
       packer.add(e);
-      if (packer.full) batches.push(structuredClone(packer.take().batch));
+      if (packer.full) batches.push(structuredClone(packer.take()));
     }
-    if (packer.count > 0) batches.push(structuredClone(packer.take().batch));
+    if (packer.count > 0) batches.push(structuredClone(packer.take()));
     events = null;
     const out = join(dir, 'out.db');
     const store: number[] = [];

@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, getPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { MACHINE_VERSION } from '../src/core/machine.js';
 import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
@@ -160,5 +161,22 @@ describe('a writer with nothing to do', () => {
     while (fileBytes() < empty + (1 << 20) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(fileBytes()).toBeGreaterThan(empty + (1 << 20));
     expect(await journal.close()).toBe(100_000);
+  });
+});
+
+describe("the machine's thread", () => {
+  it('never transfers a buffer to the writer: a detached ArrayBuffer would slow every typed array of the machine for good (row-batch.ts)', { timeout: 120_000 }, async () => {
+    const post = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      const journal = await BackgroundJournal.start(join(dir, 'copied.db'), META);
+      for (let i = 0; i < 20_000; i++) journal.emit({ kind: 'console-output', data: new Uint8Array([i & 255, 10]), icount: i, seq: 0 });
+      await journal.synced();
+      expect(await journal.close()).toBe(20_000);
+      const rows = post.mock.calls.filter(([m]) => (m as { type?: string }).type === 'rows');
+      expect(rows.length).toBeGreaterThanOrEqual(4);
+      for (const call of post.mock.calls) expect(call[1]).toBeUndefined();
+    } finally {
+      post.mockRestore();
+    }
   });
 });

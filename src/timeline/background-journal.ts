@@ -225,11 +225,11 @@ export class BackgroundJournal implements RecordTarget {
     if (n >= BATCH || (n % CLOCK_EVERY === 0 && performance.now() - this.lastSent >= COMMIT_MS)) this.sendBatch();
   }
 
-  private send(m: WriterMessage, transfer?: ArrayBuffer[]): void {
+  private send(m: WriterMessage): void {
     if (this.failed !== undefined) return;
     // Counted first: the writer takes itself for idle only when it has handled all that is counted.
     this.posted = Atomics.add(this.progress, POSTED, 1) + 1;
-    this.worker.postMessage(m, transfer);
+    this.worker.postMessage(m);
     this.keepWithin(MAX_IN_FLIGHT);
   }
 
@@ -263,8 +263,8 @@ export class BackgroundJournal implements RecordTarget {
   private sendBatch(): void {
     this.lastSent = performance.now();
     if (this.batch.count === 0) return;
-    const { batch, transfer } = this.batch.take();
-    this.send({ type: 'rows', batch }, transfer);
+    // Copied by postMessage before the batch's arrays are reused (row-batch.ts: never transferred).
+    this.send({ type: 'rows', batch: this.batch.take() });
   }
 
   /** Hand everything emitted so far to the writer, which commits it as it arrives. */
