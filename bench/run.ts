@@ -9,14 +9,22 @@ import type { Benchmark, Figure } from './figure.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function loadBenchmarks(): Promise<Benchmark[]> {
-  const files = readdirSync(here).filter((f) => f.endsWith('.bench.ts')).sort();
-  const out: Benchmark[] = [];
-  for (const f of files) {
-    const mod = (await import(pathToFileURL(join(here, f)).href)) as { default: Benchmark };
-    out.push(mod.default);
-  }
-  return out;
+/** The benchmarks' names: NAME.bench.ts. */
+const NAMES = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .map((f) => f.slice(0, -'.bench.ts'.length))
+  .sort();
+
+/**
+ * Only the chosen benchmarks' modules are loaded: importing one can change how fast the machine
+ * runs in this process for good (tui's, through ink, detaches an ArrayBuffer, which invalidates
+ * V8's array-buffer-detaching protector: every typed-array access then checks; src/journal/README.md,
+ * "Issue 16, sixth pass"). So `npm run bench -- record` measures the machine as `xrr` runs it.
+ */
+async function loadBenchmark(name: string): Promise<Benchmark> {
+  const mod = (await import(pathToFileURL(join(here, `${name}.bench.ts`)).href)) as { default: Benchmark };
+  if (mod.default.name !== name) throw new Error(`bench/${name}.bench.ts names itself ${mod.default.name}`);
+  return mod.default;
 }
 
 function formatNumber(v: number): string {
@@ -29,19 +37,18 @@ async function main(): Promise<number> {
   const json = args.includes('--json');
   const names = args.filter((a) => !a.startsWith('--'));
   const unknownFlags = args.filter((a) => a.startsWith('--') && a !== '--json');
-  const all = await loadBenchmarks();
   if (unknownFlags.length > 0 || args.includes('--help')) {
-    console.error(`usage: npm run bench -- [NAME...] [--json]\nbenchmarks: ${all.map((b) => b.name).join(', ')}`);
+    console.error(`usage: npm run bench -- [NAME...] [--json]\nbenchmarks: ${NAMES.join(', ')}`);
     return unknownFlags.length > 0 ? 2 : 0;
   }
-  const unknown = names.filter((n) => !all.some((b) => b.name === n));
+  const unknown = names.filter((n) => !NAMES.includes(n));
   if (unknown.length > 0) {
-    console.error(`unknown benchmark ${unknown.join(', ')}; known: ${all.map((b) => b.name).join(', ')}`);
+    console.error(`unknown benchmark ${unknown.join(', ')}; known: ${NAMES.join(', ')}`);
     return 2;
   }
-  const chosen = names.length > 0 ? all.filter((b) => names.includes(b.name)) : all;
   const figures: Figure[] = [];
-  for (const b of chosen) {
+  for (const name of names.length > 0 ? NAMES.filter((n) => names.includes(n)) : NAMES) {
+    const b = await loadBenchmark(name);
     const log = (line: string) => process.stderr.write(`[${b.name}] ${line}\n`);
     log(b.description);
     const got = await b.run(log);
