@@ -29,7 +29,7 @@ async function loadWriter() {
     }
     settlePriority();
   } catch (e) {
-    // Nothing will be handled: the machine's thread must not wait for it (background-journal.ts keepWithin).
+    // Nothing will be handled: the machine's thread must not wait for it (writer-progress.ts GONE = 1, HANDLED = 0).
     if (workerData.progress) {
       Atomics.store(workerData.progress, 1, 1);
       Atomics.notify(workerData.progress, 0);

@@ -12,6 +12,7 @@ import { JournalError } from './errors.js';
 import { ROOT_BRANCH, type Icount, type JournalSeq, type PageHash } from './ids.js';
 import { RowBatchReader, type RowBatch } from './row-batch.js';
 import { SqliteJournalStore } from './sqlite-store.js';
+import { GONE, HANDLED, POSTED } from './writer-progress.js';
 import type { ChannelKey, NewRecording } from './store.js';
 
 export type WriterMessage =
@@ -58,19 +59,21 @@ const { file, meta, keySeed, readySent, progress } = workerData as { file: strin
 const ROW_BYTES = 32;
 /** Write-ahead log bytes (about) worth copying into the file when the writer is idle. */
 const CHECKPOINT_BYTES = 2 << 20;
-const EMPTY = new Int32Array(3);
-/** Tells the machine's thread, which may be waiting for the writer to catch up, that one more message is handled. */
-function handled(): number {
-  if (progress === undefined) return -1;
-  const n = Atomics.add(progress, 0, 1) + 1;
-  Atomics.notify(progress, 0);
-  return n;
+/**
+ * Tells the machine's thread, which may be waiting for the writer to catch up, that one more
+ * message is handled; true when that was everything it had posted (the writer is idle).
+ */
+function handled(): boolean {
+  if (progress === undefined) return false;
+  const n = Atomics.add(progress, HANDLED, 1) + 1;
+  Atomics.notify(progress, HANDLED);
+  return n === Atomics.load(progress, POSTED);
 }
 /** Tells it that nothing more will be handled (the file did not open, or the writer closed): it waits no longer. */
 function gone(): void {
   if (progress === undefined) return;
-  Atomics.store(progress, 1, 1);
-  Atomics.notify(progress, 0);
+  Atomics.store(progress, GONE, 1);
+  Atomics.notify(progress, HANDLED);
 }
 const port = parentPort!;
 
@@ -136,7 +139,7 @@ try {
       port.postMessage({ type: 'error', message } satisfies WriterReply);
     } finally {
       // Nothing else queued (the machine's thread counts what it posted): copy the log into the file meanwhile.
-      if (handled() === Atomics.load(progress ?? EMPTY, 2) && sinceCheckpoint >= CHECKPOINT_BYTES && failure === undefined && m.type !== 'close') {
+      if (handled() && sinceCheckpoint >= CHECKPOINT_BYTES && failure === undefined && m.type !== 'close') {
         sinceCheckpoint = 0;
         try {
           store.checkpoint();

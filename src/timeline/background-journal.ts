@@ -20,6 +20,7 @@ import { RowBatchWriter } from '../journal/row-batch.js';
 import type { DebugFiles } from '../symbols/debug-files.js';
 import { DebugFileCollector } from './debug-file-collector.js';
 import type { WriterPrioritySetting } from '../journal/writer-priority.mjs';
+import { GONE, HANDLED, newProgress, POSTED } from '../journal/writer-progress.js';
 import { HostLoad } from './host-load.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
@@ -28,13 +29,6 @@ const BATCH = 4096;
 export const COMMIT_MS = 1000;
 /** Messages the writer may have still to handle before the machine's thread waits for it. */
 export const MAX_IN_FLIGHT = 64;
-/** The slot of the shared progress counters the writer bumps after each message it handled. */
-const HANDLED = 0;
-/** The slot the writer sets to 1 when it will handle nothing more (writer-worker.ts). */
-const GONE = 1;
-/** The slot this thread bumps after each message it posts, so the writer knows when it is idle. */
-const POSTED = 2;
-const PROGRESS_SLOTS = 3;
 /** Host milliseconds without the writer's progress after which waiting for it stops. */
 const STALL_MS = 10_000;
 /** Events between two looks at the host clock (a look costs about as much as 50 events). */
@@ -149,7 +143,7 @@ export class BackgroundJournal implements RecordTarget {
   private readonly syncs = new Map<number, () => void>();
   snapshots = 0;
 
-  /** Messages posted to the writer; it counts those it has handled in progress[HANDLED]. */
+  /** Messages posted to the writer (progress[POSTED]); it counts those it has handled in progress[HANDLED]. */
   private posted = 0;
   /** Host milliseconds the machine's thread has waited for the writer to catch up. */
   waitedMs = 0;
@@ -194,7 +188,7 @@ export class BackgroundJournal implements RecordTarget {
    */
   static async start(file: string, meta: NewRecording, keySeed?: Uint8Array): Promise<BackgroundJournal> {
     const created = createIfNew(file);
-    const progress = new Int32Array(new SharedArrayBuffer(4 * PROGRESS_SLOTS));
+    const progress = newProgress();
     const nice = writerNice();
     const worker = startWriter({ file, meta, keySeed, created, progress, nice }, writerExecArgv(process.execArgv));
     if (created) return new BackgroundJournal(worker, progress);
