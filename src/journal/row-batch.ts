@@ -133,11 +133,11 @@ export class RowBatchWriter {
     const n = this.count;
     const batch: RowBatch = {
       count: n,
-      numbers: this.numbers.subarray(0, n * NUMBER_COLUMNS),
-      names: this.names.subarray(0, n),
+      numbers: used(this.numbers, n * NUMBER_COLUMNS),
+      names: used(this.names, n),
       newNames: this.newNames,
-      dataLengths: this.dataLengths.subarray(0, n),
-      data: this.data.subarray(0, this.dataAt),
+      dataLengths: used(this.dataLengths, n),
+      data: used(this.data, this.dataAt),
       bodies: this.bodies,
     };
     this.dataAt = 0;
@@ -146,6 +146,15 @@ export class RowBatchWriter {
     this.count = 0;
     return batch;
   }
+}
+
+/**
+ * The first `n` elements of `a`: a view, or a copy when they are less than half of it, since
+ * postMessage copies a view's whole buffer (a batch sent by the clock, a few rows, would carry the
+ * 360 KB of numbers and every byte `data` ever grew to).
+ */
+function used<T extends Float64Array | Int32Array | Uint8Array>(a: T, n: number): T {
+  return (n * 2 < a.length ? a.slice(0, n) : a.subarray(0, n)) as T;
 }
 
 /** Unpacks batches on the writer thread (it keeps the name list the batches build up). */
