@@ -1,7 +1,7 @@
 /**
  * How the journal writer keeps pace with the machine (background-journal.ts, writer-priority.mjs):
  * its thread runs at a lower priority than the machine's (XRR_WRITER_NICE steps of nice; by default
- * 10 when the rest of the host leaves a core idle, host-load.ts), and a writer that falls behind holds the machine's thread back once MAX_IN_FLIGHT messages
+ * 10 when the rest of the host leaves a core idle, writer-priority.mjs lookAtHost), and a writer that falls behind holds the machine's thread back once MAX_IN_FLIGHT messages
  * wait for it, so its backlog is bounded; nothing is lost either way. The writer is slowed for
  * real: another process holds the file's write lock.
  */
@@ -16,8 +16,7 @@ import { ROOT_BRANCH } from '../src/journal/ids.js';
 import { SqliteJournalStore } from '../src/journal/sqlite-store.js';
 import { verify } from '../src/journal/verify.js';
 import { BackgroundJournal, MAX_IN_FLIGHT, writerNice } from '../src/timeline/background-journal.js';
-import { othersBusyCores, spareCore } from '../src/journal/writer-priority.mjs';
-import { HostLoad } from '../src/timeline/host-load.js';
+import { lookAtHost, othersBusyCores, spareCore } from '../src/journal/writer-priority.mjs';
 
 const META = { machineVersion: MACHINE_VERSION, imageHash: 'x', seedHex: '00', bootEpochNs: '1', commandLine: ['t'], xrrVersion: 't' };
 const ROOT = resolve(import.meta.dirname, '..');
@@ -52,9 +51,9 @@ const syscall = (i: number) => ({ kind: 'syscall' as const, pid: 7, nr: 29, name
 
 describe("the writer thread's priority", () => {
   it('is XRR_WRITER_NICE steps of nice below the process; by default 10 when the host left a core idle, 0 when not, decided by the writer while it loads when the host cannot tell yet; a bad value is refused by name', () => {
-    const idle = { spareCoreSinceLast: () => true };
-    const busy = { spareCoreSinceLast: () => false };
-    const unknown = { spareCoreSinceLast: () => null };
+    const idle = () => true;
+    const busy = () => false;
+    const unknown = () => null;
     expect(writerNice({}, idle)).toEqual({ by: 10 });
     expect(writerNice({ XRR_WRITER_NICE: 'auto' }, idle)).toEqual({ by: 10 });
     expect(writerNice({}, busy)).toEqual({ by: 0 });
@@ -78,14 +77,14 @@ describe("the writer thread's priority", () => {
   });
 
   it.runIf(process.platform === 'linux' && availableParallelism() >= 2)('sees other processes keeping the cores busy', { timeout: 60_000 }, async () => {
-    const host = new HostLoad();
+    const spareSinceLast = lookAtHost();
     const spinners = Array.from({ length: availableParallelism() }, () =>
       spawn(process.execPath, ['-e', 'const t = Date.now(); while (Date.now() - t < 400) {}'], { stdio: 'ignore' }),
     );
     await Promise.all(spinners.map((c) => new Promise((r) => c.once('exit', r))));
-    expect(host.spareCoreSinceLast()).toBe(false);
+    expect(spareSinceLast()).toBe(false);
     // A look shorter than the clock's ticks tells nothing.
-    expect(host.spareCoreSinceLast()).toBe(null);
+    expect(spareSinceLast()).toBe(null);
   });
 
   it.runIf(process.platform === 'linux')('is lowered for the writer thread alone, and not at all with XRR_WRITER_NICE=0', { timeout: 120_000 }, async () => {

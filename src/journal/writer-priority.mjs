@@ -1,12 +1,13 @@
 // The journal writer thread's priority, in plain JavaScript: the writer's entry
 // (writer-worker-entry.mjs) runs it before the TypeScript loader; background-journal.ts decides
-// (writerNice), with host-load.ts. Linux only: a thread id names one thread to setpriority, and
+// (writerNice), looking at the host with lookAtHost too. Host state, never the machine's: nothing
+// here reaches a recording. Linux only: a thread id names one thread to setpriority, and
 // /proc tells how busy the host is; elsewhere the writer keeps the process's priority.
 import { readFileSync, readlinkSync } from 'node:fs';
 import { availableParallelism, getPriority, setPriority } from 'node:os';
 
 /** Host milliseconds a look at the host needs at least (/proc's clock ticks are 10 ms): the writer loads in 40-70. */
-export const MIN_WINDOW_MS = 30;
+const MIN_WINDOW_MS = 30;
 /** Clock ticks a second of /proc's counters (USER_HZ). */
 const TICKS_PER_S = 100;
 
@@ -45,6 +46,23 @@ export function spareCore(before, after, elapsedMs) {
   return othersBusyCores(before, after, elapsedMs) <= 0.5 + (cores - 2);
 }
 
+/**
+ * A look at the host from now: each call of the result says whether the rest of the host left a
+ * core idle since the look began or the previous call (null: it cannot tell), and starts anew.
+ */
+export function lookAtHost() {
+  let before = cpuTicks();
+  let t0 = performance.now();
+  return () => {
+    const now = cpuTicks();
+    const at = performance.now();
+    const answer = spareCore(before, now, at - t0);
+    before = now;
+    t0 = at;
+    return answer;
+  };
+}
+
 /** Lowers the calling thread by `by` steps of nice (capped at 19); false when 0, refused, or not Linux. */
 export function lowerThisThread(by) {
   if (!(by > 0) || process.platform !== 'linux') return false;
@@ -69,9 +87,8 @@ export function writerPriority(setting) {
     lowerThisThread(by);
     return () => {};
   }
-  const before = cpuTicks();
-  const t0 = performance.now();
+  const spareSince = lookAtHost();
   return () => {
-    if (spareCore(before, cpuTicks(), performance.now() - t0) === true) lowerThisThread(by);
+    if (spareSince() === true) lowerThisThread(by);
   };
 }

@@ -19,9 +19,8 @@ import { encodeState, isJournalError, type NewRecording, type WriterMessage, typ
 import { RowBatchWriter } from '../journal/row-batch.js';
 import type { DebugFiles } from '../symbols/debug-files.js';
 import { DebugFileCollector } from './debug-file-collector.js';
-import type { WriterPrioritySetting } from '../journal/writer-priority.mjs';
+import { lookAtHost, type WriterPrioritySetting } from '../journal/writer-priority.mjs';
 import { GONE, HANDLED, newProgress, POSTED } from '../journal/writer-progress.js';
-import { HostLoad } from './host-load.js';
 import { channelKeyRows, type RecordTarget } from './record-target.js';
 
 const BATCH = 4096;
@@ -48,10 +47,10 @@ const CLOCK_EVERY = 256;
  * is long enough to tell, else by the writer itself while it loads. XRR_WRITER_NICE=N lowers it N
  * steps whatever the host does (0: never).
  */
-export function writerNice(env: NodeJS.ProcessEnv = process.env, host: Pick<HostLoad, 'spareCoreSinceLast'> = hostLoad): WriterPrioritySetting {
+export function writerNice(env: NodeJS.ProcessEnv = process.env, spareSinceLast: () => boolean | null = sinceLastRecording): WriterPrioritySetting {
   const text = env.XRR_WRITER_NICE;
   if (text === undefined || text === '' || text === 'auto') {
-    const spare = host.spareCoreSinceLast();
+    const spare = spareSinceLast();
     return spare === null ? { by: AUTO_WRITER_NICE, whenSpare: true } : { by: spare ? AUTO_WRITER_NICE : 0 };
   }
   const n = Number(text);
@@ -60,7 +59,7 @@ export function writerNice(env: NodeJS.ProcessEnv = process.env, host: Pick<Host
 }
 const AUTO_WRITER_NICE = 10;
 /** Looks at the host from this module's load to each recording's start. */
-const hostLoad = new HostLoad();
+const sinceLastRecording = lookAtHost();
 
 /** Creates `file` when it does not exist or is empty (true), false when it holds something (the writer checks what). */
 function createIfNew(file: string): boolean {
@@ -143,8 +142,6 @@ export class BackgroundJournal implements RecordTarget {
   private readonly syncs = new Map<number, () => void>();
   snapshots = 0;
 
-  /** Messages posted to the writer (progress[POSTED]); it counts those it has handled in progress[HANDLED]. */
-  private posted = 0;
   /** Host milliseconds the machine's thread has waited for the writer to catch up. */
   waitedMs = 0;
   /** The most messages the writer has had still to handle at once, seen at a post. */
@@ -221,26 +218,27 @@ export class BackgroundJournal implements RecordTarget {
 
   private send(m: WriterMessage): void {
     if (this.failed !== undefined) return;
-    // Counted first: the writer takes itself for idle only when it has handled all that is counted.
-    this.posted = Atomics.add(this.progress, POSTED, 1) + 1;
+    // Counted first (progress[POSTED]): the writer takes itself for idle only when it has handled all that is counted.
+    const posted = Atomics.add(this.progress, POSTED, 1) + 1;
     this.worker.postMessage(m);
-    this.keepWithin(MAX_IN_FLIGHT);
+    this.keepWithin(posted, MAX_IN_FLIGHT);
   }
 
   /**
-   * Waits (on this thread, which runs the machine synchronously) until at most `limit` messages
-   * are still to be handled by the writer: a writer that falls behind (a busy host, a slow disk)
-   * holds a bounded backlog, and the machine's core goes to it meanwhile. Gives up after
+   * Waits (on this thread, which runs the machine synchronously) until at most `limit` of the
+   * `posted` messages are still to be handled by the writer (progress[HANDLED] counts those it
+   * has): a writer that falls behind (a busy host, a slow disk) holds a bounded backlog, and the
+   * machine's core goes to it meanwhile. Gives up after
    * STALL_MS without progress (a writer that died cannot say so while this thread waits; its
    * 'exit' is seen once the event loop runs).
    */
-  private keepWithin(limit: number): void {
+  private keepWithin(posted: number, limit: number): void {
     let handled = Atomics.load(this.progress, HANDLED);
-    if (this.posted - handled > this.maxBacklog) this.maxBacklog = this.posted - handled;
-    if (this.posted - handled <= limit || this.stalled || Atomics.load(this.progress, GONE) === 1) return;
+    if (posted - handled > this.maxBacklog) this.maxBacklog = posted - handled;
+    if (posted - handled <= limit || this.stalled || Atomics.load(this.progress, GONE) === 1) return;
     const t0 = performance.now();
     let since = t0;
-    while (this.posted - handled > limit && Atomics.load(this.progress, GONE) === 0) {
+    while (posted - handled > limit && Atomics.load(this.progress, GONE) === 0) {
       Atomics.wait(this.progress, HANDLED, handled, STALL_MS);
       const now = Atomics.load(this.progress, HANDLED);
       const t = performance.now();
